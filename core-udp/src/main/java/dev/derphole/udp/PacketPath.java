@@ -1,0 +1,51 @@
+package dev.derphole.udp;
+
+import java.io.IOException;
+
+/**
+ * The seam between the session layer, which finds and owns paths to the peer (the DERP relay, direct UDP
+ * lanes), and the data planes that send over them (the stream engine in {@code lanes}, QUIC later).
+ * <p>
+ * A path carries opaque datagrams to one peer, unreliably and possibly out of order: the engine above
+ * does sequencing, repair and encryption. Received datagrams are pushed to the {@link PacketHandler}
+ * from the path's own receive thread.
+ * <p>
+ * Implementations are thread-safe for {@link #send} from one sender thread at a time per path.
+ */
+public interface PacketPath extends AutoCloseable
+{
+    /** Receives datagrams arriving on a path. Called from the path's receive thread; must not block long. */
+    @FunctionalInterface
+    interface PacketHandler
+    {
+        /**
+         * One datagram. The buffer is only valid for the duration of the call.
+         *
+         * @param path   the path it arrived on (so a switchable path can tell relay from direct)
+         * @param buffer bytes of the datagram at {@code [offset, offset + length)}
+         */
+        void onPacket(PacketPath path, byte[] buffer, int offset, int length);
+    }
+
+    /** Short name for status lines and counters: {@code relay}, {@code direct}. */
+    String name();
+
+    /** Largest datagram this path carries, in bytes. */
+    int maxDatagramLength();
+
+    /**
+     * Sends one datagram. May block briefly when the path applies backpressure (the relay's send queue);
+     * never blocks indefinitely.
+     *
+     * @return false when the datagram was dropped locally (queue full, path closed); the engine repairs it
+     * @throws IOException when the path has failed for good
+     */
+    boolean send(byte[] buffer, int offset, int length) throws IOException;
+
+    /** Installs the handler for received datagrams; replaces any earlier one. */
+    void receiver(PacketHandler handler);
+
+    /** Closes the path; idempotent. */
+    @Override
+    void close();
+}
