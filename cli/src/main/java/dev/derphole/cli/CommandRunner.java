@@ -1,0 +1,63 @@
+package dev.derphole.cli;
+
+import java.io.PrintWriter;
+
+import picocli.CommandLine;
+
+/**
+ * Runs a picocli command tree with our exit-code and error conventions: usage errors exit 2 with the
+ * message and a pointer to {@code --help}; {@link UserFacingException}s print one line (plus a hint) and
+ * exit with their code; anything else is a bug, printed as one line, with a stack trace only under
+ * {@code --verbose}.
+ */
+final class CommandRunner
+{
+    private CommandRunner()
+    {
+    }
+
+    static int run(final CommandLine commandLine, final Terminal terminal, final String[] args)
+    {
+        final String tool = commandLine.getCommandName();
+        commandLine.setOut(new PrintWriter(terminal.out(), true));
+        commandLine.setErr(new PrintWriter(terminal.err(), true));
+        commandLine.setCaseInsensitiveEnumValuesAllowed(true);
+        commandLine.setParameterExceptionHandler((ex, argv) ->
+        {
+            terminal.err().println("error: " + ex.getMessage());
+            terminal.err().println("Run '" + tool + " --help' for usage.");
+            return ExitCode.USAGE;
+        });
+        commandLine.setExecutionExceptionHandler((ex, cl, parseResult) -> report(ex, terminal));
+        return commandLine.execute(args);
+    }
+
+    static int report(final Throwable failure, final Terminal terminal)
+    {
+        if (failure instanceof UserFacingException user)
+        {
+            terminal.err().println("error: " + user.getMessage());
+            if (user.hint() != null)
+            {
+                terminal.err().println("hint: " + user.hint());
+            }
+            if (terminal.verbose() && user.getCause() != null)
+            {
+                user.getCause().printStackTrace(terminal.err());
+            }
+            return user.exitCode();
+        }
+        terminal.err().println("error: " + describe(failure));
+        if (terminal.verbose())
+        {
+            failure.printStackTrace(terminal.err());
+        }
+        return ExitCode.RUNTIME;
+    }
+
+    private static String describe(final Throwable failure)
+    {
+        final String message = failure.getMessage();
+        return message == null || message.isBlank() ? failure.getClass().getSimpleName() : message;
+    }
+}
