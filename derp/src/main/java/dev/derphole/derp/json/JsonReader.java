@@ -17,7 +17,8 @@ import java.util.Map;
  * <table>
  *   <caption>JSON to Java</caption>
  *   <tr><th>JSON</th><th>Java</th></tr>
- *   <tr><td>object</td><td>{@code LinkedHashMap<String, Object>} in document order; a repeated key is an error</td></tr>
+ *   <tr><td>object</td><td>{@code LinkedHashMap<String, Object>} in document order; a repeated key is an
+ *       error</td></tr>
  *   <tr><td>array</td><td>{@code ArrayList<Object>}</td></tr>
  *   <tr><td>string</td><td>{@code String}</td></tr>
  *   <tr><td>number without fraction or exponent that fits a {@code long}</td><td>{@code Long}</td></tr>

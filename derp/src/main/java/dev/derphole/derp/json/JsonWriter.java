@@ -111,7 +111,8 @@ public final class JsonWriter {
         out.append(d);
     }
 
-    private static void writeObject(final Map<?, ?> map, final StringBuilder out, final int depth, final boolean pretty) {
+    private static void writeObject(final Map<?, ?> map, final StringBuilder out, final int depth,
+                                    final boolean pretty) {
         checkDepth(depth);
         if (map.isEmpty()) {
             out.append("{}");
@@ -138,7 +139,8 @@ public final class JsonWriter {
         out.append('}');
     }
 
-    private static void writeArray(final Iterable<?> list, final StringBuilder out, final int depth, final boolean pretty) {
+    private static void writeArray(final Iterable<?> list, final StringBuilder out, final int depth,
+                                   final boolean pretty) {
         checkDepth(depth);
         out.append('[');
         boolean first = true;

@@ -184,7 +184,8 @@ final class DerpMapJson {
         return o;
     }
 
-    private static void putIf(final Map<String, Object> o, final String key, final Object value, final boolean present) {
+    private static void putIf(final Map<String, Object> o, final String key, final Object value,
+                              final boolean present) {
         if (present) {
             o.put(key, value);
         }

@@ -28,7 +28,7 @@ public sealed interface DerpMapSource {
     /** Flag naming a DERP map file or URL. */
     String FLAG_DERP_MAP = "--derp-map";
 
-    /** @return where the choice came from ({@code --derp-url}, {@code DERPHOLE_DERP_MAP}, {@code built-in}), for messages */
+    /** @return where the choice came from, for messages: a flag, an environment variable, or {@code built-in} */
     String origin();
 
     /** @return a one-line description for messages, e.g. {@code --derp-map /etc/derp.json} */

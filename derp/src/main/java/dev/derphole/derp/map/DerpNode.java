@@ -185,6 +185,11 @@ public record DerpNode(
         return stunPort != STUN_DISABLED;
     }
 
+    /** @return where STUN goes: {@link #stunTestIp()} if set, else {@link #hostName()} */
+    public String stunHost() {
+        return stunTestIp.isEmpty() ? hostName : stunTestIp;
+    }
+
     /** @return the STUN UDP port with the default applied, or -1 when STUN is disabled */
     public int effectiveStunPort() {
         return stunPort == 0 ? DEFAULT_STUN_PORT : stunPort;

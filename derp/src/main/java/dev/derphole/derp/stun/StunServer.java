@@ -9,7 +9,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -21,9 +20,11 @@ import java.util.concurrent.locks.LockSupport;
  * side and both buffers; it blocks in {@link DatagramChannel#receive}. A platform thread (not virtual)
  * because it lives as long as the server and spends its life in one blocking call, and a stable name
  * helps in thread dumps. The counters are written only by that thread (single writer) and may be read
- * from any thread. {@link #close()} closes the channel, which wakes the receive, and joins the thread.
+ * from any thread. {@link #start()} and {@link #close()} may be called from any thread; close closes
+ * the channel, which wakes the receive, and joins the thread.
  *
- * <p>Allocation per request: the JDK allocates the source {@link InetSocketAddress} on every receive
+ * <p>Bind {@code [::]} for a dual-stack server (IPv4 clients appear as IPv4 addresses), {@code 0.0.0.0}
+ * for IPv4 only. Allocation per request: the JDK allocates the source {@link InetSocketAddress} on every receive
  * and {@link StunMessage#writeBindingResponse} copies the source address bytes; the buffers are reused.
  */
 public final class StunServer implements AutoCloseable {
@@ -35,8 +36,9 @@ public final class StunServer implements AutoCloseable {
     private static final long JOIN_TIMEOUT_MS = 5_000;
 
     private final InetSocketAddress bindAddress;
-    private final AtomicBoolean started = new AtomicBoolean();
-    private final AtomicBoolean closed = new AtomicBoolean();
+    // Lifecycle state, guarded by this (start/close); the server thread only reads closed and channel.
+    private boolean started;
+    private volatile boolean closed;
     private volatile DatagramChannel channel;
     private volatile InetSocketAddress localAddress;
     private Thread thread;
@@ -64,10 +66,11 @@ public final class StunServer implements AutoCloseable {
      * @throws IOException   for other socket errors
      * @throws IllegalStateException when already started or closed
      */
-    public void start() throws IOException {
-        if (closed.get() || !started.compareAndSet(false, true)) {
+    public synchronized void start() throws IOException {
+        if (closed || started) {
             throw new IllegalStateException("STUN server already started or closed");
         }
+        started = true;
         final DatagramChannel ch = DatagramChannel.open(bindAddress.getAddress() instanceof Inet6Address
             ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
         try {
@@ -126,10 +129,11 @@ public final class StunServer implements AutoCloseable {
 
     /** Stops the server: closes the socket and waits (bounded) for the thread. Idempotent. */
     @Override
-    public void close() {
-        if (!closed.compareAndSet(false, true)) {
+    public synchronized void close() {
+        if (closed) {
             return;
         }
+        closed = true;
         final DatagramChannel ch = channel;
         if (ch != null) {
             try {
@@ -154,7 +158,7 @@ public final class StunServer implements AutoCloseable {
         final byte[] tx = new byte[StunMessage.MAX_BINDING_RESPONSE_LENGTH];
         final ByteBuffer rxBuffer = ByteBuffer.wrap(rx);
         final ByteBuffer txBuffer = ByteBuffer.wrap(tx);
-        while (!closed.get()) {
+        while (!closed) {
             final InetSocketAddress source;
             try {
                 rxBuffer.clear();

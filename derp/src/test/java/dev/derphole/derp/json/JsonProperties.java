@@ -57,9 +57,10 @@ class JsonProperties {
     }
 
     @Property(tries = 1000)
-    void mutatedJsonOnlyEverThrowsJsonException(@ForAll("jsonValues") final Object value,
-                                                @ForAll @Size(min = 1, max = 8) final List<@IntRange(min = 0, max = 1 << 20) Integer> positions,
-                                                @ForAll @Size(min = 8, max = 8) final byte[] replacements) {
+    void mutatedJsonOnlyEverThrowsJsonException(
+        @ForAll("jsonValues") final Object value,
+        @ForAll @Size(min = 1, max = 8) final List<@IntRange(min = 0, max = 1 << 20) Integer> positions,
+        @ForAll @Size(min = 8, max = 8) final byte[] replacements) {
         final byte[] bytes = JsonWriter.writePretty(value).getBytes(StandardCharsets.UTF_8);
         for (int i = 0; i < positions.size(); i++) {
             bytes[positions.get(i) % bytes.length] = replacements[i];

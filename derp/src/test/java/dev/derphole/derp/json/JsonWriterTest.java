@@ -28,7 +28,8 @@ class JsonWriterTest {
         map.put("none", List.of());
 
         assertThat(JsonWriter.write(map))
-            .isEqualTo("{\"version\":2,\"CanAckPings\":true,\"n\":null,\"list\":[1,2.5,\"x\"],\"empty\":{},\"none\":[]}");
+            .isEqualTo("{\"version\":2,\"CanAckPings\":true,\"n\":null,\"list\":[1,2.5,\"x\"],"
+                + "\"empty\":{},\"none\":[]}");
     }
 
     @Test
@@ -56,7 +57,8 @@ class JsonWriterTest {
     @Test
     void shouldEscapeStrings() {
         assertThat(JsonWriter.write("q\" b\\ n\n r\r t\t bs\b ff\f nul\u0000 us\u001f del\u007f ls\u2028 ps\u2029 /"))
-            .isEqualTo("\"q\\\" b\\\\ n\\n r\\r t\\t bs\\b ff\\f nul\\u0000 us\\u001f del\u007f ls\\u2028 ps\\u2029 /\"");
+            .isEqualTo("\"q\\\" b\\\\ n\\n r\\r t\\t bs\\b ff\\f nul\\u0000 us\\u001f del\u007f"
+                + " ls\\u2028 ps\\u2029 /\"");
         assertThat(JsonWriter.write("\u00e9\uD83D\uDE00")).isEqualTo("\"\u00e9\uD83D\uDE00\"");
     }
 

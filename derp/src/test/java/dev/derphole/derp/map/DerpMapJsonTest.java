@@ -79,39 +79,39 @@ class DerpMapJsonTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', textBlock = """
-        not json                                                                      | not valid JSON
-        []                                                                            | DERP map: expected an object, got an array
-        {}                                                                            | no "Regions"
-        {"Regions":{}}                                                                | the map has no regions
-        {"Regions":[]}                                                                | Regions: expected an object, got an array
-        {"Regions":{"x":{}}}                                                          | "x" is not a region id
-        {"Regions":{"0":{}}}                                                          | "0" is not a region id
-        {"Regions":{"99999999999":{}}}                                                | is not a region id
-        {"Regions":{"1":null}}                                                        | Regions["1"]: region is null
-        {"Regions":{"1":{"RegionID":2}}}                                              | key 1 does not match RegionID 2
-        {"Regions":{"1":{}}}                                                          | key 1 does not match RegionID 0
-        {"Regions":{"1":{"RegionID":"1"}}}                                            | Regions["1"].RegionID: expected an integer, got a string
-        {"Regions":{"1":{"RegionID":1.0}}}                                            | expected an integer, got the number 1.0
-        {"Regions":{"1":{"RegionID":4294967297}}}                                     | is out of range
-        {"Regions":{"1":{"RegionID":1,"regionID":1}}}                                 | Regions["1"].RegionID: given twice
-        {"Regions":{"1":{"RegionID":1,"Nodes":{}}}}                                   | Regions["1"].Nodes: expected an array
-        {"Regions":{"1":{"RegionID":1,"Nodes":[null]}}}                               | Regions["1"].Nodes[0]: node is null
-        {"Regions":{"1":{"RegionID":1,"Nodes":[{}]}}}                                 | Regions["1"].Nodes[0]: HostName is required
-        {"Regions":{"1":{"RegionID":1,"Nodes":[{"HostName":"a b"}]}}}                 | HostName is not a host name
-        {"Regions":{"1":{"RegionID":1,"Nodes":[{"HostName":"h","RegionID":2}]}}}      | RegionID 2 differs from its region 1
-        {"Regions":{"1":{"RegionID":1,"Nodes":[{"HostName":"h","DERPPort":65536}]}}}  | DERPPort must be
-        {"Regions":{"1":{"RegionID":1,"Nodes":[{"HostName":"h","DERPPort":-1}]}}}     | DERPPort must be
-        {"Regions":{"1":{"RegionID":1,"Nodes":[{"HostName":"h","STUNPort":-2}]}}}     | STUNPort must be
-        {"Regions":{"1":{"RegionID":1,"Nodes":[{"HostName":"h","STUNPort":70000}]}}}  | STUNPort must be
-        {"Regions":{"1":{"RegionID":1,"Nodes":[{"HostName":"h","STUNOnly":1}]}}}      | STUNOnly: expected a boolean
-        {"Regions":{"1":{"RegionID":1,"Nodes":[{"HostName":"h","STUNTestIP":"x"}]}}}  | STUNTestIP is not an IP literal
-        {"Regions":{"1":{"RegionID":1,"Nodes":[{"HostName":"h","STUNOnly":true}]}}}   | no region has a DERP node
-        {"Regions":{"1":{"RegionID":1}}}                                              | no region has a DERP node
-        {"Regions":{"1":{"RegionID":1,"Latitude":"n"}}}                               | Latitude: expected a number
-        {"HomeParams":{"RegionScore":{"a":1}},"Regions":{}}                           | HomeParams.RegionScore["a"]
-        {"HomeParams":{"RegionScore":{"1":"x"}},"Regions":{}}                         | expected a number, got a string
-        {"HomeParams":{"RegionScore":{"1":1,"01":2}},"Regions":{}}                    | region 1 given twice
-        {"omitDefaultRegions":"yes","Regions":{}}                                     | omitDefaultRegions: expected a boolean
+        not json | not valid JSON
+        [] | DERP map: expected an object, got an array
+        {} | no "Regions"
+        {"Regions":{}} | the map has no regions
+        {"Regions":[]} | Regions: expected an object, got an array
+        {"Regions":{"x":{}}} | "x" is not a region id
+        {"Regions":{"0":{}}} | "0" is not a region id
+        {"Regions":{"99999999999":{}}} | is not a region id
+        {"Regions":{"1":null}} | Regions["1"]: region is null
+        {"Regions":{"1":{"RegionID":2}}} | key 1 does not match RegionID 2
+        {"Regions":{"1":{}}} | key 1 does not match RegionID 0
+        {"Regions":{"1":{"RegionID":"1"}}} | Regions["1"].RegionID: expected an integer, got a string
+        {"Regions":{"1":{"RegionID":1.0}}} | expected an integer, got the number 1.0
+        {"Regions":{"1":{"RegionID":4294967297}}} | is out of range
+        {"Regions":{"1":{"RegionID":1,"regionID":1}}} | Regions["1"].RegionID: given twice
+        {"Regions":{"1":{"RegionID":1,"Nodes":{}}}} | Regions["1"].Nodes: expected an array
+        {"Regions":{"1":{"RegionID":1,"Nodes":[null]}}} | Regions["1"].Nodes[0]: node is null
+        {"Regions":{"1":{"RegionID":1,"Nodes":[{}]}}} | Regions["1"].Nodes[0]: HostName is required
+        {"Regions":{"1":{"RegionID":1,"Nodes":[{"HostName":"a b"}]}}} | HostName is not a host name
+        {"Regions":{"1":{"RegionID":1,"Nodes":[{"HostName":"h","RegionID":2}]}}} | RegionID 2 differs from its region 1
+        {"Regions":{"1":{"RegionID":1,"Nodes":[{"HostName":"h","DERPPort":65536}]}}} | DERPPort must be
+        {"Regions":{"1":{"RegionID":1,"Nodes":[{"HostName":"h","DERPPort":-1}]}}} | DERPPort must be
+        {"Regions":{"1":{"RegionID":1,"Nodes":[{"HostName":"h","STUNPort":-2}]}}} | STUNPort must be
+        {"Regions":{"1":{"RegionID":1,"Nodes":[{"HostName":"h","STUNPort":70000}]}}} | STUNPort must be
+        {"Regions":{"1":{"RegionID":1,"Nodes":[{"HostName":"h","STUNOnly":1}]}}} | STUNOnly: expected a boolean
+        {"Regions":{"1":{"RegionID":1,"Nodes":[{"HostName":"h","STUNTestIP":"x"}]}}} | STUNTestIP is not an IP literal
+        {"Regions":{"1":{"RegionID":1,"Nodes":[{"HostName":"h","STUNOnly":true}]}}} | no region has a DERP node
+        {"Regions":{"1":{"RegionID":1}}} | no region has a DERP node
+        {"Regions":{"1":{"RegionID":1,"Latitude":"n"}}} | Latitude: expected a number
+        {"HomeParams":{"RegionScore":{"a":1}},"Regions":{}} | HomeParams.RegionScore["a"]
+        {"HomeParams":{"RegionScore":{"1":"x"}},"Regions":{}} | expected a number, got a string
+        {"HomeParams":{"RegionScore":{"1":1,"01":2}},"Regions":{}} | region 1 given twice
+        {"omitDefaultRegions":"yes","Regions":{}} | omitDefaultRegions: expected a boolean
         """)
     void shouldRejectInvalidMapsNamingTheField(final String json, final String expectedMessagePart) {
         assertThatThrownBy(() -> DerpMap.parse(json))
@@ -126,10 +126,12 @@ class DerpMapJsonTest {
             "{\"HomeParams\":{\"RegionScore\":{\"1\":0.5,\"2\":2.0}},\"Regions\":{"
                 + "\"1\":{\"RegionID\":1,\"RegionCode\":\"nyc\",\"RegionName\":\"New York City\",\"Latitude\":40.7128,"
                 + "\"Longitude\":-74.006,\"Avoid\":true,\"NoMeasureNoHome\":true,\"Nodes\":["
-                + "{\"Name\":\"1a\",\"RegionID\":1,\"HostName\":\"derp1.example.com\",\"CertName\":\"cert.example.com\","
+                + "{\"Name\":\"1a\",\"RegionID\":1,\"HostName\":\"derp1.example.com\","
+                + "\"CertName\":\"cert.example.com\","
                 + "\"IPv4\":\"192.0.2.1\",\"IPv6\":\"2001:db8::1\",\"STUNPort\":3479,\"DERPPort\":8443,"
                 + "\"InsecureForTests\":true,\"STUNTestIP\":\"127.0.0.1\",\"CanPort80\":true},"
-                + "{\"Name\":\"1b\",\"RegionID\":1,\"HostName\":\"stun1.example.com\",\"STUNPort\":-1,\"STUNOnly\":true}]},"
+                + "{\"Name\":\"1b\",\"RegionID\":1,\"HostName\":\"stun1.example.com\",\"STUNPort\":-1,"
+                + "\"STUNOnly\":true}]},"
                 + "\"2\":{\"RegionID\":2,\"RegionCode\":\"sfo\",\"RegionName\":\"San Francisco\",\"Nodes\":["
                 + "{\"Name\":\"2a\",\"RegionID\":2,\"HostName\":\"derp2.example.com\"}]}},"
                 + "\"omitDefaultRegions\":true}");

@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class DerpMapLoaderTest {
     private static final String SMALL_MAP =
-        "{\"Regions\":{\"5\":{\"RegionID\":5,\"RegionCode\":\"t\",\"Nodes\":[{\"Name\":\"5a\",\"HostName\":\"h.example\"}]}}}";
+        "{\"Regions\":{\"5\":{\"RegionID\":5,\"RegionCode\":\"t\","
+            + "\"Nodes\":[{\"Name\":\"5a\",\"HostName\":\"h.example\"}]}}}";
 
     private HttpServer server;
     private final CountDownLatch release = new CountDownLatch(1);
@@ -35,10 +36,10 @@ class DerpMapLoaderTest {
     @BeforeEach
     void startServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/map.json", exchange -> respond(exchange, 200, SMALL_MAP.getBytes(StandardCharsets.UTF_8)));
+        server.createContext("/map.json", exchange -> respond(exchange, 200, utf8(SMALL_MAP)));
         server.createContext("/missing", exchange -> respond(exchange, 404, "nope".getBytes(StandardCharsets.UTF_8)));
         server.createContext("/huge", exchange -> respond(exchange, 200, new byte[DerpMapLoader.MAX_MAP_BYTES + 1]));
-        server.createContext("/garbage", exchange -> respond(exchange, 200, "{\"Regions\":".getBytes(StandardCharsets.UTF_8)));
+        server.createContext("/garbage", exchange -> respond(exchange, 200, utf8("{\"Regions\":")));
         server.createContext("/redirect", exchange -> {
             exchange.getResponseHeaders().add("Location", "/map.json");
             respond(exchange, 302, new byte[0]);
@@ -68,6 +69,10 @@ class DerpMapLoaderTest {
                 out.write(body);
             }
         }
+    }
+
+    private static byte[] utf8(final String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
     }
 
     private URI url(final String path) {
@@ -185,6 +190,7 @@ class DerpMapLoaderTest {
         final DerpMap map = DerpMapLoader.load(DerpMapSource.resolve(null, "http://127.0.0.1:3340", Map.of()));
         assertThat(map.lowestDerpRegion().firstDerpNode().orElseThrow().plainHttp()).isTrue();
         assertThatThrownBy(() -> DerpMapLoader.load(DerpMapSource.resolve(null, "127.0.0.1:3340", Map.of())))
-            .hasMessageStartingWith("DERP map from --derp-url 127.0.0.1:3340: relay URL \"127.0.0.1:3340\" has no scheme");
+            .hasMessageStartingWith(
+                "DERP map from --derp-url 127.0.0.1:3340: relay URL \"127.0.0.1:3340\" has no scheme");
     }
 }

@@ -127,6 +127,8 @@ class DerpNodeTest {
             .containsExactly(new InetSocketAddress(InetAddress.ofLiteral("192.0.2.1"), 3478));
         assertThat(node("h", "192.0.2.1", "none", -1, 0, false).stunAddresses(NO_DNS)).isEmpty();
         final DerpNode testIp = new DerpNode("n", 1, "h", "", "", "", 4000, false, 0, false, "127.0.0.1", false, false);
+        assertThat(testIp.stunHost()).isEqualTo("127.0.0.1");
+        assertThat(DerpNode.of("n", 1, "h").stunHost()).isEqualTo("h");
         assertThat(testIp.stunAddresses(NO_DNS))
             .containsExactly(new InetSocketAddress(InetAddress.ofLiteral("127.0.0.1"), 4000));
     }

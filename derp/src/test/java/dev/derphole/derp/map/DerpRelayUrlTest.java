@@ -15,18 +15,18 @@ class DerpRelayUrlTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', textBlock = """
-        http://127.0.0.1:3340              | true  | 127.0.0.1        | 3340 | 3478
-        http://127.0.0.1:3340/derp         | true  | 127.0.0.1        | 3340 | 3478
-        http://127.0.0.1:3340/derp/        | true  | 127.0.0.1        | 3340 | 3478
-        http://127.0.0.1:3340/             | true  | 127.0.0.1        | 3340 | 3478
-        http://relay.local                 | true  | relay.local      | 80   | 3478
-        https://derp.example.com           | false | derp.example.com | 443  | 3478
+        http://127.0.0.1:3340 | true | 127.0.0.1 | 3340 | 3478
+        http://127.0.0.1:3340/derp | true | 127.0.0.1 | 3340 | 3478
+        http://127.0.0.1:3340/derp/ | true | 127.0.0.1 | 3340 | 3478
+        http://127.0.0.1:3340/ | true | 127.0.0.1 | 3340 | 3478
+        http://relay.local | true | relay.local | 80 | 3478
+        https://derp.example.com | false | derp.example.com | 443 | 3478
         HTTPS://derp.example.com:8443/derp | false | derp.example.com | 8443 | 3478
-        https://[::1]:8443/derp            | false | ::1              | 8443 | 3478
-        http://[2001:db8::1]:80            | true  | 2001:db8::1      | 80   | 3478
-        http://127.0.0.1:3340/derp?stun=3479 | true | 127.0.0.1       | 3340 | 3479
-        http://127.0.0.1:3340?stun=-1      | true  | 127.0.0.1        | 3340 | -1
-          https://d.example/derp           | false | d.example        | 443  | 3478
+        https://[::1]:8443/derp | false | ::1 | 8443 | 3478
+        http://[2001:db8::1]:80 | true | 2001:db8::1 | 80 | 3478
+        http://127.0.0.1:3340/derp?stun=3479 | true | 127.0.0.1 | 3340 | 3479
+        http://127.0.0.1:3340?stun=-1 | true | 127.0.0.1 | 3340 | -1
+          https://d.example/derp | false | d.example | 443 | 3478
         """)
     void shouldParseAcceptedForms(final String url, final boolean plain, final String host, final int port,
                                   final int stunPort) throws DerpMapException {
@@ -35,21 +35,21 @@ class DerpRelayUrlTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', textBlock = """
-        127.0.0.1:3340                      | has no scheme; did you mean https://127.0.0.1:3340 or http://127.0.0.1:3340?
-        derp.example.com                    | has no scheme
-        ''                                  | is empty
-        ftp://h:21                          | must start with https:// or http://
-        http://user@h:1                     | must not contain user info
-        http://:3340                        | has no valid host
-        http://h:3340/other                 | only /derp is allowed
-        http://h:3340/derp#stun=1           | must not have a fragment
-        http://h:3340/derp?port=1           | the only query parameter allowed is stun=PORT
-        http://h:3340/derp?stun=            | stun must be a port
-        http://h:3340/derp?stun=0           | stun must be a port 1..65535 or -1, got 0
-        http://h:3340/derp?stun=65536       | stun must be a port
-        http://h:3340/derp?stun=12&x=1      | stun must be a port
-        http://h:0                          | relay port must be 1..65535
-        http://h h:1                        | is not a valid URL
+        127.0.0.1:3340 | has no scheme; did you mean https://127.0.0.1:3340 or http://127.0.0.1:3340?
+        derp.example.com | has no scheme
+        '' | is empty
+        ftp://h:21 | must start with https:// or http://
+        http://user@h:1 | must not contain user info
+        http://:3340 | has no valid host
+        http://h:3340/other | only /derp is allowed
+        http://h:3340/derp#stun=1 | must not have a fragment
+        http://h:3340/derp?port=1 | the only query parameter allowed is stun=PORT
+        http://h:3340/derp?stun= | stun must be a port
+        http://h:3340/derp?stun=0 | stun must be a port 1..65535 or -1, got 0
+        http://h:3340/derp?stun=65536 | stun must be a port
+        http://h:3340/derp?stun=12&x=1 | stun must be a port
+        http://h:0 | relay port must be 1..65535
+        http://h h:1 | is not a valid URL
         """)
     void shouldRejectOtherFormsWithAHint(final String url, final String message) {
         assertThatThrownBy(() -> DerpRelayUrl.parse(url))

@@ -133,7 +133,8 @@ class StunClientTest {
                 List.of(a.localAddress(), silentAddress, b.localAddress()), Duration.ofMillis(400));
 
             assertThat(results.keySet()).containsExactlyInAnyOrder(a.localAddress(), b.localAddress());
-            assertThat(results.values()).allSatisfy(r -> assertThat(r.mappedAddress()).isEqualTo(client.localAddress()));
+            final InetSocketAddress self = client.localAddress();
+            assertThat(results.values()).allSatisfy(r -> assertThat(r.mappedAddress()).isEqualTo(self));
         }
     }
 

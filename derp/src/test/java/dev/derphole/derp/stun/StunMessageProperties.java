@@ -109,7 +109,8 @@ class StunMessageProperties {
 
     @Provide
     Arbitrary<InetAddress> addresses() {
-        final Arbitrary<InetAddress> v4 = Arbitraries.bytes().array(byte[].class).ofSize(4).map(StunMessageProperties::ip);
+        final Arbitrary<InetAddress> v4 = Arbitraries.bytes().array(byte[].class).ofSize(4)
+            .map(StunMessageProperties::ip);
         final Arbitrary<InetAddress> v6 = Arbitraries.bytes().array(byte[].class).ofSize(16)
             .map(b -> {
                 b[0] |= 0x20; // keep clear of ::ffff:0:0/96, which InetAddress turns into IPv4

@@ -85,7 +85,8 @@ class StunMessageTest {
         final StunResponse response = StunMessage.parseBindingResponse(RFC5769_IPV4_RESPONSE, 0,
             RFC5769_IPV4_RESPONSE.length);
         assertThat(response.transactionId()).isEqualTo(RFC5769_TXID);
-        assertThat(response.mappedAddress()).isEqualTo(new InetSocketAddress(InetAddress.ofLiteral("192.0.2.1"), 32853));
+        assertThat(response.mappedAddress())
+            .isEqualTo(new InetSocketAddress(InetAddress.ofLiteral("192.0.2.1"), 32853));
     }
 
     @Test
@@ -153,7 +154,8 @@ class StunMessageTest {
             response, 3);
         final StunResponse parsed = StunMessage.parseBindingResponse(response, 3, n);
         assertThat(parsed.transactionId()).isEqualTo(txId);
-        assertThat(parsed.mappedAddress()).isEqualTo(new InetSocketAddress(InetAddress.ofLiteral("203.0.113.9"), 61000));
+        assertThat(parsed.mappedAddress())
+            .isEqualTo(new InetSocketAddress(InetAddress.ofLiteral("203.0.113.9"), 61000));
     }
 
     @Test
@@ -190,14 +192,16 @@ class StunMessageTest {
         final byte[] odd = hex("00 01 00 02 21 12 a4 42 00 00 00 00 00 00 00 00 00 00 00 00 80 22");
         assertThat(StunMessage.checkBindingRequest(odd, 0, odd.length)).isEqualTo(StunMessage.MALFORMED);
         // Attribute length runs past the end.
-        final byte[] overrun = hex("00 01 00 08 21 12 a4 42 00 00 00 00 00 00 00 00 00 00 00 00 80 22 00 05 61 62 63 64");
+        final byte[] overrun = hex("00 01 00 08 21 12 a4 42 00 00 00 00 00 00 00 00 00 00 00 00"
+            + " 80 22 00 05 61 62 63 64");
         assertThat(StunMessage.checkBindingRequest(overrun, 0, overrun.length)).isEqualTo(StunMessage.MALFORMED);
         // FINGERPRINT that is not the last attribute.
         final byte[] notLast = hex("00 01 00 10 21 12 a4 42 00 00 00 00 00 00 00 00 00 00 00 00"
             + " 80 28 00 04 00 00 00 00 80 22 00 04 61 62 63 64");
         assertThat(StunMessage.checkBindingRequest(notLast, 0, notLast.length)).isEqualTo(StunMessage.MALFORMED);
         // FINGERPRINT of the wrong size.
-        final byte[] wrongSize = hex("00 01 00 08 21 12 a4 42 00 00 00 00 00 00 00 00 00 00 00 00 80 28 00 02 00 00 00 00");
+        final byte[] wrongSize = hex("00 01 00 08 21 12 a4 42 00 00 00 00 00 00 00 00 00 00 00 00"
+            + " 80 28 00 02 00 00 00 00");
         assertThat(StunMessage.checkBindingRequest(wrongSize, 0, wrongSize.length)).isEqualTo(StunMessage.MALFORMED);
     }
 
