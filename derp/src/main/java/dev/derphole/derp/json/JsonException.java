@@ -11,6 +11,7 @@ public final class JsonException extends Exception {
     @Serial
     private static final long serialVersionUID = 1L;
 
+    /** Offset of the fault. */
     private final long offset;
 
     /**

@@ -68,12 +68,24 @@ public final class JsonReader {
         this.maxInputLength = maxInputLength;
     }
 
-    /** Parses {@code text} with the {@link #DEFAULT} limits. */
+    /**
+     * Parses {@code text} with the {@link #DEFAULT} limits.
+     *
+     * @param text the JSON text
+     * @return the value; {@code null} for the JSON literal {@code null}
+     * @throws JsonException for any malformed or over-limit input
+     */
     public static Object parse(final String text) throws JsonException {
         return DEFAULT.read(text);
     }
 
-    /** Parses UTF-8 {@code bytes} with the {@link #DEFAULT} limits. */
+    /**
+     * Parses UTF-8 bytes with the {@link #DEFAULT} limits.
+     *
+     * @param utf8 the encoded JSON text
+     * @return the value; {@code null} for the JSON literal {@code null}
+     * @throws JsonException for invalid UTF-8 and any malformed or over-limit input
+     */
     public static Object parse(final byte[] utf8) throws JsonException {
         return DEFAULT.read(utf8);
     }

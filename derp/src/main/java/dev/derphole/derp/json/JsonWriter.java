@@ -49,12 +49,22 @@ public final class JsonWriter {
         return out.toString();
     }
 
-    /** Appends compact JSON text for {@code value} to {@code out}. */
+    /**
+     * Appends compact JSON text.
+     *
+     * @param value a supported value
+     * @param out   where to append
+     */
     public static void write(final Object value, final StringBuilder out) {
         writeValue(value, out, 0, false);
     }
 
-    /** Appends {@code s} as a quoted, escaped JSON string. */
+    /**
+     * Appends a quoted, escaped JSON string.
+     *
+     * @param s   the text
+     * @param out where to append
+     */
     public static void writeString(final CharSequence s, final StringBuilder out) {
         out.append('"');
         final int n = s.length();

@@ -114,7 +114,10 @@ public record DerpMap(
         return toJson().getBytes(StandardCharsets.UTF_8);
     }
 
-    /** @return the region with this id */
+    /**
+     * @param regionId a region id
+     * @return the region with this id
+     */
     public Optional<DerpRegion> region(final int regionId) {
         return Optional.ofNullable(regions.get(regionId));
     }

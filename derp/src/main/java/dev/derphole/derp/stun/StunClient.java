@@ -101,7 +101,10 @@ public final class StunClient implements AutoCloseable {
         return new StunClient(channel, false);
     }
 
-    /** @return the local address of the socket queries are sent from */
+    /**
+     * @return the local address of the socket queries are sent from
+     * @throws IOException when the socket is closed
+     */
     public InetSocketAddress localAddress() throws IOException {
         return (InetSocketAddress) channel.getLocalAddress();
     }

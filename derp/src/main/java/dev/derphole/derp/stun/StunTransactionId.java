@@ -55,12 +55,21 @@ public final class StunTransactionId {
         return new StunTransactionId(Arrays.copyOfRange(src, offset, offset + LENGTH));
     }
 
-    /** Writes the id into {@code dst} at {@code offset}. */
+    /**
+     * Writes the id into a buffer.
+     *
+     * @param dst    buffer
+     * @param offset where the 12 bytes go
+     */
     public void copyTo(final byte[] dst, final int offset) {
         System.arraycopy(bytes, 0, dst, offset, LENGTH);
     }
 
-    /** @return whether {@code src} holds this id at {@code offset} (allocation-free) */
+    /**
+     * @param src    buffer
+     * @param offset where an id starts in it
+     * @return whether {@code src} holds this id at {@code offset} (allocation-free)
+     */
     public boolean matches(final byte[] src, final int offset) {
         Objects.checkFromIndexSize(offset, LENGTH, src.length);
         return Arrays.equals(bytes, 0, LENGTH, src, offset, offset + LENGTH);
