@@ -47,7 +47,7 @@ public final class Fuzz
     }
 
     /**
-     * {@code count} mutants of {@code valid}: flipped bits, overwritten bytes with interesting values
+     * {@code count} mutants of {@code valid}, each different from it: flipped bits, overwritten bytes with interesting values
      * (0, 0xff, 0x7f, 0x80), inserted and deleted runs, and duplicated slices.
      */
     public static List<byte[]> mutations(final long seed, final byte[] valid, final int count)
@@ -62,6 +62,11 @@ public final class Fuzz
             for (int e = 0; e < edits; e++)
             {
                 b = mutateOnce(random, b, interesting);
+            }
+            if (java.util.Arrays.equals(b, valid))
+            {
+                // An edit can write a byte's own value back; a mutant must differ from the valid input.
+                b[random.nextInt(b.length)] ^= (byte)(1 + random.nextInt(255));
             }
             out.add(b);
         }
