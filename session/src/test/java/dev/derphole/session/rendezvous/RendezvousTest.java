@@ -318,6 +318,23 @@ class RendezvousTest
     }
 
     @Test
+    void shouldReadPacketsAtAnOffsetInsideALargerBuffer()
+    {
+        final Peers peers = new Peers(14);
+        final NodeKey key = peers.newKey();
+        final RendezvousClaimer claimer = peers.claimer(key);
+        final byte[] claim = claimer.claimPacket();
+        final byte[] framed = new byte[claim.length + 40];
+        Arrays.fill(framed, (byte)0x55);
+        System.arraycopy(claim, 0, framed, 32, claim.length);
+        final byte[] reply = peers.listener.onPacket(key, framed, 32, claim.length).reply().orElseThrow().packet();
+        final byte[] framedReply = new byte[reply.length + 9];
+        System.arraycopy(reply, 0, framedReply, 5, reply.length);
+        assertThat(claimer.onPacket(peers.token.derpPublicKey(), framedReply, 5, reply.length))
+            .hasValueSatisfying(d -> assertThat(d.accepted()).isTrue());
+    }
+
+    @Test
     void shouldClassifyFirstBytes()
     {
         assertThat(RendezvousProtocol.isRendezvousPacket((byte)0x00)).isFalse();
