@@ -43,7 +43,8 @@ final class BodyCodec
 
     static byte[] encodeClaim(final Claim claim)
     {
-        final int length = CLAIM_FIXED_LENGTH + candidatesLength(claim.candidates()) + claim.extensions().encodedLength();
+        final int length =
+            CLAIM_FIXED_LENGTH + candidatesLength(claim.candidates()) + claim.extensions().encodedLength();
         checkBodyLength(length);
         final ByteBuffer out = ByteBuffer.allocate(length);
         out.put(claim.claimId());

@@ -139,7 +139,8 @@ class CandidatePolicyTest
                 Verdict.LOOPBACK, Verdict.BROADCAST);
             if (CandidatePolicy.STRICT.check(text) == Verdict.OK)
             {
-                assertThat(CandidatePolicy.STRICT.toSocketAddress(text)).isEqualTo(new InetSocketAddress(address, port));
+                assertThat(CandidatePolicy.STRICT.toSocketAddress(text))
+                    .isEqualTo(new InetSocketAddress(address, port));
             }
             assertThat(text).doesNotContain(":::").doesNotContainPattern("[:\\[]0[0-9a-f]");
         }

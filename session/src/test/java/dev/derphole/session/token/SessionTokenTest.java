@@ -91,7 +91,8 @@ class SessionTokenTest
         assertThat(SessionToken.decode(a.encode(), clock)).isEqualTo(a);
         clock.advance(Duration.ofMinutes(1));
         assertThatThrownBy(() -> SessionToken.decode(a.encode(), clock))
-            .isInstanceOfSatisfying(TokenException.class, e -> assertThat(e.kind()).isEqualTo(TokenException.Kind.EXPIRED))
+            .isInstanceOfSatisfying(TokenException.class,
+                e -> assertThat(e.kind()).isEqualTo(TokenException.Kind.EXPIRED))
             .hasMessage("token expired at 2026-04-18T13:00:00Z");
     }
 
@@ -102,7 +103,8 @@ class SessionTokenTest
         final String text = token.toString();
         final String secretHex = HexFormat.of().formatHex(token.bearerSecret());
         assertThat(text).doesNotContain(secretHex).doesNotContain(secretHex.substring(0, 8))
-            .doesNotContain(Base64.getUrlEncoder().withoutPadding().encodeToString(token.bearerSecret()).substring(0, 8))
+            .doesNotContain(
+                Base64.getUrlEncoder().withoutPadding().encodeToString(token.bearerSecret()).substring(0, 8))
             .doesNotContain(token.encode()).contains("STDIO").contains(HexFormat.of().formatHex(token.sessionId()));
     }
 
@@ -139,7 +141,8 @@ class SessionTokenTest
         expect("", TokenException.Kind.MALFORMED, "malformed token: empty");
         expect("not a token!", TokenException.Kind.MALFORMED, "malformed token: character 4 is not base64url");
         expect(text + "=", TokenException.Kind.MALFORMED, "malformed token: character 177 is not base64url");
-        expect(text + "A", TokenException.Kind.MALFORMED, "malformed token: impossible length 177, it may be truncated");
+        expect(text + "A", TokenException.Kind.MALFORMED,
+            "malformed token: impossible length 177, it may be truncated");
         expect("A".repeat(2000), TokenException.Kind.MALFORMED, "malformed token: too long (2000 characters)");
         expect(text.substring(0, 4), TokenException.Kind.MALFORMED, "malformed token: too short, it may be truncated");
         // "AB" decodes to one byte with non-zero unused bits: not what an encoder writes.
