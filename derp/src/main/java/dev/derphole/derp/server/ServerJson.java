@@ -1,6 +1,11 @@
 package dev.derphole.derp.server;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Map;
+
+import dev.derphole.derp.json.JsonException;
+import dev.derphole.derp.json.JsonReader;
 
 import dev.derphole.derp.proto.DerpProtocol;
 import dev.derphole.derp.proto.DerpProtocolException;
@@ -12,6 +17,9 @@ import dev.derphole.derp.proto.DerpProtocolException;
  */
 final class ServerJson
 {
+    /** ClientInfo is small; nesting beyond a few levels is never legitimate. */
+    private static final JsonReader CLIENT_INFO_READER = new JsonReader(8, 256 * 1024);
+
     private ServerJson()
     {
     }
@@ -28,15 +36,61 @@ final class ServerJson
         return sb.append('}').toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    /** Parses ClientInfo JSON; anything but a JSON object with well-typed known fields fails. */
+    /**
+     * Parses ClientInfo JSON; anything but a JSON object (or {@code null}, which Go decodes as all zero) with
+     * well-typed known fields fails. Keys match case-insensitively; unknown keys are ignored.
+     */
     static ClientInfo parseClientInfo(final byte[] json) throws DerpProtocolException
     {
-        // TODO(server): switch to dev.derphole.derp.json.JsonReader once branch `map` lands.
-        final String text = new String(json, StandardCharsets.UTF_8).strip();
-        if (!text.startsWith("{") || !text.endsWith("}"))
+        final Object parsed;
+        try
+        {
+            parsed = CLIENT_INFO_READER.read(json);
+        }
+        catch (final JsonException e)
+        {
+            throw new DerpProtocolException("ClientInfo is not JSON: " + e.getMessage());
+        }
+        if (parsed == null)
+        {
+            return new ClientInfo(0, false, null, false, null);
+        }
+        if (!(parsed instanceof Map<?, ?> fields))
         {
             throw new DerpProtocolException("ClientInfo is not a JSON object");
         }
-        return new ClientInfo(DerpProtocol.PROTOCOL_VERSION, true, null, false, null);
+        long version = 0;
+        boolean canAckPings = false;
+        boolean isProber = false;
+        String meshKey = null;
+        String appName = null;
+        for (final Map.Entry<?, ?> field : fields.entrySet())
+        {
+            final String key = ((String)field.getKey()).toLowerCase(Locale.ROOT);
+            final Object value = field.getValue();
+            switch (key)
+            {
+                case "version" -> version = typed(value, Long.class, "version");
+                case "canackpings" -> canAckPings = typed(value, Boolean.class, "CanAckPings");
+                case "isprober" -> isProber = typed(value, Boolean.class, "IsProber");
+                case "meshkey" -> meshKey = typed(value, String.class, "meshKey");
+                case "appname" -> appName = typed(value, String.class, "AppName");
+                default ->
+                {
+                    // Newer clients send fields we do not know; Go ignores them too.
+                }
+            }
+        }
+        return new ClientInfo(version, canAckPings, meshKey, isProber, appName);
+    }
+
+    private static <T> T typed(final Object value, final Class<T> type, final String name)
+        throws DerpProtocolException
+    {
+        if (!type.isInstance(value))
+        {
+            throw new DerpProtocolException("ClientInfo field " + name + " has the wrong type");
+        }
+        return type.cast(value);
     }
 }
