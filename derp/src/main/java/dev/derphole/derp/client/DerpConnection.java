@@ -112,7 +112,8 @@ final class DerpConnection implements Closeable
         {
             watchdog.cancel();
             DerpDialer.closeQuietly(tcp);
-            if (watchdog.fired())
+            // The read timeout is set to the same budget as the watchdog; whichever fires first, say the same.
+            if (watchdog.fired() || e instanceof SocketTimeoutException)
             {
                 throw labelled(target, new SocketTimeoutException(
                     "TLS/HTTP/DERP handshake timed out after " + handshakeTimeout.toMillis() + " ms"));
