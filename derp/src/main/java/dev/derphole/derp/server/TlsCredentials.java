@@ -83,7 +83,8 @@ public final class TlsCredentials
         final String certChainPem, final String certName, final String privateKeyPem, final String keyName)
         throws IOException
     {
-        return new TlsCredentials(parseKey(privateKeyPem, keyName), parseChain(certChainPem, certName));
+        final X509Certificate[] chain = parseChain(certChainPem, certName);
+        return new TlsCredentials(parseKey(privateKeyPem, keyName), chain);
     }
 
     public PrivateKey privateKey()

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -69,6 +70,8 @@ class HandshakeTest
         final List<byte[]> inputs = new ArrayList<>(Fuzz.randomBytes(Fuzz.DEFAULT_SEED, 300, 200));
         inputs.addAll(Fuzz.mutations(Fuzz.DEFAULT_SEED, valid, 300));
         inputs.addAll(Fuzz.truncations(valid));
+        // A mutation can overwrite a byte with the value it had (keys and nonce are random per run): not garbage.
+        inputs.removeIf(input -> Arrays.equals(input, valid));
         Fuzz.forAll(inputs, input ->
         {
             assertThatThrownBy(() -> Handshake.openClientInfo(server, input))

@@ -54,9 +54,17 @@ public final class RawDerpTestClient implements AutoCloseable
             return Arrays.copyOfRange(payload, DerpProtocol.KEY_LENGTH, payload.length);
         }
 
+        /** The whole payload as UTF-8 (Health text). */
         public String text()
         {
             return new String(payload, StandardCharsets.UTF_8);
+        }
+
+        /** The payload after the key as UTF-8 (RecvPacket data). */
+        public String dataText()
+        {
+            return new String(payload, DerpProtocol.KEY_LENGTH, payload.length - DerpProtocol.KEY_LENGTH,
+                StandardCharsets.UTF_8);
         }
 
         @Override
@@ -327,6 +335,12 @@ public final class RawDerpTestClient implements AutoCloseable
     /** Reads frames, skipping KeepAlive (and Health unless asked for), until one of {@code type} arrives. */
     public Frame expect(final int type, final Duration timeout) throws IOException
     {
+        return expect(type, timeout, type);
+    }
+
+    /** Like {@link #expect(int, Duration)}, accepting either {@code type} or {@code otherType}. */
+    public Frame expect(final int type, final Duration timeout, final int otherType) throws IOException
+    {
         final long deadlineNs = System.nanoTime() + timeout.toNanos();
         while (true)
         {
@@ -336,7 +350,7 @@ public final class RawDerpTestClient implements AutoCloseable
                 throw new SocketTimeoutException("no " + FrameType.name(type) + " within " + timeout);
             }
             final Frame f = readFrame(Duration.ofMillis(leftMs));
-            if (f.type() == type)
+            if (f.type() == type || f.type() == otherType)
             {
                 return f;
             }
@@ -407,6 +421,12 @@ public final class RawDerpTestClient implements AutoCloseable
                 return true;
             }
         }
+    }
+
+    /** Hangs up (same as {@link #close()}, for use inside try-with-resources). */
+    public void disconnect()
+    {
+        close();
     }
 
     @Override
