@@ -651,7 +651,7 @@ public final class DerpClient implements AutoCloseable
     private void writeLoop(final Link l)
     {
         final FrameWriter out = l.conn.writer;
-        final SendPacer pacer = new SendPacer(
+        final SendPacer pacer = SendPacer.forRelay(
             l.conn.serverInfo.tokenBucketBytesPerSecond(), l.conn.serverInfo.tokenBucketBytesBurst());
         final OutboundQueue.Batch batch = new OutboundQueue.Batch();
         final byte[] one = new byte[1];

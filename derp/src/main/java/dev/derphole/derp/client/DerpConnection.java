@@ -29,8 +29,8 @@ import dev.derphole.derp.proto.NodeKey;
  */
 final class DerpConnection implements Closeable
 {
-    /** Read buffer of the frame stream: a few maximum packets, so one read syscall serves many small frames. */
-    static final int READ_BUFFER_BYTES = 128 << 10;
+    /** Read buffer of the frame stream: one read syscall serves many small frames (or one maximum packet). */
+    static final int READ_BUFFER_BYTES = 64 << 10;
 
     /** Largest ServerInfo frame: nonce and the largest info box (derp_client.go: nonceLen + maxInfoLen). */
     static final int MAX_SERVER_INFO_LENGTH = DerpProtocol.NONCE_LENGTH + DerpProtocol.MAX_INFO_LENGTH;

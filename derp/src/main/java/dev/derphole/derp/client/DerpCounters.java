@@ -18,6 +18,7 @@ public final class DerpCounters
     private final AtomicLong failedDials = new AtomicLong();
     private final AtomicLong unknownFrames = new AtomicLong();
     private final AtomicLong pacedWaits = new AtomicLong();
+    private final AtomicLong flushes = new AtomicLong();
     private final AtomicLongArray drops = new AtomicLongArray(DropReason.values().length);
 
     /** Packets received from the relay (queued for the application unless the connection was torn down). */
@@ -68,6 +69,12 @@ public final class DerpCounters
         return pacedWaits.get();
     }
 
+    /** Writer flushes (syscalls or TLS record batches); packetsOut / flushes is the batching factor. */
+    public long flushes()
+    {
+        return flushes.get();
+    }
+
     public long drops(final DropReason reason)
     {
         return drops.get(reason.ordinal());
@@ -85,6 +92,7 @@ public final class DerpCounters
         // Single writer (the writer thread).
         packetsOut.setRelease(packetsOut.getPlain() + packets);
         bytesOut.setRelease(bytesOut.getPlain() + bytes);
+        flushes.setRelease(flushes.getPlain() + 1);
     }
 
     void onReconnect()
@@ -119,7 +127,8 @@ public final class DerpCounters
             .append("packetsIn=").append(packetsIn()).append(" bytesIn=").append(bytesIn())
             .append(" packetsOut=").append(packetsOut()).append(" bytesOut=").append(bytesOut())
             .append(" reconnects=").append(reconnects()).append(" failedDials=").append(failedDials())
-            .append(" unknownFrames=").append(unknownFrames()).append(" pacedWaits=").append(pacedWaits());
+            .append(" flushes=").append(flushes()).append(" unknownFrames=").append(unknownFrames())
+            .append(" pacedWaits=").append(pacedWaits());
         for (final DropReason r : DropReason.values())
         {
             b.append(" drops.").append(r.name()).append('=').append(drops(r));

@@ -15,6 +15,15 @@ final class SendPacer
     /** The bucket always holds at least one largest frame (5 + 32 + 64 KiB), or a big packet could never go. */
     static final long MIN_BURST_BYTES = 5 + 32 + (64 << 10);
 
+    /**
+     * Share of the advertised rate we use, in 1/16ths. The relay charges frames when it reads them, after network
+     * and scheduling jitter have bunched them up; staying 1/16 below its rate lets its bucket refill in between.
+     */
+    static final int RATE_SIXTEENTHS = 15;
+
+    /** Share of the advertised burst we use, in 1/16ths: the other half is headroom for that same bunching. */
+    static final int BURST_SIXTEENTHS = 8;
+
     private final long bytesPerSecond;
     private final long burstNs;
     private long theoreticalNs;
@@ -29,6 +38,20 @@ final class SendPacer
         this.bytesPerSecond = Math.max(0, bytesPerSecond);
         final long burst = Math.max(burstBytes, MIN_BURST_BYTES);
         burstNs = this.bytesPerSecond == 0 ? 0 : costNs(burst, this.bytesPerSecond);
+    }
+
+    /**
+     * The pacer for a relay that advertised {@code bytesPerSecond} and {@code burstBytes} in ServerInfo: slightly
+     * below both (see {@link #RATE_SIXTEENTHS}, {@link #BURST_SIXTEENTHS}), so that the relay never has to wait.
+     */
+    static SendPacer forRelay(final long bytesPerSecond, final long burstBytes)
+    {
+        if (bytesPerSecond <= 0)
+        {
+            return new SendPacer(0, 0);
+        }
+        return new SendPacer(Math.max(1, bytesPerSecond - bytesPerSecond / 16 * (16 - RATE_SIXTEENTHS)),
+            burstBytes / 16 * BURST_SIXTEENTHS);
     }
 
     boolean enabled()

@@ -7,7 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -72,17 +72,16 @@ class DerpClientFuzzTest
     void shouldEndEveryGarbageConnectionWithDisconnected() throws Exception
     {
         final List<byte[]> inputs = inputs();
-        // The input for the next connection; redials (after a fuzzed Restarting frame) find none and are closed.
-        final AtomicReference<byte[]> next = new AtomicReference<>();
+        // Each client's input, by its key; redials (after a fuzzed Restarting frame) get theirs only once.
+        final ConcurrentHashMap<NodeKey, byte[]> byClient = new ConcurrentHashMap<>();
         try (ScriptedDerpServer server = new ScriptedDerpServer(conn ->
         {
-            final byte[] input = next.getAndSet(null);
+            final byte[] input = byClient.remove(conn.accept());
             if (input == null)
             {
                 conn.close();
                 return;
             }
-            conn.accept();
             conn.out.write(input);
             conn.out.flush();
             conn.close();
@@ -90,10 +89,10 @@ class DerpClientFuzzTest
         {
             Fuzz.forAll(inputs, input ->
             {
-                next.set(input);
                 try (DerpClient client = new DerpClient(DerpClientConfig.builder(server.target())
                     .reconnect(ReconnectPolicy.DISABLED).receiveQueueCapacity(4).build()))
                 {
+                    byClient.put(client.publicKey(), input);
                     client.connect();
                     DerpEvent e;
                     int events = 0;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -231,6 +232,24 @@ class DerpClientTest
     }
 
     @Test
+    void shouldTryTheDialAddressesInOrder() throws Exception
+    {
+        final ScriptedDerpServer server = server(conn ->
+        {
+            conn.accept();
+            conn.readFrame();
+        });
+        // Nothing listens on 127.0.0.2 (the relay binds 127.0.0.1 only): refused, then the next address works.
+        final DerpTarget target = new DerpTarget(false, "relay.invalid", server.port(), null,
+            List.of(InetAddress.ofLiteral("127.0.0.2"), InetAddress.ofLiteral("127.0.0.1")));
+        final DerpClient client = new DerpClient(DerpClientConfig.builder(target).build());
+        toClose.add(client);
+        client.connect();
+        assertThat(client.isConnected()).isTrue();
+        assertThat(server.nextConnection(WAIT).requestHead).contains("Host: relay.invalid:" + server.port() + "\r\n");
+    }
+
+    @Test
     void shouldPaceSendsToTheAdvertisedTokenBucket() throws Exception
     {
         final long rate = 200_000;
@@ -265,6 +284,7 @@ class DerpClientTest
         // Burst is raised to one max frame (65,573 bytes); the rest must trickle at the rate.
         final double frameBytes = 5 + 32 + size;
         final double expected = (packets * frameBytes - SendPacer.MIN_BURST_BYTES) / rate;
+        // (The client aims 1/16 below the advertised rate: within the tolerance below.)
         assertThat(seconds).isBetween(expected * 0.85, expected * 3 + 1);
         assertThat(client.counters().pacedWaits()).isPositive();
     }

@@ -67,6 +67,31 @@ class SendPacerTest
     }
 
     @Test
+    void shouldAimBelowTheRelaysAdvertisedBucket()
+    {
+        final long rate = 1_600_000;
+        final SendPacer p = SendPacer.forRelay(rate, 400_000);
+        long sent = 0;
+        while (p.delayNs(1000, 0) == 0)
+        {
+            p.onSent(1000, 0);
+            sent += 1000;
+        }
+        assertThat(sent).isEqualTo(200_000);
+        // Sending as fast as allowed for 2 s: 15/16 of the advertised rate.
+        long nowNs = 0;
+        long more = 0;
+        while (nowNs < 2 * SECOND)
+        {
+            nowNs += p.delayNs(1000, nowNs);
+            p.onSent(1000, nowNs);
+            more += 1000;
+        }
+        assertThat(more).isBetween(2_990_000L, 3_010_000L);
+        assertThat(SendPacer.forRelay(0, 400_000).enabled()).isFalse();
+    }
+
+    @Test
     void shouldRaiseTinyBurstsToOneMaximumFrame()
     {
         final SendPacer p = new SendPacer(1000, 1);
