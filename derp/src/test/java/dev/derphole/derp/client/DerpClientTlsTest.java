@@ -65,7 +65,7 @@ class DerpClientTlsTest
     private DerpClient client(final DerpTarget target) throws Exception
     {
         final DerpClient c = new DerpClient(DerpClientConfig.builder(target)
-            .sslContext(TestTls.clientContext())
+            .sslContext(TestCertificates.clientContext())
             .connectTimeout(Duration.ofSeconds(2))
             .handshakeTimeout(Duration.ofSeconds(5))
             .reconnect(ReconnectPolicy.DISABLED)
@@ -91,7 +91,7 @@ class DerpClientTlsTest
         final BlockingQueue<ScriptedDerpServer.Frame> frames = new LinkedBlockingQueue<>();
         final List<String> sni = new CopyOnWriteArrayList<>();
         final List<List<String>> alpnOffers = new CopyOnWriteArrayList<>();
-        final ScriptedDerpServer server = relay(TestTls.serverContext("server.p12", false), frames, sni);
+        final ScriptedDerpServer server = relay(TestCertificates.serverContext("server.p12", false), frames, sni);
         server.tlsSetup(ssl -> ssl.setHandshakeApplicationProtocolSelector((socket, offered) ->
         {
             alpnOffers.add(List.copyOf(offered));
@@ -109,7 +109,7 @@ class DerpClientTlsTest
     {
         final BlockingQueue<ScriptedDerpServer.Frame> frames = new LinkedBlockingQueue<>();
         final ScriptedDerpServer server =
-            relay(TestTls.serverContext("server.p12", true), frames, new CopyOnWriteArrayList<>());
+            relay(TestCertificates.serverContext("server.p12", true), frames, new CopyOnWriteArrayList<>());
         final DerpClient client = client(server.tlsTarget());
         client.connect();
         assertRelayWorks(client, frames);
@@ -119,7 +119,7 @@ class DerpClientTlsTest
     void shouldRejectACertificateForAnotherHostname() throws Exception
     {
         final ScriptedDerpServer server = relay(
-            TestTls.serverContext("wronghost.p12", true), new LinkedBlockingQueue<>(), new CopyOnWriteArrayList<>());
+            TestCertificates.serverContext("wronghost.p12", true), new LinkedBlockingQueue<>(), new CopyOnWriteArrayList<>());
         final DerpClient client = client(server.tlsTarget());
         assertThatThrownBy(client::connect)
             .isInstanceOf(SSLHandshakeException.class)
@@ -132,7 +132,7 @@ class DerpClientTlsTest
     void shouldRejectAnUntrustedCertificateWithTheDefaultWebPkiTrust() throws Exception
     {
         final ScriptedDerpServer server = relay(
-            TestTls.serverContext("server.p12", false), new LinkedBlockingQueue<>(), new CopyOnWriteArrayList<>());
+            TestCertificates.serverContext("server.p12", false), new LinkedBlockingQueue<>(), new CopyOnWriteArrayList<>());
         final DerpClient client = new DerpClient(DerpClientConfig.builder(server.tlsTarget())
             .reconnect(ReconnectPolicy.DISABLED).build());
         toClose.add(client);
@@ -148,7 +148,7 @@ class DerpClientTlsTest
         // Dial 127.0.0.1 but expect the certificate of "wrong.example": the name decides, not the address.
         final BlockingQueue<ScriptedDerpServer.Frame> frames = new LinkedBlockingQueue<>();
         final ScriptedDerpServer server =
-            relay(TestTls.serverContext("wronghost.p12", true), frames, new CopyOnWriteArrayList<>());
+            relay(TestCertificates.serverContext("wronghost.p12", true), frames, new CopyOnWriteArrayList<>());
         final DerpTarget target = new DerpTarget(true, "relay.test", server.port(), "wrong.example",
             List.of(InetAddress.getLoopbackAddress()));
         final DerpClient client = client(target);

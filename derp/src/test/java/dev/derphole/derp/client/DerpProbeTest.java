@@ -83,8 +83,8 @@ class DerpProbeTest
     @Test
     void shouldTimeTheLatencyCheckOverTls() throws Exception
     {
-        final ScriptedDerpServer relay = httpRelay("200 OK", TestTls.serverContext("server.p12", true));
-        assertThat(DerpProbe.latencyCheck(relay.tlsTarget(), TIMEOUT, TestTls.clientContext())).isPositive();
+        final ScriptedDerpServer relay = httpRelay("200 OK", TestCertificates.serverContext("server.p12", true));
+        assertThat(DerpProbe.latencyCheck(relay.tlsTarget(), TIMEOUT, TestCertificates.clientContext())).isPositive();
     }
 
     @Test

@@ -19,11 +19,11 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(30)
 class MetaCertTolerantTrustManagerTest
 {
-    private final X509Certificate[] chain = TestTls.chain("server.p12");
+    private final X509Certificate[] chain = TestCertificates.chain("server.p12");
     private final X509Certificate leaf = chain[0];
     private final X509Certificate intermediate = chain[1];
     private final X509Certificate root = chain[2];
-    private final X509Certificate meta = TestTls.metaCert();
+    private final X509Certificate meta = TestCertificates.metaCert();
 
     MetaCertTolerantTrustManagerTest() throws Exception
     {
@@ -87,7 +87,7 @@ class MetaCertTolerantTrustManagerTest
     @Test
     void shouldValidateWithTheJdkPkixTrustManager() throws Exception
     {
-        final X509ExtendedTrustManager tm = DerpTls.trustManager(TestTls.load("truststore.p12"));
+        final X509ExtendedTrustManager tm = DerpTls.trustManager(TestCertificates.load("truststore.p12"));
         tm.checkServerTrusted(new X509Certificate[] {leaf, intermediate, root, meta}, "ECDHE_ECDSA");
         tm.checkServerTrusted(new X509Certificate[] {leaf, intermediate, meta}, "ECDHE_ECDSA");
         // Cutting never makes an incomplete chain valid: without the intermediate there is no path.

@@ -21,18 +21,18 @@ import javax.net.ssl.X509ExtendedKeyManager;
  * {@code localhost} or {@code wrong.example}, optionally with derper's meta cert appended to its chain, and a
  * client trusting the test root CA.
  */
-final class TestTls
+final class TestCertificates
 {
     static final char[] PASSWORD = "changeit".toCharArray();
 
-    private TestTls()
+    private TestCertificates()
     {
     }
 
     static KeyStore load(final String name) throws IOException, GeneralSecurityException
     {
         final KeyStore ks = KeyStore.getInstance("PKCS12");
-        try (InputStream in = TestTls.class.getResourceAsStream("/client-tls/" + name))
+        try (InputStream in = TestCertificates.class.getResourceAsStream("/client-tls/" + name))
         {
             if (in == null)
             {
