@@ -83,7 +83,12 @@ final class ClientWriter implements Runnable
                 connection.armWrite();
                 out.flush();
                 connection.disarmWrite();
+                final boolean full = batch.packetCount == batch.capacity();
                 batch.recycle();
+                if (full)
+                {
+                    Thread.yield(); // more is probably queued; let other virtual threads run (no time slicing)
+                }
             }
         }
         catch (final IOException e)

@@ -452,6 +452,63 @@ class DerpServerForwardingTest
     }
 
     @Test
+    void shouldKeepOtherClientsResponsiveWhileOneFloods() throws Exception
+    {
+        try (DerpServer server = TestRelays.startPlain();
+             RawDerpTestClient flooder = RawDerpTestClient.connect(server);
+             RawDerpTestClient sink = RawDerpTestClient.connect(server);
+             RawDerpTestClient a = RawDerpTestClient.connect(server);
+             RawDerpTestClient b = RawDerpTestClient.connect(server);
+             ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor())
+        {
+            final byte[] chunk = new byte[16 << 10];
+            final long floodEndNs = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+            final Future<?> flood = pool.submit(() ->
+            {
+                while (System.nanoTime() < floodEndNs)
+                {
+                    for (int i = 0; i < 64; i++)
+                    {
+                        flooder.sendPacket(sink.key(), chunk, 0, chunk.length, false);
+                    }
+                    flooder.flush();
+                }
+                return null;
+            });
+            final Future<?> drain = pool.submit(() ->
+            {
+                while (!flood.isDone())
+                {
+                    try
+                    {
+                        sink.readFrame(QUIET);
+                    }
+                    catch (final SocketTimeoutException e)
+                    {
+                        // keep draining until the flood ends
+                    }
+                }
+                return null;
+            });
+            long worstNs = 0;
+            for (int i = 0; i < 50 && System.nanoTime() < floodEndNs; i++)
+            {
+                final long startNs = System.nanoTime();
+                a.sendPacket(b.key(), bytes("rt" + i));
+                assertThat(b.expect(FrameType.RECV_PACKET, WAIT).dataText()).isEqualTo("rt" + i);
+                b.sendPacket(a.key(), bytes("back" + i));
+                assertThat(a.expect(FrameType.RECV_PACKET, WAIT).dataText()).isEqualTo("back" + i);
+                worstNs = Math.max(worstNs, System.nanoTime() - startNs);
+            }
+            flood.get();
+            drain.get();
+            // A relay that let the flood monopolise its threads would stall these round trips for the whole flood.
+            assertThat(Duration.ofNanos(worstNs)).isLessThan(Duration.ofSeconds(1));
+            assertThat(server.counters().packetsReceived()).isGreaterThan(100);
+        }
+    }
+
+    @Test
     void shouldServeFiveHundredConcurrentClients() throws Exception
     {
         final int clients = 500;
