@@ -40,7 +40,14 @@ public final class DerpholeMain implements Callable<Integer>
         commandLine.addSubcommand(new NetcheckCommand(terminal, root.global));
         commandLine.setExecutionStrategy(parseResult ->
         {
-            root.global.applyTo(terminal);
+            try
+            {
+                root.global.applyTo(terminal);
+            }
+            catch (final UserFacingException e)
+            {
+                return CommandRunner.report(e, terminal);
+            }
             return new CommandLine.RunLast().execute(parseResult);
         });
         return CommandRunner.run(commandLine, terminal, args);

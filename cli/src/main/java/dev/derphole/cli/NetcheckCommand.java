@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
  * {@code derphole netcheck}: per relay region, the HTTP(S) latency, our STUN-mapped address and whether the
  * DERP handshake works; then the home region. Exit 1 with one clear line when no relay is reachable.
  */
-@Command(name = "netcheck", description = {
+@Command(mixinStandardHelpOptions = true, name = "netcheck", description = {
     "Check the relays: latency, STUN-mapped address and DERP handshake per region, and the home region.",
     "Exit 1 when no relay is reachable."})
 final class NetcheckCommand implements Callable<Integer>
@@ -57,11 +57,12 @@ final class NetcheckCommand implements Callable<Integer>
         {
             terminal.out().println(JsonWriter.write(toJson(source, reports, home)));
         }
-        else
+        final boolean reachable = reports.stream().anyMatch(RegionReport::reachable);
+        if (!json && (reachable || terminal.verbose()))
         {
             printTable(source, limit, reports, home);
         }
-        if (reports.stream().noneMatch(RegionReport::reachable))
+        if (!reachable)
         {
             throw new UserFacingException(ExitCode.RUNTIME, "no DERP relay reachable (" + reports.size()
                 + (reports.size() == 1 ? " region" : " regions") + " of " + source.describe() + " tried within "

@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
  * {@code --derp-url} clients should use and optionally writes a one-region DERP map; runs until SIGINT or
  * SIGTERM and then exits 0.
  */
-@Command(name = "relay", description = {
+@Command(mixinStandardHelpOptions = true, name = "relay", description = {
     "Run a DERP relay (Tailscale's protocol) and a STUN responder for derphole, derptun and Tailscale clients.",
     "Prints the --derp-url clients should use; runs until Ctrl-C / SIGTERM (exit 0)."})
 final class RelayCommand implements Callable<Integer>

@@ -1,0 +1,169 @@
+package dev.derphole.cli;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A real {@code derphole}/{@code derptun} process started from the shaded jar (system tests run after
+ * {@code package}), with its stdout and stderr captured by pump threads. Always destroyed by {@link #close()}.
+ */
+final class CliProcess implements AutoCloseable
+{
+    private static final Path JAR = Path.of("target", "derphole.jar");
+    private static final String DERPHOLE = "dev.derphole.cli.DerpholeMain";
+
+    private final Process process;
+    private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+    private final Thread outPump;
+    private final Thread errPump;
+
+    private CliProcess(final Process process)
+    {
+        this.process = process;
+        this.outPump = pump(process.getInputStream(), stdout, "stdout");
+        this.errPump = pump(process.getErrorStream(), stderr, "stderr");
+    }
+
+    /** Starts {@code derphole args...}; the command's stdin is closed at once. */
+    static CliProcess derphole(final String... args) throws IOException
+    {
+        return start(List.of(), Map.of(), DERPHOLE, args);
+    }
+
+    /** Starts {@code prefix... java ... derphole args...}, e.g. with {@code ip netns exec NAME}. */
+    static CliProcess start(final List<String> prefix, final Map<String, String> env, final String main,
+        final String... args) throws IOException
+    {
+        if (!Files.isRegularFile(JAR))
+        {
+            throw new IllegalStateException(JAR.toAbsolutePath() + " is missing: system tests run after `package`");
+        }
+        final List<String> command = new ArrayList<>(prefix);
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "-cp", JAR.toString(), main));
+        command.addAll(List.of(args));
+        final ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().remove("DERPHOLE_DERP_URL");
+        builder.environment().remove("DERPHOLE_DERP_MAP");
+        builder.environment().putAll(env);
+        final CliProcess p = new CliProcess(builder.start());
+        p.process.getOutputStream().close();
+        return p;
+    }
+
+    /** Waits for exit; fails the test if it does not exit in time. */
+    int waitFor(final long timeoutMs) throws InterruptedException
+    {
+        if (!process.waitFor(timeoutMs, TimeUnit.MILLISECONDS))
+        {
+            process.destroyForcibly();
+            throw new AssertionError("process did not exit within " + timeoutMs + " ms; stderr:\n" + stderr());
+        }
+        outPump.join(5_000);
+        errPump.join(5_000);
+        return process.exitValue();
+    }
+
+    /** Waits until stderr has a line matching {@code regex}; returns group 1 (or the whole match). */
+    String awaitStderr(final String regex, final long timeoutMs) throws InterruptedException
+    {
+        final Pattern pattern = Pattern.compile(regex, Pattern.MULTILINE);
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (System.nanoTime() < deadline)
+        {
+            final Matcher m = pattern.matcher(stderr());
+            if (m.find())
+            {
+                return m.groupCount() > 0 ? m.group(1) : m.group();
+            }
+            if (!process.isAlive())
+            {
+                break;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no stderr line matching " + regex + " within " + timeoutMs + " ms; alive="
+            + process.isAlive() + "; stderr:\n" + stderr());
+    }
+
+    /** Sends SIGTERM (what Ctrl-C's sibling does to a service). */
+    void terminate()
+    {
+        process.destroy();
+    }
+
+    long pid()
+    {
+        return process.pid();
+    }
+
+    boolean alive()
+    {
+        return process.isAlive();
+    }
+
+    String stdout()
+    {
+        synchronized (stdout)
+        {
+            return stdout.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    String stderr()
+    {
+        synchronized (stderr)
+        {
+            return stderr.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        process.destroyForcibly();
+        try
+        {
+            process.waitFor(5, TimeUnit.SECONDS);
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static Thread pump(final InputStream in, final ByteArrayOutputStream sink, final String name)
+    {
+        return Thread.ofPlatform().daemon().name("cli-" + name).start(() ->
+        {
+            final byte[] buffer = new byte[8192];
+            try (in)
+            {
+                int n;
+                while ((n = in.read(buffer)) >= 0)
+                {
+                    synchronized (sink)
+                    {
+                        sink.write(buffer, 0, n);
+                    }
+                }
+            }
+            catch (final IOException ignored)
+            {
+                // Process gone.
+            }
+        });
+    }
+}
