@@ -46,6 +46,12 @@ public final class DerpClient implements AutoCloseable
     /** Longest Health text kept (the frame may be up to 1 MiB). */
     static final int MAX_HEALTH_CHARS = 1024;
 
+    /**
+     * Frames the reader handles before yielding its carrier. Virtual threads are not time-sliced: a reader whose
+     * socket always has data would otherwise keep a carrier from other clients' threads (the relay found the same).
+     */
+    static final int READER_YIELD_FRAMES = 32;
+
     private final DerpClientConfig config;
     private final Curve25519KeyPair keyPair;
     private final NodeKey publicKey;
@@ -492,8 +498,14 @@ public final class DerpClient implements AutoCloseable
         final FrameReader in = l.conn.frames;
         final byte[] small = new byte[DerpProtocol.KEY_LENGTH + 2 * DerpProtocol.PING_LENGTH];
         NodeKey lastSource = null;
+        int framesSinceYield = 0;
         while (!l.isDead())
         {
+            if (++framesSinceYield == READER_YIELD_FRAMES)
+            {
+                framesSinceYield = 0;
+                Thread.yield();
+            }
             final int type;
             try
             {
@@ -691,6 +703,10 @@ public final class DerpClient implements AutoCloseable
                 counters.onPacketsOut(batch.count, bytes);
                 outbound.release(held);
                 held = 0;
+                if (batch.count == OutboundQueue.MAX_BATCH)
+                {
+                    Thread.yield(); // more is probably queued; let other virtual threads run (no time slicing)
+                }
             }
         }
         catch (final IOException e)

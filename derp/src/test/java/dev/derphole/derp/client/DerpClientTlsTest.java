@@ -119,7 +119,8 @@ class DerpClientTlsTest
     void shouldRejectACertificateForAnotherHostname() throws Exception
     {
         final ScriptedDerpServer server = relay(
-            TestCertificates.serverContext("wronghost.p12", true), new LinkedBlockingQueue<>(), new CopyOnWriteArrayList<>());
+            TestCertificates.serverContext("wronghost.p12", true), new LinkedBlockingQueue<>(),
+            new CopyOnWriteArrayList<>());
         final DerpClient client = client(server.tlsTarget());
         assertThatThrownBy(client::connect)
             .isInstanceOf(SSLHandshakeException.class)
@@ -132,7 +133,8 @@ class DerpClientTlsTest
     void shouldRejectAnUntrustedCertificateWithTheDefaultWebPkiTrust() throws Exception
     {
         final ScriptedDerpServer server = relay(
-            TestCertificates.serverContext("server.p12", false), new LinkedBlockingQueue<>(), new CopyOnWriteArrayList<>());
+            TestCertificates.serverContext("server.p12", false), new LinkedBlockingQueue<>(),
+            new CopyOnWriteArrayList<>());
         final DerpClient client = new DerpClient(DerpClientConfig.builder(server.tlsTarget())
             .reconnect(ReconnectPolicy.DISABLED).build());
         toClose.add(client);

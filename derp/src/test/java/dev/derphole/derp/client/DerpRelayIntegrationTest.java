@@ -149,7 +149,7 @@ class DerpRelayIntegrationTest
         final double seconds = (System.nanoTime() - startNs) / 1e9;
         assertThat(failures).isEmpty();
         assertThat(received.get()).isEqualTo(packets);
-        assertThat(a.counters().packetsOut()).isEqualTo(packets);
+        assertThat(Eventually.value(a.counters()::packetsOut, packets, WAIT)).isEqualTo(packets);
         assertThat(b.counters().packetsIn()).isEqualTo(packets);
         assertThat(server.counters().drops()).isZero();
         System.out.printf("DerpRelayIntegrationTest: %d packets A->B over %s in %.2f s (%.0f packets/s, window %d, "
@@ -166,7 +166,7 @@ class DerpRelayIntegrationTest
             assertThat(c.serverKey()).isEqualTo(server.serverKey());
             final Duration rtt = c.ping(WAIT);
             assertThat(rtt).isPositive().isLessThan(WAIT);
-            assertThat(server.counters().pongsSent()).isEqualTo(1);
+            assertThat(Eventually.value(server.counters()::pongsSent, 1, WAIT)).isEqualTo(1);
         }
     }
 
@@ -208,11 +208,25 @@ class DerpRelayIntegrationTest
         final long rate = 2_000_000;
         final long burst = 100_000;
         final DerpServer server = relay(TestRelays.startPlain(b -> b.rateLimit(rate, burst).queueDepth(4096)));
+        final int packets = 2000;
+        final byte[] data = new byte[1200];
+        // Warm up (JIT, class loading) with another pair: a relay reader that stalls on a cold JVM reads our
+        // backlog in one go afterwards and must wait then, however well we paced.
+        final DerpClient c = connect(server, 4096);
+        final DerpClient d = connect(server, 4096);
+        for (int i = 0; i < packets / 4; i++)
+        {
+            c.send(d.publicKey(), data, 0, data.length);
+        }
+        for (int i = 0; i < packets / 4; i++)
+        {
+            nextPacket(d);
+        }
+        final long waitsBefore = server.counters().rateLimitWaits();
+
         final DerpClient a = connect(server, 4096);
         final DerpClient b = connect(server, 4096);
         assertThat(a.advertisedBytesPerSecond()).isEqualTo(rate);
-        final int packets = 2000;
-        final byte[] data = new byte[1200];
         final long startNs = System.nanoTime();
         for (int i = 0; i < packets; i++)
         {
@@ -226,11 +240,14 @@ class DerpRelayIntegrationTest
         final double expected = (packets * (5.0 + 32 + 1200) - burst) / rate;
         assertThat(seconds).isGreaterThan(expected * 0.8);
         assertThat(a.counters().pacedWaits()).isPositive();
-        // The relay (charging payload bytes) had to hold us back rarely if ever.
-        assertThat(server.counters().rateLimitWaits()).isLessThanOrEqualTo(10);
+        // The relay (charging frames as it reads them) had to hold us back rarely if ever: unpaced, it would on
+        // nearly every frame after the burst; paced at exactly its rate, ~4 % of frames; 1/16 below, none on a
+        // quiet machine (a stalled relay reader can still make it wait afterwards).
+        final long relayWaits = server.counters().rateLimitWaits() - waitsBefore;
+        assertThat(relayWaits).isLessThanOrEqualTo(packets / 20);
         System.out.printf("DerpRelayIntegrationTest: paced %d x 1200 B in %.2f s (expected >= %.2f s), "
-            + "relay rate-limit waits %d, client paced waits %d%n", packets, seconds, expected,
-            server.counters().rateLimitWaits(), a.counters().pacedWaits());
+            + "relay rate-limit waits %d, client paced waits %d%n", packets, seconds, expected, relayWaits,
+            a.counters().pacedWaits());
     }
 
     @Test
@@ -309,7 +326,8 @@ class DerpRelayIntegrationTest
         assertThat(failures).isEmpty();
         final double seconds = (System.nanoTime() - startNs) / 1e9;
         assertThat(seconds).isLessThan(60);
-        assertThat(server.counters().packetsForwarded()).isEqualTo((long)clients * perClient);
+        assertThat(Eventually.value(server.counters()::packetsForwarded, (long)clients * perClient, WAIT))
+            .isEqualTo((long)clients * perClient);
         System.out.printf("DerpRelayIntegrationTest: %d clients connected in %.2f s, all relayed in %.2f s%n",
             clients, connectSeconds, seconds);
     }
