@@ -2,15 +2,17 @@ package dev.derphole.derp.client;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.Map;
 
+import dev.derphole.derp.json.JsonException;
+import dev.derphole.derp.json.JsonReader;
 import dev.derphole.derp.proto.DerpProtocol;
 import dev.derphole.derp.proto.DerpProtocolException;
 
 /**
- * The JSON inside the handshake boxes, kept in one place so that it can move onto the project's JSON reader
- * ({@code dev.derphole.derp.json}) once that lands: ClientInfo is a constant shape we print, and from ServerInfo
- * we need only two numbers. Until then ServerInfo is checked to be one JSON object and the two fields are found
- * by (case-insensitive, as Go decodes) name; anything else in it is ignored. Stateless.
+ * The JSON inside the handshake boxes: ClientInfo is a constant shape we print; from ServerInfo we need only the
+ * two token-bucket numbers. Keys match case-insensitively, as Go decodes them; unknown keys are ignored.
+ * Stateless.
  */
 final class ServerInfoJson
 {
@@ -21,6 +23,9 @@ final class ServerInfoJson
 
     private static final String RATE_FIELD = "tokenbucketbytespersecond";
     private static final String BURST_FIELD = "tokenbucketbytesburst";
+
+    /** ServerInfo is a handful of fields; deep nesting is never legitimate. */
+    private static final JsonReader READER = new JsonReader(8, 256 * 1024);
 
     private ServerInfoJson()
     {
@@ -34,54 +39,45 @@ final class ServerInfoJson
     }
 
     /**
-     * Reads the token bucket fields of a ServerInfo JSON object.
+     * Reads the token bucket fields of a ServerInfo JSON object; a field that is absent, negative or not an
+     * integer counts as 0 (no pacing), as a zero value does in Go.
      *
      * @throws DerpProtocolException when it is not a JSON object
      */
     static ServerInfo parseServerInfo(final byte[] json) throws DerpProtocolException
     {
-        final String text = new String(json, StandardCharsets.UTF_8).strip();
-        if (text.length() < 2 || text.charAt(0) != '{' || text.charAt(text.length() - 1) != '}')
+        final Object parsed;
+        try
+        {
+            parsed = READER.read(json);
+        }
+        catch (final JsonException e)
+        {
+            throw new DerpProtocolException("ServerInfo is not JSON: " + e.getMessage());
+        }
+        if (!(parsed instanceof Map<?, ?> fields))
         {
             throw new DerpProtocolException("ServerInfo is not a JSON object");
         }
-        final String lower = text.toLowerCase(Locale.ROOT);
-        return new ServerInfo(number(lower, RATE_FIELD), number(lower, BURST_FIELD));
+        long rate = 0;
+        long burst = 0;
+        for (final Map.Entry<?, ?> field : fields.entrySet())
+        {
+            final String key = ((String)field.getKey()).toLowerCase(Locale.ROOT);
+            if (key.equals(RATE_FIELD))
+            {
+                rate = nonNegative(field.getValue());
+            }
+            else if (key.equals(BURST_FIELD))
+            {
+                burst = nonNegative(field.getValue());
+            }
+        }
+        return new ServerInfo(rate, burst);
     }
 
-    /** The non-negative integer after {@code "field":}, or 0 when absent, negative or not an integer. */
-    private static long number(final String json, final String field)
+    private static long nonNegative(final Object value)
     {
-        final int at = json.indexOf('"' + field + '"');
-        if (at < 0)
-        {
-            return 0;
-        }
-        int i = skipSpace(json, at + field.length() + 2);
-        if (i >= json.length() || json.charAt(i) != ':')
-        {
-            return 0;
-        }
-        i = skipSpace(json, i + 1);
-        long value = 0;
-        int digits = 0;
-        while (i < json.length() && json.charAt(i) >= '0' && json.charAt(i) <= '9' && digits < 18)
-        {
-            value = value * 10 + (json.charAt(i) - '0');
-            digits++;
-            i++;
-        }
-        return value;
-    }
-
-    private static int skipSpace(final String s, final int from)
-    {
-        int i = from;
-        while (i < s.length() && (s.charAt(i) == ' ' || s.charAt(i) == '\t' || s.charAt(i) == '\n'
-            || s.charAt(i) == '\r'))
-        {
-            i++;
-        }
-        return i;
+        return value instanceof Long n && n > 0 ? n : 0;
     }
 }
