@@ -35,6 +35,8 @@ public final class DerpholeMain implements Callable<Integer>
     {
         final DerpholeMain root = new DerpholeMain();
         final CommandLine commandLine = new CommandLine(root);
+        commandLine.addSubcommand(new ListenCommand(terminal, root.global));
+        commandLine.addSubcommand(new PipeCommand(terminal, root.global));
         commandLine.addSubcommand(new VersionCommand(terminal));
         commandLine.addSubcommand(new RelayCommand(terminal, root.global));
         commandLine.addSubcommand(new NetcheckCommand(terminal, root.global));

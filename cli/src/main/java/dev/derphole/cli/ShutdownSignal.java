@@ -17,7 +17,10 @@ final class ShutdownSignal
     private final CountDownLatch signalled = new CountDownLatch(1);
     private final CountDownLatch finished = new CountDownLatch(1);
     private final Thread hook;
-    private volatile int exitCode;
+    private final int exitCode;
+    private volatile Runnable onSignal = () ->
+    {
+    };
 
     private ShutdownSignal(final int exitCode)
     {
@@ -31,6 +34,13 @@ final class ShutdownSignal
         final ShutdownSignal signal = new ShutdownSignal(exitCode);
         Runtime.getRuntime().addShutdownHook(signal.hook);
         return signal;
+    }
+
+    /** What to do first when a signal arrives (e.g. abort the transfer so the peer hears about it). */
+    ShutdownSignal onSignal(final Runnable action)
+    {
+        this.onSignal = action;
+        return this;
     }
 
     /** Blocks until a signal arrives. */
@@ -64,6 +74,14 @@ final class ShutdownSignal
     private void onSignal()
     {
         signalled.countDown();
+        try
+        {
+            onSignal.run();
+        }
+        catch (final RuntimeException e)
+        {
+            // Best effort: the process is stopping either way.
+        }
         try
         {
             finished.await(CLEAN_SHUTDOWN_TIMEOUT_MS, TimeUnit.MILLISECONDS);

@@ -1,6 +1,9 @@
 package dev.derphole.cli;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.util.Map;
 
@@ -20,19 +23,35 @@ public final class Terminal
     private final PrintStream out;
     private final PrintStream err;
     private final Map<String, String> env;
+    private final OutputStream payload;
     private volatile Verbosity verbosity = Verbosity.QUIET;
 
     public Terminal(final InputStream in, final PrintStream out, final PrintStream err, final Map<String, String> env)
+    {
+        this(in, out, err, env, out);
+    }
+
+    private Terminal(final InputStream in, final PrintStream out, final PrintStream err, final Map<String, String> env,
+        final OutputStream payload)
     {
         this.in = in;
         this.out = out;
         this.err = err;
         this.env = env;
+        this.payload = payload;
     }
 
     public static Terminal system()
     {
-        return new Terminal(System.in, System.out, System.err, System.getenv());
+        // Payload bypasses PrintStream, which would swallow write errors such as a closed pipe.
+        return new Terminal(System.in, System.out, System.err, System.getenv(),
+            new FileOutputStream(FileDescriptor.out));
+    }
+
+    /** Raw stdout for payload bytes: write errors surface as exceptions. Flush {@link #out()} first. */
+    public OutputStream payload()
+    {
+        return payload;
     }
 
     public InputStream in()

@@ -1,0 +1,69 @@
+package dev.derphole.cli;
+
+import java.io.IOException;
+import java.util.concurrent.Callable;
+
+import dev.derphole.session.relay.RelayUnreachableException;
+import dev.derphole.session.token.Capability;
+import dev.derphole.session.token.SessionToken;
+import dev.derphole.session.transfer.PipeSession;
+import dev.derphole.session.transfer.TransferException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code pipe TOKEN}: stream stdin to the listener that printed the token. */
+@Command(mixinStandardHelpOptions = true, name = "pipe", description = {
+    "Send stdin to a `derphole listen` that printed TOKEN. Exits 0 once the listener has every byte."})
+final class PipeCommand implements Callable<Integer>
+{
+    @Parameters(arity = "0..1", paramLabel = "TOKEN", description = "The token `listen` printed.")
+    String token;
+
+    @Mixin
+    TokenSource tokenSource = new TokenSource();
+
+    @Option(names = "--force-relay", description = "Never leave the relay for a direct path.")
+    boolean forceRelay;
+
+    @Option(names = {"-P", "--parallel"}, paramLabel = "N|auto", defaultValue = "auto",
+        description = "Direct UDP lanes: 1..16 or auto (default: ${DEFAULT-VALUE}).")
+    String parallel;
+
+    private final Terminal terminal;
+
+    PipeCommand(final Terminal terminal, final GlobalOptions global)
+    {
+        this.terminal = terminal;
+    }
+
+    @Override
+    public Integer call() throws IOException, InterruptedException
+    {
+        Lanes.parse(parallel);
+        final SessionToken decoded = Transfers.decode(tokenSource.read(token, terminal.in()), Capability.STDIO,
+            "pipe");
+        final ShutdownSignal signal = ShutdownSignal.install(ExitCode.RUNTIME);
+        try (PipeSession session = new PipeSession(Transfers.joining(), Transfers.events(terminal), decoded,
+            Transfers.publicMap()))
+        {
+            signal.onSignal(() -> session.abort("interrupted"));
+            session.send(terminal.in());
+            return ExitCode.OK;
+        }
+        catch (final RelayUnreachableException e)
+        {
+            return CommandRunner.report(new UserFacingException(ExitCode.RUNTIME, e.getMessage(),
+                "the listener's relay must be reachable from here too", e), terminal);
+        }
+        catch (final TransferException e)
+        {
+            return CommandRunner.report(UserFacingException.runtime(e.getMessage()), terminal);
+        }
+        finally
+        {
+            signal.done();
+        }
+    }
+}

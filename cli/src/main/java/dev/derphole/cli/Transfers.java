@@ -1,0 +1,100 @@
+package dev.derphole.cli;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.time.Clock;
+
+import dev.derphole.derp.client.DerpTls;
+import dev.derphole.derp.map.DerpMap;
+import dev.derphole.derp.map.DerpMapException;
+import dev.derphole.derp.map.DerpMapLoader;
+import dev.derphole.derp.map.DerpMapSource;
+import dev.derphole.derp.map.DerpNode;
+import dev.derphole.lanes.StreamConfig;
+import dev.derphole.session.rendezvous.CandidatePolicy;
+import dev.derphole.session.token.Capability;
+import dev.derphole.session.token.SessionToken;
+import dev.derphole.session.token.TokenException;
+import dev.derphole.session.transfer.SessionEvents;
+import dev.derphole.session.transfer.TransferSetup;
+
+/** What {@code listen}, {@code pipe} (and later {@code send}/{@code receive}) share: setup, tokens, errors. */
+final class Transfers
+{
+    private Transfers()
+    {
+    }
+
+    /** The issuing side's setup: the relay map from flags/environment. */
+    static TransferSetup issuing(final GlobalOptions global, final Terminal terminal)
+    {
+        final DerpMapSource source = Relays.source(global, terminal);
+        final DerpMap map = Relays.load(source);
+        return setup(map, source instanceof DerpMapSource.Bundled, source.describe());
+    }
+
+    /** The joining side's setup: the token names the relay; the public map resolves public nodes. */
+    static TransferSetup joining()
+    {
+        return setup(publicMap(), true, "the built-in public DERP map");
+    }
+
+    static DerpMap publicMap()
+    {
+        try
+        {
+            return DerpMapLoader.loadBundled();
+        }
+        catch (final DerpMapException e)
+        {
+            throw new IllegalStateException("the built-in DERP map is broken: " + e.getMessage(), e);
+        }
+    }
+
+    private static TransferSetup setup(final DerpMap map, final boolean publicMap, final String description)
+    {
+        return new TransferSetup(map, publicMap, description, DerpNode.HostResolver.SYSTEM, DerpTls.defaultContext(),
+            StreamConfig.defaults(), CandidatePolicy.STRICT, Clock.systemUTC());
+    }
+
+    static SessionEvents events(final Terminal terminal)
+    {
+        return terminal::status;
+    }
+
+    /**
+     * Decodes a token for {@code command}. A token that cannot be read or grants another command is a usage
+     * error (exit 2); an expired one a runtime error (exit 1).
+     */
+    static SessionToken decode(final String text, final Capability needed, final String command)
+    {
+        try
+        {
+            final SessionToken token = SessionToken.decode(text, Clock.systemUTC());
+            token.requireCapability(needed, command);
+            return token;
+        }
+        catch (final TokenException e)
+        {
+            final int code = e.kind() == TokenException.Kind.EXPIRED ? ExitCode.RUNTIME : ExitCode.USAGE;
+            throw new UserFacingException(code, e.getMessage(), e.kind() == TokenException.Kind.EXPIRED
+                ? "tokens live one hour; ask for a new one" : "copy the whole token; it is one line of letters, "
+                + "digits, '-' and '_'", e);
+        }
+    }
+
+    /** stdout for payload, buffered in large chunks; {@code close()} only flushes (stdout stays open). */
+    static OutputStream payloadOut(final Terminal terminal)
+    {
+        terminal.out().flush();
+        return new BufferedOutputStream(terminal.payload(), 1 << 20)
+        {
+            @Override
+            public void close() throws IOException
+            {
+                flush();
+            }
+        };
+    }
+}

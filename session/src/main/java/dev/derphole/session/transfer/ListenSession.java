@@ -1,0 +1,200 @@
+package dev.derphole.session.transfer;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import dev.derphole.crypto.nacl.Curve25519KeyPair;
+import dev.derphole.derp.proto.NodeKey;
+import dev.derphole.lanes.BulkReceiver;
+import dev.derphole.lanes.StreamException;
+import dev.derphole.lanes.StreamListener;
+import dev.derphole.session.link.PeerLink;
+import dev.derphole.session.link.RelayPath;
+import dev.derphole.session.relay.RelayConnector;
+import dev.derphole.session.relay.RelayUnreachableException;
+import dev.derphole.session.rendezvous.ClaimDriver;
+import dev.derphole.session.rendezvous.RendezvousListener;
+import dev.derphole.session.token.Capability;
+import dev.derphole.session.token.IdentityKeyPair;
+import dev.derphole.session.token.SessionToken;
+
+/**
+ * {@code listen}: connects to the home relay, issues a token, waits for the one claimer, then receives its
+ * stream into a sink. Later claims keep being answered ({@code session already claimed}) on a background
+ * thread for as long as the session lives.
+ * <p>
+ * Owned by the command's main thread; {@link #abort(String)} may be called from any thread.
+ */
+public final class ListenSession implements AutoCloseable
+{
+    private static final long POLL_NS = TimeUnit.MILLISECONDS.toNanos(200);
+
+    private final TransferSetup setup;
+    private final SessionEvents events;
+    private PeerLink link;
+    private SessionToken token;
+    private RendezvousListener rendezvous;
+    private volatile BulkReceiver receiver;
+    private volatile String abortReason;
+    private Thread lateClaims;
+
+    public ListenSession(final TransferSetup setup, final SessionEvents events)
+    {
+        this.setup = setup;
+        this.events = events;
+    }
+
+    /**
+     * Connects to the relay and issues the session's token.
+     *
+     * @throws RelayUnreachableException when no relay can be reached
+     */
+    public SessionToken open() throws RelayUnreachableException
+    {
+        final Curve25519KeyPair derpKeys = Curve25519KeyPair.generate();
+        final RelayConnector.Connected relay = new RelayConnector(setup.resolver(), setup.ssl())
+            .connectHome(setup.map(), setup.publicMap(), setup.mapDescription(), derpKeys);
+        link = new PeerLink(relay.client()).start();
+        token = SessionToken.issue(EnumSet.of(Capability.STDIO), relay.bootstrap(), link.ownKey(),
+            IdentityKeyPair.generate().publicKeyRaw(), setup.clock());
+        rendezvous = new RendezvousListener(token, link.ownKey(), setup.clock(), setup.policy());
+        return token;
+    }
+
+    /**
+     * Waits for the claim, then writes the claimer's stream into {@code sink}; returns when every byte is there.
+     *
+     * @return bytes received
+     * @throws TransferException for a failed transfer, an abort, or a token that expired unclaimed
+     */
+    public long receive(final OutputStream sink) throws TransferException, InterruptedException
+    {
+        events.status("waiting-for-claim");
+        final NodeKey claimer = awaitClaim();
+        events.status("claimed");
+        lateClaims = Thread.ofVirtual().name("derphole-late-claims").start(this::answerLateClaims);
+        events.status("connected-relay");
+        try
+        {
+            final long bytes = receiver.receive(sink);
+            events.status("stream-complete");
+            return bytes;
+        }
+        catch (final StreamException e)
+        {
+            throw StreamFailures.of(e, link.gonePeer() != null && link.gonePeer().equals(claimer)
+                ? " (the sender left the relay)" : "");
+        }
+    }
+
+    /** Aborts: the peer is told (authenticated) and {@link #receive} fails. */
+    public void abort(final String reason)
+    {
+        abortReason = reason;
+        final BulkReceiver r = receiver;
+        if (r != null)
+        {
+            r.abort(reason);
+        }
+    }
+
+    private NodeKey awaitClaim() throws TransferException, InterruptedException
+    {
+        while (true)
+        {
+            if (abortReason != null)
+            {
+                throw new TransferException(abortReason);
+            }
+            if (token.isExpired(Instant.now(setup.clock())))
+            {
+                throw new TransferException("token expired before anyone claimed the session; run listen again");
+            }
+            final ClaimDriver.Received packet = link.pollRendezvous(POLL_NS);
+            if (packet == null)
+            {
+                continue;
+            }
+            final RendezvousListener.Outcome outcome = onPacket(packet);
+            final Optional<NodeKey> claimer = outcome.accepted().map(c -> c.claimerDerpKey());
+            if (claimer.isPresent())
+            {
+                // The data path must exist before the claimer learns it may start sending.
+                final RelayPath path = link.pathTo(claimer.get());
+                receiver = new BulkReceiver(setup.stream(), StreamKeying.claimerToListener(token), path,
+                    new StatusListener(events));
+            }
+            reply(outcome);
+            if (claimer.isPresent())
+            {
+                return claimer.get();
+            }
+        }
+    }
+
+    private void answerLateClaims()
+    {
+        try
+        {
+            while (!Thread.currentThread().isInterrupted())
+            {
+                final ClaimDriver.Received packet = link.pollRendezvous(POLL_NS);
+                if (packet != null)
+                {
+                    reply(onPacket(packet));
+                }
+            }
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private synchronized RendezvousListener.Outcome onPacket(final ClaimDriver.Received packet)
+    {
+        return rendezvous.onPacket(packet.source(), packet.buffer(), packet.offset(), packet.length());
+    }
+
+    private void reply(final RendezvousListener.Outcome outcome)
+    {
+        outcome.reply().ifPresent(reply ->
+        {
+            try
+            {
+                link.send(reply.destination(), reply.packet());
+            }
+            catch (final IOException e)
+            {
+                // The claimer retries its claim; a lost reply costs one retry interval.
+            }
+        });
+    }
+
+    @Override
+    public void close()
+    {
+        if (lateClaims != null)
+        {
+            lateClaims.interrupt();
+        }
+        if (link != null)
+        {
+            link.close();
+        }
+    }
+
+    /** Maps engine milestones to status lines. */
+    record StatusListener(SessionEvents events) implements StreamListener
+    {
+        @Override
+        public void onComplete(final long bytes)
+        {
+            // stream-complete is reported by the session once the sink is flushed.
+        }
+    }
+}
