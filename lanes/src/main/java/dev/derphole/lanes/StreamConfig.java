@@ -20,7 +20,8 @@ import dev.derphole.lanes.wire.WireFormat;
  *                              (ends early on the sender's CLOSE)
  * @param maxDatagramLength     cap on datagram size below the path's own (0 = the path's)
  * @param initialRto            retransmission timeout before the first RTT sample (RFC 6298: 1 s)
- * @param minRto                RTO floor
+ * @param minRto                floor of the retransmission and probe timeouts (a probe timeout only sends one
+ *                              HEARTBEAT, so it may be low)
  * @param maxRto                RTO ceiling (after backoff)
  * @param maxAckDelay           receiver: longest an acknowledgement waits for more packets
  * @param ackEveryPackets       receiver: acknowledge at least every this many in-order DATA packets
@@ -28,6 +29,9 @@ import dev.derphole.lanes.wire.WireFormat;
  * @param minWindowPackets      sender: smallest congestion window in full datagrams
  * @param reorderingThreshold   sender: packets received after an unacknowledged one before it counts as lost
  * @param maxAckRanges          receiver: selective ranges per ACK (at most {@link WireFormat#ACK_MAX_RANGES})
+ * @param lossTolerance         sender: fraction of a round trip's bytes that may be lost before the window is
+ *                              reduced (0 = every loss episode reduces, classic CUBIC); see
+ *                              {@link dev.derphole.lanes.rate.CubicController}
  */
 public record StreamConfig(
     int sendBufferBytes,
@@ -46,7 +50,8 @@ public record StreamConfig(
     int initialWindowPackets,
     int minWindowPackets,
     int reorderingThreshold,
-    int maxAckRanges)
+    int maxAckRanges,
+    double lossTolerance)
 {
     /**
      * Smallest receive window, and the credit a sender may use before the first ACK (a protocol constant: both
@@ -82,6 +87,10 @@ public record StreamConfig(
         if (maxAckRanges < 1 || maxAckRanges > WireFormat.ACK_MAX_RANGES)
         {
             throw new IllegalArgumentException("maxAckRanges must be in [1, " + WireFormat.ACK_MAX_RANGES + "]");
+        }
+        if (!(lossTolerance >= 0 && lossTolerance < 1))
+        {
+            throw new IllegalArgumentException("lossTolerance must be in [0, 1): " + lossTolerance);
         }
         if (minRto.compareTo(maxRto) > 0)
         {
@@ -121,6 +130,7 @@ public record StreamConfig(
         b.minWindowPackets = minWindowPackets;
         b.reorderingThreshold = reorderingThreshold;
         b.maxAckRanges = maxAckRanges;
+        b.lossTolerance = lossTolerance;
         return b;
     }
 
@@ -160,7 +170,7 @@ public record StreamConfig(
         private Duration linger = Duration.ofSeconds(2);
         private int maxDatagramLength;
         private Duration initialRto = Duration.ofSeconds(1);
-        private Duration minRto = Duration.ofMillis(200);
+        private Duration minRto = Duration.ofMillis(50);
         private Duration maxRto = Duration.ofSeconds(10);
         private Duration maxAckDelay = Duration.ofMillis(2);
         private int ackEveryPackets = 8;
@@ -168,6 +178,7 @@ public record StreamConfig(
         private int minWindowPackets = 2;
         private int reorderingThreshold = 3;
         private int maxAckRanges = 32;
+        private double lossTolerance = 0.02;
 
         private Builder()
         {
@@ -275,12 +286,19 @@ public record StreamConfig(
             return this;
         }
 
+        public Builder lossTolerance(final double v)
+        {
+            lossTolerance = v;
+            return this;
+        }
+
         public StreamConfig build()
         {
             return new StreamConfig(
                 sendBufferBytes, receiveWindowBytes, inboundBytesPerPath, maxPacketsInFlight, peerTimeout,
                 heartbeatInterval, linger, maxDatagramLength, initialRto, minRto, maxRto, maxAckDelay,
-                ackEveryPackets, initialWindowPackets, minWindowPackets, reorderingThreshold, maxAckRanges);
+                ackEveryPackets, initialWindowPackets, minWindowPackets, reorderingThreshold, maxAckRanges,
+                lossTolerance);
         }
     }
 }

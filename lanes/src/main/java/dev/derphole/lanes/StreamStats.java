@@ -20,7 +20,8 @@ import dev.derphole.lanes.engine.StreamCounters;
  * @param inboundDrops         datagrams dropped because the engine's inbound queue was full
  * @param protocolViolations   authenticated packets contradicting the stream state
  * @param lossEvents           congestion window reductions
- * @param rtoExpiries          retransmission timeouts
+ * @param probes               probe timeouts answered with a probe packet (sender)
+ * @param rtoExpiries          retransmission timeouts (unanswered probes: persistent congestion)
  * @param acks                 ACKs sent (receiver) or received (sender)
  * @param pathSwitches         path switches applied
  * @param smoothedRttNanos     smoothed round-trip time (sender), 0 if unknown
@@ -43,6 +44,7 @@ public record StreamStats(
     long inboundDrops,
     long protocolViolations,
     long lossEvents,
+    long probes,
     long rtoExpiries,
     long acks,
     long pathSwitches,
@@ -69,6 +71,7 @@ public record StreamStats(
             c.get(StreamCounters.INBOUND_DROPS),
             c.get(StreamCounters.PROTOCOL_VIOLATIONS),
             c.get(StreamCounters.LOSS_EVENTS),
+            c.get(StreamCounters.PROBES),
             c.get(StreamCounters.RTO_EXPIRIES),
             c.get(StreamCounters.ACKS),
             c.get(StreamCounters.PATH_SWITCHES),

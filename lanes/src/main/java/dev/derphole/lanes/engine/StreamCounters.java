@@ -41,7 +41,7 @@ public final class StreamCounters
     public static final int LOCAL_SEND_DROPS = 13;
     /** Congestion events (window reductions). */
     public static final int LOSS_EVENTS = 14;
-    /** Retransmission timeouts. */
+    /** Retransmission timeouts: probes that went unanswered (persistent congestion). */
     public static final int RTO_EXPIRIES = 15;
     /** Received DATA bytes beyond the advertised credit, dropped. */
     public static final int FLOW_CONTROL_DROPS = 16;
@@ -60,14 +60,18 @@ public final class StreamCounters
     /** Packets sealed as DATA. */
     public static final int DATA_PACKETS_SENT = 23;
 
-    private static final int COUNT = 24;
+    /** Probe packets sent when the probe timeout fired (RFC 9002 PTO). */
+    public static final int PROBES = 24;
+
+    private static final int COUNT = 25;
 
     /** Labels by id. */
     public static final String[] LABELS = {
         "packets-received", "packets-sent", "payload-bytes-sent", "retransmitted-bytes", "retransmitted-packets",
         "stream-bytes", "duplicate-bytes", "duplicate-packets", "auth-failures", "replays", "malformed",
         "after-close", "inbound-drops", "local-send-drops", "loss-events", "rto-expiries", "flow-control-drops",
-        "protocol-violations", "acks", "path-switches", "srtt-ns", "min-rtt-ns", "cwnd-bytes", "data-packets-sent"};
+        "protocol-violations", "acks", "path-switches", "srtt-ns", "min-rtt-ns", "cwnd-bytes", "data-packets-sent",
+        "probes"};
 
     private final AtomicLongArray values = new AtomicLongArray(COUNT);
 

@@ -19,6 +19,8 @@ public final class CongestionSample
     public long largestLostSentNs = -1;
     /** A retransmission timeout fired. */
     public boolean rto;
+    /** Timeouts in a row without the cumulative offset moving (2 or more: persistent congestion). */
+    public int consecutiveTimeouts;
     /** Smoothed RTT, 0 when unknown. */
     public long smoothedRttNs;
     /** Minimum RTT, 0 when unknown. */

@@ -39,7 +39,9 @@ import dev.derphole.udp.PacketPath;
  * when the sink freed a quarter of the window, and as the heartbeat when idle. ACKs go on the path set by
  * {@link #switchPath}, or on the path that delivered the newest packet if that differs (the sender switched
  * first). After the sink flushed the last byte the final ACK (DELIVERED) goes out and the engine lingers,
- * re-acknowledging anything the sender repeats, until CLOSE arrives or the linger time ends.
+ * re-acknowledging anything the sender repeats, until CLOSE arrives or the sender has been silent for the
+ * linger time (so a sender still asking for the final ACK on a lossy path gets it), but never longer than
+ * the peer timeout after delivery.
  */
 public final class ReceiveEngine
 {
@@ -93,7 +95,7 @@ public final class ReceiveEngine
     private boolean finished;
     private boolean delivered;
     private boolean closeReceived;
-    private long lingerDeadlineNs;
+    private long deliveredAtNs;
     private boolean firstData = true;
 
     /**
@@ -173,7 +175,7 @@ public final class ReceiveEngine
                 int work = applyCommands();
                 work += drainInbox(nowNs);
                 work += checkSink(nowNs);
-                if (delivered && (closeReceived || nowNs - lingerDeadlineNs >= 0))
+                if (delivered && (closeReceived || nowNs - lingerDeadline() >= 0))
                 {
                     return finalOffset;
                 }
@@ -241,7 +243,7 @@ public final class ReceiveEngine
         if (!delivered && finished && writer.isFlushed())
         {
             delivered = true;
-            lingerDeadlineNs = nowNs + lingerNs;
+            deliveredAtNs = nowNs;
             counters.set(StreamCounters.STREAM_BYTES, finalOffset);
             sendAck(nowNs);
             listener.onComplete(finalOffset);
@@ -520,13 +522,20 @@ public final class ReceiveEngine
         }
         else
         {
-            wake = earlier(wake, lingerDeadlineNs);
+            wake = earlier(wake, lingerDeadline());
         }
         if (ackPendingSinceNs != 0)
         {
             wake = earlier(wake, ackPendingSinceNs + maxAckDelayNs);
         }
         return wake;
+    }
+
+    /** Linger ends {@code linger} after the sender's last packet (or delivery), at most a peer timeout after delivery. */
+    private long lingerDeadline()
+    {
+        final long quietEnd = Math.max(deliveredAtNs - lastHeardNs, 0) + lastHeardNs + lingerNs;
+        return earlier(quietEnd, deliveredAtNs + Math.max(lingerNs, peerTimeoutNs));
     }
 
     private static long earlier(final long a, final long b)

@@ -108,15 +108,15 @@ public final class RttEstimator
     }
 
     /**
-     * RFC 9002 §6.1.2 time threshold: 9/8 of the larger of smoothed and latest RTT, at least {@code floorNs};
-     * before any sample, {@code fallbackNs}.
+     * RFC 9002 §6.1.2 time threshold: {@code eighths}/8 (9/8 in the RFC) of the larger of smoothed and latest
+     * RTT, at least {@code floorNs}; before any sample, {@code fallbackNs}.
      */
-    public long lossDelayNs(final long floorNs, final long fallbackNs)
+    public long lossDelayNs(final long floorNs, final long fallbackNs, final int eighths)
     {
         if (!hasSample)
         {
             return fallbackNs;
         }
-        return Math.max(floorNs, Math.max(smoothedNs, latestNs) * 9 / 8);
+        return Math.max(floorNs, Math.max(smoothedNs, latestNs) * eighths / 8);
     }
 }

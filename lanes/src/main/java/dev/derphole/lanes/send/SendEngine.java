@@ -63,6 +63,15 @@ public final class SendEngine
     private static final long MAX_PARK_NS = 100_000_000L;
     /** Shortest heartbeat interval while waiting for the final ACK. */
     private static final long DRAIN_PROBE_MIN_NS = 20_000_000L;
+    /** Unanswered probe timeouts in a row before everything in flight is declared lost (RFC 9002 §7.6). */
+    private static final int PERSISTENT_CONGESTION_PROBES = 3;
+    /** Ceiling of the adaptive reordering threshold, in packets. */
+    private static final int MAX_REORDERING_THRESHOLD = 256;
+    /** Time threshold to start with, in eighths of an RTT (RFC 9002 kTimeThreshold = 9/8). */
+    private static final int INITIAL_TIME_THRESHOLD_EIGHTHS = 9;
+    /** Step and ceiling of the adaptive time threshold, in eighths of an RTT (RACK reo_wnd growth). */
+    private static final int TIME_THRESHOLD_STEP_EIGHTHS = 2;
+    private static final int MAX_TIME_THRESHOLD_EIGHTHS = 32;
     /** Selective/loss range capacity. */
     private static final int MAX_RANGES = 1 << 16;
 
@@ -85,6 +94,7 @@ public final class SendEngine
     private final AtomicReference<PacketPath> pendingPath = new AtomicReference<>();
     private final long peerTimeoutNs;
     private final long heartbeatNs;
+    private final long maxAckDelayNs;
     private volatile String abortReason;
 
     private PacketPath path;
@@ -101,10 +111,18 @@ public final class SendEngine
     private boolean firstAck = true;
     private long lastHeardNs;
     private long lastSendNs;
-    private long rtoDeadlineNs;
+    private long probeDeadlineNs;
     private long pacingWaitNs;
     private long oldEpochLossDelayNs;
     private long released;
+    private int reorderingThreshold;
+    private int timeThresholdEighths = INITIAL_TIME_THRESHOLD_EIGHTHS;
+    private long peerDuplicateBytes;
+    private long episodeLostBytes;
+    private long episodeDuplicateBytes;
+    private long thresholdRaisedAtNs;
+    private int consecutiveTimeouts;
+    private int probeCount;
 
     /**
      * @param config   tuning
@@ -132,9 +150,11 @@ public final class SendEngine
         this.scoreboard = new Scoreboard(config.maxPacketsInFlight(), MAX_RANGES);
         this.rtt = new RttEstimator(
             config.initialRto().toNanos(), config.minRto().toNanos(), config.maxRto().toNanos());
-        this.congestion = new CubicController(config.minWindowPackets(), config.sendBufferBytes());
+        this.congestion = new CubicController(config.minWindowPackets(), config.sendBufferBytes(), config.lossTolerance());
         this.peerTimeoutNs = config.peerTimeout().toNanos();
         this.heartbeatNs = config.heartbeatInterval().toNanos();
+        this.maxAckDelayNs = config.maxAckDelay().toNanos();
+        this.reorderingThreshold = config.reorderingThreshold();
         Control.datagramLength(path, config);
         this.path = path;
         inbox.attach(path);
@@ -232,16 +252,18 @@ public final class SendEngine
         }
         if (next != path || pathFailed)
         {
-            oldEpochLossDelayNs = rtt.lossDelayNs(LOSS_DELAY_FLOOR_NS, config.initialRto().toNanos());
+            oldEpochLossDelayNs = rtt.lossDelayNs(
+                LOSS_DELAY_FLOOR_NS, config.initialRto().toNanos(), timeThresholdEighths);
             path = next;
             pathFailed = false;
             pathError = null;
             scoreboard.switchEpoch();
             rtt.reset();
             applyPathParameters(nowNs);
+            probeCount = 0;
             if (scoreboard.packetsInFlight() > 0)
             {
-                rtoDeadlineNs = nowNs + rtt.rtoNs();
+                probeDeadlineNs = nowNs + probeTimeoutNs();
             }
             counters.add(StreamCounters.PATH_SWITCHES, 1);
             listener.onPathSwitched(next);
@@ -374,19 +396,55 @@ public final class SendEngine
                 counters.add(StreamCounters.PROTOCOL_VIOLATIONS, 1);
             }
         }
+        onPeerDuplicates(nowNs);
         detectLosses(nowNs);
         feedCongestion(nowNs, false);
+        if (cumulative > previousCumulative)
+        {
+            consecutiveTimeouts = 0;
+        }
         if (cumulative > previousCumulative || scoreboard.ackedBytes() > 0)
         {
-            rtoDeadlineNs = scoreboard.packetsInFlight() > 0 ? nowNs + rtt.rtoNs() : 0;
+            probeCount = 0;
+            probeDeadlineNs = scoreboard.packetsInFlight() > 0 ? nowNs + probeTimeoutNs() : 0;
+        }
+    }
+
+    /**
+     * The receiver counts DATA bytes it got twice under different packet numbers: retransmissions of data
+     * that was not lost after all (reordering, or our ACK information was lost). We react like RACK (RFC 8985
+     * §6.2 reo_wnd adaptation) and Linux DSACK undo: widen both loss thresholds (packet count doubles, time
+     * grows by a quarter RTT; at most once per RTT, up to their ceilings) and, when the duplicates cover what
+     * the last congestion episode declared lost, undo that window reduction.
+     */
+    private void onPeerDuplicates(final long nowNs)
+    {
+        if (ack.duplicateBytes <= peerDuplicateBytes)
+        {
+            return;
+        }
+        final long fresh = ack.duplicateBytes - peerDuplicateBytes;
+        peerDuplicateBytes = ack.duplicateBytes;
+        episodeDuplicateBytes += fresh;
+        if (thresholdRaisedAtNs == 0 || nowNs - thresholdRaisedAtNs > rtt.smoothedNs())
+        {
+            reorderingThreshold = Math.min(MAX_REORDERING_THRESHOLD, reorderingThreshold * 2);
+            timeThresholdEighths = Math.min(MAX_TIME_THRESHOLD_EIGHTHS, timeThresholdEighths + TIME_THRESHOLD_STEP_EIGHTHS);
+            thresholdRaisedAtNs = nowNs;
+        }
+        if (episodeLostBytes > 0 && episodeDuplicateBytes >= episodeLostBytes
+            && congestion.undo(rtt.smoothedNs(), decision))
+        {
+            applyDecision(nowNs);
+            episodeLostBytes = 0;
         }
     }
 
     private void detectLosses(final long nowNs)
     {
         scoreboard.detectLosses(
-            nowNs, rtt.lossDelayNs(LOSS_DELAY_FLOOR_NS, config.initialRto().toNanos()), oldEpochLossDelayNs,
-            config.reorderingThreshold());
+            nowNs, rtt.lossDelayNs(LOSS_DELAY_FLOOR_NS, config.initialRto().toNanos(), timeThresholdEighths),
+            oldEpochLossDelayNs, reorderingThreshold);
     }
 
     private void feedCongestion(final long nowNs, final boolean rto)
@@ -396,6 +454,7 @@ public final class SendEngine
         sample.lostBytes = scoreboard.lostBytes();
         sample.largestLostSentNs = scoreboard.largestLostSentNs();
         sample.rto = rto;
+        sample.consecutiveTimeouts = consecutiveTimeouts;
         sample.smoothedRttNs = rtt.smoothedNs();
         sample.minRttNs = rtt.minNs();
         sample.bytesInFlight = scoreboard.bytesInFlight();
@@ -405,6 +464,12 @@ public final class SendEngine
             return;
         }
         congestion.update(sample, decision);
+        if (decision.congestionEvent)
+        {
+            episodeLostBytes = 0;
+            episodeDuplicateBytes = 0;
+        }
+        episodeLostBytes += sample.lostBytes;
         applyDecision(nowNs);
     }
 
@@ -447,22 +512,9 @@ public final class SendEngine
             feedCongestion(nowNs, false);
             work++;
         }
-        if (rtoDeadlineNs != 0 && nowNs - rtoDeadlineNs >= 0)
+        if (probeDeadlineNs != 0 && nowNs - probeDeadlineNs >= 0)
         {
-            if (scoreboard.packetsInFlight() > 0)
-            {
-                counters.add(StreamCounters.RTO_EXPIRIES, 1);
-                final boolean currentInFlight = scoreboard.bytesInFlight() > 0;
-                scoreboard.resetFindings();
-                scoreboard.onRto();
-                rtt.backOff();
-                feedCongestion(nowNs, currentInFlight);
-                rtoDeadlineNs = nowNs + rtt.rtoNs();
-            }
-            else
-            {
-                rtoDeadlineNs = 0;
-            }
+            onProbeTimeout(nowNs);
             work++;
         }
         if (nowNs - lastSendNs >= heartbeatInterval())
@@ -471,6 +523,45 @@ public final class SendEngine
             work++;
         }
         return work;
+    }
+
+    /**
+     * RFC 9002 §6.2 probe timeout: nothing was acknowledged for a PTO while data is in flight (the tail or its
+     * ACKs were lost). Send an ack-eliciting HEARTBEAT so the receiver reports what it has; the ACK then drives
+     * ordinary loss detection, and the window is left alone. Only after {@link #PERSISTENT_CONGESTION_PROBES}
+     * unanswered probes is everything in flight declared lost and the window reduced (a timeout).
+     */
+    private void onProbeTimeout(final long nowNs)
+    {
+        if (scoreboard.packetsInFlight() == 0)
+        {
+            probeDeadlineNs = 0;
+            return;
+        }
+        probeCount++;
+        rtt.backOff();
+        if (probeCount >= PERSISTENT_CONGESTION_PROBES)
+        {
+            counters.add(StreamCounters.RTO_EXPIRIES, 1);
+            final boolean currentInFlight = scoreboard.bytesInFlight() > 0;
+            scoreboard.resetFindings();
+            scoreboard.onRto();
+            consecutiveTimeouts++;
+            feedCongestion(nowNs, currentInFlight);
+            probeCount = 0;
+        }
+        else
+        {
+            counters.add(StreamCounters.PROBES, 1);
+            sendControl(PacketType.HEARTBEAT, 0, nowNs);
+        }
+        probeDeadlineNs = nowNs + probeTimeoutNs();
+    }
+
+    /** PTO: the RTO estimate (with backoff) plus the receiver's largest ack delay. */
+    private long probeTimeoutNs()
+    {
+        return rtt.rtoNs() + maxAckDelayNs;
     }
 
     /** Normally the configured interval; while waiting for the final ACK, about an RTO, to ask for it. */
@@ -488,9 +579,9 @@ public final class SendEngine
         long wake = nowNs + MAX_PARK_NS;
         wake = earlier(wake, lastHeardNs + peerTimeoutNs);
         wake = earlier(wake, lastSendNs + heartbeatInterval());
-        if (rtoDeadlineNs != 0)
+        if (probeDeadlineNs != 0)
         {
-            wake = earlier(wake, rtoDeadlineNs);
+            wake = earlier(wake, probeDeadlineNs);
         }
         if (scoreboard.lossTimerNs() != -1)
         {
@@ -593,9 +684,9 @@ public final class SendEngine
             pacer.onSent(nowNs, datagram);
             counters.add(StreamCounters.DATA_PACKETS_SENT, 1);
             counters.add(StreamCounters.PAYLOAD_BYTES_SENT, length);
-            if (rtoDeadlineNs == 0)
+            if (probeDeadlineNs == 0)
             {
-                rtoDeadlineNs = nowNs + rtt.rtoNs();
+                probeDeadlineNs = nowNs + probeTimeoutNs();
             }
             sent++;
         }
@@ -650,6 +741,7 @@ public final class SendEngine
 
     private long complete()
     {
+        System.out.println("DBG lost by packet " + scoreboard.dbgPkt + " by time " + scoreboard.dbgTime + " rto " + scoreboard.dbgRto + " threshold " + reorderingThreshold + " time " + timeThresholdEighths);
         final long nowNs = System.nanoTime();
         for (int i = 0; i < CLOSE_REPEATS; i++)
         {
