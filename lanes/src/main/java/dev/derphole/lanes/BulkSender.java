@@ -68,6 +68,15 @@ public final class BulkSender
         engine.abort(reason);
     }
 
+    /**
+     * Accepts packets arriving on {@code path} too, without sending on it (yet): the session attaches a new
+     * direct path as soon as it exists, so nothing the peer sends there is lost before {@link #switchPath}.
+     */
+    public void attachPath(final PacketPath path)
+    {
+        engine.attachPath(path);
+    }
+
     public StreamStats stats()
     {
         return StreamStats.of(counters);

@@ -142,6 +142,13 @@ public final class ReceiveEngine
         signal.signal();
     }
 
+    /** From any thread: accept packets from {@code path} as well (its handler is installed at once). */
+    public void attachPath(final PacketPath path)
+    {
+        Control.datagramLength(path, config);
+        inbox.attach(path);
+    }
+
     /** From any thread: fail the stream, telling the peer {@code reason}. */
     public void abort(final String reason)
     {

@@ -2,8 +2,7 @@ package dev.derphole.lanes.repair;
 
 /**
  * Round-trip time estimate and retransmission timeout per RFC 6298 §2 (SRTT, RTTVAR, RTO = SRTT + max(G,
- * 4 RTTVAR), clamped), with RFC 9002 §5.3's refinement of subtracting the peer's reported ack delay when that
- * does not take the sample below the minimum RTT. Samples come from unique packet numbers, so Karn's ambiguity
+ * 4 RTTVAR), clamped), with the peer's reported ack delay subtracted from each sample (RFC 9002 §5.3). Samples come from unique packet numbers, so Karn's ambiguity
  * never arises. Exponential backoff on timeout per RFC 6298 §5.5.
  * <p>
  * Owned by the sender engine thread; not thread-safe.
@@ -43,29 +42,31 @@ public final class RttEstimator
         backoff = 0;
     }
 
-    /** One sample: {@code sampleNs} from send to ack arrival, {@code ackDelayNs} as reported by the peer. */
+    /**
+     * One sample: {@code sampleNs} from send to ack arrival, {@code ackDelayNs} as reported by the peer (how long
+     * it held the packet before acknowledging). The delay is authenticated and measured on the peer's own
+     * clock, so it is subtracted whenever it is shorter than the sample (RFC 9002 §5.3 also guards it with
+     * min_rtt because its peers' delays are less trustworthy); our receiver's idle heartbeat ACKs echo packets
+     * it got up to a second earlier, and without the subtraction those would read as one-second RTTs.
+     */
     public void update(final long sampleNs, final long ackDelayNs)
     {
         if (sampleNs <= 0)
         {
             return;
         }
-        latestNs = sampleNs;
+        final long adjusted = ackDelayNs > 0 && ackDelayNs < sampleNs ? sampleNs - ackDelayNs : sampleNs;
+        latestNs = adjusted;
         if (!hasSample)
         {
             hasSample = true;
-            minNs = sampleNs;
-            smoothedNs = sampleNs;
-            varianceNs = sampleNs / 2;
+            minNs = adjusted;
+            smoothedNs = adjusted;
+            varianceNs = adjusted / 2;
             backoff = 0;
             return;
         }
-        minNs = Math.min(minNs, sampleNs);
-        long adjusted = sampleNs;
-        if (ackDelayNs > 0 && sampleNs - ackDelayNs >= minNs)
-        {
-            adjusted = sampleNs - ackDelayNs;
-        }
+        minNs = Math.min(minNs, adjusted);
         varianceNs = (3 * varianceNs + Math.abs(smoothedNs - adjusted)) / 4;
         smoothedNs = (7 * smoothedNs + adjusted) / 8;
         backoff = 0;

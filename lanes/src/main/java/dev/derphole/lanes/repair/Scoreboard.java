@@ -29,9 +29,6 @@ public final class Scoreboard
     private final SentPacketLog log;
     private final RangeSet sacked;
     private final RangeSet lossQueue;
-    public long dbgPkt;
-    public long dbgTime;
-    public long dbgRto;
     private long cumAcked;
     private long highestSent;
     private long largestAckedPn = -1;
@@ -185,7 +182,6 @@ public final class Scoreboard
             final long deadline = log.sentNs(pn) + (current ? lossDelayNs : oldEpochLossDelayNs);
             if ((current && largestAckedPn - pn >= packetThreshold) || deadline - nowNs <= 0)
             {
-                if (current && largestAckedPn - pn >= packetThreshold) { dbgPkt++; } else { dbgTime++; }
                 declareLost(pn);
                 continue;
             }
@@ -208,7 +204,6 @@ public final class Scoreboard
                 }
                 else
                 {
-                    dbgRto++;
                     declareLost(pn);
                 }
             }

@@ -169,6 +169,13 @@ public final class SendEngine
         signal.signal();
     }
 
+    /** From any thread: accept packets from {@code path} as well (its handler is installed at once). */
+    public void attachPath(final PacketPath path)
+    {
+        Control.datagramLength(path, config);
+        inbox.attach(path);
+    }
+
     /** From any thread: fail the stream, telling the peer {@code reason}. */
     public void abort(final String reason)
     {
@@ -564,12 +571,15 @@ public final class SendEngine
         return rtt.rtoNs() + maxAckDelayNs;
     }
 
-    /** Normally the configured interval; while waiting for the final ACK, about an RTO, to ask for it. */
+    /**
+     * Normally the configured interval; while waiting for the final ACK, twice the RTT (at least 20 ms), so a
+     * lost final ACK is asked for again long before the receiver stops lingering.
+     */
     private long heartbeatInterval()
     {
         if (finalOffset >= 0 && scoreboard.cumAcked() == finalOffset && scoreboard.finAcked())
         {
-            return Math.min(heartbeatNs, Math.max(DRAIN_PROBE_MIN_NS, rtt.rtoNs()));
+            return Math.min(heartbeatNs, Math.max(DRAIN_PROBE_MIN_NS, 2 * rtt.smoothedNs()));
         }
         return heartbeatNs;
     }
@@ -741,7 +751,6 @@ public final class SendEngine
 
     private long complete()
     {
-        System.out.println("DBG lost by packet " + scoreboard.dbgPkt + " by time " + scoreboard.dbgTime + " rto " + scoreboard.dbgRto + " threshold " + reorderingThreshold + " time " + timeThresholdEighths);
         final long nowNs = System.nanoTime();
         for (int i = 0; i < CLOSE_REPEATS; i++)
         {

@@ -64,6 +64,19 @@ public final class PacketCodec
     }
 
     /**
+     * Moves the next packet number forward to {@code packetNumber} (never back: nonces must not repeat). For a
+     * test peer that seals alongside a real one.
+     */
+    public void advanceTo(final long packetNumber)
+    {
+        if (packetNumber < nextPacketNumber)
+        {
+            throw new IllegalArgumentException("packet numbers only move forward");
+        }
+        nextPacketNumber = packetNumber;
+    }
+
+    /**
      * Writes the header for a packet of {@code type} at {@code packet[0, HEADER_LENGTH)} and seals the body that
      * the caller placed at {@code packet[HEADER_LENGTH, HEADER_LENGTH + bodyLength)} in place.
      *

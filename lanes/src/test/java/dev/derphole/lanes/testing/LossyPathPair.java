@@ -95,6 +95,18 @@ public final class LossyPathPair implements AutoCloseable
         return bToA.delivered.get();
     }
 
+    /** Hands {@code datagram} straight to b's handler, as if it arrived on this path (test injection). */
+    public void injectToB(final byte[] datagram)
+    {
+        b.deliver(datagram, 0, datagram.length);
+    }
+
+    /** Hands {@code datagram} straight to a's handler. */
+    public void injectToA(final byte[] datagram)
+    {
+        a.deliver(datagram, 0, datagram.length);
+    }
+
     /** Replaces datagrams a → b on their way through {@code tamper} (test hook; null = none). */
     public void tamperAtoB(final Tamper tamper)
     {
