@@ -1,6 +1,7 @@
 /**
- * Session cryptography: per-purpose keys derived from a token's bearer secret (HKDF-SHA256, JEP 510
- * {@code javax.crypto.KDF}) and the AES-GCM sealing that protects every byte the session sends.
- * The NaCl box DERP needs for its handshake lives in the {@code nacl} subpackage.
+ * Session cryptography: per-purpose keys derived from a token's bearer secret
+ * ({@link dev.derphole.crypto.SessionKeyDerivation}, HKDF-SHA256 through JEP 510 {@code javax.crypto.KDF}),
+ * {@link dev.derphole.crypto.SessionAead} (AES-256-GCM with prefix-and-packet-number nonces through the JDK's
+ * intrinsics) and {@link dev.derphole.crypto.ReplayWindow}. The NaCl box DERP needs is in {@code .nacl}.
  */
 package dev.derphole.crypto;

@@ -1,0 +1,70 @@
+package dev.derphole.lanes.rate;
+
+/**
+ * Token-bucket pacer in nanoseconds: tokens accrue at the configured rate up to the burst size; a datagram may
+ * go when the bucket holds its size. Rate 0 disables pacing. The per-lane rate pacing of the direct path plugs
+ * in here (one pacer per lane).
+ * <p>
+ * Owned by the sender engine thread; not thread-safe. No allocation.
+ */
+public final class Pacer
+{
+    private long rateBytesPerSecond;
+    private long burstBytes;
+    private double tokens;
+    private long lastNs;
+
+    /** Sets rate (bytes/s, 0 = unpaced) and burst (bytes). */
+    public void configure(final long rateBytesPerSecond, final long burstBytes, final long nowNs)
+    {
+        refill(nowNs);
+        this.rateBytesPerSecond = rateBytesPerSecond;
+        this.burstBytes = Math.max(1, burstBytes);
+        tokens = Math.min(tokens, this.burstBytes);
+        if (rateBytesPerSecond == 0)
+        {
+            tokens = this.burstBytes;
+        }
+    }
+
+    /** Nanoseconds until {@code bytes} may be sent (0 = now). */
+    public long delayNs(final long nowNs, final int bytes)
+    {
+        if (rateBytesPerSecond == 0)
+        {
+            return 0;
+        }
+        refill(nowNs);
+        final double need = Math.min(bytes, burstBytes) - tokens;
+        return need <= 0 ? 0 : (long)Math.ceil(need * 1e9 / rateBytesPerSecond);
+    }
+
+    /** Takes {@code bytes} of tokens (may go negative by up to one datagram). */
+    public void onSent(final long nowNs, final int bytes)
+    {
+        if (rateBytesPerSecond == 0)
+        {
+            return;
+        }
+        refill(nowNs);
+        tokens -= bytes;
+    }
+
+    public long rateBytesPerSecond()
+    {
+        return rateBytesPerSecond;
+    }
+
+    private void refill(final long nowNs)
+    {
+        if (lastNs != 0 && rateBytesPerSecond > 0)
+        {
+            final long elapsed = nowNs - lastNs;
+            if (elapsed > 0)
+            {
+                tokens = Math.min(burstBytes, tokens + elapsed * (double)rateBytesPerSecond / 1e9);
+            }
+        }
+        lastNs = nowNs;
+    }
+}

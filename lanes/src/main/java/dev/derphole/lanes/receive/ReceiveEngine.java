@@ -1,0 +1,597 @@
+package dev.derphole.lanes.receive;
+
+import static dev.derphole.lanes.wire.WireFormat.DATA_FLAGS_OFFSET;
+import static dev.derphole.lanes.wire.WireFormat.DATA_FLAG_FIN;
+import static dev.derphole.lanes.wire.WireFormat.DATA_PAYLOAD_OFFSET;
+import static dev.derphole.lanes.wire.WireFormat.DATA_STREAM_OFFSET_OFFSET;
+import static dev.derphole.lanes.wire.WireFormat.HEADER_LENGTH;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.concurrent.atomic.AtomicReference;
+
+import dev.derphole.lanes.StreamConfig;
+import dev.derphole.lanes.StreamException;
+import dev.derphole.lanes.StreamException.Reason;
+import dev.derphole.lanes.StreamKeys;
+import dev.derphole.lanes.StreamListener;
+import dev.derphole.lanes.engine.ByteRing;
+import dev.derphole.lanes.engine.Control;
+import dev.derphole.lanes.engine.Inbox;
+import dev.derphole.lanes.engine.Signal;
+import dev.derphole.lanes.engine.StreamCounters;
+import dev.derphole.lanes.repair.RangeSet;
+import dev.derphole.lanes.wire.AckFrame;
+import dev.derphole.lanes.wire.BigEndian;
+import dev.derphole.lanes.wire.PacketCodec;
+import dev.derphole.lanes.wire.PacketType;
+import dev.derphole.lanes.wire.WireFormat;
+import dev.derphole.udp.PacketPath;
+
+/**
+ * The receiving half of the stream engine. {@link #run} executes the engine loop on the calling thread, which
+ * owns all receiver state: opening packets, the reorder ring (written out of order above the contiguous
+ * point, read in order by the {@link SinkWriter} thread), the set of ranges held above that point, and
+ * acknowledgements.
+ * <p>
+ * ACK policy: every {@code ackEveryPackets} DATA packets in order, every 2 while a gap is open, at once for a
+ * duplicate, FIN, HEARTBEAT or the first packet, within {@code maxAckDelay} of any unacknowledged packet,
+ * when the sink freed a quarter of the window, and as the heartbeat when idle. ACKs go on the path set by
+ * {@link #switchPath}, or on the path that delivered the newest packet if that differs (the sender switched
+ * first). After the sink flushed the last byte the final ACK (DELIVERED) goes out and the engine lingers,
+ * re-acknowledging anything the sender repeats, until CLOSE arrives or the sender has been silent for the
+ * linger time (so a sender still asking for the final ACK on a lossy path gets it), but never longer than
+ * the peer timeout after delivery.
+ */
+public final class ReceiveEngine
+{
+    /** Datagrams drained from the inbox per cycle. */
+    private static final int INBOX_DRAIN_LIMIT = 256;
+    /** ACK at least every this many DATA packets while a gap is open. */
+    private static final int ACK_EVERY_WITH_GAP = 2;
+    /** ABORT packets sent when failing. */
+    private static final int ABORT_REPEATS = 3;
+    /** Longest park of the loop. */
+    private static final long MAX_PARK_NS = 100_000_000L;
+    /** Capacity of the out-of-order range set (holes above the contiguous point). */
+    private static final int MAX_RANGES = 1 << 15;
+
+    private final StreamConfig config;
+    private final StreamCounters counters;
+    private final StreamListener listener;
+    private final Signal signal;
+    private final Inbox inbox;
+    private final PacketCodec codec;
+    private final ByteRing ring;
+    private final RangeSet received = new RangeSet(MAX_RANGES);
+    private final AckFrame ack = new AckFrame();
+    private final byte[] tx = new byte[WireFormat.MAX_DATAGRAM_LENGTH];
+    private final byte[] rx = new byte[WireFormat.MAX_DATAGRAM_LENGTH];
+    private final AtomicReference<PacketPath> pendingPath = new AtomicReference<>();
+    private final long peerTimeoutNs;
+    private final long heartbeatNs;
+    private final long lingerNs;
+    private final long maxAckDelayNs;
+    private final int ackEvery;
+    private final int maxRanges;
+    private volatile String abortReason;
+
+    private SinkWriter writer;
+    private PacketPath replyPath;
+    private PacketPath chosenPath;
+    private long contiguous;
+    private long finalOffset = -1;
+    private long highestReceived;
+    private long largestPacketNumber = -1;
+    private long largestPacketAtNs;
+    private long lastArrivalOffset = -1;
+    private long duplicateBytes;
+    private int packetsSinceAck;
+    private long ackPendingSinceNs;
+    private boolean ackNow;
+    private long advertisedLimit;
+    private long lastHeardNs;
+    private long lastSendNs;
+    private boolean finished;
+    private boolean delivered;
+    private boolean closeReceived;
+    private long deliveredAtNs;
+    private boolean firstData = true;
+
+    /**
+     * @param config   tuning
+     * @param keys     stream keys (we open sender-to-receiver, seal receiver-to-sender)
+     * @param path     the first path; its handler is installed now
+     * @param counters where everything is counted
+     * @param listener milestone callbacks (engine thread)
+     */
+    public ReceiveEngine(
+        final StreamConfig config, final StreamKeys keys, final PacketPath path, final StreamCounters counters,
+        final StreamListener listener)
+    {
+        this.config = config;
+        this.counters = counters;
+        this.listener = listener;
+        this.signal = new Signal();
+        this.inbox = new Inbox(counters, signal, config.inboundBytesPerPath());
+        final byte[] sealKey = keys.receiverToSenderKey();
+        final byte[] openKey = keys.senderToReceiverKey();
+        this.codec = new PacketCodec(
+            sealKey, keys.receiverToSenderPrefix(), openKey, keys.senderToReceiverPrefix(), counters);
+        java.util.Arrays.fill(sealKey, (byte)0);
+        java.util.Arrays.fill(openKey, (byte)0);
+        this.ring = new ByteRing(config.receiveWindowBytes());
+        this.peerTimeoutNs = config.peerTimeout().toNanos();
+        this.heartbeatNs = config.heartbeatInterval().toNanos();
+        this.lingerNs = config.linger().toNanos();
+        this.maxAckDelayNs = config.maxAckDelay().toNanos();
+        this.ackEvery = config.ackEveryPackets();
+        Control.datagramLength(path, config);
+        this.maxRanges = config.maxAckRanges();
+        this.replyPath = path;
+        this.chosenPath = path;
+        inbox.attach(path);
+    }
+
+    /** From any thread: from now on acknowledge on {@code newPath}; its handler is installed at once. */
+    public void switchPath(final PacketPath newPath)
+    {
+        Control.datagramLength(newPath, config);
+        inbox.attach(newPath);
+        pendingPath.set(newPath);
+        signal.signal();
+    }
+
+    /** From any thread: accept packets from {@code path} as well (its handler is installed at once). */
+    public void attachPath(final PacketPath path)
+    {
+        Control.datagramLength(path, config);
+        inbox.attach(path);
+    }
+
+    /** From any thread: fail the stream, telling the peer {@code reason}. */
+    public void abort(final String reason)
+    {
+        abortReason = reason == null ? "aborted" : reason;
+        signal.signal();
+    }
+
+    /**
+     * Receives the stream into {@code sink} and returns once every byte was written and flushed (and the
+     * sender closed or the linger time passed).
+     *
+     * @return stream length
+     * @throws StreamException on abort (either side), peer timeout, protocol violation or sink failure
+     */
+    public long run(final OutputStream sink) throws StreamException
+    {
+        signal.bindOwner();
+        final long startNs = System.nanoTime();
+        lastHeardNs = startNs;
+        lastSendNs = startNs;
+        advertisedLimit = ring.capacity();
+        writer = new SinkWriter(sink, ring, signal);
+        writer.start();
+        try
+        {
+            sendAck(startNs); // announce the credit and that we are here
+            while (true)
+            {
+                signal.beginCycle();
+                final long nowNs = System.nanoTime();
+                int work = applyCommands();
+                work += drainInbox(nowNs);
+                work += checkSink(nowNs);
+                if (delivered && (closeReceived || nowNs - lingerDeadline() >= 0))
+                {
+                    return finalOffset;
+                }
+                work += maybeAck(nowNs);
+                runTimers(nowNs);
+                if (work == 0)
+                {
+                    signal.idle(nextWakeNs(nowNs) - nowNs);
+                }
+            }
+        }
+        catch (final StreamException e)
+        {
+            if (e.reason() != Reason.PEER_ABORTED)
+            {
+                sendAbort(abortCode(e.reason()), e.getMessage());
+            }
+            throw e;
+        }
+        catch (final RuntimeException e)
+        {
+            sendAbort(WireFormat.ABORT_CODE_UNSPECIFIED, "receiver failed: " + e);
+            throw e;
+        }
+        finally
+        {
+            inbox.close();
+            writer.stop();
+        }
+    }
+
+    // ------------------------------------------------------------------ commands and sink
+
+    private int applyCommands() throws StreamException
+    {
+        final String reason = abortReason;
+        if (reason != null && !delivered)
+        {
+            throw new StreamException(Reason.LOCAL_ABORT, "aborted: " + reason);
+        }
+        if (Thread.currentThread().isInterrupted() && !delivered)
+        {
+            throw new StreamException(Reason.LOCAL_ABORT, "aborted: interrupted");
+        }
+        final PacketPath next = pendingPath.getAndSet(null);
+        if (next == null)
+        {
+            return 0;
+        }
+        chosenPath = next;
+        replyPath = next;
+        counters.add(StreamCounters.PATH_SWITCHES, 1);
+        listener.onPathSwitched(next);
+        ackNow = true;
+        return 1;
+    }
+
+    private int checkSink(final long nowNs) throws StreamException
+    {
+        final IOException error = writer.error();
+        if (error != null)
+        {
+            throw new StreamException(Reason.IO, "output failed: " + error.getMessage(), error);
+        }
+        if (!delivered && finished && writer.isFlushed())
+        {
+            delivered = true;
+            deliveredAtNs = nowNs;
+            counters.set(StreamCounters.STREAM_BYTES, finalOffset);
+            sendAck(nowNs);
+            listener.onComplete(finalOffset);
+            return 1;
+        }
+        final long limit = ring.consumerPosition() + ring.capacity();
+        if (limit - advertisedLimit >= ring.capacity() / 4)
+        {
+            ackNow = true; // window update: the sink made room
+        }
+        return 0;
+    }
+
+    // ------------------------------------------------------------------ receiving
+
+    private int drainInbox(final long nowNs) throws StreamException
+    {
+        int n = 0;
+        Inbox.Slot slot;
+        while (n < INBOX_DRAIN_LIMIT && (slot = inbox.poll()) != null)
+        {
+            try
+            {
+                onDatagram(slot, nowNs);
+            }
+            finally
+            {
+                inbox.release(slot);
+            }
+            n++;
+        }
+        return n;
+    }
+
+    private void onDatagram(final Inbox.Slot slot, final long nowNs) throws StreamException
+    {
+        final int bodyLength = codec.open(slot.data, 0, slot.length, rx);
+        if (bodyLength < 0)
+        {
+            return;
+        }
+        lastHeardNs = nowNs;
+        final long packetNumber = codec.openedPacketNumber();
+        if (packetNumber > largestPacketNumber)
+        {
+            largestPacketNumber = packetNumber;
+            largestPacketAtNs = nowNs;
+            // Follow the sender to the path its newest packet used (it switched before we were told).
+            replyPath = slot.port.path();
+        }
+        switch (codec.openedType())
+        {
+            case PacketType.DATA -> onData(bodyLength, nowNs);
+            case PacketType.HEARTBEAT ->
+            {
+                if (bodyLength != 0)
+                {
+                    counters.add(StreamCounters.MALFORMED, 1);
+                }
+                ackNow = true;
+            }
+            case PacketType.CLOSE ->
+            {
+                if (delivered)
+                {
+                    closeReceived = true;
+                }
+                else
+                {
+                    counters.add(StreamCounters.PROTOCOL_VIOLATIONS, 1);
+                }
+            }
+            case PacketType.ABORT ->
+            {
+                final String text = Control.decodeAbortText(rx, bodyLength);
+                if (text == null)
+                {
+                    counters.add(StreamCounters.MALFORMED, 1);
+                }
+                else if (!delivered)
+                {
+                    throw new StreamException(Reason.PEER_ABORTED, "peer aborted: " + text);
+                }
+            }
+            default -> counters.add(StreamCounters.PROTOCOL_VIOLATIONS, 1);
+        }
+    }
+
+    private void onData(final int bodyLength, final long nowNs)
+    {
+        if (bodyLength < DATA_PAYLOAD_OFFSET)
+        {
+            counters.add(StreamCounters.MALFORMED, 1);
+            return;
+        }
+        final int flags = rx[DATA_FLAGS_OFFSET] & 0xFF;
+        final long offset = BigEndian.getLong(rx, DATA_STREAM_OFFSET_OFFSET);
+        final int length = bodyLength - DATA_PAYLOAD_OFFSET;
+        final long end = offset + length;
+        if ((flags & ~DATA_FLAG_FIN) != 0 || offset < 0 || end < offset)
+        {
+            counters.add(StreamCounters.MALFORMED, 1);
+            return;
+        }
+        final boolean fin = (flags & DATA_FLAG_FIN) != 0;
+        if (fin && finalOffset < 0)
+        {
+            if (end < highestReceived)
+            {
+                counters.add(StreamCounters.PROTOCOL_VIOLATIONS, 1);
+                return;
+            }
+            finalOffset = end;
+        }
+        else if ((fin && end != finalOffset) || (finalOffset >= 0 && end > finalOffset))
+        {
+            counters.add(StreamCounters.PROTOCOL_VIOLATIONS, 1);
+            return;
+        }
+        if (firstData)
+        {
+            firstData = false;
+            listener.onFirstData();
+        }
+        highestReceived = Math.max(highestReceived, end);
+        packetsSinceAck++;
+        if (ackPendingSinceNs == 0)
+        {
+            ackPendingSinceNs = nowNs;
+        }
+        if (fin || delivered)
+        {
+            ackNow = true;
+        }
+        final long limit = ring.consumerPosition() + ring.capacity();
+        final long low = Math.max(offset, contiguous);
+        final long high = Math.min(end, limit);
+        if (end > limit)
+        {
+            counters.add(StreamCounters.FLOW_CONTROL_DROPS, end - Math.max(offset, limit));
+        }
+        long added = 0;
+        if (low < high)
+        {
+            added = received.add(low, high);
+            if (added < 0)
+            {
+                counters.add(StreamCounters.INBOUND_DROPS, 1); // too many holes to track; the sender repeats it
+                return;
+            }
+            ring.copyIn(low, rx, DATA_PAYLOAD_OFFSET + (int)(low - offset), (int)(high - low));
+            lastArrivalOffset = low;
+            if (received.start(0) == contiguous)
+            {
+                contiguous = received.end(0);
+                received.removeBelow(contiguous);
+                ring.publishProducer(contiguous);
+                writer.onData();
+            }
+        }
+        final long duplicate = Math.max(0, Math.min(end, limit) - offset) - added;
+        if (duplicate > 0 || (length > 0 && added == 0 && offset < limit))
+        {
+            duplicateBytes += duplicate;
+            counters.add(StreamCounters.DUPLICATE_BYTES, duplicate);
+            if (added == 0 && offset < limit)
+            {
+                counters.add(StreamCounters.DUPLICATE_PACKETS, 1);
+                ackNow = true; // the sender repeats itself: maybe our ACKs got lost
+            }
+        }
+        if (!finished && finalOffset >= 0 && contiguous == finalOffset)
+        {
+            finished = true;
+            ring.finish(finalOffset);
+            writer.onData();
+        }
+    }
+
+    // ------------------------------------------------------------------ acknowledging
+
+    private int maybeAck(final long nowNs)
+    {
+        final int threshold = received.isEmpty() ? ackEvery : ACK_EVERY_WITH_GAP;
+        if (ackNow || packetsSinceAck >= threshold
+            || (ackPendingSinceNs != 0 && nowNs - ackPendingSinceNs >= maxAckDelayNs))
+        {
+            sendAck(nowNs);
+            return 1;
+        }
+        return 0;
+    }
+
+    private void sendAck(final long nowNs)
+    {
+        final long consumed = ring.consumerPosition();
+        ack.flags = 0;
+        if (finished)
+        {
+            ack.flags |= WireFormat.ACK_FLAG_FIN_RECEIVED;
+        }
+        if (delivered)
+        {
+            ack.flags |= WireFormat.ACK_FLAG_DELIVERED;
+        }
+        if (largestPacketNumber >= 0)
+        {
+            ack.flags |= WireFormat.ACK_FLAG_HAS_ECHO;
+            ack.largestPacketNumber = largestPacketNumber;
+            ack.ackDelayMicros = (nowNs - largestPacketAtNs) / 1000;
+        }
+        else
+        {
+            ack.largestPacketNumber = 0;
+            ack.ackDelayMicros = 0;
+        }
+        ack.cumulative = contiguous;
+        ack.maxOffset = consumed + ring.capacity();
+        ack.duplicateBytes = duplicateBytes;
+        fillRanges();
+        final int bodyLength = ack.encode(tx, HEADER_LENGTH);
+        transmit(PacketType.ACK, bodyLength, nowNs);
+        counters.add(StreamCounters.ACKS, 1);
+        advertisedLimit = ack.maxOffset;
+        packetsSinceAck = 0;
+        ackPendingSinceNs = 0;
+        ackNow = false;
+    }
+
+    /** The range holding the newest arrival first, then the highest ranges downwards. */
+    private void fillRanges()
+    {
+        int count = 0;
+        final int size = received.size();
+        final int newest = lastArrivalOffset >= contiguous ? received.indexContaining(lastArrivalOffset) : -1;
+        if (newest >= 0)
+        {
+            ack.rangeStart[count] = received.start(newest);
+            ack.rangeEnd[count] = received.end(newest);
+            count++;
+        }
+        for (int i = size - 1; i >= 0 && count < maxRanges; i--)
+        {
+            if (i != newest)
+            {
+                ack.rangeStart[count] = received.start(i);
+                ack.rangeEnd[count] = received.end(i);
+                count++;
+            }
+        }
+        ack.rangeCount = count;
+    }
+
+    // ------------------------------------------------------------------ timers and sending
+
+    private void runTimers(final long nowNs) throws StreamException
+    {
+        if (!delivered && nowNs - lastHeardNs >= peerTimeoutNs)
+        {
+            throw new StreamException(
+                Reason.PEER_VANISHED, "peer vanished: no packets for " + Control.seconds(peerTimeoutNs) + " s");
+        }
+        if (nowNs - lastSendNs >= heartbeatNs)
+        {
+            sendAck(nowNs); // an ACK is our heartbeat: it also repeats credit and ranges
+        }
+    }
+
+    private long nextWakeNs(final long nowNs)
+    {
+        long wake = nowNs + MAX_PARK_NS;
+        wake = earlier(wake, lastSendNs + heartbeatNs);
+        if (!delivered)
+        {
+            wake = earlier(wake, lastHeardNs + peerTimeoutNs);
+        }
+        else
+        {
+            wake = earlier(wake, lingerDeadline());
+        }
+        if (ackPendingSinceNs != 0)
+        {
+            wake = earlier(wake, ackPendingSinceNs + maxAckDelayNs);
+        }
+        return wake;
+    }
+
+    /** Linger ends {@code linger} after the sender's last packet (or delivery), at most a peer timeout after delivery. */
+    private long lingerDeadline()
+    {
+        final long quietEnd = Math.max(deliveredAtNs - lastHeardNs, 0) + lastHeardNs + lingerNs;
+        return earlier(quietEnd, deliveredAtNs + Math.max(lingerNs, peerTimeoutNs));
+    }
+
+    private static long earlier(final long a, final long b)
+    {
+        return b - a < 0 ? b : a;
+    }
+
+    private void transmit(final byte type, final int bodyLength, final long nowNs)
+    {
+        final int length = codec.seal(type, tx, bodyLength);
+        lastSendNs = nowNs;
+        try
+        {
+            if (replyPath.send(tx, 0, length))
+            {
+                counters.add(StreamCounters.PACKETS_SENT, 1);
+            }
+            else
+            {
+                counters.add(StreamCounters.LOCAL_SEND_DROPS, 1);
+            }
+        }
+        catch (final IOException e)
+        {
+            // A dead path: fall back to the one the session chose; the peer timeout covers the rest.
+            counters.add(StreamCounters.LOCAL_SEND_DROPS, 1);
+            replyPath = chosenPath;
+        }
+    }
+
+    private void sendAbort(final int code, final String text)
+    {
+        final long nowNs = System.nanoTime();
+        for (int i = 0; i < ABORT_REPEATS; i++)
+        {
+            final int bodyLength = Control.encodeAbort(tx, HEADER_LENGTH, code, text);
+            transmit(PacketType.ABORT, bodyLength, nowNs);
+        }
+    }
+
+    private static int abortCode(final Reason reason)
+    {
+        return switch (reason)
+        {
+            case LOCAL_ABORT -> WireFormat.ABORT_CODE_USER;
+            case PROTOCOL -> WireFormat.ABORT_CODE_PROTOCOL;
+            case IO -> WireFormat.ABORT_CODE_IO;
+            case PEER_VANISHED -> WireFormat.ABORT_CODE_TIMEOUT;
+            case PEER_ABORTED -> WireFormat.ABORT_CODE_UNSPECIFIED;
+        };
+    }
+}

@@ -1,0 +1,2 @@
+/** The receiver half: {@link dev.derphole.lanes.receive.ReceiveEngine} (engine loop) and its sink writer thread. */
+package dev.derphole.lanes.receive;

@@ -1,0 +1,168 @@
+package dev.derphole.lanes.repair;
+
+/**
+ * What the sender sent, by packet number: for DATA packets the byte range, FIN bit, send time, path epoch and
+ * whether the packet still counts as in flight; control packets occupy their number without a record. A ring
+ * of parallel primitive arrays indexed by {@code packetNumber & mask}; a slot remembers its packet number so
+ * a stale slot is never mistaken for a newer packet.
+ * <p>
+ * Owned by the sender engine thread; not thread-safe. No allocation after construction.
+ */
+public final class SentPacketLog
+{
+    private static final byte IN_FLIGHT = 1;
+    private static final byte FIN = 2;
+    private static final byte RETRANSMISSION = 4;
+
+    private final int capacity;
+    private final int mask;
+    private final long[] packetNumbers;
+    private final long[] offsets;
+    private final long[] sentNs;
+    private final int[] lengths;
+    private final int[] epochs;
+    private final byte[] flags;
+    private long oldest;
+    private long next;
+
+    /** @param capacity most packet numbers between the oldest in flight and the newest; a power of two */
+    public SentPacketLog(final int capacity)
+    {
+        if (capacity < 64 || Integer.bitCount(capacity) != 1)
+        {
+            throw new IllegalArgumentException("capacity must be a power of two >= 64: " + capacity);
+        }
+        this.capacity = capacity;
+        this.mask = capacity - 1;
+        packetNumbers = new long[capacity];
+        java.util.Arrays.fill(packetNumbers, -1L);
+        offsets = new long[capacity];
+        sentNs = new long[capacity];
+        lengths = new int[capacity];
+        epochs = new int[capacity];
+        flags = new byte[capacity];
+    }
+
+    public int capacity()
+    {
+        return capacity;
+    }
+
+    /** Lowest packet number that may still be in flight. */
+    public long oldest()
+    {
+        return oldest;
+    }
+
+    /** One past the highest packet number recorded. */
+    public long next()
+    {
+        return next;
+    }
+
+    /** True when a DATA packet numbered {@code packetNumber} can be recorded while keeping {@code reserve} free. */
+    public boolean hasRoom(final long packetNumber, final int reserve)
+    {
+        return packetNumber - oldest < capacity - reserve;
+    }
+
+    /** Records a DATA packet as in flight. The caller checked {@link #hasRoom}. */
+    public void recordData(
+        final long packetNumber, final long offset, final int length, final boolean fin, final boolean retransmission,
+        final int epoch, final long nowNs)
+    {
+        final int i = (int)packetNumber & mask;
+        packetNumbers[i] = packetNumber;
+        offsets[i] = offset;
+        lengths[i] = length;
+        sentNs[i] = nowNs;
+        epochs[i] = epoch;
+        flags[i] = (byte)(IN_FLIGHT | (fin ? FIN : 0) | (retransmission ? RETRANSMISSION : 0));
+        next = packetNumber + 1;
+    }
+
+    /** Notes a control packet number and its send time (never in flight; a slot still in flight is left alone). */
+    public void recordControl(final long packetNumber, final int epoch, final long nowNs)
+    {
+        final int i = (int)packetNumber & mask;
+        if (packetNumber - oldest < capacity && (flags[i] & IN_FLIGHT) == 0)
+        {
+            packetNumbers[i] = packetNumber;
+            flags[i] = 0;
+            sentNs[i] = nowNs;
+            epochs[i] = epoch;
+            lengths[i] = 0;
+        }
+        next = packetNumber + 1;
+        if (oldest == packetNumber)
+        {
+            advanceOldest();
+        }
+    }
+
+    /** True when {@code packetNumber} is a DATA packet still counted in flight. */
+    public boolean isInFlight(final long packetNumber)
+    {
+        final int i = (int)packetNumber & mask;
+        return packetNumbers[i] == packetNumber && (flags[i] & IN_FLIGHT) != 0;
+    }
+
+    /** True when {@code packetNumber} is recorded (DATA, in flight or not). */
+    public boolean isKnown(final long packetNumber)
+    {
+        return packetNumber >= 0 && packetNumbers[(int)packetNumber & mask] == packetNumber;
+    }
+
+    public long offset(final long packetNumber)
+    {
+        return offsets[(int)packetNumber & mask];
+    }
+
+    public int length(final long packetNumber)
+    {
+        return lengths[(int)packetNumber & mask];
+    }
+
+    public long sentNs(final long packetNumber)
+    {
+        return sentNs[(int)packetNumber & mask];
+    }
+
+    public int epoch(final long packetNumber)
+    {
+        return epochs[(int)packetNumber & mask];
+    }
+
+    public boolean isFin(final long packetNumber)
+    {
+        return (flags[(int)packetNumber & mask] & FIN) != 0;
+    }
+
+    public boolean isRetransmission(final long packetNumber)
+    {
+        return (flags[(int)packetNumber & mask] & RETRANSMISSION) != 0;
+    }
+
+    /** Takes a packet out of flight (acknowledged or declared lost). */
+    public void clearInFlight(final long packetNumber)
+    {
+        flags[(int)packetNumber & mask] &= (byte)~IN_FLIGHT;
+        if (packetNumber == oldest)
+        {
+            advanceOldest();
+        }
+    }
+
+    private void advanceOldest()
+    {
+        while (oldest < next)
+        {
+            final int i = (int)oldest & mask;
+            if (packetNumbers[i] == oldest && (flags[i] & IN_FLIGHT) != 0)
+            {
+                return;
+            }
+            oldest++;
+        }
+    }
+}

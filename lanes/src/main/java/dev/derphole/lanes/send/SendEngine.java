@@ -1,0 +1,775 @@
+package dev.derphole.lanes.send;
+
+import static dev.derphole.lanes.wire.WireFormat.DATA_FLAGS_OFFSET;
+import static dev.derphole.lanes.wire.WireFormat.DATA_FLAG_FIN;
+import static dev.derphole.lanes.wire.WireFormat.DATA_OVERHEAD;
+import static dev.derphole.lanes.wire.WireFormat.DATA_PAYLOAD_OFFSET;
+import static dev.derphole.lanes.wire.WireFormat.DATA_STREAM_OFFSET_OFFSET;
+import static dev.derphole.lanes.wire.WireFormat.HEADER_LENGTH;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.concurrent.atomic.AtomicReference;
+
+import dev.derphole.lanes.StreamConfig;
+import dev.derphole.lanes.StreamException;
+import dev.derphole.lanes.StreamException.Reason;
+import dev.derphole.lanes.StreamKeys;
+import dev.derphole.lanes.StreamListener;
+import dev.derphole.lanes.engine.ByteRing;
+import dev.derphole.lanes.engine.Control;
+import dev.derphole.lanes.engine.Inbox;
+import dev.derphole.lanes.engine.Signal;
+import dev.derphole.lanes.engine.StreamCounters;
+import dev.derphole.lanes.rate.CongestionDecision;
+import dev.derphole.lanes.rate.CongestionSample;
+import dev.derphole.lanes.rate.CubicController;
+import dev.derphole.lanes.rate.Pacer;
+import dev.derphole.lanes.repair.RttEstimator;
+import dev.derphole.lanes.repair.Scoreboard;
+import dev.derphole.lanes.wire.AckFrame;
+import dev.derphole.lanes.wire.BigEndian;
+import dev.derphole.lanes.wire.PacketCodec;
+import dev.derphole.lanes.wire.PacketType;
+import dev.derphole.lanes.wire.WireFormat;
+import dev.derphole.udp.PacketPath;
+
+/**
+ * The sending half of the stream engine. {@link #run} executes the engine loop on the calling thread, which
+ * owns all sender state: the scoreboard, timers, congestion controller, pacer and sealing. Other threads talk
+ * to it only through the inbound {@link Inbox} (datagrams), the send {@link ByteRing} (source bytes, filled by
+ * the {@link SourceReader} thread) and two volatile commands ({@link #switchPath}, {@link #abort}); each of
+ * them signals the loop, which otherwise parks until its next timer.
+ * <p>
+ * One cycle: apply commands, drain up to {@link #INBOX_DRAIN_LIMIT} datagrams (ACKs update the scoreboard, RTT
+ * and window), run timers (loss timer, RTO, heartbeat, peer timeout), then send up to {@link #SEND_BURST_LIMIT}
+ * DATA packets: ranges declared lost first, then new bytes, within the congestion window, the pacer and the
+ * receiver's credit. The transfer ends when the receiver reports every byte delivered; then two CLOSE packets
+ * go out and {@link #run} returns.
+ */
+public final class SendEngine
+{
+    /** Datagrams drained from the inbox per cycle. */
+    private static final int INBOX_DRAIN_LIMIT = 256;
+    /** DATA packets sent per cycle before ACKs are looked at again. */
+    private static final int SEND_BURST_LIMIT = 64;
+    /** ABORT packets sent when failing (no acknowledgement for them). */
+    private static final int ABORT_REPEATS = 3;
+    /** CLOSE packets sent after the final ACK. */
+    private static final int CLOSE_REPEATS = 2;
+    /** Floor of the time-threshold loss delay (RFC 9002 kGranularity). */
+    private static final long LOSS_DELAY_FLOOR_NS = 1_000_000L;
+    /** Longest park of the loop; timers are usually sooner. */
+    private static final long MAX_PARK_NS = 100_000_000L;
+    /** Shortest heartbeat interval while waiting for the final ACK. */
+    private static final long DRAIN_PROBE_MIN_NS = 20_000_000L;
+    /** Unanswered probe timeouts in a row before everything in flight is declared lost (RFC 9002 §7.6). */
+    private static final int PERSISTENT_CONGESTION_PROBES = 3;
+    /** Ceiling of the adaptive reordering threshold, in packets. */
+    private static final int MAX_REORDERING_THRESHOLD = 256;
+    /** Time threshold to start with, in eighths of an RTT (RFC 9002 kTimeThreshold = 9/8). */
+    private static final int INITIAL_TIME_THRESHOLD_EIGHTHS = 9;
+    /** Step and ceiling of the adaptive time threshold, in eighths of an RTT (RACK reo_wnd growth). */
+    private static final int TIME_THRESHOLD_STEP_EIGHTHS = 2;
+    private static final int MAX_TIME_THRESHOLD_EIGHTHS = 32;
+    /** Selective/loss range capacity. */
+    private static final int MAX_RANGES = 1 << 16;
+
+    private final StreamConfig config;
+    private final StreamCounters counters;
+    private final StreamListener listener;
+    private final Signal signal;
+    private final Inbox inbox;
+    private final PacketCodec codec;
+    private final ByteRing ring;
+    private final Scoreboard scoreboard;
+    private final RttEstimator rtt;
+    private final CubicController congestion;
+    private final CongestionSample sample = new CongestionSample();
+    private final CongestionDecision decision = new CongestionDecision();
+    private final Pacer pacer = new Pacer();
+    private final AckFrame ack = new AckFrame();
+    private final byte[] tx = new byte[WireFormat.MAX_DATAGRAM_LENGTH];
+    private final byte[] rx = new byte[WireFormat.MAX_DATAGRAM_LENGTH];
+    private final AtomicReference<PacketPath> pendingPath = new AtomicReference<>();
+    private final long peerTimeoutNs;
+    private final long heartbeatNs;
+    private final long maxAckDelayNs;
+    private volatile String abortReason;
+
+    private PacketPath path;
+    private boolean pathFailed;
+    private IOException pathError;
+    private long pathFailedAtNs;
+    private int maxPayload;
+    private SourceReader reader;
+    private long sendNext;
+    private long finalOffset = -1;
+    private long credit = StreamConfig.MIN_RECEIVE_WINDOW;
+    private long windowBytes;
+    private boolean deliveredAll;
+    private boolean firstAck = true;
+    private long lastHeardNs;
+    private long lastSendNs;
+    private long probeDeadlineNs;
+    private long pacingWaitNs;
+    private long oldEpochLossDelayNs;
+    private long released;
+    private int reorderingThreshold;
+    private int timeThresholdEighths = INITIAL_TIME_THRESHOLD_EIGHTHS;
+    private long peerDuplicateBytes;
+    private long episodeLostBytes;
+    private long episodeDuplicateBytes;
+    private long thresholdRaisedAtNs;
+    private int consecutiveTimeouts;
+    private int probeCount;
+
+    /**
+     * @param config   tuning
+     * @param keys     stream keys (we seal with sender-to-receiver, open receiver-to-sender)
+     * @param path     the first path; its handler is installed now
+     * @param counters where everything is counted
+     * @param listener milestone callbacks (engine thread)
+     */
+    public SendEngine(
+        final StreamConfig config, final StreamKeys keys, final PacketPath path, final StreamCounters counters,
+        final StreamListener listener)
+    {
+        this.config = config;
+        this.counters = counters;
+        this.listener = listener;
+        this.signal = new Signal();
+        this.inbox = new Inbox(counters, signal, config.inboundBytesPerPath());
+        final byte[] sealKey = keys.senderToReceiverKey();
+        final byte[] openKey = keys.receiverToSenderKey();
+        this.codec = new PacketCodec(
+            sealKey, keys.senderToReceiverPrefix(), openKey, keys.receiverToSenderPrefix(), counters);
+        java.util.Arrays.fill(sealKey, (byte)0);
+        java.util.Arrays.fill(openKey, (byte)0);
+        this.ring = new ByteRing(config.sendBufferBytes());
+        this.scoreboard = new Scoreboard(config.maxPacketsInFlight(), MAX_RANGES);
+        this.rtt = new RttEstimator(
+            config.initialRto().toNanos(), config.minRto().toNanos(), config.maxRto().toNanos());
+        this.congestion = new CubicController(config.minWindowPackets(), config.sendBufferBytes(), config.lossTolerance());
+        this.peerTimeoutNs = config.peerTimeout().toNanos();
+        this.heartbeatNs = config.heartbeatInterval().toNanos();
+        this.maxAckDelayNs = config.maxAckDelay().toNanos();
+        this.reorderingThreshold = config.reorderingThreshold();
+        Control.datagramLength(path, config);
+        this.path = path;
+        inbox.attach(path);
+    }
+
+    /** From any thread: from now on send on {@code newPath}; its handler is installed at once. */
+    public void switchPath(final PacketPath newPath)
+    {
+        Control.datagramLength(newPath, config);
+        inbox.attach(newPath);
+        pendingPath.set(newPath);
+        signal.signal();
+    }
+
+    /** From any thread: accept packets from {@code path} as well (its handler is installed at once). */
+    public void attachPath(final PacketPath path)
+    {
+        Control.datagramLength(path, config);
+        inbox.attach(path);
+    }
+
+    /** From any thread: fail the stream, telling the peer {@code reason}. */
+    public void abort(final String reason)
+    {
+        abortReason = reason == null ? "aborted" : reason;
+        signal.signal();
+    }
+
+    /**
+     * Sends {@code source} to the end and returns once the receiver has reported every byte delivered.
+     *
+     * @return stream length
+     * @throws StreamException on abort (either side), peer timeout, protocol violation or I/O failure
+     */
+    public long run(final InputStream source) throws StreamException
+    {
+        signal.bindOwner();
+        final long startNs = System.nanoTime();
+        lastHeardNs = startNs;
+        lastSendNs = startNs;
+        applyPathParameters(startNs);
+        reader = new SourceReader(source, ring, signal);
+        reader.start();
+        try
+        {
+            while (true)
+            {
+                signal.beginCycle();
+                final long nowNs = System.nanoTime();
+                int work = applyCommands(nowNs);
+                work += drainInbox(nowNs);
+                if (deliveredAll)
+                {
+                    return complete();
+                }
+                checkSource();
+                work += runTimers(nowNs);
+                work += sendData(nowNs);
+                if (work == 0)
+                {
+                    signal.idle(nextWakeNs(nowNs) - nowNs);
+                }
+            }
+        }
+        catch (final StreamException e)
+        {
+            if (e.reason() != Reason.PEER_ABORTED)
+            {
+                sendAbort(abortCode(e.reason()), e.getMessage());
+            }
+            throw e;
+        }
+        catch (final RuntimeException e)
+        {
+            sendAbort(WireFormat.ABORT_CODE_UNSPECIFIED, "sender failed: " + e);
+            throw e;
+        }
+        finally
+        {
+            inbox.close();
+            reader.stop();
+        }
+    }
+
+    // ------------------------------------------------------------------ commands
+
+    private int applyCommands(final long nowNs) throws StreamException
+    {
+        final String reason = abortReason;
+        if (reason != null)
+        {
+            throw new StreamException(Reason.LOCAL_ABORT, "aborted: " + reason);
+        }
+        if (Thread.currentThread().isInterrupted())
+        {
+            throw new StreamException(Reason.LOCAL_ABORT, "aborted: interrupted");
+        }
+        final PacketPath next = pendingPath.getAndSet(null);
+        if (next == null)
+        {
+            return 0;
+        }
+        if (next != path || pathFailed)
+        {
+            oldEpochLossDelayNs = rtt.lossDelayNs(
+                LOSS_DELAY_FLOOR_NS, config.initialRto().toNanos(), timeThresholdEighths);
+            path = next;
+            pathFailed = false;
+            pathError = null;
+            scoreboard.switchEpoch();
+            rtt.reset();
+            applyPathParameters(nowNs);
+            probeCount = 0;
+            if (scoreboard.packetsInFlight() > 0)
+            {
+                probeDeadlineNs = nowNs + probeTimeoutNs();
+            }
+            counters.add(StreamCounters.PATH_SWITCHES, 1);
+            listener.onPathSwitched(next);
+        }
+        return 1;
+    }
+
+    private void applyPathParameters(final long nowNs)
+    {
+        maxPayload = Control.datagramLength(path, config) - DATA_OVERHEAD;
+        congestion.reset(maxPayload, (long)config.initialWindowPackets() * maxPayload, decision);
+        applyDecision(nowNs);
+    }
+
+    private void applyDecision(final long nowNs)
+    {
+        windowBytes = decision.windowBytes;
+        pacer.configure(decision.pacingBytesPerSecond, decision.burstBytes, nowNs);
+        counters.set(StreamCounters.CWND_BYTES, windowBytes);
+        if (decision.congestionEvent)
+        {
+            counters.add(StreamCounters.LOSS_EVENTS, 1);
+        }
+    }
+
+    // ------------------------------------------------------------------ receiving
+
+    private int drainInbox(final long nowNs) throws StreamException
+    {
+        int n = 0;
+        Inbox.Slot slot;
+        while (n < INBOX_DRAIN_LIMIT && (slot = inbox.poll()) != null)
+        {
+            try
+            {
+                onDatagram(slot, nowNs);
+            }
+            finally
+            {
+                inbox.release(slot);
+            }
+            n++;
+        }
+        return n;
+    }
+
+    private void onDatagram(final Inbox.Slot slot, final long nowNs) throws StreamException
+    {
+        final int bodyLength = codec.open(slot.data, 0, slot.length, rx);
+        if (bodyLength < 0)
+        {
+            return;
+        }
+        lastHeardNs = nowNs;
+        switch (codec.openedType())
+        {
+            case PacketType.ACK -> onAck(bodyLength, nowNs);
+            case PacketType.HEARTBEAT ->
+            {
+                if (bodyLength != 0)
+                {
+                    counters.add(StreamCounters.MALFORMED, 1);
+                }
+            }
+            case PacketType.ABORT -> onAbort(bodyLength);
+            default -> counters.add(StreamCounters.PROTOCOL_VIOLATIONS, 1);
+        }
+    }
+
+    private void onAbort(final int bodyLength) throws StreamException
+    {
+        final String text = Control.decodeAbortText(rx, bodyLength);
+        if (text == null)
+        {
+            counters.add(StreamCounters.MALFORMED, 1);
+            return;
+        }
+        throw new StreamException(Reason.PEER_ABORTED, "peer aborted: " + text);
+    }
+
+    private void onAck(final int bodyLength, final long nowNs)
+    {
+        if (!ack.decode(rx, bodyLength))
+        {
+            counters.add(StreamCounters.MALFORMED, 1);
+            return;
+        }
+        final long previousCumulative = scoreboard.cumAcked();
+        final long previousLargest = scoreboard.largestAckedPacketNumber();
+        scoreboard.resetFindings();
+        if (!scoreboard.onAck(ack, codec.nextPacketNumber()))
+        {
+            counters.add(StreamCounters.PROTOCOL_VIOLATIONS, 1);
+            return;
+        }
+        counters.add(StreamCounters.ACKS, 1);
+        if (firstAck)
+        {
+            firstAck = false;
+            listener.onFirstData();
+        }
+        if (ack.maxOffset > credit)
+        {
+            credit = ack.maxOffset;
+        }
+        if ((ack.flags & WireFormat.ACK_FLAG_HAS_ECHO) != 0 && ack.largestPacketNumber > previousLargest
+            && scoreboard.epochOf(ack.largestPacketNumber) == scoreboard.epoch())
+        {
+            final long sentNs = scoreboard.sentNs(ack.largestPacketNumber);
+            rtt.update(nowNs - sentNs, ack.ackDelayMicros * 1000L);
+            counters.set(StreamCounters.SMOOTHED_RTT_NS, rtt.smoothedNs());
+            counters.set(StreamCounters.MIN_RTT_NS, rtt.minNs());
+        }
+        final long cumulative = scoreboard.cumAcked();
+        if (cumulative > released)
+        {
+            released = cumulative;
+            ring.publishConsumer(cumulative);
+            reader.onSpaceFreed();
+            counters.set(StreamCounters.STREAM_BYTES, cumulative);
+        }
+        if ((ack.flags & WireFormat.ACK_FLAG_DELIVERED) != 0)
+        {
+            if (scoreboard.finAcked() && cumulative == finalOffset)
+            {
+                deliveredAll = true;
+            }
+            else
+            {
+                counters.add(StreamCounters.PROTOCOL_VIOLATIONS, 1);
+            }
+        }
+        onPeerDuplicates(nowNs);
+        detectLosses(nowNs);
+        feedCongestion(nowNs, false);
+        if (cumulative > previousCumulative)
+        {
+            consecutiveTimeouts = 0;
+        }
+        if (cumulative > previousCumulative || scoreboard.ackedBytes() > 0)
+        {
+            probeCount = 0;
+            probeDeadlineNs = scoreboard.packetsInFlight() > 0 ? nowNs + probeTimeoutNs() : 0;
+        }
+    }
+
+    /**
+     * The receiver counts DATA bytes it got twice under different packet numbers: retransmissions of data
+     * that was not lost after all (reordering, or our ACK information was lost). We react like RACK (RFC 8985
+     * §6.2 reo_wnd adaptation) and Linux DSACK undo: widen both loss thresholds (packet count doubles, time
+     * grows by a quarter RTT; at most once per RTT, up to their ceilings) and, when the duplicates cover what
+     * the last congestion episode declared lost, undo that window reduction.
+     */
+    private void onPeerDuplicates(final long nowNs)
+    {
+        if (ack.duplicateBytes <= peerDuplicateBytes)
+        {
+            return;
+        }
+        final long fresh = ack.duplicateBytes - peerDuplicateBytes;
+        peerDuplicateBytes = ack.duplicateBytes;
+        episodeDuplicateBytes += fresh;
+        if (thresholdRaisedAtNs == 0 || nowNs - thresholdRaisedAtNs > rtt.smoothedNs())
+        {
+            reorderingThreshold = Math.min(MAX_REORDERING_THRESHOLD, reorderingThreshold * 2);
+            timeThresholdEighths = Math.min(MAX_TIME_THRESHOLD_EIGHTHS, timeThresholdEighths + TIME_THRESHOLD_STEP_EIGHTHS);
+            thresholdRaisedAtNs = nowNs;
+        }
+        if (episodeLostBytes > 0 && episodeDuplicateBytes >= episodeLostBytes
+            && congestion.undo(rtt.smoothedNs(), decision))
+        {
+            applyDecision(nowNs);
+            episodeLostBytes = 0;
+        }
+    }
+
+    private void detectLosses(final long nowNs)
+    {
+        scoreboard.detectLosses(
+            nowNs, rtt.lossDelayNs(LOSS_DELAY_FLOOR_NS, config.initialRto().toNanos(), timeThresholdEighths),
+            oldEpochLossDelayNs, reorderingThreshold);
+    }
+
+    private void feedCongestion(final long nowNs, final boolean rto)
+    {
+        sample.nowNs = nowNs;
+        sample.ackedBytes = scoreboard.ackedBytes();
+        sample.lostBytes = scoreboard.lostBytes();
+        sample.largestLostSentNs = scoreboard.largestLostSentNs();
+        sample.rto = rto;
+        sample.consecutiveTimeouts = consecutiveTimeouts;
+        sample.smoothedRttNs = rtt.smoothedNs();
+        sample.minRttNs = rtt.minNs();
+        sample.bytesInFlight = scoreboard.bytesInFlight();
+        sample.appLimited = scoreboard.bytesInFlight() + sample.ackedBytes < windowBytes / 2;
+        if (sample.ackedBytes == 0 && sample.lostBytes == 0 && !rto)
+        {
+            return;
+        }
+        congestion.update(sample, decision);
+        if (decision.congestionEvent)
+        {
+            episodeLostBytes = 0;
+            episodeDuplicateBytes = 0;
+        }
+        episodeLostBytes += sample.lostBytes;
+        applyDecision(nowNs);
+    }
+
+    private void checkSource() throws StreamException
+    {
+        final IOException error = reader.error();
+        if (error != null)
+        {
+            throw new StreamException(Reason.IO, "input failed: " + error.getMessage(), error);
+        }
+        if (finalOffset < 0)
+        {
+            finalOffset = ring.endPosition();
+            if (finalOffset >= 0)
+            {
+                scoreboard.finalOffset(finalOffset);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ timers
+
+    private int runTimers(final long nowNs) throws StreamException
+    {
+        int work = 0;
+        if (nowNs - lastHeardNs >= peerTimeoutNs)
+        {
+            throw new StreamException(
+                Reason.PEER_VANISHED, "peer vanished: no packets for " + Control.seconds(peerTimeoutNs) + " s");
+        }
+        if (pathFailed && nowNs - pathFailedAtNs >= peerTimeoutNs)
+        {
+            throw new StreamException(Reason.IO, "path " + path.name() + " failed: " + pathError.getMessage(), pathError);
+        }
+        final long lossTimer = scoreboard.lossTimerNs();
+        if (lossTimer != -1 && nowNs - lossTimer >= 0)
+        {
+            scoreboard.resetFindings();
+            detectLosses(nowNs);
+            feedCongestion(nowNs, false);
+            work++;
+        }
+        if (probeDeadlineNs != 0 && nowNs - probeDeadlineNs >= 0)
+        {
+            onProbeTimeout(nowNs);
+            work++;
+        }
+        if (nowNs - lastSendNs >= heartbeatInterval())
+        {
+            sendControl(PacketType.HEARTBEAT, 0, nowNs);
+            work++;
+        }
+        return work;
+    }
+
+    /**
+     * RFC 9002 §6.2 probe timeout: nothing was acknowledged for a PTO while data is in flight (the tail or its
+     * ACKs were lost). Send an ack-eliciting HEARTBEAT so the receiver reports what it has; the ACK then drives
+     * ordinary loss detection, and the window is left alone. Only after {@link #PERSISTENT_CONGESTION_PROBES}
+     * unanswered probes is everything in flight declared lost and the window reduced (a timeout).
+     */
+    private void onProbeTimeout(final long nowNs)
+    {
+        if (scoreboard.packetsInFlight() == 0)
+        {
+            probeDeadlineNs = 0;
+            return;
+        }
+        probeCount++;
+        rtt.backOff();
+        if (probeCount >= PERSISTENT_CONGESTION_PROBES)
+        {
+            counters.add(StreamCounters.RTO_EXPIRIES, 1);
+            final boolean currentInFlight = scoreboard.bytesInFlight() > 0;
+            scoreboard.resetFindings();
+            scoreboard.onRto();
+            consecutiveTimeouts++;
+            feedCongestion(nowNs, currentInFlight);
+            probeCount = 0;
+        }
+        else
+        {
+            counters.add(StreamCounters.PROBES, 1);
+            sendControl(PacketType.HEARTBEAT, 0, nowNs);
+        }
+        probeDeadlineNs = nowNs + probeTimeoutNs();
+    }
+
+    /** PTO: the RTO estimate (with backoff) plus the receiver's largest ack delay. */
+    private long probeTimeoutNs()
+    {
+        return rtt.rtoNs() + maxAckDelayNs;
+    }
+
+    /**
+     * Normally the configured interval; while waiting for the final ACK, twice the RTT (at least 20 ms), so a
+     * lost final ACK is asked for again long before the receiver stops lingering.
+     */
+    private long heartbeatInterval()
+    {
+        if (finalOffset >= 0 && scoreboard.cumAcked() == finalOffset && scoreboard.finAcked())
+        {
+            return Math.min(heartbeatNs, Math.max(DRAIN_PROBE_MIN_NS, 2 * rtt.smoothedNs()));
+        }
+        return heartbeatNs;
+    }
+
+    private long nextWakeNs(final long nowNs)
+    {
+        long wake = nowNs + MAX_PARK_NS;
+        wake = earlier(wake, lastHeardNs + peerTimeoutNs);
+        wake = earlier(wake, lastSendNs + heartbeatInterval());
+        if (probeDeadlineNs != 0)
+        {
+            wake = earlier(wake, probeDeadlineNs);
+        }
+        if (scoreboard.lossTimerNs() != -1)
+        {
+            wake = earlier(wake, scoreboard.lossTimerNs());
+        }
+        if (pacingWaitNs != 0)
+        {
+            wake = earlier(wake, pacingWaitNs);
+        }
+        return wake;
+    }
+
+    private static long earlier(final long a, final long b)
+    {
+        return b - a < 0 ? b : a;
+    }
+
+    // ------------------------------------------------------------------ sending
+
+    private int sendData(final long nowNs)
+    {
+        pacingWaitNs = 0;
+        if (pathFailed)
+        {
+            return 0;
+        }
+        int sent = 0;
+        while (sent < SEND_BURST_LIMIT)
+        {
+            final long packetNumber = codec.nextPacketNumber();
+            if (!scoreboard.canSendData(packetNumber))
+            {
+                break;
+            }
+            final long start;
+            final int length;
+            final boolean retransmission;
+            if (scoreboard.hasLoss())
+            {
+                start = scoreboard.firstLossStart();
+                length = (int)Math.min(scoreboard.firstLossEnd() - start, maxPayload);
+                retransmission = true;
+            }
+            else
+            {
+                final long limit = Math.min(ring.producerPosition(), credit);
+                if (sendNext < limit)
+                {
+                    start = sendNext;
+                    length = (int)Math.min(limit - sendNext, maxPayload);
+                    retransmission = false;
+                }
+                else if (finalOffset >= 0 && sendNext == finalOffset && scoreboard.finNeeded())
+                {
+                    start = finalOffset;
+                    length = 0;
+                    retransmission = scoreboard.highestSent() == finalOffset && finalOffset > 0;
+                }
+                else
+                {
+                    break;
+                }
+            }
+            final long inFlight = scoreboard.bytesInFlight();
+            if (inFlight > 0 && inFlight + length > windowBytes)
+            {
+                break;
+            }
+            final int datagram = length + DATA_OVERHEAD;
+            final long delay = pacer.delayNs(nowNs, datagram);
+            if (delay > 0)
+            {
+                pacingWaitNs = nowNs + delay;
+                break;
+            }
+            final boolean fin = finalOffset >= 0 && start + length == finalOffset && !scoreboard.finAcked();
+            tx[HEADER_LENGTH + DATA_FLAGS_OFFSET] = (byte)(fin ? DATA_FLAG_FIN : 0);
+            BigEndian.putLong(tx, HEADER_LENGTH + DATA_STREAM_OFFSET_OFFSET, start);
+            ring.copyOut(start, tx, HEADER_LENGTH + DATA_PAYLOAD_OFFSET, length);
+            final int datagramLength = codec.seal(PacketType.DATA, tx, DATA_PAYLOAD_OFFSET + length);
+            if (!transmit(datagramLength, nowNs))
+            {
+                scoreboard.onControlSent(packetNumber, nowNs);
+                break;
+            }
+            scoreboard.onDataSent(packetNumber, start, length, fin, retransmission, nowNs);
+            if (retransmission)
+            {
+                if (length > 0)
+                {
+                    scoreboard.takeLoss(start, start + length);
+                }
+                counters.add(StreamCounters.RETRANSMITTED_BYTES, length);
+                counters.add(StreamCounters.RETRANSMITTED_PACKETS, 1);
+            }
+            else if (length > 0)
+            {
+                sendNext = start + length;
+            }
+            pacer.onSent(nowNs, datagram);
+            counters.add(StreamCounters.DATA_PACKETS_SENT, 1);
+            counters.add(StreamCounters.PAYLOAD_BYTES_SENT, length);
+            if (probeDeadlineNs == 0)
+            {
+                probeDeadlineNs = nowNs + probeTimeoutNs();
+            }
+            sent++;
+        }
+        return sent;
+    }
+
+    private void sendControl(final byte type, final int bodyLength, final long nowNs)
+    {
+        final long packetNumber = codec.nextPacketNumber();
+        final int length = codec.seal(type, tx, bodyLength);
+        scoreboard.onControlSent(packetNumber, nowNs);
+        transmit(length, nowNs);
+    }
+
+    /** Hands a datagram to the path; false when it was not sent (dropped locally or the path failed). */
+    private boolean transmit(final int length, final long nowNs)
+    {
+        lastSendNs = nowNs;
+        if (pathFailed)
+        {
+            return false;
+        }
+        try
+        {
+            if (path.send(tx, 0, length))
+            {
+                counters.add(StreamCounters.PACKETS_SENT, 1);
+                return true;
+            }
+            counters.add(StreamCounters.LOCAL_SEND_DROPS, 1);
+            return false;
+        }
+        catch (final IOException e)
+        {
+            // The session will switch to another path; until then we wait (and fail after the peer timeout).
+            pathFailed = true;
+            pathError = e;
+            pathFailedAtNs = nowNs;
+            return false;
+        }
+    }
+
+    private void sendAbort(final int code, final String text)
+    {
+        final long nowNs = System.nanoTime();
+        for (int i = 0; i < ABORT_REPEATS; i++)
+        {
+            final int bodyLength = Control.encodeAbort(tx, HEADER_LENGTH, code, text);
+            sendControl(PacketType.ABORT, bodyLength, nowNs);
+        }
+    }
+
+    private long complete()
+    {
+        final long nowNs = System.nanoTime();
+        for (int i = 0; i < CLOSE_REPEATS; i++)
+        {
+            sendControl(PacketType.CLOSE, 0, nowNs);
+        }
+        counters.set(StreamCounters.STREAM_BYTES, finalOffset);
+        listener.onComplete(finalOffset);
+        return finalOffset;
+    }
+
+    private static int abortCode(final Reason reason)
+    {
+        return switch (reason)
+        {
+            case LOCAL_ABORT -> WireFormat.ABORT_CODE_USER;
+            case PROTOCOL -> WireFormat.ABORT_CODE_PROTOCOL;
+            case IO -> WireFormat.ABORT_CODE_IO;
+            case PEER_VANISHED -> WireFormat.ABORT_CODE_TIMEOUT;
+            case PEER_ABORTED -> WireFormat.ABORT_CODE_UNSPECIFIED;
+        };
+    }
+}

@@ -1,0 +1,84 @@
+package dev.derphole.lanes.wire;
+
+import dev.derphole.crypto.SessionAead;
+
+/**
+ * Layout constants of stream protocol version 1 (drawn in {@code docs/stream-protocol.md}). Every packet is a
+ * 10-byte clear header, used as the AEAD additional data, followed by the AES-256-GCM sealed body and its
+ * 16-byte tag. All integers are big-endian.
+ * <pre>
+ *  0        1        2                                         10
+ * +--------+--------+-----------------------------------------+----------------------+-----------+
+ * |  type  | version|        packet number (u64)              | sealed body (0..n)   | tag (16)  |
+ * +--------+--------+-----------------------------------------+----------------------+-----------+
+ * </pre>
+ */
+public final class WireFormat
+{
+    /** Protocol version carried in byte 1. */
+    public static final int VERSION = 1;
+
+    public static final int TYPE_OFFSET = 0;
+    public static final int VERSION_OFFSET = 1;
+    public static final int PACKET_NUMBER_OFFSET = 2;
+    /** Clear header length, also the AAD length. */
+    public static final int HEADER_LENGTH = 10;
+    public static final int TAG_LENGTH = SessionAead.TAG_LENGTH;
+    /** Bytes every packet carries besides its body. */
+    public static final int PACKET_OVERHEAD = HEADER_LENGTH + TAG_LENGTH;
+
+    /** Largest datagram the engine builds or accepts (DERP's 64 KiB packet limit). */
+    public static final int MAX_DATAGRAM_LENGTH = 65_535;
+    /** Smallest datagram a path may offer: room for a 1-byte DATA payload and a full ACK. */
+    public static final int MIN_DATAGRAM_LENGTH = 512;
+
+    // DATA body: flags (u8) | stream offset (u64) | payload
+    public static final int DATA_FLAGS_OFFSET = 0;
+    public static final int DATA_STREAM_OFFSET_OFFSET = 1;
+    public static final int DATA_PAYLOAD_OFFSET = 9;
+    /** DATA flag: this packet's end is the final stream length. */
+    public static final int DATA_FLAG_FIN = 0x01;
+    /** Every byte of a DATA datagram that is not payload. */
+    public static final int DATA_OVERHEAD = PACKET_OVERHEAD + DATA_PAYLOAD_OFFSET;
+
+    // ACK body: see AckFrame
+    public static final int ACK_FLAGS_OFFSET = 0;
+    public static final int ACK_CUMULATIVE_OFFSET = 1;
+    public static final int ACK_MAX_OFFSET_OFFSET = 9;
+    public static final int ACK_LARGEST_PN_OFFSET = 17;
+    public static final int ACK_DELAY_OFFSET = 25;
+    public static final int ACK_DUPLICATE_BYTES_OFFSET = 29;
+    public static final int ACK_RANGE_COUNT_OFFSET = 37;
+    public static final int ACK_RANGES_OFFSET = 38;
+    public static final int ACK_RANGE_LENGTH = 8;
+    /** Most selective ranges one ACK carries. */
+    public static final int ACK_MAX_RANGES = 64;
+    /** ACK flag: the receiver knows the final length and has every byte below it. */
+    public static final int ACK_FLAG_FIN_RECEIVED = 0x01;
+    /** ACK flag: every byte, FIN included, was written and flushed to the receiver's sink. */
+    public static final int ACK_FLAG_DELIVERED = 0x02;
+    /** ACK flag: the largest-packet-number and ack-delay fields are valid. */
+    public static final int ACK_FLAG_HAS_ECHO = 0x04;
+    public static final int ACK_KNOWN_FLAGS = ACK_FLAG_FIN_RECEIVED | ACK_FLAG_DELIVERED | ACK_FLAG_HAS_ECHO;
+
+    // ABORT body: code (u8) | text length (u8) | UTF-8 text
+    public static final int ABORT_CODE_OFFSET = 0;
+    public static final int ABORT_TEXT_LENGTH_OFFSET = 1;
+    public static final int ABORT_TEXT_OFFSET = 2;
+    /** Longest abort text in bytes. */
+    public static final int ABORT_MAX_TEXT = 200;
+    /** ABORT code: no specific reason. */
+    public static final int ABORT_CODE_UNSPECIFIED = 0;
+    /** ABORT code: the user or application aborted (Ctrl-C). */
+    public static final int ABORT_CODE_USER = 1;
+    /** ABORT code: the peer broke the protocol. */
+    public static final int ABORT_CODE_PROTOCOL = 2;
+    /** ABORT code: the local source, sink or path failed. */
+    public static final int ABORT_CODE_IO = 3;
+    /** ABORT code: the other side went silent. */
+    public static final int ABORT_CODE_TIMEOUT = 4;
+
+    private WireFormat()
+    {
+    }
+}
