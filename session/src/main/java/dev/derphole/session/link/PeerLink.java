@@ -69,7 +69,15 @@ public final class PeerLink implements AutoCloseable
     /** Sends one control packet (rendezvous reply or claim). */
     public void send(final NodeKey destination, final byte[] packet) throws IOException
     {
-        client.send(destination, packet, 0, packet.length);
+        try
+        {
+            client.send(destination, packet, 0, packet.length);
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while sending to the relay");
+        }
     }
 
     /** The next rendezvous packet, or null after {@code timeoutNs}. */
