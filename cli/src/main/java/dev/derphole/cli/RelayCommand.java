@@ -72,6 +72,18 @@ final class RelayCommand implements Callable<Integer>
     @Option(names = "--rate-burst", paramLabel = "BYTES", description = "Burst for --rate-limit (default: 2 s worth).")
     long rateBurst;
 
+    @Option(names = "--queue-depth", paramLabel = "N", defaultValue = "32",
+        description = "Packets queued per destination before the oldest is dropped (default: ${DEFAULT-VALUE}).")
+    int queueDepth;
+
+    @Option(names = "--test-plaintext-marker", hidden = true, paramLabel = "TEXT",
+        description = "Tests only: report any forwarded packet that contains TEXT.")
+    String testMarker;
+
+    @Option(names = "--test-drop-percent", hidden = true, paramLabel = "P",
+        description = "Tests only: drop P percent of forwarded packets (deterministically).")
+    double testDropPercent;
+
     private final Terminal terminal;
 
     RelayCommand(final Terminal terminal, final GlobalOptions global)
@@ -103,7 +115,20 @@ final class RelayCommand implements Callable<Integer>
             : stun != null ? HostPort.parse("--stun", stun)
             : new InetSocketAddress(derpAddress.getAddress(), DEFAULT_STUN_PORT);
 
-        final DerpServerConfig.Builder config = DerpServerConfig.builder().listen(derpAddress);
+        if (queueDepth < 1 || queueDepth > DerpServerConfig.MAX_QUEUE_DEPTH)
+        {
+            throw UserFacingException.usage("--queue-depth must be 1.." + DerpServerConfig.MAX_QUEUE_DEPTH);
+        }
+        if (testDropPercent < 0 || testDropPercent > 100)
+        {
+            throw UserFacingException.usage("--test-drop-percent must be 0..100");
+        }
+        final DerpServerConfig.Builder config = DerpServerConfig.builder().listen(derpAddress).queueDepth(queueDepth);
+        final RelayTestHooks hooks = new RelayTestHooks(testMarker, testDropPercent, terminal);
+        if (hooks.active())
+        {
+            config.packetObserver(hooks);
+        }
         if (tlsCert != null)
         {
             config.tls(loadTls());
@@ -133,6 +158,10 @@ final class RelayCommand implements Callable<Integer>
             terminal.status("server key " + server.serverKey());
             terminal.info("relay: running; Ctrl-C to stop");
             signal.await();
+            if (hooks.active())
+            {
+                terminal.always(hooks.summary());
+            }
             terminal.info("relay: stopping");
         }
         finally

@@ -3,6 +3,7 @@ package dev.derphole.cli;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,10 +29,10 @@ final class CliProcess implements AutoCloseable
     private final Thread outPump;
     private final Thread errPump;
 
-    private CliProcess(final Process process)
+    private CliProcess(final Process process, final OutputStream stdoutSink)
     {
         this.process = process;
-        this.outPump = pump(process.getInputStream(), stdout, "stdout");
+        this.outPump = pump(process.getInputStream(), stdoutSink == null ? stdout : stdoutSink, "stdout");
         this.errPump = pump(process.getErrorStream(), stderr, "stderr");
     }
 
@@ -41,9 +42,24 @@ final class CliProcess implements AutoCloseable
         return start(List.of(), Map.of(), DERPHOLE, args);
     }
 
+    /**
+     * Starts {@code derphole args...} with stdin left open ({@link #stdin()}) and stdout sent to
+     * {@code stdoutSink} (e.g. a digest, so a gibibyte never sits in memory).
+     */
+    static CliProcess derpholeStreaming(final OutputStream stdoutSink, final String... args) throws IOException
+    {
+        return launch(List.of(), Map.of(), DERPHOLE, stdoutSink, false, args);
+    }
+
     /** Starts {@code prefix... java ... derphole args...}, e.g. with {@code ip netns exec NAME}. */
     static CliProcess start(final List<String> prefix, final Map<String, String> env, final String main,
         final String... args) throws IOException
+    {
+        return launch(prefix, env, main, null, true, args);
+    }
+
+    private static CliProcess launch(final List<String> prefix, final Map<String, String> env, final String main,
+        final OutputStream stdoutSink, final boolean closeStdin, final String... args) throws IOException
     {
         if (!Files.isRegularFile(JAR))
         {
@@ -58,8 +74,11 @@ final class CliProcess implements AutoCloseable
         builder.environment().remove("DERPHOLE_DERP_URL");
         builder.environment().remove("DERPHOLE_DERP_MAP");
         builder.environment().putAll(env);
-        final CliProcess p = new CliProcess(builder.start());
-        p.process.getOutputStream().close();
+        final CliProcess p = new CliProcess(builder.start(), stdoutSink);
+        if (closeStdin)
+        {
+            p.process.getOutputStream().close();
+        }
         return p;
     }
 
@@ -96,6 +115,18 @@ final class CliProcess implements AutoCloseable
         }
         throw new AssertionError("no stderr line matching " + regex + " within " + timeoutMs + " ms; alive="
             + process.isAlive() + "; stderr:\n" + stderr());
+    }
+
+    /** The process's stdin (open only for {@link #derpholeStreaming}). */
+    OutputStream stdin()
+    {
+        return process.getOutputStream();
+    }
+
+    /** SIGKILL: the process dies without a word to anyone. */
+    void kill()
+    {
+        process.destroyForcibly();
     }
 
     /** Sends SIGTERM (what Ctrl-C's sibling does to a service). */
@@ -144,7 +175,7 @@ final class CliProcess implements AutoCloseable
         }
     }
 
-    private static Thread pump(final InputStream in, final ByteArrayOutputStream sink, final String name)
+    private static Thread pump(final InputStream in, final OutputStream sink, final String name)
     {
         return Thread.ofPlatform().daemon().name("cli-" + name).start(() ->
         {
