@@ -129,10 +129,15 @@ final class CliProcess implements AutoCloseable
         process.destroyForcibly();
     }
 
-    /** Sends SIGTERM (what Ctrl-C's sibling does to a service). */
-    void terminate()
+    /**
+     * Sends SIGTERM (what Ctrl-C's sibling does to a service). Not {@link Process#destroy()}: that also closes
+     * our ends of the child's pipes, and everything the child prints while stopping would be lost.
+     */
+    void terminate() throws IOException, InterruptedException
     {
-        process.destroy();
+        final Process kill = new ProcessBuilder("kill", "-TERM", Long.toString(process.pid())).start();
+        kill.getOutputStream().close();
+        kill.waitFor(10, TimeUnit.SECONDS);
     }
 
     long pid()

@@ -38,11 +38,11 @@ final class RelayProcess implements AutoCloseable
     }
 
     /** SIGTERM, wait, and return everything it printed (the test hooks print a summary on the way out). */
-    String stop() throws InterruptedException
+    String stop() throws java.io.IOException, InterruptedException
     {
         process.terminate();
-        process.waitFor(15_000);
-        return process.stderr();
+        final int exit = process.waitFor(15_000);
+        return process.stderr() + "exit=" + exit + "\n";
     }
 
     @Override

@@ -277,6 +277,17 @@ public final class DerpClient implements AutoCloseable
     }
 
     /**
+     * Waits (bounded) until every packet sent so far has been written to the relay, e.g. a final ABORT
+     * before the process exits.
+     *
+     * @return true when everything queued was written
+     */
+    public boolean flush(final Duration timeout) throws InterruptedException
+    {
+        return outbound.awaitDrained(timeout.toNanos());
+    }
+
+    /**
      * Closes the connection and stops every thread; wakes blocked senders (they throw), receivers (they get null)
      * and pingers. Idempotent; waits at most about {@value #CLOSE_JOIN_MS} ms.
      */

@@ -268,6 +268,35 @@ final class OutboundQueue
         return lengths[(int)(seq % capacity)];
     }
 
+    /**
+     * Waits until the writer is done with every packet queued so far (written and flushed, or lost with the
+     * connection), the queue is closed, or {@code timeoutNs} passes.
+     *
+     * @return true when nothing queued is left
+     */
+    boolean awaitDrained(final long timeoutNs) throws InterruptedException
+    {
+        lock.lockInterruptibly();
+        try
+        {
+            final long target = tail;
+            long remainingNs = timeoutNs;
+            while (released < target && !closed && failure == null)
+            {
+                if (remainingNs <= 0)
+                {
+                    return false;
+                }
+                remainingNs = notFull.awaitNanos(remainingNs);
+            }
+            return released >= target;
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
     /** The writer is done with {@code count} taken slots (written or lost); senders may reuse them. */
     void release(final int count)
     {

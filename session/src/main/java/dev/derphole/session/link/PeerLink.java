@@ -104,9 +104,20 @@ public final class PeerLink implements AutoCloseable
         return dropped.get();
     }
 
+    /** How long close() waits for queued packets (a final ABORT or CLOSE) to reach the relay. */
+    private static final Duration CLOSE_FLUSH = Duration.ofMillis(750);
+
     @Override
     public void close()
     {
+        try
+        {
+            client.flush(CLOSE_FLUSH);
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+        }
         closed = true;
         final RelayPath p = path;
         if (p != null)
