@@ -35,7 +35,8 @@ public interface PacketPath extends AutoCloseable
 
     /**
      * Sends one datagram. May block briefly when the path applies backpressure (the relay's send queue);
-     * never blocks indefinitely.
+     * never blocks indefinitely. The path copies or consumes the bytes before returning: the caller reuses
+     * {@code buffer} for the next datagram at once.
      *
      * @return false when the datagram was dropped locally (queue full, path closed); the engine repairs it
      * @throws IOException when the path has failed for good

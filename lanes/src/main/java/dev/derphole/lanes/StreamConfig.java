@@ -5,9 +5,10 @@ import java.time.Duration;
 import dev.derphole.lanes.wire.WireFormat;
 
 /**
- * Tuning of one stream endpoint. Defaults suit a WAN transfer at up to a few Gbit/s with about 40 MiB of
- * memory per side: 32 MiB of send buffer (what may be unacknowledged) or receive window (what may be held
- * out of order or waiting for the sink), up to 4 MiB of inbound queue per attached path, plus small tables.
+ * Tuning of one stream endpoint. Defaults suit a WAN transfer at up to a few Gbit/s with at most about 50 MiB
+ * of memory per side and two attached paths: 32 MiB of send buffer (what may be unacknowledged) or receive
+ * window (what may be held out of order or waiting for the sink), up to 8 MiB of inbound queue per attached
+ * path, plus tables of about 2 MiB.
  *
  * @param sendBufferBytes       sender: bytes read from the source and not yet acknowledged (power of two)
  * @param receiveWindowBytes    receiver: reorder buffer and advertised credit (power of two, at least
@@ -163,7 +164,7 @@ public record StreamConfig(
     {
         private int sendBufferBytes = 32 << 20;
         private int receiveWindowBytes = 32 << 20;
-        private int inboundBytesPerPath = 4 << 20;
+        private int inboundBytesPerPath = 8 << 20;
         private int maxPacketsInFlight = 1 << 16;
         private Duration peerTimeout = Duration.ofSeconds(30);
         private Duration heartbeatInterval = Duration.ofSeconds(1);

@@ -19,6 +19,7 @@ import dev.derphole.lanes.engine.StreamCounters;
  * @param afterClose           packets that arrived after this endpoint finished
  * @param inboundDrops         datagrams dropped because the engine's inbound queue was full
  * @param protocolViolations   authenticated packets contradicting the stream state
+ * @param flowControlDrops     DATA bytes received beyond the advertised credit (receiver)
  * @param lossEvents           congestion window reductions
  * @param probes               probe timeouts answered with a probe packet (sender)
  * @param rtoExpiries          retransmission timeouts (unanswered probes: persistent congestion)
@@ -43,6 +44,7 @@ public record StreamStats(
     long afterClose,
     long inboundDrops,
     long protocolViolations,
+    long flowControlDrops,
     long lossEvents,
     long probes,
     long rtoExpiries,
@@ -70,6 +72,7 @@ public record StreamStats(
             c.get(StreamCounters.AFTER_CLOSE),
             c.get(StreamCounters.INBOUND_DROPS),
             c.get(StreamCounters.PROTOCOL_VIOLATIONS),
+            c.get(StreamCounters.FLOW_CONTROL_DROPS),
             c.get(StreamCounters.LOSS_EVENTS),
             c.get(StreamCounters.PROBES),
             c.get(StreamCounters.RTO_EXPIRIES),

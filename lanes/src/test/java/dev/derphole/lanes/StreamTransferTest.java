@@ -145,6 +145,49 @@ class StreamTransferTest
         }
     }
 
+    @Test
+    void shouldRespectTheReceiveWindowWhenTheSinkIsSlow() throws Exception
+    {
+        final StreamConfig small = CONFIG.toBuilder().receiveWindowBytes(1 << 20).build();
+        final DeterministicSource source = new DeterministicSource(10, 8 << 20);
+        final DigestSink digest = new DigestSink();
+        final java.io.OutputStream slowSink = new java.io.OutputStream()
+        {
+            @Override
+            public void write(final int b)
+            {
+                digest.write(b);
+            }
+
+            @Override
+            public void write(final byte[] b, final int off, final int len)
+            {
+                final int n = Math.min(len, 64 << 10); // a slow consumer: 64 KiB per millisecond at most
+                digest.write(b, off, n);
+                try
+                {
+                    Thread.sleep(1);
+                }
+                catch (final InterruptedException e)
+                {
+                    Thread.currentThread().interrupt();
+                }
+                if (n < len)
+                {
+                    write(b, off + n, len - n);
+                }
+            }
+        };
+        try (LossyPathPair pair = LossyPathPair.builder().maxDatagram(UDP_DATAGRAM).lossPercent(1).seed(10).build())
+        {
+            final StreamPair streams = new StreamPair(small, StreamPair.keys(10), pair.a(), pair.b())
+                .start(source, slowSink);
+            streams.await(60, TimeUnit.SECONDS);
+            assertThat(digest.sha256()).isEqualTo(source.sha256());
+            assertThat(streams.receiver.stats().flowControlDrops()).isZero();
+        }
+    }
+
     private static byte[] roundTrip(final byte[] data, final int datagram) throws Exception
     {
         final DigestSink sink = new DigestSink(data.length, false);

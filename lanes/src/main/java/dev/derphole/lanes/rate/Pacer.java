@@ -13,6 +13,7 @@ public final class Pacer
     private long burstBytes;
     private double tokens;
     private long lastNs;
+    private boolean configured;
 
     /** Sets rate (bytes/s, 0 = unpaced) and burst (bytes). */
     public void configure(final long rateBytesPerSecond, final long burstBytes, final long nowNs)
@@ -21,10 +22,11 @@ public final class Pacer
         this.rateBytesPerSecond = rateBytesPerSecond;
         this.burstBytes = Math.max(1, burstBytes);
         tokens = Math.min(tokens, this.burstBytes);
-        if (rateBytesPerSecond == 0)
+        if (rateBytesPerSecond == 0 || !configured)
         {
-            tokens = this.burstBytes;
+            tokens = this.burstBytes; // start with a full bucket
         }
+        configured = true;
     }
 
     /** Nanoseconds until {@code bytes} may be sent (0 = now). */

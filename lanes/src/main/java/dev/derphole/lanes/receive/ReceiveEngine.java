@@ -34,8 +34,9 @@ import dev.derphole.udp.PacketPath;
  * point, read in order by the {@link SinkWriter} thread), the set of ranges held above that point, and
  * acknowledgements.
  * <p>
- * ACK policy: every {@code ackEveryPackets} DATA packets in order, every 2 while a gap is open, at once for a
- * duplicate, FIN, HEARTBEAT or the first packet, within {@code maxAckDelay} of any unacknowledged packet,
+ * ACK policy: every {@code ackEveryPackets} DATA packets in order or 128 KiB, every 2 while a gap is open, at
+ * once for a duplicate, FIN, HEARTBEAT or the first packet, before parking when the inbox ran dry (so a
+ * lightly loaded receiver never sits on an ACK), within {@code maxAckDelay} of any unacknowledged packet,
  * when the sink freed a quarter of the window, and as the heartbeat when idle. ACKs go on the path set by
  * {@link #switchPath}, or on the path that delivered the newest packet if that differs (the sender switched
  * first). After the sink flushed the last byte the final ACK (DELIVERED) goes out and the engine lingers,
@@ -49,6 +50,8 @@ public final class ReceiveEngine
     private static final int INBOX_DRAIN_LIMIT = 256;
     /** ACK at least every this many DATA packets while a gap is open. */
     private static final int ACK_EVERY_WITH_GAP = 2;
+    /** ACK at least every this many DATA payload bytes (large relay datagrams: about every other one). */
+    private static final long ACK_EVERY_BYTES = 128 * 1024;
     /** ABORT packets sent when failing. */
     private static final int ABORT_REPEATS = 3;
     /** Longest park of the loop. */
@@ -87,6 +90,8 @@ public final class ReceiveEngine
     private long lastArrivalOffset = -1;
     private long duplicateBytes;
     private int packetsSinceAck;
+    private long bytesSinceAck;
+    private boolean sinkPending;
     private long ackPendingSinceNs;
     private boolean ackNow;
     private long advertisedLimit;
@@ -190,6 +195,11 @@ public final class ReceiveEngine
                 runTimers(nowNs);
                 if (work == 0)
                 {
+                    if (packetsSinceAck > 0)
+                    {
+                        sendAck(nowNs); // nothing else to do: do not make the sender wait for the delay timer
+                        continue;
+                    }
                     signal.idle(nextWakeNs(nowNs) - nowNs);
                 }
             }
@@ -281,6 +291,11 @@ public final class ReceiveEngine
                 inbox.release(slot);
             }
             n++;
+        }
+        if (sinkPending)
+        {
+            sinkPending = false;
+            writer.onData();
         }
         return n;
     }
@@ -377,6 +392,7 @@ public final class ReceiveEngine
         }
         highestReceived = Math.max(highestReceived, end);
         packetsSinceAck++;
+        bytesSinceAck += length;
         if (ackPendingSinceNs == 0)
         {
             ackPendingSinceNs = nowNs;
@@ -408,7 +424,7 @@ public final class ReceiveEngine
                 contiguous = received.end(0);
                 received.removeBelow(contiguous);
                 ring.publishProducer(contiguous);
-                writer.onData();
+                sinkPending = true; // woken once per cycle, not per packet
             }
         }
         final long duplicate = Math.max(0, Math.min(end, limit) - offset) - added;
@@ -435,7 +451,7 @@ public final class ReceiveEngine
     private int maybeAck(final long nowNs)
     {
         final int threshold = received.isEmpty() ? ackEvery : ACK_EVERY_WITH_GAP;
-        if (ackNow || packetsSinceAck >= threshold
+        if (ackNow || packetsSinceAck >= threshold || bytesSinceAck >= ACK_EVERY_BYTES
             || (ackPendingSinceNs != 0 && nowNs - ackPendingSinceNs >= maxAckDelayNs))
         {
             sendAck(nowNs);
@@ -476,6 +492,7 @@ public final class ReceiveEngine
         counters.add(StreamCounters.ACKS, 1);
         advertisedLimit = ack.maxOffset;
         packetsSinceAck = 0;
+        bytesSinceAck = 0;
         ackPendingSinceNs = 0;
         ackNow = false;
     }

@@ -69,6 +69,7 @@ final class SinkWriter implements Runnable
     {
         self.bindOwner();
         long position = 0;
+        long signalledAt = 0;
         try
         {
             while (!stopped)
@@ -81,11 +82,17 @@ final class SinkWriter implements Runnable
                     sink.write(ring.buffer(), ring.index(position), length);
                     position += length;
                     ring.publishConsumer(position);
-                    if (ring.producerPosition() == position)
+                    final boolean caughtUp = ring.producerPosition() == position;
+                    if (caughtUp)
                     {
                         sink.flush(); // caught up: do not leave interactive bytes in a buffer
                     }
-                    engine.signal();
+                    // The engine reads our position every cycle; wake it only for a sizeable window update.
+                    if (caughtUp || position - signalledAt >= ring.capacity() / 8)
+                    {
+                        signalledAt = position;
+                        engine.signal();
+                    }
                     continue;
                 }
                 final long end = ring.endPosition();

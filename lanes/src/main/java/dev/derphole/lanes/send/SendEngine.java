@@ -572,12 +572,16 @@ public final class SendEngine
     }
 
     /**
-     * Normally the configured interval; while waiting for the final ACK, twice the RTT (at least 20 ms), so a
-     * lost final ACK is asked for again long before the receiver stops lingering.
+     * Normally the configured interval. While waiting for the final ACK, or while the receiver's credit holds
+     * back data we have, every 2 RTT (at least 20 ms): the HEARTBEAT makes the receiver ACK at once, so a lost
+     * final ACK or window update costs a round trip, not a heartbeat interval.
      */
     private long heartbeatInterval()
     {
-        if (finalOffset >= 0 && scoreboard.cumAcked() == finalOffset && scoreboard.finAcked())
+        final boolean draining = finalOffset >= 0 && scoreboard.cumAcked() == finalOffset && scoreboard.finAcked();
+        final boolean creditBlocked = sendNext >= credit && ring.producerPosition() > credit
+            && scoreboard.packetsInFlight() == 0;
+        if (draining || creditBlocked)
         {
             return Math.min(heartbeatNs, Math.max(DRAIN_PROBE_MIN_NS, 2 * rtt.smoothedNs()));
         }

@@ -13,6 +13,8 @@ import java.util.HexFormat;
 public final class DeterministicSource extends InputStream
 {
     private static final int BLOCK = 8192;
+    private static final java.lang.invoke.VarHandle LONGS =
+        java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
 
     private final long length;
     private final MessageDigest digest;
@@ -94,10 +96,7 @@ public final class DeterministicSource extends InputStream
             z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
             z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
             z ^= z >>> 31;
-            for (int k = 0; k < 8; k++)
-            {
-                block[i + k] = (byte)(z >>> (8 * k));
-            }
+            LONGS.set(block, i, z);
         }
         blockPosition = 0;
     }

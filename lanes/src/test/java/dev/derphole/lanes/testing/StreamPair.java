@@ -24,6 +24,7 @@ public final class StreamPair
     public final CompletableFuture<Long> sent = new CompletableFuture<>();
     public final CompletableFuture<Long> received = new CompletableFuture<>();
     private volatile Thread senderThread;
+    private volatile Thread receiverThread;
 
     public StreamPair(
         final StreamConfig config, final StreamKeys keys, final PacketPath senderPath, final PacketPath receiverPath)
@@ -60,12 +61,20 @@ public final class StreamPair
         r.start();
         s.start();
         senderThread = s;
+        receiverThread = r;
         return this;
     }
 
+    /** The thread running the sender's engine. */
     public Thread senderThread()
     {
         return senderThread;
+    }
+
+    /** The thread running the receiver's engine. */
+    public Thread receiverThread()
+    {
+        return receiverThread;
     }
 
     /** Waits for both sides; returns the sender's count or throws the first failure. */

@@ -1,0 +1,88 @@
+package dev.derphole.lanes.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class ByteRingTest
+{
+    @Test
+    void shouldCopyAcrossTheWrap()
+    {
+        final ByteRing ring = new ByteRing(1024);
+        final byte[] in = new byte[100];
+        for (int i = 0; i < in.length; i++)
+        {
+            in[i] = (byte)i;
+        }
+        ring.copyIn(1000, in, 0, 100);
+        final byte[] out = new byte[100];
+        ring.copyOut(1000, out, 0, 100);
+        assertThat(out).isEqualTo(in);
+        assertThat(ring.buffer()[0]).isEqualTo((byte)24);
+        assertThat(ring.contiguous(1000)).isEqualTo(24);
+    }
+
+    /** One producer and one consumer thread move 256 MiB through a 64 KiB ring; every byte arrives in order. */
+    @Test
+    void shouldHandBytesFromOneThreadToAnotherInOrder() throws Exception
+    {
+        final ByteRing ring = new ByteRing(1 << 16);
+        final long total = 256L << 20;
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+        final Thread producer = new Thread(() ->
+        {
+            long position = 0;
+            while (position < total)
+            {
+                final long free = ring.capacity() - (position - ring.consumerPosition());
+                if (free == 0)
+                {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                final int n = (int)Math.min(Math.min(free, ring.contiguous(position)), Math.min(4099, total - position));
+                final byte[] b = ring.buffer();
+                final int index = ring.index(position);
+                for (int i = 0; i < n; i++)
+                {
+                    b[index + i] = (byte)((position + i) * 31);
+                }
+                position += n;
+                ring.publishProducer(position);
+            }
+            ring.finish(total);
+        });
+        producer.start();
+        long position = 0;
+        while (ring.endPosition() < 0 || position < ring.endPosition())
+        {
+            final long available = ring.producerPosition() - position;
+            if (available == 0)
+            {
+                Thread.onSpinWait();
+                continue;
+            }
+            final int n = (int)Math.min(available, ring.contiguous(position));
+            final byte[] b = ring.buffer();
+            final int index = ring.index(position);
+            for (int i = 0; i < n; i++)
+            {
+                if (b[index + i] != (byte)((position + i) * 31))
+                {
+                    failure.set(new AssertionError("wrong byte at " + (position + i)));
+                }
+            }
+            position += n;
+            ring.publishConsumer(position);
+        }
+        producer.join();
+        assertThat(failure.get()).isNull();
+        assertThat(position).isEqualTo(total);
+    }
+}

@@ -1,0 +1,154 @@
+package dev.derphole.lanes.repair;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import dev.derphole.lanes.wire.AckFrame;
+import dev.derphole.lanes.wire.WireFormat;
+
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class ScoreboardTest
+{
+    private static final long MS = 1_000_000L;
+
+    private final Scoreboard board = new Scoreboard(1024, 1024);
+    private final AckFrame ack = new AckFrame();
+
+    @Test
+    void shouldDeclareAGapLostAfterThreeLaterPacketsAreAcknowledged()
+    {
+        sendPackets(6, 100, 0);
+        // Receiver has 0-100 and 200-500 (packet 1 missing), newest packet 4.
+        ack(100, 4, 200, 500);
+        board.detectLosses(MS, 1000 * MS, 1000 * MS, 3);
+        assertThat(board.hasLoss()).isTrue();
+        assertThat(board.firstLossStart()).isEqualTo(100);
+        assertThat(board.firstLossEnd()).isEqualTo(200);
+        assertThat(board.lostBytes()).isEqualTo(100);
+        assertThat(board.ackedBytes()).isEqualTo(400);
+        assertThat(board.packetsInFlight()).isEqualTo(1); // packet 5
+    }
+
+    @Test
+    void shouldWaitForTheTimeThresholdWhenTooFewPacketsFollow()
+    {
+        sendPackets(3, 100, 0);
+        ack(100, 2, 200, 300);
+        board.detectLosses(5 * MS, 10 * MS, 10 * MS, 3);
+        assertThat(board.hasLoss()).isFalse();
+        assertThat(board.lossTimerNs()).isEqualTo(10 * MS);
+        board.resetFindings();
+        board.detectLosses(10 * MS, 10 * MS, 10 * MS, 3);
+        assertThat(board.hasLoss()).isTrue();
+    }
+
+    @Test
+    void shouldNotRetransmitRangesAcknowledgedAfterTheyWereDeclaredLost()
+    {
+        sendPackets(6, 100, 0);
+        ack(0, 5, 100, 600); // packet 0 missing
+        board.detectLosses(MS, 1000 * MS, 1000 * MS, 3);
+        assertThat(board.hasLoss()).isTrue();
+        ack(600, 5);
+        assertThat(board.hasLoss()).isFalse();
+    }
+
+    @Test
+    void shouldJudgePacketsOfAnOldPathByTimeOnly()
+    {
+        sendPackets(2, 100, 0); // pn 0, 1 on the old path
+        board.switchEpoch();
+        assertThat(board.bytesInFlight()).isZero();
+        assertThat(board.oldEpochBytesInFlight()).isEqualTo(200);
+        for (int pn = 2; pn < 10; pn++)
+        {
+            board.onDataSent(pn, pn * 100L, 100, false, false, MS);
+        }
+        ack(0, 9, 200, 1000); // the new path is faster; the old packets are still on their way
+        board.detectLosses(2 * MS, 10 * MS, 50 * MS, 3);
+        assertThat(board.hasLoss()).isFalse();
+        assertThat(board.bytesInFlight()).isZero();
+        board.resetFindings();
+        board.detectLosses(51 * MS, 10 * MS, 50 * MS, 3);
+        assertThat(board.firstLossStart()).isZero();
+        assertThat(board.firstLossEnd()).isEqualTo(200);
+        assertThat(board.lostBytes()).as("old-path losses do not feed the new path's controller").isZero();
+    }
+
+    @Test
+    void shouldTrackTheFinUntilItIsAcknowledged()
+    {
+        board.finalOffset(100);
+        board.onDataSent(0, 0, 100, true, false, 0);
+        assertThat(board.finNeeded()).isFalse();
+        ack(100, 0);
+        assertThat(board.packetsInFlight()).as("bytes covered but FIN not yet confirmed").isEqualTo(1);
+        board.onRto();
+        assertThat(board.finNeeded()).isTrue();
+        ack.flags = WireFormat.ACK_FLAG_FIN_RECEIVED | WireFormat.ACK_FLAG_HAS_ECHO;
+        ack.cumulative = 100;
+        ack.largestPacketNumber = 0;
+        ack.rangeCount = 0;
+        assertThat(board.onAck(ack, 1)).isTrue();
+        assertThat(board.finAcked()).isTrue();
+        assertThat(board.finNeeded()).isFalse();
+    }
+
+    @Test
+    void shouldRejectAcknowledgementsOfUnsentData()
+    {
+        sendPackets(2, 100, 0);
+        ack.flags = WireFormat.ACK_FLAG_HAS_ECHO;
+        ack.cumulative = 300;
+        ack.largestPacketNumber = 1;
+        ack.rangeCount = 0;
+        assertThat(board.onAck(ack, 2)).isFalse();
+        ack.cumulative = 100;
+        ack.largestPacketNumber = 7;
+        assertThat(board.onAck(ack, 2)).isFalse();
+        ack.largestPacketNumber = 1;
+        ack.flags |= WireFormat.ACK_FLAG_FIN_RECEIVED;
+        assertThat(board.onAck(ack, 2)).isFalse();
+        assertThat(board.cumAcked()).isZero();
+    }
+
+    @Test
+    void shouldDeclareEverythingUncoveredLostOnTimeout()
+    {
+        sendPackets(4, 100, 0);
+        ack(0, 2, 100, 200, 300, 400); // wait: ranges 100-200 and 300-400
+        board.resetFindings();
+        board.onRto();
+        assertThat(board.packetsInFlight()).isZero();
+        assertThat(board.firstLossStart()).isZero();
+        assertThat(board.firstLossEnd()).isEqualTo(100);
+    }
+
+    private void sendPackets(final int count, final int length, final long nowNs)
+    {
+        for (int pn = 0; pn < count; pn++)
+        {
+            board.onDataSent(pn, (long)pn * length, length, false, false, nowNs);
+        }
+    }
+
+    private void ack(final long cumulative, final long largest, final long... ranges)
+    {
+        ack.flags = WireFormat.ACK_FLAG_HAS_ECHO;
+        ack.cumulative = cumulative;
+        ack.maxOffset = 1 << 20;
+        ack.largestPacketNumber = largest;
+        ack.rangeCount = ranges.length / 2;
+        for (int i = 0; i < ack.rangeCount; i++)
+        {
+            ack.rangeStart[i] = ranges[2 * i];
+            ack.rangeEnd[i] = ranges[2 * i + 1];
+        }
+        board.resetFindings();
+        assertThat(board.onAck(ack, 1_000)).isTrue();
+    }
+}
