@@ -89,6 +89,10 @@ public final class ListenSession implements AutoCloseable
             throw StreamFailures.of(e, link.gonePeer() != null && link.gonePeer().equals(claimer)
                 ? " (the sender left the relay)" : "");
         }
+        finally
+        {
+            events.status(StatsLine.of(receiver.stats()));
+        }
     }
 
     /** Aborts: the peer is told (authenticated) and {@link #receive} fails. */

@@ -86,6 +86,10 @@ public final class PipeSession implements AutoCloseable
         {
             throw StreamFailures.of(e, link.gonePeer() != null ? " (the listener left the relay)" : "");
         }
+        finally
+        {
+            events.status(StatsLine.of(sender.stats()));
+        }
     }
 
     /** Aborts: the peer is told (authenticated) and {@link #send} fails. */
