@@ -34,4 +34,21 @@ class OfflineNetcheckIT
             assertThat((System.nanoTime() - started) / 1_000_000).as("ms to fail").isLessThan(10_000);
         }
     }
+
+    @Test
+    void shouldFailListenFastWithTheCustomRelayFlagsWhenOffline() throws Exception
+    {
+        try (NetnsLab lab = NetnsLab.create("offline-listen"))
+        {
+            final String ns = lab.namespace("host");
+            try (CliProcess p = CliProcess.start(List.of("ip", "netns", "exec", ns), Map.of(),
+                "dev.derphole.cli.DerpholeMain", "listen"))
+            {
+                assertThat(p.waitFor(30_000)).as(p.stderr()).isEqualTo(ExitCode.RUNTIME);
+                assertThat(p.stderr()).startsWith("error: no DERP relay reachable").contains("--derp-url")
+                    .contains("--derp-map").doesNotContain("\tat ");
+                assertThat(p.stdout()).isEmpty();
+            }
+        }
+    }
 }

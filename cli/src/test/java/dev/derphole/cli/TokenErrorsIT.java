@@ -112,4 +112,14 @@ class TokenErrorsIT
             }
         }
     }
+
+    @Test
+    void shouldFailFastWhenTheRelayIsUnreachable() throws Exception
+    {
+        // Nothing listens on loopback port 1: connections are refused at once.
+        expectFailure(ExitCode.RUNTIME, "cannot connect to DERP relay 127.0.0.1:1", "pipe",
+            token(Capability.STDIO, Instant.now().getEpochSecond() + 3600));
+        expectFailure(ExitCode.RUNTIME, "cannot connect to DERP relay 127.0.0.1:1", "--derp-url",
+            "http://127.0.0.1:1", "listen");
+    }
 }
