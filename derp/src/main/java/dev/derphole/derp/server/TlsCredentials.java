@@ -2,14 +2,12 @@ package dev.derphole.derp.server;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyStore;
-import java.security.Principal;
 import java.security.PrivateKey;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -23,7 +21,6 @@ import java.util.Objects;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedKeyManager;
 
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
@@ -281,74 +278,6 @@ public final class TlsCredentials
             throw new GeneralSecurityException("unsupported key algorithm " + oid);
         }
         return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(info.getEncoded()));
-    }
-
-    /** Serves the delegate's chain with one more certificate at the end; everything else is delegated. */
-    private static final class AppendingKeyManager extends X509ExtendedKeyManager
-    {
-        private final X509ExtendedKeyManager delegate;
-        private final X509Certificate extra;
-
-        AppendingKeyManager(final X509ExtendedKeyManager delegate, final X509Certificate extra)
-        {
-            this.delegate = delegate;
-            this.extra = extra;
-        }
-
-        @Override
-        public X509Certificate[] getCertificateChain(final String alias)
-        {
-            final X509Certificate[] chain = delegate.getCertificateChain(alias);
-            if (chain == null)
-            {
-                return null;
-            }
-            final X509Certificate[] out = Arrays.copyOf(chain, chain.length + 1);
-            out[chain.length] = extra;
-            return out;
-        }
-
-        @Override
-        public String[] getClientAliases(final String keyType, final Principal[] issuers)
-        {
-            return delegate.getClientAliases(keyType, issuers);
-        }
-
-        @Override
-        public String chooseClientAlias(final String[] keyType, final Principal[] issuers, final Socket socket)
-        {
-            return delegate.chooseClientAlias(keyType, issuers, socket);
-        }
-
-        @Override
-        public String[] getServerAliases(final String keyType, final Principal[] issuers)
-        {
-            return delegate.getServerAliases(keyType, issuers);
-        }
-
-        @Override
-        public String chooseServerAlias(final String keyType, final Principal[] issuers, final Socket socket)
-        {
-            return delegate.chooseServerAlias(keyType, issuers, socket);
-        }
-
-        @Override
-        public String chooseEngineServerAlias(final String keyType, final Principal[] issuers, final SSLEngine engine)
-        {
-            return delegate.chooseEngineServerAlias(keyType, issuers, engine);
-        }
-
-        @Override
-        public String chooseEngineClientAlias(final String[] keyType, final Principal[] issuers, final SSLEngine engine)
-        {
-            return delegate.chooseEngineClientAlias(keyType, issuers, engine);
-        }
-
-        @Override
-        public PrivateKey getPrivateKey(final String alias)
-        {
-            return delegate.getPrivateKey(alias);
-        }
     }
 
     @Override

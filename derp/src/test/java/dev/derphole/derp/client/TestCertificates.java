@@ -1,19 +1,16 @@
 package dev.derphole.derp.client;
 
+import dev.derphole.derp.server.AppendingKeyManager;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
-import java.security.Principal;
-import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.Arrays;
 
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedKeyManager;
 
 /**
@@ -84,65 +81,4 @@ final class TestCertificates
         return context;
     }
 
-    /** Presents the delegate's chain plus one extra certificate at the end, as derper does. */
-    private static final class AppendingKeyManager extends X509ExtendedKeyManager
-    {
-        private final X509ExtendedKeyManager delegate;
-        private final X509Certificate extra;
-
-        AppendingKeyManager(final X509ExtendedKeyManager delegate, final X509Certificate extra)
-        {
-            this.delegate = delegate;
-            this.extra = extra;
-        }
-
-        @Override
-        public X509Certificate[] getCertificateChain(final String alias)
-        {
-            final X509Certificate[] chain = delegate.getCertificateChain(alias);
-            if (chain == null)
-            {
-                return null;
-            }
-            final X509Certificate[] out = Arrays.copyOf(chain, chain.length + 1);
-            out[chain.length] = extra;
-            return out;
-        }
-
-        @Override
-        public String[] getClientAliases(final String keyType, final Principal[] issuers)
-        {
-            return delegate.getClientAliases(keyType, issuers);
-        }
-
-        @Override
-        public String chooseClientAlias(final String[] keyType, final Principal[] issuers, final Socket socket)
-        {
-            return delegate.chooseClientAlias(keyType, issuers, socket);
-        }
-
-        @Override
-        public String[] getServerAliases(final String keyType, final Principal[] issuers)
-        {
-            return delegate.getServerAliases(keyType, issuers);
-        }
-
-        @Override
-        public String chooseServerAlias(final String keyType, final Principal[] issuers, final Socket socket)
-        {
-            return delegate.chooseServerAlias(keyType, issuers, socket);
-        }
-
-        @Override
-        public String chooseEngineServerAlias(final String keyType, final Principal[] issuers, final SSLEngine engine)
-        {
-            return delegate.chooseEngineServerAlias(keyType, issuers, engine);
-        }
-
-        @Override
-        public PrivateKey getPrivateKey(final String alias)
-        {
-            return delegate.getPrivateKey(alias);
-        }
-    }
 }
