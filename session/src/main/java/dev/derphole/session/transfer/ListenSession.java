@@ -11,7 +11,6 @@ import dev.derphole.crypto.nacl.Curve25519KeyPair;
 import dev.derphole.derp.proto.NodeKey;
 import dev.derphole.lanes.BulkReceiver;
 import dev.derphole.lanes.StreamException;
-import dev.derphole.lanes.StreamListener;
 import dev.derphole.session.link.PeerLink;
 import dev.derphole.session.link.RelayPath;
 import dev.derphole.session.relay.RelayConnector;
@@ -129,8 +128,7 @@ public final class ListenSession implements AutoCloseable
             {
                 // The data path must exist before the claimer learns it may start sending.
                 final RelayPath path = link.pathTo(claimer.get());
-                receiver = new BulkReceiver(setup.stream(), StreamKeying.claimerToListener(token), path,
-                    new StatusListener(events));
+                receiver = new BulkReceiver(setup.stream(), StreamKeying.claimerToListener(token), path);
             }
             reply(outcome);
             if (claimer.isPresent())
@@ -189,16 +187,6 @@ public final class ListenSession implements AutoCloseable
         if (link != null)
         {
             link.close();
-        }
-    }
-
-    /** Maps engine milestones to status lines. */
-    record StatusListener(SessionEvents events) implements StreamListener
-    {
-        @Override
-        public void onComplete(final long bytes)
-        {
-            // stream-complete is reported by the session once the sink is flushed.
         }
     }
 }
