@@ -1,0 +1,212 @@
+package dev.derphole.session.transfer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import dev.derphole.derp.client.DerpClient;
+import dev.derphole.derp.client.DerpClientConfig;
+import dev.derphole.derp.client.DerpTarget;
+import dev.derphole.derp.client.DerpTls;
+import dev.derphole.derp.map.DerpMap;
+import dev.derphole.derp.map.DerpNode;
+import dev.derphole.derp.map.DerpRelayUrl;
+import dev.derphole.derp.server.DerpServer;
+import dev.derphole.derp.server.TestRelays;
+import dev.derphole.lanes.StreamConfig;
+import dev.derphole.session.rendezvous.CandidatePolicy;
+import dev.derphole.session.token.SessionToken;
+
+/** listen/pipe sessions in one JVM over a real relay on loopback: the layer below the CLI. */
+@Timeout(120)
+class TransferSessionTest
+{
+    /** Blocking sessions need threads of their own; the common pool has one on 2 cores. */
+    private final ExecutorService threads = Executors.newCachedThreadPool();
+    private DerpServer relay;
+    private TransferSetup setup;
+
+    @BeforeEach
+    void startRelay() throws Exception
+    {
+        relay = TestRelays.startPlain();
+        final DerpMap map = DerpRelayUrl.parse(relay.derpUrl() + "?stun=-1").toDerpMap();
+        setup = new TransferSetup(map, false, "test relay", DerpNode.HostResolver.SYSTEM, DerpTls.defaultContext(),
+            StreamConfig.defaults(), CandidatePolicy.STRICT, Clock.systemUTC());
+    }
+
+    @AfterEach
+    void stopRelay()
+    {
+        threads.shutdownNow();
+        relay.close();
+    }
+
+    @Test
+    void shouldDeliverAStreamAndRefuseASecondClaimer() throws Exception
+    {
+        final byte[] payload = new byte[8 << 20];
+        new SplittableRandom(3).nextBytes(payload);
+        try (ListenSession listener = new ListenSession(setup, SessionEvents.NONE))
+        {
+            final SessionToken token = listener.open();
+            final ByteArrayOutputStream received = new ByteArrayOutputStream();
+            final CompletableFuture<Long> receiving = CompletableFuture.supplyAsync(() ->
+            {
+                try
+                {
+                    return listener.receive(received);
+                }
+                catch (final Exception e)
+                {
+                    throw new IllegalStateException(e);
+                }
+            }, threads);
+            final SlowSource source = new SlowSource(payload);
+            final CompletableFuture<Long> sending = CompletableFuture.supplyAsync(() -> send(token, source), threads);
+
+            // While the first claimer is mid-stream, a second one is turned away.
+            source.awaitHalf();
+            try (PipeSession second = new PipeSession(setup, SessionEvents.NONE, token, setup.map()))
+            {
+                assertThatThrownBy(() -> second.send(new ByteArrayInputStream(new byte[1])))
+                    .isInstanceOf(TransferException.class).hasMessageContaining("session already claimed");
+            }
+            source.release();
+            assertThat(sending.get(60, TimeUnit.SECONDS)).isEqualTo(payload.length);
+            assertThat(receiving.get(60, TimeUnit.SECONDS)).isEqualTo(payload.length);
+            assertThat(received.toByteArray()).isEqualTo(payload);
+        }
+    }
+
+    @Test
+    void shouldIgnoreStreamPacketsFromStrangers() throws Exception
+    {
+        final byte[] payload = new byte[2 << 20];
+        new SplittableRandom(4).nextBytes(payload);
+        try (ListenSession listener = new ListenSession(setup, SessionEvents.NONE);
+            DerpClient stranger = new DerpClient(DerpClientConfig.builder(DerpTarget.parse(relay.derpUrl())).build()))
+        {
+            final SessionToken token = listener.open();
+            stranger.connect();
+            final ByteArrayOutputStream received = new ByteArrayOutputStream();
+            final CompletableFuture<Long> receiving = CompletableFuture.supplyAsync(() ->
+            {
+                try
+                {
+                    return listener.receive(received);
+                }
+                catch (final Exception e)
+                {
+                    throw new IllegalStateException(e);
+                }
+            }, threads);
+            final CompletableFuture<Long> sending = CompletableFuture.supplyAsync(() ->
+                send(token, new ByteArrayInputStream(payload)), threads);
+            // Garbage in the stream range from a key that is not the claimer's.
+            final byte[] junk = new byte[1200];
+            for (int i = 0; i < 200; i++)
+            {
+                junk[0] = (byte)(0x10 + i % 0x30);
+                stranger.send(token.derpPublicKey(), junk, 0, junk.length);
+            }
+            assertThat(sending.get(60, TimeUnit.SECONDS)).isEqualTo(payload.length);
+            assertThat(receiving.get(60, TimeUnit.SECONDS)).isEqualTo(payload.length);
+            assertThat(received.toByteArray()).isEqualTo(payload);
+        }
+    }
+
+    @Test
+    void shouldTimeOutAClaimNobodyAnswers() throws Exception
+    {
+        final SessionToken token;
+        try (ListenSession listener = new ListenSession(setup, SessionEvents.NONE))
+        {
+            token = listener.open();
+        }
+        // The listener is gone: the claim is never answered. (ClaimDriver's own tests cover the 30 s default.)
+        try (PipeSession pipe = new PipeSession(setup, SessionEvents.NONE, token, setup.map()))
+        {
+            final long startNs = System.nanoTime();
+            assertThatThrownBy(() -> pipe.send(new ByteArrayInputStream(new byte[1])))
+                .isInstanceOf(TransferException.class).hasMessageContaining("no answer from the listener");
+            assertThat(Duration.ofNanos(System.nanoTime() - startNs)).isLessThan(Duration.ofSeconds(45));
+        }
+    }
+
+    private long send(final SessionToken token, final InputStream source)
+    {
+        try (PipeSession pipe = new PipeSession(setup, SessionEvents.NONE, token, setup.map()))
+        {
+            return pipe.send(source);
+        }
+        catch (final Exception e)
+        {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Serves half the payload, then waits until released, so a test can act mid-stream. */
+    private static final class SlowSource extends InputStream
+    {
+        private final byte[] data;
+        private final CompletableFuture<Void> half = new CompletableFuture<>();
+        private final CompletableFuture<Void> released = new CompletableFuture<>();
+        private int position;
+
+        SlowSource(final byte[] data)
+        {
+            this.data = data;
+        }
+
+        void awaitHalf() throws Exception
+        {
+            half.get(60, TimeUnit.SECONDS);
+        }
+
+        void release()
+        {
+            released.complete(null);
+        }
+
+        @Override
+        public int read()
+        {
+            final byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(final byte[] b, final int off, final int len)
+        {
+            if (position >= data.length / 2 && !released.isDone())
+            {
+                half.complete(null);
+                released.join();
+            }
+            if (position >= data.length)
+            {
+                return -1;
+            }
+            final int n = Math.min(len, data.length - position);
+            System.arraycopy(data, position, b, off, n);
+            position += n;
+            return n;
+        }
+    }
+}
