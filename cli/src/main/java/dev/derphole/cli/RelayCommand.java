@@ -72,6 +72,11 @@ final class RelayCommand implements Callable<Integer>
     @Option(names = "--rate-burst", paramLabel = "BYTES", description = "Burst for --rate-limit (default: 2 s worth).")
     long rateBurst;
 
+    @Option(names = "--queue-depth", paramLabel = "PACKETS",
+        description = "Packets queued per receiving client before the oldest is dropped (default: "
+            + DerpServerConfig.DEFAULT_QUEUE_DEPTH + ", as derper).")
+    int queueDepth = DerpServerConfig.DEFAULT_QUEUE_DEPTH;
+
     private final Terminal terminal;
 
     RelayCommand(final Terminal terminal, final GlobalOptions global)
@@ -99,11 +104,15 @@ final class RelayCommand implements Callable<Integer>
         {
             throw UserFacingException.usage("--region-id must be a positive number");
         }
+        if (queueDepth < 1 || queueDepth > DerpServerConfig.MAX_QUEUE_DEPTH)
+        {
+            throw UserFacingException.usage("--queue-depth must be 1.." + DerpServerConfig.MAX_QUEUE_DEPTH);
+        }
         final InetSocketAddress stunAddress = noStun ? null
             : stun != null ? HostPort.parse("--stun", stun)
             : new InetSocketAddress(derpAddress.getAddress(), DEFAULT_STUN_PORT);
 
-        final DerpServerConfig.Builder config = DerpServerConfig.builder().listen(derpAddress);
+        final DerpServerConfig.Builder config = DerpServerConfig.builder().listen(derpAddress).queueDepth(queueDepth);
         if (tlsCert != null)
         {
             config.tls(loadTls());
