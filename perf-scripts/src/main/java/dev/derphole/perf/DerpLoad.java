@@ -45,10 +45,19 @@ final class DerpLoad implements Load
         final DerpLoad load = new DerpLoad();
         try
         {
+            // Connect everyone before any traffic flows: a relay busy forwarding must not be what a handshake
+            // waits for (that is a separate question), and every pair then runs for the same time.
+            final List<DerpClient> senders = new ArrayList<>();
+            final List<DerpClient> receivers = new ArrayList<>();
             for (int i = 0; i < pairs; i++)
             {
-                final DerpClient sender = load.connect(target);
-                final DerpClient receiver = load.connect(target);
+                senders.add(load.connect(target));
+                receivers.add(load.connect(target));
+            }
+            for (int i = 0; i < pairs; i++)
+            {
+                final DerpClient sender = senders.get(i);
+                final DerpClient receiver = receivers.get(i);
                 final AtomicLong count = new AtomicLong();
                 final SequenceTracker tracker = new SequenceTracker();
                 load.sent.add(count);

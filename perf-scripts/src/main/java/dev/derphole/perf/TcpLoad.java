@@ -81,12 +81,22 @@ final class TcpLoad implements Load
     /** Connects pair i's sender to {@code entryPorts[i]}, accepts what the forwarder forwards, starts traffic. */
     void start(final List<Integer> entryPorts, final int size) throws IOException, InterruptedException
     {
+        // Connect every pair before any traffic flows, as the DERP load does.
+        final List<Socket> outs = new ArrayList<>();
+        final List<Socket> ins = new ArrayList<>();
         for (int i = 0; i < sinks.size(); i++)
         {
             final Socket out = connect(entryPorts.get(i));
             sockets.add(out);
+            outs.add(out);
             final Socket in = sinks.get(i).accept();
             sockets.add(in);
+            ins.add(in);
+        }
+        for (int i = 0; i < sinks.size(); i++)
+        {
+            final Socket out = outs.get(i);
+            final Socket in = ins.get(i);
             final AtomicLong count = new AtomicLong();
             final SequenceTracker tracker = new SequenceTracker();
             sent.add(count);
