@@ -153,6 +153,7 @@ final class Gate
             m.put("mbPerS", Double.isFinite(s.mbPerS()) ? round(s.mbPerS()) : null);
             m.put("lossPct", Double.isFinite(s.lossPct()) ? round(s.lossPct()) : null);
             m.put("fwdCpuPct", Double.isFinite(s.fwdCpuPct()) ? round(s.fwdCpuPct()) : null);
+            m.put("mbPerFwdCpuS", Double.isFinite(s.mbPerCpuS()) ? round(s.mbPerCpuS()) : null);
             m.put("rssStartKb", s.rssStartKb());
             m.put("rssMinKb", s.rssMinKb());
             m.put("rssMaxKb", s.rssMaxKb());

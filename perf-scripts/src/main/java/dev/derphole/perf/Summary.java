@@ -13,6 +13,8 @@ import java.util.Map;
  * @param mbPerS         median delivered MB/s (10^6 bytes)
  * @param lossPct        median loss in percent
  * @param fwdCpuPct      median forwarder CPU, percent of one core
+ * @param mbPerCpuS      median MB delivered per forwarder CPU-second: efficiency, less sensitive than MB/s to
+ *                       other load on the machine taking CPU from the forwarder
  * @param harnessCpuPct  median harness CPU, percent of one core
  * @param rssStartKb     median forwarder RSS before traffic
  * @param rssMinKb       smallest forwarder RSS seen in any window
@@ -22,8 +24,8 @@ import java.util.Map;
  */
 record Summary(
     String system, String variant, int pairs, int sizeBytes, int runs, double pps, double mbPerS, double lossPct,
-    double fwdCpuPct, double harnessCpuPct, long rssStartKb, long rssMinKb, long rssMaxKb, double worstRssGrowth,
-    long late)
+    double fwdCpuPct, double mbPerCpuS, double harnessCpuPct, long rssStartKb, long rssMinKb, long rssMaxKb,
+    double worstRssGrowth, long late)
 {
     /** One summary per configuration, in the order configurations first appear in {@code rows}. */
     static List<Summary> of(final List<ResultRow> rows)
@@ -58,6 +60,7 @@ record Summary(
         final double[] mb = new double[n];
         final double[] loss = new double[n];
         final double[] cpu = new double[n];
+        final double[] efficiency = new double[n];
         final double[] harness = new double[n];
         final double[] rssStart = new double[n];
         final double[] growth = new double[n];
@@ -71,6 +74,7 @@ record Summary(
             mb[i] = r.mbPerS();
             loss[i] = r.window().lossPercent();
             cpu[i] = r.fwdCpuPct();
+            efficiency[i] = r.fwdCpuS() > 0 ? r.mbPerS() * r.seconds() / r.fwdCpuS() : 0;
             harness[i] = r.seconds() > 0 ? 100 * r.harnessCpuS() / r.seconds() : 0;
             rssStart[i] = r.rssStartKb();
             growth[i] = r.rssGrowth();
@@ -82,7 +86,8 @@ record Summary(
             late += r.window().late();
         }
         return new Summary(first.system(), first.variant(), first.pairs(), first.sizeBytes(), n,
-            Stats.median(pps), Stats.median(mb), Stats.median(loss), Stats.median(cpu), Stats.median(harness),
+            Stats.median(pps), Stats.median(mb), Stats.median(loss), Stats.median(cpu), Stats.median(efficiency),
+            Stats.median(harness),
             n == 0 ? ProcFs.UNKNOWN : Math.round(Stats.median(rssStart)),
             rssMin == Long.MAX_VALUE ? ProcFs.UNKNOWN : rssMin, rssMax, n == 0 ? Double.NaN : Stats.max(growth), late);
     }

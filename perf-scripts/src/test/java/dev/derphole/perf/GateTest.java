@@ -118,6 +118,8 @@ class GateTest
         assertThat(derp.mbPerS()).isCloseTo(850, org.assertj.core.data.Offset.offset(0.01));
         assertThat(derp.rssMinKb()).isEqualTo(100_000);
         assertThat(derp.worstRssGrowth()).isEqualTo(1.2);
+        // 850 MB/s for 0.5 CPU-s in a 1 s window: 1700 MB per CPU-second.
+        assertThat(derp.mbPerCpuS()).isCloseTo(1700, org.assertj.core.data.Offset.offset(0.01));
         assertThat(Summary.find(summaries, "socat", null, 50, 16384).variant()).isEqualTo("b8192");
         assertThat(Summary.find(summaries, "java", null, 50, 16384)).isNull();
 
