@@ -72,9 +72,10 @@ final class RelayCommand implements Callable<Integer>
     @Option(names = "--rate-burst", paramLabel = "BYTES", description = "Burst for --rate-limit (default: 2 s worth).")
     long rateBurst;
 
-    @Option(names = "--queue-depth", paramLabel = "N", defaultValue = "32",
-        description = "Packets queued per destination before the oldest is dropped (default: ${DEFAULT-VALUE}).")
-    int queueDepth;
+    @Option(names = "--queue-depth", paramLabel = "PACKETS",
+        description = "Packets queued per receiving client before the oldest is dropped (default: "
+            + DerpServerConfig.DEFAULT_QUEUE_DEPTH + ", as derper).")
+    int queueDepth = DerpServerConfig.DEFAULT_QUEUE_DEPTH;
 
     @Option(names = "--test-plaintext-marker", hidden = true, paramLabel = "TEXT",
         description = "Tests only: report any forwarded packet that contains TEXT.")
@@ -111,14 +112,14 @@ final class RelayCommand implements Callable<Integer>
         {
             throw UserFacingException.usage("--region-id must be a positive number");
         }
-        final InetSocketAddress stunAddress = noStun ? null
-            : stun != null ? HostPort.parse("--stun", stun)
-            : new InetSocketAddress(derpAddress.getAddress(), DEFAULT_STUN_PORT);
-
         if (queueDepth < 1 || queueDepth > DerpServerConfig.MAX_QUEUE_DEPTH)
         {
             throw UserFacingException.usage("--queue-depth must be 1.." + DerpServerConfig.MAX_QUEUE_DEPTH);
         }
+        final InetSocketAddress stunAddress = noStun ? null
+            : stun != null ? HostPort.parse("--stun", stun)
+            : new InetSocketAddress(derpAddress.getAddress(), DEFAULT_STUN_PORT);
+
         if (testDropPercent < 0 || testDropPercent > 100)
         {
             throw UserFacingException.usage("--test-drop-percent must be 0..100");

@@ -47,7 +47,18 @@ class DerpholeCliTest
     void shouldPrintHelpOfASubcommand()
     {
         assertThat(run("relay", "--help")).isZero();
-        assertThat(out()).contains("--listen").contains("--tls-cert").contains("--map-out").contains("--no-stun");
+        assertThat(out()).contains("--listen").contains("--tls-cert").contains("--map-out").contains("--no-stun")
+            .contains("--queue-depth");
+    }
+
+    @Test
+    void shouldRejectAQueueDepthOutOfRangeBeforeListening()
+    {
+        assertThat(run("relay", "--listen", "127.0.0.1:0", "--no-stun", "--queue-depth", "0"))
+            .isEqualTo(ExitCode.USAGE);
+        assertThat(err()).contains("--queue-depth must be 1..65536");
+        assertThat(run("relay", "--listen", "127.0.0.1:0", "--no-stun", "--queue-depth", "65537"))
+            .isEqualTo(ExitCode.USAGE);
     }
 
     @Test

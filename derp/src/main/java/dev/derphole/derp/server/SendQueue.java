@@ -17,15 +17,23 @@ import dev.derphole.derp.proto.NodeKey;
  * client's {@link ClientWriter}, drains whole batches. Offers never block on the consumer: they take a short lock,
  * copy the packet into a slot and return, so a slow receiver can never stall a sender's reader. Packet bytes are
  * copied into per-slot arrays that circulate between the ring and the writer's {@link Batch} (the writer swaps a
- * spare array in for each one it takes), so steady traffic of packets up to {@link #RETAIN_BUFFER_MAX} bytes
- * allocates nothing; larger packets get an array of their own that is released after writing.
+ * spare array in for each one it takes), so steady traffic allocates nothing, whatever the packet size. Arrays up
+ * to {@link #RETAIN_BUFFER_MAX} bytes are kept for good; bigger ones only while traffic flows: once the queue has
+ * been idle for {@link #IDLE_TRIM_NS} the writer's drain lets them go, so an idle client holds at most
+ * capacity × {@link #RETAIN_BUFFER_MAX} bytes. (Busy, it holds what a full queue plus one batch in flight hold.)
  */
 final class SendQueue
 {
     /** Control frames (PeerGone, Health) queued per client; more are dropped and counted. */
     static final int CONTROL_CAPACITY = 256;
-    /** Slot arrays up to this size are kept for reuse; bigger ones live only while their packet is queued. */
+    /** Slot arrays up to this size are kept for reuse for good; bigger ones until the queue goes idle. */
     static final int RETAIN_BUFFER_MAX = 4096;
+    /**
+     * Idle time (no packet queued) after which arrays bigger than {@link #RETAIN_BUFFER_MAX} are released, in ns.
+     * Long enough that a bulk transfer never pays for allocating and zeroing a 16-64 KiB array per packet (that
+     * garbage made the relay's heap, and RSS, grow with throughput), short enough that idle clients stay small.
+     */
+    static final long IDLE_TRIM_NS = 1_000_000_000L;
     /** Smallest slot array allocated, so small packets of varying size reuse one array. */
     static final int MIN_BUFFER = 1024;
 
@@ -48,11 +56,21 @@ final class SendQueue
     private long pongData;
     private boolean closed;
     private boolean consumerWaiting;
+    /** True when a slot or the writer's batch may hold an array bigger than {@link #RETAIN_BUFFER_MAX}. */
+    private boolean bigHeld;
+    private final long idleTrimNs;
 
     SendQueue(final int capacity, final DerpServerCounters counters)
     {
+        this(capacity, counters, IDLE_TRIM_NS);
+    }
+
+    /** With another idle time before big arrays are released (tests). */
+    SendQueue(final int capacity, final DerpServerCounters counters, final long idleTrimNs)
+    {
         this.capacity = capacity;
         this.counters = counters;
+        this.idleTrimNs = idleTrimNs;
         this.data = new byte[capacity][];
         this.lengths = new int[capacity];
         this.sources = new NodeKey[capacity];
@@ -93,6 +111,10 @@ final class SendQueue
             {
                 dst = new byte[bufferSize(len)];
                 data[slot] = dst;
+            }
+            if (len > RETAIN_BUFFER_MAX)
+            {
+                bigHeld = true;
             }
             System.arraycopy(buf, off, dst, 0, len);
             lengths[slot] = len;
@@ -162,7 +184,8 @@ final class SendQueue
 
     /**
      * Waits until something is queued, {@code deadlineNs} (System.nanoTime) passes, or the queue closes, then moves
-     * up to one batch of packets, all control frames and the pending Pong into {@code batch}.
+     * up to one batch of packets, all control frames and the pending Pong into {@code batch}. While it waits it
+     * releases big arrays (of the ring and of {@code batch}) once the queue has been idle for the trim time.
      *
      * @return packets + control frames + pong moved; 0 when the deadline passed first; -1 when closed
      */
@@ -171,9 +194,27 @@ final class SendQueue
         lock.lock();
         try
         {
+            boolean idle = false;
+            long idleSinceNs = 0;
             while (!closed && size == 0 && control.isEmpty() && !pongPending)
             {
-                final long waitNs = deadlineNs - System.nanoTime();
+                final long nowNs = System.nanoTime();
+                long waitNs = deadlineNs - nowNs;
+                if (bigHeld)
+                {
+                    if (!idle)
+                    {
+                        idle = true;
+                        idleSinceNs = nowNs;
+                    }
+                    final long trimInNs = idleSinceNs + idleTrimNs - nowNs;
+                    if (trimInNs <= 0)
+                    {
+                        releaseBig(batch);
+                        continue;
+                    }
+                    waitNs = Math.min(waitNs, trimInNs);
+                }
                 if (waitNs <= 0)
                 {
                     return 0;
@@ -223,6 +264,20 @@ final class SendQueue
         {
             lock.unlock();
         }
+    }
+
+    /** Lets go of every array bigger than {@link #RETAIN_BUFFER_MAX}; the ring is empty. Under the lock. */
+    private void releaseBig(final Batch batch)
+    {
+        for (int i = 0; i < capacity; i++)
+        {
+            if (data[i] != null && data[i].length > RETAIN_BUFFER_MAX)
+            {
+                data[i] = null;
+            }
+        }
+        batch.releaseBig();
+        bigHeld = false;
     }
 
     /** Closes the queue: queued packets are counted as {@link DropReason#GONE_DISCONNECTED}; later offers fail. */
@@ -318,13 +373,13 @@ final class SendQueue
             return spare;
         }
 
-        /** After writing: keeps small arrays as spares, forgets the rest, empties the batch. */
+        /** After writing: keeps the arrays as spares (big ones until the queue goes idle), empties the batch. */
         void recycle()
         {
             for (int i = 0; i < packetCount; i++)
             {
                 final byte[] b = data[i];
-                if (b != null && b.length <= RETAIN_BUFFER_MAX && spareCount < spares.length)
+                if (b != null && spareCount < spares.length)
                 {
                     spares[spareCount++] = b;
                 }
@@ -334,6 +389,28 @@ final class SendQueue
             packetCount = 0;
             control.clear();
             pongPending = false;
+        }
+
+        /** Drops spares bigger than {@link #RETAIN_BUFFER_MAX}, keeping the small ones. */
+        private void releaseBig()
+        {
+            int kept = 0;
+            for (int i = 0; i < spareCount; i++)
+            {
+                final byte[] b = spares[i];
+                spares[i] = null;
+                if (b.length <= RETAIN_BUFFER_MAX)
+                {
+                    spares[kept++] = b;
+                }
+            }
+            spareCount = kept;
+        }
+
+        /** Spare arrays held (tests). */
+        int spareCount()
+        {
+            return spareCount;
         }
     }
 }

@@ -134,9 +134,32 @@ class SendQueueTest
     }
 
     @Test
-    void shouldGiveBigPacketsTheirOwnArrayAndNotKeepIt() throws InterruptedException
+    void shouldNotAllocateInSteadyStateForBigPacketsEither() throws InterruptedException
     {
-        final SendQueue q = new SendQueue(2, counters);
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        final SendQueue q = new SendQueue(32, counters);
+        final SendQueue.Batch batch = new SendQueue.Batch(32);
+        final byte[] packet = new byte[16 << 10];
+        for (int round = 0; round < 2000; round++)
+        {
+            cycle(q, batch, packet);
+        }
+        final long before = threads.getCurrentThreadAllocatedBytes();
+        for (int round = 0; round < 2_000; round++)
+        {
+            cycle(q, batch, packet);
+        }
+        final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        // 2,000 rounds of 16 packets of 16 KiB: a per-packet array would be > 500 MB.
+        assertThat(allocated).isLessThan(64 * 1024);
+    }
+
+    @Test
+    void shouldKeepBigArraysWhileBusyAndReleaseThemOnceIdle() throws InterruptedException
+    {
+        final long idleTrimNs = 50_000_000L;
+        final SendQueue q = new SendQueue(2, counters, idleTrimNs);
         final SendQueue.Batch batch = new SendQueue.Batch(2);
         final byte[] big = new byte[DerpProtocol.MAX_PACKET_SIZE];
         big[big.length - 1] = 7;
@@ -145,8 +168,42 @@ class SendQueueTest
         assertThat(batch.data[0]).hasSize(DerpProtocol.MAX_PACKET_SIZE);
         assertThat(batch.data[0][big.length - 1]).isEqualTo((byte)7);
         batch.recycle();
+        assertThat(batch.spareCount()).isEqualTo(1);
+
+        // Busy: big packets circulate through a fixed set of arrays (ring slots + the batch's spares).
+        final java.util.Set<byte[]> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (int i = 0; i < 20; i++)
+        {
+            q.offerPacket(src, big, 0, big.length);
+            q.drain(batch, 0);
+            seen.add(batch.data[0]);
+            batch.recycle();
+        }
+        assertThat(seen.size()).isLessThanOrEqualTo(2 + 2);
+        assertThat(batch.spareCount()).isEqualTo(1);
+
+        // Idle for longer than the trim time: the drain lets every big array go, then times out.
+        final long startNs = System.nanoTime();
+        assertThat(q.drain(batch, startNs + 4 * idleTrimNs)).isZero();
+        assertThat(System.nanoTime() - startNs).isGreaterThanOrEqualTo(4 * idleTrimNs);
+        assertThat(batch.spareCount()).isZero();
         q.offerPacket(src, new byte[100], 0, 100);
         q.drain(batch, 0);
         assertThat(batch.data[0].length).isLessThanOrEqualTo(SendQueue.RETAIN_BUFFER_MAX);
+        assertThat(seen.contains(batch.data[0])).isFalse();
+    }
+
+    @Test
+    void shouldKeepSmallArraysWhenReleasingBigOnes() throws InterruptedException
+    {
+        final SendQueue q = new SendQueue(4, counters, 1_000_000L);
+        final SendQueue.Batch batch = new SendQueue.Batch(4);
+        q.offerPacket(src, new byte[100], 0, 100);
+        q.offerPacket(src, new byte[20_000], 0, 20_000);
+        q.drain(batch, 0);
+        batch.recycle();
+        assertThat(batch.spareCount()).isEqualTo(2);
+        assertThat(q.drain(batch, System.nanoTime() + 20_000_000L)).isZero();
+        assertThat(batch.spareCount()).isEqualTo(1);
     }
 }
