@@ -36,6 +36,8 @@ Options:
   --only TOOL       derphole or socat (default: both)
   --queue-depth N   derphole relay per-destination queue depth (default: the relay's default, 32)
   --java-opts STR   DERPHOLE_JAVA_OPTS for the three derphole JVMs (default: unset)
+  --derphole-root D run D/bin/derphole instead of this tree's (e.g. an older commit built there, for
+                    before/after comparisons; D must have been built already)
   --out DIR         results directory (default .tmp/perf/<utc>-<pid>)
   --build           rebuild the CLI jar first (it is built anyway when missing)
   --keep            keep the input file and per-run logs of successful runs
@@ -54,6 +56,7 @@ size=1073741824
 only=both
 queue_depth=
 java_opts=
+derphole_root=
 out_dir=
 build=0
 keep=0
@@ -66,6 +69,7 @@ while [ $# -gt 0 ]; do
         --only) only=$2; shift 2 ;;
         --queue-depth) queue_depth=$2; shift 2 ;;
         --java-opts) java_opts=$2; shift 2 ;;
+        --derphole-root) derphole_root=$2; shift 2 ;;
         --out) out_dir=$2; shift 2 ;;
         --build) build=1; shift ;;
         --keep) keep=1; shift ;;
@@ -119,8 +123,15 @@ cleanup()
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+if [ -n "$derphole_root" ]; then
+    derphole_root=$(cd "$derphole_root" && pwd)
+    [ -f "$derphole_root/cli/target/derphole.jar" ] || { echo "error: $derphole_root has no built cli/target/derphole.jar" >&2; exit 2; }
+else
+    derphole_root=$root
+fi
+derphole=$derphole_root/bin/derphole
 jar=$root/cli/target/derphole.jar
-if [ "$only" != socat ] && { [ "$build" -eq 1 ] || [ ! -f "$jar" ]; }; then
+if [ "$only" != socat ] && [ "$derphole_root" = "$root" ] && { [ "$build" -eq 1 ] || [ ! -f "$jar" ]; }; then
     echo "building $jar ..." >&2
     bin/mvn -q -B -DskipTests install >&2
 fi
@@ -133,6 +144,9 @@ java_version=$( (. "$root/bin/lib/jdk25.sh" && derphole_find_jdk25 && "$JAVA_HOM
 commit=$(git -C "$root" rev-parse --short=12 HEAD 2> /dev/null || echo unknown)
 if [ -n "$(git -C "$root" status --porcelain --untracked-files=no 2> /dev/null)" ]; then
     commit="$commit+dirty"
+fi
+if [ "$derphole_root" != "$root" ]; then
+    commit="$commit (derphole from $derphole_root)"
 fi
 
 # "elapsed user sys maxrss" from a /usr/bin/time -o file (its last line; a killed relay adds a first line).
@@ -207,7 +221,7 @@ run_derphole()
         relay_args+=(--queue-depth "$queue_depth")
     fi
     DERPHOLE_JAVA_OPTS=$java_opts /usr/bin/time -o "$d/relay.time" -f '%e %U %S %M' \
-        bin/derphole "${relay_args[@]}" > "$d/relay.out" 2> "$d/relay.err" &
+        "$derphole" "${relay_args[@]}" > "$d/relay.out" 2> "$d/relay.err" &
     local relay_time_pid=$!
     pids+=("$relay_time_pid")
     wait_for_line "$d/relay.out" '^derp-url ' 30 || wait_for_line "$d/relay.err" '^derp-url ' 1 \
@@ -216,7 +230,7 @@ run_derphole()
     url=$(cat "$d/relay.out" "$d/relay.err" | sed -n 's/^derp-url \([^ ]*\).*/\1/p' | head -n 1)
 
     ( DERPHOLE_JAVA_OPTS=$java_opts timeout "$transfer_timeout" /usr/bin/time -o "$d/listen.time" -f '%e %U %S %M' \
-        bin/derphole -v --derp-url "$url" listen 2> "$d/listen.err" \
+        "$derphole" -v --derp-url "$url" listen 2> "$d/listen.err" \
         | /usr/bin/time -o "$d/hash.time" -f '%e %U %S %M' "${hash_cmd[@]}" > "$d/output.hash" ) &
     local listen_pid=$!
     pids+=("$listen_pid")
@@ -228,7 +242,7 @@ run_derphole()
     local start end
     start=$(now)
     DERPHOLE_JAVA_OPTS=$java_opts timeout "$transfer_timeout" /usr/bin/time -o "$d/pipe.time" -f '%e %U %S %M' \
-        bin/derphole -v pipe "$token" < "$input" 2> "$d/pipe.err" &
+        "$derphole" -v pipe "$token" < "$input" 2> "$d/pipe.err" &
     local pipe_pid=$!
     pids+=("$pipe_pid")
     local rc=0

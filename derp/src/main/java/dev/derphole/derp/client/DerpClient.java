@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -62,6 +63,7 @@ public final class DerpClient implements AutoCloseable
     private final SplittableRandom jitter = new SplittableRandom();
     private final Object lifecycle = new Object();
 
+    private volatile PacketListener packetListener;
     private volatile Link link;
     private volatile NodeKey serverKey;
     private volatile String health = "";
@@ -168,6 +170,17 @@ public final class DerpClient implements AutoCloseable
     public DerpEvent receive(final Duration timeout) throws InterruptedException
     {
         return events.poll(Math.max(0, timeout.toNanos()));
+    }
+
+    /**
+     * Hands every received packet to {@code listener} on the reader thread first (see {@link PacketListener});
+     * only the packets it declines are queued for {@link #receive}. Other events always go to the queue, so a
+     * packet taken by the listener may be seen before an event the relay sent earlier. {@code null} (the
+     * default) queues every packet.
+     */
+    public void packetListener(final PacketListener listener)
+    {
+        packetListener = listener;
     }
 
     /**
@@ -508,6 +521,7 @@ public final class DerpClient implements AutoCloseable
     {
         final FrameReader in = l.conn.frames;
         final byte[] small = new byte[DerpProtocol.KEY_LENGTH + 2 * DerpProtocol.PING_LENGTH];
+        final byte[] packet = new byte[DerpProtocol.MAX_PACKET_SIZE];
         NodeKey lastSource = null;
         int framesSinceYield = 0;
         while (!l.isDead())
@@ -554,9 +568,25 @@ public final class DerpClient implements AutoCloseable
                     {
                         lastSource = NodeKey.read(small, 0);
                     }
-                    final byte[] data = new byte[length - DerpProtocol.KEY_LENGTH];
-                    in.read(data, 0, data.length);
-                    counters.onPacketIn(data.length);
+                    final int dataLength = length - DerpProtocol.KEY_LENGTH;
+                    final PacketListener listener = packetListener;
+                    final byte[] data;
+                    if (listener != null)
+                    {
+                        in.read(packet, 0, dataLength);
+                        counters.onPacketIn(dataLength);
+                        if (offerToListener(listener, lastSource, packet, dataLength))
+                        {
+                            continue;
+                        }
+                        data = Arrays.copyOf(packet, dataLength);
+                    }
+                    else
+                    {
+                        data = new byte[dataLength];
+                        in.read(data, 0, dataLength);
+                        counters.onPacketIn(dataLength);
+                    }
                     final boolean queued;
                     try
                     {
@@ -656,6 +686,21 @@ public final class DerpClient implements AutoCloseable
                 }
                 default -> counters.onUnknownFrame();
             }
+        }
+    }
+
+    /** True when the listener took the packet; a listener that throws loses it (counted), never the reader. */
+    private boolean offerToListener(
+        final PacketListener listener, final NodeKey source, final byte[] packet, final int length)
+    {
+        try
+        {
+            return listener.onPacket(source, packet, 0, length);
+        }
+        catch (final RuntimeException e)
+        {
+            counters.onDrop(DropReason.LISTENER_FAILED, 1);
+            return true;
         }
     }
 

@@ -157,6 +157,57 @@ class DerpRelayIntegrationTest
             window, (double)a.counters().packetsOut() / a.counters().flushes());
     }
 
+    /**
+     * A packet listener sees every packet on the reader thread in order; the packets it declines (odd first byte
+     * here) reach receive() as copies, and one that throws loses only that packet (counted), not the connection.
+     */
+    @Test
+    void shouldHandPacketsToTheListenerAndQueueOnlyTheDeclinedOnes() throws Exception
+    {
+        final DerpServer server = relay(TestRelays.startPlain());
+        final DerpClient a = connect(server, 16);
+        final DerpClient b = connect(server, 16);
+        final ConcurrentLinkedQueue<byte[]> taken = new ConcurrentLinkedQueue<>();
+        final ConcurrentLinkedQueue<String> listenerThreads = new ConcurrentLinkedQueue<>();
+        b.packetListener((source, data, offset, length) ->
+        {
+            assertThat(source).isEqualTo(a.publicKey());
+            listenerThreads.add(Thread.currentThread().getName());
+            if (data[offset] == 99)
+            {
+                throw new IllegalStateException("listener bug");
+            }
+            if ((data[offset] & 1) == 1)
+            {
+                return false;
+            }
+            taken.add(java.util.Arrays.copyOfRange(data, offset, offset + length));
+            return true;
+        });
+        for (int i = 0; i < 20; i++)
+        {
+            a.send(b.publicKey(), new byte[] {(byte)i, 42, (byte)i}, 0, 3);
+        }
+        a.send(b.publicKey(), new byte[] {99}, 0, 1);
+        a.send(b.publicKey(), new byte[] {21, 7}, 0, 2);
+        for (int i = 1; i < 20; i += 2)
+        {
+            assertThat(nextPacket(b).data()).containsExactly(i, 42, i);
+        }
+        assertThat(nextPacket(b).data()).as("the connection survived the throwing listener").containsExactly(21, 7);
+        assertThat(taken).hasSize(10);
+        int expected = 0;
+        for (final byte[] packet : taken)
+        {
+            assertThat(packet).containsExactly(expected, 42, expected);
+            expected += 2;
+        }
+        assertThat(listenerThreads).hasSize(22).allMatch(name -> name.startsWith("derp-reader-"));
+        assertThat(b.counters().drops(DropReason.LISTENER_FAILED)).isEqualTo(1);
+        assertThat(b.counters().packetsIn()).isEqualTo(22);
+        assertThat(b.isConnected()).isTrue();
+    }
+
     @Test
     void shouldPingTheRelayOverPlainHttpAndTls() throws Exception
     {
