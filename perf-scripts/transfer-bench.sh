@@ -36,8 +36,9 @@ Options:
   --only TOOL       derphole or socat (default: both)
   --queue-depth N   derphole relay per-destination queue depth (default: the relay's default, 32)
   --java-opts STR   DERPHOLE_JAVA_OPTS for the three derphole JVMs (default: unset)
-  --derphole-root D run D/bin/derphole instead of this tree's (e.g. an older commit built there, for
-                    before/after comparisons; D must have been built already)
+  --derphole-root D run D/bin/derphole instead of this tree's (D must have been built already)
+  --baseline-root D also run D/bin/derphole (e.g. an older commit built there) as tool "derphole-base" in
+                    every round, interleaved with the others, for before/after comparisons in one run
   --out DIR         results directory (default .tmp/perf/<utc>-<pid>)
   --build           rebuild the CLI jar first (it is built anyway when missing)
   --keep            keep the input file and per-run logs of successful runs
@@ -57,6 +58,7 @@ only=both
 queue_depth=
 java_opts=
 derphole_root=
+baseline_root=
 out_dir=
 build=0
 keep=0
@@ -70,6 +72,7 @@ while [ $# -gt 0 ]; do
         --queue-depth) queue_depth=$2; shift 2 ;;
         --java-opts) java_opts=$2; shift 2 ;;
         --derphole-root) derphole_root=$2; shift 2 ;;
+        --baseline-root) baseline_root=$2; shift 2 ;;
         --out) out_dir=$2; shift 2 ;;
         --build) build=1; shift ;;
         --keep) keep=1; shift ;;
@@ -130,6 +133,10 @@ else
     derphole_root=$root
 fi
 derphole=$derphole_root/bin/derphole
+if [ -n "$baseline_root" ]; then
+    baseline_root=$(cd "$baseline_root" && pwd)
+    [ -f "$baseline_root/cli/target/derphole.jar" ] || { echo "error: $baseline_root has no built cli/target/derphole.jar" >&2; exit 2; }
+fi
 jar=$root/cli/target/derphole.jar
 if [ "$only" != socat ] && [ "$derphole_root" = "$root" ] && { [ "$build" -eq 1 ] || [ ! -f "$jar" ]; }; then
     echo "building $jar ..." >&2
@@ -211,10 +218,11 @@ now()
 csv_tmp=$out_dir/.results.csv.tmp
 echo "run,tool,role,wall_s,mb_per_s,cpu_s,rss_kib,hash_ok" > "$csv_tmp"
 
-# run_derphole N: one transfer; appends rows to the CSV.
+# run_derphole N [TOOL LAUNCHER]: one transfer; appends rows to the CSV.
 run_derphole()
 {
-    local n=$1 d=$logs/derphole-$1
+    local n=$1 tool=${2:-derphole} derphole=${3:-$derphole}
+    local d=$logs/$tool-$n
     mkdir -p "$d"
     local relay_args=(relay --listen 127.0.0.1:0 --no-stun)
     if [ -n "$queue_depth" ]; then
@@ -256,10 +264,10 @@ run_derphole()
     done
     wait "$relay_time_pid" 2> /dev/null || true
     if [ "$rc" -ne 0 ]; then
-        echo "error: derphole run $n failed (exit $rc; see $d)" >&2
+        echo "error: $tool run $n failed (exit $rc; see $d)" >&2
         return 1
     fi
-    record "$n" derphole "$d" "$start" "$end" pipe listen relay
+    record "$n" "$tool" "$d" "$start" "$end" pipe listen relay
 }
 
 # run_socat N: one transfer through a socat relay joining two listeners; appends rows to the CSV.
@@ -324,7 +332,7 @@ record()
         "$(cpu_of "$(time_fields "$d/relay.time")")" \
         "$(rss_of "$(time_fields "$d/pipe.time")")" "$(rss_of "$(time_fields "$d/listen.time")")" \
         "$(rss_of "$(time_fields "$d/relay.time")")" "$hash_ok" >&2
-    if [ "$tool" = derphole ]; then
+    if [ "$tool" != socat ]; then
         grep -h '^stats ' "$d/pipe.err" "$d/listen.err" | sed 's/^/         /' >&2 || true
     fi
     if [ "$hash_ok" != true ]; then
@@ -336,11 +344,18 @@ record()
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "results in $out_dir (commit $commit, load $load_start)" >&2
 for ((i = 1; i <= runs; i++)); do
-    if [ $((i % 2)) -eq 1 ]; then order=(derphole socat); else order=(socat derphole); fi
-    for tool in "${order[@]}"; do
-        if [ "$only" = both ] || [ "$only" = "$tool" ]; then
-            "run_$tool" "$i"
-        fi
+    tools=()
+    if [ "$only" != socat ]; then tools+=(derphole); fi
+    if [ "$only" != derphole ]; then tools+=(socat); fi
+    if [ -n "$baseline_root" ]; then tools+=(derphole-base); fi
+    # Rotate the order every round, so no tool always runs first (or right after another).
+    for ((k = 0; k < ${#tools[@]}; k++)); do
+        tool=${tools[$(((k + i - 1) % ${#tools[@]}))]}
+        case "$tool" in
+            derphole) run_derphole "$i" ;;
+            derphole-base) run_derphole "$i" derphole-base "$baseline_root/bin/derphole" ;;
+            socat) run_socat "$i" ;;
+        esac
     done
     pids=()
 done
@@ -395,11 +410,21 @@ json_tmp=$out_dir/.decision.json.tmp
     printf '  "derphole_java_opts": "%s",\n  "relay_queue_depth": "%s",\n' "$java_opts" "${queue_depth:-default}"
     printf '  "mb_definition": "size / wall / 1e6",\n  "hash": "%s, inline on the receiver output",\n' "${hash_cmd[*]}"
     printf '  "medians": {\n'
-    if [ "$only" != socat ]; then tool_json derphole; fi
-    if [ "$only" = both ]; then printf ',\n'; fi
-    if [ "$only" != derphole ]; then tool_json socat; fi
+    sep=
+    for t in derphole socat derphole-base; do
+        if [ "$(median "$t" pipe 5)" != null ]; then
+            printf '%s' "$sep"
+            tool_json "$t"
+            sep=$',\n'
+        fi
+    done
     printf '\n  },\n'
     printf '  "ratio_derphole_to_socat": %s,\n' "$ratio"
+    if [ -n "$baseline_root" ]; then
+        printf '  "baseline_root": "%s",\n' "$baseline_root"
+        printf '  "ratio_derphole_to_baseline": %s,\n' "$(awk -v a="$derp_mbps" -v b="$(median derphole-base pipe 5)" \
+            'BEGIN { if (a == "null" || b == "null") print "null"; else printf "%.3f", a / b }')"
+    fi
     printf '  "gate": { "throughput_at_least_half_socat": %s, "rss_under_256_mib": %s, "pass": %s }\n' \
         "$throughput_ok" "$rss_ok" "$pass"
     echo "}"
