@@ -27,12 +27,13 @@ import dev.derphole.derp.proto.NodeKey;
  * A client of one DERP relay (Tailscale's protocol, version 2): sends packets to other clients' node keys and
  * receives theirs, answers the relay's pings, and redials with backoff when the connection drops (if allowed).
  * <p>
- * Threads: per connection one reader and one writer (virtual threads; the writer is the only thread that writes to
- * the socket) and, once connected, one supervisor that redials. Senders copy packets into a bounded send queue
- * (they block while it is full: backpressure); the writer drains it many frames per flush, paced to the relay's
- * advertised token bucket. The reader puts received packets into a bounded receive queue and stops reading while
- * it is full, so TCP pushes back on the relay. Note: Tailscale's derper closes a connection whose writes stall
- * for 2 s, so the application must keep receiving.
+ * Threads: per connection one reader and one writer (virtual threads, or platform threads when configured; the
+ * writer is the only thread that writes to the socket) and, once connected, one supervisor that redials. Senders
+ * copy packets into a bounded send queue (they block while it is full: backpressure); the writer drains it many
+ * frames per flush, paced to the relay's advertised token bucket. The reader puts received packets into a bounded
+ * receive queue and stops reading while it is full, so TCP pushes back on the relay (or hands them to a
+ * {@link PacketListener}). Note: Tailscale's derper closes a connection whose writes stall for 2 s, so the
+ * application must keep receiving.
  * <p>
  * Across a reconnect, packets still in the send queue are kept and sent on the new connection; packets the writer
  * had taken when its connection failed are counted as {@link DropReason#CONNECTION_LOST}.
@@ -62,6 +63,7 @@ public final class DerpClient implements AutoCloseable
     private final ConcurrentHashMap<Long, PendingPing> pings = new ConcurrentHashMap<>();
     private final SplittableRandom jitter = new SplittableRandom();
     private final Object lifecycle = new Object();
+    private final String description;
 
     private volatile PacketListener packetListener;
     private volatile Link link;
@@ -84,6 +86,7 @@ public final class DerpClient implements AutoCloseable
         publicKey = NodeKey.of(keyPair.publicKey());
         outbound = new OutboundQueue(config.sendQueueCapacity());
         events = new EventQueue(config.receiveQueueCapacity());
+        description = "DERP relay " + config.target().label();
     }
 
     /**
@@ -371,8 +374,9 @@ public final class DerpClient implements AutoCloseable
             link = l;
             outbound.onConnected(l.generation);
             final String name = conn.target.label();
-            l.reader = Thread.ofVirtual().name("derp-reader-" + name).unstarted(() -> readLoop(l));
-            l.writer = Thread.ofVirtual().name("derp-writer-" + name).unstarted(() -> writeLoop(l));
+            final Thread.Builder threads = config.platformThreads() ? Thread.ofPlatform().daemon() : Thread.ofVirtual();
+            l.reader = threads.name("derp-reader-" + name).unstarted(() -> readLoop(l));
+            l.writer = threads.name("derp-writer-" + name).unstarted(() -> writeLoop(l));
             l.reader.start();
             l.writer.start();
             return l;
@@ -529,7 +533,10 @@ public final class DerpClient implements AutoCloseable
             if (++framesSinceYield == READER_YIELD_FRAMES)
             {
                 framesSinceYield = 0;
-                Thread.yield();
+                if (Thread.currentThread().isVirtual())
+                {
+                    Thread.yield();
+                }
             }
             final int type;
             try
@@ -759,7 +766,7 @@ public final class DerpClient implements AutoCloseable
                 counters.onPacketsOut(batch.count, bytes);
                 outbound.release(held);
                 held = 0;
-                if (batch.count == OutboundQueue.MAX_BATCH)
+                if (batch.count == OutboundQueue.MAX_BATCH && Thread.currentThread().isVirtual())
                 {
                     Thread.yield(); // more is probably queued; let other virtual threads run (no time slicing)
                 }
@@ -827,9 +834,10 @@ public final class DerpClient implements AutoCloseable
         }
     }
 
+    /** For messages; built once, since every send passes it along. */
     private String describe()
     {
-        return "DERP relay " + config.target().label();
+        return description;
     }
 
     private static void join(final Thread t, final long deadlineNs)

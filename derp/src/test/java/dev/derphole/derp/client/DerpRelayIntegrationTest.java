@@ -58,8 +58,15 @@ class DerpRelayIntegrationTest
 
     private DerpClient connect(final DerpServer server, final int receiveQueue) throws Exception
     {
+        return connect(server, receiveQueue, false);
+    }
+
+    private DerpClient connect(final DerpServer server, final int receiveQueue, final boolean platformThreads)
+        throws Exception
+    {
         final DerpClientConfig.Builder b = DerpClientConfig.builder(DerpTarget.parse(server.derpUrl()))
             .receiveQueueCapacity(receiveQueue)
+            .platformThreads(platformThreads)
             .connectTimeout(WAIT)
             .handshakeTimeout(WAIT);
         if (server.config().tls())
@@ -158,21 +165,23 @@ class DerpRelayIntegrationTest
     }
 
     /**
-     * A packet listener sees every packet on the reader thread in order; the packets it declines (odd first byte
-     * here) reach receive() as copies, and one that throws loses only that packet (counted), not the connection.
+     * A packet listener sees every packet on the reader thread (a platform thread here) in order; the packets it
+     * declines (odd first byte here) reach receive() as copies, and one that throws loses only that packet
+     * (counted), not the connection.
      */
     @Test
     void shouldHandPacketsToTheListenerAndQueueOnlyTheDeclinedOnes() throws Exception
     {
         final DerpServer server = relay(TestRelays.startPlain());
         final DerpClient a = connect(server, 16);
-        final DerpClient b = connect(server, 16);
+        final DerpClient b = connect(server, 16, true);
         final ConcurrentLinkedQueue<byte[]> taken = new ConcurrentLinkedQueue<>();
         final ConcurrentLinkedQueue<String> listenerThreads = new ConcurrentLinkedQueue<>();
         b.packetListener((source, data, offset, length) ->
         {
             assertThat(source).isEqualTo(a.publicKey());
-            listenerThreads.add(Thread.currentThread().getName());
+            listenerThreads.add((Thread.currentThread().isVirtual() ? "virtual " : "platform ")
+                + Thread.currentThread().getName());
             if (data[offset] == 99)
             {
                 throw new IllegalStateException("listener bug");
@@ -202,7 +211,8 @@ class DerpRelayIntegrationTest
             assertThat(packet).containsExactly(expected, 42, expected);
             expected += 2;
         }
-        assertThat(listenerThreads).hasSize(22).allMatch(name -> name.startsWith("derp-reader-"));
+        assertThat(listenerThreads).as("b's reader is a platform thread").hasSize(22)
+            .allMatch(name -> name.startsWith("platform derp-reader-"));
         assertThat(b.counters().drops(DropReason.LISTENER_FAILED)).isEqualTo(1);
         assertThat(b.counters().packetsIn()).isEqualTo(22);
         assertThat(b.isConnected()).isTrue();
