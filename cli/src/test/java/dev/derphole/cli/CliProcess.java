@@ -67,8 +67,10 @@ final class CliProcess implements AutoCloseable
         }
         final List<String> command = new ArrayList<>(prefix);
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        // The launcher's flags (bin/lib/launch.sh), heap cap included, so the system tests run under them.
         command.addAll(List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "-cp", JAR.toString(), main));
+            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "-XX:+UseSerialGC", "-Xmx192m",
+            "-cp", JAR.toString(), main));
         command.addAll(List.of(args));
         final ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().remove("DERPHOLE_DERP_URL");

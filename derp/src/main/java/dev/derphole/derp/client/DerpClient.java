@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,12 +27,13 @@ import dev.derphole.derp.proto.NodeKey;
  * A client of one DERP relay (Tailscale's protocol, version 2): sends packets to other clients' node keys and
  * receives theirs, answers the relay's pings, and redials with backoff when the connection drops (if allowed).
  * <p>
- * Threads: per connection one reader and one writer (virtual threads; the writer is the only thread that writes to
- * the socket) and, once connected, one supervisor that redials. Senders copy packets into a bounded send queue
- * (they block while it is full: backpressure); the writer drains it many frames per flush, paced to the relay's
- * advertised token bucket. The reader puts received packets into a bounded receive queue and stops reading while
- * it is full, so TCP pushes back on the relay. Note: Tailscale's derper closes a connection whose writes stall
- * for 2 s, so the application must keep receiving.
+ * Threads: per connection one reader and one writer (virtual threads, or platform threads when configured; the
+ * writer is the only thread that writes to the socket) and, once connected, one supervisor that redials. Senders
+ * copy packets into a bounded send queue (they block while it is full: backpressure); the writer drains it many
+ * frames per flush, paced to the relay's advertised token bucket. The reader puts received packets into a bounded
+ * receive queue and stops reading while it is full, so TCP pushes back on the relay (or hands them to a
+ * {@link PacketListener}). Note: Tailscale's derper closes a connection whose writes stall for 2 s, so the
+ * application must keep receiving.
  * <p>
  * Across a reconnect, packets still in the send queue are kept and sent on the new connection; packets the writer
  * had taken when its connection failed are counted as {@link DropReason#CONNECTION_LOST}.
@@ -61,7 +63,9 @@ public final class DerpClient implements AutoCloseable
     private final ConcurrentHashMap<Long, PendingPing> pings = new ConcurrentHashMap<>();
     private final SplittableRandom jitter = new SplittableRandom();
     private final Object lifecycle = new Object();
+    private final String description;
 
+    private volatile PacketListener packetListener;
     private volatile Link link;
     private volatile NodeKey serverKey;
     private volatile String health = "";
@@ -82,6 +86,7 @@ public final class DerpClient implements AutoCloseable
         publicKey = NodeKey.of(keyPair.publicKey());
         outbound = new OutboundQueue(config.sendQueueCapacity());
         events = new EventQueue(config.receiveQueueCapacity());
+        description = "DERP relay " + config.target().label();
     }
 
     /**
@@ -168,6 +173,17 @@ public final class DerpClient implements AutoCloseable
     public DerpEvent receive(final Duration timeout) throws InterruptedException
     {
         return events.poll(Math.max(0, timeout.toNanos()));
+    }
+
+    /**
+     * Hands every received packet to {@code listener} on the reader thread first (see {@link PacketListener});
+     * only the packets it declines are queued for {@link #receive}. Other events always go to the queue, so a
+     * packet taken by the listener may be seen before an event the relay sent earlier. {@code null} (the
+     * default) queues every packet.
+     */
+    public void packetListener(final PacketListener listener)
+    {
+        packetListener = listener;
     }
 
     /**
@@ -358,8 +374,9 @@ public final class DerpClient implements AutoCloseable
             link = l;
             outbound.onConnected(l.generation);
             final String name = conn.target.label();
-            l.reader = Thread.ofVirtual().name("derp-reader-" + name).unstarted(() -> readLoop(l));
-            l.writer = Thread.ofVirtual().name("derp-writer-" + name).unstarted(() -> writeLoop(l));
+            final Thread.Builder threads = config.platformThreads() ? Thread.ofPlatform().daemon() : Thread.ofVirtual();
+            l.reader = threads.name("derp-reader-" + name).unstarted(() -> readLoop(l));
+            l.writer = threads.name("derp-writer-" + name).unstarted(() -> writeLoop(l));
             l.reader.start();
             l.writer.start();
             return l;
@@ -508,6 +525,7 @@ public final class DerpClient implements AutoCloseable
     {
         final FrameReader in = l.conn.frames;
         final byte[] small = new byte[DerpProtocol.KEY_LENGTH + 2 * DerpProtocol.PING_LENGTH];
+        final byte[] packet = new byte[DerpProtocol.MAX_PACKET_SIZE];
         NodeKey lastSource = null;
         int framesSinceYield = 0;
         while (!l.isDead())
@@ -515,7 +533,10 @@ public final class DerpClient implements AutoCloseable
             if (++framesSinceYield == READER_YIELD_FRAMES)
             {
                 framesSinceYield = 0;
-                Thread.yield();
+                if (Thread.currentThread().isVirtual())
+                {
+                    Thread.yield();
+                }
             }
             final int type;
             try
@@ -554,9 +575,25 @@ public final class DerpClient implements AutoCloseable
                     {
                         lastSource = NodeKey.read(small, 0);
                     }
-                    final byte[] data = new byte[length - DerpProtocol.KEY_LENGTH];
-                    in.read(data, 0, data.length);
-                    counters.onPacketIn(data.length);
+                    final int dataLength = length - DerpProtocol.KEY_LENGTH;
+                    final PacketListener listener = packetListener;
+                    final byte[] data;
+                    if (listener != null)
+                    {
+                        in.read(packet, 0, dataLength);
+                        counters.onPacketIn(dataLength);
+                        if (offerToListener(listener, lastSource, packet, dataLength))
+                        {
+                            continue;
+                        }
+                        data = Arrays.copyOf(packet, dataLength);
+                    }
+                    else
+                    {
+                        data = new byte[dataLength];
+                        in.read(data, 0, dataLength);
+                        counters.onPacketIn(dataLength);
+                    }
                     final boolean queued;
                     try
                     {
@@ -659,6 +696,21 @@ public final class DerpClient implements AutoCloseable
         }
     }
 
+    /** True when the listener took the packet; a listener that throws loses it (counted), never the reader. */
+    private boolean offerToListener(
+        final PacketListener listener, final NodeKey source, final byte[] packet, final int length)
+    {
+        try
+        {
+            return listener.onPacket(source, packet, 0, length);
+        }
+        catch (final RuntimeException e)
+        {
+            counters.onDrop(DropReason.LISTENER_FAILED, 1);
+            return true;
+        }
+    }
+
     private void control(final DerpEvent event)
     {
         if (!events.putControl(event))
@@ -714,7 +766,7 @@ public final class DerpClient implements AutoCloseable
                 counters.onPacketsOut(batch.count, bytes);
                 outbound.release(held);
                 held = 0;
-                if (batch.count == OutboundQueue.MAX_BATCH)
+                if (batch.count == OutboundQueue.MAX_BATCH && Thread.currentThread().isVirtual())
                 {
                     Thread.yield(); // more is probably queued; let other virtual threads run (no time slicing)
                 }
@@ -782,9 +834,10 @@ public final class DerpClient implements AutoCloseable
         }
     }
 
+    /** For messages; built once, since every send passes it along. */
     private String describe()
     {
-        return "DERP relay " + config.target().label();
+        return description;
     }
 
     private static void join(final Thread t, final long deadlineNs)

@@ -36,6 +36,7 @@ public final class DerpClientConfig
     private final ReconnectPolicy reconnect;
     private final SSLContext sslContext;
     private final boolean canAckPings;
+    private final boolean platformThreads;
 
     private DerpClientConfig(final Builder b)
     {
@@ -50,6 +51,7 @@ public final class DerpClientConfig
         reconnect = b.reconnect;
         sslContext = b.sslContext;
         canAckPings = b.canAckPings;
+        platformThreads = b.platformThreads;
     }
 
     public static Builder builder(final DerpTarget target)
@@ -114,6 +116,12 @@ public final class DerpClientConfig
         return canAckPings;
     }
 
+    /** Whether the connection's reader and writer are platform threads (true) or virtual threads (false). */
+    public boolean platformThreads()
+    {
+        return platformThreads;
+    }
+
     /** Builder; not thread-safe. */
     public static final class Builder
     {
@@ -128,6 +136,7 @@ public final class DerpClientConfig
         private ReconnectPolicy reconnect = ReconnectPolicy.DEFAULT;
         private SSLContext sslContext;
         private boolean canAckPings = true;
+        private boolean platformThreads;
 
         private Builder(final DerpTarget target)
         {
@@ -197,6 +206,19 @@ public final class DerpClientConfig
         public Builder canAckPings(final boolean value)
         {
             canAckPings = value;
+            return this;
+        }
+
+        /**
+         * Platform threads for the connection's reader and writer instead of virtual ones; default false. For a
+         * process with one busy connection (a transfer): a blocking socket read or write then waits in the
+         * kernel, instead of registering with the JDK's poller and parking through the carrier pool on every
+         * empty socket (about 0.1 CPU s per GiB relayed, each side; docs/benchmarks-transfer.md). Many
+         * connections in one process want virtual threads.
+         */
+        public Builder platformThreads(final boolean value)
+        {
+            platformThreads = value;
             return this;
         }
 

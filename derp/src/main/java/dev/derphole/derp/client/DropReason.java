@@ -14,5 +14,7 @@ public enum DropReason
     /** A received packet in hand when the connection was torn down or the client closed. */
     RECEIVE_ABORTED,
     /** A non-packet event beyond the receive queue's control allowance (the application stopped receiving). */
-    EVENT_OVERFLOW
+    EVENT_OVERFLOW,
+    /** A received packet whose {@link PacketListener} threw. */
+    LISTENER_FAILED
 }

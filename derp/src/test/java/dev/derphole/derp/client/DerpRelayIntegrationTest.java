@@ -58,8 +58,15 @@ class DerpRelayIntegrationTest
 
     private DerpClient connect(final DerpServer server, final int receiveQueue) throws Exception
     {
+        return connect(server, receiveQueue, false);
+    }
+
+    private DerpClient connect(final DerpServer server, final int receiveQueue, final boolean platformThreads)
+        throws Exception
+    {
         final DerpClientConfig.Builder b = DerpClientConfig.builder(DerpTarget.parse(server.derpUrl()))
             .receiveQueueCapacity(receiveQueue)
+            .platformThreads(platformThreads)
             .connectTimeout(WAIT)
             .handshakeTimeout(WAIT);
         if (server.config().tls())
@@ -155,6 +162,60 @@ class DerpRelayIntegrationTest
         System.out.printf("DerpRelayIntegrationTest: %d packets A->B over %s in %.2f s (%.0f packets/s, window %d, "
             + "%.1f packets per flush)%n", packets, server.config().tls() ? "TLS" : "HTTP", seconds, packets / seconds,
             window, (double)a.counters().packetsOut() / a.counters().flushes());
+    }
+
+    /**
+     * A packet listener sees every packet on the reader thread (a platform thread here) in order; the packets it
+     * declines (odd first byte here) reach receive() as copies, and one that throws loses only that packet
+     * (counted), not the connection.
+     */
+    @Test
+    void shouldHandPacketsToTheListenerAndQueueOnlyTheDeclinedOnes() throws Exception
+    {
+        final DerpServer server = relay(TestRelays.startPlain());
+        final DerpClient a = connect(server, 16);
+        final DerpClient b = connect(server, 16, true);
+        final ConcurrentLinkedQueue<byte[]> taken = new ConcurrentLinkedQueue<>();
+        final ConcurrentLinkedQueue<String> listenerThreads = new ConcurrentLinkedQueue<>();
+        b.packetListener((source, data, offset, length) ->
+        {
+            assertThat(source).isEqualTo(a.publicKey());
+            listenerThreads.add((Thread.currentThread().isVirtual() ? "virtual " : "platform ")
+                + Thread.currentThread().getName());
+            if (data[offset] == 99)
+            {
+                throw new IllegalStateException("listener bug");
+            }
+            if ((data[offset] & 1) == 1)
+            {
+                return false;
+            }
+            taken.add(java.util.Arrays.copyOfRange(data, offset, offset + length));
+            return true;
+        });
+        for (int i = 0; i < 20; i++)
+        {
+            a.send(b.publicKey(), new byte[] {(byte)i, 42, (byte)i}, 0, 3);
+        }
+        a.send(b.publicKey(), new byte[] {99}, 0, 1);
+        a.send(b.publicKey(), new byte[] {21, 7}, 0, 2);
+        for (int i = 1; i < 20; i += 2)
+        {
+            assertThat(nextPacket(b).data()).containsExactly(i, 42, i);
+        }
+        assertThat(nextPacket(b).data()).as("the connection survived the throwing listener").containsExactly(21, 7);
+        assertThat(taken).hasSize(10);
+        int expected = 0;
+        for (final byte[] packet : taken)
+        {
+            assertThat(packet).containsExactly(expected, 42, expected);
+            expected += 2;
+        }
+        assertThat(listenerThreads).as("b's reader is a platform thread").hasSize(22)
+            .allMatch(name -> name.startsWith("platform derp-reader-"));
+        assertThat(b.counters().drops(DropReason.LISTENER_FAILED)).isEqualTo(1);
+        assertThat(b.counters().packetsIn()).isEqualTo(22);
+        assertThat(b.isConnected()).isTrue();
     }
 
     @Test

@@ -9,16 +9,19 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import dev.derphole.derp.client.DerpClient;
 import dev.derphole.derp.client.DerpEvent;
+import dev.derphole.derp.client.PacketListener;
 import dev.derphole.derp.proto.NodeKey;
 import dev.derphole.session.rendezvous.ClaimDriver;
 
 /**
- * A session's DERP connection with one dispatcher thread that reads every event and sorts packets by their
- * first byte ({@link PacketKinds}): rendezvous packets go to a bounded queue the session polls, stream packets
- * from the bound peer go to its {@link RelayPath}; anything else is counted and dropped. Peer-gone and
- * relay-connection events are kept for the session to report.
+ * A session's DERP connection. Stream packets from the bound peer go straight from the client's reader thread
+ * to its {@link RelayPath} (a {@link PacketListener}: no copy into a new array, no queue, no thread hop; the
+ * bulk of a transfer takes this way). Everything else goes through the client's receive queue to one
+ * dispatcher thread that sorts packets by their first byte ({@link PacketKinds}): rendezvous packets go to a
+ * bounded queue the session polls; anything else is counted and dropped. Peer-gone and relay-connection
+ * events are kept for the session to report.
  * <p>
- * The dispatcher thread is the only reader of the client; sends may come from any thread.
+ * The dispatcher thread is the only caller of the client's receive; sends may come from any thread.
  */
 public final class PeerLink implements AutoCloseable
 {
@@ -44,6 +47,7 @@ public final class PeerLink implements AutoCloseable
     /** Starts reading events. */
     public PeerLink start()
     {
+        client.packetListener(this::onRelayedPacket);
         dispatcher.start();
         return this;
     }
@@ -177,6 +181,19 @@ public final class PeerLink implements AutoCloseable
         }
     }
 
+    /** Reader thread: takes stream packets from the bound peer; declines the rest (the dispatcher sorts them). */
+    private boolean onRelayedPacket(final NodeKey source, final byte[] data, final int offset, final int length)
+    {
+        final RelayPath p = path;
+        if (p == null || length == 0 || !PacketKinds.isStream(data[offset] & 0xff) || !source.equals(p.peer()))
+        {
+            return false;
+        }
+        gonePeer = null;
+        p.deliver(data, offset, length);
+        return true;
+    }
+
     private void route(final DerpEvent.Packet packet)
     {
         final byte[] data = packet.data();
@@ -192,7 +209,7 @@ public final class PeerLink implements AutoCloseable
             if (p != null && packet.source().equals(p.peer()))
             {
                 gonePeer = null;
-                p.deliver(data);
+                p.deliver(data, 0, data.length);
                 return;
             }
         }

@@ -13,7 +13,7 @@ import dev.derphole.udp.PacketPath;
  * receives are the stream packets {@link PeerLink} routes here from that key. The relay keeps order per
  * connection but drops the oldest queued packets when the peer reads slowly, so the engine above repairs.
  * <p>
- * Thread-safe for one sender thread; the handler is called from the link's dispatcher thread.
+ * Thread-safe for one sender thread; the handler is called from the DERP client's reader thread.
  */
 public final class RelayPath implements PacketPath
 {
@@ -75,13 +75,16 @@ public final class RelayPath implements PacketPath
         this.handler = handler;
     }
 
-    /** Called by the link's dispatcher for each stream packet from {@link #peer()}. */
-    void deliver(final byte[] data)
+    /**
+     * Called by the link for each stream packet from {@link #peer()}, on the DERP client's reader thread;
+     * {@code data} is valid only during the call (the handler copies it).
+     */
+    void deliver(final byte[] data, final int offset, final int length)
     {
         final PacketHandler h = handler;
         if (h != null && !closed)
         {
-            h.onPacket(this, data, 0, data.length);
+            h.onPacket(this, data, offset, length);
         }
     }
 

@@ -110,8 +110,9 @@ public final class RelayConnector
             throw new RelayUnreachableException("cannot resolve DERP relay " + node.hostName() + " (" + describe
                 + "): " + e.getMessage());
         }
+        // One busy connection per session: platform I/O threads are cheaper than virtual ones here.
         final DerpClient client = new DerpClient(DerpClientConfig.builder(target).keyPair(keys).sslContext(ssl)
-            .build());
+            .platformThreads(true).build());
         try
         {
             client.connect();

@@ -11,6 +11,7 @@ import dev.derphole.crypto.nacl.Curve25519KeyPair;
 import dev.derphole.derp.proto.NodeKey;
 import dev.derphole.lanes.BulkReceiver;
 import dev.derphole.lanes.StreamException;
+import dev.derphole.lanes.wire.CodecWarmup;
 import dev.derphole.session.link.PeerLink;
 import dev.derphole.session.link.RelayPath;
 import dev.derphole.session.relay.RelayConnector;
@@ -54,6 +55,7 @@ public final class ListenSession implements AutoCloseable
      */
     public SessionToken open() throws RelayUnreachableException
     {
+        CodecWarmup.startInBackground(); // while we connect and wait for the claim
         final Curve25519KeyPair derpKeys = Curve25519KeyPair.generate();
         final RelayConnector.Connected relay = new RelayConnector(setup.resolver(), setup.ssl())
             .connectHome(setup.map(), setup.publicMap(), setup.mapDescription(), derpKeys);

@@ -8,6 +8,7 @@ import dev.derphole.crypto.nacl.Curve25519KeyPair;
 import dev.derphole.derp.map.DerpMap;
 import dev.derphole.lanes.BulkSender;
 import dev.derphole.lanes.StreamException;
+import dev.derphole.lanes.wire.CodecWarmup;
 import dev.derphole.session.link.PeerLink;
 import dev.derphole.session.relay.RelayConnector;
 import dev.derphole.session.relay.RelayUnreachableException;
@@ -55,6 +56,7 @@ public final class PipeSession implements AutoCloseable
      */
     public long send(final InputStream source) throws IOException, TransferException, InterruptedException
     {
+        CodecWarmup.startInBackground(); // while we connect and claim
         final RelayConnector.Connected relay = new RelayConnector(setup.resolver(), setup.ssl())
             .connectBootstrap(token.relay(), publicMap, Curve25519KeyPair.generate());
         link = new PeerLink(relay.client()).start();
