@@ -162,9 +162,12 @@ public final class SockAddr
         return family == 0;
     }
 
-    /** Copies one cell. */
+    /** Copies one cell (four 8-byte moves: cheaper than a bulk copy call for 32 bytes). */
     public static void copy(final MemorySegment from, final long fromOffset, final MemorySegment to, final long toOffset)
     {
-        MemorySegment.copy(from, fromOffset, to, toOffset, BYTES);
+        to.set(LONG, toOffset, from.get(LONG, fromOffset));
+        to.set(LONG, toOffset + 8, from.get(LONG, fromOffset + 8));
+        to.set(LONG, toOffset + 16, from.get(LONG, fromOffset + 16));
+        to.set(LONG, toOffset + 24, from.get(LONG, fromOffset + 24));
     }
 }

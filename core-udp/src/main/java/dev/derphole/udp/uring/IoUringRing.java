@@ -51,6 +51,7 @@ final class IoUringRing
 
     // SQE fields
     private static final long SQE_OPCODE = 0;
+    private static final long SQE_FLAGS = 1;
     private static final long SQE_FD = 4;
     private static final long SQE_ADDR = 16;
     private static final long SQE_LEN = 24;
@@ -211,13 +212,16 @@ final class IoUringRing
     }
 
     /**
-     * Queues a SENDMSG or RECVMSG of the {@code msghdr} at {@code msghdrAddress} on {@code socketFd}.
-     * The caller checked {@link #freeSqes()}.
+     * Queues a SENDMSG or RECVMSG of the {@code msghdr} at {@code msghdrAddress} on {@code socketFd}, with
+     * SQE flags such as {@link Linux#IOSQE_IO_LINK}. The caller checked {@link #freeSqes()}.
      */
-    void queueMsg(final int opcode, final int socketFd, final long msghdrAddress, final int msgFlags, final long userData)
+    void queueMsg(
+        final int opcode, final int sqeFlags, final int socketFd, final long msghdrAddress, final int msgFlags,
+        final long userData)
     {
         final long sqe = nextSqe();
         sqes.set(ValueLayout.JAVA_BYTE, sqe + SQE_OPCODE, (byte)opcode);
+        sqes.set(ValueLayout.JAVA_BYTE, sqe + SQE_FLAGS, (byte)sqeFlags);
         sqes.set(INT, sqe + SQE_FD, socketFd);
         sqes.set(LONG, sqe + SQE_ADDR, msghdrAddress);
         sqes.set(INT, sqe + SQE_LEN, 1);

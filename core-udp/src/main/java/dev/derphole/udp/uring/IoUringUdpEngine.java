@@ -39,6 +39,8 @@ public final class IoUringUdpEngine implements DatagramEngine
     private static final int SEND_MESSAGES_PER_CALL = 64;
     /** Messages per receive submission; the batch's size limits it further. */
     private static final int RECEIVE_MESSAGES_PER_CALL = 256;
+    /** Whether a receive round's RECVMSGs form one linked chain (see {@link #receiveBatch}). */
+    private static final boolean LINK_RECEIVES = !Boolean.getBoolean("derphole.udp.uring.unlinkedReceives");
     /** SQEs of the send ring: a full round of messages plus a cancel. */
     private static final int SEND_RING_ENTRIES = 128;
     /** SQEs of the receive ring: a full round of messages plus the polls and a cancel. */
@@ -207,7 +209,7 @@ public final class IoUringUdpEngine implements DatagramEngine
             slot = sendMessages.nextSlot();
             for (int m = 0; m < messages; m++)
             {
-                sendRing.queueMsg(Linux.IORING_OP_SENDMSG, socket.fd, sendMessages.headerAddress(m), 0, TAG_IO | m);
+                sendRing.queueMsg(Linux.IORING_OP_SENDMSG, 0, socket.fd, sendMessages.headerAddress(m), 0, TAG_IO | m);
                 sendResults[m] = Integer.MIN_VALUE;
             }
             awaitSends(messages);
@@ -313,8 +315,10 @@ public final class IoUringUdpEngine implements DatagramEngine
                 final int messages = Math.min(receiveMessages.prepareReceive(batch, gro), receiveRing.freeSqes() - 2);
                 for (int m = 0; m < messages; m++)
                 {
-                    receiveRing.queueMsg(
-                        Linux.IORING_OP_RECVMSG, socket.fd, receiveMessages.headerAddress(m), Linux.MSG_DONTWAIT, TAG_IO | m);
+                    // Linked like recvmmsg: the first EAGAIN cancels the rest of the chain cheaply.
+                    final int link = LINK_RECEIVES && m < messages - 1 ? Linux.IOSQE_IO_LINK : 0;
+                    receiveRing.queueMsg(Linux.IORING_OP_RECVMSG, link, socket.fd, receiveMessages.headerAddress(m),
+                        Linux.MSG_DONTWAIT, TAG_IO | m);
                     receiveResults[m] = Integer.MIN_VALUE;
                 }
                 awaitReceives(messages);
@@ -328,7 +332,7 @@ public final class IoUringUdpEngine implements DatagramEngine
                     {
                         datagrams += receiveMessages.completeReceive(batch, m, result, gro, counters);
                     }
-                    else if (result != -Linux.EAGAIN)
+                    else if (result != -Linux.EAGAIN && result != -Linux.ECANCELED)
                     {
                         if (!Errors.isTransientReceiveError(-result))
                         {
@@ -340,6 +344,7 @@ public final class IoUringUdpEngine implements DatagramEngine
                 if (datagrams > 0)
                 {
                     counters.add(UdpCounter.DATAGRAMS_RECEIVED, datagrams);
+                    counters.add(UdpCounter.BYTES_RECEIVED, receiveMessages.takeReceivedBytes());
                     return datagrams;
                 }
                 if (guard.isClosed())

@@ -16,6 +16,10 @@ final class Linux
     static final int SOL_SOCKET = 1;
     static final int SO_SNDBUF = 7;
     static final int SO_RCVBUF = 8;
+    /** Like SO_SNDBUF but ignores {@code wmem_max}; needs CAP_NET_ADMIN. */
+    static final int SO_SNDBUFFORCE = 32;
+    /** Like SO_RCVBUF but ignores {@code rmem_max}; needs CAP_NET_ADMIN. */
+    static final int SO_RCVBUFFORCE = 33;
     static final int SOL_UDP = 17;
     /** Per-socket or per-message GSO segment size (u16), Linux 4.18+. */
     static final int UDP_SEGMENT = 103;
@@ -83,6 +87,9 @@ final class Linux
     // io_uring_register
     static final int IORING_REGISTER_PROBE = 8;
     static final int IO_URING_OP_SUPPORTED = 1;
+
+    // SQE flags: the next SQE starts only after this one succeeded; a failure cancels the rest of the chain
+    static final int IOSQE_IO_LINK = 1 << 2;
 
     // IORING_OP_ASYNC_CANCEL flags
     static final int IORING_ASYNC_CANCEL_ANY = 1 << 2;

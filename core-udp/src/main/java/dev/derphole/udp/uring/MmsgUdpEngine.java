@@ -242,6 +242,7 @@ public final class MmsgUdpEngine implements DatagramEngine
                     if (datagrams > 0)
                     {
                         counters.add(UdpCounter.DATAGRAMS_RECEIVED, datagrams);
+                        counters.add(UdpCounter.BYTES_RECEIVED, receiveMessages.takeReceivedBytes());
                         return datagrams;
                     }
                     continue;

@@ -69,6 +69,7 @@ final class MsgHdrArray
     private final int[] slotCount;
     private final int[] payloadBytes;
     private int nextSlot;
+    private long receivedBytes;
 
     /**
      * @param capacity      messages per call
@@ -270,7 +271,8 @@ final class MsgHdrArray
 
     /**
      * Turns received message {@code m} ({@code length} bytes) into batch slots: one, or one per GRO segment.
-     * Truncated datagrams are counted and dropped.
+     * Truncated datagrams are counted and dropped. Payload bytes accumulate in {@link #takeReceivedBytes()}
+     * so the counter is updated once per call, not per segment.
      *
      * @return datagrams added to the batch
      */
@@ -289,7 +291,7 @@ final class MsgHdrArray
         {
             final int slot = batch.append((long)m * batch.stride(), length);
             SockAddr.copy(names, name, batch.addresses(), PacketBatch.addressOffset(slot));
-            counters.add(UdpCounter.BYTES_RECEIVED, length);
+            receivedBytes += length;
             return 1;
         }
         final int segmentSize = groSegmentSize(header);
@@ -298,7 +300,7 @@ final class MsgHdrArray
         {
             final int slot = batch.append(region, length);
             SockAddr.copy(names, name, batch.addresses(), PacketBatch.addressOffset(slot));
-            counters.add(UdpCounter.BYTES_RECEIVED, length);
+            receivedBytes += length;
             return 1;
         }
         int added = 0;
@@ -312,11 +314,19 @@ final class MsgHdrArray
             final int segment = Math.min(segmentSize, length - offset);
             final int slot = batch.append(region + offset, segment);
             SockAddr.copy(names, name, batch.addresses(), PacketBatch.addressOffset(slot));
-            counters.add(UdpCounter.BYTES_RECEIVED, segment);
+            receivedBytes += segment;
             added++;
         }
         counters.increment(UdpCounter.GRO_MESSAGES);
         return added;
+    }
+
+    /** Payload bytes completed since the last call, which resets it. */
+    long takeReceivedBytes()
+    {
+        final long bytes = receivedBytes;
+        receivedBytes = 0;
+        return bytes;
     }
 
     /** The UDP_GRO segment size from message header {@code header}'s control data, or 0 when absent. */

@@ -12,7 +12,7 @@ import dev.derphole.udp.SockAddr;
 
 /**
  * A UDP socket made with {@code socket(2)} and configured with {@code setsockopt(2)} through FFM: buffer
- * sizes, optional {@code connect}, {@code UDP_GRO}, and a probe for {@code UDP_SEGMENT} (GSO). It also owns an
+ * sizes ({@code SO_RCVBUFFORCE} when privileged, else {@code SO_RCVBUF}), optional {@code connect}, {@code UDP_GRO}, and a probe for {@code UDP_SEGMENT} (GSO). It also owns an
  * {@code eventfd} that {@link #wake()} signals so a thread blocked in {@code poll} or {@code io_uring_enter}
  * returns when the engine closes.
  * <p>
@@ -58,8 +58,8 @@ final class NativeUdpSocket
             try
             {
                 final MemorySegment intValue = arena.allocate(ValueLayout.JAVA_INT);
-                setInt(state, fd, Linux.SOL_SOCKET, Linux.SO_RCVBUF, config.socketReceiveBufferBytes(), intValue, "SO_RCVBUF");
-                setInt(state, fd, Linux.SOL_SOCKET, Linux.SO_SNDBUF, config.socketSendBufferBytes(), intValue, "SO_SNDBUF");
+                setBuffer(state, fd, Linux.SO_RCVBUFFORCE, Linux.SO_RCVBUF, config.socketReceiveBufferBytes(), intValue);
+                setBuffer(state, fd, Linux.SO_SNDBUFFORCE, Linux.SO_SNDBUF, config.socketSendBufferBytes(), intValue);
 
                 final MemorySegment address = arena.allocate(SockAddr.BYTES, 8);
                 SockAddr.encode(bind, address, 0);
@@ -112,6 +112,22 @@ final class NativeUdpSocket
                 }
                 throw e;
             }
+        }
+    }
+
+    /**
+     * Sets a socket buffer size: first with the FORCE option, which is not capped by {@code rmem_max} /
+     * {@code wmem_max} but needs CAP_NET_ADMIN (what Tailscale does too), else with the plain option, which the
+     * kernel caps. Either way the kernel doubles the value for its bookkeeping.
+     */
+    private static void setBuffer(
+        final MemorySegment state, final int fd, final int forceName, final int name, final int bytes,
+        final MemorySegment scratch) throws IOException
+    {
+        scratch.set(ValueLayout.JAVA_INT, 0, bytes);
+        if (LinuxCalls.setsockopt(state, fd, Linux.SOL_SOCKET, forceName, scratch, 4) != 0)
+        {
+            setInt(state, fd, Linux.SOL_SOCKET, name, bytes, scratch, name == Linux.SO_RCVBUF ? "SO_RCVBUF" : "SO_SNDBUF");
         }
     }
 
