@@ -10,6 +10,7 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -173,7 +174,7 @@ public final class NioUdpEngine implements DatagramEngine
                 }
             }
         }
-        catch (final AsynchronousCloseException e)
+        catch (final AsynchronousCloseException | ClosedSelectorException e)
         {
             throw closedException(e);
         }
@@ -292,8 +293,9 @@ public final class NioUdpEngine implements DatagramEngine
                 checkOpen();
             }
         }
-        catch (final AsynchronousCloseException e)
+        catch (final AsynchronousCloseException | ClosedSelectorException e)
         {
+            // close() from another thread: the channel or our selector went away under us.
             throw closedException(e);
         }
     }

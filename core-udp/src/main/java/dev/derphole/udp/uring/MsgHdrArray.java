@@ -168,23 +168,20 @@ final class MsgHdrArray
         {
             final int start = slot;
             final int segments = GsoRuns.runLength(batch, start, count, gsoSegmentBytes, segmentLimit);
-            int total = 0;
-            for (int s = 0; s < segments; s++)
-            {
-                total += batch.length(start + s);
-            }
-
             final long header = (long)message * MMSGHDR_BYTES;
             final long cell = PacketBatch.addressOffset(start);
             final int nameLength = SockAddr.length(addressCells, cell);
             headers.set(LONG, header + NAME, nameLength == 0 ? 0L : addressesAddress + cell);
             headers.set(INT, header + NAMELEN, nameLength);
             final long iovBase = (long)message * iovPerMessage * IOVEC_BYTES;
+            int total = 0;
             for (int s = 0; s < segments; s++)
             {
                 final long iov = iovBase + (long)s * IOVEC_BYTES;
+                final int length = batch.length(start + s);
                 iovecs.set(LONG, iov, dataAddress + batch.offset(start + s));
-                iovecs.set(LONG, iov + 8, batch.length(start + s));
+                iovecs.set(LONG, iov + 8, length);
+                total += length;
             }
             headers.set(LONG, header + IOV, iovecsAddress + iovBase);
             headers.set(LONG, header + IOVLEN, segments);
