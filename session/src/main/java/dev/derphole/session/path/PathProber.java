@@ -8,9 +8,10 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Finds, promotes and watches the direct path. While probing, it sends a PROBE to every peer candidate every
- * {@link #PROBE_INTERVAL_MS} for at most {@link #PROBE_PHASE_MS}; the first address a valid PROBE or ACK
- * comes from becomes the direct path ({@link Listener#onDirect}). Then it sends a PROBE to that address every
- * {@link #HEARTBEAT_MS}; when nothing valid has come from it for {@link #DEAD_AFTER_MS}, the path is given up
+ * {@link #PROBE_INTERVAL_MS} for at most {@link #PROBE_PHASE_MS}; the first address a valid ACK comes from
+ * becomes the direct path ({@link Listener#onDirect}). Only ACKs count: a PROBE proves just one direction, and
+ * a path that works one way only would swallow the stream. Then it sends a PROBE to that address every
+ * {@link #HEARTBEAT_MS}; when no valid ACK has come from it for {@link #DEAD_AFTER_MS}, the path is given up
  * for the rest of the session ({@link Listener#onFallback}). Every valid PROBE is answered with an ACK to its
  * source, whatever the state. Invalid packets are counted and dropped.
  * <p>
@@ -91,6 +92,8 @@ public final class PathProber implements AutoCloseable
         if (v.kind() == ProbeCodec.PROBE)
         {
             endpoint.sendTo(source, codec.ack(v.sequence()));
+            // A PROBE only shows that the peer reaches us; an ACK shows that our packets reach it and come back.
+            return;
         }
         final InetSocketAddress chosen = validated.get();
         if (chosen == null ? validated.compareAndSet(null, source) : chosen.equals(source))

@@ -76,14 +76,14 @@ class PathProberTest
                 Thread.sleep(PathProber.DEAD_AFTER_MS + 500);
                 assertThat(ra.fallback).isNotDone();
                 assertThat(pa.invalidProbes()).isZero();
-                // b goes silent: a falls back within the dead time plus a heartbeat or two.
+                // b goes silent: a falls back after the dead time (not before it; the upper bound leaves room for
+                // a loaded CI machine).
                 final long silentNs = System.nanoTime();
                 pb.close();
                 eb.close();
                 final long fellNs = ra.fallback.get(10, TimeUnit.SECONDS);
                 assertThat(TimeUnit.NANOSECONDS.toMillis(fellNs - silentNs))
-                    .isBetween(PathProber.DEAD_AFTER_MS - 2 * PathProber.HEARTBEAT_MS,
-                        PathProber.DEAD_AFTER_MS + 4 * PathProber.HEARTBEAT_MS);
+                    .isBetween(PathProber.DEAD_AFTER_MS - 2 * PathProber.HEARTBEAT_MS, PathProber.DEAD_AFTER_MS + 3_000);
             }
         }
         finally
@@ -118,6 +118,38 @@ class PathProberTest
                 }
                 assertThat(pa.invalidProbes()).isEqualTo(20);
                 assertThat(pa.validProbes()).isZero();
+                assertThat(ra.direct).isNotDone();
+            }
+        }
+    }
+
+    @Test
+    void shouldNotPromoteAPathThatWorksOneWayOnly() throws Exception
+    {
+        final byte[] key = bytes(32);
+        final byte[] session = bytes(16);
+        final NodeKey a = NodeKey.of(bytes(32));
+        final NodeKey b = NodeKey.of(bytes(32));
+        try (UdpEndpoint ea = UdpEndpoint.open(); UdpEndpoint eb = UdpEndpoint.open())
+        {
+            final Recorder ra = new Recorder();
+            // b's genuine probes reach a, but nothing on b answers a's probes (its ACKs are "lost").
+            final ProbeCodec bSide = new ProbeCodec(key, session, b, a);
+            try (PathProber pa = new PathProber(ea, new ProbeCodec(key, session, a, b), List.of(loopback(eb)),
+                ra).start())
+            {
+                for (int i = 0; i < 20; i++)
+                {
+                    eb.sendTo(loopback(ea), bSide.probe());
+                    Thread.sleep(20);
+                }
+                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                while (pa.validProbes() < 20 && System.nanoTime() < deadline)
+                {
+                    Thread.sleep(10);
+                }
+                assertThat(pa.validProbes()).isEqualTo(20);
+                Thread.sleep(3 * PathProber.PROBE_INTERVAL_MS);
                 assertThat(ra.direct).isNotDone();
             }
         }
