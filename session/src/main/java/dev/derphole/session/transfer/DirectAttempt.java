@@ -75,6 +75,23 @@ final class DirectAttempt implements AutoCloseable
         prober = new PathProber(endpoint, codec, peers, listener).start();
     }
 
+    /**
+     * One {@code --verbose} line with the direct path's counters (valid and refused probes, datagrams nobody
+     * wanted, the UDP engine), or null when there was no socket.
+     */
+    String summary()
+    {
+        if (endpoint == null)
+        {
+            return null;
+        }
+        final PathProber p = prober;
+        return "direct-stats engine=" + endpoint.engineLabel() + " candidates=" + candidates.size()
+            + " probes-valid=" + (p == null ? 0 : p.validProbes())
+            + " probes-invalid=" + (p == null ? 0 : p.invalidProbes())
+            + " udp-dropped=" + endpoint.dropped();
+    }
+
     @Override
     public void close()
     {

@@ -119,6 +119,11 @@ public final class ListenSession implements AutoCloseable
         finally
         {
             events.status(StatsLine.of(receiver.stats()));
+            final String directStats = direct.summary();
+            if (directStats != null)
+            {
+                events.status(directStats);
+            }
         }
     }
 

@@ -113,6 +113,11 @@ public final class PipeSession implements AutoCloseable
         finally
         {
             events.status(StatsLine.of(sender.stats()));
+            final String directStats = direct.summary();
+            if (directStats != null)
+            {
+                events.status(directStats);
+            }
         }
     }
 
