@@ -37,7 +37,7 @@ final class ListenCommand implements Callable<Integer>
     public Integer call() throws IOException, InterruptedException
     {
         final ShutdownSignal signal = ShutdownSignal.install(ExitCode.RUNTIME);
-        try (ListenSession session = new ListenSession(Transfers.issuing(global, terminal),
+        try (ListenSession session = new ListenSession(Transfers.issuing(global, terminal, forceRelay),
             Transfers.events(terminal)))
         {
             signal.onSignal(() -> session.abort("interrupted"));

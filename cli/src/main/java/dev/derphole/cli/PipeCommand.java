@@ -45,7 +45,7 @@ final class PipeCommand implements Callable<Integer>
         final SessionToken decoded = Transfers.decode(tokenSource.read(token, terminal.in()), Capability.STDIO,
             "pipe");
         final ShutdownSignal signal = ShutdownSignal.install(ExitCode.RUNTIME);
-        try (PipeSession session = new PipeSession(Transfers.joining(), Transfers.events(terminal), decoded,
+        try (PipeSession session = new PipeSession(Transfers.joining(forceRelay), Transfers.events(terminal), decoded,
             Transfers.publicMap()))
         {
             signal.onSignal(() -> session.abort("interrupted"));

@@ -27,17 +27,17 @@ final class Transfers
     }
 
     /** The issuing side's setup: the relay map from flags/environment. */
-    static TransferSetup issuing(final GlobalOptions global, final Terminal terminal)
+    static TransferSetup issuing(final GlobalOptions global, final Terminal terminal, final boolean forceRelay)
     {
         final DerpMapSource source = Relays.source(global, terminal);
         final DerpMap map = Relays.load(source);
-        return setup(map, source instanceof DerpMapSource.Bundled, source.describe());
+        return setup(map, source instanceof DerpMapSource.Bundled, source.describe(), forceRelay);
     }
 
     /** The joining side's setup: the token names the relay; the public map resolves public nodes. */
-    static TransferSetup joining()
+    static TransferSetup joining(final boolean forceRelay)
     {
-        return setup(publicMap(), true, "the built-in public DERP map");
+        return setup(publicMap(), true, "the built-in public DERP map", forceRelay);
     }
 
     static DerpMap publicMap()
@@ -52,10 +52,19 @@ final class Transfers
         }
     }
 
-    private static TransferSetup setup(final DerpMap map, final boolean publicMap, final String description)
+    /**
+     * Environment switch for tests on one machine: loopback addresses become candidates (and are accepted from
+     * the peer). Never set in production: loopback candidates are refused by default (upstream red-team class 9).
+     */
+    static final String ALLOW_LOOPBACK_ENV = "DERPHOLE_TEST_ALLOW_LOOPBACK_CANDIDATES";
+
+    private static TransferSetup setup(final DerpMap map, final boolean publicMap, final String description,
+        final boolean forceRelay)
     {
+        final CandidatePolicy policy = "1".equals(System.getenv(ALLOW_LOOPBACK_ENV))
+            ? CandidatePolicy.ALLOW_LOOPBACK : CandidatePolicy.STRICT;
         return new TransferSetup(map, publicMap, description, DerpNode.HostResolver.SYSTEM, DerpTls.defaultContext(),
-            StreamConfig.defaults(), CandidatePolicy.STRICT, Clock.systemUTC());
+            StreamConfig.defaults(), policy, Clock.systemUTC(), !forceRelay);
     }
 
     static SessionEvents events(final Terminal terminal)

@@ -51,6 +51,13 @@ final class CliProcess implements AutoCloseable
         return launch(List.of(), Map.of(), DERPHOLE, stdoutSink, false, args);
     }
 
+    /** {@link #derpholeStreaming} with a command prefix ({@code ip netns exec NAME}) and extra environment. */
+    static CliProcess derpholeStreaming(final List<String> prefix, final Map<String, String> env,
+        final OutputStream stdoutSink, final String... args) throws IOException
+    {
+        return launch(prefix, env, DERPHOLE, stdoutSink, false, args);
+    }
+
     /** Starts {@code prefix... java ... derphole args...}, e.g. with {@code ip netns exec NAME}. */
     static CliProcess start(final List<String> prefix, final Map<String, String> env, final String main,
         final String... args) throws IOException

@@ -45,6 +45,43 @@ final class NetnsLab implements AutoCloseable
         return ns;
     }
 
+    /**
+     * Joins two namespaces of this lab with a veth pair and gives each end an address (CIDR, e.g.
+     * {@code 10.99.0.1/24}); both ends are up. The addresses exist only inside the namespaces.
+     */
+    void veth(final String nsA, final String cidrA, final String nsB, final String cidrB)
+        throws IOException, InterruptedException
+    {
+        // Interface names are at most 15 characters; they live inside the namespaces, so short names never collide.
+        final String a = "veth-a";
+        final String b = "veth-b";
+        check(run("ip", "link", "add", a, "netns", nsA, "type", "veth", "peer", "name", b, "netns", nsB),
+            "veth pair " + nsA + " <-> " + nsB);
+        check(exec(nsA, "ip", "addr", "add", cidrA, "dev", a), "address " + cidrA);
+        check(exec(nsB, "ip", "addr", "add", cidrB, "dev", b), "address " + cidrB);
+        check(exec(nsA, "ip", "link", "set", a, "up"), a + " up");
+        check(exec(nsB, "ip", "link", "set", b, "up"), b + " up");
+    }
+
+    /** Runs {@code command} inside {@code ns}; fails when it fails. */
+    void execChecked(final String ns, final String... command) throws IOException, InterruptedException
+    {
+        check(exec(ns, command), String.join(" ", command) + " in " + ns);
+    }
+
+    /** The command prefix that runs a process inside {@code ns}. */
+    static List<String> inside(final String ns)
+    {
+        return List.of("ip", "netns", "exec", ns);
+    }
+
+    private static Result exec(final String ns, final String... command) throws IOException, InterruptedException
+    {
+        final List<String> full = new ArrayList<>(inside(ns));
+        full.addAll(List.of(command));
+        return run(full.toArray(String[]::new));
+    }
+
     @Override
     public void close() throws IOException
     {

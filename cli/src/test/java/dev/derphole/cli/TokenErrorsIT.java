@@ -90,10 +90,10 @@ class TokenErrorsIT
         try (RelayProcess relay = RelayProcess.start())
         {
             final DigestSink received = new DigestSink();
-            try (CliProcess listener = CliProcess.derpholeStreaming(received, "--derp-url", relay.url(), "listen"))
+            try (CliProcess listener = CliProcess.derpholeStreaming(received, "--derp-url", relay.url(), "listen", "--force-relay"))
             {
                 final String token = listener.awaitStderr("^([A-Za-z0-9_-]{40,})$", 20_000);
-                try (CliProcess first = CliProcess.derpholeStreaming(null, "pipe", token))
+                try (CliProcess first = CliProcess.derpholeStreaming(null, "pipe", "--force-relay", token))
                 {
                     // The first claimer holds the session open: its stdin stays open and quiet.
                     first.stdin().write(new byte[1000]);
@@ -104,7 +104,7 @@ class TokenErrorsIT
                         Thread.sleep(20);
                     }
                     assertThat(received.bytes()).isEqualTo(1000);
-                    expectFailure(ExitCode.RUNTIME, "session already claimed", "pipe", token);
+                    expectFailure(ExitCode.RUNTIME, "session already claimed", "pipe", "--force-relay", token);
                     first.stdin().close();
                     assertThat(first.waitFor(30_000)).as(first.stderr()).isZero();
                     assertThat(listener.waitFor(30_000)).isZero();

@@ -11,7 +11,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * {@code listen} / {@code pipe} end to end: real processes, our relay on loopback, SHA-256 compared.
+ * {@code listen} / {@code pipe} end to end over the relay: real processes, our relay on loopback, SHA-256
+ * compared. Both sides run with {@code --force-relay}, so no direct path to the machine's own addresses is tried
+ * (direct paths are tested in network namespaces: {@link DirectPathIT}).
  */
 @Timeout(300)
 class TransferIT
@@ -26,11 +28,12 @@ class TransferIT
     private static Listener listen(final String relayUrl, final String... extra) throws Exception
     {
         final DigestSink received = new DigestSink();
-        final String[] args = new String[3 + extra.length];
+        final String[] args = new String[4 + extra.length];
         args[0] = "-v";
         args[1] = "--derp-url=" + relayUrl;
         args[2] = "listen";
-        System.arraycopy(extra, 0, args, 3, extra.length);
+        args[3] = "--force-relay";
+        System.arraycopy(extra, 0, args, 4, extra.length);
         final CliProcess p = CliProcess.derpholeStreaming(received, args);
         final String token = p.awaitStderr("^([A-Za-z0-9_-]{40,})$", TOKEN_MS);
         return new Listener(p, received, token);
@@ -58,7 +61,7 @@ class TransferIT
         try (RelayProcess relay = RelayProcess.start())
         {
             final Listener listener = listen(relay.url());
-            try (CliProcess pipe = CliProcess.derpholeStreaming(null, "-v", "pipe", listener.token());
+            try (CliProcess pipe = CliProcess.derpholeStreaming(null, "-v", "pipe", "--force-relay", listener.token());
                 CliProcess receiving = listener.process())
             {
                 final DigestSink sent = feed(pipe, 1L << 30, 42).get(240, TimeUnit.SECONDS);
@@ -86,7 +89,7 @@ class TransferIT
             for (final byte[] payload : new byte[][] {new byte[0], everyValue})
             {
                 final Listener listener = listen(relay.url());
-                try (CliProcess pipe = CliProcess.derpholeStreaming(null, "pipe", listener.token());
+                try (CliProcess pipe = CliProcess.derpholeStreaming(null, "pipe", "--force-relay", listener.token());
                     CliProcess receiving = listener.process())
                 {
                     final DigestSink sent = PayloadSource.write(pipe.stdin(), payload);
@@ -106,7 +109,7 @@ class TransferIT
         try (RelayProcess relay = RelayProcess.start())
         {
             final Listener listener = listen(relay.url());
-            try (CliProcess pipe = CliProcess.derpholeStreaming(null, "pipe", listener.token());
+            try (CliProcess pipe = CliProcess.derpholeStreaming(null, "pipe", "--force-relay", listener.token());
                 CliProcess receiving = listener.process())
             {
                 feed(pipe, 64L << 30, 7);
@@ -126,7 +129,7 @@ class TransferIT
         try (RelayProcess relay = RelayProcess.start())
         {
             final Listener listener = listen(relay.url());
-            try (CliProcess pipe = CliProcess.derpholeStreaming(null, "pipe", listener.token());
+            try (CliProcess pipe = CliProcess.derpholeStreaming(null, "pipe", "--force-relay", listener.token());
                 CliProcess receiving = listener.process())
             {
                 feed(pipe, 64L << 30, 8);
@@ -146,7 +149,7 @@ class TransferIT
         try (RelayProcess relay = RelayProcess.start())
         {
             final Listener listener = listen(relay.url());
-            try (CliProcess pipe = CliProcess.derpholeStreaming(null, "pipe", listener.token());
+            try (CliProcess pipe = CliProcess.derpholeStreaming(null, "pipe", "--force-relay", listener.token());
                 CliProcess receiving = listener.process())
             {
                 feed(pipe, 64L << 30, 9);
@@ -168,7 +171,7 @@ class TransferIT
         try (RelayProcess relay = RelayProcess.start("--test-plaintext-marker", marker))
         {
             final Listener listener = listen(relay.url());
-            try (CliProcess pipe = CliProcess.derpholeStreaming(null, "pipe", listener.token());
+            try (CliProcess pipe = CliProcess.derpholeStreaming(null, "pipe", "--force-relay", listener.token());
                 CliProcess receiving = listener.process())
             {
                 final DigestSink sent = PayloadSource.write(pipe.stdin(), payload);
@@ -190,7 +193,7 @@ class TransferIT
         try (RelayProcess relay = RelayProcess.start("--test-drop-percent", "1"))
         {
             final Listener listener = listen(relay.url());
-            try (CliProcess pipe = CliProcess.derpholeStreaming(null, "pipe", listener.token());
+            try (CliProcess pipe = CliProcess.derpholeStreaming(null, "pipe", "--force-relay", listener.token());
                 CliProcess receiving = listener.process())
             {
                 final DigestSink sent = feed(pipe, 64L << 20, 11).get(120, TimeUnit.SECONDS);

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Instant;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -14,9 +15,12 @@ import dev.derphole.lanes.StreamException;
 import dev.derphole.lanes.wire.CodecWarmup;
 import dev.derphole.session.link.PeerLink;
 import dev.derphole.session.link.RelayPath;
+import dev.derphole.session.path.DirectPath;
+import dev.derphole.session.path.PathProber;
 import dev.derphole.session.relay.RelayConnector;
 import dev.derphole.session.relay.RelayUnreachableException;
 import dev.derphole.session.rendezvous.ClaimDriver;
+import dev.derphole.session.rendezvous.Extensions;
 import dev.derphole.session.rendezvous.RendezvousListener;
 import dev.derphole.session.token.Capability;
 import dev.derphole.session.token.IdentityKeyPair;
@@ -41,6 +45,9 @@ public final class ListenSession implements AutoCloseable
     private volatile BulkReceiver receiver;
     private volatile String abortReason;
     private Thread lateClaims;
+    private DirectAttempt direct;
+    private RelayPath relayPath;
+    private List<String> claimCandidates = List.of();
 
     public ListenSession(final TransferSetup setup, final SessionEvents events)
     {
@@ -63,6 +70,8 @@ public final class ListenSession implements AutoCloseable
         token = SessionToken.issue(EnumSet.of(Capability.STDIO), relay.bootstrap(), link.ownKey(),
             IdentityKeyPair.generate().publicKeyRaw(), setup.clock());
         rendezvous = new RendezvousListener(token, link.ownKey(), setup.clock(), setup.policy());
+        direct = DirectAttempt.open(setup);
+        rendezvous.offer(direct.candidates(), Extensions.NONE);
         return token;
     }
 
@@ -79,6 +88,24 @@ public final class ListenSession implements AutoCloseable
         events.status("claimed");
         lateClaims = Thread.ofVirtual().name("derphole-late-claims").start(this::answerLateClaims);
         events.status("connected-relay");
+        final BulkReceiver r = receiver;
+        direct.start(token, link.ownKey(), claimer, claimCandidates, setup.policy(), new PathProber.Listener()
+        {
+            @Override
+            public void onDirect(final DirectPath path)
+            {
+                // The sender switches; the receiver answers on the path the newest packet came from.
+                r.attachPath(path);
+                events.status("connected-direct");
+            }
+
+            @Override
+            public void onFallback()
+            {
+                r.switchPath(relayPath);
+                events.status("connected-relay");
+            }
+        });
         try
         {
             final long bytes = receiver.receive(sink);
@@ -93,6 +120,11 @@ public final class ListenSession implements AutoCloseable
         finally
         {
             events.status(StatsLine.of(receiver.stats()));
+            final String directStats = direct.summary();
+            if (directStats != null)
+            {
+                events.status(directStats);
+            }
         }
     }
 
@@ -129,8 +161,9 @@ public final class ListenSession implements AutoCloseable
             if (claimer.isPresent())
             {
                 // The data path must exist before the claimer learns it may start sending.
-                final RelayPath path = link.pathTo(claimer.get());
-                receiver = new BulkReceiver(setup.stream(), StreamKeying.claimerToListener(token), path);
+                relayPath = link.pathTo(claimer.get());
+                claimCandidates = outcome.accepted().get().candidates();
+                receiver = new BulkReceiver(setup.stream(), StreamKeying.claimerToListener(token), relayPath);
             }
             reply(outcome);
             if (claimer.isPresent())
@@ -182,6 +215,10 @@ public final class ListenSession implements AutoCloseable
     @Override
     public void close()
     {
+        if (direct != null)
+        {
+            direct.close();
+        }
         if (lateClaims != null)
         {
             lateClaims.interrupt();

@@ -2,17 +2,19 @@ package dev.derphole.session.transfer;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.List;
-
 import dev.derphole.crypto.nacl.Curve25519KeyPair;
 import dev.derphole.derp.map.DerpMap;
 import dev.derphole.lanes.BulkSender;
 import dev.derphole.lanes.StreamException;
 import dev.derphole.lanes.wire.CodecWarmup;
 import dev.derphole.session.link.PeerLink;
+import dev.derphole.session.link.RelayPath;
+import dev.derphole.session.path.DirectPath;
+import dev.derphole.session.path.PathProber;
 import dev.derphole.session.relay.RelayConnector;
 import dev.derphole.session.relay.RelayUnreachableException;
 import dev.derphole.session.rendezvous.ClaimDriver;
+import dev.derphole.session.rendezvous.Decision;
 import dev.derphole.session.rendezvous.Extensions;
 import dev.derphole.session.rendezvous.RendezvousClaimer;
 import dev.derphole.session.rendezvous.RendezvousException;
@@ -32,6 +34,7 @@ public final class PipeSession implements AutoCloseable
     private final SessionToken token;
     private final DerpMap publicMap;
     private PeerLink link;
+    private DirectAttempt direct;
     private volatile BulkSender sender;
     private volatile String abortReason;
 
@@ -60,11 +63,14 @@ public final class PipeSession implements AutoCloseable
         final RelayConnector.Connected relay = new RelayConnector(setup.resolver(), setup.ssl())
             .connectBootstrap(token.relay(), publicMap, Curve25519KeyPair.generate());
         link = new PeerLink(relay.client()).start();
+        direct = DirectAttempt.open(setup);
         final RendezvousClaimer claimer = new RendezvousClaimer(token, link.ownKey(),
-            IdentityKeyPair.generate().publicKeyRaw(), List.of(), Extensions.NONE, setup.clock(), setup.policy());
+            IdentityKeyPair.generate().publicKeyRaw(), direct.candidates(), Extensions.NONE, setup.clock(),
+            setup.policy());
+        final Decision decision;
         try
         {
-            new ClaimDriver(claimer, link::send, link::pollRendezvous).run();
+            decision = new ClaimDriver(claimer, link::send, link::pollRendezvous).run();
         }
         catch (final RendezvousException e)
         {
@@ -75,9 +81,27 @@ public final class PipeSession implements AutoCloseable
         {
             throw new TransferException(abortReason);
         }
-        sender = new BulkSender(setup.stream(), StreamKeying.claimerToListener(token),
-            link.pathTo(token.derpPublicKey()));
+        final RelayPath relayPath = link.pathTo(token.derpPublicKey());
+        final BulkSender s = new BulkSender(setup.stream(), StreamKeying.claimerToListener(token), relayPath);
+        sender = s;
         events.status("connected-relay");
+        direct.start(token, link.ownKey(), token.derpPublicKey(), decision.candidates(), setup.policy(),
+            new PathProber.Listener()
+            {
+                @Override
+                public void onDirect(final DirectPath path)
+                {
+                    s.switchPath(path);
+                    events.status("connected-direct");
+                }
+
+                @Override
+                public void onFallback()
+                {
+                    s.switchPath(relayPath);
+                    events.status("connected-relay");
+                }
+            });
         try
         {
             final long bytes = sender.send(source);
@@ -91,6 +115,11 @@ public final class PipeSession implements AutoCloseable
         finally
         {
             events.status(StatsLine.of(sender.stats()));
+            final String directStats = direct.summary();
+            if (directStats != null)
+            {
+                events.status(directStats);
+            }
         }
     }
 
@@ -108,6 +137,10 @@ public final class PipeSession implements AutoCloseable
     @Override
     public void close()
     {
+        if (direct != null)
+        {
+            direct.close();
+        }
         if (link != null)
         {
             link.close();

@@ -20,6 +20,7 @@ import dev.derphole.session.rendezvous.CandidatePolicy;
  * @param stream         stream engine settings
  * @param policy         which peer candidates to accept
  * @param clock          wall clock for token expiry
+ * @param direct         look for a direct UDP path (false: {@code --force-relay}, no socket, no candidates)
  */
 public record TransferSetup(
     DerpMap map,
@@ -29,6 +30,7 @@ public record TransferSetup(
     SSLContext ssl,
     StreamConfig stream,
     CandidatePolicy policy,
-    Clock clock)
+    Clock clock,
+    boolean direct)
 {
 }

@@ -47,7 +47,7 @@ class TransferSessionTest
         relay = TestRelays.startPlain();
         final DerpMap map = DerpRelayUrl.parse(relay.derpUrl() + "?stun=-1").toDerpMap();
         setup = new TransferSetup(map, false, "test relay", DerpNode.HostResolver.SYSTEM, DerpTls.defaultContext(),
-            StreamConfig.defaults(), CandidatePolicy.STRICT, Clock.systemUTC());
+            StreamConfig.defaults(), CandidatePolicy.STRICT, Clock.systemUTC(), false);
     }
 
     @AfterEach

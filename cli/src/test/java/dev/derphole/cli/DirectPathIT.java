@@ -1,0 +1,224 @@
+package dev.derphole.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Relay-to-direct promotion and fallback with real processes in two network namespaces the test creates:
+ * {@code a} (relay and listener, 10.99.0.1) and {@code b} (pipe, 10.99.0.2) joined by a veth pair. The
+ * addresses exist only inside the namespaces, which are always removed. Needs root, iproute2 and nftables.
+ */
+@Timeout(120)
+class DirectPathIT
+{
+    private static final long TOKEN_MS = 20_000;
+    private static final String DERPHOLE = "dev.derphole.cli.DerpholeMain";
+
+    /** The lab, the relay inside {@code a}, and the namespace names. */
+    private record Lab(NetnsLab netns, String a, String b, CliProcess relay, String relayUrl) implements AutoCloseable
+    {
+        static Lab start(final String label) throws IOException, InterruptedException
+        {
+            final NetnsLab netns = NetnsLab.create(label);
+            try
+            {
+                final String a = netns.namespace("a");
+                final String b = netns.namespace("b");
+                netns.veth(a, "10.99.0.1/24", b, "10.99.0.2/24");
+                final CliProcess relay = CliProcess.start(NetnsLab.inside(a), Map.of(), DERPHOLE,
+                    "relay", "--listen", "10.99.0.1:0", "--no-stun");
+                final String url = relay.awaitStderr("^derp-url (\\S+)$", 20_000);
+                return new Lab(netns, a, b, relay, url);
+            }
+            catch (final IOException | InterruptedException | RuntimeException | Error e)
+            {
+                netns.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() throws IOException
+        {
+            try
+            {
+                relay.close();
+            }
+            finally
+            {
+                netns.close();
+            }
+        }
+    }
+
+    private static CliProcess listen(final Lab lab, final DigestSink sink, final String... extra) throws IOException
+    {
+        final String[] args = new String[3 + extra.length];
+        args[0] = "-v";
+        args[1] = "--derp-url=" + lab.relayUrl();
+        args[2] = "listen";
+        System.arraycopy(extra, 0, args, 3, extra.length);
+        return CliProcess.derpholeStreaming(NetnsLab.inside(lab.a()), Map.of(), sink, args);
+    }
+
+    private static CliProcess pipe(final Lab lab, final String token, final String... extra) throws IOException
+    {
+        final String[] args = new String[2 + extra.length + 1];
+        args[0] = "-v";
+        args[1] = "pipe";
+        System.arraycopy(extra, 0, args, 2, extra.length);
+        args[args.length - 1] = token;
+        return CliProcess.derpholeStreaming(NetnsLab.inside(lab.b()), Map.of(), null, args);
+    }
+
+    @Test
+    void shouldPromoteToDirectAndDeliverByteExact() throws Exception
+    {
+        final long length = 256L << 20;
+        try (Lab lab = Lab.start("direct"))
+        {
+            final DigestSink received = new DigestSink();
+            try (CliProcess listener = listen(lab, received))
+            {
+                final String token = listener.awaitStderr("^([A-Za-z0-9_-]{40,})$", TOKEN_MS);
+                try (CliProcess sender = pipe(lab, token))
+                {
+                    final long startNs = System.nanoTime();
+                    final CompletableFuture<DigestSink> sent = CompletableFuture.supplyAsync(() -> feed(sender,
+                        length));
+                    assertThat(sender.waitFor(90_000)).as(sender.stderr()).isZero();
+                    final double seconds = (System.nanoTime() - startNs) / 1e9;
+                    assertThat(listener.waitFor(30_000)).as(listener.stderr()).isZero();
+                    System.out.printf("direct: %d MiB in %.2f s = %.0f Mbit/s%n", length >> 20, seconds,
+                        length * 8 / seconds / 1e6);
+                    assertThat(received.bytes()).isEqualTo(length);
+                    assertThat(received.hex()).isEqualTo(sent.get(10, TimeUnit.SECONDS).hex());
+                    assertInOrder(sender.stderr(), "connected-relay", "connected-direct", "stream-complete");
+                    assertInOrder(listener.stderr(), "connected-relay", "connected-direct", "stream-complete");
+                }
+            }
+        }
+    }
+
+    @Test
+    void shouldFallBackToTheRelayWhenUdpIsDroppedMidTransfer() throws Exception
+    {
+        final long length = 192L << 20;
+        final long gateAt = 64L << 20;
+        try (Lab lab = Lab.start("fallback"))
+        {
+            final DigestSink received = new DigestSink();
+            try (CliProcess listener = listen(lab, received))
+            {
+                final String token = listener.awaitStderr("^([A-Za-z0-9_-]{40,})$", TOKEN_MS);
+                try (CliProcess sender = pipe(lab, token))
+                {
+                    final CountDownLatch gate = new CountDownLatch(1);
+                    final CompletableFuture<DigestSink> sent = CompletableFuture.supplyAsync(() ->
+                    {
+                        try
+                        {
+                            return PayloadSource.write(sender.stdin(), length, 21, gateAt, gate);
+                        }
+                        catch (final IOException | InterruptedException e)
+                        {
+                            return null;
+                        }
+                    });
+                    sender.awaitStderr("^(connected-direct)$", 30_000);
+                    awaitBytes(received, 16L << 20);
+                    // Drop every UDP datagram in and out of b: the direct path dies, the relay (TCP) lives.
+                    lab.netns().execChecked(lab.b(), "nft", "add", "table", "inet", "t");
+                    lab.netns().execChecked(lab.b(), "nft", "add", "chain", "inet", "t", "in",
+                        "{ type filter hook input priority 0; }");
+                    lab.netns().execChecked(lab.b(), "nft", "add", "chain", "inet", "t", "out",
+                        "{ type filter hook output priority 0; }");
+                    lab.netns().execChecked(lab.b(), "nft", "add", "rule", "inet", "t", "in", "meta", "l4proto",
+                        "udp", "drop");
+                    lab.netns().execChecked(lab.b(), "nft", "add", "rule", "inet", "t", "out", "meta", "l4proto",
+                        "udp", "drop");
+                    gate.countDown();
+                    assertThat(sender.waitFor(90_000)).as(sender.stderr()).isZero();
+                    assertThat(listener.waitFor(30_000)).as(listener.stderr()).isZero();
+                    assertThat(received.bytes()).isEqualTo(length);
+                    assertThat(received.hex()).isEqualTo(sent.get(10, TimeUnit.SECONDS).hex());
+                    assertInOrder(sender.stderr(), "connected-relay", "connected-direct", "connected-relay",
+                        "stream-complete");
+                    assertInOrder(listener.stderr(), "connected-relay", "connected-direct", "connected-relay",
+                        "stream-complete");
+                }
+            }
+        }
+    }
+
+    @Test
+    void shouldNeverGoDirectWithForceRelay() throws Exception
+    {
+        final long length = 32L << 20;
+        try (Lab lab = Lab.start("forced"))
+        {
+            final DigestSink received = new DigestSink();
+            try (CliProcess listener = listen(lab, received, "--force-relay"))
+            {
+                final String token = listener.awaitStderr("^([A-Za-z0-9_-]{40,})$", TOKEN_MS);
+                try (CliProcess sender = pipe(lab, token, "--force-relay"))
+                {
+                    final CompletableFuture<DigestSink> sent = CompletableFuture.supplyAsync(() -> feed(sender,
+                        length));
+                    assertThat(sender.waitFor(90_000)).as(sender.stderr()).isZero();
+                    assertThat(listener.waitFor(30_000)).as(listener.stderr()).isZero();
+                    assertThat(received.hex()).isEqualTo(sent.get(10, TimeUnit.SECONDS).hex());
+                    assertThat(sender.stderr()).contains("connected-relay").doesNotContain("connected-direct");
+                    assertThat(listener.stderr()).contains("connected-relay").doesNotContain("connected-direct");
+                }
+            }
+        }
+    }
+
+    private static DigestSink feed(final CliProcess sender, final long length)
+    {
+        try
+        {
+            return PayloadSource.write(sender.stdin(), length, 17);
+        }
+        catch (final IOException e)
+        {
+            return null;
+        }
+    }
+
+    /** Each of {@code lines} is a whole line of {@code text}, in this order. */
+    private static void assertInOrder(final String text, final String... lines)
+    {
+        final List<String> all = text.lines().toList();
+        int from = 0;
+        for (final String line : lines)
+        {
+            final int at = all.subList(from, all.size()).indexOf(line);
+            assertThat(at).as("line '%s' after line %d in:%n%s", line, from, text).isGreaterThanOrEqualTo(0);
+            from += at + 1;
+        }
+    }
+
+    private static void awaitBytes(final DigestSink sink, final long atLeast) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (sink.bytes() < atLeast)
+        {
+            if (System.nanoTime() > deadline)
+            {
+                throw new AssertionError("only " + sink.bytes() + " bytes arrived");
+            }
+            Thread.sleep(20);
+        }
+    }
+}

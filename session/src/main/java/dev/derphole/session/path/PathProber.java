@@ -1,0 +1,151 @@
+package dev.derphole.session.path;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Finds, promotes and watches the direct path. While probing, it sends a PROBE to every peer candidate every
+ * {@link #PROBE_INTERVAL_MS} for at most {@link #PROBE_PHASE_MS}; the first address a valid ACK comes from
+ * becomes the direct path ({@link Listener#onDirect}). Only ACKs count: a PROBE proves just one direction, and
+ * a path that works one way only would swallow the stream. Then it sends a PROBE to that address every
+ * {@link #HEARTBEAT_MS}; when no valid ACK has come from it for {@link #DEAD_AFTER_MS}, the path is given up
+ * for the rest of the session ({@link Listener#onFallback}). Every valid PROBE is answered with an ACK to its
+ * source, whatever the state. Invalid packets are counted and dropped.
+ * <p>
+ * Threads: one daemon thread ({@code derphole-path-prober}) sends and calls the listener; the endpoint's
+ * receive thread calls {@link #onProbe}. {@link #close} from any thread.
+ */
+public final class PathProber implements AutoCloseable
+{
+    /** Probe spacing while looking for a direct path, in ms. */
+    public static final long PROBE_INTERVAL_MS = 50;
+    /** How long to look for a direct path before staying on the relay, in ms. */
+    public static final long PROBE_PHASE_MS = 10_000;
+    /** Probe spacing on the promoted path (the heartbeat), in ms. */
+    public static final long HEARTBEAT_MS = 250;
+    /** Silence on the promoted path after which it counts as dead, in ms. */
+    public static final long DEAD_AFTER_MS = 2_000;
+
+    /** Called on the prober's thread. */
+    public interface Listener
+    {
+        /** A direct path was validated: attach it and (sender) switch to it. */
+        void onDirect(DirectPath path);
+
+        /** The direct path went quiet: go back to the relay for good. */
+        void onFallback();
+    }
+
+    private final UdpEndpoint endpoint;
+    private final ProbeCodec codec;
+    private final List<InetSocketAddress> peers;
+    private final Listener listener;
+    private final AtomicReference<InetSocketAddress> validated = new AtomicReference<>();
+    private final AtomicLong invalid = new AtomicLong();
+    private final AtomicLong valid = new AtomicLong();
+    private final Thread thread;
+    private volatile long lastHeardNs;
+    private volatile boolean closed;
+
+    public PathProber(final UdpEndpoint endpoint, final ProbeCodec codec, final List<InetSocketAddress> peers,
+        final Listener listener)
+    {
+        this.endpoint = endpoint;
+        this.codec = codec;
+        this.peers = List.copyOf(peers);
+        this.listener = listener;
+        this.thread = Thread.ofPlatform().daemon().name("derphole-path-prober").unstarted(this::run);
+    }
+
+    /** Installs the probe receiver and starts probing. */
+    public PathProber start()
+    {
+        endpoint.probes(this::onProbe);
+        thread.start();
+        return this;
+    }
+
+    /** Probe packets that failed verification (forged, replayed, malformed, another session). */
+    public long invalidProbes()
+    {
+        return invalid.get();
+    }
+
+    /** Probe packets that verified. */
+    public long validProbes()
+    {
+        return valid.get();
+    }
+
+    private void onProbe(final InetSocketAddress source, final byte[] buffer, final int offset, final int length)
+    {
+        final ProbeCodec.Verified v = codec.verify(buffer, offset, length);
+        if (v == null)
+        {
+            invalid.incrementAndGet();
+            return;
+        }
+        valid.incrementAndGet();
+        if (v.kind() == ProbeCodec.PROBE)
+        {
+            endpoint.sendTo(source, codec.ack(v.sequence()));
+            // A PROBE only shows that the peer reaches us; an ACK shows that our packets reach it and come back.
+            return;
+        }
+        final InetSocketAddress chosen = validated.get();
+        if (chosen == null ? validated.compareAndSet(null, source) : chosen.equals(source))
+        {
+            lastHeardNs = System.nanoTime();
+        }
+    }
+
+    private void run()
+    {
+        try
+        {
+            final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PROBE_PHASE_MS);
+            while (!closed && validated.get() == null && System.nanoTime() < deadline)
+            {
+                for (final InetSocketAddress peer : peers)
+                {
+                    endpoint.sendTo(peer, codec.probe());
+                }
+                Thread.sleep(PROBE_INTERVAL_MS);
+            }
+            final InetSocketAddress chosen = validated.get();
+            if (closed || chosen == null)
+            {
+                return;
+            }
+            listener.onDirect(endpoint.promote(chosen));
+            final long deadNs = TimeUnit.MILLISECONDS.toNanos(DEAD_AFTER_MS);
+            while (!closed)
+            {
+                endpoint.sendTo(chosen, codec.probe());
+                Thread.sleep(HEARTBEAT_MS);
+                if (System.nanoTime() - lastHeardNs > deadNs)
+                {
+                    if (!closed)
+                    {
+                        listener.onFallback();
+                    }
+                    return;
+                }
+            }
+        }
+        catch (final InterruptedException e)
+        {
+            // Closed.
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        closed = true;
+        thread.interrupt();
+    }
+}

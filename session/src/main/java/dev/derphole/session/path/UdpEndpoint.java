@@ -1,0 +1,219 @@
+package dev.derphole.session.path;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.channels.ClosedChannelException;
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.derphole.session.link.PacketKinds;
+import dev.derphole.udp.DatagramEngine;
+import dev.derphole.udp.DatagramEngineConfig;
+import dev.derphole.udp.DatagramEngines;
+import dev.derphole.udp.PacketBatch;
+import dev.derphole.udp.SockAddr;
+
+/**
+ * A session's one UDP socket (IPv4 wildcard, any port) over the best {@link DatagramEngine}, with one receive
+ * thread that sorts datagrams by first byte: probes (0x80..0x8f) from any source go to the
+ * {@link ProbeReceiver}; stream packets (0x10..0x3f) from the promoted peer address go to its
+ * {@link DirectPath}; everything else is counted and dropped.
+ * <p>
+ * Threads: the receive thread ({@code derphole-direct-rx}) calls the receivers; sends may come from any thread
+ * (the engine's send side is guarded by one lock: at most the stream sender and the prober contend).
+ */
+public final class UdpEndpoint implements AutoCloseable
+{
+    /**
+     * Largest stream datagram on a direct path, in bytes: fits a 1500-byte MTU under IPv4 or IPv6 with room
+     * for a tunnel or PPPoE header, so the kernel never fragments.
+     */
+    public static final int DIRECT_DATAGRAM_BYTES = 1400;
+    /** How long one receive call waits before checking whether the endpoint closed, in ns. */
+    private static final long RECEIVE_WAIT_NS = 100_000_000L;
+    private static final long CLOSE_JOIN_MS = 2_000;
+
+    /** Receives probe packets (from the receive thread). */
+    @FunctionalInterface
+    public interface ProbeReceiver
+    {
+        void onProbe(InetSocketAddress source, byte[] buffer, int offset, int length);
+    }
+
+    private final DatagramEngine engine;
+    private final PacketBatch sendBatch;
+    private final Object sendLock = new Object();
+    private final AtomicLong dropped = new AtomicLong();
+    private final Thread receiveThread;
+    private volatile ProbeReceiver probes;
+    private volatile DirectPath direct;
+    private volatile boolean closed;
+
+    private UdpEndpoint(final DatagramEngine engine)
+    {
+        this.engine = engine;
+        this.sendBatch = PacketBatch.gcManaged(1, engine.config().maxDatagramBytes());
+        this.receiveThread = Thread.ofPlatform().daemon().name("derphole-direct-rx").unstarted(this::receiveLoop);
+    }
+
+    /** Opens the socket on every IPv4 interface, any free port, and starts receiving. */
+    public static UdpEndpoint open() throws IOException
+    {
+        final DatagramEngineConfig config = DatagramEngineConfig
+            .builder(new InetSocketAddress(InetAddress.getByAddress(new byte[4]), 0)).build();
+        final UdpEndpoint endpoint = new UdpEndpoint(DatagramEngines.open(config));
+        endpoint.receiveThread.start();
+        return endpoint;
+    }
+
+    /** The local port (every candidate carries it). */
+    public int port()
+    {
+        return engine.localAddress().getPort();
+    }
+
+    /** Engine label for status lines ({@code uring}, {@code nio}, ...). */
+    public String engineLabel()
+    {
+        return engine.kind().label();
+    }
+
+    /** Installs the probe receiver; probes before this are dropped (the peer resends). */
+    public void probes(final ProbeReceiver receiver)
+    {
+        probes = receiver;
+    }
+
+    /** Creates the direct path to {@code remote}; its stream packets are routed to it from now on. */
+    public DirectPath promote(final InetSocketAddress remote)
+    {
+        final DirectPath path = new DirectPath(this, remote);
+        direct = path;
+        return path;
+    }
+
+    /** Datagrams nobody wanted (unknown first byte, stream packets from an unpromoted source). */
+    public long dropped()
+    {
+        return dropped.get();
+    }
+
+    /** Sends one datagram to the address in {@code cell}; false when it was not sent. */
+    boolean send(final MemorySegment cell, final byte[] buffer, final int offset, final int length)
+        throws IOException
+    {
+        if (closed)
+        {
+            return false;
+        }
+        synchronized (sendLock)
+        {
+            sendBatch.clear();
+            final int slot = sendBatch.add(buffer, offset, length);
+            if (slot < 0)
+            {
+                return false;
+            }
+            sendBatch.address(slot, cell, 0);
+            try
+            {
+                return engine.sendBatch(sendBatch) == 1;
+            }
+            catch (final ClosedChannelException e)
+            {
+                return false;
+            }
+        }
+    }
+
+    /** Sends one control datagram (a probe) to {@code destination}; failures count as a lost probe. */
+    public boolean sendTo(final InetSocketAddress destination, final byte[] packet)
+    {
+        try
+        {
+            return send(SockAddr.cellOf(destination), packet, 0, packet.length);
+        }
+        catch (final IOException | RuntimeException e)
+        {
+            return false;
+        }
+    }
+
+    private void receiveLoop()
+    {
+        final byte[] scratch = new byte[engine.config().maxDatagramBytes()];
+        try (PacketBatch batch = engine.newReceiveBatch())
+        {
+            while (!closed)
+            {
+                final int count = engine.receiveBatch(batch, RECEIVE_WAIT_NS);
+                for (int i = 0; i < count; i++)
+                {
+                    dispatch(batch, i, scratch);
+                }
+            }
+        }
+        catch (final IOException e)
+        {
+            // Closed (the normal way out) or failed for good: the relay path carries on either way.
+        }
+    }
+
+    private void dispatch(final PacketBatch batch, final int slot, final byte[] scratch)
+    {
+        final int length = batch.copyTo(slot, scratch, 0);
+        if (length <= 0)
+        {
+            dropped.incrementAndGet();
+            return;
+        }
+        final int first = scratch[0] & 0xff;
+        if (PacketKinds.isStream(first))
+        {
+            final DirectPath path = direct;
+            if (path != null && batch.addressMatches(slot, path.cell(), 0))
+            {
+                path.deliver(scratch, length);
+                return;
+            }
+        }
+        else if (PacketKinds.isProbe(first))
+        {
+            final ProbeReceiver receiver = probes;
+            if (receiver != null)
+            {
+                receiver.onProbe(batch.address(slot), scratch, 0, length);
+                return;
+            }
+        }
+        dropped.incrementAndGet();
+    }
+
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        final DirectPath path = direct;
+        if (path != null)
+        {
+            path.close();
+        }
+        engine.close();
+        if (receiveThread != Thread.currentThread())
+        {
+            try
+            {
+                receiveThread.join(CLOSE_JOIN_MS);
+            }
+            catch (final InterruptedException e)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

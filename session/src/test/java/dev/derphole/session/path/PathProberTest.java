@@ -1,0 +1,157 @@
+package dev.derphole.session.path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import dev.derphole.derp.proto.NodeKey;
+
+/** Two endpoints on loopback find each other, promote, and fall back when one goes silent. */
+@Timeout(30)
+class PathProberTest
+{
+    private static final SplittableRandom RANDOM = new SplittableRandom(0x9B0BE2L);
+
+    private static byte[] bytes(final int n)
+    {
+        final byte[] b = new byte[n];
+        RANDOM.nextBytes(b);
+        return b;
+    }
+
+    /** Records the prober's calls. */
+    private static final class Recorder implements PathProber.Listener
+    {
+        final CompletableFuture<DirectPath> direct = new CompletableFuture<>();
+        final CompletableFuture<Long> fallback = new CompletableFuture<>();
+
+        @Override
+        public void onDirect(final DirectPath path)
+        {
+            direct.complete(path);
+        }
+
+        @Override
+        public void onFallback()
+        {
+            fallback.complete(System.nanoTime());
+        }
+    }
+
+    private static InetSocketAddress loopback(final UdpEndpoint endpoint)
+    {
+        return new InetSocketAddress(InetAddress.getLoopbackAddress(), endpoint.port());
+    }
+
+    @Test
+    void shouldPromoteBothSidesAndFallBackWhenThePeerGoesSilent() throws Exception
+    {
+        final byte[] key = bytes(32);
+        final byte[] session = bytes(16);
+        final NodeKey a = NodeKey.of(bytes(32));
+        final NodeKey b = NodeKey.of(bytes(32));
+        final UdpEndpoint eb = UdpEndpoint.open();
+        try (UdpEndpoint ea = UdpEndpoint.open())
+        {
+            final Recorder ra = new Recorder();
+            final Recorder rb = new Recorder();
+            // a also lists an address nobody answers on (closed port on loopback): it must not matter.
+            final InetSocketAddress dead = new InetSocketAddress(InetAddress.getLoopbackAddress(), 9);
+            try (PathProber pa = new PathProber(ea, new ProbeCodec(key, session, a, b), List.of(dead, loopback(eb)),
+                ra).start())
+            {
+                final PathProber pb = new PathProber(eb, new ProbeCodec(key, session, b, a), List.of(loopback(ea)),
+                    rb).start();
+                assertThat(ra.direct.get(5, TimeUnit.SECONDS).remote()).isEqualTo(loopback(eb));
+                assertThat(rb.direct.get(5, TimeUnit.SECONDS).remote()).isEqualTo(loopback(ea));
+                // Healthy heartbeats keep it up.
+                Thread.sleep(PathProber.DEAD_AFTER_MS + 500);
+                assertThat(ra.fallback).isNotDone();
+                assertThat(pa.invalidProbes()).isZero();
+                // b goes silent: a falls back after the dead time (not before it; the upper bound leaves room for
+                // a loaded CI machine).
+                final long silentNs = System.nanoTime();
+                pb.close();
+                eb.close();
+                final long fellNs = ra.fallback.get(10, TimeUnit.SECONDS);
+                assertThat(TimeUnit.NANOSECONDS.toMillis(fellNs - silentNs))
+                    .isBetween(PathProber.DEAD_AFTER_MS - 2 * PathProber.HEARTBEAT_MS, PathProber.DEAD_AFTER_MS + 3_000);
+            }
+        }
+        finally
+        {
+            eb.close();
+        }
+    }
+
+    @Test
+    void shouldStayOnTheRelayWhenOnlyForgedProbesArrive() throws Exception
+    {
+        final byte[] session = bytes(16);
+        final NodeKey a = NodeKey.of(bytes(32));
+        final NodeKey b = NodeKey.of(bytes(32));
+        try (UdpEndpoint ea = UdpEndpoint.open(); UdpEndpoint eb = UdpEndpoint.open())
+        {
+            final Recorder ra = new Recorder();
+            // b has the wrong key: every probe it sends a is forged as far as a can tell.
+            final ProbeCodec forger = new ProbeCodec(bytes(32), session, b, a);
+            try (PathProber pa = new PathProber(ea, new ProbeCodec(bytes(32), session, a, b),
+                List.of(loopback(eb)), ra).start())
+            {
+                for (int i = 0; i < 20; i++)
+                {
+                    eb.sendTo(loopback(ea), forger.probe());
+                    Thread.sleep(10);
+                }
+                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                while (pa.invalidProbes() < 20 && System.nanoTime() < deadline)
+                {
+                    Thread.sleep(10);
+                }
+                assertThat(pa.invalidProbes()).isEqualTo(20);
+                assertThat(pa.validProbes()).isZero();
+                assertThat(ra.direct).isNotDone();
+            }
+        }
+    }
+
+    @Test
+    void shouldNotPromoteAPathThatWorksOneWayOnly() throws Exception
+    {
+        final byte[] key = bytes(32);
+        final byte[] session = bytes(16);
+        final NodeKey a = NodeKey.of(bytes(32));
+        final NodeKey b = NodeKey.of(bytes(32));
+        try (UdpEndpoint ea = UdpEndpoint.open(); UdpEndpoint eb = UdpEndpoint.open())
+        {
+            final Recorder ra = new Recorder();
+            // b's genuine probes reach a, but nothing on b answers a's probes (its ACKs are "lost").
+            final ProbeCodec bSide = new ProbeCodec(key, session, b, a);
+            try (PathProber pa = new PathProber(ea, new ProbeCodec(key, session, a, b), List.of(loopback(eb)),
+                ra).start())
+            {
+                for (int i = 0; i < 20; i++)
+                {
+                    eb.sendTo(loopback(ea), bSide.probe());
+                    Thread.sleep(20);
+                }
+                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                while (pa.validProbes() < 20 && System.nanoTime() < deadline)
+                {
+                    Thread.sleep(10);
+                }
+                assertThat(pa.validProbes()).isEqualTo(20);
+                Thread.sleep(3 * PathProber.PROBE_INTERVAL_MS);
+                assertThat(ra.direct).isNotDone();
+            }
+        }
+    }
+}

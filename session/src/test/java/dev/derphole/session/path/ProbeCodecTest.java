@@ -1,0 +1,81 @@
+package dev.derphole.session.path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.SplittableRandom;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import dev.derphole.derp.proto.NodeKey;
+import dev.derphole.testing.Fuzz;
+
+@Timeout(30)
+class ProbeCodecTest
+{
+    private static final SplittableRandom RANDOM = new SplittableRandom(0x9B0BEL);
+    private static final byte[] KEY = bytes(32);
+    private static final byte[] SESSION = bytes(16);
+    private static final NodeKey LISTENER = NodeKey.of(bytes(32));
+    private static final NodeKey CLAIMER = NodeKey.of(bytes(32));
+
+    private static byte[] bytes(final int n)
+    {
+        final byte[] b = new byte[n];
+        RANDOM.nextBytes(b);
+        return b;
+    }
+
+    @Test
+    void shouldVerifyAProbeAndItsAckInTheOtherDirection()
+    {
+        final ProbeCodec listener = new ProbeCodec(KEY, SESSION, LISTENER, CLAIMER);
+        final ProbeCodec claimer = new ProbeCodec(KEY, SESSION, CLAIMER, LISTENER);
+        final byte[] probe = claimer.probe();
+        assertThat(probe).hasSize(ProbeCodec.LENGTH);
+        assertThat(probe[0] & 0xff).isEqualTo(ProbeCodec.PROBE);
+        final ProbeCodec.Verified p = listener.verify(probe, 0, probe.length);
+        assertThat(p).isEqualTo(new ProbeCodec.Verified(ProbeCodec.PROBE, 1, 0));
+        final byte[] ack = listener.ack(p.sequence());
+        assertThat(claimer.verify(ack, 0, ack.length)).isEqualTo(new ProbeCodec.Verified(ProbeCodec.ACK, 1, 1));
+    }
+
+    @Test
+    void shouldRefuseReplaysReflectionsAndOtherSessions()
+    {
+        final ProbeCodec listener = new ProbeCodec(KEY, SESSION, LISTENER, CLAIMER);
+        final ProbeCodec claimer = new ProbeCodec(KEY, SESSION, CLAIMER, LISTENER);
+        final byte[] first = claimer.probe();
+        final byte[] second = claimer.probe();
+        assertThat(listener.verify(second, 0, second.length)).isNotNull();
+        assertThat(listener.verify(second, 0, second.length)).as("replay").isNull();
+        assertThat(listener.verify(first, 0, first.length)).as("older sequence").isNull();
+        final byte[] own = listener.probe();
+        assertThat(listener.verify(own, 0, own.length)).as("reflected").isNull();
+        final ProbeCodec otherSession = new ProbeCodec(KEY, bytes(16), LISTENER, CLAIMER);
+        final byte[] third = claimer.probe();
+        assertThat(otherSession.verify(third, 0, third.length)).as("other session").isNull();
+        final ProbeCodec otherKey = new ProbeCodec(bytes(32), SESSION, LISTENER, CLAIMER);
+        assertThat(otherKey.verify(third, 0, third.length)).as("other key").isNull();
+        assertThat(listener.verify(third, 0, third.length)).as("the genuine receiver still takes it").isNotNull();
+    }
+
+    @Test
+    void shouldRefuseEveryMutationAndTruncation()
+    {
+        final ProbeCodec claimer = new ProbeCodec(KEY, SESSION, CLAIMER, LISTENER);
+        final byte[] valid = claimer.probe();
+        final ProbeCodec listener = new ProbeCodec(KEY, SESSION, LISTENER, CLAIMER);
+        Fuzz.forAll(Fuzz.mutations(Fuzz.DEFAULT_SEED, valid, 2_000), m ->
+        {
+            if (!java.util.Arrays.equals(m, valid))
+            {
+                assertThat(listener.verify(m, 0, m.length)).isNull();
+            }
+        });
+        Fuzz.forAll(Fuzz.truncations(valid), t -> assertThat(listener.verify(t, 0, t.length)).isNull());
+        Fuzz.forAll(Fuzz.randomBytes(Fuzz.DEFAULT_SEED, 2_000, 64),
+            r -> assertThat(listener.verify(r, 0, r.length)).isNull());
+        assertThat(listener.verify(valid, 0, valid.length)).as("the original still verifies").isNotNull();
+    }
+}
