@@ -117,4 +117,16 @@ class DerpholeCliTest
         assertThat(Durations.parse("--t", "2m").toSeconds()).isEqualTo(120);
         assertThat(Durations.parse("--t", "7").toSeconds()).isEqualTo(7);
     }
+
+    @Test
+    void shouldGiveDerptunHelpAndVersionWithTheSameConventions()
+    {
+        final Terminal terminal = new Terminal(new ByteArrayInputStream(new byte[0]),
+            new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
+            Map.of());
+        assertThat(DerptunMain.execute(terminal, "--help")).isZero();
+        assertThat(out()).contains("derptun").contains("version");
+        assertThat(DerptunMain.execute(terminal, "bogus")).isEqualTo(ExitCode.USAGE);
+        assertThat(DerptunMain.execute(terminal, "version")).isZero();
+    }
 }
