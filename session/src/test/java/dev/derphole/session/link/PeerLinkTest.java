@@ -62,7 +62,7 @@ class PeerLinkTest
     @Test
     void shouldDeliverTheBoundPeersStreamPacketsOnTheReaderThreadAndQueueRendezvousPackets() throws Exception
     {
-        server = new DerpServer(DerpServerConfig.builder().listen("127.0.0.1:0").build()).start();
+        server = new DerpServer(DerpServerConfig.builder().listen("127.0.0.1:0").queueDepth(256).build()).start();
         peer = client();
         stranger = client();
         link = new PeerLink(client()).start();
@@ -75,6 +75,8 @@ class PeerLinkTest
                 Arrays.copyOfRange(buffer, offset, offset + length)));
         });
 
+        // The relay keeps up to 256 queued packets for us, so none of the 100 below can be dropped as oldest
+        // however loaded the machine is (at derper's depth of 32 a slow reader would lose the first ones).
         stranger.send(link.ownKey(), new byte[] {0x10, 1}, 0, 2); // stream packet from someone else: dropped
         for (int i = 0; i < 100; i++)
         {
