@@ -60,11 +60,17 @@ class NoAllocationTest
 
         drive(scoreboard, received, outgoing, incoming, wire, payload, ring, cubic, sample, decision, pacer, rtt, random,
             state, 3 * PACKETS);
-        final long before = THREADS.getCurrentThreadAllocatedBytes();
-        drive(scoreboard, received, outgoing, incoming, wire, payload, ring, cubic, sample, decision, pacer, rtt, random,
-            state, PACKETS);
-        final long allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
-        assertThat(allocated).as("bytes allocated over %d packets", PACKETS).isZero();
+        // Best of a few rounds: a one-off allocation (a JIT deoptimisation, a lazily initialised JDK field)
+        // can land in any single round on a loaded machine; a per-packet one shows in every round.
+        long allocated = Long.MAX_VALUE;
+        for (int round = 0; round < 5 && allocated != 0; round++)
+        {
+            final long before = THREADS.getCurrentThreadAllocatedBytes();
+            drive(scoreboard, received, outgoing, incoming, wire, payload, ring, cubic, sample, decision, pacer, rtt,
+                random, state, PACKETS);
+            allocated = Math.min(allocated, THREADS.getCurrentThreadAllocatedBytes() - before);
+        }
+        assertThat(allocated).as("bytes allocated over %d packets (best of 5 rounds)", PACKETS).isZero();
         assertThat(scoreboard.cumAcked()).isPositive();
     }
 
