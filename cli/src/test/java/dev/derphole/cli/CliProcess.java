@@ -74,10 +74,15 @@ final class CliProcess implements AutoCloseable
         }
         final List<String> command = new ArrayList<>(prefix);
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        // The launcher's flags (bin/lib/launch.sh), heap cap included, so the system tests run under them.
+        // The launcher's flags (bin/lib/launch.sh), so the system tests run under them: transfers get the serial
+        // collector and a 192 MiB heap cap, the relay keeps the JVM's defaults.
         command.addAll(List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "-XX:+UseSerialGC", "-Xmx192m",
-            "-cp", JAR.toString(), main));
+            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"));
+        if (!List.of(args).contains("relay"))
+        {
+            command.addAll(List.of("-XX:+UseSerialGC", "-Xmx192m"));
+        }
+        command.addAll(List.of("-cp", JAR.toString(), main));
         command.addAll(List.of(args));
         final ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().remove("DERPHOLE_DERP_URL");
