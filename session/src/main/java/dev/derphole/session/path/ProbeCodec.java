@@ -6,13 +6,14 @@ import java.security.MessageDigest;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
+import dev.derphole.crypto.ReplayWindow;
 import dev.derphole.derp.proto.NodeKey;
 
 /**
  * Path probe packets (first byte 0x80 PROBE, 0x81 ACK), authenticated with HMAC-SHA256 under the session's
  * PATH_PROBE key. The MAC covers a context of the session id and both DERP keys (sender first), so a probe
  * from one session, or reflected back at its sender, never verifies. Each side numbers its packets with one
- * strictly increasing sequence; a receiver accepts only sequences above the highest it accepted, so a
+ * strictly increasing sequence; a receiver accepts each sequence at most once (a replay window), so a
  * replayed packet is refused.
  * <pre>
  * off len field
@@ -27,6 +28,9 @@ import dev.derphole.derp.proto.NodeKey;
  */
 public final class ProbeCodec
 {
+    /** Sequence numbers remembered below the highest accepted one. */
+    private static final int REPLAY_WINDOW = 1024;
+
     public static final int PROBE = 0x80;
     public static final int ACK = 0x81;
     public static final int VERSION = 1;
@@ -45,7 +49,7 @@ public final class ProbeCodec
     private final byte[] receiveContext;
     private final byte[] tag = new byte[32];
     private long nextSequence = 1;
-    private long highestAccepted;
+    private final ReplayWindow seen = new ReplayWindow(REPLAY_WINDOW);
 
     /**
      * @param key       the session's PATH_PROBE key (32 bytes)
@@ -125,11 +129,12 @@ public final class ProbeCodec
             return null;
         }
         final long sequence = getLong(buf, offset + 2);
-        if (sequence <= highestAccepted)
+        // A window, not "above the highest": the peer sends PROBEs and ACKs from two threads, so its sequence
+        // numbers can leave it slightly out of order; each number is still accepted at most once.
+        if (!seen.accept(sequence))
         {
             return null;
         }
-        highestAccepted = sequence;
         return new Verified(kind, sequence, getLong(buf, offset + 10));
     }
 
