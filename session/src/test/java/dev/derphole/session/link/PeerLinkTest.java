@@ -67,6 +67,7 @@ class PeerLinkTest
         stranger = client();
         link = new PeerLink(client()).start();
         final RelayPath path = link.pathTo(peer.publicKey());
+        assertThat(path.lossIsCongestion()).as("TCP underneath: no random loss to tolerate").isTrue();
         final LinkedBlockingQueue<Delivery> delivered = new LinkedBlockingQueue<>();
         path.receiver((from, buffer, offset, length) ->
         {
