@@ -62,7 +62,8 @@ class PeerLinkTest
     @Test
     void shouldDeliverTheBoundPeersStreamPacketsOnTheReaderThreadAndQueueRendezvousPackets() throws Exception
     {
-        server = new DerpServer(DerpServerConfig.builder().listen("127.0.0.1:0").build()).start();
+        // Room for the whole burst: the relay drops the oldest packets beyond its queue depth (32 by default).
+        server = new DerpServer(DerpServerConfig.builder().listen("127.0.0.1:0").queueDepth(256).build()).start();
         peer = client();
         stranger = client();
         link = new PeerLink(client()).start();
