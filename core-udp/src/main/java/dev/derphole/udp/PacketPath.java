@@ -34,6 +34,16 @@ public interface PacketPath extends AutoCloseable
     int maxDatagramLength();
 
     /**
+     * True when this path loses datagrams only by overflowing a queue (a reliable transport underneath, like
+     * the DERP relay over TCP), so every loss means congestion and none is random loss to tolerate. Default
+     * false (UDP).
+     */
+    default boolean lossIsCongestion()
+    {
+        return false;
+    }
+
+    /**
      * Sends one datagram. May block briefly when the path applies backpressure (the relay's send queue);
      * never blocks indefinitely. The path copies or consumes the bytes before returning: the caller reuses
      * {@code buffer} for the next datagram at once.

@@ -32,7 +32,9 @@ import dev.derphole.lanes.wire.WireFormat;
  * @param maxAckRanges          receiver: selective ranges per ACK (at most {@link WireFormat#ACK_MAX_RANGES})
  * @param lossTolerance         sender: fraction of a round trip's bytes that may be lost before the window is
  *                              reduced (0 = every loss episode reduces, classic CUBIC); see
- *                              {@link dev.derphole.lanes.rate.CubicController}
+ *                              {@link dev.derphole.lanes.rate.CubicController}. Not applied on paths whose
+ *                              every loss is congestion ({@code PacketPath.lossIsCongestion()}, the relay):
+ *                              those use 0
  */
 public record StreamConfig(
     int sendBufferBytes,

@@ -40,8 +40,8 @@ public final class CubicController implements CongestionControl
 
     private final int minWindowSegments;
     private final long maxWindowBytes;
-    private final double lossTolerance;
-    private final long minRoundSegments;
+    private double lossTolerance;
+    private long minRoundSegments;
     private long roundStartNs;
     private long roundAckedBytes;
     private long roundLostBytes;
@@ -67,15 +67,24 @@ public final class CubicController implements CongestionControl
      */
     public CubicController(final int minWindowSegments, final long maxWindowBytes, final double lossTolerance)
     {
-        if (lossTolerance < 0 || lossTolerance >= 1)
-        {
-            throw new IllegalArgumentException("lossTolerance must be in [0, 1): " + lossTolerance);
-        }
         this.minWindowSegments = minWindowSegments;
         this.maxWindowBytes = maxWindowBytes;
-        this.lossTolerance = lossTolerance;
-        this.minRoundSegments = lossTolerance == 0
-            ? MIN_ROUND_SEGMENTS : Math.max(MIN_ROUND_SEGMENTS, (long)Math.ceil(4 / lossTolerance));
+        lossTolerance(lossTolerance);
+    }
+
+    /**
+     * Changes the loss tolerance (see the class comment); takes effect with the next {@link #reset}. The sender
+     * uses 0 on paths whose every loss is congestion (the DERP relay).
+     */
+    public void lossTolerance(final double tolerance)
+    {
+        if (tolerance < 0 || tolerance >= 1)
+        {
+            throw new IllegalArgumentException("lossTolerance must be in [0, 1): " + tolerance);
+        }
+        lossTolerance = tolerance;
+        minRoundSegments = tolerance == 0
+            ? MIN_ROUND_SEGMENTS : Math.max(MIN_ROUND_SEGMENTS, (long)Math.ceil(4 / tolerance));
     }
 
     @Override

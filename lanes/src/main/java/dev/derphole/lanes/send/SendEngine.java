@@ -281,6 +281,8 @@ public final class SendEngine
     private void applyPathParameters(final long nowNs)
     {
         maxPayload = Control.datagramLength(path, config) - DATA_OVERHEAD;
+        // Random loss is tolerated (config) only where it can exist: on the relay every loss is an overflow.
+        congestion.lossTolerance(path.lossIsCongestion() ? 0 : config.lossTolerance());
         congestion.reset(maxPayload, (long)config.initialWindowPackets() * maxPayload, decision);
         applyDecision(nowNs);
     }

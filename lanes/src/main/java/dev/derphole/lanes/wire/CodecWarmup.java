@@ -14,13 +14,13 @@ import dev.derphole.lanes.engine.StreamCounters;
  * relay datagrams makes only ~17,000 calls per GiB, so without this the first ~300 MiB of every transfer
  * went through the slow path: ~1.5 CPU seconds per side (measured, Temurin 25, see
  * docs/benchmarks-transfer.md), and a receiver that falls behind and drops datagrams. Sealing and opening
- * {@link #ROUNDS} small packets instead costs ~0.3 CPU seconds, and it runs on its own thread while the
- * session still connects to the relay and waits for the claim.
+ * {@link #ROUNDS} mostly small packets instead costs ~0.1 CPU seconds (measured), on its own thread while
+ * the session still connects to the relay and waits for the claim.
  * <p>
  * The packet sizes mimic real traffic, because C2 compiles for the branches its profile saw and throws the
  * code away ("unstable if" deoptimization, then a slow re-warm) when real packets take another one: bodies
- * below the intrinsic's 512 bytes (ACKs) or empty (HEARTBEAT, CLOSE), lengths that are not whole AES blocks (DATA payloads),
- * and now and then one long enough to carry the counter's low byte over (more than 256 blocks).
+ * below the intrinsic's 512 bytes (ACKs) or empty (HEARTBEAT, CLOSE), lengths that are not whole AES blocks
+ * (DATA payloads), and now and then one long enough to carry the counter's low byte over (over 256 blocks).
  * <p>
  * Uses a throwaway random key and its own {@link PacketCodec}s; nothing of it leaves the process.
  * Thread-safe: {@link #startInBackground()} starts the warm-up once per process.

@@ -1,6 +1,7 @@
 package dev.derphole.lanes.rate;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.concurrent.TimeUnit;
 
@@ -107,6 +108,26 @@ class CubicControllerTest
         }
         assertThat(reduced).isTrue();
         assertThat(decision.windowBytes).isLessThan(before);
+    }
+
+    @Test
+    void shouldReactToEveryLossEpisodeOnceTheToleranceIsSetToZero()
+    {
+        final CubicController cubic = new CubicController(2, 1 << 30, 0.02);
+        cubic.lossTolerance(0);
+        cubic.reset(SEGMENT, 100 * SEGMENT, decision);
+        long now = 1;
+        // 1 % loss in one round: with the tolerance of 2 % this is ignored (previous test), at 0 it reduces.
+        boolean reduced = false;
+        for (int i = 0; i < 10 && !reduced; i++)
+        {
+            now += RTT / 10;
+            round(cubic, now, 99 * SEGMENT, i % 10 == 0 ? SEGMENT : 0);
+            reduced = decision.congestionEvent;
+        }
+        assertThat(reduced).isTrue();
+        assertThat(decision.windowBytes).isLessThan(100 * SEGMENT);
+        assertThatThrownBy(() -> cubic.lossTolerance(1.0)).isInstanceOf(IllegalArgumentException.class);
     }
 
     private void round(final CubicController cubic, final long now, final long acked, final long lost)

@@ -51,6 +51,13 @@ public final class RelayPath implements PacketPath
         return MAX_DATAGRAM_LENGTH;
     }
 
+    /** TCP to and from the relay: a datagram is lost only when a queue (the relay's 32, or ours) overflows. */
+    @Override
+    public boolean lossIsCongestion()
+    {
+        return true;
+    }
+
     @Override
     public boolean send(final byte[] buffer, final int offset, final int length) throws IOException
     {
