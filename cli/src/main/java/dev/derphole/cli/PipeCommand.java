@@ -8,6 +8,7 @@ import dev.derphole.session.token.Capability;
 import dev.derphole.session.token.SessionToken;
 import dev.derphole.session.transfer.PipeSession;
 import dev.derphole.session.transfer.TransferException;
+import dev.derphole.session.transfer.TransferSetup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -45,8 +46,9 @@ final class PipeCommand implements Callable<Integer>
         final SessionToken decoded = Transfers.decode(tokenSource.read(token, terminal.in()), Capability.STDIO,
             "pipe");
         final ShutdownSignal signal = ShutdownSignal.install(ExitCode.RUNTIME);
-        try (PipeSession session = new PipeSession(Transfers.joining(forceRelay), Transfers.events(terminal), decoded,
-            Transfers.publicMap()))
+        final TransferSetup setup = Transfers.joining(forceRelay);
+        // The joining setup's map is the public map; the token names a node in it or carries its own URL.
+        try (PipeSession session = new PipeSession(setup, Transfers.events(terminal), decoded, setup.map()))
         {
             signal.onSignal(() -> session.abort("interrupted"));
             session.send(terminal.in());

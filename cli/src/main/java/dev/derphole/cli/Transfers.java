@@ -40,7 +40,7 @@ final class Transfers
         return setup(publicMap(), true, "the built-in public DERP map", forceRelay);
     }
 
-    static DerpMap publicMap()
+    private static DerpMap publicMap()
     {
         try
         {
