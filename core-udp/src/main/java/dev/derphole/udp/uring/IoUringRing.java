@@ -199,12 +199,6 @@ final class IoUringRing
         return null;
     }
 
-    /** SQEs in the ring. */
-    int entries()
-    {
-        return sqEntries;
-    }
-
     /** Free SQE slots (not yet consumed by the kernel). */
     int freeSqes()
     {

@@ -24,8 +24,10 @@ import dev.derphole.udp.UdpCounter;
  * <ul>
  * <li><b>Send:</b> one SENDMSG per message (a datagram or a GSO run), submitted together; the call returns
  * when all have completed, so the batch is free again. A stuck send is cancelled after the engine closes.</li>
- * <li><b>Receive:</b> RECVMSGs with {@code MSG_DONTWAIT}, which complete during the submit (data or EAGAIN),
- * so no request ever outlives the call and the kernel never writes into a batch the caller owns again.
+ * <li><b>Receive:</b> a linked chain of RECVMSGs with {@code MSG_DONTWAIT}, which complete during the
+ * submit (data, or EAGAIN that cancels the rest of the chain, as {@code recvmmsg} stops), so no request ever
+ * outlives the call and the kernel never writes into a batch the caller owns again. The chain length adapts
+ * like slow start (4 .. 256 messages) to what the last round found.
  * With nothing queued, the call waits in {@code io_uring_enter} on a one-shot POLL_ADD of the socket (kept
  * armed across calls) and a POLL_ADD of the engine's wake-up eventfd, with the timeout as an EXT_ARG.</li>
  * </ul>
@@ -39,6 +41,8 @@ public final class IoUringUdpEngine implements DatagramEngine
     private static final int SEND_MESSAGES_PER_CALL = 64;
     /** Messages per receive submission; the batch's size limits it further. */
     private static final int RECEIVE_MESSAGES_PER_CALL = 256;
+    /** Smallest receive round, in messages: what an idle socket is asked for. */
+    private static final int MIN_RECEIVE_ROUND = 4;
     /** Whether a receive round's RECVMSGs form one linked chain (see {@link #receiveBatch}). */
     private static final boolean LINK_RECEIVES = !Boolean.getBoolean("derphole.udp.uring.unlinkedReceives");
     /** SQEs of the send ring: a full round of messages plus a cancel. */
@@ -72,6 +76,7 @@ public final class IoUringUdpEngine implements DatagramEngine
     private final MemorySegment closeState;
     private final MemorySegment wakeScratch;
     private boolean gsoDisabled;
+    private int receiveRound = MIN_RECEIVE_ROUND;
     private boolean socketPollArmed;
     private boolean wakePollArmed;
 
@@ -312,7 +317,8 @@ public final class IoUringUdpEngine implements DatagramEngine
             final long deadline = timeoutNanos > 0 ? System.nanoTime() + timeoutNanos : 0;
             while (true)
             {
-                final int messages = Math.min(receiveMessages.prepareReceive(batch, gro), receiveRing.freeSqes() - 2);
+                final int messages =
+                    receiveMessages.prepareReceive(batch, gro, Math.min(receiveRound, receiveRing.freeSqes() - 2));
                 for (int m = 0; m < messages; m++)
                 {
                     // Linked like recvmmsg: the first EAGAIN cancels the rest of the chain cheaply.
@@ -325,12 +331,14 @@ public final class IoUringUdpEngine implements DatagramEngine
                 counters.increment(UdpCounter.RECEIVE_CALLS);
 
                 int datagrams = 0;
+                int filled = 0;
                 for (int m = 0; m < messages; m++)
                 {
                     final int result = receiveResults[m];
                     if (result >= 0)
                     {
                         datagrams += receiveMessages.completeReceive(batch, m, result, gro, counters);
+                        filled++;
                     }
                     else if (result != -Linux.EAGAIN && result != -Linux.ECANCELED)
                     {
@@ -341,6 +349,11 @@ public final class IoUringUdpEngine implements DatagramEngine
                         counters.increment(UdpCounter.RECEIVE_ERRORS);
                     }
                 }
+                // Like slow start: a full round doubles the next one, a partial round shrinks it to twice what
+                // came, so an idle socket costs a handful of SQEs instead of a long chain of cancellations.
+                receiveRound = filled == messages
+                    ? Math.min(RECEIVE_MESSAGES_PER_CALL, Math.max(MIN_RECEIVE_ROUND, messages * 2))
+                    : Math.max(MIN_RECEIVE_ROUND, filled * 2);
                 if (datagrams > 0)
                 {
                     counters.add(UdpCounter.DATAGRAMS_RECEIVED, datagrams);

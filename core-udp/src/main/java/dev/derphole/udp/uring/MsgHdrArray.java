@@ -70,6 +70,9 @@ final class MsgHdrArray
     private final int[] payloadBytes;
     private int nextSlot;
     private long receivedBytes;
+    private PacketBatch preparedBatch;
+    private boolean preparedGro;
+    private int preparedCount;
 
     /**
      * @param capacity      messages per call
@@ -158,6 +161,7 @@ final class MsgHdrArray
         final PacketBatch batch, final int from, final int limit, final int gsoSegmentBytes, final int maxSegments)
     {
         final int count = limit;
+        preparedBatch = null;
         final long dataAddress = batch.data().address();
         final long addressesAddress = batch.addresses().address();
         final MemorySegment addressCells = batch.addresses();
@@ -211,37 +215,72 @@ final class MsgHdrArray
         return message;
     }
 
-    /**
-     * Fills receive messages into {@code batch} (which the caller has cleared).
-     *
-     * @param gro receive GRO super-packets into 64 KiB regions (needs {@link PacketBatch#groMessagesPerReceive()})
-     * @return number of messages prepared
-     */
+    /** {@link #prepareReceive(PacketBatch, boolean, int)} for as many messages as fit. */
     int prepareReceive(final PacketBatch batch, final boolean gro)
     {
-        final long dataAddress = batch.data().address();
-        final int messages;
-        final long step;
-        final int length;
+        return prepareReceive(batch, gro, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Fills receive messages into {@code batch} (which the caller has cleared). A message's layout (iovec,
+     * name and control pointers) depends only on the batch, so when the same batch comes back only the three
+     * fields the kernel writes ({@code msg_namelen}, {@code msg_controllen}, {@code msg_flags}) are reset.
+     *
+     * @param gro   receive GRO super-packets into 64 KiB regions (needs {@link PacketBatch#groMessagesPerReceive()})
+     * @param limit most messages wanted
+     * @return number of messages prepared
+     */
+    int prepareReceive(final PacketBatch batch, final boolean gro, final int limit)
+    {
+        final int most;
         if (gro)
         {
-            messages = Math.min(capacity, batch.groMessagesPerReceive());
-            if (messages == 0)
+            most = batch.groMessagesPerReceive();
+            if (most == 0)
             {
                 throw new IllegalArgumentException(
                     "batch too small for GRO receives (needs >= " + PacketBatch.MAX_GRO_SEGMENTS + " slots and "
                         + PacketBatch.GRO_REGION_BYTES + " bytes): " + batch + "; use engine.newReceiveBatch()");
             }
-            step = PacketBatch.GRO_REGION_BYTES;
-            length = PacketBatch.GRO_REGION_BYTES;
         }
         else
         {
-            messages = Math.min(capacity, batch.capacity());
-            step = batch.stride();
-            length = batch.slotCapacity();
+            most = batch.capacity();
         }
-        for (int m = 0; m < messages; m++)
+        final int messages = Math.max(0, Math.min(Math.min(capacity, most), limit));
+        int m = 0;
+        if (batch == preparedBatch && gro == preparedGro)
+        {
+            final int reusable = Math.min(messages, preparedCount);
+            final long controlLength = gro ? CONTROL_BYTES : 0L;
+            for (; m < reusable; m++)
+            {
+                final long header = (long)m * MMSGHDR_BYTES;
+                headers.set(INT, header + NAMELEN, SockAddr.BYTES);
+                headers.set(LONG, header + CONTROLLEN, controlLength);
+                headers.set(INT, header + FLAGS, 0);
+            }
+        }
+        else
+        {
+            preparedBatch = batch;
+            preparedGro = gro;
+            preparedCount = 0;
+        }
+        if (m < messages)
+        {
+            layoutReceive(batch, gro, m, messages);
+            preparedCount = messages;
+        }
+        return messages;
+    }
+
+    private void layoutReceive(final PacketBatch batch, final boolean gro, final int from, final int to)
+    {
+        final long dataAddress = batch.data().address();
+        final long step = gro ? PacketBatch.GRO_REGION_BYTES : batch.stride();
+        final int length = gro ? PacketBatch.GRO_REGION_BYTES : batch.slotCapacity();
+        for (int m = from; m < to; m++)
         {
             final long header = (long)m * MMSGHDR_BYTES;
             final long iov = (long)m * iovPerMessage * IOVEC_BYTES;
@@ -251,19 +290,10 @@ final class MsgHdrArray
             headers.set(INT, header + NAMELEN, SockAddr.BYTES);
             headers.set(LONG, header + IOV, iovecsAddress + iov);
             headers.set(LONG, header + IOVLEN, 1L);
-            if (gro)
-            {
-                headers.set(LONG, header + CONTROL, controlsAddress + (long)m * CONTROL_BYTES);
-                headers.set(LONG, header + CONTROLLEN, CONTROL_BYTES);
-            }
-            else
-            {
-                headers.set(LONG, header + CONTROL, 0L);
-                headers.set(LONG, header + CONTROLLEN, 0L);
-            }
+            headers.set(LONG, header + CONTROL, gro ? controlsAddress + (long)m * CONTROL_BYTES : 0L);
+            headers.set(LONG, header + CONTROLLEN, gro ? CONTROL_BYTES : 0L);
             headers.set(INT, header + FLAGS, 0);
         }
-        return messages;
     }
 
     /**
