@@ -1,0 +1,102 @@
+package dev.derphole.jmh.lanes;
+
+import static dev.derphole.lanes.wire.WireFormat.DATA_FLAGS_OFFSET;
+import static dev.derphole.lanes.wire.WireFormat.DATA_FLAG_FIN;
+import static dev.derphole.lanes.wire.WireFormat.DATA_OVERHEAD;
+import static dev.derphole.lanes.wire.WireFormat.DATA_PAYLOAD_OFFSET;
+import static dev.derphole.lanes.wire.WireFormat.DATA_STREAM_OFFSET_OFFSET;
+import static dev.derphole.lanes.wire.WireFormat.HEADER_LENGTH;
+
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+import dev.derphole.lanes.engine.ByteRing;
+import dev.derphole.lanes.wire.BigEndian;
+
+/**
+ * The DATA packet around the AEAD, without it: {@link #build} is what {@code SendEngine.sendData} does before
+ * {@code codec.seal} (flags, stream offset, payload copied out of the send ring); {@link #accept} is what
+ * {@code ReceiveEngine.onData} does after {@code codec.open} (flags and offset checks, payload copied into the
+ * receive ring). Rings have the default 32 MiB; the stream offset moves on every call, so copies wrap.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+    "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
+public class DataPacketBenchmark
+{
+    private static final int RING_BYTES = 32 << 20;
+
+    /** DATA payload bytes: a 1,400 B direct-path packet, 8 KiB, and a ~60 KiB relay datagram. */
+    @Param({"1400", "8192", "61440"})
+    public int payloadLength;
+
+    private ByteRing sendRing;
+    private ByteRing receiveRing;
+    private byte[] tx;
+    private byte[] rx;
+    private long sendOffset;
+    private long receiveOffset;
+
+    @Setup
+    public void setUp()
+    {
+        final SplittableRandom random = new SplittableRandom(23);
+        sendRing = new ByteRing(RING_BYTES);
+        random.nextBytes(sendRing.buffer());
+        receiveRing = new ByteRing(RING_BYTES);
+        tx = new byte[payloadLength + DATA_OVERHEAD];
+        rx = new byte[payloadLength + DATA_PAYLOAD_OFFSET];
+        random.nextBytes(rx);
+    }
+
+    /** Sender: DATA header and payload into the transmit buffer; returns the body length to seal. */
+    @Benchmark
+    public int build()
+    {
+        final long start = sendOffset;
+        sendOffset += payloadLength;
+        final boolean fin = (start & 0x1_0000) != 0;
+        tx[HEADER_LENGTH + DATA_FLAGS_OFFSET] = (byte)(fin ? DATA_FLAG_FIN : 0);
+        BigEndian.putLong(tx, HEADER_LENGTH + DATA_STREAM_OFFSET_OFFSET, start);
+        sendRing.copyOut(start, tx, HEADER_LENGTH + DATA_PAYLOAD_OFFSET, payloadLength);
+        return DATA_PAYLOAD_OFFSET + payloadLength + tx[HEADER_LENGTH + DATA_PAYLOAD_OFFSET + (int)(start & 0x3FF)];
+    }
+
+    /** Receiver: parse and check an opened DATA body, copy its payload into the ring; returns its end. */
+    @Benchmark
+    public long accept()
+    {
+        rx[DATA_FLAGS_OFFSET] = 0;
+        BigEndian.putLong(rx, DATA_STREAM_OFFSET_OFFSET, receiveOffset); // what the peer would have sent
+        final int bodyLength = rx.length;
+        final int flags = rx[DATA_FLAGS_OFFSET] & 0xFF;
+        final long offset = BigEndian.getLong(rx, DATA_STREAM_OFFSET_OFFSET);
+        final int length = bodyLength - DATA_PAYLOAD_OFFSET;
+        final long end = offset + length;
+        if ((flags & ~DATA_FLAG_FIN) != 0 || offset < 0 || end < offset)
+        {
+            throw new IllegalStateException("malformed DATA");
+        }
+        receiveRing.copyIn(offset, rx, DATA_PAYLOAD_OFFSET, length);
+        receiveRing.publishProducer(end);
+        receiveRing.publishConsumer(end); // an instant sink: keep the ring empty
+        receiveOffset = end;
+        return end;
+    }
+}
