@@ -52,6 +52,7 @@ EOF
 }
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$root/perf-scripts/lib/bench-common.sh"
 runs=3
 size=1073741824
 only=both
@@ -66,33 +67,29 @@ transfer_timeout=300
 
 while [ $# -gt 0 ]; do
     case "$1" in
-        --runs) runs=$2; shift 2 ;;
-        --size) size=$2; shift 2 ;;
-        --only) only=$2; shift 2 ;;
-        --queue-depth) queue_depth=$2; shift 2 ;;
-        --java-opts) java_opts=$2; shift 2 ;;
-        --derphole-root) derphole_root=$2; shift 2 ;;
-        --baseline-root) baseline_root=$2; shift 2 ;;
-        --out) out_dir=$2; shift 2 ;;
+        --runs) bench_need_value "$@"; runs=$2; shift 2 ;;
+        --size) bench_need_value "$@"; size=$2; shift 2 ;;
+        --only) bench_need_value "$@"; only=$2; shift 2 ;;
+        --queue-depth) bench_need_value "$@"; queue_depth=$2; shift 2 ;;
+        --java-opts) bench_need_value "$@"; java_opts=$2; shift 2 ;;
+        --derphole-root) bench_need_value "$@"; derphole_root=$2; shift 2 ;;
+        --baseline-root) bench_need_value "$@"; baseline_root=$2; shift 2 ;;
+        --out) bench_need_value "$@"; out_dir=$2; shift 2 ;;
         --build) build=1; shift ;;
         --keep) keep=1; shift ;;
-        --timeout) transfer_timeout=$2; shift 2 ;;
+        --timeout) bench_need_value "$@"; transfer_timeout=$2; shift 2 ;;
         -h|--help) usage; exit 0 ;;
-        *) echo "error: unknown option $1 (see --help)" >&2; exit 2 ;;
+        *) die "unknown option $1 (see --help)" ;;
     esac
 done
-case "$only" in both|derphole|socat) ;; *) echo "error: --only takes derphole or socat" >&2; exit 2 ;; esac
-[[ "$runs" =~ ^[1-9][0-9]*$ ]] || { echo "error: --runs must be a positive integer" >&2; exit 2; }
-[[ "$size" =~ ^[1-9][0-9]*$ ]] || { echo "error: --size must be a positive integer" >&2; exit 2; }
+case "$only" in both|derphole|socat) ;; *) die "--only takes derphole or socat" ;; esac
+bench_positive_int --runs "$runs"
+bench_positive_int --size "$size"
+bench_positive_int --timeout "$transfer_timeout"
+if [ -n "$queue_depth" ]; then bench_positive_int --queue-depth "$queue_depth"; fi
 
-for tool in socat /usr/bin/time timeout ss; do
-    command -v "$tool" > /dev/null || { echo "error: $tool is required (apt-get install socat time iproute2)" >&2; exit 2; }
-done
-if command -v openssl > /dev/null; then
-    hash_cmd=(openssl dgst -sha256 -r)
-else
-    hash_cmd=(sha256sum)
-fi
+bench_require socat /usr/bin/time timeout ss
+bench_pick_hash
 
 cd "$root"
 utc=$(date -u +%Y%m%dT%H%M%SZ)
@@ -100,120 +97,23 @@ out_dir=${out_dir:-.tmp/perf/$utc-$$}
 mkdir -p "$out_dir/logs"
 out_dir=$(cd "$out_dir" && pwd)
 logs=$out_dir/logs
-input=$out_dir/input.bin
-
-# Every process we start goes here; the trap kills exactly these (and nothing by name).
-pids=()
-kill_tree()
-{
-    # Children first, so a JVM under /usr/bin/time or timeout does not outlive its parent.
-    local child
-    for child in $(pgrep -P "$1" 2> /dev/null || true); do
-        kill_tree "$child"
-    done
-    kill "$1" 2> /dev/null || true
-}
-cleanup()
-{
-    local pid
-    for pid in "${pids[@]}"; do
-        kill_tree "$pid"
-    done
-    if [ "$keep" -eq 0 ]; then
-        rm -f "$input"
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 if [ -n "$derphole_root" ]; then
-    derphole_root=$(cd "$derphole_root" && pwd)
-    [ -f "$derphole_root/cli/target/derphole.jar" ] || { echo "error: $derphole_root has no built cli/target/derphole.jar" >&2; exit 2; }
+    derphole_root=$(bench_resolve_root "$derphole_root")
 else
     derphole_root=$root
 fi
 derphole=$derphole_root/bin/derphole
 if [ -n "$baseline_root" ]; then
-    baseline_root=$(cd "$baseline_root" && pwd)
-    [ -f "$baseline_root/cli/target/derphole.jar" ] || { echo "error: $baseline_root has no built cli/target/derphole.jar" >&2; exit 2; }
+    baseline_root=$(bench_resolve_root "$baseline_root")
 fi
-jar=$root/cli/target/derphole.jar
-if [ "$only" != socat ] && [ "$derphole_root" = "$root" ] && { [ "$build" -eq 1 ] || [ ! -f "$jar" ]; }; then
-    echo "building $jar ..." >&2
-    bin/mvn -q -B -DskipTests install >&2
+bench_install_traps
+if [ "$only" != socat ] && [ "$derphole_root" = "$root" ]; then
+    bench_build_if_needed "$build"
 fi
 
-echo "generating $size random bytes into $input ..." >&2
-head -c "$size" /dev/urandom > "$input"
-input_hash=$("${hash_cmd[@]}" < "$input" | cut -d' ' -f1)
-
-java_version=$( (. "$root/bin/lib/jdk25.sh" && derphole_find_jdk25 && "$JAVA_HOME/bin/java" -version 2>&1 | head -n 1 | tr -d '"') || echo unknown)
-commit=$(git -C "$root" rev-parse --short=12 HEAD 2> /dev/null || echo unknown)
-if [ -n "$(git -C "$root" status --porcelain --untracked-files=no 2> /dev/null)" ]; then
-    commit="$commit+dirty"
-fi
-if [ "$derphole_root" != "$root" ]; then
-    commit="$commit (derphole from $derphole_root)"
-fi
-
-# "elapsed user sys maxrss" from a /usr/bin/time -o file (its last line; a killed relay adds a first line).
-time_fields()
-{
-    tail -n 1 "$1"
-}
-
-cpu_of()
-{
-    awk '{ printf "%.2f", $2 + $3 }' <<< "$1"
-}
-
-rss_of()
-{
-    awk '{ print $4 }' <<< "$1"
-}
-
-wait_for_line()
-{
-    # wait_for_line FILE REGEX SECONDS: true once FILE has a line matching REGEX.
-    local deadline=$((SECONDS + $3))
-    while [ "$SECONDS" -lt "$deadline" ]; do
-        if grep -qE "$2" "$1" 2> /dev/null; then
-            return 0
-        fi
-        sleep 0.05
-    done
-    return 1
-}
-
-free_port()
-{
-    # A port in 20000..59999 nobody listens on now (socat fails loudly if it is taken meanwhile).
-    local port
-    while :; do
-        port=$((20000 + RANDOM % 40000))
-        if ! ss -Htln "sport = :$port" | grep -q .; then
-            echo "$port"
-            return
-        fi
-    done
-}
-
-wait_listening()
-{
-    local deadline=$((SECONDS + 10))
-    while [ "$SECONDS" -lt "$deadline" ]; do
-        if ss -Htln "sport = :$1" | grep -q .; then
-            return 0
-        fi
-        sleep 0.02
-    done
-    return 1
-}
-
-now()
-{
-    date +%s.%N
-}
+bench_make_input "$out_dir/input.bin" "$size"
+commit=$(bench_commit "$derphole_root")
 
 csv_tmp=$out_dir/.results.csv.tmp
 echo "run,tool,role,wall_s,mb_per_s,cpu_s,rss_kib,hash_ok" > "$csv_tmp"
@@ -223,51 +123,12 @@ run_derphole()
 {
     local n=$1 tool=${2:-derphole} derphole=${3:-$derphole}
     local d=$logs/$tool-$n
-    mkdir -p "$d"
-    local relay_args=(relay --listen 127.0.0.1:0 --no-stun)
+    local relay_extra=()
     if [ -n "$queue_depth" ]; then
-        relay_args+=(--queue-depth "$queue_depth")
+        relay_extra+=(--queue-depth "$queue_depth")
     fi
-    DERPHOLE_JAVA_OPTS=$java_opts /usr/bin/time -o "$d/relay.time" -f '%e %U %S %M' \
-        "$derphole" "${relay_args[@]}" > "$d/relay.out" 2> "$d/relay.err" &
-    local relay_time_pid=$!
-    pids+=("$relay_time_pid")
-    wait_for_line "$d/relay.out" '^derp-url ' 30 || wait_for_line "$d/relay.err" '^derp-url ' 1 \
-        || { echo "error: relay printed no derp-url (see $d)" >&2; return 1; }
-    local url
-    url=$(cat "$d/relay.out" "$d/relay.err" | sed -n 's/^derp-url \([^ ]*\).*/\1/p' | head -n 1)
-
-    ( DERPHOLE_JAVA_OPTS=$java_opts timeout "$transfer_timeout" /usr/bin/time -o "$d/listen.time" -f '%e %U %S %M' \
-        "$derphole" -v --derp-url "$url" listen 2> "$d/listen.err" \
-        | /usr/bin/time -o "$d/hash.time" -f '%e %U %S %M' "${hash_cmd[@]}" > "$d/output.hash" ) &
-    local listen_pid=$!
-    pids+=("$listen_pid")
-    wait_for_line "$d/listen.err" '^[A-Za-z0-9_-]{40,}$' 30 \
-        || { echo "error: listen printed no token (see $d)" >&2; return 1; }
-    local token
-    token=$(grep -E '^[A-Za-z0-9_-]{40,}$' "$d/listen.err" | head -n 1)
-
-    local start end
-    start=$(now)
-    DERPHOLE_JAVA_OPTS=$java_opts timeout "$transfer_timeout" /usr/bin/time -o "$d/pipe.time" -f '%e %U %S %M' \
-        "$derphole" -v pipe "$token" < "$input" 2> "$d/pipe.err" &
-    local pipe_pid=$!
-    pids+=("$pipe_pid")
-    local rc=0
-    wait "$pipe_pid" || rc=$?
-    wait "$listen_pid" || rc=$?
-    end=$(now)
-    # Stop the relay: SIGTERM to the JVM (the child of /usr/bin/time), which then writes its numbers.
-    local relay_jvm
-    for relay_jvm in $(pgrep -P "$relay_time_pid" 2> /dev/null || true); do
-        kill -TERM "$relay_jvm" 2> /dev/null || true
-    done
-    wait "$relay_time_pid" 2> /dev/null || true
-    if [ "$rc" -ne 0 ]; then
-        echo "error: $tool run $n failed (exit $rc; see $d)" >&2
-        return 1
-    fi
-    record "$n" "$tool" "$d" "$start" "$end" pipe listen relay
+    bench_run_derphole "$d" "$derphole" url "${relay_extra[@]}" || { echo "error: $tool run $n failed" >&2; return 1; }
+    record "$n" "$tool" "$d" "$bench_start" "$bench_end"
 }
 
 # run_socat N: one transfer through a socat relay joining two listeners; appends rows to the CSV.
@@ -280,22 +141,22 @@ run_socat()
     send_port=$(free_port)
     while [ "$send_port" = "$recv_port" ]; do send_port=$(free_port); done
     # socat opens its first address (the receiver's listener) and then its second (the sender's).
-    timeout "$transfer_timeout" /usr/bin/time -o "$d/relay.time" -f '%e %U %S %M' \
+    timeout "$transfer_timeout" "${timed[@]}" "$d/relay.time" \
         socat TCP-LISTEN:"$recv_port",bind=127.0.0.1,reuseaddr TCP-LISTEN:"$send_port",bind=127.0.0.1,reuseaddr \
         2> "$d/relay.err" &
     local relay_pid=$!
     pids+=("$relay_pid")
     wait_listening "$recv_port" || { echo "error: socat relay did not listen on $recv_port" >&2; return 1; }
-    ( timeout "$transfer_timeout" /usr/bin/time -o "$d/listen.time" -f '%e %U %S %M' \
+    ( timeout "$transfer_timeout" "${timed[@]}" "$d/listen.time" \
         socat -u TCP:127.0.0.1:"$recv_port" STDOUT 2> "$d/listen.err" \
-        | /usr/bin/time -o "$d/hash.time" -f '%e %U %S %M' "${hash_cmd[@]}" > "$d/output.hash" ) &
+        | "${timed[@]}" "$d/hash.time" "${hash_cmd[@]}" > "$d/output.hash" ) &
     local listen_pid=$!
     pids+=("$listen_pid")
     wait_listening "$send_port" || { echo "error: socat relay did not listen on $send_port" >&2; return 1; }
 
     local start end
     start=$(now)
-    timeout "$transfer_timeout" /usr/bin/time -o "$d/pipe.time" -f '%e %U %S %M' \
+    timeout "$transfer_timeout" "${timed[@]}" "$d/pipe.time" \
         socat -u STDIN TCP:127.0.0.1:"$send_port" < "$input" 2> "$d/pipe.err" &
     local pipe_pid=$!
     pids+=("$pipe_pid")
@@ -308,19 +169,17 @@ run_socat()
         echo "error: socat run $n failed (exit $rc; see $d)" >&2
         return 1
     fi
-    record "$n" socat "$d" "$start" "$end" pipe listen relay
+    record "$n" socat "$d" "$start" "$end"
 }
 
 # record N TOOL DIR START END: CSV rows for sender (pipe), receiver (listen), relay and the hash process.
 record()
 {
     local n=$1 tool=$2 d=$3 start=$4 end=$5
-    local wall mbps hash_ok=false
-    wall=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.3f", e - s }')
-    mbps=$(awk -v b="$size" -v w="$wall" 'BEGIN { printf "%.1f", b / w / 1e6 }')
-    if [ "$(cut -d' ' -f1 < "$d/output.hash")" = "$input_hash" ]; then
-        hash_ok=true
-    fi
+    local wall mbps hash_ok
+    wall=$(bench_wall "$start" "$end")
+    mbps=$(bench_mbps "$size" "$wall")
+    hash_ok=$(bench_hash_ok "$d")
     local role fields
     for role in pipe listen relay hash; do
         fields=$(time_fields "$d/$role.time")
@@ -362,29 +221,26 @@ done
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 mv "$csv_tmp" "$out_dir/results.csv"
 
-# Medians per tool and role (awk: sort numerically, take the middle; even counts average the two middles).
-median()
+median_of()
 {
-    # median TOOL ROLE COLUMN
-    awk -F, -v t="$1" -v r="$2" -v c="$3" 'NR > 1 && $2 == t && $3 == r { print $c }' "$out_dir/results.csv" \
-        | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) { print "null" } else if (NR % 2) { print v[(NR + 1) / 2] }
-            else { printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 } }'
+    # median_of TOOL ROLE COLUMN
+    median "$out_dir/results.csv" "$@"
 }
 
 tool_json()
 {
     local t=$1
     printf '    "%s": {\n' "$t"
-    printf '      "mb_per_s": %s,\n      "wall_s": %s,\n' "$(median "$t" pipe 5)" "$(median "$t" pipe 4)"
+    printf '      "mb_per_s": %s,\n      "wall_s": %s,\n' "$(median_of "$t" pipe 5)" "$(median_of "$t" pipe 4)"
     local role
     for role in pipe listen relay; do
-        printf '      "%s": { "cpu_s": %s, "rss_kib": %s },\n' "$role" "$(median "$t" "$role" 6)" "$(median "$t" "$role" 7)"
+        printf '      "%s": { "cpu_s": %s, "rss_kib": %s },\n' "$role" "$(median_of "$t" "$role" 6)" "$(median_of "$t" "$role" 7)"
     done
-    printf '      "hash": { "cpu_s": %s }\n    }' "$(median "$t" hash 6)"
+    printf '      "hash": { "cpu_s": %s }\n    }' "$(median_of "$t" hash 6)"
 }
 
-derp_mbps=$(median derphole pipe 5)
-socat_mbps=$(median socat pipe 5)
+derp_mbps=$(median_of derphole pipe 5)
+socat_mbps=$(median_of socat pipe 5)
 ratio=null
 throughput_ok=null
 if [ "$derp_mbps" != null ] && [ "$socat_mbps" != null ]; then
@@ -395,24 +251,23 @@ rss_ok=null
 if [ "$derp_mbps" != null ]; then
     rss_ok=true
     for role in pipe listen relay; do
-        if [ "$(median derphole "$role" 7)" -ge $((256 * 1024)) ]; then rss_ok=false; fi
+        if [ "$(median_of derphole "$role" 7)" -ge $((256 * 1024)) ]; then rss_ok=false; fi
     done
 fi
 pass=false
 if [ "$throughput_ok" = true ] && [ "$rss_ok" = true ]; then pass=true; fi
 
-json_tmp=$out_dir/.decision.json.tmp
 {
     echo "{"
     printf '  "date_utc": "%s",\n  "commit": "%s",\n  "size_bytes": %s,\n  "runs": %s,\n' "$utc" "$commit" "$size" "$runs"
-    printf '  "machine": "%s vCPU, %s, %s",\n' "$(nproc)" "$(uname -r)" "$java_version"
+    printf '  "machine": "%s",\n' "$(bench_machine)"
     printf '  "load_avg_start": "%s",\n  "load_avg_end": "%s",\n' "$load_start" "$load_end"
     printf '  "derphole_java_opts": "%s",\n  "relay_queue_depth": "%s",\n' "$java_opts" "${queue_depth:-default}"
     printf '  "mb_definition": "size / wall / 1e6",\n  "hash": "%s, inline on the receiver output",\n' "${hash_cmd[*]}"
     printf '  "medians": {\n'
     sep=
     for t in derphole socat derphole-base; do
-        if [ "$(median "$t" pipe 5)" != null ]; then
+        if [ "$(median_of "$t" pipe 5)" != null ]; then
             printf '%s' "$sep"
             tool_json "$t"
             sep=$',\n'
@@ -422,15 +277,11 @@ json_tmp=$out_dir/.decision.json.tmp
     printf '  "ratio_derphole_to_socat": %s,\n' "$ratio"
     if [ -n "$baseline_root" ]; then
         printf '  "baseline_root": "%s",\n' "$baseline_root"
-        printf '  "ratio_derphole_to_baseline": %s,\n' "$(awk -v a="$derp_mbps" -v b="$(median derphole-base pipe 5)" \
+        printf '  "ratio_derphole_to_baseline": %s,\n' "$(awk -v a="$derp_mbps" -v b="$(median_of derphole-base pipe 5)" \
             'BEGIN { if (a == "null" || b == "null") print "null"; else printf "%.3f", a / b }')"
     fi
     printf '  "gate": { "throughput_at_least_half_socat": %s, "rss_under_256_mib": %s, "pass": %s }\n' \
         "$throughput_ok" "$rss_ok" "$pass"
     echo "}"
-} > "$json_tmp"
-mv "$json_tmp" "$out_dir/decision.json"
-if [ "$keep" -eq 0 ]; then
-    rm -f "$input"
-fi
+} | bench_write_atomic "$out_dir/decision.json"
 cat "$out_dir/decision.json"
