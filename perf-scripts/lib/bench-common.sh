@@ -246,8 +246,8 @@ bench_line_time()
 }
 
 # bench_run_derphole DIR LAUNCHER RELAY_MODE [RELAY_ARG...]: one listen|pipe of $input through a fresh
-# `derphole relay` on 127.0.0.1. RELAY_MODE "url" hands the clients --derp-url, "map" hands them the relay's
-# --map-out file as --derp-map. Leaves DIR/{relay,listen,pipe,hash}.time, listen.err(.ts), pipe.err(.ts),
+# `derphole relay` on 127.0.0.1. RELAY_MODE "url" hands the clients --derp-url and --force-relay (relay only),
+# "map" hands them the relay's --map-out file as --derp-map (direct allowed). Leaves DIR/{relay,listen,pipe,hash}.time, listen.err(.ts), pipe.err(.ts),
 # output.hash, and sets bench_start / bench_end (sender start; sender and receiver both exited).
 bench_run_derphole()
 {
@@ -271,9 +271,15 @@ bench_run_derphole()
     else
         client_args=(--derp-url "$(cat "$d/relay.out" "$d/relay.err" | sed -n 's/^derp-url \([^ ]*\).*/\1/p' | head -n 1)")
     fi
+    # The relay benchmark stays on the relay: without --force-relay the clients would go direct over the
+    # machine's own interface address.
+    local mode_args=()
+    if [ "$mode" = url ]; then
+        mode_args=(--force-relay)
+    fi
 
     ( DERPHOLE_JAVA_OPTS=$java_opts timeout "$transfer_timeout" "${timed[@]}" "$d/listen.time" \
-        "$derphole" -v "${client_args[@]}" listen 2> >(stamp "$d/listen.err") \
+        "$derphole" -v "${client_args[@]}" listen "${mode_args[@]}" 2> >(stamp "$d/listen.err") \
         | "${timed[@]}" "$d/hash.time" "${hash_cmd[@]}" > "$d/output.hash" ) &
     local listen_pid=$!
     pids+=("$listen_pid")
@@ -284,7 +290,7 @@ bench_run_derphole()
 
     bench_start=$(now)
     DERPHOLE_JAVA_OPTS=$java_opts timeout "$transfer_timeout" "${timed[@]}" "$d/pipe.time" \
-        "$derphole" -v "${client_args[@]}" pipe "$token" < "$input" 2> >(stamp "$d/pipe.err") &
+        "$derphole" -v "${client_args[@]}" pipe "${mode_args[@]}" "$token" < "$input" 2> >(stamp "$d/pipe.err") &
     local pipe_pid=$!
     pids+=("$pipe_pid")
     local rc=0

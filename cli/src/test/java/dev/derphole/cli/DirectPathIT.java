@@ -11,6 +11,8 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Relay-to-direct promotion and fallback with real processes in two network namespaces the test creates:
@@ -80,12 +82,21 @@ class DirectPathIT
         return CliProcess.derpholeStreaming(NetnsLab.inside(lab.b()), Map.of(), null, args);
     }
 
-    @Test
-    void shouldPromoteToDirectAndDeliverByteExact() throws Exception
+    /**
+     * 1 GiB over a 1500-byte MTU, where the path MTU probes above it fail (don't-fragment) and the path keeps
+     * 1,400-byte datagrams; 256 MiB over a 9000-byte jumbo MTU, where the 8,952-byte probe comes back.
+     */
+    @ParameterizedTest(name = "MTU {0}")
+    @CsvSource({"1500, 1024, 1400", "9000, 256, 8952"})
+    @Timeout(240)
+    void shouldPromoteToDirectAndDeliverByteExact(final int mtu, final long mebibytes, final int datagram)
+        throws Exception
     {
-        final long length = 256L << 20;
+        final long length = mebibytes << 20;
         try (Lab lab = Lab.start("direct"))
         {
+            lab.netns().execChecked(lab.a(), "ip", "link", "set", "veth-a", "mtu", Integer.toString(mtu));
+            lab.netns().execChecked(lab.b(), "ip", "link", "set", "veth-b", "mtu", Integer.toString(mtu));
             final DigestSink received = new DigestSink();
             try (CliProcess listener = listen(lab, received))
             {
@@ -95,7 +106,7 @@ class DirectPathIT
                     final long startNs = System.nanoTime();
                     final CompletableFuture<DigestSink> sent = CompletableFuture.supplyAsync(() -> feed(sender,
                         length));
-                    assertThat(sender.waitFor(90_000)).as(sender.stderr()).isZero();
+                    assertThat(sender.waitFor(180_000)).as(sender.stderr()).isZero();
                     final double seconds = (System.nanoTime() - startNs) / 1e9;
                     assertThat(listener.waitFor(30_000)).as(listener.stderr()).isZero();
                     System.out.printf("direct: %d MiB in %.2f s = %.0f Mbit/s%n", length >> 20, seconds,
@@ -104,6 +115,8 @@ class DirectPathIT
                     assertThat(received.hex()).isEqualTo(sent.get(10, TimeUnit.SECONDS).hex());
                     assertInOrder(sender.stderr(), "connected-relay", "connected-direct", "stream-complete");
                     assertInOrder(listener.stderr(), "connected-relay", "connected-direct", "stream-complete");
+                    assertThat(sender.stderr()).contains(" datagram=" + datagram);
+                    assertThat(listener.stderr()).contains(" datagram=" + datagram);
                 }
             }
         }

@@ -35,6 +35,15 @@ public interface DatagramEngine extends AutoCloseable
     /** Whether {@link #sendBatch(PacketBatch, int)} with a segment size really sends GSO messages. */
     boolean supportsGso();
 
+    /**
+     * Whether the socket never fragments (asked for with {@link DatagramEngineConfig.Builder#dontFragment} and
+     * set): only then does a datagram that arrives prove the path carries its size.
+     */
+    default boolean dontFragment()
+    {
+        return false;
+    }
+
     /** Whether received GRO super-packets are coalesced by the kernel (and split again by the engine). */
     boolean groEnabled();
 

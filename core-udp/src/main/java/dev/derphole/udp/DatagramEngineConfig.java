@@ -30,6 +30,7 @@ public final class DatagramEngineConfig
     private final int socketSendBufferBytes;
     private final int maxDatagramBytes;
     private final boolean gro;
+    private final boolean dontFragment;
     private final int gsoMaxSegments;
     private final int receiveBatchSlots;
     private final int groMessagesPerReceive;
@@ -43,6 +44,7 @@ public final class DatagramEngineConfig
         this.socketSendBufferBytes = b.socketSendBufferBytes;
         this.maxDatagramBytes = b.maxDatagramBytes;
         this.gro = b.gro;
+        this.dontFragment = b.dontFragment;
         this.gsoMaxSegments = b.gsoMaxSegments;
         this.receiveBatchSlots = b.receiveBatchSlots;
         this.groMessagesPerReceive = b.groMessagesPerReceive;
@@ -64,6 +66,7 @@ public final class DatagramEngineConfig
             .socketSendBufferBytes(socketSendBufferBytes)
             .maxDatagramBytes(maxDatagramBytes)
             .gro(gro)
+            .dontFragment(dontFragment)
             .gsoMaxSegments(gsoMaxSegments)
             .receiveBatchSlots(receiveBatchSlots)
             .groMessagesPerReceive(groMessagesPerReceive)
@@ -106,6 +109,12 @@ public final class DatagramEngineConfig
         return gro;
     }
 
+    /** Whether the socket should never fragment (see {@link Builder#dontFragment}). */
+    public boolean dontFragment()
+    {
+        return dontFragment;
+    }
+
     /** Most datagrams one GSO message carries (1 = no GSO). */
     public int gsoMaxSegments()
     {
@@ -135,7 +144,7 @@ public final class DatagramEngineConfig
     {
         return "DatagramEngineConfig[bind=" + bindAddress + ", connect=" + connectAddress
             + ", rcvbuf=" + socketReceiveBufferBytes + ", sndbuf=" + socketSendBufferBytes
-            + ", maxDatagram=" + maxDatagramBytes + ", gro=" + gro + ", gsoMaxSegments=" + gsoMaxSegments + "]";
+            + ", maxDatagram=" + maxDatagramBytes + ", gro=" + gro + ", dontFragment=" + dontFragment + ", gsoMaxSegments=" + gsoMaxSegments + "]";
     }
 
     /** Builds a {@link DatagramEngineConfig}; validates on {@link #build()}. Not thread-safe. */
@@ -147,6 +156,7 @@ public final class DatagramEngineConfig
         private int socketSendBufferBytes = DEFAULT_SOCKET_BUFFER_BYTES;
         private int maxDatagramBytes = DEFAULT_MAX_DATAGRAM_BYTES;
         private boolean gro;
+        private boolean dontFragment;
         private int gsoMaxSegments = DEFAULT_GSO_MAX_SEGMENTS;
         private int receiveBatchSlots = DEFAULT_RECEIVE_BATCH_SLOTS;
         private int groMessagesPerReceive = DEFAULT_GRO_MESSAGES_PER_RECEIVE;
@@ -189,6 +199,18 @@ public final class DatagramEngineConfig
         public Builder gro(final boolean on)
         {
             this.gro = on;
+            return this;
+        }
+
+        /**
+         * Sets don't-fragment with path MTU probing semantics ({@code IP_PMTUDISC_PROBE}): a datagram larger
+         * than the interface MTU fails to send instead of leaving in fragments, and one that a smaller link on
+         * the way cannot carry is dropped there. That is what a path MTU probe needs to mean something. Engines
+         * that cannot set it report {@link DatagramEngine#dontFragment()} false.
+         */
+        public Builder dontFragment(final boolean on)
+        {
+            this.dontFragment = on;
             return this;
         }
 

@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>
  * <b>Send.</b> {@link #send} sends one datagram at once (one system call). For throughput, the stream
  * engine's sender uses the batched extension instead: {@link #offer} copies datagrams into a pending
- * batch (false when full), and {@link #flush()} sends them together, as GSO runs when
+ * batch (false when full), and {@link #sendPending()} sends them together, as GSO runs when
  * {@code gsoSegmentBytes > 0} and the engine supports it.
  * <p>
  * <b>Receive.</b> The first {@link #receiver} call starts a platform thread
@@ -119,7 +119,7 @@ public final class DirectUdpPath implements PacketPath
     }
 
     /**
-     * Queues a datagram for the next {@link #flush()}.
+     * Queues a datagram for the next {@link #sendPending()}.
      *
      * @return false when the pending batch is full (counted): flush, then offer again
      */
@@ -142,13 +142,34 @@ public final class DirectUdpPath implements PacketPath
         return pending.count();
     }
 
+    /** {@link #offer}, sending the pending batch first when it is full. */
+    @Override
+    public boolean queue(final byte[] buffer, final int offset, final int length) throws IOException
+    {
+        if (closed)
+        {
+            return false;
+        }
+        if (pending.count() == PENDING_DATAGRAMS)
+        {
+            sendPending();
+        }
+        return offer(buffer, offset, length);
+    }
+
+    @Override
+    public void flush() throws IOException
+    {
+        sendPending();
+    }
+
     /**
      * Sends the pending datagrams (as GSO runs where possible) and empties the pending batch.
      *
      * @return datagrams the kernel accepted; 0 when the path is closed
      * @throws IOException when the engine failed for good
      */
-    public int flush() throws IOException
+    public int sendPending() throws IOException
     {
         if (pending.count() == 0)
         {

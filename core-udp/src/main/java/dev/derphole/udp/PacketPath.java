@@ -34,6 +34,15 @@ public interface PacketPath extends AutoCloseable
     int maxDatagramLength();
 
     /**
+     * Largest datagram that may arrive on this path, in bytes: at least {@link #maxDatagramLength()}, larger when
+     * the peer's direction carries more than ours (each side measures the path MTU it sends on).
+     */
+    default int maxReceiveLength()
+    {
+        return maxDatagramLength();
+    }
+
+    /**
      * True when this path loses datagrams only by overflowing a queue (a reliable transport underneath, like
      * the DERP relay over TCP), so every loss means congestion and none is random loss to tolerate. Default
      * false (UDP).
@@ -52,6 +61,24 @@ public interface PacketPath extends AutoCloseable
      * @throws IOException when the path has failed for good
      */
     boolean send(byte[] buffer, int offset, int length) throws IOException;
+
+    /**
+     * Like {@link #send}, but a path that batches (direct UDP: one system call, GSO where the kernel has it)
+     * may hold the datagram back until {@link #flush()}; the others send it at once. The bytes are copied
+     * before this returns either way.
+     *
+     * @return false when the datagram was dropped locally; a datagram held back and lost at {@link #flush()}
+     * is not reported (the engine repairs it like any loss)
+     */
+    default boolean queue(final byte[] buffer, final int offset, final int length) throws IOException
+    {
+        return send(buffer, offset, length);
+    }
+
+    /** Sends what {@link #queue} held back, if anything. From the sender thread only. */
+    default void flush() throws IOException
+    {
+    }
 
     /** Installs the handler for received datagrams; replaces any earlier one. */
     void receiver(PacketHandler handler);

@@ -88,12 +88,12 @@ class DirectUdpPathTest
             sentByB.add(message);
             if (!b.offer(message, 0, message.length))
             {
-                b.flush();
+                b.sendPending();
                 assertThat(b.offer(message, 0, message.length)).isTrue();
             }
         }
         assertThat(b.pendingCount()).isPositive();
-        b.flush();
+        b.sendPending();
         assertThat(b.pendingCount()).isZero();
         awaitTrue(() -> atA.size() >= 150 && atB.size() >= 100);
 
@@ -176,7 +176,7 @@ class DirectUdpPathTest
         assertThat(left.isOpen()).isFalse();
         assertThat(a.send(new byte[1], 0, 1)).isFalse();
         assertThat(a.offer(new byte[1], 0, 1)).isTrue();
-        assertThat(a.flush()).isZero();
+        assertThat(a.sendPending()).isZero();
         assertThat(a.name()).isEqualTo("direct");
         assertThat(a.maxDatagramLength()).isEqualTo(DatagramEngineConfig.DEFAULT_MAX_DATAGRAM_BYTES);
         assertThatThrownBy(() -> a.send(new byte[2000], 0, 2000)).isInstanceOf(IllegalArgumentException.class);

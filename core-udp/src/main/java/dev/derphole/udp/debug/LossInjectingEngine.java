@@ -167,6 +167,12 @@ public final class LossInjectingEngine implements DatagramEngine
     }
 
     @Override
+    public boolean dontFragment()
+    {
+        return delegate.dontFragment();
+    }
+
+    @Override
     public EngineCounters counters()
     {
         return delegate.counters();

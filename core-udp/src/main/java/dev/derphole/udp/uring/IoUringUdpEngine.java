@@ -180,6 +180,12 @@ public final class IoUringUdpEngine implements DatagramEngine
     }
 
     @Override
+    public boolean dontFragment()
+    {
+        return socket.dontFragment;
+    }
+
+    @Override
     public EngineCounters counters()
     {
         return counters;

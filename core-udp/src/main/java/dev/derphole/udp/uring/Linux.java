@@ -21,6 +21,13 @@ final class Linux
     /** Like SO_RCVBUF but ignores {@code rmem_max}; needs CAP_NET_ADMIN. */
     static final int SO_RCVBUFFORCE = 33;
     static final int SOL_UDP = 17;
+    static final int IPPROTO_IP = 0;
+    static final int IPPROTO_IPV6 = 41;
+    /** Path MTU discovery mode (int) for IPv4 and IPv6 sockets. */
+    static final int IP_MTU_DISCOVER = 10;
+    static final int IPV6_MTU_DISCOVER = 23;
+    /** Set DF, never fragment locally, ignore learned path MTUs: datagrams above the interface MTU fail. */
+    static final int PMTUDISC_PROBE = 3;
     /** Per-socket or per-message GSO segment size (u16), Linux 4.18+. */
     static final int UDP_SEGMENT = 103;
     /** Receive coalesced super-packets with the segment size in a cmsg (int), Linux 5.0+. */

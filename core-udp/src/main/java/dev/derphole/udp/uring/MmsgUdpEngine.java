@@ -128,6 +128,12 @@ public final class MmsgUdpEngine implements DatagramEngine
     }
 
     @Override
+    public boolean dontFragment()
+    {
+        return socket.dontFragment;
+    }
+
+    @Override
     public EngineCounters counters()
     {
         return counters;

@@ -28,11 +28,13 @@ final class NativeUdpSocket
     final InetSocketAddress localAddress;
     final boolean gsoSupported;
     final boolean groEnabled;
+    final boolean dontFragment;
 
     private NativeUdpSocket(
         final int fd, final int wakeFd, final int family, final InetSocketAddress localAddress,
-        final boolean gsoSupported, final boolean groEnabled)
+        final boolean gsoSupported, final boolean groEnabled, final boolean dontFragment)
     {
+        this.dontFragment = dontFragment;
         this.fd = fd;
         this.wakeFd = wakeFd;
         this.family = family;
@@ -84,6 +86,14 @@ final class NativeUdpSocket
                     intValue.set(ValueLayout.JAVA_INT, 0, 1);
                     gro = LinuxCalls.setsockopt(state, fd, Linux.SOL_UDP, Linux.UDP_GRO, intValue, 4) == 0;
                 }
+                boolean dontFragment = false;
+                if (config.dontFragment())
+                {
+                    intValue.set(ValueLayout.JAVA_INT, 0, Linux.PMTUDISC_PROBE);
+                    dontFragment = family == SockAddr.AF_INET6
+                        ? LinuxCalls.setsockopt(state, fd, Linux.IPPROTO_IPV6, Linux.IPV6_MTU_DISCOVER, intValue, 4) == 0
+                        : LinuxCalls.setsockopt(state, fd, Linux.IPPROTO_IP, Linux.IP_MTU_DISCOVER, intValue, 4) == 0;
+                }
                 // Kernels that know UDP_SEGMENT (4.18+) answer getsockopt with the current size (0).
                 final MemorySegment length = arena.allocate(ValueLayout.JAVA_INT);
                 length.set(ValueLayout.JAVA_INT, 0, 4);
@@ -101,7 +111,7 @@ final class NativeUdpSocket
                 {
                     throw new IOException("eventfd failed: " + LinuxCalls.describe(LinuxCalls.errno(state)));
                 }
-                return new NativeUdpSocket(fd, wakeFd, family, local, gso, gro);
+                return new NativeUdpSocket(fd, wakeFd, family, local, gso, gro, dontFragment);
             }
             catch (final IOException | RuntimeException e)
             {

@@ -12,10 +12,11 @@ import dev.derphole.udp.PacketPath;
 
 /**
  * Hands datagrams from path receive threads to the engine thread without allocating: each attached path gets
- * its own pool of preallocated {@link Slot}s sized for its datagrams; its receive thread copies a datagram into
+ * its own pool of preallocated {@link Slot}s sized for its datagrams (and a second one for larger datagrams
+ * from the peer, see {@link PathPort}); its receive thread copies a datagram into
  * a free slot and offers the slot to one bounded MPSC queue that the engine drains; the engine gives slots
  * back after use. A full pool or queue drops the datagram and counts it ({@code inbound-drops}): the stream
- * engine repairs it like any other loss. Memory is bounded by {@code bytesPerPath} per attached path.
+ * engine repairs it like any other loss. Memory is bounded by {@code bytesPerPath} per pool.
  * <p>
  * {@link #attach} and {@link #close} may be called from any thread; {@link #poll} and {@link #release} belong
  * to the engine thread; the handlers run on path receive threads (any number of them).
@@ -35,31 +36,78 @@ public final class Inbox
         public final byte[] data;
         public int length;
         public PathPort port;
+        private final Pool pool;
 
-        Slot(final int size)
+        Slot(final Pool pool, final int size)
         {
+            this.pool = pool;
             this.data = new byte[size];
         }
     }
 
-    /** The handler installed on one path, with that path's slot pool. */
-    public static final class PathPort implements PacketPath.PacketHandler
+    /** Free slots of one size; a slot goes back to the pool it came from. */
+    static final class Pool
     {
-        private final Inbox inbox;
-        private final PacketPath path;
-        private final MpmcArrayQueue<Slot> free;
-        private final int slotSize;
+        final MpmcArrayQueue<Slot> free;
+        final int slotSize;
 
-        PathPort(final Inbox inbox, final PacketPath path, final int slotSize, final int slots)
+        Pool(final int slotSize, final int slots)
         {
-            this.inbox = inbox;
-            this.path = path;
             this.slotSize = slotSize;
             this.free = new MpmcArrayQueue<>(Math.max(2, slots));
             for (int i = 0; i < slots; i++)
             {
-                free.offer(new Slot(slotSize));
+                free.offer(new Slot(this, slotSize));
             }
+        }
+    }
+
+    /**
+     * The handler installed on one path, with that path's slot pools: one sized for the path's datagrams and,
+     * made on the first datagram that needs it, one for larger datagrams the peer may send (up to the path's
+     * receive limit), each bounded by {@code bytesPerPath}.
+     */
+    public static final class PathPort implements PacketPath.PacketHandler
+    {
+        private final Inbox inbox;
+        private final PacketPath path;
+        private final Pool pool;
+        private final int receiveLimit;
+        private volatile Pool largePool;
+
+        PathPort(final Inbox inbox, final PacketPath path, final int slotSize, final int receiveLimit)
+        {
+            this.inbox = inbox;
+            this.path = path;
+            this.pool = new Pool(slotSize, inbox.slotsFor(slotSize));
+            this.receiveLimit = receiveLimit;
+        }
+
+        private Pool poolFor(final int length)
+        {
+            if (length <= pool.slotSize)
+            {
+                return pool;
+            }
+            if (length > receiveLimit)
+            {
+                return null;
+            }
+            Pool large = largePool;
+            if (large == null)
+            {
+                synchronized (this)
+                {
+                    large = largePool;
+                    if (large == null)
+                    {
+                        // Once per path, on its receive thread: the peer's direction has a larger path MTU.
+                        large = new Pool(receiveLimit, inbox.slotsFor(receiveLimit));
+                        largePool = large;
+                    }
+                }
+            }
+            return large;
         }
 
         public PacketPath path()
@@ -76,12 +124,13 @@ public final class Inbox
                 counters.increment(StreamCounters.AFTER_CLOSE);
                 return;
             }
-            if (length < 1 || length > slotSize || !PacketType.isStreamPacket(buffer[offset] & 0xFF))
+            final Pool target = length < 1 ? null : poolFor(length);
+            if (target == null || !PacketType.isStreamPacket(buffer[offset] & 0xFF))
             {
                 counters.increment(StreamCounters.MALFORMED);
                 return;
             }
-            final Slot slot = free.relaxedPoll();
+            final Slot slot = target.free.relaxedPoll();
             if (slot == null)
             {
                 counters.increment(StreamCounters.INBOUND_DROPS);
@@ -92,7 +141,7 @@ public final class Inbox
             slot.port = this;
             if (!inbox.queue.offer(slot))
             {
-                free.offer(slot);
+                target.free.offer(slot);
                 counters.increment(StreamCounters.INBOUND_DROPS);
                 return;
             }
@@ -130,8 +179,8 @@ public final class Inbox
             if (port == null)
             {
                 final int slotSize = Math.min(WireFormat.MAX_DATAGRAM_LENGTH, Math.max(64, path.maxDatagramLength()));
-                final int slots = Math.clamp(bytesPerPath / slotSize, MIN_SLOTS_PER_PATH, MAX_SLOTS_PER_PATH);
-                port = new PathPort(this, path, slotSize, slots);
+                final int receiveLimit = Math.clamp(path.maxReceiveLength(), slotSize, WireFormat.MAX_DATAGRAM_LENGTH);
+                port = new PathPort(this, path, slotSize, receiveLimit);
                 ports.add(port);
             }
         }
@@ -145,10 +194,15 @@ public final class Inbox
         return queue.relaxedPoll();
     }
 
-    /** Engine: returns a slot to its path's pool. */
+    /** Engine: returns a slot to its pool. */
     public void release(final Slot slot)
     {
-        slot.port.free.offer(slot);
+        slot.pool.free.offer(slot);
+    }
+
+    private int slotsFor(final int slotSize)
+    {
+        return Math.clamp(bytesPerPath / slotSize, MIN_SLOTS_PER_PATH, MAX_SLOTS_PER_PATH);
     }
 
     /** From now on datagrams are counted as {@code after-close} and dropped; queued ones are released. */

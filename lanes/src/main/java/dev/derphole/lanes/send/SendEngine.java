@@ -624,6 +624,17 @@ public final class SendEngine
         {
             return 0;
         }
+        final int sent = sendBurst(nowNs);
+        if (sent > 0)
+        {
+            flushPath(nowNs);
+        }
+        return sent;
+    }
+
+    /** Seals and queues up to {@link #SEND_BURST_LIMIT} DATA packets; the caller flushes them together. */
+    private int sendBurst(final long nowNs)
+    {
         int sent = 0;
         while (sent < SEND_BURST_LIMIT)
         {
@@ -678,7 +689,7 @@ public final class SendEngine
             BigEndian.putLong(tx, HEADER_LENGTH + DATA_STREAM_OFFSET_OFFSET, start);
             ring.copyOut(start, tx, HEADER_LENGTH + DATA_PAYLOAD_OFFSET, length);
             final int datagramLength = codec.seal(PacketType.DATA, tx, DATA_PAYLOAD_OFFSET + length);
-            if (!transmit(datagramLength, nowNs))
+            if (!transmit(datagramLength, nowNs, true))
             {
                 scoreboard.onControlSent(packetNumber, nowNs);
                 break;
@@ -714,11 +725,14 @@ public final class SendEngine
         final long packetNumber = codec.nextPacketNumber();
         final int length = codec.seal(type, tx, bodyLength);
         scoreboard.onControlSent(packetNumber, nowNs);
-        transmit(length, nowNs);
+        transmit(length, nowNs, false);
     }
 
-    /** Hands a datagram to the path; false when it was not sent (dropped locally or the path failed). */
-    private boolean transmit(final int length, final long nowNs)
+    /**
+     * Hands a datagram to the path, at once or (queued) held back for the burst's {@link #flushPath}; false when
+     * it was not sent (dropped locally or the path failed).
+     */
+    private boolean transmit(final int length, final long nowNs, final boolean queued)
     {
         lastSendNs = nowNs;
         if (pathFailed)
@@ -727,7 +741,7 @@ public final class SendEngine
         }
         try
         {
-            if (path.send(tx, 0, length))
+            if (queued ? path.queue(tx, 0, length) : path.send(tx, 0, length))
             {
                 counters.add(StreamCounters.PACKETS_SENT, 1);
                 return true;
@@ -737,12 +751,33 @@ public final class SendEngine
         }
         catch (final IOException e)
         {
-            // The session will switch to another path; until then we wait (and fail after the peer timeout).
-            pathFailed = true;
-            pathError = e;
-            pathFailedAtNs = nowNs;
+            onPathFailure(e, nowNs);
             return false;
         }
+    }
+
+    private void flushPath(final long nowNs)
+    {
+        if (pathFailed)
+        {
+            return;
+        }
+        try
+        {
+            path.flush();
+        }
+        catch (final IOException e)
+        {
+            onPathFailure(e, nowNs);
+        }
+    }
+
+    private void onPathFailure(final IOException e, final long nowNs)
+    {
+        // The session will switch to another path; until then we wait (and fail after the peer timeout).
+        pathFailed = true;
+        pathError = e;
+        pathFailedAtNs = nowNs;
     }
 
     private void sendAbort(final int code, final String text)

@@ -19,11 +19,13 @@ public final class DirectPath implements PacketPath
     private final UdpEndpoint endpoint;
     private final InetSocketAddress remote;
     private final MemorySegment cell;
+    private final int datagramBytes;
     private volatile PacketHandler handler;
     private volatile boolean closed;
 
-    DirectPath(final UdpEndpoint endpoint, final InetSocketAddress remote)
+    DirectPath(final UdpEndpoint endpoint, final InetSocketAddress remote, final int datagramBytes)
     {
+        this.datagramBytes = datagramBytes;
         this.endpoint = endpoint;
         this.remote = remote;
         this.cell = SockAddr.cellOf(remote);
@@ -48,13 +50,32 @@ public final class DirectPath implements PacketPath
     @Override
     public int maxDatagramLength()
     {
-        return UdpEndpoint.DIRECT_DATAGRAM_BYTES;
+        return datagramBytes;
+    }
+
+    /** The peer may have found a larger path MTU for its direction than we did for ours. */
+    @Override
+    public int maxReceiveLength()
+    {
+        return UdpEndpoint.MAX_DATAGRAM_BYTES;
     }
 
     @Override
     public boolean send(final byte[] buffer, final int offset, final int length) throws IOException
     {
         return !closed && endpoint.send(cell, buffer, offset, length);
+    }
+
+    @Override
+    public boolean queue(final byte[] buffer, final int offset, final int length) throws IOException
+    {
+        return !closed && endpoint.queue(cell, buffer, offset, length);
+    }
+
+    @Override
+    public void flush() throws IOException
+    {
+        endpoint.flush();
     }
 
     @Override
@@ -81,6 +102,6 @@ public final class DirectPath implements PacketPath
     @Override
     public String toString()
     {
-        return "DirectPath[" + remote + "]";
+        return "DirectPath[" + remote + ", " + datagramBytes + " B]";
     }
 }

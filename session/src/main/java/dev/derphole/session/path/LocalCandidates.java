@@ -12,8 +12,8 @@ import dev.derphole.session.rendezvous.CandidatePolicy;
 
 /**
  * This machine's direct-path candidates: {@code ip:port} for every IPv4 address of every interface that is up,
- * except loopback (unless the policy allows it, for tests on one machine), link-local and wildcard
- * addresses. IPv4 only because the endpoint's socket is IPv4. Stateless.
+ * except loopback, link-local and wildcard addresses; with a policy that allows loopback (tests and benchmarks on
+ * one machine), loopback addresses only. IPv4 only because the endpoint's socket is IPv4. Stateless.
  */
 public final class LocalCandidates
 {
@@ -53,8 +53,10 @@ public final class LocalCandidates
             }
             for (final InetAddress address : java.util.Collections.list(nic.getInetAddresses()))
             {
+                // With loopback allowed (tests and benchmarks on one machine) only loopback is offered: the
+                // machine's other addresses would send test traffic out to its own external interface.
                 if (!(address instanceof Inet4Address) || address.isLinkLocalAddress() || address.isAnyLocalAddress()
-                    || address.isLoopbackAddress() && !policy.allowsLoopback())
+                    || address.isLoopbackAddress() != policy.allowsLoopback())
                 {
                     continue;
                 }

@@ -2,14 +2,17 @@ package dev.derphole.session.path;
 
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Finds, promotes and watches the direct path. While probing, it sends a PROBE to every peer candidate every
  * {@link #PROBE_INTERVAL_MS} for at most {@link #PROBE_PHASE_MS}; the first address a valid ACK comes from
- * becomes the direct path ({@link Listener#onDirect}). Only ACKs count: a PROBE proves just one direction, and
+ * becomes the direct path ({@link Listener#onDirect}), once its datagram size is known: padded probes of the
+ * {@link #MTU_LADDER} sizes go out, and the largest one acknowledged within a few round trips wins. Only ACKs count: a PROBE proves just one direction, and
  * a path that works one way only would swallow the stream. Then it sends a PROBE to that address every
  * {@link #HEARTBEAT_MS}; when no valid ACK has come from it for {@link #DEAD_AFTER_MS}, the path is given up
  * for the rest of the session ({@link Listener#onFallback}). Every valid PROBE is answered with an ACK to its
@@ -29,6 +32,17 @@ public final class PathProber implements AutoCloseable
     /** Silence on the promoted path after which it counts as dead, in ms. */
     public static final long DEAD_AFTER_MS = 2_000;
 
+    /**
+     * Datagram sizes tried above {@link UdpEndpoint#DIRECT_DATAGRAM_BYTES} once the path answers: a 9000-byte
+     * jumbo MTU less IPv6 and UDP headers, and a 64 KiB MTU (loopback, some virtual links). The largest one
+     * that comes back acknowledged is the direct path's datagram size.
+     */
+    static final int[] MTU_LADDER = {8952, UdpEndpoint.MAX_DATAGRAM_BYTES};
+    /** Bounds of the wait for the ladder's answers, in ms; in between it is {@link #MTU_WAIT_RTTS} round trips. */
+    static final long MTU_WAIT_MIN_MS = 100;
+    static final long MTU_WAIT_MAX_MS = 500;
+    static final int MTU_WAIT_RTTS = 4;
+
     /** Called on the prober's thread. */
     public interface Listener
     {
@@ -46,6 +60,10 @@ public final class PathProber implements AutoCloseable
     private final AtomicReference<InetSocketAddress> validated = new AtomicReference<>();
     private final AtomicLong invalid = new AtomicLong();
     private final AtomicLong valid = new AtomicLong();
+    private final AtomicInteger largestAnsweredSize = new AtomicInteger();
+    private final ConcurrentHashMap<Long, Long> probeSentNs = new ConcurrentHashMap<>();
+    private volatile long firstRttNs = -1;
+    private volatile int datagramBytes;
     private final Thread thread;
     private volatile long lastHeardNs;
     private volatile boolean closed;
@@ -91,15 +109,74 @@ public final class PathProber implements AutoCloseable
         valid.incrementAndGet();
         if (v.kind() == ProbeCodec.PROBE)
         {
-            endpoint.sendTo(source, codec.ack(v.sequence()));
+            endpoint.sendTo(source, codec.ack(v.sequence(), v.size()));
             // A PROBE only shows that the peer reaches us; an ACK shows that our packets reach it and come back.
             return;
         }
+        final long nowNs = System.nanoTime();
         final InetSocketAddress chosen = validated.get();
         if (chosen == null ? validated.compareAndSet(null, source) : chosen.equals(source))
         {
-            lastHeardNs = System.nanoTime();
+            lastHeardNs = nowNs;
+            largestAnsweredSize.accumulateAndGet(v.size(), Math::max);
+            final Long sentNs = probeSentNs.get(v.echo());
+            if (sentNs != null && firstRttNs < 0)
+            {
+                firstRttNs = nowNs - sentNs;
+            }
         }
+    }
+
+    private void sendLadder(final InetSocketAddress peer)
+    {
+        for (final int size : MTU_LADDER)
+        {
+            endpoint.sendTo(peer, codec.probe(size));
+        }
+    }
+
+    /** The direct path's datagram size once promoted (0 before). */
+    public int datagramBytes()
+    {
+        return datagramBytes;
+    }
+
+    private void sendProbe(final InetSocketAddress peer, final byte[] probe)
+    {
+        // Only the probing phase's probes are timed (a few hundred at most), for the ladder's wait.
+        probeSentNs.putIfAbsent(ProbeCodec.sequenceOf(probe), System.nanoTime());
+        endpoint.sendTo(peer, probe);
+    }
+
+    /**
+     * Path MTU: sends the ladder's padded probes to {@code peer} and waits a few round trips for their ACKs
+     * (ending early once the largest answers). Datagrams of an answered size crossed unfragmented both ways.
+     */
+    private int discoverDatagramBytes(final InetSocketAddress peer) throws InterruptedException
+    {
+        if (!endpoint.probesPathMtu())
+        {
+            return UdpEndpoint.DIRECT_DATAGRAM_BYTES;
+        }
+        final long rttNs = Math.max(0, firstRttNs);
+        final long waitNs = Math.clamp(MTU_WAIT_RTTS * rttNs, TimeUnit.MILLISECONDS.toNanos(MTU_WAIT_MIN_MS),
+            TimeUnit.MILLISECONDS.toNanos(MTU_WAIT_MAX_MS));
+        final int top = MTU_LADDER[MTU_LADDER.length - 1];
+        final long startNs = System.nanoTime();
+        boolean resent = false;
+        sendLadder(peer);
+        // Minimum 100 ms: on a loaded machine the peer's JVM may be busy (JIT, GC) for tens of ms. Each size goes
+        // out again halfway, so one lost probe does not cost the size.
+        while (!closed && largestAnsweredSize.get() < top && System.nanoTime() - startNs < waitNs)
+        {
+            if (!resent && System.nanoTime() - startNs >= waitNs / 2)
+            {
+                sendLadder(peer);
+                resent = true;
+            }
+            Thread.sleep(1);
+        }
+        return Math.max(UdpEndpoint.DIRECT_DATAGRAM_BYTES, Math.min(top, largestAnsweredSize.get()));
     }
 
     private void run()
@@ -111,7 +188,7 @@ public final class PathProber implements AutoCloseable
             {
                 for (final InetSocketAddress peer : peers)
                 {
-                    endpoint.sendTo(peer, codec.probe());
+                    sendProbe(peer, codec.probe());
                 }
                 Thread.sleep(PROBE_INTERVAL_MS);
             }
@@ -120,7 +197,13 @@ public final class PathProber implements AutoCloseable
             {
                 return;
             }
-            listener.onDirect(endpoint.promote(chosen));
+            probeSentNs.clear();
+            datagramBytes = discoverDatagramBytes(chosen);
+            if (closed)
+            {
+                return;
+            }
+            listener.onDirect(endpoint.promote(chosen, datagramBytes));
             final long deadNs = TimeUnit.MILLISECONDS.toNanos(DEAD_AFTER_MS);
             while (!closed)
             {

@@ -21,9 +21,14 @@ import dev.derphole.derp.proto.NodeKey;
  *   1   1 version = 1
  *   2   8 sequence of the sender (starts at 1)
  *  10   8 echo: for ACK the sequence of the probe answered, for PROBE 0
- *  18  16 HMAC-SHA256(key, context | bytes 0..17), first 16 bytes
+ *  18   4 size: for PROBE its own length in bytes, for ACK the length of the probe answered
+ *  22  16 HMAC-SHA256(key, context | bytes 0..21), first 16 bytes
+ *  38   . PROBE only: zero padding up to size (a path MTU probe; the size is authenticated, the padding not)
  * context = "derphole/v1/probe" | session id (16) | sender DERP key (32) | receiver DERP key (32)
  * </pre>
+ * A padded PROBE that comes back as an ACK proves that datagrams of its size cross the path both ways
+ * unfragmented (the socket sets don't-fragment), which is how the direct path picks its datagram size.
+ * <p>
  * Control-plane rate (a few packets per 100 ms): may allocate. Thread-safe (methods are synchronized).
  */
 public final class ProbeCodec
@@ -34,13 +39,16 @@ public final class ProbeCodec
     public static final int PROBE = 0x80;
     public static final int ACK = 0x81;
     public static final int VERSION = 1;
-    public static final int LENGTH = 34;
-    private static final int HEADER = 18;
+    /** Length of an ACK and of an unpadded PROBE. */
+    public static final int LENGTH = 38;
+    /** Largest padded PROBE. */
+    public static final int MAX_LENGTH = 65_507;
+    private static final int HEADER = 22;
     private static final int TAG = 16;
     private static final byte[] LABEL = "derphole/v1/probe".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     /** What a verified packet said. */
-    public record Verified(int kind, long sequence, long echo)
+    public record Verified(int kind, long sequence, long echo, int size)
     {
     }
 
@@ -82,28 +90,52 @@ public final class ProbeCodec
         return c;
     }
 
-    /** A new PROBE packet. */
+    /** A new unpadded PROBE packet. */
     public synchronized byte[] probe()
     {
-        return encode(PROBE, 0);
+        return encode(PROBE, 0, LENGTH);
     }
 
-    /** A new ACK answering the probe with sequence {@code echo}. */
-    public synchronized byte[] ack(final long echo)
+    /** A new PROBE padded to {@code size} bytes ({@link #LENGTH}..{@link #MAX_LENGTH}): a path MTU probe. */
+    public synchronized byte[] probe(final int size)
     {
-        return encode(ACK, echo);
+        if (size < LENGTH || size > MAX_LENGTH)
+        {
+            throw new IllegalArgumentException("probe size must be " + LENGTH + ".." + MAX_LENGTH + ": " + size);
+        }
+        return encode(PROBE, 0, size);
     }
 
-    private byte[] encode(final int kind, final long echo)
+    /** A new ACK answering the probe with sequence {@code echo} that was {@code probeSize} bytes long. */
+    public synchronized byte[] ack(final long echo, final int probeSize)
     {
         final byte[] p = new byte[LENGTH];
+        write(p, ACK, echo, probeSize);
+        return p;
+    }
+
+    private byte[] encode(final int kind, final long echo, final int size)
+    {
+        final byte[] p = new byte[size];
+        write(p, kind, echo, size);
+        return p;
+    }
+
+    private void write(final byte[] p, final int kind, final long echo, final int size)
+    {
         p[0] = (byte)kind;
         p[1] = VERSION;
         putLong(p, 2, nextSequence++);
         putLong(p, 10, echo);
+        putInt(p, 18, size);
         sign(sendContext, p, 0);
         System.arraycopy(tag, 0, p, HEADER, TAG);
-        return p;
+    }
+
+    /** The sequence number of a packet this codec made (for timing it when its ACK comes back). */
+    public static long sequenceOf(final byte[] packet)
+    {
+        return getLong(packet, 2);
     }
 
     /**
@@ -113,7 +145,7 @@ public final class ProbeCodec
      */
     public synchronized Verified verify(final byte[] buf, final int offset, final int length)
     {
-        if (length != LENGTH)
+        if (length < LENGTH)
         {
             return null;
         }
@@ -122,9 +154,14 @@ public final class ProbeCodec
         {
             return null;
         }
+        final int size = getInt(buf, offset + 18);
+        if (kind == PROBE ? size != length : length != LENGTH || size < LENGTH || size > MAX_LENGTH)
+        {
+            return null;
+        }
         sign(receiveContext, buf, offset);
         if (!MessageDigest.isEqual(java.util.Arrays.copyOf(tag, TAG),
-            java.util.Arrays.copyOfRange(buf, offset + HEADER, offset + LENGTH)))
+            java.util.Arrays.copyOfRange(buf, offset + HEADER, offset + HEADER + TAG)))
         {
             return null;
         }
@@ -135,7 +172,7 @@ public final class ProbeCodec
         {
             return null;
         }
-        return new Verified(kind, sequence, getLong(buf, offset + 10));
+        return new Verified(kind, sequence, getLong(buf, offset + 10), size);
     }
 
     private void sign(final byte[] context, final byte[] buf, final int offset)
@@ -158,6 +195,24 @@ public final class ProbeCodec
         {
             b[off + i] = (byte)(v >>> (56 - 8 * i));
         }
+    }
+
+    private static void putInt(final byte[] b, final int off, final int v)
+    {
+        for (int i = 0; i < 4; i++)
+        {
+            b[off + i] = (byte)(v >>> (24 - 8 * i));
+        }
+    }
+
+    private static int getInt(final byte[] b, final int off)
+    {
+        int v = 0;
+        for (int i = 0; i < 4; i++)
+        {
+            v = v << 8 | b[off + i] & 0xff;
+        }
+        return v;
     }
 
     private static long getLong(final byte[] b, final int off)

@@ -30,9 +30,23 @@ public final class UdpEndpoint implements AutoCloseable
      * for a tunnel or PPPoE header, so the kernel never fragments.
      */
     public static final int DIRECT_DATAGRAM_BYTES = 1400;
+    /**
+     * Largest datagram the endpoint sends or receives, in bytes: the top of the path MTU ladder (a loopback or
+     * virtual link with a 64 KiB MTU), under the 65,507-byte UDP limit of IPv4.
+     */
+    public static final int MAX_DATAGRAM_BYTES = 65_000;
+    /**
+     * Kernel socket buffers, in bytes: room for a burst of the congestion window while the receive thread is
+     * descheduled (kernel memory; {@code SO_RCVBUFFORCE} when privileged, else capped by {@code rmem_max}).
+     */
+    private static final int SOCKET_BUFFER_BYTES = 16 << 20;
+    /** GRO super-packets per receive call: 2 x 64 datagrams of 1,400 B, or 2 of the largest. */
+    private static final int GRO_MESSAGES_PER_RECEIVE = 2;
     /** How long one receive call waits before checking whether the endpoint closed, in ns. */
     private static final long RECEIVE_WAIT_NS = 100_000_000L;
     private static final long CLOSE_JOIN_MS = 2_000;
+    /** Datagrams one {@link #flush} sends at most: the stream sender's burst (64) fits. */
+    private static final int PENDING_DATAGRAMS = 64;
 
     /** Receives probe packets (from the receive thread). */
     @FunctionalInterface
@@ -43,6 +57,8 @@ public final class UdpEndpoint implements AutoCloseable
 
     private final DatagramEngine engine;
     private final PacketBatch sendBatch;
+    /** The stream sender's burst, sent by {@link #flush}; owned by the stream sender thread. */
+    private final PacketBatch pending;
     private final Object sendLock = new Object();
     private final AtomicLong dropped = new AtomicLong();
     private final Thread receiveThread;
@@ -54,6 +70,7 @@ public final class UdpEndpoint implements AutoCloseable
     {
         this.engine = engine;
         this.sendBatch = PacketBatch.gcManaged(1, engine.config().maxDatagramBytes());
+        this.pending = PacketBatch.gcManaged(PENDING_DATAGRAMS, engine.config().maxDatagramBytes());
         this.receiveThread = Thread.ofPlatform().daemon().name("derphole-direct-rx").unstarted(this::receiveLoop);
     }
 
@@ -61,7 +78,14 @@ public final class UdpEndpoint implements AutoCloseable
     public static UdpEndpoint open() throws IOException
     {
         final DatagramEngineConfig config = DatagramEngineConfig
-            .builder(new InetSocketAddress(InetAddress.getByAddress(new byte[4]), 0)).build();
+            .builder(new InetSocketAddress(InetAddress.getByAddress(new byte[4]), 0))
+            .maxDatagramBytes(MAX_DATAGRAM_BYTES)
+            .socketReceiveBufferBytes(SOCKET_BUFFER_BYTES)
+            .socketSendBufferBytes(SOCKET_BUFFER_BYTES)
+            .dontFragment(true)
+            .gro(true)
+            .groMessagesPerReceive(GRO_MESSAGES_PER_RECEIVE)
+            .build();
         final UdpEndpoint endpoint = new UdpEndpoint(DatagramEngines.open(config));
         endpoint.receiveThread.start();
         return endpoint;
@@ -85,10 +109,22 @@ public final class UdpEndpoint implements AutoCloseable
         probes = receiver;
     }
 
-    /** Creates the direct path to {@code remote}; its stream packets are routed to it from now on. */
-    public DirectPath promote(final InetSocketAddress remote)
+    /**
+     * Whether datagrams leave unfragmented, so a path MTU probe that is answered proves its size; without it the
+     * direct path keeps {@link #DIRECT_DATAGRAM_BYTES}.
+     */
+    public boolean probesPathMtu()
     {
-        final DirectPath path = new DirectPath(this, remote);
+        return engine.dontFragment();
+    }
+
+    /**
+     * Creates the direct path to {@code remote}, sending datagrams of up to {@code datagramBytes}; its stream
+     * packets are routed to it from now on.
+     */
+    public DirectPath promote(final InetSocketAddress remote, final int datagramBytes)
+    {
+        final DirectPath path = new DirectPath(this, remote, datagramBytes);
         direct = path;
         return path;
     }
@@ -124,6 +160,60 @@ public final class UdpEndpoint implements AutoCloseable
             {
                 return false;
             }
+        }
+    }
+
+    /**
+     * Holds a datagram to {@code cell} back for {@link #flush}, flushing first when the burst is full. From the
+     * stream sender thread only.
+     */
+    boolean queue(final MemorySegment cell, final byte[] buffer, final int offset, final int length)
+        throws IOException
+    {
+        if (closed)
+        {
+            return false;
+        }
+        int slot = pending.add(buffer, offset, length);
+        if (slot < 0)
+        {
+            flush();
+            slot = pending.add(buffer, offset, length);
+        }
+        pending.address(slot, cell, 0);
+        return true;
+    }
+
+    /**
+     * Sends the held-back burst in one call; runs of full-size datagrams go out as GSO messages when the engine
+     * has GSO (the first datagram's length is the segment size: the stream sends full datagrams but for the
+     * tail). From the stream sender thread only.
+     */
+    void flush() throws IOException
+    {
+        final int count = pending.count();
+        if (count == 0)
+        {
+            return;
+        }
+        try
+        {
+            if (!closed)
+            {
+                final int segment = engine.supportsGso() && count > 1 ? pending.length(0) : 0;
+                synchronized (sendLock)
+                {
+                    engine.sendBatch(pending, segment);
+                }
+            }
+        }
+        catch (final ClosedChannelException e)
+        {
+            // Closed under us: the datagrams are lost like any other; the session is shutting down the path.
+        }
+        finally
+        {
+            pending.clear();
         }
     }
 

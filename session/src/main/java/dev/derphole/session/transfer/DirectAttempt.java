@@ -89,7 +89,8 @@ final class DirectAttempt implements AutoCloseable
         return "direct-stats engine=" + endpoint.engineLabel() + " candidates=" + candidates.size()
             + " probes-valid=" + (p == null ? 0 : p.validProbes())
             + " probes-invalid=" + (p == null ? 0 : p.invalidProbes())
-            + " udp-dropped=" + endpoint.dropped();
+            + " udp-dropped=" + endpoint.dropped()
+            + " datagram=" + (p == null ? 0 : p.datagramBytes());
     }
 
     @Override

@@ -93,6 +93,35 @@ class PathProberTest
     }
 
     @Test
+    void shouldPickTheLargestDatagramThePathCarries() throws Exception
+    {
+        final byte[] key = bytes(32);
+        final byte[] session = bytes(16);
+        final NodeKey a = NodeKey.of(bytes(32));
+        final NodeKey b = NodeKey.of(bytes(32));
+        try (UdpEndpoint ea = UdpEndpoint.open(); UdpEndpoint eb = UdpEndpoint.open())
+        {
+            final Recorder ra = new Recorder();
+            final Recorder rb = new Recorder();
+            try (PathProber pa = new PathProber(ea, new ProbeCodec(key, session, a, b), List.of(loopback(eb)), ra)
+                    .start();
+                PathProber pb = new PathProber(eb, new ProbeCodec(key, session, b, a), List.of(loopback(ea)), rb)
+                    .start())
+            {
+                final DirectPath path = ra.direct.get(5, TimeUnit.SECONDS);
+                rb.direct.get(5, TimeUnit.SECONDS);
+                // Loopback's MTU is 64 KiB: the top of the ladder passes when the engine can set don't-fragment
+                // (the FFM engines); the NIO and Netty fallbacks keep the safe size.
+                final int expected = ea.probesPathMtu() ? UdpEndpoint.MAX_DATAGRAM_BYTES : UdpEndpoint.DIRECT_DATAGRAM_BYTES;
+                assertThat(path.maxDatagramLength()).isEqualTo(expected);
+                assertThat(pa.datagramBytes()).isEqualTo(expected);
+                assertThat(pb.datagramBytes()).isEqualTo(expected);
+                assertThat(path.maxReceiveLength()).isEqualTo(UdpEndpoint.MAX_DATAGRAM_BYTES);
+            }
+        }
+    }
+
+    @Test
     void shouldStayOnTheRelayWhenOnlyForgedProbesArrive() throws Exception
     {
         final byte[] session = bytes(16);

@@ -35,9 +35,34 @@ class ProbeCodecTest
         assertThat(probe).hasSize(ProbeCodec.LENGTH);
         assertThat(probe[0] & 0xff).isEqualTo(ProbeCodec.PROBE);
         final ProbeCodec.Verified p = listener.verify(probe, 0, probe.length);
-        assertThat(p).isEqualTo(new ProbeCodec.Verified(ProbeCodec.PROBE, 1, 0));
-        final byte[] ack = listener.ack(p.sequence());
-        assertThat(claimer.verify(ack, 0, ack.length)).isEqualTo(new ProbeCodec.Verified(ProbeCodec.ACK, 1, 1));
+        assertThat(p).isEqualTo(new ProbeCodec.Verified(ProbeCodec.PROBE, 1, 0, ProbeCodec.LENGTH));
+        final byte[] ack = listener.ack(p.sequence(), p.size());
+        assertThat(claimer.verify(ack, 0, ack.length))
+            .isEqualTo(new ProbeCodec.Verified(ProbeCodec.ACK, 1, 1, ProbeCodec.LENGTH));
+    }
+
+    @Test
+    void shouldCarryAnAuthenticatedSizeInPaddedProbesAndTheirAcks()
+    {
+        final ProbeCodec listener = new ProbeCodec(KEY, SESSION, LISTENER, CLAIMER);
+        final ProbeCodec claimer = new ProbeCodec(KEY, SESSION, CLAIMER, LISTENER);
+        final byte[] probe = claimer.probe(8952);
+        assertThat(probe).hasSize(8952);
+        final ProbeCodec.Verified p = listener.verify(probe, 0, probe.length);
+        assertThat(p).isNotNull();
+        assertThat(p.size()).isEqualTo(8952);
+        final byte[] ack = listener.ack(p.sequence(), p.size());
+        assertThat(ack).hasSize(ProbeCodec.LENGTH);
+        assertThat(claimer.verify(ack, 0, ack.length).size()).isEqualTo(8952);
+
+        final byte[] another = claimer.probe(4000);
+        assertThat(listener.verify(another, 0, 3999)).as("cut short: the length no longer matches").isNull();
+        final byte[] longer = java.util.Arrays.copyOf(another, 4001);
+        assertThat(listener.verify(longer, 0, longer.length)).as("padded further").isNull();
+        another[19] ^= 1;
+        assertThat(listener.verify(another, 0, another.length)).as("size field changed").isNull();
+        final byte[] paddedAck = java.util.Arrays.copyOf(listener.ack(7, 4000), 100);
+        assertThat(claimer.verify(paddedAck, 0, paddedAck.length)).as("ACKs are never padded").isNull();
     }
 
     @Test
