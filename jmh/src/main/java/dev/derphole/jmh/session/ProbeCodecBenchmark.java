@@ -59,7 +59,7 @@ public class ProbeCodecBenchmark
         {
             throw new IllegalStateException("probe did not verify");
         }
-        final byte[] ack = far.ack(p.sequence());
+        final byte[] ack = far.ack(p.sequence(), p.size());
         final ProbeCodec.Verified a = near.verify(ack, 0, ack.length);
         if (a == null || a.echo() != p.sequence())
         {
