@@ -1,5 +1,6 @@
 package dev.derphole.cli;
 
+import java.util.List;
 import java.util.concurrent.Callable;
 
 import picocli.CommandLine;
@@ -7,6 +8,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
+
+import dev.derphole.udp.DatagramEngines;
 
 /** The {@code derphole} command: one-shot transfers and temporary service sharing over DERP. */
 @Command(name = "derphole", mixinStandardHelpOptions = true, versionProvider = DerpholeMain.VersionProvider.class,
@@ -27,7 +30,19 @@ public final class DerpholeMain implements Callable<Integer>
 
     public static void main(final String[] args)
     {
+        if (mayGoDirect(args))
+        {
+            // Overlaps the UDP engine's native set-up with argument parsing and the relay connection.
+            DatagramEngines.prepareInBackground();
+        }
         System.exit(execute(Terminal.system(), args));
+    }
+
+    /** A rough look before parsing: a transfer command that may open a direct path. */
+    private static boolean mayGoDirect(final String[] args)
+    {
+        final List<String> words = List.of(args);
+        return (words.contains("listen") || words.contains("pipe")) && !words.contains("--force-relay");
     }
 
     /** Runs the tool in-process: returns the exit code. */

@@ -22,6 +22,26 @@ public final class DatagramEngines
     {
     }
 
+    /**
+     * Finds out which engine this machine offers on a daemon thread ({@code derphole-udp-prepare}), so the native
+     * call stubs of the FFM engines (~0.15 s to build) are ready when the first socket opens. Harmless to skip;
+     * any failure shows again, and is handled, at {@link #open}.
+     */
+    public static void prepareInBackground()
+    {
+        Thread.ofPlatform().daemon().name("derphole-udp-prepare").start(() ->
+        {
+            try
+            {
+                selected();
+            }
+            catch (final RuntimeException | LinkageError e)
+            {
+                // Reported where it matters: open() fails the same way and the session stays on the relay.
+            }
+        });
+    }
+
     /** The best available engine, ignoring overrides. */
     public static EngineKind bestAvailable()
     {

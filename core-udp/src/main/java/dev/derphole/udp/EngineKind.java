@@ -101,6 +101,15 @@ public enum EngineKind
     public abstract DatagramEngine open(DatagramEngineConfig config) throws IOException;
 
     /**
+     * Whether the engine honours {@link DatagramEngineConfig#dontFragment()} (the FFM engines, which set the
+     * socket option themselves; Netty epoll and NIO expose no such option).
+     */
+    public boolean setsDontFragment()
+    {
+        return this == URING || this == MMSG;
+    }
+
+    /**
      * Parses a label (case-insensitive).
      *
      * @throws IllegalArgumentException for an unknown name

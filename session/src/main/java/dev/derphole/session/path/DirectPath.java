@@ -57,7 +57,7 @@ public final class DirectPath implements PacketPath
     @Override
     public int maxReceiveLength()
     {
-        return UdpEndpoint.MAX_DATAGRAM_BYTES;
+        return endpoint.maxDatagramBytes();
     }
 
     @Override

@@ -11,6 +11,7 @@ import dev.derphole.session.link.PacketKinds;
 import dev.derphole.udp.DatagramEngine;
 import dev.derphole.udp.DatagramEngineConfig;
 import dev.derphole.udp.DatagramEngines;
+import dev.derphole.udp.EngineKind;
 import dev.derphole.udp.PacketBatch;
 import dev.derphole.udp.SockAddr;
 
@@ -74,21 +75,34 @@ public final class UdpEndpoint implements AutoCloseable
         this.receiveThread = Thread.ofPlatform().daemon().name("derphole-direct-rx").unstarted(this::receiveLoop);
     }
 
-    /** Opens the socket on every IPv4 interface, any free port, and starts receiving. */
+    /**
+     * Opens the socket on every IPv4 interface, any free port, and starts receiving. With an engine that can set
+     * don't-fragment the socket takes datagrams up to {@link #MAX_DATAGRAM_BYTES} (path MTU probing); with the
+     * others it keeps {@link #DIRECT_DATAGRAM_BYTES}-sized buffers, so the peer's larger probes go unanswered
+     * and it stays at that size too.
+     */
     public static UdpEndpoint open() throws IOException
     {
-        final DatagramEngineConfig config = DatagramEngineConfig
+        final EngineKind kind = DatagramEngines.selected();
+        final DatagramEngineConfig.Builder config = DatagramEngineConfig
             .builder(new InetSocketAddress(InetAddress.getByAddress(new byte[4]), 0))
-            .maxDatagramBytes(MAX_DATAGRAM_BYTES)
             .socketReceiveBufferBytes(SOCKET_BUFFER_BYTES)
             .socketSendBufferBytes(SOCKET_BUFFER_BYTES)
-            .dontFragment(true)
             .gro(true)
-            .groMessagesPerReceive(GRO_MESSAGES_PER_RECEIVE)
-            .build();
-        final UdpEndpoint endpoint = new UdpEndpoint(DatagramEngines.open(config));
+            .groMessagesPerReceive(GRO_MESSAGES_PER_RECEIVE);
+        if (kind.setsDontFragment())
+        {
+            config.maxDatagramBytes(MAX_DATAGRAM_BYTES).dontFragment(true);
+        }
+        final UdpEndpoint endpoint = new UdpEndpoint(DatagramEngines.open(kind, config.build()));
         endpoint.receiveThread.start();
         return endpoint;
+    }
+
+    /** Largest datagram the socket sends or receives, in bytes. */
+    public int maxDatagramBytes()
+    {
+        return engine.config().maxDatagramBytes();
     }
 
     /** The local port (every candidate carries it). */

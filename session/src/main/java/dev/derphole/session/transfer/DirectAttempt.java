@@ -4,6 +4,10 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import dev.derphole.crypto.KeyPurpose;
 import dev.derphole.derp.proto.NodeKey;
@@ -23,45 +27,94 @@ import dev.derphole.session.token.SessionToken;
  */
 final class DirectAttempt implements AutoCloseable
 {
-    private final UdpEndpoint endpoint;
-    private final List<String> candidates;
+    /** How long {@link #candidates()} waits for the socket before the session goes on with the relay alone. */
+    private static final long OPEN_WAIT_MS = 3_000;
+
+    private final CompletableFuture<Opened> opening;
+    private volatile boolean closed;
     private volatile PathProber prober;
 
-    private DirectAttempt(final UdpEndpoint endpoint, final List<String> candidates)
+    /** The socket and its candidates, once open. */
+    private record Opened(UdpEndpoint endpoint, List<String> candidates)
     {
-        this.endpoint = endpoint;
-        this.candidates = candidates;
+        static final Opened NONE = new Opened(null, List.of());
     }
 
+    private DirectAttempt(final CompletableFuture<Opened> opening)
+    {
+        this.opening = opening;
+    }
+
+    /**
+     * Starts opening the socket on a thread of its own and returns at once: the first open of a UDP engine in a
+     * process builds its native call stubs (~0.2 s), which now overlaps with the relay connection.
+     */
     static DirectAttempt open(final TransferSetup setup)
     {
+        final CompletableFuture<Opened> opening = new CompletableFuture<>();
         if (!setup.direct())
         {
-            return new DirectAttempt(null, List.of());
+            opening.complete(Opened.NONE);
+            return new DirectAttempt(opening);
         }
+        final DirectAttempt attempt = new DirectAttempt(opening);
+        Thread.ofPlatform().daemon().name("derphole-udp-open").start(() -> attempt.openSocket(setup));
+        return attempt;
+    }
+
+    private void openSocket(final TransferSetup setup)
+    {
         try
         {
             final UdpEndpoint endpoint = UdpEndpoint.open();
-            return new DirectAttempt(endpoint, LocalCandidates.gather(endpoint.port(), setup.policy()));
+            opening.complete(new Opened(endpoint, LocalCandidates.gather(endpoint.port(), setup.policy())));
+            if (closed)
+            {
+                endpoint.close(); // closed while we were opening
+            }
         }
         catch (final IOException | RuntimeException e)
         {
             // No UDP here (sandbox, no interfaces): the transfer works on the relay alone.
-            return new DirectAttempt(null, List.of());
+            opening.complete(Opened.NONE);
+        }
+        catch (final OutOfMemoryError e)
+        {
+            // The socket's buffers did not fit the direct-memory limit: the relay alone still works.
+            opening.complete(Opened.NONE);
+        }
+    }
+
+    /** The socket and its candidates, waiting for the open; nothing when it failed, was slow or is closed. */
+    private Opened opened()
+    {
+        try
+        {
+            return opening.get(OPEN_WAIT_MS, TimeUnit.MILLISECONDS);
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+            return Opened.NONE;
+        }
+        catch (final ExecutionException | TimeoutException e)
+        {
+            return Opened.NONE;
         }
     }
 
     /** This side's candidates for the claim or decision (empty when direct paths are off). */
     List<String> candidates()
     {
-        return candidates;
+        return opened().candidates();
     }
 
     /** Starts probing the peer's candidates; does nothing without a socket or candidates. */
     void start(final SessionToken token, final NodeKey own, final NodeKey peer, final List<String> peerCandidates,
         final CandidatePolicy policy, final PathProber.Listener listener)
     {
-        if (endpoint == null || peerCandidates.isEmpty())
+        final UdpEndpoint endpoint = opened().endpoint();
+        if (endpoint == null || peerCandidates.isEmpty() || closed)
         {
             return;
         }
@@ -81,12 +134,14 @@ final class DirectAttempt implements AutoCloseable
      */
     String summary()
     {
+        final Opened opened = opening.getNow(Opened.NONE);
+        final UdpEndpoint endpoint = opened.endpoint();
         if (endpoint == null)
         {
             return null;
         }
         final PathProber p = prober;
-        return "direct-stats engine=" + endpoint.engineLabel() + " candidates=" + candidates.size()
+        return "direct-stats engine=" + endpoint.engineLabel() + " candidates=" + opened.candidates().size()
             + " probes-valid=" + (p == null ? 0 : p.validProbes())
             + " probes-invalid=" + (p == null ? 0 : p.invalidProbes())
             + " udp-dropped=" + endpoint.dropped()
@@ -96,11 +151,13 @@ final class DirectAttempt implements AutoCloseable
     @Override
     public void close()
     {
+        closed = true;
         final PathProber p = prober;
         if (p != null)
         {
             p.close();
         }
+        final UdpEndpoint endpoint = opening.getNow(Opened.NONE).endpoint();
         if (endpoint != null)
         {
             endpoint.close();

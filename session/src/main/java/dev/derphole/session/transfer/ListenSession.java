@@ -63,6 +63,7 @@ public final class ListenSession implements AutoCloseable
     public SessionToken open() throws RelayUnreachableException
     {
         CodecWarmup.startInBackground(); // while we connect and wait for the claim
+        direct = DirectAttempt.open(setup); // the socket opens while we connect
         final Curve25519KeyPair derpKeys = Curve25519KeyPair.generate();
         final RelayConnector.Connected relay = new RelayConnector(setup.resolver(), setup.ssl())
             .connectHome(setup.map(), setup.publicMap(), setup.mapDescription(), derpKeys);
@@ -70,7 +71,6 @@ public final class ListenSession implements AutoCloseable
         token = SessionToken.issue(EnumSet.of(Capability.STDIO), relay.bootstrap(), link.ownKey(),
             IdentityKeyPair.generate().publicKeyRaw(), setup.clock());
         rendezvous = new RendezvousListener(token, link.ownKey(), setup.clock(), setup.policy());
-        direct = DirectAttempt.open(setup);
         rendezvous.offer(direct.candidates(), Extensions.NONE);
         return token;
     }

@@ -60,10 +60,10 @@ public final class PipeSession implements AutoCloseable
     public long send(final InputStream source) throws IOException, TransferException, InterruptedException
     {
         CodecWarmup.startInBackground(); // while we connect and claim
+        direct = DirectAttempt.open(setup); // the socket opens while we connect
         final RelayConnector.Connected relay = new RelayConnector(setup.resolver(), setup.ssl())
             .connectBootstrap(token.relay(), publicMap, Curve25519KeyPair.generate());
         link = new PeerLink(relay.client()).start();
-        direct = DirectAttempt.open(setup);
         final RendezvousClaimer claimer = new RendezvousClaimer(token, link.ownKey(),
             IdentityKeyPair.generate().publicKeyRaw(), direct.candidates(), Extensions.NONE, setup.clock(),
             setup.policy());
