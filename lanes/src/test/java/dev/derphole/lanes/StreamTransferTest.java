@@ -49,6 +49,14 @@ class StreamTransferTest
         }
         assertThat(received.replays()).as("path duplicates are caught as replays").isPositive();
         assertThat(received.authFailures() + received.malformed() + received.protocolViolations()).isZero();
+        // Repair overhead: bytes sent again per stream byte. Each lost datagram is resent (and may be lost
+        // again: loss / (1 - loss) in all); reordering up to 64 deep must not look like loss.
+        final double overhead = (double)sent.retransmittedBytes() / received.streamBytes();
+        final double loss = lossPercent / 100.0;
+        System.out.printf("repair overhead %.2f %% at %d %% loss (reorder 64, 5 %% duplicates)%n", 100 * overhead,
+            lossPercent);
+        assertThat(overhead).as("repair overhead at %d %% loss", lossPercent)
+            .isLessThanOrEqualTo(2 * loss / (1 - loss) + 0.01);
     }
 
     @ParameterizedTest(name = "{0}% loss, 48 MiB over 60 KiB relay datagrams")
