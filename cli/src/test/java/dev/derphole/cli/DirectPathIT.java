@@ -149,16 +149,7 @@ class DirectPathIT
                     });
                     sender.awaitStderr("^(connected-direct)$", 30_000);
                     awaitBytes(received, 16L << 20);
-                    // Drop every UDP datagram in and out of b: the direct path dies, the relay (TCP) lives.
-                    lab.netns().execChecked(lab.b(), "nft", "add", "table", "inet", "t");
-                    lab.netns().execChecked(lab.b(), "nft", "add", "chain", "inet", "t", "in",
-                        "{ type filter hook input priority 0; }");
-                    lab.netns().execChecked(lab.b(), "nft", "add", "chain", "inet", "t", "out",
-                        "{ type filter hook output priority 0; }");
-                    lab.netns().execChecked(lab.b(), "nft", "add", "rule", "inet", "t", "in", "meta", "l4proto",
-                        "udp", "drop");
-                    lab.netns().execChecked(lab.b(), "nft", "add", "rule", "inet", "t", "out", "meta", "l4proto",
-                        "udp", "drop");
+                    dropUdp(lab);
                     gate.countDown();
                     assertThat(sender.waitFor(90_000)).as(sender.stderr()).isZero();
                     assertThat(listener.waitFor(30_000)).as(listener.stderr()).isZero();
@@ -170,6 +161,80 @@ class DirectPathIT
                         "stream-complete");
                 }
             }
+        }
+    }
+
+    @Test
+    void shouldReturnToDirectWhenUdpComesBack() throws Exception
+    {
+        final long length = 128L << 20;
+        final long gateAt = 48L << 20;
+        try (Lab lab = Lab.start("recover"))
+        {
+            final DigestSink received = new DigestSink();
+            try (CliProcess listener = listen(lab, received))
+            {
+                final String token = listener.awaitStderr("^([A-Za-z0-9_-]{40,})$", TOKEN_MS);
+                try (CliProcess sender = pipe(lab, token))
+                {
+                    final CountDownLatch gate = new CountDownLatch(1);
+                    final CompletableFuture<DigestSink> sent = CompletableFuture.supplyAsync(() ->
+                    {
+                        try
+                        {
+                            return PayloadSource.write(sender.stdin(), length, 23, gateAt, gate);
+                        }
+                        catch (final IOException | InterruptedException e)
+                        {
+                            return null;
+                        }
+                    });
+                    sender.awaitStderr("^(connected-direct)$", 30_000);
+                    awaitBytes(received, 16L << 20);
+                    dropUdp(lab);
+                    awaitLine(sender, "connected-relay", 2);
+                    awaitLine(listener, "connected-relay", 2);
+                    // UDP works again: the probes that kept knocking get answers and the path is promoted again.
+                    lab.netns().execChecked(lab.b(), "nft", "delete", "table", "inet", "t");
+                    awaitLine(sender, "connected-direct", 2);
+                    gate.countDown();
+                    assertThat(sender.waitFor(90_000)).as(sender.stderr()).isZero();
+                    assertThat(listener.waitFor(30_000)).as(listener.stderr()).isZero();
+                    assertThat(received.bytes()).isEqualTo(length);
+                    assertThat(received.hex()).isEqualTo(sent.get(10, TimeUnit.SECONDS).hex());
+                    assertInOrder(sender.stderr(), "connected-relay", "connected-direct", "connected-relay",
+                        "connected-direct", "stream-complete");
+                    assertInOrder(listener.stderr(), "connected-relay", "connected-direct", "connected-relay",
+                        "connected-direct", "stream-complete");
+                }
+            }
+        }
+    }
+
+    /** Drops every UDP datagram in and out of {@code b}: the direct path dies, the relay (TCP) lives. */
+    private static void dropUdp(final Lab lab) throws IOException, InterruptedException
+    {
+        lab.netns().execChecked(lab.b(), "nft", "add", "table", "inet", "t");
+        lab.netns().execChecked(lab.b(), "nft", "add", "chain", "inet", "t", "in",
+            "{ type filter hook input priority 0; }");
+        lab.netns().execChecked(lab.b(), "nft", "add", "chain", "inet", "t", "out",
+            "{ type filter hook output priority 0; }");
+        lab.netns().execChecked(lab.b(), "nft", "add", "rule", "inet", "t", "in", "meta", "l4proto", "udp", "drop");
+        lab.netns().execChecked(lab.b(), "nft", "add", "rule", "inet", "t", "out", "meta", "l4proto", "udp", "drop");
+    }
+
+    /** Waits (up to 30 s) until {@code line} is a whole line of the process's stderr {@code times} times. */
+    private static void awaitLine(final CliProcess process, final String line, final int times)
+        throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (process.stderr().lines().filter(line::equals).count() < times)
+        {
+            if (System.nanoTime() > deadline)
+            {
+                throw new AssertionError("'" + line + "' not seen " + times + " times in:\n" + process.stderr());
+            }
+            Thread.sleep(20);
         }
     }
 

@@ -12,11 +12,13 @@ import java.util.concurrent.atomic.AtomicReference;
  * Finds, promotes and watches the direct path. While probing, it sends a PROBE to every peer candidate every
  * {@link #PROBE_INTERVAL_MS} for at most {@link #PROBE_PHASE_MS}; the first address a valid ACK comes from
  * becomes the direct path ({@link Listener#onDirect}), once its datagram size is known: padded probes of the
- * {@link #MTU_LADDER} sizes go out, and the largest one acknowledged within a few round trips wins. Only ACKs count: a PROBE proves just one direction, and
- * a path that works one way only would swallow the stream. Then it sends a PROBE to that address every
- * {@link #HEARTBEAT_MS}; when no valid ACK has come from it for {@link #DEAD_AFTER_MS}, the path is given up
- * for the rest of the session ({@link Listener#onFallback}). Every valid PROBE is answered with an ACK to its
- * source, whatever the state. Invalid packets are counted and dropped.
+ * {@link #MTU_LADDER} sizes go out, and the largest one acknowledged within a few round trips wins. Only ACKs
+ * count: a PROBE proves just one direction, and a path that works one way only would swallow the stream. Then
+ * it sends a PROBE to that address every {@link #HEARTBEAT_MS}; when no valid ACK has come from it for
+ * {@link #DEAD_AFTER_MS}, the session falls back to the relay ({@link Listener#onFallback}) and the prober keeps
+ * knocking every {@link #RECOVERY_PROBE_MS}: after {@link #RECOVERY_ACKS} answers the same path is promoted
+ * again (a NAT binding or a firewall rule came back), for as long as the session lasts. Every valid PROBE is
+ * answered with an ACK to its source, whatever the state. Invalid packets are counted and dropped.
  * <p>
  * Threads: one daemon thread ({@code derphole-path-prober}) sends and calls the listener; the endpoint's
  * receive thread calls {@link #onProbe}. {@link #close} from any thread.
@@ -31,6 +33,9 @@ public final class PathProber implements AutoCloseable
     public static final long HEARTBEAT_MS = 250;
     /** Silence on the promoted path after which it counts as dead, in ms. */
     public static final long DEAD_AFTER_MS = 2_000;
+    /** Probe spacing towards a dead direct path, in ms, and answers in a row that bring it back. */
+    public static final long RECOVERY_PROBE_MS = 500;
+    public static final int RECOVERY_ACKS = 3;
 
     /**
      * Datagram sizes tried above {@link UdpEndpoint#DIRECT_DATAGRAM_BYTES} once the path answers: a 9000-byte
@@ -46,10 +51,10 @@ public final class PathProber implements AutoCloseable
     /** Called on the prober's thread. */
     public interface Listener
     {
-        /** A direct path was validated: attach it and (sender) switch to it. */
+        /** A direct path was validated, or came back after a fallback (the same path): attach it, switch to it. */
         void onDirect(DirectPath path);
 
-        /** The direct path went quiet: go back to the relay for good. */
+        /** The direct path went quiet: go back to the relay (it may come back: {@link #onDirect} again). */
         void onFallback();
     }
 
@@ -61,6 +66,8 @@ public final class PathProber implements AutoCloseable
     private final AtomicLong invalid = new AtomicLong();
     private final AtomicLong valid = new AtomicLong();
     private final AtomicInteger largestAnsweredSize = new AtomicInteger();
+    private final AtomicLong acksFromChosen = new AtomicLong();
+    private final AtomicLong recoveries = new AtomicLong();
     private final ConcurrentHashMap<Long, Long> probeSentNs = new ConcurrentHashMap<>();
     private volatile long firstRttNs = -1;
     private volatile int datagramBytes;
@@ -118,6 +125,7 @@ public final class PathProber implements AutoCloseable
         if (chosen == null ? validated.compareAndSet(null, source) : chosen.equals(source))
         {
             lastHeardNs = nowNs;
+            acksFromChosen.incrementAndGet();
             largestAnsweredSize.accumulateAndGet(v.size(), Math::max);
             final Long sentNs = probeSentNs.get(v.echo());
             if (sentNs != null && firstRttNs < 0)
@@ -203,26 +211,69 @@ public final class PathProber implements AutoCloseable
             {
                 return;
             }
-            listener.onDirect(endpoint.promote(chosen, datagramBytes));
-            final long deadNs = TimeUnit.MILLISECONDS.toNanos(DEAD_AFTER_MS);
+            final DirectPath path = endpoint.promote(chosen, datagramBytes);
             while (!closed)
             {
-                endpoint.sendTo(chosen, codec.probe());
-                Thread.sleep(HEARTBEAT_MS);
-                if (System.nanoTime() - lastHeardNs > deadNs)
+                listener.onDirect(path);
+                watchUntilDead(chosen);
+                if (closed)
                 {
-                    if (!closed)
-                    {
-                        listener.onFallback();
-                    }
                     return;
                 }
+                listener.onFallback();
+                if (!awaitRecovery(chosen))
+                {
+                    return;
+                }
+                recoveries.incrementAndGet();
             }
         }
         catch (final InterruptedException e)
         {
             // Closed.
         }
+    }
+
+    /** Heartbeats the promoted path until no valid ACK has come from it for {@link #DEAD_AFTER_MS} (or closed). */
+    private void watchUntilDead(final InetSocketAddress chosen) throws InterruptedException
+    {
+        final long deadNs = TimeUnit.MILLISECONDS.toNanos(DEAD_AFTER_MS);
+        while (!closed)
+        {
+            endpoint.sendTo(chosen, codec.probe());
+            Thread.sleep(HEARTBEAT_MS);
+            if (System.nanoTime() - lastHeardNs > deadNs)
+            {
+                return;
+            }
+        }
+    }
+
+    /**
+     * After a fallback: probes the lost address every {@link #RECOVERY_PROBE_MS} for the rest of the session and
+     * returns true once {@link #RECOVERY_ACKS} of them have been answered since the fallback, the last within one
+     * probe interval (a path that answers once and dies again is not worth switching for); false when closed.
+     */
+    private boolean awaitRecovery(final InetSocketAddress chosen) throws InterruptedException
+    {
+        final long base = acksFromChosen.get();
+        final long freshNs = TimeUnit.MILLISECONDS.toNanos(2 * RECOVERY_PROBE_MS);
+        while (!closed)
+        {
+            endpoint.sendTo(chosen, codec.probe());
+            Thread.sleep(RECOVERY_PROBE_MS);
+            if (acksFromChosen.get() - base >= RECOVERY_ACKS && System.nanoTime() - lastHeardNs < freshNs)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Times the direct path came back after a fallback and was promoted again. */
+    public long recoveries()
+    {
+        return recoveries.get();
     }
 
     @Override
