@@ -35,6 +35,7 @@ import dev.derphole.lanes.wire.WireFormat;
  *                              {@link dev.derphole.lanes.rate.CubicController}. Not applied on paths whose
  *                              every loss is congestion ({@code PacketPath.lossIsCongestion()}, the relay):
  *                              those use 0
+ * @param rateControl           sender: which congestion controller runs on which path
  */
 public record StreamConfig(
     int sendBufferBytes,
@@ -54,8 +55,23 @@ public record StreamConfig(
     int minWindowPackets,
     int reorderingThreshold,
     int maxAckRanges,
-    double lossTolerance)
+    double lossTolerance,
+    RateControl rateControl)
 {
+    /** Which congestion controller the sender runs. */
+    public enum RateControl
+    {
+        /**
+         * Rate-based ({@link dev.derphole.lanes.rate.BbrController}) on paths with random loss (direct UDP), loss-based
+         * CUBIC on paths whose every loss is congestion (the relay).
+         */
+        AUTO,
+        /** CUBIC everywhere (with {@code lossTolerance} where loss is not congestion). */
+        CUBIC,
+        /** Rate-based everywhere. */
+        BBR
+    }
+
     /**
      * Smallest receive window, and the credit a sender may use before the first ACK (a protocol constant: both
      * sides assume it).
@@ -134,6 +150,7 @@ public record StreamConfig(
         b.reorderingThreshold = reorderingThreshold;
         b.maxAckRanges = maxAckRanges;
         b.lossTolerance = lossTolerance;
+        b.rateControl = rateControl;
         return b;
     }
 
@@ -182,6 +199,7 @@ public record StreamConfig(
         private int reorderingThreshold = 3;
         private int maxAckRanges = 32;
         private double lossTolerance = 0.02;
+        private RateControl rateControl = RateControl.AUTO;
 
         private Builder()
         {
@@ -295,13 +313,19 @@ public record StreamConfig(
             return this;
         }
 
+        public Builder rateControl(final RateControl v)
+        {
+            rateControl = java.util.Objects.requireNonNull(v, "rateControl");
+            return this;
+        }
+
         public StreamConfig build()
         {
             return new StreamConfig(
                 sendBufferBytes, receiveWindowBytes, inboundBytesPerPath, maxPacketsInFlight, peerTimeout,
                 heartbeatInterval, linger, maxDatagramLength, initialRto, minRto, maxRto, maxAckDelay,
                 ackEveryPackets, initialWindowPackets, minWindowPackets, reorderingThreshold, maxAckRanges,
-                lossTolerance);
+                lossTolerance, rateControl);
         }
     }
 }

@@ -81,6 +81,19 @@ class StreamTransferTest
     }
 
     @Test
+    void shouldNotTakeRandomLossForCongestionOnAUdpPath() throws Exception
+    {
+        // 200 Mbit/s, 10 ms each way, 3 % random loss: the rate-based controller of UDP paths keeps its rate (a
+        // loss-based one cuts the window every round trip here: ~200 congestion events where this sees none).
+        final LossyPathPair.Builder path = LossyPathPair.builder().maxDatagram(UDP_DATAGRAM).lossPercent(3)
+            .delay(Duration.ofMillis(10)).bandwidth(25_000_000).queueBytes(1 << 20).seed(13);
+        final StreamPair streams = transfer(path, CONFIG, 16 << 20, 13);
+        final StreamStats sent = streams.sender.stats();
+        assertThat(sent.retransmittedBytes()).isPositive();
+        assertThat(sent.lossEvents()).as("congestion events at 3 %% random loss").isLessThanOrEqualTo(2);
+    }
+
+    @Test
     void shouldCompleteAZeroLengthStream() throws Exception
     {
         final DigestSink sink = new DigestSink(16, true);

@@ -21,6 +21,8 @@ import dev.derphole.lanes.engine.Control;
 import dev.derphole.lanes.engine.Inbox;
 import dev.derphole.lanes.engine.Signal;
 import dev.derphole.lanes.engine.StreamCounters;
+import dev.derphole.lanes.rate.BbrController;
+import dev.derphole.lanes.rate.CongestionControl;
 import dev.derphole.lanes.rate.CongestionDecision;
 import dev.derphole.lanes.rate.CongestionSample;
 import dev.derphole.lanes.rate.CubicController;
@@ -84,7 +86,9 @@ public final class SendEngine
     private final ByteRing ring;
     private final Scoreboard scoreboard;
     private final RttEstimator rtt;
-    private final CubicController congestion;
+    private final CubicController cubic;
+    private final BbrController bbr;
+    private CongestionControl congestion;
     private final CongestionSample sample = new CongestionSample();
     private final CongestionDecision decision = new CongestionDecision();
     private final Pacer pacer = new Pacer();
@@ -150,7 +154,9 @@ public final class SendEngine
         this.scoreboard = new Scoreboard(config.maxPacketsInFlight(), MAX_RANGES);
         this.rtt = new RttEstimator(
             config.initialRto().toNanos(), config.minRto().toNanos(), config.maxRto().toNanos());
-        this.congestion = new CubicController(config.minWindowPackets(), config.sendBufferBytes(), config.lossTolerance());
+        this.cubic = new CubicController(config.minWindowPackets(), config.sendBufferBytes(), config.lossTolerance());
+        this.bbr = new BbrController(config.sendBufferBytes(), config.maxAckDelay().toNanos());
+        this.congestion = cubic;
         this.peerTimeoutNs = config.peerTimeout().toNanos();
         this.heartbeatNs = config.heartbeatInterval().toNanos();
         this.maxAckDelayNs = config.maxAckDelay().toNanos();
@@ -281,8 +287,14 @@ public final class SendEngine
     private void applyPathParameters(final long nowNs)
     {
         maxPayload = Control.datagramLength(path, config) - DATA_OVERHEAD;
+        congestion = switch (config.rateControl())
+        {
+            case AUTO -> path.lossIsCongestion() ? cubic : bbr;
+            case CUBIC -> cubic;
+            case BBR -> bbr;
+        };
         // Random loss is tolerated (config) only where it can exist: on the relay every loss is an overflow.
-        congestion.lossTolerance(path.lossIsCongestion() ? 0 : config.lossTolerance());
+        cubic.lossTolerance(path.lossIsCongestion() ? 0 : config.lossTolerance());
         congestion.reset(maxPayload, (long)config.initialWindowPackets() * maxPayload, decision);
         applyDecision(nowNs);
     }
@@ -442,7 +454,7 @@ public final class SendEngine
             thresholdRaisedAtNs = nowNs;
         }
         if (episodeLostBytes > 0 && episodeDuplicateBytes >= episodeLostBytes
-            && congestion.undo(rtt.smoothedNs(), decision))
+            && congestion == cubic && cubic.undo(rtt.smoothedNs(), decision))
         {
             applyDecision(nowNs);
             episodeLostBytes = 0;
