@@ -29,7 +29,8 @@ final class PipeCommand implements Callable<Integer>
     boolean forceRelay;
 
     @Option(names = {"-P", "--parallel"}, paramLabel = "N|auto", defaultValue = "auto",
-        description = "Direct UDP lanes: 1..16 or auto (default: ${DEFAULT-VALUE}).")
+        description = "Direct UDP lanes: 1..16 or auto (default: ${DEFAULT-VALUE}). Checked, but this version "
+            + "sends over one lane.")
     String parallel;
 
     private final Terminal terminal;

@@ -136,17 +136,7 @@ class DirectPathIT
                 try (CliProcess sender = pipe(lab, token))
                 {
                     final CountDownLatch gate = new CountDownLatch(1);
-                    final CompletableFuture<DigestSink> sent = CompletableFuture.supplyAsync(() ->
-                    {
-                        try
-                        {
-                            return PayloadSource.write(sender.stdin(), length, 21, gateAt, gate);
-                        }
-                        catch (final IOException | InterruptedException e)
-                        {
-                            return null;
-                        }
-                    });
+                    final CompletableFuture<DigestSink> sent = feedGated(sender, length, 21, gateAt, gate);
                     sender.awaitStderr("^(connected-direct)$", 30_000);
                     awaitBytes(received, 16L << 20);
                     dropUdp(lab);
@@ -178,17 +168,7 @@ class DirectPathIT
                 try (CliProcess sender = pipe(lab, token))
                 {
                     final CountDownLatch gate = new CountDownLatch(1);
-                    final CompletableFuture<DigestSink> sent = CompletableFuture.supplyAsync(() ->
-                    {
-                        try
-                        {
-                            return PayloadSource.write(sender.stdin(), length, 23, gateAt, gate);
-                        }
-                        catch (final IOException | InterruptedException e)
-                        {
-                            return null;
-                        }
-                    });
+                    final CompletableFuture<DigestSink> sent = feedGated(sender, length, 23, gateAt, gate);
                     sender.awaitStderr("^(connected-direct)$", 30_000);
                     awaitBytes(received, 16L << 20);
                     dropUdp(lab);
@@ -260,6 +240,23 @@ class DirectPathIT
                 }
             }
         }
+    }
+
+    /** Writes {@code length} bytes into the sender, pausing after {@code gateAt} until {@code gate} opens. */
+    private static CompletableFuture<DigestSink> feedGated(final CliProcess sender, final long length, final long seed,
+        final long gateAt, final CountDownLatch gate)
+    {
+        return CompletableFuture.supplyAsync(() ->
+        {
+            try
+            {
+                return PayloadSource.write(sender.stdin(), length, seed, gateAt, gate);
+            }
+            catch (final IOException | InterruptedException e)
+            {
+                return null;
+            }
+        });
     }
 
     private static DigestSink feed(final CliProcess sender, final long length)

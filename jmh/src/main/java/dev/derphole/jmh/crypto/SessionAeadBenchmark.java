@@ -1,20 +1,14 @@
 package dev.derphole.jmh.crypto;
 
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
+import dev.derphole.jmh.HotPathBenchmark;
 import dev.derphole.crypto.SessionAead;
 import dev.derphole.lanes.wire.CodecWarmup;
 
@@ -28,13 +22,7 @@ import dev.derphole.lanes.wire.CodecWarmup;
  * new packet number.
  */
 @State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-    "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
-public class SessionAeadBenchmark
+public class SessionAeadBenchmark extends HotPathBenchmark
 {
     /** Distinct sealed packets {@link #open} cycles through (a power of two). */
     private static final int BATCH = 16;

@@ -8,20 +8,14 @@ import static dev.derphole.lanes.wire.WireFormat.DATA_STREAM_OFFSET_OFFSET;
 import static dev.derphole.lanes.wire.WireFormat.HEADER_LENGTH;
 
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
+import dev.derphole.jmh.HotPathBenchmark;
 import dev.derphole.lanes.engine.ByteRing;
 import dev.derphole.lanes.wire.BigEndian;
 
@@ -32,13 +26,7 @@ import dev.derphole.lanes.wire.BigEndian;
  * receive ring). Rings have the default 32 MiB; the stream offset moves on every call, so copies wrap.
  */
 @State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-    "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
-public class DataPacketBenchmark
+public class DataPacketBenchmark extends HotPathBenchmark
 {
     private static final int RING_BYTES = 32 << 20;
 

@@ -1,19 +1,13 @@
 package dev.derphole.jmh.lanes;
 
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
+import dev.derphole.jmh.HotPathBenchmark;
 import dev.derphole.lanes.rate.Pacer;
 
 /**
@@ -23,13 +17,7 @@ import dev.derphole.lanes.rate.Pacer;
  * taken. The rate is 1 GB/s with a 64 KiB burst.
  */
 @State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-    "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
-public class PacerBenchmark
+public class PacerBenchmark extends HotPathBenchmark
 {
     private static final long RATE_BYTES_PER_SECOND = 1_000_000_000L;
     private static final long BURST_BYTES = 64 << 10;

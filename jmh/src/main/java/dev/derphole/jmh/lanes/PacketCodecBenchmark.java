@@ -8,20 +8,15 @@ import static dev.derphole.lanes.wire.WireFormat.DATA_STREAM_OFFSET_OFFSET;
 import static dev.derphole.lanes.wire.WireFormat.HEADER_LENGTH;
 
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
+
+import dev.derphole.jmh.HotPathBenchmark;
 
 import dev.derphole.lanes.engine.StreamCounters;
 import dev.derphole.lanes.wire.BigEndian;
@@ -40,13 +35,7 @@ import dev.derphole.lanes.wire.PacketType;
  * ({@code SessionAeadBenchmark.open} measures the bare GCM open).
  */
 @State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-    "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
-public class PacketCodecBenchmark
+public class PacketCodecBenchmark extends HotPathBenchmark
 {
     /** DATA payload bytes: a 1,400 B direct-path packet, 8 KiB, and a ~60 KiB relay datagram. */
     @Param({"1400", "8192", "61440"})

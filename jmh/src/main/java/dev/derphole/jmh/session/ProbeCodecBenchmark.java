@@ -1,19 +1,13 @@
 package dev.derphole.jmh.session;
 
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
+import dev.derphole.jmh.HotPathBenchmark;
 import dev.derphole.crypto.nacl.Curve25519KeyPair;
 import dev.derphole.derp.proto.NodeKey;
 import dev.derphole.session.path.ProbeCodec;
@@ -24,13 +18,7 @@ import dev.derphole.session.path.ProbeCodec;
  * tried or kept alive), so this codec is allowed to allocate; the benchmark records what it costs.
  */
 @State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-    "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
-public class ProbeCodecBenchmark
+public class ProbeCodecBenchmark extends HotPathBenchmark
 {
     private ProbeCodec near;
     private ProbeCodec far;

@@ -27,6 +27,25 @@ class PathProberTest
         return b;
     }
 
+    /** A session's probe keys and both sides' DERP keys. */
+    private record Peers(byte[] key, byte[] session, NodeKey a, NodeKey b)
+    {
+        static Peers random()
+        {
+            return new Peers(bytes(32), bytes(16), NodeKey.of(bytes(32)), NodeKey.of(bytes(32)));
+        }
+
+        ProbeCodec codecA()
+        {
+            return new ProbeCodec(key, session, a, b);
+        }
+
+        ProbeCodec codecB()
+        {
+            return new ProbeCodec(key, session, b, a);
+        }
+    }
+
     /** Records the prober's calls. */
     private static final class Recorder implements PathProber.Listener
     {
@@ -54,10 +73,7 @@ class PathProberTest
     @Test
     void shouldPromoteBothSidesAndFallBackWhenThePeerGoesSilent() throws Exception
     {
-        final byte[] key = bytes(32);
-        final byte[] session = bytes(16);
-        final NodeKey a = NodeKey.of(bytes(32));
-        final NodeKey b = NodeKey.of(bytes(32));
+        final Peers peers = Peers.random();
         final UdpEndpoint eb = UdpEndpoint.open();
         try (UdpEndpoint ea = UdpEndpoint.open())
         {
@@ -65,10 +81,10 @@ class PathProberTest
             final Recorder rb = new Recorder();
             // a also lists an address nobody answers on (closed port on loopback): it must not matter.
             final InetSocketAddress dead = new InetSocketAddress(InetAddress.getLoopbackAddress(), 9);
-            try (PathProber pa = new PathProber(ea, new ProbeCodec(key, session, a, b), List.of(dead, loopback(eb)),
+            try (PathProber pa = new PathProber(ea, peers.codecA(), List.of(dead, loopback(eb)),
                 ra).start())
             {
-                final PathProber pb = new PathProber(eb, new ProbeCodec(key, session, b, a), List.of(loopback(ea)),
+                final PathProber pb = new PathProber(eb, peers.codecB(), List.of(loopback(ea)),
                     rb).start();
                 assertThat(ra.direct.get(5, TimeUnit.SECONDS).remote()).isEqualTo(loopback(eb));
                 assertThat(rb.direct.get(5, TimeUnit.SECONDS).remote()).isEqualTo(loopback(ea));
@@ -95,17 +111,14 @@ class PathProberTest
     @Test
     void shouldPickTheLargestDatagramThePathCarries() throws Exception
     {
-        final byte[] key = bytes(32);
-        final byte[] session = bytes(16);
-        final NodeKey a = NodeKey.of(bytes(32));
-        final NodeKey b = NodeKey.of(bytes(32));
+        final Peers peers = Peers.random();
         try (UdpEndpoint ea = UdpEndpoint.open(); UdpEndpoint eb = UdpEndpoint.open())
         {
             final Recorder ra = new Recorder();
             final Recorder rb = new Recorder();
-            try (PathProber pa = new PathProber(ea, new ProbeCodec(key, session, a, b), List.of(loopback(eb)), ra)
+            try (PathProber pa = new PathProber(ea, peers.codecA(), List.of(loopback(eb)), ra)
                     .start();
-                PathProber pb = new PathProber(eb, new ProbeCodec(key, session, b, a), List.of(loopback(ea)), rb)
+                PathProber pb = new PathProber(eb, peers.codecB(), List.of(loopback(ea)), rb)
                     .start())
             {
                 final DirectPath path = ra.direct.get(5, TimeUnit.SECONDS);
@@ -156,16 +169,13 @@ class PathProberTest
     @Test
     void shouldNotPromoteAPathThatWorksOneWayOnly() throws Exception
     {
-        final byte[] key = bytes(32);
-        final byte[] session = bytes(16);
-        final NodeKey a = NodeKey.of(bytes(32));
-        final NodeKey b = NodeKey.of(bytes(32));
+        final Peers peers = Peers.random();
         try (UdpEndpoint ea = UdpEndpoint.open(); UdpEndpoint eb = UdpEndpoint.open())
         {
             final Recorder ra = new Recorder();
             // b's genuine probes reach a, but nothing on b answers a's probes (its ACKs are "lost").
-            final ProbeCodec bSide = new ProbeCodec(key, session, b, a);
-            try (PathProber pa = new PathProber(ea, new ProbeCodec(key, session, a, b), List.of(loopback(eb)),
+            final ProbeCodec bSide = peers.codecB();
+            try (PathProber pa = new PathProber(ea, peers.codecA(), List.of(loopback(eb)),
                 ra).start())
             {
                 for (int i = 0; i < 20; i++)
