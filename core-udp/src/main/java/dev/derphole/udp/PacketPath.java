@@ -30,7 +30,10 @@ public interface PacketPath extends AutoCloseable
     /** Short name for status lines and counters: {@code relay}, {@code direct}. */
     String name();
 
-    /** Largest datagram this path carries, in bytes. */
+    /**
+     * Largest datagram this path carries, in bytes. It may grow while the path is in use (a direct path whose
+     * path MTU probe found room); senders read it again for every burst.
+     */
     int maxDatagramLength();
 
     /**

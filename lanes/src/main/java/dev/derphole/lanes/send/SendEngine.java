@@ -636,6 +636,15 @@ public final class SendEngine
         {
             return 0;
         }
+        // A direct path may grow its datagrams once its path MTU is measured (PacketPath.maxDatagramLength): the
+        // controller starts over with the new segment size (its initial window is counted in datagrams).
+        final int payload = Control.datagramLength(path, config) - DATA_OVERHEAD;
+        if (payload != maxPayload)
+        {
+            maxPayload = payload;
+            congestion.reset(maxPayload, (long)config.initialWindowPackets() * maxPayload, decision);
+            applyDecision(nowNs);
+        }
         final int sent = sendBurst(nowNs);
         if (sent > 0)
         {

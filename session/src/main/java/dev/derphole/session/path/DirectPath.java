@@ -19,7 +19,7 @@ public final class DirectPath implements PacketPath
     private final UdpEndpoint endpoint;
     private final InetSocketAddress remote;
     private final MemorySegment cell;
-    private final int datagramBytes;
+    private volatile int datagramBytes;
     private volatile PacketHandler handler;
     private volatile boolean closed;
 
@@ -51,6 +51,15 @@ public final class DirectPath implements PacketPath
     public int maxDatagramLength()
     {
         return datagramBytes;
+    }
+
+    /**
+     * Changes the size of the datagrams sent from now on (the path MTU probe found a larger one); the stream
+     * sender picks it up with its next burst. At most {@link UdpEndpoint#maxDatagramBytes()}.
+     */
+    public void resize(final int bytes)
+    {
+        datagramBytes = Math.clamp(bytes, UdpEndpoint.DIRECT_DATAGRAM_BYTES, endpoint.maxDatagramBytes());
     }
 
     /** The peer may have found a larger path MTU for its direction than we did for ours. */

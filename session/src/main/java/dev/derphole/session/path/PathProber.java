@@ -11,8 +11,9 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Finds, promotes and watches the direct path. While probing, it sends a PROBE to every peer candidate every
  * {@link #PROBE_INTERVAL_MS} for at most {@link #PROBE_PHASE_MS}; the first address a valid ACK comes from
- * becomes the direct path ({@link Listener#onDirect}), once its datagram size is known: padded probes of the
- * {@link #MTU_LADDER} sizes go out, and the largest one acknowledged within a few round trips wins. Only ACKs
+ * becomes the direct path ({@link Listener#onDirect}) with {@link UdpEndpoint#DIRECT_DATAGRAM_BYTES}-byte datagrams;
+ * then padded probes of the {@link #MTU_LADDER} sizes go out, and the largest one acknowledged within a few round
+ * trips becomes the path's datagram size ({@link DirectPath#resize}). Only ACKs
  * count: a PROBE proves just one direction, and a path that works one way only would swallow the stream. Then
  * it sends a PROBE to that address every {@link #HEARTBEAT_MS}; when no valid ACK has come from it for
  * {@link #DEAD_AFTER_MS}, the session falls back to the relay ({@link Listener#onFallback}) and the prober keeps
@@ -206,15 +207,15 @@ public final class PathProber implements AutoCloseable
                 return;
             }
             probeSentNs.clear();
-            datagramBytes = discoverDatagramBytes(chosen);
-            if (closed)
-            {
-                return;
-            }
+            // Promote at the size every path carries at once, then measure: on most paths the larger probes
+            // are never answered, and waiting for that would hold the stream on the relay for the whole wait.
+            datagramBytes = UdpEndpoint.DIRECT_DATAGRAM_BYTES;
             final DirectPath path = endpoint.promote(chosen, datagramBytes);
+            listener.onDirect(path);
+            datagramBytes = discoverDatagramBytes(chosen);
+            path.resize(datagramBytes);
             while (!closed)
             {
-                listener.onDirect(path);
                 watchUntilDead(chosen);
                 if (closed)
                 {
@@ -226,6 +227,7 @@ public final class PathProber implements AutoCloseable
                     return;
                 }
                 recoveries.incrementAndGet();
+                listener.onDirect(path);
             }
         }
         catch (final InterruptedException e)
