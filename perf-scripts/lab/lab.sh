@@ -314,19 +314,35 @@ kill_ns_pids()
     sleep 0.1
 }
 
+# alive PID: true while PID runs (a zombie waiting for its parent to reap it counts as gone).
+alive()
+{
+    local st
+    st=$(awk '{ print $3 }' "/proc/$1/stat" 2> /dev/null) || return 1
+    [ -n "$st" ] && [ "$st" != Z ]
+}
+
 cmd_down()
 {
-    local n f pid
+    local n f pid i wanem_pids=()
     # wanem by its pid file as well, in case it is somehow outside the namespaces (it never is by design).
     for f in "$state"/wanem-*.pid; do
         [ -f "$f" ] || continue
         pid=$(cat "$f")
         if [[ "$pid" =~ ^[0-9]+$ ]] && [ "$(cat "/proc/$pid/comm" 2> /dev/null)" = wanem ]; then
             kill -TERM "$pid" 2> /dev/null || true
+            wanem_pids+=("$pid")
         fi
     done
     for n in $(lab_namespaces); do
         kill_ns_pids "$n"
+    done
+    # A process that has begun exiting drops out of `ip netns pids` before it is gone: wait for wanem itself.
+    for pid in "${wanem_pids[@]}"; do
+        for ((i = 0; i < 60 && $(alive "$pid" && echo 1 || echo 0); i++)); do
+            sleep 0.05
+        done
+        alive "$pid" && kill -KILL "$pid" 2> /dev/null || true
     done
     for n in $(lab_namespaces); do
         ip netns del "$n" 2> /dev/null || true
