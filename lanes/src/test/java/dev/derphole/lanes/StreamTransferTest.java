@@ -49,6 +49,9 @@ class StreamTransferTest
         }
         assertThat(received.replays()).as("path duplicates are caught as replays").isPositive();
         assertThat(received.authFailures() + received.malformed() + received.protocolViolations()).isZero();
+        // Bounded memory: the receiver buffers at most its window (nothing arrived beyond the credit it gave),
+        // the sender at most its send buffer (the ring it reads into), and the path's queues are bounded.
+        assertThat(received.flowControlDrops()).as("data beyond the receive window").isZero();
         // Repair overhead: bytes sent again per stream byte. Each lost datagram is resent (and may be lost
         // again: loss / (1 - loss) in all); reordering up to 64 deep must not look like loss.
         final double overhead = (double)sent.retransmittedBytes() / received.streamBytes();
