@@ -5,8 +5,14 @@ import java.lang.foreign.MemorySegment;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import dev.derphole.derp.stun.StunException;
+import dev.derphole.derp.stun.StunMessage;
+import dev.derphole.derp.stun.StunResponse;
+import dev.derphole.derp.stun.StunTransactionId;
 import dev.derphole.session.link.PacketKinds;
 import dev.derphole.udp.DatagramEngine;
 import dev.derphole.udp.DatagramEngineConfig;
@@ -41,6 +47,8 @@ public final class UdpEndpoint implements AutoCloseable
      * descheduled (kernel memory; {@code SO_RCVBUFFORCE} when privileged, else capped by {@code rmem_max}).
      */
     private static final int SOCKET_BUFFER_BYTES = 16 << 20;
+    /** Binding requests per {@link #stun} call. */
+    private static final int STUN_TRANSMISSIONS = 3;
     /** GRO super-packets per receive call: 2 x 64 datagrams of 1,400 B, or 2 of the largest. */
     private static final int GRO_MESSAGES_PER_RECEIVE = 2;
     /** How long one receive call waits before checking whether the endpoint closed, in ns. */
@@ -64,6 +72,7 @@ public final class UdpEndpoint implements AutoCloseable
     private final AtomicLong dropped = new AtomicLong();
     private final Thread receiveThread;
     private volatile ProbeReceiver probes;
+    private volatile StunQuery stunQuery;
     private volatile DirectPath direct;
     private volatile boolean closed;
 
@@ -231,6 +240,90 @@ public final class UdpEndpoint implements AutoCloseable
         }
     }
 
+    /**
+     * Asks the STUN server {@code server} which address our datagrams leave with (our address on the far side of
+     * any NAT), from this very socket, so the answer is the mapping a peer can use. Sends the binding request up
+     * to {@link #STUN_TRANSMISSIONS} times within {@code timeoutMs}.
+     *
+     * @return the mapped address, or null when no valid answer came in time
+     */
+    public InetSocketAddress stun(final InetSocketAddress server, final long timeoutMs) throws InterruptedException
+    {
+        final StunQuery query = new StunQuery(server);
+        stunQuery = query;
+        try
+        {
+            final byte[] request = new byte[StunMessage.BINDING_REQUEST_LENGTH];
+            final int length = StunMessage.writeBindingRequest(query.transactionId, request, 0);
+            final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+            for (int i = 0; i < STUN_TRANSMISSIONS && !closed; i++)
+            {
+                sendTo(server, java.util.Arrays.copyOf(request, length));
+                final long waitNs = Math.min(deadline - System.nanoTime(),
+                    TimeUnit.MILLISECONDS.toNanos(timeoutMs / STUN_TRANSMISSIONS));
+                final InetSocketAddress mapped = query.await(waitNs);
+                if (mapped != null)
+                {
+                    return mapped;
+                }
+            }
+            return query.await(deadline - System.nanoTime());
+        }
+        finally
+        {
+            stunQuery = null;
+        }
+    }
+
+    /** One outstanding STUN binding request: matched by server and transaction id on the receive thread. */
+    private static final class StunQuery
+    {
+        final InetSocketAddress server;
+        final StunTransactionId transactionId = StunTransactionId.random();
+        final CompletableFuture<InetSocketAddress> mapped = new CompletableFuture<>();
+
+        StunQuery(final InetSocketAddress server)
+        {
+            this.server = server;
+        }
+
+        void onDatagram(final InetSocketAddress source, final byte[] buffer, final int length)
+        {
+            if (!server.equals(source))
+            {
+                return;
+            }
+            try
+            {
+                final StunResponse response = StunMessage.parseBindingResponse(buffer, 0, length);
+                if (response.transactionId().equals(transactionId))
+                {
+                    mapped.complete(response.mappedAddress());
+                }
+            }
+            catch (final StunException | RuntimeException e)
+            {
+                // Not an answer to us (or malformed): ignore it, the request is repeated.
+            }
+        }
+
+        InetSocketAddress await(final long nanos) throws InterruptedException
+        {
+            if (nanos <= 0)
+            {
+                return mapped.getNow(null);
+            }
+            try
+            {
+                return mapped.get(nanos, TimeUnit.NANOSECONDS);
+            }
+            catch (final java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e)
+            {
+                return null;
+            }
+        }
+    }
+
     /** Sends one control datagram (a probe) to {@code destination}; failures count as a lost probe. */
     public boolean sendTo(final InetSocketAddress destination, final byte[] packet)
     {
@@ -270,6 +363,12 @@ public final class UdpEndpoint implements AutoCloseable
         if (length <= 0)
         {
             dropped.incrementAndGet();
+            return;
+        }
+        final StunQuery query = stunQuery;
+        if (query != null && StunMessage.isStunMessage(scratch, 0, length))
+        {
+            query.onDatagram(batch.address(slot), scratch, length);
             return;
         }
         final int first = scratch[0] & 0xff;

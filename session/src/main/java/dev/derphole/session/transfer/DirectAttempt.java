@@ -1,6 +1,8 @@
 package dev.derphole.session.transfer;
 
 import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import dev.derphole.crypto.KeyPurpose;
+import dev.derphole.derp.map.DerpNode;
 import dev.derphole.derp.proto.NodeKey;
 import dev.derphole.session.path.LocalCandidates;
 import dev.derphole.session.path.PathProber;
@@ -29,10 +32,13 @@ final class DirectAttempt implements AutoCloseable
 {
     /** How long {@link #candidates()} waits for the socket before the session goes on with the relay alone. */
     private static final long OPEN_WAIT_MS = 3_000;
+    /** How long the STUN query for the reflexive candidate may take, in ms (three requests). */
+    private static final long STUN_TIMEOUT_MS = 300;
 
     private final CompletableFuture<Opened> opening;
     private volatile boolean closed;
     private volatile PathProber prober;
+    private volatile CompletableFuture<Opened> discovery;
 
     /** The socket and its candidates, once open. */
     private record Opened(UdpEndpoint endpoint, List<String> candidates)
@@ -103,9 +109,86 @@ final class DirectAttempt implements AutoCloseable
         }
     }
 
+    /**
+     * Adds the address the relay's STUN server sees for our socket (our side of a NAT) to the candidates, in the
+     * background; {@link #candidates()} waits for it, at most {@link #STUN_TIMEOUT_MS}. Does nothing when the
+     * node has no STUN, the socket did not open or it is not an IPv4 node.
+     */
+    void discover(final DerpNode node, final DerpNode.HostResolver resolver, final CandidatePolicy policy)
+    {
+        if (!node.stunEnabled())
+        {
+            return;
+        }
+        final CompletableFuture<Opened> withReflexive = new CompletableFuture<>();
+        Thread.ofPlatform().daemon().name("derphole-stun").start(() ->
+            withReflexive.complete(withReflexive(opened(), node, resolver, policy)));
+        discovery = withReflexive;
+    }
+
+    private static Opened withReflexive(final Opened opened, final DerpNode node,
+        final DerpNode.HostResolver resolver, final CandidatePolicy policy)
+    {
+        if (opened.endpoint() == null)
+        {
+            return opened;
+        }
+        try
+        {
+            InetAddress server = null;
+            for (final InetAddress address : resolver.resolve(node.stunHost()))
+            {
+                if (address instanceof Inet4Address && server == null)
+                {
+                    server = address;
+                }
+            }
+            if (server == null)
+            {
+                return opened;
+            }
+            final InetSocketAddress mapped = opened.endpoint()
+                .stun(new InetSocketAddress(server, node.effectiveStunPort()), STUN_TIMEOUT_MS);
+            if (mapped == null || !(mapped.getAddress() instanceof Inet4Address))
+            {
+                return opened;
+            }
+            final String candidate = CandidatePolicy.canonical(mapped.getAddress(), mapped.getPort());
+            if (opened.candidates().contains(candidate) || policy.check(candidate) != CandidatePolicy.Verdict.OK
+                || opened.candidates().size() >= CandidatePolicy.MAX_CANDIDATES)
+            {
+                return opened;
+            }
+            final List<String> all = new ArrayList<>(opened.candidates());
+            all.add(candidate);
+            return new Opened(opened.endpoint(), List.copyOf(all));
+        }
+        catch (final IOException | InterruptedException | RuntimeException e)
+        {
+            // No reflexive candidate: local ones (and the relay) still work.
+            return opened;
+        }
+    }
+
     /** This side's candidates for the claim or decision (empty when direct paths are off). */
     List<String> candidates()
     {
+        final CompletableFuture<Opened> pending = discovery;
+        if (pending != null)
+        {
+            try
+            {
+                return pending.get(OPEN_WAIT_MS + STUN_TIMEOUT_MS, TimeUnit.MILLISECONDS).candidates();
+            }
+            catch (final InterruptedException e)
+            {
+                Thread.currentThread().interrupt();
+            }
+            catch (final ExecutionException | TimeoutException e)
+            {
+                // Fall back to the local candidates.
+            }
+        }
         return opened().candidates();
     }
 
@@ -134,7 +217,8 @@ final class DirectAttempt implements AutoCloseable
      */
     String summary()
     {
-        final Opened opened = opening.getNow(Opened.NONE);
+        final CompletableFuture<Opened> pending = discovery;
+        final Opened opened = pending != null ? pending.getNow(opening.getNow(Opened.NONE)) : opening.getNow(Opened.NONE);
         final UdpEndpoint endpoint = opened.endpoint();
         if (endpoint == null)
         {

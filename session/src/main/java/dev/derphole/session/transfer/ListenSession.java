@@ -68,6 +68,7 @@ public final class ListenSession implements AutoCloseable
         final RelayConnector.Connected relay = new RelayConnector(setup.resolver(), setup.ssl())
             .connectHome(setup.map(), setup.publicMap(), setup.mapDescription(), derpKeys);
         link = new PeerLink(relay.client()).start();
+        direct.discover(relay.node(), setup.resolver(), setup.policy());
         token = SessionToken.issue(EnumSet.of(Capability.STDIO), relay.bootstrap(), link.ownKey(),
             IdentityKeyPair.generate().publicKeyRaw(), setup.clock());
         rendezvous = new RendezvousListener(token, link.ownKey(), setup.clock(), setup.policy());

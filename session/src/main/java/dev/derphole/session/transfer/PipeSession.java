@@ -64,6 +64,7 @@ public final class PipeSession implements AutoCloseable
         final RelayConnector.Connected relay = new RelayConnector(setup.resolver(), setup.ssl())
             .connectBootstrap(token.relay(), publicMap, Curve25519KeyPair.generate());
         link = new PeerLink(relay.client()).start();
+        direct.discover(relay.node(), setup.resolver(), setup.policy());
         final RendezvousClaimer claimer = new RendezvousClaimer(token, link.ownKey(),
             IdentityKeyPair.generate().publicKeyRaw(), direct.candidates(), Extensions.NONE, setup.clock(),
             setup.policy());

@@ -1,0 +1,104 @@
+package dev.derphole.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * NAT traversal across the network-namespace lab of {@code perf-scripts/lab/lab.sh} (issue 5): a public segment
+ * with our relay (DERP + STUN on 203.0.113.10), hosts {@code a} and {@code b} each behind its own nftables NAT
+ * router. The listener runs on {@code a}, the sender on {@code b}; each learns its public address from the
+ * relay's STUN server on its data socket, both probe at once, and the NATs decide: endpoint-independent
+ * mappings punch through (direct), endpoint-dependent ones or blocked UDP leave the session on the relay. Every
+ * transfer is byte-exact either way. The lab lives in namespaces only and is always torn down.
+ */
+@Timeout(120)
+class NatLabIT
+{
+    private static final Path LAB = Path.of("..", "perf-scripts", "lab", "lab.sh").toAbsolutePath().normalize();
+    private static final String PREFIX = "dhit" + ProcessHandle.current().pid() % 10_000;
+    private static final String RELAY = "203.0.113.10:8080";
+    private static final long LENGTH = 32L << 20;
+    private static final String DERPHOLE = "dev.derphole.cli.DerpholeMain";
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource({"easy-easy, direct", "symmetric-symmetric, relay", "udp-blocked, relay"})
+    void shouldEndOnTheExpectedPathAndDeliverByteExact(final String scenario, final String expected) throws Exception
+    {
+        lab("up", scenario);
+        try (CliProcess relay = CliProcess.start(inside("pub"), Map.of(), DERPHOLE, "relay", "--listen", RELAY))
+        {
+            relay.awaitStderr("^derp-url (\\S+)$", 20_000);
+            final DigestSink received = new DigestSink();
+            try (CliProcess listener = CliProcess.derpholeStreaming(inside("a"), Map.of(), received,
+                "-v", "--derp-url=http://" + RELAY, "listen"))
+            {
+                final String token = listener.awaitStderr("^([A-Za-z0-9_-]{40,})$", 20_000);
+                try (CliProcess sender = CliProcess.derpholeStreaming(inside("b"), Map.of(), null, "-v", "pipe", token))
+                {
+                    final CompletableFuture<DigestSink> sent = CompletableFuture.supplyAsync(() ->
+                    {
+                        try
+                        {
+                            return PayloadSource.write(sender.stdin(), LENGTH, 31);
+                        }
+                        catch (final IOException e)
+                        {
+                            return null;
+                        }
+                    });
+                    assertThat(sender.waitFor(60_000)).as(sender.stderr()).isZero();
+                    assertThat(listener.waitFor(30_000)).as(listener.stderr()).isZero();
+                    assertThat(received.bytes()).isEqualTo(LENGTH);
+                    assertThat(received.hex()).isEqualTo(sent.get(10, TimeUnit.SECONDS).hex());
+                    if (expected.equals("direct"))
+                    {
+                        assertThat(sender.stderr()).contains("connected-direct");
+                        assertThat(listener.stderr()).contains("connected-direct");
+                        // The private LAN addresses cannot be reached: the path must be the STUN-learned one.
+                        assertThat(sender.stderr()).containsPattern("direct-stats .*candidates=2");
+                    }
+                    else
+                    {
+                        assertThat(sender.stderr()).contains("connected-relay").doesNotContain("connected-direct");
+                        assertThat(listener.stderr()).contains("connected-relay").doesNotContain("connected-direct");
+                    }
+                }
+            }
+        }
+        finally
+        {
+            lab("down");
+        }
+    }
+
+    private static List<String> inside(final String host)
+    {
+        return NetnsLab.inside(PREFIX + "-" + host);
+    }
+
+    private static void lab(final String... args) throws IOException, InterruptedException
+    {
+        final String[] command = new String[args.length + 1];
+        command[0] = LAB.toString();
+        System.arraycopy(args, 0, command, 1, args.length);
+        final ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().put("DHLAB_PREFIX", PREFIX);
+        final Process process = builder.start();
+        final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("lab.sh %s", String.join(" ", args)).isTrue();
+        assertThat(process.exitValue()).as("lab.sh %s:%n%s", String.join(" ", args), output).isZero();
+        assertThat(Files.isExecutable(LAB)).isTrue();
+    }
+}
