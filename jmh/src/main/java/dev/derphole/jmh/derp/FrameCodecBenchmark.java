@@ -3,19 +3,12 @@ package dev.derphole.jmh.derp;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.util.concurrent.TimeUnit;
 
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 import dev.derphole.crypto.nacl.Curve25519KeyPair;
 import dev.derphole.derp.proto.DerpProtocol;
@@ -23,19 +16,14 @@ import dev.derphole.derp.proto.FrameReader;
 import dev.derphole.derp.proto.FrameType;
 import dev.derphole.derp.proto.FrameWriter;
 import dev.derphole.derp.proto.NodeKey;
+import dev.derphole.jmh.HotPathBenchmark;
 
 /**
  * The DERP frame codec on its own (no sockets): encoding a SendPacket into the writer's buffer, and
  * decoding a RecvPacket header + key + payload from a stream. The relay does one of each per packet.
  */
 @State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 2, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-    "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
-public class FrameCodecBenchmark
+public class FrameCodecBenchmark extends HotPathBenchmark
 {
     @Param({"1200", "16384"})
     public int packetLength;
