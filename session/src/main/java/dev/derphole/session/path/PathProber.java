@@ -159,7 +159,8 @@ public final class PathProber implements AutoCloseable
 
     /**
      * Path MTU: sends the ladder's padded probes to {@code peer} and waits a few round trips for their ACKs
-     * (ending early once the largest answers). Datagrams of an answered size crossed unfragmented both ways.
+     * (ending early once the largest answers). A probe of an answered size crossed unfragmented from us to the
+     * peer: that is the direction our stream datagrams take (the peer measures its own).
      */
     private int discoverDatagramBytes(final InetSocketAddress peer) throws InterruptedException
     {

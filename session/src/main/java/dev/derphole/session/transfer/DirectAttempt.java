@@ -23,7 +23,8 @@ import dev.derphole.session.token.SessionToken;
 
 /**
  * One session's attempt at a direct path: the UDP socket opened before the rendezvous (so its candidates go
- * into the claim or decision), then the prober once the peer's candidates are known. With direct paths off
+ * into the claim or decision: the interfaces' addresses, and the address the relay's STUN server sees for the
+ * socket), then the prober once the peer's candidates are known. With direct paths off
  * ({@code --force-relay}) or no usable socket there is nothing: no socket, no candidates, never direct.
  * <p>
  * Owned by the session's main thread; {@link #close} from any thread.
