@@ -10,20 +10,16 @@ import picocli.CommandLine;
  * exit with their code; anything else is a bug, printed as one line, with a stack trace only under
  * {@code --verbose}.
  */
-final class CommandRunner
-{
-    private CommandRunner()
-    {
+final class CommandRunner {
+    private CommandRunner() {
     }
 
-    static int run(final CommandLine commandLine, final Terminal terminal, final String[] args)
-    {
+    static int run(final CommandLine commandLine, final Terminal terminal, final String[] args) {
         final String tool = commandLine.getCommandName();
         commandLine.setOut(new PrintWriter(terminal.out(), true));
         commandLine.setErr(new PrintWriter(terminal.err(), true));
         commandLine.setCaseInsensitiveEnumValuesAllowed(true);
-        commandLine.setParameterExceptionHandler((ex, argv) ->
-        {
+        commandLine.setParameterExceptionHandler((ex, argv) -> {
             terminal.err().println("error: " + ex.getMessage());
             terminal.err().println("Run '" + tool + " --help' for usage.");
             return ExitCode.USAGE;
@@ -32,31 +28,25 @@ final class CommandRunner
         return commandLine.execute(args);
     }
 
-    static int report(final Throwable failure, final Terminal terminal)
-    {
-        if (failure instanceof UserFacingException user)
-        {
+    static int report(final Throwable failure, final Terminal terminal) {
+        if (failure instanceof UserFacingException user) {
             terminal.err().println("error: " + user.getMessage());
-            if (user.hint() != null)
-            {
+            if (user.hint() != null) {
                 terminal.err().println("hint: " + user.hint());
             }
-            if (terminal.verbose() && user.getCause() != null)
-            {
+            if (terminal.verbose() && user.getCause() != null) {
                 user.getCause().printStackTrace(terminal.err());
             }
             return user.exitCode();
         }
         terminal.err().println("error: " + describe(failure));
-        if (terminal.verbose())
-        {
+        if (terminal.verbose()) {
             failure.printStackTrace(terminal.err());
         }
         return ExitCode.RUNTIME;
     }
 
-    private static String describe(final Throwable failure)
-    {
+    private static String describe(final Throwable failure) {
         final String message = failure.getMessage();
         return message == null || message.isBlank() ? failure.getClass().getSimpleName() : message;
     }

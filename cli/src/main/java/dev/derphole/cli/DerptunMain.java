@@ -17,22 +17,19 @@ import picocli.CommandLine.Spec;
     description = {
         "Long-lived TCP tunnels between machines behind NAT, over DERP relays and direct UDP.",
         "Relays: --derp-url / --derp-map (or DERPHOLE_DERP_URL / DERPHOLE_DERP_MAP), as for derphole."})
-public final class DerptunMain implements Callable<Integer>
-{
+public final class DerptunMain implements Callable<Integer> {
     @CommandLine.Mixin
     GlobalOptions global = new GlobalOptions();
 
     @Spec
     CommandSpec spec;
 
-    public static void main(final String[] args)
-    {
+    public static void main(final String[] args) {
         System.exit(execute(Terminal.system(), args));
     }
 
     /** Runs the tool in-process: returns the exit code. */
-    public static int execute(final Terminal terminal, final String... args)
-    {
+    public static int execute(final Terminal terminal, final String... args) {
         final DerptunMain root = new DerptunMain();
         final CommandLine commandLine = new CommandLine(root);
         commandLine.addSubcommand(new VersionCommand(terminal));
@@ -40,8 +37,7 @@ public final class DerptunMain implements Callable<Integer>
     }
 
     @Override
-    public Integer call()
-    {
+    public Integer call() {
         spec.commandLine().usage(spec.commandLine().getErr());
         return ExitCode.USAGE;
     }

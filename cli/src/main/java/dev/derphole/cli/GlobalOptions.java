@@ -6,8 +6,7 @@ import picocli.CommandLine.ScopeType;
 /**
  * Flags valid before or after any subcommand (picocli inherited scope): verbosity and relay selection.
  */
-public final class GlobalOptions
-{
+public final class GlobalOptions {
     @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
         description = "Print status transitions (connected-relay, connected-direct) and debug details.")
     boolean verbose;
@@ -29,24 +28,20 @@ public final class GlobalOptions
     String derpMap;
 
     /** Applies the verbosity flags; more than one is a usage error. */
-    void applyTo(final Terminal terminal)
-    {
+    void applyTo(final Terminal terminal) {
         final int chosen = (verbose ? 1 : 0) + (quiet ? 1 : 0) + (silent ? 1 : 0);
-        if (chosen > 1)
-        {
+        if (chosen > 1) {
             throw UserFacingException.usage("choose at most one of --verbose, --quiet, --silent");
         }
         terminal.verbosity(verbose ? Terminal.Verbosity.VERBOSE
             : silent ? Terminal.Verbosity.SILENT : Terminal.Verbosity.QUIET);
     }
 
-    public String derpUrl()
-    {
+    public String derpUrl() {
         return derpUrl;
     }
 
-    public String derpMap()
-    {
+    public String derpMap() {
         return derpMap;
     }
 }

@@ -15,8 +15,7 @@ import picocli.CommandLine.Option;
 @Command(mixinStandardHelpOptions = true, name = "listen", description = {
     "Receive a byte stream on stdout. Prints a token on stderr; the sender runs `derphole pipe TOKEN`.",
     "Exits 0 once every byte has arrived."})
-final class ListenCommand implements Callable<Integer>
-{
+final class ListenCommand implements Callable<Integer> {
     @Option(names = "--print-token-only", description = "Print the token as the first line of stdout "
         + "(the payload follows it) and nothing else on stderr.")
     boolean printTokenOnly;
@@ -27,60 +26,43 @@ final class ListenCommand implements Callable<Integer>
     private final Terminal terminal;
     private final GlobalOptions global;
 
-    ListenCommand(final Terminal terminal, final GlobalOptions global)
-    {
+    ListenCommand(final Terminal terminal, final GlobalOptions global) {
         this.terminal = terminal;
         this.global = global;
     }
 
     @Override
-    public Integer call() throws IOException, InterruptedException
-    {
+    public Integer call() throws IOException, InterruptedException {
         final ShutdownSignal signal = ShutdownSignal.install(ExitCode.RUNTIME);
         try (ListenSession session = new ListenSession(Transfers.issuing(global, terminal, forceRelay),
-            Transfers.events(terminal)))
-        {
+            Transfers.events(terminal))) {
             signal.onSignal(() -> session.abort("interrupted"));
             final SessionToken token = open(session);
             final OutputStream out = Transfers.payloadOut(terminal);
-            if (printTokenOnly)
-            {
+            if (printTokenOnly) {
                 terminal.payload().write((token.encode() + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
                 terminal.payload().flush();
-            }
-            else
-            {
+            } else {
                 terminal.always(token.encode());
                 terminal.info("On the sending machine, run: derphole pipe <token>   (or --token-file F / --token-stdin)");
             }
-            try
-            {
+            try {
                 session.receive(out);
-            }
-            finally
-            {
+            } finally {
                 out.close();
             }
             return ExitCode.OK;
-        }
-        catch (final TransferException e)
-        {
+        } catch (final TransferException e) {
             return CommandRunner.report(UserFacingException.runtime(e.getMessage()), terminal);
-        }
-        finally
-        {
+        } finally {
             signal.done();
         }
     }
 
-    private static SessionToken open(final ListenSession session)
-    {
-        try
-        {
+    private static SessionToken open(final ListenSession session) {
+        try {
             return session.open();
-        }
-        catch (final RelayUnreachableException e)
-        {
+        } catch (final RelayUnreachableException e) {
             throw new UserFacingException(ExitCode.RUNTIME, e.getMessage(), Relays.RELAY_HINT, e);
         }
     }

@@ -26,8 +26,7 @@ import picocli.CommandLine.Option;
 @Command(mixinStandardHelpOptions = true, name = "netcheck", description = {
     "Check the relays: latency, STUN-mapped address and DERP handshake per region, and the home region.",
     "Exit 1 when no relay is reachable."})
-final class NetcheckCommand implements Callable<Integer>
-{
+final class NetcheckCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object on stdout instead of a table.")
     boolean json;
 
@@ -38,32 +37,27 @@ final class NetcheckCommand implements Callable<Integer>
     private final Terminal terminal;
     private final GlobalOptions global;
 
-    NetcheckCommand(final Terminal terminal, final GlobalOptions global)
-    {
+    NetcheckCommand(final Terminal terminal, final GlobalOptions global) {
         this.terminal = terminal;
         this.global = global;
     }
 
     @Override
-    public Integer call()
-    {
+    public Integer call() {
         final Duration limit = Durations.parse("--timeout", timeout);
         final DerpMapSource source = Relays.source(global, terminal);
         final DerpMap map = Relays.load(source);
         final List<RegionReport> reports = new RelayProber(DerpNode.HostResolver.SYSTEM, DerpTls.defaultContext())
             .probe(map, limit, true);
         final Optional<DerpRegion> home = RelayProber.home(map, reports);
-        if (json)
-        {
+        if (json) {
             terminal.out().println(JsonWriter.write(toJson(source, reports, home)));
         }
         final boolean reachable = reports.stream().anyMatch(RegionReport::reachable);
-        if (!json && (reachable || terminal.verbose()))
-        {
+        if (!json && (reachable || terminal.verbose())) {
             printTable(source, limit, reports, home);
         }
-        if (!reachable)
-        {
+        if (!reachable) {
             throw new UserFacingException(ExitCode.RUNTIME, "no DERP relay reachable (" + reports.size()
                 + (reports.size() == 1 ? " region" : " regions") + " of " + source.describe() + " tried within "
                 + Durations.human(limit) + ")", Relays.RELAY_HINT);
@@ -72,13 +66,11 @@ final class NetcheckCommand implements Callable<Integer>
     }
 
     private void printTable(final DerpMapSource source, final Duration limit, final List<RegionReport> reports,
-        final Optional<DerpRegion> home)
-    {
+        final Optional<DerpRegion> home) {
         terminal.out().println("relays: " + source.describe() + ", timeout " + Durations.human(limit));
         terminal.out().printf("%-8s %-10s %-10s %-30s %-12s %s%n", "region", "code", "latency", "stun (our address)",
             "derp", "problem");
-        for (final RegionReport r : reports)
-        {
+        for (final RegionReport r : reports) {
             terminal.out().printf("%-8d %-10s %-10s %-30s %-12s %s%n", r.regionId(), r.regionCode(),
                 r.httpsLatency().map(Durations::human).orElse("-"),
                 r.stunMapped().map(a -> a.getAddress().getHostAddress() + ":" + a.getPort()
@@ -89,11 +81,9 @@ final class NetcheckCommand implements Callable<Integer>
     }
 
     private static Map<String, Object> toJson(final DerpMapSource source, final List<RegionReport> reports,
-        final Optional<DerpRegion> home)
-    {
+        final Optional<DerpRegion> home) {
         final List<Object> regions = new ArrayList<>();
-        for (final RegionReport r : reports)
-        {
+        for (final RegionReport r : reports) {
             final Map<String, Object> region = new LinkedHashMap<>();
             region.put("regionId", (long)r.regionId());
             region.put("regionCode", r.regionCode());
@@ -116,8 +106,7 @@ final class NetcheckCommand implements Callable<Integer>
         return out;
     }
 
-    private static Object millis(final Duration d)
-    {
+    private static Object millis(final Duration d) {
         return Math.round(d.toNanos() / 1e3) / 1e3;
     }
 }

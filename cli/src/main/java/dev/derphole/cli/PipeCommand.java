@@ -17,8 +17,7 @@ import picocli.CommandLine.Parameters;
 /** {@code pipe TOKEN}: stream stdin to the listener that printed the token. */
 @Command(mixinStandardHelpOptions = true, name = "pipe", description = {
     "Send stdin to a `derphole listen` that printed TOKEN. Exits 0 once the listener has every byte."})
-final class PipeCommand implements Callable<Integer>
-{
+final class PipeCommand implements Callable<Integer> {
     @Parameters(arity = "0..1", paramLabel = "TOKEN", description = "The token `listen` printed.")
     String token;
 
@@ -35,37 +34,28 @@ final class PipeCommand implements Callable<Integer>
 
     private final Terminal terminal;
 
-    PipeCommand(final Terminal terminal, final GlobalOptions global)
-    {
+    PipeCommand(final Terminal terminal, final GlobalOptions global) {
         this.terminal = terminal;
     }
 
     @Override
-    public Integer call() throws IOException, InterruptedException
-    {
+    public Integer call() throws IOException, InterruptedException {
         Lanes.parse(parallel);
         final SessionToken decoded = Transfers.decode(tokenSource.read(token, terminal.in()), Capability.STDIO,
             "pipe");
         final ShutdownSignal signal = ShutdownSignal.install(ExitCode.RUNTIME);
         final TransferSetup setup = Transfers.joining(forceRelay);
         // The joining setup's map is the public map; the token names a node in it or carries its own URL.
-        try (PipeSession session = new PipeSession(setup, Transfers.events(terminal), decoded, setup.map()))
-        {
+        try (PipeSession session = new PipeSession(setup, Transfers.events(terminal), decoded, setup.map())) {
             signal.onSignal(() -> session.abort("interrupted"));
             session.send(terminal.in());
             return ExitCode.OK;
-        }
-        catch (final RelayUnreachableException e)
-        {
+        } catch (final RelayUnreachableException e) {
             return CommandRunner.report(new UserFacingException(ExitCode.RUNTIME, e.getMessage(),
                 "the listener's relay must be reachable from here too", e), terminal);
-        }
-        catch (final TransferException e)
-        {
+        } catch (final TransferException e) {
             return CommandRunner.report(UserFacingException.runtime(e.getMessage()), terminal);
-        }
-        finally
-        {
+        } finally {
             signal.done();
         }
     }

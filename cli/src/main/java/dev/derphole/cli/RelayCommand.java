@@ -29,8 +29,7 @@ import picocli.CommandLine.Option;
 @Command(mixinStandardHelpOptions = true, name = "relay", description = {
     "Run a DERP relay (Tailscale's protocol) and a STUN responder for derphole, derptun and Tailscale clients.",
     "Prints the --derp-url clients should use; runs until Ctrl-C / SIGTERM (exit 0)."})
-final class RelayCommand implements Callable<Integer>
-{
+final class RelayCommand implements Callable<Integer> {
     private static final int DEFAULT_STUN_PORT = DerpNode.DEFAULT_STUN_PORT;
 
     @Option(names = "--listen", required = true, paramLabel = "HOST:PORT",
@@ -87,69 +86,56 @@ final class RelayCommand implements Callable<Integer>
 
     private final Terminal terminal;
 
-    RelayCommand(final Terminal terminal, final GlobalOptions global)
-    {
+    RelayCommand(final Terminal terminal, final GlobalOptions global) {
         this.terminal = terminal;
     }
 
     @Override
-    public Integer call() throws Exception
-    {
+    public Integer call() throws Exception {
         final InetSocketAddress derpAddress = HostPort.parse("--listen", listen);
-        if ((tlsCert == null) != (tlsKey == null))
-        {
+        if ((tlsCert == null) != (tlsKey == null)) {
             throw UserFacingException.usage("--tls-cert and --tls-key go together");
         }
-        if (noStun && stun != null)
-        {
+        if (noStun && stun != null) {
             throw UserFacingException.usage("--stun and --no-stun cannot be used together");
         }
-        if (rateLimit < 0 || rateBurst < 0)
-        {
+        if (rateLimit < 0 || rateBurst < 0) {
             throw UserFacingException.usage("--rate-limit and --rate-burst must not be negative");
         }
-        if (regionId < 1)
-        {
+        if (regionId < 1) {
             throw UserFacingException.usage("--region-id must be a positive number");
         }
-        if (queueDepth < 1 || queueDepth > DerpServerConfig.MAX_QUEUE_DEPTH)
-        {
+        if (queueDepth < 1 || queueDepth > DerpServerConfig.MAX_QUEUE_DEPTH) {
             throw UserFacingException.usage("--queue-depth must be 1.." + DerpServerConfig.MAX_QUEUE_DEPTH);
         }
         final InetSocketAddress stunAddress = noStun ? null
             : stun != null ? HostPort.parse("--stun", stun)
             : new InetSocketAddress(derpAddress.getAddress(), DEFAULT_STUN_PORT);
 
-        if (testDropPercent < 0 || testDropPercent > 100)
-        {
+        if (testDropPercent < 0 || testDropPercent > 100) {
             throw UserFacingException.usage("--test-drop-percent must be 0..100");
         }
         final DerpServerConfig.Builder config = DerpServerConfig.builder().listen(derpAddress).queueDepth(queueDepth);
         final RelayTestHooks hooks = new RelayTestHooks(testMarker, testDropPercent, terminal);
-        if (hooks.active())
-        {
+        if (hooks.active()) {
             config.packetObserver(hooks);
         }
-        if (tlsCert != null)
-        {
+        if (tlsCert != null) {
             config.tls(loadTls());
         }
-        if (rateLimit > 0)
-        {
+        if (rateLimit > 0) {
             config.rateLimit(rateLimit, rateBurst > 0 ? rateBurst
                 : Math.max(2 * rateLimit, DerpServerConfig.MIN_RATE_LIMIT_BURST_BYTES));
         }
 
         final ShutdownSignal signal = ShutdownSignal.install(ExitCode.OK);
         try (DerpServer server = new DerpServer(config.build());
-            StunServer stunServer = stunAddress == null ? null : new StunServer(stunAddress))
-        {
+            StunServer stunServer = stunAddress == null ? null : new StunServer(stunAddress)) {
             start(server, stunServer);
             final String host = hostname != null ? hostname : advertisedHost(server.localAddress());
             final int stunPort = stunServer == null ? DerpNode.STUN_DISABLED : stunServer.localAddress().getPort();
             final String url = relayUrl(tlsCert != null, host, server.localAddress().getPort(), stunPort);
-            if (mapOut != null)
-            {
+            if (mapOut != null) {
                 writeMap(host, server.localAddress().getPort(), stunPort, tlsCert == null);
             }
             terminal.always("derp-url " + url);
@@ -159,89 +145,67 @@ final class RelayCommand implements Callable<Integer>
             terminal.status("server key " + server.serverKey());
             terminal.info("relay: running; Ctrl-C to stop");
             signal.await();
-            if (hooks.active())
-            {
+            if (hooks.active()) {
                 terminal.always(hooks.summary());
             }
             terminal.info("relay: stopping");
-        }
-        finally
-        {
+        } finally {
             signal.done();
         }
         return ExitCode.OK;
     }
 
-    private TlsCredentials loadTls()
-    {
-        try
-        {
+    private TlsCredentials loadTls() {
+        try {
             return TlsCredentials.loadPem(tlsCert, tlsKey);
-        }
-        catch (final IOException e)
-        {
+        } catch (final IOException e) {
             throw new UserFacingException(ExitCode.RUNTIME, "cannot load TLS certificate/key: " + e.getMessage(),
                 "--tls-cert wants a PEM certificate chain, --tls-key a PEM private key", e);
         }
     }
 
-    private static void start(final DerpServer server, final StunServer stunServer) throws IOException
-    {
-        try
-        {
+    private static void start(final DerpServer server, final StunServer stunServer) throws IOException {
+        try {
             server.start();
-        }
-        catch (final BindException e)
-        {
+        } catch (final BindException e) {
             throw new UserFacingException(ExitCode.RUNTIME, "cannot listen for DERP: " + e.getMessage(),
                 "is another relay running? pick a free port with --listen", e);
         }
-        if (stunServer != null)
-        {
-            try
-            {
+        if (stunServer != null) {
+            try {
                 stunServer.start();
-            }
-            catch (final BindException e)
-            {
+            } catch (final BindException e) {
                 throw new UserFacingException(ExitCode.RUNTIME, "cannot listen for STUN: " + e.getMessage(),
                     "pick a free UDP port with --stun HOST:PORT, or --no-stun", e);
             }
         }
     }
 
-    private static String advertisedHost(final InetSocketAddress bound)
-    {
+    private static String advertisedHost(final InetSocketAddress bound) {
         final InetAddress address = bound.getAddress();
         return address.isAnyLocalAddress() ? InetAddress.getLoopbackAddress().getHostAddress() : address.getHostAddress();
     }
 
-    static String relayUrl(final boolean tls, final String host, final int port, final int stunPort)
-    {
+    static String relayUrl(final boolean tls, final String host, final int port, final int stunPort) {
         final String base = (tls ? "https://" : "http://") + HostPort.format(host, port);
-        if (stunPort == DerpNode.STUN_DISABLED)
-        {
+        if (stunPort == DerpNode.STUN_DISABLED) {
             return base + "?stun=-1";
         }
         return stunPort == DerpNode.DEFAULT_STUN_PORT ? base : base + "?stun=" + stunPort;
     }
 
     private void writeMap(final String host, final int port, final int stunPort, final boolean plainHttp)
-        throws IOException
-    {
+        throws IOException {
         final boolean literalV4 = host.matches("\\d+\\.\\d+\\.\\d+\\.\\d+");
         final boolean literalV6 = host.indexOf(':') >= 0;
         final DerpMap map;
-        try
-        {
+        try {
             final DerpNode node = new DerpNode(regionId + "a", regionId, host, "",
                 literalV4 ? host : literalV6 ? "none" : "", literalV6 ? host : literalV4 ? "none" : "",
                 stunPort, false, port, false, "", false, plainHttp);
             map = DerpMap.of(List.of(DerpRegion.of(regionId, regionCode, "derphole relay " + regionCode,
                 List.of(node))));
-        }
-        catch (final IllegalArgumentException e)
-        {
+        } catch (final IllegalArgumentException e) {
             throw UserFacingException.usage("cannot build a DERP map from these flags: " + e.getMessage());
         }
         final Path absolute = mapOut.toAbsolutePath();

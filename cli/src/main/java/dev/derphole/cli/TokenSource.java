@@ -15,8 +15,7 @@ import picocli.CommandLine.Option;
  * (the first line of stdin; the rest of stdin stays payload). Exactly one. Files and stdin keep secrets out
  * of argv and process listings.
  */
-final class TokenSource
-{
+final class TokenSource {
     /** Longest token line we read from stdin or a file; real tokens are a few hundred characters. */
     private static final int MAX_TOKEN_LENGTH = 16 * 1024;
 
@@ -30,73 +29,54 @@ final class TokenSource
      * @param positional the token argument, or null
      * @param stdin      the process's stdin; with {@code --token-stdin} exactly one line is consumed
      */
-    String read(final String positional, final InputStream stdin)
-    {
+    String read(final String positional, final InputStream stdin) {
         final int given = (positional != null ? 1 : 0) + (tokenFile != null ? 1 : 0) + (tokenStdin ? 1 : 0);
-        if (given != 1)
-        {
+        if (given != 1) {
             throw UserFacingException.usage("give the token exactly one way: as an argument, --token-file FILE "
                 + "or --token-stdin");
         }
-        if (positional != null)
-        {
+        if (positional != null) {
             return positional.strip();
         }
-        if (tokenFile != null)
-        {
+        if (tokenFile != null) {
             return fromFile();
         }
         return firstLine(stdin);
     }
 
-    private String fromFile()
-    {
-        try
-        {
-            if (Files.size(tokenFile) > MAX_TOKEN_LENGTH)
-            {
+    private String fromFile() {
+        try {
+            if (Files.size(tokenFile) > MAX_TOKEN_LENGTH) {
                 throw UserFacingException.usage("--token-file " + tokenFile + " is too large to be a token");
             }
             final String text = Files.readString(tokenFile, StandardCharsets.UTF_8).strip();
-            if (text.isEmpty())
-            {
+            if (text.isEmpty()) {
                 throw UserFacingException.usage("--token-file " + tokenFile + " is empty");
             }
             return text;
-        }
-        catch (final NoSuchFileException e)
-        {
+        } catch (final NoSuchFileException e) {
             throw UserFacingException.usage("--token-file " + tokenFile + ": no such file");
-        }
-        catch (final IOException e)
-        {
+        } catch (final IOException e) {
             throw UserFacingException.usage("--token-file " + tokenFile + ": " + e.getMessage());
         }
     }
 
     /** Reads byte by byte up to the newline, so nothing of the payload after it is consumed. */
-    private static String firstLine(final InputStream stdin)
-    {
+    private static String firstLine(final InputStream stdin) {
         final ByteArrayOutputStream line = new ByteArrayOutputStream();
-        try
-        {
+        try {
             int b;
-            while ((b = stdin.read()) >= 0 && b != '\n')
-            {
-                if (line.size() >= MAX_TOKEN_LENGTH)
-                {
+            while ((b = stdin.read()) >= 0 && b != '\n') {
+                if (line.size() >= MAX_TOKEN_LENGTH) {
                     throw UserFacingException.usage("--token-stdin: the first line is too long to be a token");
                 }
                 line.write(b);
             }
-        }
-        catch (final IOException e)
-        {
+        } catch (final IOException e) {
             throw UserFacingException.usage("--token-stdin: cannot read stdin: " + e.getMessage());
         }
         final String text = line.toString(StandardCharsets.UTF_8).strip();
-        if (text.isEmpty())
-        {
+        if (text.isEmpty()) {
             throw UserFacingException.usage("--token-stdin: no token on the first line of stdin");
         }
         return text;

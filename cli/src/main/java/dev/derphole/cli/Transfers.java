@@ -20,34 +20,26 @@ import dev.derphole.session.transfer.SessionEvents;
 import dev.derphole.session.transfer.TransferSetup;
 
 /** What {@code listen}, {@code pipe} (and later {@code send}/{@code receive}) share: setup, tokens, errors. */
-final class Transfers
-{
-    private Transfers()
-    {
+final class Transfers {
+    private Transfers() {
     }
 
     /** The issuing side's setup: the relay map from flags/environment. */
-    static TransferSetup issuing(final GlobalOptions global, final Terminal terminal, final boolean forceRelay)
-    {
+    static TransferSetup issuing(final GlobalOptions global, final Terminal terminal, final boolean forceRelay) {
         final DerpMapSource source = Relays.source(global, terminal);
         final DerpMap map = Relays.load(source);
         return setup(map, source instanceof DerpMapSource.Bundled, source.describe(), forceRelay);
     }
 
     /** The joining side's setup: the token names the relay; the public map resolves public nodes. */
-    static TransferSetup joining(final boolean forceRelay)
-    {
+    static TransferSetup joining(final boolean forceRelay) {
         return setup(publicMap(), true, "the built-in public DERP map", forceRelay);
     }
 
-    private static DerpMap publicMap()
-    {
-        try
-        {
+    private static DerpMap publicMap() {
+        try {
             return DerpMapLoader.loadBundled();
-        }
-        catch (final DerpMapException e)
-        {
+        } catch (final DerpMapException e) {
             throw new IllegalStateException("the built-in DERP map is broken: " + e.getMessage(), e);
         }
     }
@@ -59,16 +51,14 @@ final class Transfers
     static final String ALLOW_LOOPBACK_ENV = "DERPHOLE_TEST_ALLOW_LOOPBACK_CANDIDATES";
 
     private static TransferSetup setup(final DerpMap map, final boolean publicMap, final String description,
-        final boolean forceRelay)
-    {
+        final boolean forceRelay) {
         final CandidatePolicy policy = "1".equals(System.getenv(ALLOW_LOOPBACK_ENV))
             ? CandidatePolicy.ALLOW_LOOPBACK : CandidatePolicy.STRICT;
         return new TransferSetup(map, publicMap, description, DerpNode.HostResolver.SYSTEM, DerpTls.defaultContext(),
             StreamConfig.defaults(), policy, Clock.systemUTC(), !forceRelay);
     }
 
-    static SessionEvents events(final Terminal terminal)
-    {
+    static SessionEvents events(final Terminal terminal) {
         return terminal::status;
     }
 
@@ -76,16 +66,12 @@ final class Transfers
      * Decodes a token for {@code command}. A token that cannot be read or grants another command is a usage
      * error (exit 2); an expired one a runtime error (exit 1).
      */
-    static SessionToken decode(final String text, final Capability needed, final String command)
-    {
-        try
-        {
+    static SessionToken decode(final String text, final Capability needed, final String command) {
+        try {
             final SessionToken token = SessionToken.decode(text, Clock.systemUTC());
             token.requireCapability(needed, command);
             return token;
-        }
-        catch (final TokenException e)
-        {
+        } catch (final TokenException e) {
             final int code = e.kind() == TokenException.Kind.EXPIRED ? ExitCode.RUNTIME : ExitCode.USAGE;
             throw new UserFacingException(code, e.getMessage(), e.kind() == TokenException.Kind.EXPIRED
                 ? "tokens live one hour; ask for a new one" : "copy the whole token; it is one line of letters, "
@@ -94,14 +80,11 @@ final class Transfers
     }
 
     /** stdout for payload, buffered in large chunks; {@code close()} only flushes (stdout stays open). */
-    static OutputStream payloadOut(final Terminal terminal)
-    {
+    static OutputStream payloadOut(final Terminal terminal) {
         terminal.out().flush();
-        return new BufferedOutputStream(terminal.payload(), 1 << 20)
-        {
+        return new BufferedOutputStream(terminal.payload(), 1 << 20) {
             @Override
-            public void close() throws IOException
-            {
+            public void close() throws IOException {
                 flush();
             }
         };

@@ -5,26 +5,19 @@ import java.io.InputStream;
 import java.util.Properties;
 
 /** The build's version, from a resource Maven filters at build time. */
-final class Version
-{
-    private Version()
-    {
+final class Version {
+    private Version() {
     }
 
-    static String current()
-    {
-        try (InputStream in = Version.class.getResourceAsStream("version.properties"))
-        {
-            if (in == null)
-            {
+    static String current() {
+        try (InputStream in = Version.class.getResourceAsStream("version.properties")) {
+            if (in == null) {
                 return "dev";
             }
             final Properties p = new Properties();
             p.load(in);
             return p.getProperty("version", "dev");
-        }
-        catch (final IOException e)
-        {
+        } catch (final IOException e) {
             return "dev";
         }
     }

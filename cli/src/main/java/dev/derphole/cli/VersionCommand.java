@@ -6,18 +6,15 @@ import picocli.CommandLine.Command;
 
 /** {@code version}: prints the version to stdout. */
 @Command(mixinStandardHelpOptions = true, name = "version", description = "Print the version.")
-final class VersionCommand implements Callable<Integer>
-{
+final class VersionCommand implements Callable<Integer> {
     private final Terminal terminal;
 
-    VersionCommand(final Terminal terminal)
-    {
+    VersionCommand(final Terminal terminal) {
         this.terminal = terminal;
     }
 
     @Override
-    public Integer call()
-    {
+    public Integer call() {
         terminal.out().println(Version.current());
         return ExitCode.OK;
     }

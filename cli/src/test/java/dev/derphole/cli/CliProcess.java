@@ -18,8 +18,7 @@ import java.util.regex.Pattern;
  * A real {@code derphole}/{@code derptun} process started from the shaded jar (system tests run after
  * {@code package}), with its stdout and stderr captured by pump threads. Always destroyed by {@link #close()}.
  */
-final class CliProcess implements AutoCloseable
-{
+final class CliProcess implements AutoCloseable {
     private static final Path JAR = Path.of("target", "derphole.jar");
     private static final String DERPHOLE = "dev.derphole.cli.DerpholeMain";
 
@@ -29,16 +28,14 @@ final class CliProcess implements AutoCloseable
     private final Thread outPump;
     private final Thread errPump;
 
-    private CliProcess(final Process process, final OutputStream stdoutSink)
-    {
+    private CliProcess(final Process process, final OutputStream stdoutSink) {
         this.process = process;
         this.outPump = pump(process.getInputStream(), stdoutSink == null ? stdout : stdoutSink, "stdout");
         this.errPump = pump(process.getErrorStream(), stderr, "stderr");
     }
 
     /** Starts {@code derphole args...}; the command's stdin is closed at once. */
-    static CliProcess derphole(final String... args) throws IOException
-    {
+    static CliProcess derphole(final String... args) throws IOException {
         return start(List.of(), Map.of(), DERPHOLE, args);
     }
 
@@ -46,30 +43,25 @@ final class CliProcess implements AutoCloseable
      * Starts {@code derphole args...} with stdin left open ({@link #stdin()}) and stdout sent to
      * {@code stdoutSink} (e.g. a digest, so a gibibyte never sits in memory).
      */
-    static CliProcess derpholeStreaming(final OutputStream stdoutSink, final String... args) throws IOException
-    {
+    static CliProcess derpholeStreaming(final OutputStream stdoutSink, final String... args) throws IOException {
         return launch(List.of(), Map.of(), DERPHOLE, stdoutSink, false, args);
     }
 
     /** {@link #derpholeStreaming} with a command prefix ({@code ip netns exec NAME}) and extra environment. */
     static CliProcess derpholeStreaming(final List<String> prefix, final Map<String, String> env,
-        final OutputStream stdoutSink, final String... args) throws IOException
-    {
+        final OutputStream stdoutSink, final String... args) throws IOException {
         return launch(prefix, env, DERPHOLE, stdoutSink, false, args);
     }
 
     /** Starts {@code prefix... java ... derphole args...}, e.g. with {@code ip netns exec NAME}. */
     static CliProcess start(final List<String> prefix, final Map<String, String> env, final String main,
-        final String... args) throws IOException
-    {
+        final String... args) throws IOException {
         return launch(prefix, env, main, null, true, args);
     }
 
     private static CliProcess launch(final List<String> prefix, final Map<String, String> env, final String main,
-        final OutputStream stdoutSink, final boolean closeStdin, final String... args) throws IOException
-    {
-        if (!Files.isRegularFile(JAR))
-        {
+        final OutputStream stdoutSink, final boolean closeStdin, final String... args) throws IOException {
+        if (!Files.isRegularFile(JAR)) {
             throw new IllegalStateException(JAR.toAbsolutePath() + " is missing: system tests run after `package`");
         }
         final List<String> command = new ArrayList<>(prefix);
@@ -78,8 +70,7 @@ final class CliProcess implements AutoCloseable
         // collector and a 192 MiB heap cap, the relay keeps the JVM's defaults.
         command.addAll(List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
             "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"));
-        if (!List.of(args).contains("relay"))
-        {
+        if (!List.of(args).contains("relay")) {
             command.addAll(List.of("-XX:+UseSerialGC", "-Xmx192m"));
         }
         command.addAll(List.of("-cp", JAR.toString(), main));
@@ -89,18 +80,15 @@ final class CliProcess implements AutoCloseable
         builder.environment().remove("DERPHOLE_DERP_MAP");
         builder.environment().putAll(env);
         final CliProcess p = new CliProcess(builder.start(), stdoutSink);
-        if (closeStdin)
-        {
+        if (closeStdin) {
             p.process.getOutputStream().close();
         }
         return p;
     }
 
     /** Waits for exit; fails the test if it does not exit in time. */
-    int waitFor(final long timeoutMs) throws InterruptedException
-    {
-        if (!process.waitFor(timeoutMs, TimeUnit.MILLISECONDS))
-        {
+    int waitFor(final long timeoutMs) throws InterruptedException {
+        if (!process.waitFor(timeoutMs, TimeUnit.MILLISECONDS)) {
             process.destroyForcibly();
             throw new AssertionError("process did not exit within " + timeoutMs + " ms; stderr:\n" + stderr());
         }
@@ -110,19 +98,15 @@ final class CliProcess implements AutoCloseable
     }
 
     /** Waits until stderr has a line matching {@code regex}; returns group 1 (or the whole match). */
-    String awaitStderr(final String regex, final long timeoutMs) throws InterruptedException
-    {
+    String awaitStderr(final String regex, final long timeoutMs) throws InterruptedException {
         final Pattern pattern = Pattern.compile(regex, Pattern.MULTILINE);
         final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        while (System.nanoTime() < deadline)
-        {
+        while (System.nanoTime() < deadline) {
             final Matcher m = pattern.matcher(stderr());
-            if (m.find())
-            {
+            if (m.find()) {
                 return m.groupCount() > 0 ? m.group(1) : m.group();
             }
-            if (!process.isAlive())
-            {
+            if (!process.isAlive()) {
                 break;
             }
             Thread.sleep(20);
@@ -132,14 +116,12 @@ final class CliProcess implements AutoCloseable
     }
 
     /** The process's stdin (open only for {@link #derpholeStreaming}). */
-    OutputStream stdin()
-    {
+    OutputStream stdin() {
         return process.getOutputStream();
     }
 
     /** SIGKILL: the process dies without a word to anyone. */
-    void kill()
-    {
+    void kill() {
         process.destroyForcibly();
     }
 
@@ -147,71 +129,53 @@ final class CliProcess implements AutoCloseable
      * Sends SIGTERM (what Ctrl-C's sibling does to a service). Not {@link Process#destroy()}: that also closes
      * our ends of the child's pipes, and everything the child prints while stopping would be lost.
      */
-    void terminate() throws IOException, InterruptedException
-    {
+    void terminate() throws IOException, InterruptedException {
         final Process kill = new ProcessBuilder("kill", "-TERM", Long.toString(process.pid())).start();
         kill.getOutputStream().close();
         kill.waitFor(10, TimeUnit.SECONDS);
     }
 
-    long pid()
-    {
+    long pid() {
         return process.pid();
     }
 
-    boolean alive()
-    {
+    boolean alive() {
         return process.isAlive();
     }
 
-    String stdout()
-    {
-        synchronized (stdout)
-        {
+    String stdout() {
+        synchronized (stdout) {
             return stdout.toString(StandardCharsets.UTF_8);
         }
     }
 
-    String stderr()
-    {
-        synchronized (stderr)
-        {
+    String stderr() {
+        synchronized (stderr) {
             return stderr.toString(StandardCharsets.UTF_8);
         }
     }
 
     @Override
-    public void close()
-    {
+    public void close() {
         process.destroyForcibly();
-        try
-        {
+        try {
             process.waitFor(5, TimeUnit.SECONDS);
-        }
-        catch (final InterruptedException e)
-        {
+        } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
 
-    private static Thread pump(final InputStream in, final OutputStream sink, final String name)
-    {
-        return Thread.ofPlatform().daemon().name("cli-" + name).start(() ->
-        {
+    private static Thread pump(final InputStream in, final OutputStream sink, final String name) {
+        return Thread.ofPlatform().daemon().name("cli-" + name).start(() -> {
             final byte[] buffer = new byte[8192];
-            try (in)
-            {
+            try (in) {
                 int n;
-                while ((n = in.read(buffer)) >= 0)
-                {
-                    synchronized (sink)
-                    {
+                while ((n = in.read(buffer)) >= 0) {
+                    synchronized (sink) {
                         sink.write(buffer, 0, n);
                     }
                 }
-            }
-            catch (final IOException ignored)
-            {
+            } catch (final IOException ignored) {
                 // Process gone.
             }
         });

@@ -13,47 +13,40 @@ import org.junit.jupiter.api.Timeout;
 
 /** The command line in-process: help, version, usage errors and exit codes. */
 @Timeout(60)
-class DerpholeCliTest
-{
+class DerpholeCliTest {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
-    private int run(final String... args)
-    {
+    private int run(final String... args) {
         final Terminal terminal = new Terminal(new ByteArrayInputStream(new byte[0]),
             new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
             Map.of());
         return DerpholeMain.execute(terminal, args);
     }
 
-    private String out()
-    {
+    private String out() {
         return out.toString(StandardCharsets.UTF_8);
     }
 
-    private String err()
-    {
+    private String err() {
         return err.toString(StandardCharsets.UTF_8);
     }
 
     @Test
-    void shouldPrintHelpListingEveryCommand()
-    {
+    void shouldPrintHelpListingEveryCommand() {
         assertThat(run("--help")).isZero();
         assertThat(out()).contains("relay").contains("netcheck").contains("version").contains("--derp-url");
     }
 
     @Test
-    void shouldPrintHelpOfASubcommand()
-    {
+    void shouldPrintHelpOfASubcommand() {
         assertThat(run("relay", "--help")).isZero();
         assertThat(out()).contains("--listen").contains("--tls-cert").contains("--map-out").contains("--no-stun")
             .contains("--queue-depth");
     }
 
     @Test
-    void shouldRejectAQueueDepthOutOfRangeBeforeListening()
-    {
+    void shouldRejectAQueueDepthOutOfRangeBeforeListening() {
         assertThat(run("relay", "--listen", "127.0.0.1:0", "--no-stun", "--queue-depth", "0"))
             .isEqualTo(ExitCode.USAGE);
         assertThat(err()).contains("--queue-depth must be 1..65536");
@@ -62,16 +55,14 @@ class DerpholeCliTest
     }
 
     @Test
-    void shouldPrintVersionOnStdout()
-    {
+    void shouldPrintVersionOnStdout() {
         assertThat(run("version")).isZero();
         assertThat(out().strip()).isNotEmpty().doesNotContain(" ");
         assertThat(err()).isEmpty();
     }
 
     @Test
-    void shouldExitTwoOnUnknownCommandOrFlag()
-    {
+    void shouldExitTwoOnUnknownCommandOrFlag() {
         assertThat(run("frobnicate")).isEqualTo(ExitCode.USAGE);
         assertThat(err()).contains("frobnicate").contains("derphole --help");
         assertThat(run("version", "--bogus")).isEqualTo(ExitCode.USAGE);
@@ -79,15 +70,13 @@ class DerpholeCliTest
     }
 
     @Test
-    void shouldExitTwoWithoutACommand()
-    {
+    void shouldExitTwoWithoutACommand() {
         assertThat(run()).isEqualTo(ExitCode.USAGE);
         assertThat(err()).contains("Usage");
     }
 
     @Test
-    void shouldAcceptGlobalFlagsBeforeOrAfterTheSubcommandButOnlyOneVerbosity()
-    {
+    void shouldAcceptGlobalFlagsBeforeOrAfterTheSubcommandButOnlyOneVerbosity() {
         assertThat(run("-v", "version")).isZero();
         assertThat(run("version", "--verbose")).isZero();
         assertThat(run("-v", "version", "-q")).isEqualTo(ExitCode.USAGE);
@@ -95,23 +84,20 @@ class DerpholeCliTest
     }
 
     @Test
-    void shouldRejectBothRelayFlagsAtOnce()
-    {
+    void shouldRejectBothRelayFlagsAtOnce() {
         assertThat(run("--derp-url", "http://127.0.0.1:1", "netcheck", "--derp-map", "x.json"))
             .isEqualTo(ExitCode.USAGE);
         assertThat(err()).contains("--derp-map and --derp-url cannot be used together");
     }
 
     @Test
-    void shouldFailOnAMissingMapFileWithOneLine()
-    {
+    void shouldFailOnAMissingMapFileWithOneLine() {
         assertThat(run("netcheck", "--derp-map", "/nonexistent/derp-map.json")).isEqualTo(ExitCode.RUNTIME);
         assertThat(err()).startsWith("error: ").contains("/nonexistent/derp-map.json").doesNotContain("\tat ");
     }
 
     @Test
-    void shouldParseDurations()
-    {
+    void shouldParseDurations() {
         assertThat(Durations.parse("--t", "500ms").toMillis()).isEqualTo(500);
         assertThat(Durations.parse("--t", "5s").toSeconds()).isEqualTo(5);
         assertThat(Durations.parse("--t", "2m").toSeconds()).isEqualTo(120);
@@ -119,8 +105,7 @@ class DerpholeCliTest
     }
 
     @Test
-    void shouldGiveDerptunHelpAndVersionWithTheSameConventions()
-    {
+    void shouldGiveDerptunHelpAndVersionWithTheSameConventions() {
         final Terminal terminal = new Terminal(new ByteArrayInputStream(new byte[0]),
             new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
             Map.of());

@@ -6,45 +6,36 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /** An OutputStream that keeps only the SHA-256 and the byte count of what passes through. Thread-safe. */
-final class DigestSink extends OutputStream
-{
+final class DigestSink extends OutputStream {
     private final MessageDigest sha256;
     private long bytes;
 
-    DigestSink()
-    {
-        try
-        {
+    DigestSink() {
+        try {
             sha256 = MessageDigest.getInstance("SHA-256");
-        }
-        catch (final NoSuchAlgorithmException e)
-        {
+        } catch (final NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }
 
     @Override
-    public synchronized void write(final int b)
-    {
+    public synchronized void write(final int b) {
         sha256.update((byte)b);
         bytes++;
     }
 
     @Override
-    public synchronized void write(final byte[] b, final int off, final int len)
-    {
+    public synchronized void write(final byte[] b, final int off, final int len) {
         sha256.update(b, off, len);
         bytes += len;
     }
 
-    synchronized long bytes()
-    {
+    synchronized long bytes() {
         return bytes;
     }
 
     /** Hex SHA-256 of everything written (call once, at the end). */
-    synchronized String hex()
-    {
+    synchronized String hex() {
         return HexFormat.of().formatHex(sha256.digest());
     }
 }

@@ -20,19 +20,15 @@ import org.junit.jupiter.params.provider.CsvSource;
  * addresses exist only inside the namespaces, which are always removed. Needs root, iproute2 and nftables.
  */
 @Timeout(120)
-class DirectPathIT
-{
+class DirectPathIT {
     private static final long TOKEN_MS = 20_000;
     private static final String DERPHOLE = "dev.derphole.cli.DerpholeMain";
 
     /** The lab, the relay inside {@code a}, and the namespace names. */
-    private record Lab(NetnsLab netns, String a, String b, CliProcess relay, String relayUrl) implements AutoCloseable
-    {
-        static Lab start(final String label) throws IOException, InterruptedException
-        {
+    private record Lab(NetnsLab netns, String a, String b, CliProcess relay, String relayUrl) implements AutoCloseable {
+        static Lab start(final String label) throws IOException, InterruptedException {
             final NetnsLab netns = NetnsLab.create(label);
-            try
-            {
+            try {
                 final String a = netns.namespace("a");
                 final String b = netns.namespace("b");
                 netns.veth(a, "10.99.0.1/24", b, "10.99.0.2/24");
@@ -40,30 +36,23 @@ class DirectPathIT
                     "relay", "--listen", "10.99.0.1:0", "--no-stun");
                 final String url = relay.awaitStderr("^derp-url (\\S+)$", 20_000);
                 return new Lab(netns, a, b, relay, url);
-            }
-            catch (final IOException | InterruptedException | RuntimeException | Error e)
-            {
+            } catch (final IOException | InterruptedException | RuntimeException | Error e) {
                 netns.close();
                 throw e;
             }
         }
 
         @Override
-        public void close() throws IOException
-        {
-            try
-            {
+        public void close() throws IOException {
+            try {
                 relay.close();
-            }
-            finally
-            {
+            } finally {
                 netns.close();
             }
         }
     }
 
-    private static CliProcess listen(final Lab lab, final DigestSink sink, final String... extra) throws IOException
-    {
+    private static CliProcess listen(final Lab lab, final DigestSink sink, final String... extra) throws IOException {
         final String[] args = new String[3 + extra.length];
         args[0] = "-v";
         args[1] = "--derp-url=" + lab.relayUrl();
@@ -72,8 +61,7 @@ class DirectPathIT
         return CliProcess.derpholeStreaming(NetnsLab.inside(lab.a()), Map.of(), sink, args);
     }
 
-    private static CliProcess pipe(final Lab lab, final String token, final String... extra) throws IOException
-    {
+    private static CliProcess pipe(final Lab lab, final String token, final String... extra) throws IOException {
         final String[] args = new String[2 + extra.length + 1];
         args[0] = "-v";
         args[1] = "pipe";
@@ -90,19 +78,15 @@ class DirectPathIT
     @CsvSource({"1500, 1024, 1400", "9000, 256, 8952"})
     @Timeout(240)
     void shouldPromoteToDirectAndDeliverByteExact(final int mtu, final long mebibytes, final int datagram)
-        throws Exception
-    {
+        throws Exception {
         final long length = mebibytes << 20;
-        try (Lab lab = Lab.start("direct"))
-        {
+        try (Lab lab = Lab.start("direct")) {
             lab.netns().execChecked(lab.a(), "ip", "link", "set", "veth-a", "mtu", Integer.toString(mtu));
             lab.netns().execChecked(lab.b(), "ip", "link", "set", "veth-b", "mtu", Integer.toString(mtu));
             final DigestSink received = new DigestSink();
-            try (CliProcess listener = listen(lab, received))
-            {
+            try (CliProcess listener = listen(lab, received)) {
                 final String token = listener.awaitStderr("^([A-Za-z0-9_-]{40,})$", TOKEN_MS);
-                try (CliProcess sender = pipe(lab, token))
-                {
+                try (CliProcess sender = pipe(lab, token)) {
                     final long startNs = System.nanoTime();
                     final CompletableFuture<DigestSink> sent = CompletableFuture.supplyAsync(() -> feed(sender,
                         length));
@@ -123,18 +107,14 @@ class DirectPathIT
     }
 
     @Test
-    void shouldFallBackToTheRelayWhenUdpIsDroppedMidTransfer() throws Exception
-    {
+    void shouldFallBackToTheRelayWhenUdpIsDroppedMidTransfer() throws Exception {
         final long length = 192L << 20;
         final long gateAt = 64L << 20;
-        try (Lab lab = Lab.start("fallback"))
-        {
+        try (Lab lab = Lab.start("fallback")) {
             final DigestSink received = new DigestSink();
-            try (CliProcess listener = listen(lab, received))
-            {
+            try (CliProcess listener = listen(lab, received)) {
                 final String token = listener.awaitStderr("^([A-Za-z0-9_-]{40,})$", TOKEN_MS);
-                try (CliProcess sender = pipe(lab, token))
-                {
+                try (CliProcess sender = pipe(lab, token)) {
                     final CountDownLatch gate = new CountDownLatch(1);
                     final CompletableFuture<DigestSink> sent = feedGated(sender, length, 21, gateAt, gate);
                     sender.awaitStderr("^(connected-direct)$", 30_000);
@@ -155,18 +135,14 @@ class DirectPathIT
     }
 
     @Test
-    void shouldReturnToDirectWhenUdpComesBack() throws Exception
-    {
+    void shouldReturnToDirectWhenUdpComesBack() throws Exception {
         final long length = 128L << 20;
         final long gateAt = 48L << 20;
-        try (Lab lab = Lab.start("recover"))
-        {
+        try (Lab lab = Lab.start("recover")) {
             final DigestSink received = new DigestSink();
-            try (CliProcess listener = listen(lab, received))
-            {
+            try (CliProcess listener = listen(lab, received)) {
                 final String token = listener.awaitStderr("^([A-Za-z0-9_-]{40,})$", TOKEN_MS);
-                try (CliProcess sender = pipe(lab, token))
-                {
+                try (CliProcess sender = pipe(lab, token)) {
                     final CountDownLatch gate = new CountDownLatch(1);
                     final CompletableFuture<DigestSink> sent = feedGated(sender, length, 23, gateAt, gate);
                     sender.awaitStderr("^(connected-direct)$", 30_000);
@@ -192,8 +168,7 @@ class DirectPathIT
     }
 
     /** Drops every UDP datagram in and out of {@code b}: the direct path dies, the relay (TCP) lives. */
-    private static void dropUdp(final Lab lab) throws IOException, InterruptedException
-    {
+    private static void dropUdp(final Lab lab) throws IOException, InterruptedException {
         lab.netns().execChecked(lab.b(), "nft", "add", "table", "inet", "t");
         lab.netns().execChecked(lab.b(), "nft", "add", "chain", "inet", "t", "in",
             "{ type filter hook input priority 0; }");
@@ -205,13 +180,10 @@ class DirectPathIT
 
     /** Waits (up to 30 s) until {@code line} is a whole line of the process's stderr {@code times} times. */
     private static void awaitLine(final CliProcess process, final String line, final int times)
-        throws InterruptedException
-    {
+        throws InterruptedException {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (process.stderr().lines().filter(line::equals).count() < times)
-        {
-            if (System.nanoTime() > deadline)
-            {
+        while (process.stderr().lines().filter(line::equals).count() < times) {
+            if (System.nanoTime() > deadline) {
                 throw new AssertionError("'" + line + "' not seen " + times + " times in:\n" + process.stderr());
             }
             Thread.sleep(20);
@@ -219,17 +191,13 @@ class DirectPathIT
     }
 
     @Test
-    void shouldNeverGoDirectWithForceRelay() throws Exception
-    {
+    void shouldNeverGoDirectWithForceRelay() throws Exception {
         final long length = 32L << 20;
-        try (Lab lab = Lab.start("forced"))
-        {
+        try (Lab lab = Lab.start("forced")) {
             final DigestSink received = new DigestSink();
-            try (CliProcess listener = listen(lab, received, "--force-relay"))
-            {
+            try (CliProcess listener = listen(lab, received, "--force-relay")) {
                 final String token = listener.awaitStderr("^([A-Za-z0-9_-]{40,})$", TOKEN_MS);
-                try (CliProcess sender = pipe(lab, token, "--force-relay"))
-                {
+                try (CliProcess sender = pipe(lab, token, "--force-relay")) {
                     final CompletableFuture<DigestSink> sent = CompletableFuture.supplyAsync(() -> feed(sender,
                         length));
                     assertThat(sender.waitFor(90_000)).as(sender.stderr()).isZero();
@@ -244,53 +212,39 @@ class DirectPathIT
 
     /** Writes {@code length} bytes into the sender, pausing after {@code gateAt} until {@code gate} opens. */
     private static CompletableFuture<DigestSink> feedGated(final CliProcess sender, final long length, final long seed,
-        final long gateAt, final CountDownLatch gate)
-    {
-        return CompletableFuture.supplyAsync(() ->
-        {
-            try
-            {
+        final long gateAt, final CountDownLatch gate) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
                 return PayloadSource.write(sender.stdin(), length, seed, gateAt, gate);
-            }
-            catch (final IOException | InterruptedException e)
-            {
+            } catch (final IOException | InterruptedException e) {
                 return null;
             }
         });
     }
 
-    private static DigestSink feed(final CliProcess sender, final long length)
-    {
-        try
-        {
+    private static DigestSink feed(final CliProcess sender, final long length) {
+        try {
             return PayloadSource.write(sender.stdin(), length, 17);
-        }
-        catch (final IOException e)
-        {
+        } catch (final IOException e) {
             return null;
         }
     }
 
     /** Each of {@code lines} is a whole line of {@code text}, in this order. */
-    private static void assertInOrder(final String text, final String... lines)
-    {
+    private static void assertInOrder(final String text, final String... lines) {
         final List<String> all = text.lines().toList();
         int from = 0;
-        for (final String line : lines)
-        {
+        for (final String line : lines) {
             final int at = all.subList(from, all.size()).indexOf(line);
             assertThat(at).as("line '%s' after line %d in:%n%s", line, from, text).isGreaterThanOrEqualTo(0);
             from += at + 1;
         }
     }
 
-    private static void awaitBytes(final DigestSink sink, final long atLeast) throws InterruptedException
-    {
+    private static void awaitBytes(final DigestSink sink, final long atLeast) throws InterruptedException {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (sink.bytes() < atLeast)
-        {
-            if (System.nanoTime() > deadline)
-            {
+        while (sink.bytes() < atLeast) {
+            if (System.nanoTime() > deadline) {
                 throw new AssertionError("only " + sink.bytes() + " bytes arrived");
             }
             Thread.sleep(20);

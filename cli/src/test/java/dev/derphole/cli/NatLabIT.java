@@ -24,8 +24,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * transfer is byte-exact either way. The lab lives in namespaces only and is always torn down.
  */
 @Timeout(120)
-class NatLabIT
-{
+class NatLabIT {
     private static final Path LAB = Path.of("..", "perf-scripts", "lab", "lab.sh").toAbsolutePath().normalize();
     private static final String PREFIX = "dhit" + ProcessHandle.current().pid() % 10_000;
     private static final String RELAY = "203.0.113.10:8080";
@@ -34,27 +33,20 @@ class NatLabIT
 
     @ParameterizedTest(name = "{0} -> {1}")
     @CsvSource({"easy-easy, direct", "symmetric-symmetric, relay", "udp-blocked, relay"})
-    void shouldEndOnTheExpectedPathAndDeliverByteExact(final String scenario, final String expected) throws Exception
-    {
+    void shouldEndOnTheExpectedPathAndDeliverByteExact(final String scenario, final String expected) throws Exception {
         lab("up", scenario);
-        try (CliProcess relay = CliProcess.start(inside("pub"), Map.of(), DERPHOLE, "relay", "--listen", RELAY))
-        {
+        try (CliProcess relay = CliProcess.start(inside("pub"), Map.of(), DERPHOLE, "relay", "--listen", RELAY)) {
             relay.awaitStderr("^derp-url (\\S+)$", 20_000);
             final DigestSink received = new DigestSink();
             try (CliProcess listener = CliProcess.derpholeStreaming(inside("a"), Map.of(), received,
-                "-v", "--derp-url=http://" + RELAY, "listen"))
-            {
+                "-v", "--derp-url=http://" + RELAY, "listen")) {
                 final String token = listener.awaitStderr("^([A-Za-z0-9_-]{40,})$", 20_000);
-                try (CliProcess sender = CliProcess.derpholeStreaming(inside("b"), Map.of(), null, "-v", "pipe", token))
-                {
-                    final CompletableFuture<DigestSink> sent = CompletableFuture.supplyAsync(() ->
-                    {
-                        try
-                        {
+                try (CliProcess sender = CliProcess.derpholeStreaming(inside("b"), Map.of(), null, "-v", "pipe",
+                    token)) {
+                    final CompletableFuture<DigestSink> sent = CompletableFuture.supplyAsync(() -> {
+                        try {
                             return PayloadSource.write(sender.stdin(), LENGTH, 31);
-                        }
-                        catch (final IOException e)
-                        {
+                        } catch (final IOException e) {
                             return null;
                         }
                     });
@@ -62,34 +54,27 @@ class NatLabIT
                     assertThat(listener.waitFor(30_000)).as(listener.stderr()).isZero();
                     assertThat(received.bytes()).isEqualTo(LENGTH);
                     assertThat(received.hex()).isEqualTo(sent.get(10, TimeUnit.SECONDS).hex());
-                    if (expected.equals("direct"))
-                    {
+                    if (expected.equals("direct")) {
                         assertThat(sender.stderr()).contains("connected-direct");
                         assertThat(listener.stderr()).contains("connected-direct");
                         // The private LAN addresses cannot be reached: the path must be the STUN-learned one.
                         assertThat(sender.stderr()).containsPattern("direct-stats .*candidates=2");
-                    }
-                    else
-                    {
+                    } else {
                         assertThat(sender.stderr()).contains("connected-relay").doesNotContain("connected-direct");
                         assertThat(listener.stderr()).contains("connected-relay").doesNotContain("connected-direct");
                     }
                 }
             }
-        }
-        finally
-        {
+        } finally {
             lab("down");
         }
     }
 
-    private static List<String> inside(final String host)
-    {
+    private static List<String> inside(final String host) {
         return NetnsLab.inside(PREFIX + "-" + host);
     }
 
-    private static void lab(final String... args) throws IOException, InterruptedException
-    {
+    private static void lab(final String... args) throws IOException, InterruptedException {
         final String[] command = new String[args.length + 1];
         command[0] = LAB.toString();
         System.arraycopy(args, 0, command, 1, args.length);

@@ -11,33 +11,27 @@ import java.util.concurrent.TimeUnit;
  * interface (up), so nothing it does can reach another address. Needs root and iproute2 (CI runs as root;
  * {@code bin/test} installs iproute2 when missing). Names carry the JVM pid so parallel runs never collide.
  */
-final class NetnsLab implements AutoCloseable
-{
+final class NetnsLab implements AutoCloseable {
     private final String prefix;
     private final List<String> namespaces = new ArrayList<>();
 
-    private NetnsLab(final String prefix)
-    {
+    private NetnsLab(final String prefix) {
         this.prefix = prefix;
     }
 
-    static NetnsLab create(final String label) throws IOException, InterruptedException
-    {
+    static NetnsLab create(final String label) throws IOException, InterruptedException {
         final NetnsLab lab = new NetnsLab("dh" + ProcessHandle.current().pid() + "-" + label);
         final Result probe = run("ip", "netns", "list");
-        if (probe.exitCode != 0)
-        {
+        if (probe.exitCode != 0) {
             throw new IllegalStateException("network namespaces unavailable (need root and iproute2): " + probe.output);
         }
         return lab;
     }
 
     /** Creates (once) and returns the namespace {@code <prefix>-<name>} with loopback up. */
-    String namespace(final String name) throws IOException, InterruptedException
-    {
+    String namespace(final String name) throws IOException, InterruptedException {
         final String ns = prefix + "-" + name;
-        if (!namespaces.contains(ns))
-        {
+        if (!namespaces.contains(ns)) {
             check(run("ip", "netns", "add", ns), "ip netns add " + ns);
             namespaces.add(ns);
             check(run("ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up"), "lo up in " + ns);
@@ -50,8 +44,7 @@ final class NetnsLab implements AutoCloseable
      * {@code 10.99.0.1/24}); both ends are up. The addresses exist only inside the namespaces.
      */
     void veth(final String nsA, final String cidrA, final String nsB, final String cidrB)
-        throws IOException, InterruptedException
-    {
+        throws IOException, InterruptedException {
         // Interface names are at most 15 characters; they live inside the namespaces, so short names never collide.
         final String a = "veth-a";
         final String b = "veth-b";
@@ -64,60 +57,47 @@ final class NetnsLab implements AutoCloseable
     }
 
     /** Runs {@code command} inside {@code ns}; fails when it fails. */
-    void execChecked(final String ns, final String... command) throws IOException, InterruptedException
-    {
+    void execChecked(final String ns, final String... command) throws IOException, InterruptedException {
         check(exec(ns, command), String.join(" ", command) + " in " + ns);
     }
 
     /** The command prefix that runs a process inside {@code ns}. */
-    static List<String> inside(final String ns)
-    {
+    static List<String> inside(final String ns) {
         return List.of("ip", "netns", "exec", ns);
     }
 
-    private static Result exec(final String ns, final String... command) throws IOException, InterruptedException
-    {
+    private static Result exec(final String ns, final String... command) throws IOException, InterruptedException {
         final List<String> full = new ArrayList<>(inside(ns));
         full.addAll(List.of(command));
         return run(full.toArray(String[]::new));
     }
 
     @Override
-    public void close() throws IOException
-    {
-        try
-        {
-            for (final String ns : namespaces.reversed())
-            {
+    public void close() throws IOException {
+        try {
+            for (final String ns : namespaces.reversed()) {
                 run("ip", "netns", "del", ns);
             }
-        }
-        catch (final InterruptedException e)
-        {
+        } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         namespaces.clear();
     }
 
-    private static void check(final Result r, final String what)
-    {
-        if (r.exitCode != 0)
-        {
+    private static void check(final Result r, final String what) {
+        if (r.exitCode != 0) {
             throw new IllegalStateException(what + " failed (" + r.exitCode + "): " + r.output);
         }
     }
 
-    private record Result(int exitCode, String output)
-    {
+    private record Result(int exitCode, String output) {
     }
 
-    private static Result run(final String... command) throws IOException, InterruptedException
-    {
+    private static Result run(final String... command) throws IOException, InterruptedException {
         final Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         p.getOutputStream().close();
         final byte[] out = p.getInputStream().readAllBytes();
-        if (!p.waitFor(30, TimeUnit.SECONDS))
-        {
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             return new Result(-1, "timed out: " + String.join(" ", command));
         }

@@ -14,18 +14,14 @@ import org.junit.jupiter.api.Timeout;
  * can leave the machine (this test must never dial the public relays for real).
  */
 @Timeout(120)
-class OfflineNetcheckIT
-{
+class OfflineNetcheckIT {
     @Test
-    void shouldFailFastWithTheCustomRelayFlagsWhenOffline() throws Exception
-    {
-        try (NetnsLab lab = NetnsLab.create("offline"))
-        {
+    void shouldFailFastWithTheCustomRelayFlagsWhenOffline() throws Exception {
+        try (NetnsLab lab = NetnsLab.create("offline")) {
             final String ns = lab.namespace("host");
             final long started = System.nanoTime();
             try (CliProcess p = CliProcess.start(List.of("ip", "netns", "exec", ns), Map.of(),
-                "dev.derphole.cli.DerpholeMain", "netcheck"))
-            {
+                "dev.derphole.cli.DerpholeMain", "netcheck")) {
                 assertThat(p.waitFor(30_000)).as(p.stderr()).isEqualTo(ExitCode.RUNTIME);
                 assertThat(p.stderr()).startsWith("error: no DERP relay reachable")
                     .contains("--derp-url").contains("--derp-map").contains("DERPHOLE_DERP_URL")
@@ -36,14 +32,11 @@ class OfflineNetcheckIT
     }
 
     @Test
-    void shouldFailListenFastWithTheCustomRelayFlagsWhenOffline() throws Exception
-    {
-        try (NetnsLab lab = NetnsLab.create("offline-listen"))
-        {
+    void shouldFailListenFastWithTheCustomRelayFlagsWhenOffline() throws Exception {
+        try (NetnsLab lab = NetnsLab.create("offline-listen")) {
             final String ns = lab.namespace("host");
             try (CliProcess p = CliProcess.start(List.of("ip", "netns", "exec", ns), Map.of(),
-                "dev.derphole.cli.DerpholeMain", "listen"))
-            {
+                "dev.derphole.cli.DerpholeMain", "listen")) {
                 assertThat(p.waitFor(30_000)).as(p.stderr()).isEqualTo(ExitCode.RUNTIME);
                 assertThat(p.stderr()).startsWith("error: no DERP relay reachable").contains("--derp-url")
                     .contains("--derp-map").doesNotContain("\tat ");

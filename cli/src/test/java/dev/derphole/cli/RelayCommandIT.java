@@ -26,20 +26,17 @@ import dev.derphole.session.relay.RelayTargets;
 
 /** {@code derphole relay} and {@code derphole netcheck} as real processes on loopback. */
 @Timeout(120)
-class RelayCommandIT
-{
+class RelayCommandIT {
     private static final long START_MS = 20_000;
 
     @TempDir
     Path temp;
 
     @Test
-    void shouldRelayBetweenClientsAnswerNetcheckAndStopCleanlyOnSigterm() throws Exception
-    {
+    void shouldRelayBetweenClientsAnswerNetcheckAndStopCleanlyOnSigterm() throws Exception {
         final Path mapFile = temp.resolve("relay-map.json");
         try (CliProcess relay = CliProcess.derphole("relay", "--listen", "127.0.0.1:0", "--stun", "127.0.0.1:0",
-            "--map-out", mapFile.toString()))
-        {
+            "--map-out", mapFile.toString())) {
             final String url = relay.awaitStderr("^derp-url (\\S+)$", START_MS);
             assertThat(url).startsWith("http://127.0.0.1:").contains("?stun=");
 
@@ -52,8 +49,7 @@ class RelayCommandIT
             // Two DERP clients meet through it.
             final DerpTarget target = RelayTargets.of(node, DerpNode.HostResolver.SYSTEM);
             try (DerpClient a = new DerpClient(DerpClientConfig.builder(target).build());
-                DerpClient b = new DerpClient(DerpClientConfig.builder(target).build()))
-            {
+                DerpClient b = new DerpClient(DerpClientConfig.builder(target).build())) {
                 a.connect();
                 b.connect();
                 final byte[] hello = "hello through the relay".getBytes(StandardCharsets.UTF_8);
@@ -65,8 +61,7 @@ class RelayCommandIT
             }
 
             // netcheck against it, by URL (JSON) and by map (table).
-            try (CliProcess netcheck = CliProcess.derphole("netcheck", "--derp-url", url, "--json"))
-            {
+            try (CliProcess netcheck = CliProcess.derphole("netcheck", "--derp-url", url, "--json")) {
                 assertThat(netcheck.waitFor(30_000)).as(netcheck.stderr()).isZero();
                 @SuppressWarnings("unchecked")
                 final Map<String, Object> report = (Map<String, Object>)JsonReader.parse(netcheck.stdout().strip());
@@ -77,16 +72,14 @@ class RelayCommandIT
                 assertThat((String)region.get("stunAddress")).startsWith("127.0.0.1:");
                 assertThat(region.get("latencyMs")).isInstanceOf(Double.class);
             }
-            try (CliProcess netcheck = CliProcess.derphole("netcheck", "--derp-map", mapFile.toString()))
-            {
+            try (CliProcess netcheck = CliProcess.derphole("netcheck", "--derp-map", mapFile.toString())) {
                 assertThat(netcheck.waitFor(30_000)).as(netcheck.stderr()).isZero();
                 assertThat(netcheck.stdout()).contains("ok ").contains("home region: derphole (region 900)");
             }
 
             // A second relay on the same port fails with a clear message, without disturbing the first.
             final int port = URI.create(url).getPort();
-            try (CliProcess second = CliProcess.derphole("relay", "--listen", "127.0.0.1:" + port, "--no-stun"))
-            {
+            try (CliProcess second = CliProcess.derphole("relay", "--listen", "127.0.0.1:" + port, "--no-stun")) {
                 assertThat(second.waitFor(START_MS)).isEqualTo(ExitCode.RUNTIME);
                 assertThat(second.stderr()).contains("already in use").doesNotContain("Exception");
             }
@@ -98,15 +91,13 @@ class RelayCommandIT
     }
 
     @Test
-    void shouldServeDerpOverTls() throws Exception
-    {
+    void shouldServeDerpOverTls() throws Exception {
         final Path cert = temp.resolve("cert.pem");
         final Path key = temp.resolve("key.pem");
         Files.writeString(cert, TestTls.resource(TestTls.CERT));
         Files.writeString(key, TestTls.resource(TestTls.KEY));
         try (CliProcess relay = CliProcess.derphole("relay", "--listen", "127.0.0.1:0", "--no-stun",
-            "--tls-cert", cert.toString(), "--tls-key", key.toString()))
-        {
+            "--tls-cert", cert.toString(), "--tls-key", key.toString())) {
             final String url = relay.awaitStderr("^derp-url (\\S+)$", START_MS);
             assertThat(url).startsWith("https://127.0.0.1:").endsWith("?stun=-1");
             final URI uri = URI.create(url);
@@ -114,8 +105,7 @@ class RelayCommandIT
             try (DerpClient a = new DerpClient(DerpClientConfig.builder(target)
                 .sslContext(TestTls.clientSslContext()).build());
                 DerpClient b = new DerpClient(DerpClientConfig.builder(target)
-                    .sslContext(TestTls.clientSslContext()).build()))
-            {
+                    .sslContext(TestTls.clientSslContext()).build())) {
                 a.connect();
                 b.connect();
                 assertThat(a.ping(Duration.ofSeconds(5))).isPositive();
@@ -128,8 +118,7 @@ class RelayCommandIT
     }
 
     @Test
-    void shouldRejectBadRelayFlagsAsUsageErrors() throws Exception
-    {
+    void shouldRejectBadRelayFlagsAsUsageErrors() throws Exception {
         final String[][] bad = {
             {"relay"},
             {"relay", "--listen", "nonsense"},
@@ -138,10 +127,8 @@ class RelayCommandIT
             {"netcheck", "--timeout", "soon"},
             {"netcheck", "--derp-url", "http://127.0.0.1:1", "--derp-map", "m.json"},
         };
-        for (final String[] args : bad)
-        {
-            try (CliProcess p = CliProcess.derphole(args))
-            {
+        for (final String[] args : bad) {
+            try (CliProcess p = CliProcess.derphole(args)) {
                 assertThat(p.waitFor(START_MS)).as(String.join(" ", args) + ": " + p.stderr())
                     .isEqualTo(ExitCode.USAGE);
                 assertThat(p.stderr()).as(String.join(" ", args)).startsWith("error: ").doesNotContain("\tat ");
@@ -150,11 +137,9 @@ class RelayCommandIT
     }
 
     @Test
-    void shouldReportAnUnreachableCustomRelayInOneLine() throws Exception
-    {
+    void shouldReportAnUnreachableCustomRelayInOneLine() throws Exception {
         // Port 1 on loopback: nothing listens, the connection is refused at once.
-        try (CliProcess p = CliProcess.derphole("netcheck", "--derp-url", "http://127.0.0.1:1?stun=-1"))
-        {
+        try (CliProcess p = CliProcess.derphole("netcheck", "--derp-url", "http://127.0.0.1:1?stun=-1")) {
             assertThat(p.waitFor(30_000)).isEqualTo(ExitCode.RUNTIME);
             assertThat(p.stderr()).startsWith("error: no DERP relay reachable").contains("--derp-url")
                 .doesNotContain("\tat ");

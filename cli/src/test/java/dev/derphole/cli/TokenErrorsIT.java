@@ -21,13 +21,11 @@ import dev.derphole.session.token.SessionToken;
 
 /** Every way a token can be wrong gives its own exit code and one clear line, with real processes. */
 @Timeout(180)
-class TokenErrorsIT
-{
+class TokenErrorsIT {
     @TempDir
     Path temp;
 
-    private static String token(final Capability capability, final long expiresUnix)
-    {
+    private static String token(final Capability capability, final long expiresUnix) {
         final SplittableRandom random = new SplittableRandom(5);
         final byte[] id = new byte[16];
         final byte[] secret = new byte[32];
@@ -40,10 +38,8 @@ class TokenErrorsIT
     }
 
     private static void expectFailure(final int exitCode, final String message, final String... args)
-        throws Exception
-    {
-        try (CliProcess p = CliProcess.derphole(args))
-        {
+        throws Exception {
+        try (CliProcess p = CliProcess.derphole(args)) {
             assertThat(p.waitFor(30_000)).as(p.stderr()).isEqualTo(exitCode);
             assertThat(p.stderr()).as(String.join(" ", args)).startsWith("error: ").contains(message)
                 .doesNotContain("\tat ");
@@ -52,8 +48,7 @@ class TokenErrorsIT
     }
 
     @Test
-    void shouldRejectGarbledTruncatedExpiredAndWrongCapabilityTokens() throws Exception
-    {
+    void shouldRejectGarbledTruncatedExpiredAndWrongCapabilityTokens() throws Exception {
         final String good = token(Capability.STDIO, Instant.now().getEpochSecond() + 3600);
         final char[] garbled = good.toCharArray();
         garbled[good.length() / 2] = garbled[good.length() / 2] == 'A' ? 'B' : 'A';
@@ -65,8 +60,7 @@ class TokenErrorsIT
     }
 
     @Test
-    void shouldReadTokensFromFilesAndStdinButExactlyOneWay() throws Exception
-    {
+    void shouldReadTokensFromFilesAndStdinButExactlyOneWay() throws Exception {
         final String expired = token(Capability.STDIO, Instant.now().getEpochSecond() - 5);
         final Path file = temp.resolve("token.txt");
         Files.writeString(file, expired + "\n");
@@ -75,8 +69,7 @@ class TokenErrorsIT
         expectFailure(ExitCode.USAGE, "no such file", "pipe", "--token-file", temp.resolve("missing").toString());
         expectFailure(ExitCode.USAGE, "exactly one way", "pipe");
         expectFailure(ExitCode.USAGE, "exactly one way", "pipe", expired, "--token-file", file.toString());
-        try (CliProcess p = CliProcess.derpholeStreaming(null, "pipe", "--token-stdin"))
-        {
+        try (CliProcess p = CliProcess.derpholeStreaming(null, "pipe", "--token-stdin")) {
             p.stdin().write((expired + "\npayload follows").getBytes());
             p.stdin().close();
             assertThat(p.waitFor(30_000)).isEqualTo(ExitCode.RUNTIME);
@@ -85,22 +78,18 @@ class TokenErrorsIT
     }
 
     @Test
-    void shouldRefuseASecondClaimerWithSessionAlreadyClaimed() throws Exception
-    {
-        try (RelayProcess relay = RelayProcess.start())
-        {
+    void shouldRefuseASecondClaimerWithSessionAlreadyClaimed() throws Exception {
+        try (RelayProcess relay = RelayProcess.start()) {
             final DigestSink received = new DigestSink();
-            try (CliProcess listener = CliProcess.derpholeStreaming(received, "--derp-url", relay.url(), "listen", "--force-relay"))
-            {
+            try (CliProcess listener = CliProcess.derpholeStreaming(received, "--derp-url", relay.url(), "listen",
+                "--force-relay")) {
                 final String token = listener.awaitStderr("^([A-Za-z0-9_-]{40,})$", 20_000);
-                try (CliProcess first = CliProcess.derpholeStreaming(null, "pipe", "--force-relay", token))
-                {
+                try (CliProcess first = CliProcess.derpholeStreaming(null, "pipe", "--force-relay", token)) {
                     // The first claimer holds the session open: its stdin stays open and quiet.
                     first.stdin().write(new byte[1000]);
                     first.stdin().flush();
                     final long deadline = System.nanoTime() + 30_000_000_000L;
-                    while (received.bytes() < 1000 && System.nanoTime() < deadline)
-                    {
+                    while (received.bytes() < 1000 && System.nanoTime() < deadline) {
                         Thread.sleep(20);
                     }
                     assertThat(received.bytes()).isEqualTo(1000);
@@ -114,8 +103,7 @@ class TokenErrorsIT
     }
 
     @Test
-    void shouldFailFastWhenTheRelayIsUnreachable() throws Exception
-    {
+    void shouldFailFastWhenTheRelayIsUnreachable() throws Exception {
         // Nothing listens on loopback port 1: connections are refused at once.
         expectFailure(ExitCode.RUNTIME, "cannot connect to DERP relay 127.0.0.1:1", "pipe",
             token(Capability.STDIO, Instant.now().getEpochSecond() + 3600));

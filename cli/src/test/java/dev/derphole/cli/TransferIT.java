@@ -16,17 +16,14 @@ import org.junit.jupiter.api.Timeout;
  * (direct paths are tested in network namespaces: {@link DirectPathIT}).
  */
 @Timeout(300)
-class TransferIT
-{
+class TransferIT {
     private static final long TOKEN_MS = 20_000;
 
     /** A running listener whose stdout is digested. */
-    private record Listener(CliProcess process, DigestSink received, String token)
-    {
+    private record Listener(CliProcess process, DigestSink received, String token) {
     }
 
-    private static Listener listen(final String relayUrl, final String... extra) throws Exception
-    {
+    private static Listener listen(final String relayUrl, final String... extra) throws Exception {
         final DigestSink received = new DigestSink();
         final String[] args = new String[4 + extra.length];
         args[0] = "-v";
@@ -40,30 +37,22 @@ class TransferIT
     }
 
     /** Sends {@code length} seeded random bytes through pipe; returns the digest of what was sent. */
-    private static CompletableFuture<DigestSink> feed(final CliProcess pipe, final long length, final long seed)
-    {
-        return CompletableFuture.supplyAsync(() ->
-        {
-            try
-            {
+    private static CompletableFuture<DigestSink> feed(final CliProcess pipe, final long length, final long seed) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
                 return PayloadSource.write(pipe.stdin(), length, seed);
-            }
-            catch (final IOException e)
-            {
+            } catch (final IOException e) {
                 return null;
             }
         });
     }
 
     @Test
-    void shouldMoveOneGibibyteByteExactOverTheRelay() throws Exception
-    {
-        try (RelayProcess relay = RelayProcess.start())
-        {
+    void shouldMoveOneGibibyteByteExactOverTheRelay() throws Exception {
+        try (RelayProcess relay = RelayProcess.start()) {
             final Listener listener = listen(relay.url());
             try (CliProcess pipe = CliProcess.derpholeStreaming(null, "-v", "pipe", "--force-relay", listener.token());
-                CliProcess receiving = listener.process())
-            {
+                CliProcess receiving = listener.process()) {
                 final DigestSink sent = feed(pipe, 1L << 30, 42).get(240, TimeUnit.SECONDS);
                 assertThat(pipe.waitFor(240_000)).as(pipe.stderr()).isZero();
                 assertThat(receiving.waitFor(30_000)).as(receiving.stderr()).isZero();
@@ -77,21 +66,16 @@ class TransferIT
     }
 
     @Test
-    void shouldMoveZeroBytesAndEveryByteValue() throws Exception
-    {
+    void shouldMoveZeroBytesAndEveryByteValue() throws Exception {
         final byte[] everyValue = new byte[256 * 4099];
-        for (int i = 0; i < everyValue.length; i++)
-        {
+        for (int i = 0; i < everyValue.length; i++) {
             everyValue[i] = (byte)(i * 31 + i / 256);
         }
-        try (RelayProcess relay = RelayProcess.start())
-        {
-            for (final byte[] payload : new byte[][] {new byte[0], everyValue})
-            {
+        try (RelayProcess relay = RelayProcess.start()) {
+            for (final byte[] payload : new byte[][] {new byte[0], everyValue}) {
                 final Listener listener = listen(relay.url());
                 try (CliProcess pipe = CliProcess.derpholeStreaming(null, "pipe", "--force-relay", listener.token());
-                    CliProcess receiving = listener.process())
-                {
+                    CliProcess receiving = listener.process()) {
                     final DigestSink sent = PayloadSource.write(pipe.stdin(), payload);
                     assertThat(pipe.waitFor(60_000)).as(pipe.stderr()).isZero();
                     assertThat(receiving.waitFor(30_000)).as(receiving.stderr()).isZero();
@@ -104,14 +88,11 @@ class TransferIT
     }
 
     @Test
-    void shouldFailTheSenderWithinThirtyFiveSecondsWhenTheReceiverIsKilled() throws Exception
-    {
-        try (RelayProcess relay = RelayProcess.start())
-        {
+    void shouldFailTheSenderWithinThirtyFiveSecondsWhenTheReceiverIsKilled() throws Exception {
+        try (RelayProcess relay = RelayProcess.start()) {
             final Listener listener = listen(relay.url());
             try (CliProcess pipe = CliProcess.derpholeStreaming(null, "pipe", "--force-relay", listener.token());
-                CliProcess receiving = listener.process())
-            {
+                CliProcess receiving = listener.process()) {
                 feed(pipe, 64L << 30, 7);
                 awaitBytes(listener.received(), 4 << 20);
                 receiving.kill();
@@ -124,14 +105,11 @@ class TransferIT
     }
 
     @Test
-    void shouldFailTheReceiverWithinThirtyFiveSecondsWhenTheSenderIsKilled() throws Exception
-    {
-        try (RelayProcess relay = RelayProcess.start())
-        {
+    void shouldFailTheReceiverWithinThirtyFiveSecondsWhenTheSenderIsKilled() throws Exception {
+        try (RelayProcess relay = RelayProcess.start()) {
             final Listener listener = listen(relay.url());
             try (CliProcess pipe = CliProcess.derpholeStreaming(null, "pipe", "--force-relay", listener.token());
-                CliProcess receiving = listener.process())
-            {
+                CliProcess receiving = listener.process()) {
                 feed(pipe, 64L << 30, 8);
                 awaitBytes(listener.received(), 4 << 20);
                 pipe.kill();
@@ -144,14 +122,11 @@ class TransferIT
     }
 
     @Test
-    void shouldTellTheListenerWhenTheSenderIsInterrupted() throws Exception
-    {
-        try (RelayProcess relay = RelayProcess.start())
-        {
+    void shouldTellTheListenerWhenTheSenderIsInterrupted() throws Exception {
+        try (RelayProcess relay = RelayProcess.start()) {
             final Listener listener = listen(relay.url());
             try (CliProcess pipe = CliProcess.derpholeStreaming(null, "pipe", "--force-relay", listener.token());
-                CliProcess receiving = listener.process())
-            {
+                CliProcess receiving = listener.process()) {
                 feed(pipe, 64L << 30, 9);
                 awaitBytes(listener.received(), 1 << 20);
                 pipe.terminate();
@@ -163,17 +138,14 @@ class TransferIT
     }
 
     @Test
-    void shouldNeverShowPlaintextToTheRelay() throws Exception
-    {
+    void shouldNeverShowPlaintextToTheRelay() throws Exception {
         final String marker = "DERPHOLE-PLAINTEXT-MARKER-7f3a";
         final byte[] payload = (marker + "\n").repeat(200_000).getBytes(StandardCharsets.US_ASCII);
         final String relayOutput;
-        try (RelayProcess relay = RelayProcess.start("--test-plaintext-marker", marker))
-        {
+        try (RelayProcess relay = RelayProcess.start("--test-plaintext-marker", marker)) {
             final Listener listener = listen(relay.url());
             try (CliProcess pipe = CliProcess.derpholeStreaming(null, "pipe", "--force-relay", listener.token());
-                CliProcess receiving = listener.process())
-            {
+                CliProcess receiving = listener.process()) {
                 final DigestSink sent = PayloadSource.write(pipe.stdin(), payload);
                 assertThat(pipe.waitFor(60_000)).as(pipe.stderr()).isZero();
                 assertThat(receiving.waitFor(30_000)).isZero();
@@ -187,15 +159,12 @@ class TransferIT
     }
 
     @Test
-    void shouldDeliverByteExactWhenTheRelayDropsOnePercent() throws Exception
-    {
+    void shouldDeliverByteExactWhenTheRelayDropsOnePercent() throws Exception {
         final String relayOutput;
-        try (RelayProcess relay = RelayProcess.start("--test-drop-percent", "1"))
-        {
+        try (RelayProcess relay = RelayProcess.start("--test-drop-percent", "1")) {
             final Listener listener = listen(relay.url());
             try (CliProcess pipe = CliProcess.derpholeStreaming(null, "pipe", "--force-relay", listener.token());
-                CliProcess receiving = listener.process())
-            {
+                CliProcess receiving = listener.process()) {
                 final DigestSink sent = feed(pipe, 64L << 20, 11).get(120, TimeUnit.SECONDS);
                 assertThat(pipe.waitFor(120_000)).as(pipe.stderr()).isZero();
                 assertThat(receiving.waitFor(30_000)).isZero();
@@ -206,13 +175,10 @@ class TransferIT
         assertThat(relayOutput).containsPattern("dropped=[1-9]");
     }
 
-    private static void awaitBytes(final DigestSink sink, final long atLeast) throws InterruptedException
-    {
+    private static void awaitBytes(final DigestSink sink, final long atLeast) throws InterruptedException {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (sink.bytes() < atLeast)
-        {
-            if (System.nanoTime() > deadline)
-            {
+        while (sink.bytes() < atLeast) {
+            if (System.nanoTime() > deadline) {
                 throw new AssertionError("only " + sink.bytes() + " bytes arrived");
             }
             Thread.sleep(20);

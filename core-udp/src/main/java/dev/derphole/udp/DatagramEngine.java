@@ -21,8 +21,7 @@ import java.net.InetSocketAddress;
  * datagram, an ICMP error) is counted in {@link #counters()} and the datagram dropped; exceptions mean the
  * engine is closed or broken for good.
  */
-public interface DatagramEngine extends AutoCloseable
-{
+public interface DatagramEngine extends AutoCloseable {
     /** Which implementation this is. */
     EngineKind kind();
 
@@ -39,8 +38,7 @@ public interface DatagramEngine extends AutoCloseable
      * Whether the socket never fragments (asked for with {@link DatagramEngineConfig.Builder#dontFragment} and
      * set): only then does a datagram that arrives prove the path carries its size.
      */
-    default boolean dontFragment()
-    {
+    default boolean dontFragment() {
         return false;
     }
 
@@ -61,8 +59,7 @@ public interface DatagramEngine extends AutoCloseable
     int sendBatch(PacketBatch batch, int gsoSegmentBytes) throws IOException;
 
     /** {@link #sendBatch(PacketBatch, int)} without GSO. */
-    default int sendBatch(final PacketBatch batch) throws IOException
-    {
+    default int sendBatch(final PacketBatch batch) throws IOException {
         return sendBatch(batch, 0);
     }
 
@@ -86,11 +83,9 @@ public interface DatagramEngine extends AutoCloseable
      * {@link DatagramEngineConfig#receiveBatchSlots()} slots of {@link DatagramEngineConfig#maxDatagramBytes()}
      * otherwise. The caller owns (and closes) it.
      */
-    default PacketBatch newReceiveBatch()
-    {
+    default PacketBatch newReceiveBatch() {
         final DatagramEngineConfig config = config();
-        if (groEnabled())
-        {
+        if (groEnabled()) {
             return PacketBatch.forGroReceive(config.groMessagesPerReceive(), config.maxDatagramBytes());
         }
         return new PacketBatch(config.receiveBatchSlots(), config.maxDatagramBytes());

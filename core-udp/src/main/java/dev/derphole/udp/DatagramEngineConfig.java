@@ -7,8 +7,7 @@ import java.util.Objects;
  * How to open a {@link DatagramEngine}: the socket's local (and optionally connected remote) address,
  * kernel buffer sizes, and the GSO/GRO settings. Immutable; build with {@link #builder(InetSocketAddress)}.
  */
-public final class DatagramEngineConfig
-{
+public final class DatagramEngineConfig {
     /** Default kernel socket buffers: 4 MiB, this VM's {@code net.core.rmem_max} (the kernel doubles it). */
     public static final int DEFAULT_SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
     /** Default largest datagram: a 1500-byte-MTU payload with room to spare. */
@@ -36,8 +35,7 @@ public final class DatagramEngineConfig
     private final int groMessagesPerReceive;
     private final int epollQueueSlots;
 
-    private DatagramEngineConfig(final Builder b)
-    {
+    private DatagramEngineConfig(final Builder b) {
         this.bindAddress = b.bindAddress;
         this.connectAddress = b.connectAddress;
         this.socketReceiveBufferBytes = b.socketReceiveBufferBytes;
@@ -52,14 +50,12 @@ public final class DatagramEngineConfig
     }
 
     /** A builder for a socket bound to {@code bindAddress} (port 0 = any free port). */
-    public static Builder builder(final InetSocketAddress bindAddress)
-    {
+    public static Builder builder(final InetSocketAddress bindAddress) {
         return new Builder(bindAddress);
     }
 
     /** A builder with every setting of this config. */
-    public Builder toBuilder()
-    {
+    public Builder toBuilder() {
         return new Builder(bindAddress)
             .connect(connectAddress)
             .socketReceiveBufferBytes(socketReceiveBufferBytes)
@@ -74,82 +70,69 @@ public final class DatagramEngineConfig
     }
 
     /** Local address to bind. Its family (IPv4 or IPv6) is the socket's family. */
-    public InetSocketAddress bindAddress()
-    {
+    public InetSocketAddress bindAddress() {
         return bindAddress;
     }
 
     /** Remote address to connect to, or null for an unconnected socket. */
-    public InetSocketAddress connectAddress()
-    {
+    public InetSocketAddress connectAddress() {
         return connectAddress;
     }
 
     /** Requested {@code SO_RCVBUF} in bytes (the kernel caps it at {@code rmem_max}). */
-    public int socketReceiveBufferBytes()
-    {
+    public int socketReceiveBufferBytes() {
         return socketReceiveBufferBytes;
     }
 
     /** Requested {@code SO_SNDBUF} in bytes (the kernel caps it at {@code wmem_max}). */
-    public int socketSendBufferBytes()
-    {
+    public int socketSendBufferBytes() {
         return socketSendBufferBytes;
     }
 
     /** Largest datagram expected, in bytes: sizes receive slots and the epoll engine's queue. */
-    public int maxDatagramBytes()
-    {
+    public int maxDatagramBytes() {
         return maxDatagramBytes;
     }
 
     /** Whether to turn on {@code UDP_GRO}: receive coalesced super-packets and split them into datagrams. */
-    public boolean gro()
-    {
+    public boolean gro() {
         return gro;
     }
 
     /** Whether the socket should never fragment (see {@link Builder#dontFragment}). */
-    public boolean dontFragment()
-    {
+    public boolean dontFragment() {
         return dontFragment;
     }
 
     /** Most datagrams one GSO message carries (1 = no GSO). */
-    public int gsoMaxSegments()
-    {
+    public int gsoMaxSegments() {
         return gsoMaxSegments;
     }
 
     /** Slots of a receive batch made by {@link DatagramEngine#newReceiveBatch()} without GRO. */
-    public int receiveBatchSlots()
-    {
+    public int receiveBatchSlots() {
         return receiveBatchSlots;
     }
 
     /** GRO super-packets per receive call for {@link DatagramEngine#newReceiveBatch()}. */
-    public int groMessagesPerReceive()
-    {
+    public int groMessagesPerReceive() {
         return groMessagesPerReceive;
     }
 
     /** Slots of the epoll engine's receive queue (a power of two). */
-    public int epollQueueSlots()
-    {
+    public int epollQueueSlots() {
         return epollQueueSlots;
     }
 
     @Override
-    public String toString()
-    {
+    public String toString() {
         return "DatagramEngineConfig[bind=" + bindAddress + ", connect=" + connectAddress
             + ", rcvbuf=" + socketReceiveBufferBytes + ", sndbuf=" + socketSendBufferBytes
             + ", maxDatagram=" + maxDatagramBytes + ", gro=" + gro + ", dontFragment=" + dontFragment + ", gsoMaxSegments=" + gsoMaxSegments + "]";
     }
 
     /** Builds a {@link DatagramEngineConfig}; validates on {@link #build()}. Not thread-safe. */
-    public static final class Builder
-    {
+    public static final class Builder {
         private final InetSocketAddress bindAddress;
         private InetSocketAddress connectAddress;
         private int socketReceiveBufferBytes = DEFAULT_SOCKET_BUFFER_BYTES;
@@ -162,42 +145,36 @@ public final class DatagramEngineConfig
         private int groMessagesPerReceive = DEFAULT_GRO_MESSAGES_PER_RECEIVE;
         private int epollQueueSlots = DEFAULT_EPOLL_QUEUE_SLOTS;
 
-        private Builder(final InetSocketAddress bindAddress)
-        {
+        private Builder(final InetSocketAddress bindAddress) {
             this.bindAddress = Objects.requireNonNull(bindAddress, "bindAddress");
         }
 
         /** Connects the socket to {@code remote} (null: unconnected). */
-        public Builder connect(final InetSocketAddress remote)
-        {
+        public Builder connect(final InetSocketAddress remote) {
             this.connectAddress = remote;
             return this;
         }
 
         /** Requested {@code SO_RCVBUF}. */
-        public Builder socketReceiveBufferBytes(final int bytes)
-        {
+        public Builder socketReceiveBufferBytes(final int bytes) {
             this.socketReceiveBufferBytes = bytes;
             return this;
         }
 
         /** Requested {@code SO_SNDBUF}. */
-        public Builder socketSendBufferBytes(final int bytes)
-        {
+        public Builder socketSendBufferBytes(final int bytes) {
             this.socketSendBufferBytes = bytes;
             return this;
         }
 
         /** Largest datagram expected. */
-        public Builder maxDatagramBytes(final int bytes)
-        {
+        public Builder maxDatagramBytes(final int bytes) {
             this.maxDatagramBytes = bytes;
             return this;
         }
 
         /** Turns {@code UDP_GRO} on or off. */
-        public Builder gro(final boolean on)
-        {
+        public Builder gro(final boolean on) {
             this.gro = on;
             return this;
         }
@@ -208,45 +185,38 @@ public final class DatagramEngineConfig
          * the way cannot carry is dropped there. That is what a path MTU probe needs to mean something. Engines
          * that cannot set it report {@link DatagramEngine#dontFragment()} false.
          */
-        public Builder dontFragment(final boolean on)
-        {
+        public Builder dontFragment(final boolean on) {
             this.dontFragment = on;
             return this;
         }
 
         /** Most datagrams per GSO message, 1..64. */
-        public Builder gsoMaxSegments(final int segments)
-        {
+        public Builder gsoMaxSegments(final int segments) {
             this.gsoMaxSegments = segments;
             return this;
         }
 
         /** Slots of a default receive batch without GRO. */
-        public Builder receiveBatchSlots(final int slots)
-        {
+        public Builder receiveBatchSlots(final int slots) {
             this.receiveBatchSlots = slots;
             return this;
         }
 
         /** GRO super-packets per receive call of a default receive batch. */
-        public Builder groMessagesPerReceive(final int messages)
-        {
+        public Builder groMessagesPerReceive(final int messages) {
             this.groMessagesPerReceive = messages;
             return this;
         }
 
         /** Slots of the epoll engine's receive queue; rounded up to a power of two. */
-        public Builder epollQueueSlots(final int slots)
-        {
+        public Builder epollQueueSlots(final int slots) {
             this.epollQueueSlots = slots;
             return this;
         }
 
         /** Validates and builds. */
-        public DatagramEngineConfig build()
-        {
-            if (bindAddress.isUnresolved() || connectAddress != null && connectAddress.isUnresolved())
-            {
+        public DatagramEngineConfig build() {
+            if (bindAddress.isUnresolved() || connectAddress != null && connectAddress.isUnresolved()) {
                 throw new IllegalArgumentException("addresses must be resolved: " + bindAddress + ", " + connectAddress);
             }
             require(socketReceiveBufferBytes > 0 && socketSendBufferBytes > 0, "socket buffers must be positive");
@@ -261,10 +231,8 @@ public final class DatagramEngineConfig
             return new DatagramEngineConfig(this);
         }
 
-        private static void require(final boolean condition, final String message)
-        {
-            if (!condition)
-            {
+        private static void require(final boolean condition, final String message) {
+            if (!condition) {
                 throw new IllegalArgumentException(message);
             }
         }

@@ -11,15 +11,13 @@ import java.io.IOException;
  * <p>
  * Stateless; thread-safe.
  */
-public final class DatagramEngines
-{
+public final class DatagramEngines {
     /** Environment variable that forces an engine. */
     public static final String ENGINE_ENV = "DERPHOLE_UDP_ENGINE";
     /** System property that forces an engine (checked before the environment). */
     public static final String ENGINE_PROPERTY = "derphole.udp.engine";
 
-    private DatagramEngines()
-    {
+    private DatagramEngines() {
     }
 
     /**
@@ -27,28 +25,20 @@ public final class DatagramEngines
      * call stubs of the FFM engines (~0.15 s to build) are ready when the first socket opens. Harmless to skip;
      * any failure shows again, and is handled, at {@link #open}.
      */
-    public static void prepareInBackground()
-    {
-        Thread.ofPlatform().daemon().name("derphole-udp-prepare").start(() ->
-        {
-            try
-            {
+    public static void prepareInBackground() {
+        Thread.ofPlatform().daemon().name("derphole-udp-prepare").start(() -> {
+            try {
                 selected();
-            }
-            catch (final RuntimeException | LinkageError e)
-            {
+            } catch (final RuntimeException | LinkageError e) {
                 // Reported where it matters: open() fails the same way and the session stays on the relay.
             }
         });
     }
 
     /** The best available engine, ignoring overrides. */
-    public static EngineKind bestAvailable()
-    {
-        for (final EngineKind kind : EngineKind.values())
-        {
-            if (kind.isAvailable())
-            {
+    public static EngineKind bestAvailable() {
+        for (final EngineKind kind : EngineKind.values()) {
+            if (kind.isAvailable()) {
                 return kind;
             }
         }
@@ -56,24 +46,20 @@ public final class DatagramEngines
     }
 
     /** The engine forced by the property or environment, or null when neither is set (or blank). */
-    public static EngineKind override()
-    {
+    public static EngineKind override() {
         final String property = System.getProperty(ENGINE_PROPERTY);
-        if (property != null && !property.isBlank())
-        {
+        if (property != null && !property.isBlank()) {
             return EngineKind.parse(property);
         }
         final String env = System.getenv(ENGINE_ENV);
-        if (env != null && !env.isBlank())
-        {
+        if (env != null && !env.isBlank()) {
             return EngineKind.parse(env);
         }
         return null;
     }
 
     /** The engine {@link #open(DatagramEngineConfig)} would use. */
-    public static EngineKind selected()
-    {
+    public static EngineKind selected() {
         final EngineKind forced = override();
         return forced != null ? forced : bestAvailable();
     }
@@ -83,8 +69,7 @@ public final class DatagramEngines
      *
      * @throws IOException when the socket cannot be opened, or a forced engine is not available here
      */
-    public static DatagramEngine open(final DatagramEngineConfig config) throws IOException
-    {
+    public static DatagramEngine open(final DatagramEngineConfig config) throws IOException {
         return open(selected(), config);
     }
 
@@ -93,11 +78,9 @@ public final class DatagramEngines
      *
      * @throws IOException when the socket cannot be opened or {@code kind} is not available here
      */
-    public static DatagramEngine open(final EngineKind kind, final DatagramEngineConfig config) throws IOException
-    {
+    public static DatagramEngine open(final EngineKind kind, final DatagramEngineConfig config) throws IOException {
         final Throwable cause = kind.unavailabilityCause();
-        if (cause != null)
-        {
+        if (cause != null) {
             throw new IOException("UDP engine '" + kind.label() + "' is not available here: " + cause, cause);
         }
         return kind.open(config);

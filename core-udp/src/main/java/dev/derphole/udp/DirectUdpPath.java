@@ -23,8 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <b>Threads.</b> {@link #send}, {@link #offer} and {@link #flush} belong to one sender thread; the handler
  * runs on the receive thread; {@link #receiver} and {@link #close} may be called from any thread.
  */
-public final class DirectUdpPath implements PacketPath
-{
+public final class DirectUdpPath implements PacketPath {
     /** How long the receive thread waits per receive before checking whether the path closed, in ns. */
     private static final long RECEIVE_WAIT_NS = 100_000_000L;
     /** Datagrams the pending batch holds before {@link #offer} refuses. */
@@ -54,8 +53,7 @@ public final class DirectUdpPath implements PacketPath
      * @param remote          the peer (same address family as the engine's socket)
      * @param gsoSegmentBytes segment size for {@link #flush()} GSO runs, or 0 for none
      */
-    public DirectUdpPath(final DatagramEngine engine, final InetSocketAddress remote, final int gsoSegmentBytes)
-    {
+    public DirectUdpPath(final DatagramEngine engine, final InetSocketAddress remote, final int gsoSegmentBytes) {
         this.engine = engine;
         this.remote = remote;
         this.remoteCell = SockAddr.cellOf(remote);
@@ -68,52 +66,43 @@ public final class DirectUdpPath implements PacketPath
 
     /** Opens the best engine for {@code config} and a path over it to {@code remote}. */
     public static DirectUdpPath open(
-        final DatagramEngineConfig config, final InetSocketAddress remote, final int gsoSegmentBytes) throws IOException
-    {
+        final DatagramEngineConfig config, final InetSocketAddress remote, final int gsoSegmentBytes)
+            throws IOException {
         return new DirectUdpPath(DatagramEngines.open(config), remote, gsoSegmentBytes);
     }
 
     @Override
-    public String name()
-    {
+    public String name() {
         return "direct";
     }
 
     @Override
-    public int maxDatagramLength()
-    {
+    public int maxDatagramLength() {
         return maxDatagramLength;
     }
 
     /** The peer. */
-    public InetSocketAddress remote()
-    {
+    public InetSocketAddress remote() {
         return remote;
     }
 
     /** The engine underneath (for its counters and local address). */
-    public DatagramEngine engine()
-    {
+    public DatagramEngine engine() {
         return engine;
     }
 
     @Override
-    public boolean send(final byte[] buffer, final int offset, final int length) throws IOException
-    {
+    public boolean send(final byte[] buffer, final int offset, final int length) throws IOException {
         checkLength(length);
-        if (closed)
-        {
+        if (closed) {
             return false;
         }
         single.clear();
         final int slot = single.add(buffer, offset, length);
         single.address(slot, remoteCell, 0);
-        try
-        {
+        try {
             return engine.sendBatch(single) == 1;
-        }
-        catch (final ClosedChannelException e)
-        {
+        } catch (final ClosedChannelException e) {
             return false;
         }
     }
@@ -123,12 +112,10 @@ public final class DirectUdpPath implements PacketPath
      *
      * @return false when the pending batch is full (counted): flush, then offer again
      */
-    public boolean offer(final byte[] buffer, final int offset, final int length)
-    {
+    public boolean offer(final byte[] buffer, final int offset, final int length) {
         checkLength(length);
         final int slot = pending.add(buffer, offset, length);
-        if (slot < 0)
-        {
+        if (slot < 0) {
             refusedOffers.incrementAndGet();
             return false;
         }
@@ -137,29 +124,24 @@ public final class DirectUdpPath implements PacketPath
     }
 
     /** Datagrams waiting for {@link #flush()}. */
-    public int pendingCount()
-    {
+    public int pendingCount() {
         return pending.count();
     }
 
     /** {@link #offer}, sending the pending batch first when it is full. */
     @Override
-    public boolean queue(final byte[] buffer, final int offset, final int length) throws IOException
-    {
-        if (closed)
-        {
+    public boolean queue(final byte[] buffer, final int offset, final int length) throws IOException {
+        if (closed) {
             return false;
         }
-        if (pending.count() == PENDING_DATAGRAMS)
-        {
+        if (pending.count() == PENDING_DATAGRAMS) {
             sendPending();
         }
         return offer(buffer, offset, length);
     }
 
     @Override
-    public void flush() throws IOException
-    {
+    public void flush() throws IOException {
         sendPending();
     }
 
@@ -169,34 +151,24 @@ public final class DirectUdpPath implements PacketPath
      * @return datagrams the kernel accepted; 0 when the path is closed
      * @throws IOException when the engine failed for good
      */
-    public int sendPending() throws IOException
-    {
-        if (pending.count() == 0)
-        {
+    public int sendPending() throws IOException {
+        if (pending.count() == 0) {
             return 0;
         }
-        try
-        {
+        try {
             return closed ? 0 : engine.sendBatch(pending, gsoSegmentBytes);
-        }
-        catch (final ClosedChannelException e)
-        {
+        } catch (final ClosedChannelException e) {
             return 0;
-        }
-        finally
-        {
+        } finally {
             pending.clear();
         }
     }
 
     @Override
-    public void receiver(final PacketHandler newHandler)
-    {
+    public void receiver(final PacketHandler newHandler) {
         handler = newHandler;
-        synchronized (lifecycle)
-        {
-            if (receiveThread == null && !closed)
-            {
+        synchronized (lifecycle) {
+            if (receiveThread == null && !closed) {
                 receiveThread = Thread.ofPlatform()
                     .name("derphole-udp-rx-" + engine.localAddress().getPort())
                     .daemon(true)
@@ -205,112 +177,85 @@ public final class DirectUdpPath implements PacketPath
         }
     }
 
-    private void receiveLoop()
-    {
+    private void receiveLoop() {
         final byte[] scratch = new byte[maxDatagramLength];
-        try (PacketBatch batch = engine.newReceiveBatch())
-        {
-            while (!closed)
-            {
+        try (PacketBatch batch = engine.newReceiveBatch()) {
+            while (!closed) {
                 final int count = engine.receiveBatch(batch, RECEIVE_WAIT_NS);
-                for (int i = 0; i < count; i++)
-                {
-                    if (!batch.addressMatches(i, remoteCell, 0))
-                    {
+                for (int i = 0; i < count; i++) {
+                    if (!batch.addressMatches(i, remoteCell, 0)) {
                         foreignSourceDrops.incrementAndGet();
                         continue;
                     }
                     final int length = batch.copyTo(i, scratch, 0);
-                    try
-                    {
+                    try {
                         handler.onPacket(this, scratch, 0, length);
                         delivered.incrementAndGet();
-                    }
-                    catch (final RuntimeException e)
-                    {
+                    } catch (final RuntimeException e) {
                         // A handler bug must not stop the path; it is counted for the status line.
                         handlerFailures.incrementAndGet();
                     }
                 }
             }
-        }
-        catch (final ClosedChannelException e)
-        {
+        } catch (final ClosedChannelException e) {
             // The path (or its engine) closed: the normal way out.
-        }
-        catch (final IOException e)
-        {
+        } catch (final IOException e) {
             failure = e;
         }
     }
 
     /** Datagrams handed to the handler. */
-    public long delivered()
-    {
+    public long delivered() {
         return delivered.get();
     }
 
     /** Datagrams dropped because they came from someone other than the peer. */
-    public long foreignSourceDrops()
-    {
+    public long foreignSourceDrops() {
         return foreignSourceDrops.get();
     }
 
     /** Handler calls that threw. */
-    public long handlerFailures()
-    {
+    public long handlerFailures() {
         return handlerFailures.get();
     }
 
     /** {@link #offer} calls refused because the pending batch was full. */
-    public long refusedOffers()
-    {
+    public long refusedOffers() {
         return refusedOffers.get();
     }
 
     /** Why the receive thread stopped, if the engine failed (null otherwise). */
-    public IOException failure()
-    {
+    public IOException failure() {
         return failure;
     }
 
     @Override
-    public void close()
-    {
+    public void close() {
         final Thread thread;
-        synchronized (lifecycle)
-        {
-            if (closed)
-            {
+        synchronized (lifecycle) {
+            if (closed) {
                 return;
             }
             closed = true;
             thread = receiveThread;
         }
         engine.close();
-        if (thread != null && thread != Thread.currentThread())
-        {
-            try
-            {
+        if (thread != null && thread != Thread.currentThread()) {
+            try {
                 thread.join(CLOSE_JOIN_MS);
-            }
-            catch (final InterruptedException e)
-            {
+            } catch (final InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         }
     }
 
     @Override
-    public String toString()
-    {
+    public String toString() {
         return "DirectUdpPath[" + engine.localAddress() + " -> " + remote + " via " + engine.kind().label() + "]";
     }
 
-    private void checkLength(final int length)
-    {
-        if (length < 0 || length > maxDatagramLength)
-        {
+    private void checkLength(final int length) {
+        if (length < 0 || length > maxDatagramLength) {
             throw new IllegalArgumentException("datagram of " + length + " bytes exceeds " + maxDatagramLength);
         }
     }

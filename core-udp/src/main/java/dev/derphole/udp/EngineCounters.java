@@ -9,44 +9,36 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * <p>
  * {@link #add} is for the owning side only; {@link #get} and {@link #toString} are thread-safe.
  */
-public final class EngineCounters
-{
+public final class EngineCounters {
     /** longs per cache line: one counter per line. */
     private static final int STRIDE = 8;
 
     private final AtomicLongArray values = new AtomicLongArray(UdpCounter.values().length * STRIDE);
 
     /** Adds {@code delta} to {@code counter}. Only the counter's single writer may call this. */
-    public void add(final UdpCounter counter, final long delta)
-    {
+    public void add(final UdpCounter counter, final long delta) {
         final int index = counter.ordinal() * STRIDE;
         values.lazySet(index, values.get(index) + delta);
     }
 
     /** Increments {@code counter} by one. Only the counter's single writer may call this. */
-    public void increment(final UdpCounter counter)
-    {
+    public void increment(final UdpCounter counter) {
         add(counter, 1);
     }
 
     /** Current value of {@code counter}. */
-    public long get(final UdpCounter counter)
-    {
+    public long get(final UdpCounter counter) {
         return values.get(counter.ordinal() * STRIDE);
     }
 
     /** All non-zero counters, e.g. {@code "datagrams sent=10, bytes sent=14520"}. Allocates. */
     @Override
-    public String toString()
-    {
+    public String toString() {
         final StringBuilder out = new StringBuilder();
-        for (final UdpCounter counter : UdpCounter.values())
-        {
+        for (final UdpCounter counter : UdpCounter.values()) {
             final long value = get(counter);
-            if (value != 0)
-            {
-                if (!out.isEmpty())
-                {
+            if (value != 0) {
+                if (!out.isEmpty()) {
                     out.append(", ");
                 }
                 out.append(counter.label()).append('=').append(value);

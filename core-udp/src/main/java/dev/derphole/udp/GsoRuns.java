@@ -7,13 +7,11 @@ package dev.derphole.udp;
  * <p>
  * Stateless; thread-safe; allocation-free.
  */
-public final class GsoRuns
-{
+public final class GsoRuns {
     /** Largest UDP payload of one GSO message: 65535 - 20 (IPv4 header) - 8 (UDP header). */
     public static final int MAX_GSO_BYTES = 65507;
 
-    private GsoRuns()
-    {
+    private GsoRuns() {
     }
 
     /**
@@ -21,26 +19,21 @@ public final class GsoRuns
      * when {@code segmentBytes} is 0 or slot {@code start} is not exactly {@code segmentBytes} long.
      */
     public static int runLength(
-        final PacketBatch batch, final int start, final int limit, final int segmentBytes, final int maxSegments)
-    {
-        if (segmentBytes <= 0 || batch.length(start) != segmentBytes)
-        {
+        final PacketBatch batch, final int start, final int limit, final int segmentBytes, final int maxSegments) {
+        if (segmentBytes <= 0 || batch.length(start) != segmentBytes) {
             return 1;
         }
         int segments = 1;
         int total = segmentBytes;
-        while (segments < maxSegments && start + segments < limit)
-        {
+        while (segments < maxSegments && start + segments < limit) {
             final int length = batch.length(start + segments);
             if (length == 0 || length > segmentBytes || total + length > MAX_GSO_BYTES
-                || !batch.sameAddress(start, start + segments))
-            {
+                || !batch.sameAddress(start, start + segments)) {
                 break;
             }
             total += length;
             segments++;
-            if (length < segmentBytes)
-            {
+            if (length < segmentBytes) {
                 break;
             }
         }

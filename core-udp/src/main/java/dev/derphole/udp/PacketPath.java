@@ -12,12 +12,10 @@ import java.io.IOException;
  * <p>
  * Implementations are thread-safe for {@link #send} from one sender thread at a time per path.
  */
-public interface PacketPath extends AutoCloseable
-{
+public interface PacketPath extends AutoCloseable {
     /** Receives datagrams arriving on a path. Called from the path's receive thread; must not block long. */
     @FunctionalInterface
-    interface PacketHandler
-    {
+    interface PacketHandler {
         /**
          * One datagram. The buffer is only valid for the duration of the call.
          *
@@ -40,8 +38,7 @@ public interface PacketPath extends AutoCloseable
      * Largest datagram that may arrive on this path, in bytes: at least {@link #maxDatagramLength()}, larger when
      * the peer's direction carries more than ours (each side measures the path MTU it sends on).
      */
-    default int maxReceiveLength()
-    {
+    default int maxReceiveLength() {
         return maxDatagramLength();
     }
 
@@ -50,8 +47,7 @@ public interface PacketPath extends AutoCloseable
      * the DERP relay over TCP), so every loss means congestion and none is random loss to tolerate. Default
      * false (UDP).
      */
-    default boolean lossIsCongestion()
-    {
+    default boolean lossIsCongestion() {
         return false;
     }
 
@@ -73,14 +69,12 @@ public interface PacketPath extends AutoCloseable
      * @return false when the datagram was dropped locally; a datagram held back and lost at {@link #flush()}
      * is not reported (the engine repairs it like any loss)
      */
-    default boolean queue(final byte[] buffer, final int offset, final int length) throws IOException
-    {
+    default boolean queue(final byte[] buffer, final int offset, final int length) throws IOException {
         return send(buffer, offset, length);
     }
 
     /** Sends what {@link #queue} held back, if anything. From the sender thread only. */
-    default void flush() throws IOException
-    {
+    default void flush() throws IOException {
     }
 
     /** Installs the handler for received datagrams; replaces any earlier one. */

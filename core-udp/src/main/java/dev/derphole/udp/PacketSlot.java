@@ -9,16 +9,13 @@ import java.net.InetSocketAddress;
  * <p>
  * Owned by the thread that owns the batch; not thread-safe.
  */
-public final class PacketSlot
-{
+public final class PacketSlot {
     private PacketBatch batch;
     private int index;
 
     /** Points this view at slot {@code index} of {@code batch}; returns this. */
-    public PacketSlot wrap(final PacketBatch batch, final int index)
-    {
-        if (index < 0 || index >= batch.count())
-        {
+    public PacketSlot wrap(final PacketBatch batch, final int index) {
+        if (index < 0 || index >= batch.count()) {
             throw new IndexOutOfBoundsException("slot " + index + " of " + batch.count() + " in use");
         }
         this.batch = batch;
@@ -27,50 +24,42 @@ public final class PacketSlot
     }
 
     /** The batch this view reads. */
-    public PacketBatch batch()
-    {
+    public PacketBatch batch() {
         return batch;
     }
 
     /** The slot index. */
-    public int index()
-    {
+    public int index() {
         return index;
     }
 
     /** Payload length in bytes. */
-    public int length()
-    {
+    public int length() {
         return batch.length(index);
     }
 
     /** Offset of the payload in {@link #memory()}. */
-    public long offset()
-    {
+    public long offset() {
         return batch.offset(index);
     }
 
     /** The batch memory holding the payload at {@link #offset()}. */
-    public MemorySegment memory()
-    {
+    public MemorySegment memory() {
         return batch.data();
     }
 
     /** Copies the payload into {@code dst} at {@code dstOffset}; returns its length. */
-    public int copyTo(final byte[] dst, final int dstOffset)
-    {
+    public int copyTo(final byte[] dst, final int dstOffset) {
         return batch.copyTo(index, dst, dstOffset);
     }
 
     /** Source (received) or destination (to send); null when none. Allocates. */
-    public InetSocketAddress address()
-    {
+    public InetSocketAddress address() {
         return batch.address(index);
     }
 
     @Override
-    public String toString()
-    {
+    public String toString() {
         return batch == null ? "PacketSlot[unbound]" : "PacketSlot[" + index + ", " + batch.length(index) + " B]";
     }
 }

@@ -21,8 +21,7 @@ import java.nio.ByteOrder;
  * Stateless; thread-safe. Encoding and decoding allocate ({@link InetSocketAddress}); the hot paths
  * compare cells with {@link #matches} instead.
  */
-public final class SockAddr
-{
+public final class SockAddr {
     /** Bytes reserved per address cell (sizeof(sockaddr_in6) = 28, rounded up to 32). */
     public static final int BYTES = 32;
     /** {@code AF_INET} on Linux. */
@@ -39,30 +38,23 @@ public final class SockAddr
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
 
-    private SockAddr()
-    {
+    private SockAddr() {
     }
 
     /** Writes {@code address} into the cell at {@code offset} (all {@link #BYTES} bytes are written). */
-    public static void encode(final InetSocketAddress address, final MemorySegment cell, final long offset)
-    {
-        if (address.isUnresolved())
-        {
+    public static void encode(final InetSocketAddress address, final MemorySegment cell, final long offset) {
+        if (address.isUnresolved()) {
             throw new IllegalArgumentException("unresolved address: " + address);
         }
-        for (long i = 0; i < BYTES; i += 8)
-        {
+        for (long i = 0; i < BYTES; i += 8) {
             cell.set(LONG, offset + i, 0L);
         }
         final InetAddress ip = address.getAddress();
         cell.set(PORT, offset + 2, (short)address.getPort());
-        if (ip instanceof Inet4Address)
-        {
+        if (ip instanceof Inet4Address) {
             cell.set(FAMILY, offset, (short)AF_INET);
             MemorySegment.copy(ip.getAddress(), 0, cell, ValueLayout.JAVA_BYTE, offset + 4, 4);
-        }
-        else
-        {
+        } else {
             cell.set(FAMILY, offset, (short)AF_INET6);
             MemorySegment.copy(ip.getAddress(), 0, cell, ValueLayout.JAVA_BYTE, offset + 8, 16);
             cell.set(INT, offset + 24, ((Inet6Address)ip).getScopeId());
@@ -70,36 +62,30 @@ public final class SockAddr
     }
 
     /** A new heap cell holding {@code address}: for matching sources against a fixed peer. */
-    public static MemorySegment cellOf(final InetSocketAddress address)
-    {
+    public static MemorySegment cellOf(final InetSocketAddress address) {
         final MemorySegment cell = MemorySegment.ofArray(new long[BYTES / 8]);
         encode(address, cell, 0);
         return cell;
     }
 
     /** Clears the cell at {@code offset} to "no address". */
-    public static void clear(final MemorySegment cell, final long offset)
-    {
+    public static void clear(final MemorySegment cell, final long offset) {
         cell.set(FAMILY, offset, (short)0);
     }
 
     /** Address family of the cell: {@link #AF_INET}, {@link #AF_INET6} or 0 for none. */
-    public static int family(final MemorySegment cell, final long offset)
-    {
+    public static int family(final MemorySegment cell, final long offset) {
         return cell.get(FAMILY, offset) & 0xffff;
     }
 
     /** Port of the cell's address. */
-    public static int port(final MemorySegment cell, final long offset)
-    {
+    public static int port(final MemorySegment cell, final long offset) {
         return cell.get(PORT, offset + 2) & 0xffff;
     }
 
     /** Native length of the cell's sockaddr ({@code msg_namelen}): 16, 28, or 0 when there is no address. */
-    public static int length(final MemorySegment cell, final long offset)
-    {
-        return switch (family(cell, offset))
-        {
+    public static int length(final MemorySegment cell, final long offset) {
+        return switch (family(cell, offset)) {
             case AF_INET -> IPV4_LENGTH;
             case AF_INET6 -> IPV6_LENGTH;
             default -> 0;
@@ -111,27 +97,21 @@ public final class SockAddr
      *
      * @return the address, or null when the cell holds none (or a family other than IPv4/IPv6)
      */
-    public static InetSocketAddress decode(final MemorySegment cell, final long offset)
-    {
+    public static InetSocketAddress decode(final MemorySegment cell, final long offset) {
         final int family = family(cell, offset);
-        try
-        {
-            if (family == AF_INET)
-            {
+        try {
+            if (family == AF_INET) {
                 final byte[] ip = new byte[4];
                 MemorySegment.copy(cell, ValueLayout.JAVA_BYTE, offset + 4, ip, 0, 4);
                 return new InetSocketAddress(InetAddress.getByAddress(ip), port(cell, offset));
             }
-            if (family == AF_INET6)
-            {
+            if (family == AF_INET6) {
                 final byte[] ip = new byte[16];
                 MemorySegment.copy(cell, ValueLayout.JAVA_BYTE, offset + 8, ip, 0, 16);
                 final int scope = cell.get(INT, offset + 24);
                 return new InetSocketAddress(Inet6Address.getByAddress(null, ip, scope), port(cell, offset));
             }
-        }
-        catch (final UnknownHostException e)
-        {
+        } catch (final UnknownHostException e) {
             throw new IllegalStateException("address of valid length rejected", e);
         }
         return null;
@@ -141,19 +121,16 @@ public final class SockAddr
      * Whether two cells hold the same address: family, port, IP and (IPv6) scope. The IPv6 flow label is
      * ignored: it is not part of the peer's identity. Allocation-free.
      */
-    public static boolean matches(final MemorySegment a, final long aOffset, final MemorySegment b, final long bOffset)
-    {
+    public static boolean matches(final MemorySegment a, final long aOffset, final MemorySegment b,
+        final long bOffset) {
         final int family = family(a, aOffset);
-        if (family != family(b, bOffset))
-        {
+        if (family != family(b, bOffset)) {
             return false;
         }
-        if (family == AF_INET)
-        {
+        if (family == AF_INET) {
             return a.get(INT, aOffset) == b.get(INT, bOffset) && a.get(INT, aOffset + 4) == b.get(INT, bOffset + 4);
         }
-        if (family == AF_INET6)
-        {
+        if (family == AF_INET6) {
             return a.get(INT, aOffset) == b.get(INT, bOffset)
                 && a.get(LONG, aOffset + 8) == b.get(LONG, bOffset + 8)
                 && a.get(LONG, aOffset + 16) == b.get(LONG, bOffset + 16)
@@ -163,8 +140,8 @@ public final class SockAddr
     }
 
     /** Copies one cell (four 8-byte moves: cheaper than a bulk copy call for 32 bytes). */
-    public static void copy(final MemorySegment from, final long fromOffset, final MemorySegment to, final long toOffset)
-    {
+    public static void copy(final MemorySegment from, final long fromOffset, final MemorySegment to,
+        final long toOffset) {
         to.set(LONG, toOffset, from.get(LONG, fromOffset));
         to.set(LONG, toOffset + 8, from.get(LONG, fromOffset + 8));
         to.set(LONG, toOffset + 16, from.get(LONG, fromOffset + 16));

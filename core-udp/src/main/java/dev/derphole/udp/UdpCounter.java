@@ -7,8 +7,7 @@ package dev.derphole.udp;
  * Send-side counters are written only by the thread that owns the engine's send side, receive-side
  * counters only by the receive side (for the epoll engine, partly by its event-loop thread).
  */
-public enum UdpCounter
-{
+public enum UdpCounter {
     /** Datagrams the kernel accepted (each GSO segment counts as one). */
     DATAGRAMS_SENT("datagrams sent"),
     /** Payload bytes of {@link #DATAGRAMS_SENT}. */
@@ -42,14 +41,12 @@ public enum UdpCounter
 
     private final String label;
 
-    UdpCounter(final String label)
-    {
+    UdpCounter(final String label) {
         this.label = label;
     }
 
     /** Human-readable label for status lines. */
-    public String label()
-    {
+    public String label() {
         return label;
     }
 }

@@ -36,8 +36,7 @@ import dev.derphole.udp.UdpTestSupport.Received;
  * passing silently (set {@code -Dderphole.udp.allowUnavailable=true} on a machine without it).
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
-public abstract class DatagramEngineContractTest
-{
+public abstract class DatagramEngineContractTest {
     private static final long SEED = 0xD47A_6A11L;
     private static final long SHORT_NS = 50_000_000L;
 
@@ -47,17 +46,14 @@ public abstract class DatagramEngineContractTest
     protected abstract EngineKind kind();
 
     /** Whether this engine's own counters show GRO super-packets (Netty splits them before we see them). */
-    protected boolean countsGroMessages()
-    {
+    protected boolean countsGroMessages() {
         return kind() == EngineKind.URING || kind() == EngineKind.MMSG;
     }
 
     @BeforeEach
-    void skipOnlyWhenAllowed()
-    {
+    void skipOnlyWhenAllowed() {
         final Throwable cause = kind().unavailabilityCause();
-        if (cause != null)
-        {
+        if (cause != null) {
             System.err.println("UDP engine " + kind().label() + " unavailable here: " + cause);
             assumeTrue(!Boolean.getBoolean("derphole.udp.allowUnavailable"),
                 "engine " + kind().label() + " unavailable here: " + cause);
@@ -65,47 +61,39 @@ public abstract class DatagramEngineContractTest
     }
 
     @AfterEach
-    void closeAll() throws Exception
-    {
-        for (int i = resources.size() - 1; i >= 0; i--)
-        {
+    void closeAll() throws Exception {
+        for (int i = resources.size() - 1; i >= 0; i--) {
             resources.get(i).close();
         }
     }
 
-    private <T extends AutoCloseable> T track(final T resource)
-    {
+    private <T extends AutoCloseable> T track(final T resource) {
         resources.add(resource);
         return resource;
     }
 
-    private DatagramEngine open(final DatagramEngineConfig.Builder config) throws IOException
-    {
+    private DatagramEngine open(final DatagramEngineConfig.Builder config) throws IOException {
         final DatagramEngine engine = DatagramEngines.open(kind(), config.build());
         assertThat(engine.kind()).isEqualTo(kind());
         return track(engine);
     }
 
-    private DatagramEngine open(final InetSocketAddress bind) throws IOException
-    {
+    private DatagramEngine open(final InetSocketAddress bind) throws IOException {
         return open(DatagramEngineConfig.builder(bind));
     }
 
-    private PacketBatch batch(final int slots, final int slotCapacity)
-    {
+    private PacketBatch batch(final int slots, final int slotCapacity) {
         return track(new PacketBatch(slots, slotCapacity));
     }
 
     @Test
-    void engineIsAvailableOnThisMachine()
-    {
+    void engineIsAvailableOnThisMachine() {
         assertThat(kind().unavailabilityCause()).as("why %s is unavailable", kind().label()).isNull();
         assertThat(kind().isAvailable()).isTrue();
     }
 
     @Test
-    void shouldDeliverOneDatagramWithItsSource() throws IOException
-    {
+    void shouldDeliverOneDatagramWithItsSource() throws IOException {
         final DatagramEngine receiver = open(loopback4());
         final DatagramEngine sender = open(loopback4());
         final PacketBatch out = batch(4, 1500);
@@ -125,19 +113,16 @@ public abstract class DatagramEngineContractTest
     }
 
     @Test
-    void shouldDeliverBatchesOfOneToSixtyFourInOrder() throws IOException
-    {
+    void shouldDeliverBatchesOfOneToSixtyFourInOrder() throws IOException {
         final DatagramEngine receiver = open(loopback4());
         final DatagramEngine sender = open(loopback4());
         final PacketBatch out = batch(64, 1500);
         final PacketBatch in = batch(64, 1500);
         int sequence = 0;
-        for (final int size : new int[] {1, 2, 7, 16, 33, 64})
-        {
+        for (final int size : new int[] {1, 2, 7, 16, 33, 64}) {
             out.clear();
             final List<byte[]> expected = new ArrayList<>();
-            for (int i = 0; i < size; i++)
-            {
+            for (int i = 0; i < size; i++) {
                 final byte[] message = payload(SEED, sequence++, 1 + (i * 97) % 1400);
                 expected.add(message);
                 assertThat(out.add(message, 0, message.length, receiver.localAddress())).isEqualTo(i);
@@ -152,16 +137,14 @@ public abstract class DatagramEngineContractTest
     }
 
     @Test
-    void shouldCarryOddSizesUpToTheLargestDatagram() throws IOException
-    {
+    void shouldCarryOddSizesUpToTheLargestDatagram() throws IOException {
         final DatagramEngineConfig.Builder config = DatagramEngineConfig.builder(loopback4()).maxDatagramBytes(65507);
         final DatagramEngine receiver = open(config);
         final DatagramEngine sender = open(DatagramEngineConfig.builder(loopback4()).maxDatagramBytes(65507));
         final PacketBatch out = batch(1, 65507);
         final PacketBatch in = batch(4, 65507);
         int sequence = 100;
-        for (final int size : new int[] {1, 13, 1199, 1452, 1472, 9000, 65507})
-        {
+        for (final int size : new int[] {1, 13, 1199, 1452, 1472, 9000, 65507}) {
             out.clear();
             final byte[] message = payload(SEED, sequence++, size);
             out.add(message, 0, size, receiver.localAddress());
@@ -175,8 +158,7 @@ public abstract class DatagramEngineContractTest
     }
 
     @Test
-    void shouldDropAndCountDatagramsLargerThanTheSlot() throws IOException
-    {
+    void shouldDropAndCountDatagramsLargerThanTheSlot() throws IOException {
         final DatagramEngine receiver = open(DatagramEngineConfig.builder(loopback4()).maxDatagramBytes(1000));
         final DatagramEngine sender = open(loopback4());
         final PacketBatch out = batch(4, 1500);
@@ -193,17 +175,14 @@ public abstract class DatagramEngineContractTest
     }
 
     @Test
-    void shouldSendGsoRunsThatArriveAsIndividualDatagrams() throws IOException
-    {
-        try (DatagramChannel plain = DatagramChannel.open(StandardProtocolFamily.INET))
-        {
+    void shouldSendGsoRunsThatArriveAsIndividualDatagrams() throws IOException {
+        try (DatagramChannel plain = DatagramChannel.open(StandardProtocolFamily.INET)) {
             plain.bind(loopback4());
             final InetSocketAddress target = (InetSocketAddress)plain.getLocalAddress();
             final DatagramEngine sender = open(DatagramEngineConfig.builder(loopback4()).gsoMaxSegments(16));
             final PacketBatch out = batch(64, 1500);
             final List<byte[]> expected = new ArrayList<>();
-            for (int i = 0; i < 40; i++)
-            {
+            for (int i = 0; i < 40; i++) {
                 final byte[] message = payload(SEED, i, i == 39 ? 321 : 1200);
                 expected.add(message);
                 out.add(message, 0, message.length, target);
@@ -213,8 +192,7 @@ public abstract class DatagramEngineContractTest
             final List<byte[]> got = receivePlain(plain, 40);
 
             assertThat(describeAll(got)).containsExactlyElementsOf(describeAll(expected));
-            if (sender.supportsGso())
-            {
+            if (sender.supportsGso()) {
                 // 40 datagrams in runs of at most 16 segments: 16 + 16 + 8.
                 assertThat(sender.counters().get(UdpCounter.GSO_MESSAGES)).isEqualTo(3);
             }
@@ -222,8 +200,7 @@ public abstract class DatagramEngineContractTest
     }
 
     @Test
-    void shouldSplitGroSuperPacketsAtTheirSegmentBoundaries() throws IOException
-    {
+    void shouldSplitGroSuperPacketsAtTheirSegmentBoundaries() throws IOException {
         final DatagramEngine receiver = open(DatagramEngineConfig.builder(loopback4()).gro(true).maxDatagramBytes(9000));
         final DatagramEngine sender = DatagramEngines.open(
             EngineKind.MMSG.isAvailable() ? EngineKind.MMSG : kind(), DatagramEngineConfig.builder(loopback4()).build());
@@ -234,17 +211,14 @@ public abstract class DatagramEngineContractTest
         final int[][] bursts = {{1452, 16, 100}, {1200, 5, 0}, {9000, 3, 1}};
         int sequence = 0;
         final List<byte[]> expected = new ArrayList<>();
-        for (final int[] burst : bursts)
-        {
+        for (final int[] burst : bursts) {
             out.clear();
-            for (int i = 0; i < burst[1]; i++)
-            {
+            for (int i = 0; i < burst[1]; i++) {
                 final byte[] message = payload(SEED, sequence++, burst[0]);
                 expected.add(message);
                 out.add(message, 0, message.length, receiver.localAddress());
             }
-            if (burst[2] > 0)
-            {
+            if (burst[2] > 0) {
                 final byte[] tail = payload(SEED, sequence++, burst[2]);
                 expected.add(tail);
                 out.add(tail, 0, tail.length, receiver.localAddress());
@@ -256,23 +230,20 @@ public abstract class DatagramEngineContractTest
 
         assertThat(describeReceived(got)).containsExactlyElementsOf(describeAll(expected));
         assertThat(got).extracting(Received::source).containsOnly(sender.localAddress());
-        if (receiver.groEnabled() && sender.supportsGso() && countsGroMessages())
-        {
+        if (receiver.groEnabled() && sender.supportsGso() && countsGroMessages()) {
             assertThat(receiver.counters().get(UdpCounter.GRO_MESSAGES)).isEqualTo(3);
         }
     }
 
     @Test
-    void shouldGroupGsoRunsByDestination() throws IOException
-    {
+    void shouldGroupGsoRunsByDestination() throws IOException {
         final DatagramEngine first = open(loopback4());
         final DatagramEngine second = open(loopback4());
         final DatagramEngine sender = open(loopback4());
         final PacketBatch out = batch(32, 1500);
         final List<byte[]> toFirst = new ArrayList<>();
         final List<byte[]> toSecond = new ArrayList<>();
-        for (int i = 0; i < 24; i++)
-        {
+        for (int i = 0; i < 24; i++) {
             final boolean one = (i / 6) % 2 == 0;
             final byte[] message = payload(SEED, i, 1000);
             (one ? toFirst : toSecond).add(message);
@@ -286,14 +257,12 @@ public abstract class DatagramEngineContractTest
     }
 
     @Test
-    void shouldSendToTheConnectedPeerWhenSlotsHaveNoAddress() throws IOException
-    {
+    void shouldSendToTheConnectedPeerWhenSlotsHaveNoAddress() throws IOException {
         final DatagramEngine receiver = open(loopback4());
         final DatagramEngine sender = open(DatagramEngineConfig.builder(loopback4()).connect(receiver.localAddress()));
         final PacketBatch out = batch(8, 1500);
         final List<byte[]> expected = new ArrayList<>();
-        for (int i = 0; i < 8; i++)
-        {
+        for (int i = 0; i < 8; i++) {
             final byte[] message = payload(SEED, i, 1200);
             expected.add(message);
             out.add(message, 0, message.length);
@@ -305,8 +274,7 @@ public abstract class DatagramEngineContractTest
     }
 
     @Test
-    void shouldCountSlotsWithoutDestinationOnAnUnconnectedSocket() throws IOException
-    {
+    void shouldCountSlotsWithoutDestinationOnAnUnconnectedSocket() throws IOException {
         final DatagramEngine sender = open(loopback4());
         final PacketBatch out = batch(2, 100);
         out.add(new byte[10], 0, 10);
@@ -316,14 +284,12 @@ public abstract class DatagramEngineContractTest
     }
 
     @Test
-    void shouldLeaveWhatDoesNotFitTheBatchForTheNextReceive() throws IOException
-    {
+    void shouldLeaveWhatDoesNotFitTheBatchForTheNextReceive() throws IOException {
         final DatagramEngine receiver = open(loopback4());
         final DatagramEngine sender = open(loopback4());
         final PacketBatch out = batch(40, 1500);
         final List<byte[]> expected = new ArrayList<>();
-        for (int i = 0; i < 40; i++)
-        {
+        for (int i = 0; i < 40; i++) {
             final byte[] message = payload(SEED, i, 200 + i);
             expected.add(message);
             out.add(message, 0, message.length, receiver.localAddress());
@@ -333,13 +299,11 @@ public abstract class DatagramEngineContractTest
         final PacketBatch small = batch(16, 1500);
         final List<byte[]> got = new ArrayList<>();
         final long deadline = System.nanoTime() + UdpTestSupport.ARRIVAL_TIMEOUT_NS;
-        while (got.size() < 40 && System.nanoTime() < deadline)
-        {
+        while (got.size() < 40 && System.nanoTime() < deadline) {
             final int n = receiver.receiveBatch(small, 100_000_000L);
             assertThat(n).isBetween(0, 16);
             assertThat(small.count()).isEqualTo(n);
-            for (int i = 0; i < n; i++)
-            {
+            for (int i = 0; i < n; i++) {
                 final byte[] bytes = new byte[small.length(i)];
                 small.copyTo(i, bytes, 0);
                 got.add(bytes);
@@ -350,14 +314,12 @@ public abstract class DatagramEngineContractTest
     }
 
     @Test
-    void shouldSendAFullBatchIntactAfterRefusingExtraClaims() throws IOException
-    {
+    void shouldSendAFullBatchIntactAfterRefusingExtraClaims() throws IOException {
         final DatagramEngine receiver = open(loopback4());
         final DatagramEngine sender = open(loopback4());
         final PacketBatch out = batch(8, 1500);
         final List<byte[]> expected = new ArrayList<>();
-        for (int i = 0; i < 8; i++)
-        {
+        for (int i = 0; i < 8; i++) {
             final byte[] message = payload(SEED, i, 600);
             expected.add(message);
             out.add(message, 0, message.length, receiver.localAddress());
@@ -373,8 +335,7 @@ public abstract class DatagramEngineContractTest
     }
 
     @Test
-    void shouldReturnZeroWhenNothingArrivesInTime() throws IOException
-    {
+    void shouldReturnZeroWhenNothingArrivesInTime() throws IOException {
         final DatagramEngine receiver = open(loopback4());
         final PacketBatch in = batch(8, 1500);
 
@@ -388,8 +349,7 @@ public abstract class DatagramEngineContractTest
     }
 
     @Test
-    void shouldRefuseUseAfterClose() throws IOException
-    {
+    void shouldRefuseUseAfterClose() throws IOException {
         final DatagramEngine engine = open(loopback4());
         final PacketBatch batch = batch(4, 1500);
         batch.add(new byte[10], 0, 10, engine.localAddress());
@@ -403,20 +363,15 @@ public abstract class DatagramEngineContractTest
     }
 
     @Test
-    void shouldWakeABlockedReceiveOnClose() throws Exception
-    {
+    void shouldWakeABlockedReceiveOnClose() throws Exception {
         final DatagramEngine engine = open(loopback4());
         final PacketBatch batch = batch(8, 1500);
         final CompletableFuture<Throwable> outcome = new CompletableFuture<>();
-        final Thread receiver = Thread.ofPlatform().name("contract-receiver").start(() ->
-        {
-            try
-            {
+        final Thread receiver = Thread.ofPlatform().name("contract-receiver").start(() -> {
+            try {
                 engine.receiveBatch(batch, 20_000_000_000L);
                 outcome.complete(null);
-            }
-            catch (final Throwable t)
-            {
+            } catch (final Throwable t) {
                 outcome.complete(t);
             }
         });
@@ -432,16 +387,14 @@ public abstract class DatagramEngineContractTest
     }
 
     @Test
-    void shouldWorkOverIpv6Loopback() throws IOException
-    {
+    void shouldWorkOverIpv6Loopback() throws IOException {
         final String why = UdpTestSupport.ipv6Unavailable();
         assumeTrue(why == null, why);
         final DatagramEngine receiver = open(DatagramEngineConfig.builder(loopback6()).maxDatagramBytes(9000));
         final DatagramEngine sender = open(loopback6());
         final PacketBatch out = batch(32, 9000);
         final List<byte[]> expected = new ArrayList<>();
-        for (int i = 0; i < 20; i++)
-        {
+        for (int i = 0; i < 20; i++) {
             final byte[] message = payload(SEED, i, i < 19 ? 1400 : 77);
             expected.add(message);
             out.add(message, 0, message.length, receiver.localAddress());
@@ -458,16 +411,14 @@ public abstract class DatagramEngineContractTest
     }
 
     @Test
-    void shouldReceiveGroOverIpv6Loopback() throws IOException
-    {
+    void shouldReceiveGroOverIpv6Loopback() throws IOException {
         final String why = UdpTestSupport.ipv6Unavailable();
         assumeTrue(why == null, why);
         final DatagramEngine receiver = open(DatagramEngineConfig.builder(loopback6()).gro(true));
         final DatagramEngine sender = open(loopback6());
         final PacketBatch out = batch(32, 1500);
         final List<byte[]> expected = new ArrayList<>();
-        for (int i = 0; i < 25; i++)
-        {
+        for (int i = 0; i < 25; i++) {
             final byte[] message = payload(SEED, i, i < 24 ? 1452 : 3);
             expected.add(message);
             out.add(message, 0, message.length, receiver.localAddress());
@@ -480,17 +431,14 @@ public abstract class DatagramEngineContractTest
     }
 
     @Test
-    void shouldKeepCountersReadableWhileSending() throws IOException
-    {
+    void shouldKeepCountersReadableWhileSending() throws IOException {
         final DatagramEngine receiver = open(loopback4());
         final DatagramEngine sender = open(loopback4());
         final PacketBatch out = batch(16, 1500);
-        for (int i = 0; i < 16; i++)
-        {
+        for (int i = 0; i < 16; i++) {
             out.add(ByteBuffer.allocate(4).putInt(i).array(), 0, 4, receiver.localAddress());
         }
-        for (int round = 0; round < 10; round++)
-        {
+        for (int round = 0; round < 10; round++) {
             assertThat(sender.sendBatch(out)).isEqualTo(16);
         }
         receive(receiver, batch(64, 1500), 160);

@@ -16,31 +16,23 @@ import dev.derphole.udp.uring.IoUringUdpEngine;
 import dev.derphole.udp.uring.MmsgUdpEngine;
 
 @Timeout(value = 20, unit = TimeUnit.SECONDS)
-class DatagramEnginesTest
-{
+class DatagramEnginesTest {
     private final String savedProperty = System.getProperty(DatagramEngines.ENGINE_PROPERTY);
 
     @AfterEach
-    void restoreProperty()
-    {
-        if (savedProperty == null)
-        {
+    void restoreProperty() {
+        if (savedProperty == null) {
             System.clearProperty(DatagramEngines.ENGINE_PROPERTY);
-        }
-        else
-        {
+        } else {
             System.setProperty(DatagramEngines.ENGINE_PROPERTY, savedProperty);
         }
     }
 
     @Test
-    void shouldPickTheFirstAvailableEngineInPreferenceOrder()
-    {
+    void shouldPickTheFirstAvailableEngineInPreferenceOrder() {
         EngineKind expected = null;
-        for (final EngineKind kind : EngineKind.values())
-        {
-            if (kind.isAvailable())
-            {
+        for (final EngineKind kind : EngineKind.values()) {
+            if (kind.isAvailable()) {
                 expected = kind;
                 break;
             }
@@ -51,17 +43,14 @@ class DatagramEnginesTest
     }
 
     @Test
-    void shouldPickIoUringOnThisMachine() throws IOException
-    {
+    void shouldPickIoUringOnThisMachine() throws IOException {
         // This VM has io_uring enabled (kernel.io_uring_disabled=0, platform-measurements.md): the automatic
         // choice must be the best engine, not a silent fallback.
         System.clearProperty(DatagramEngines.ENGINE_PROPERTY);
         assertThat(IoUringUdpEngine.unavailabilityCause()).as("io_uring unavailability").isNull();
-        if (DatagramEngines.override() == null)
-        {
+        if (DatagramEngines.override() == null) {
             try (DatagramEngine engine = DatagramEngines.open(
-                DatagramEngineConfig.builder(UdpTestSupport.loopback4()).build()))
-            {
+                DatagramEngineConfig.builder(UdpTestSupport.loopback4()).build())) {
                 assertThat(engine).isInstanceOf(IoUringUdpEngine.class);
                 assertThat(engine.kind()).isEqualTo(EngineKind.URING);
             }
@@ -69,24 +58,20 @@ class DatagramEnginesTest
     }
 
     @Test
-    void shouldHonourTheOverrideProperty() throws IOException
-    {
+    void shouldHonourTheOverrideProperty() throws IOException {
         final Class<?>[] expected = {IoUringUdpEngine.class, MmsgUdpEngine.class, EpollUdpEngine.class, NioUdpEngine.class};
-        for (final EngineKind kind : EngineKind.values())
-        {
+        for (final EngineKind kind : EngineKind.values()) {
             System.setProperty(DatagramEngines.ENGINE_PROPERTY, kind.label().toUpperCase(java.util.Locale.ROOT));
             assertThat(DatagramEngines.selected()).isEqualTo(kind);
             try (DatagramEngine engine = DatagramEngines.open(
-                DatagramEngineConfig.builder(UdpTestSupport.loopback4()).build()))
-            {
+                DatagramEngineConfig.builder(UdpTestSupport.loopback4()).build())) {
                 assertThat(engine).isInstanceOf(expected[kind.ordinal()]);
             }
         }
     }
 
     @Test
-    void shouldRejectAnUnknownEngineName()
-    {
+    void shouldRejectAnUnknownEngineName() {
         System.setProperty(DatagramEngines.ENGINE_PROPERTY, "dpdk");
 
         assertThatThrownBy(DatagramEngines::selected)
@@ -96,8 +81,7 @@ class DatagramEnginesTest
     }
 
     @Test
-    void shouldIgnoreABlankOverride()
-    {
+    void shouldIgnoreABlankOverride() {
         System.setProperty(DatagramEngines.ENGINE_PROPERTY, " ");
 
         assertThat(DatagramEngines.override()).isEqualTo(System.getenv(DatagramEngines.ENGINE_ENV) == null

@@ -20,74 +20,62 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
-class DirectUdpPathTest
-{
+class DirectUdpPathTest {
     private static final long SEED = 0x0D1EC7L;
 
     private final List<AutoCloseable> resources = new ArrayList<>();
 
     @AfterEach
-    void closeAll() throws Exception
-    {
-        for (int i = resources.size() - 1; i >= 0; i--)
-        {
+    void closeAll() throws Exception {
+        for (int i = resources.size() - 1; i >= 0; i--) {
             resources.get(i).close();
         }
     }
 
-    private DatagramEngine engine() throws IOException
-    {
+    private DatagramEngine engine() throws IOException {
         final DatagramEngine engine = DatagramEngines.open(DatagramEngineConfig.builder(loopback4()).build());
         resources.add(engine);
         return engine;
     }
 
-    private DirectUdpPath path(final DatagramEngine engine, final InetSocketAddress remote, final int gso)
-    {
+    private DirectUdpPath path(final DatagramEngine engine, final InetSocketAddress remote, final int gso) {
         final DirectUdpPath path = new DirectUdpPath(engine, remote, gso);
         resources.add(path);
         return path;
     }
 
-    private static void awaitTrue(final BooleanSupplier condition)
-    {
+    private static void awaitTrue(final BooleanSupplier condition) {
         final long deadline = System.nanoTime() + UdpTestSupport.ARRIVAL_TIMEOUT_NS;
-        while (!condition.getAsBoolean() && System.nanoTime() < deadline)
-        {
+        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
             LockSupport.parkNanos(1_000_000L);
         }
     }
 
     @Test
-    void shouldCarryDatagramsBothWaysBetweenTwoPaths() throws IOException
-    {
+    void shouldCarryDatagramsBothWaysBetweenTwoPaths() throws IOException {
         final DatagramEngine left = engine();
         final DatagramEngine right = engine();
         final DirectUdpPath a = path(left, right.localAddress(), 0);
         final DirectUdpPath b = path(right, left.localAddress(), 1400);
         final List<byte[]> atA = new CopyOnWriteArrayList<>();
         final List<byte[]> atB = new CopyOnWriteArrayList<>();
-        a.receiver((path, buffer, offset, length) ->
-        {
+        a.receiver((path, buffer, offset, length) -> {
             assertThat(path).isSameAs(a);
             atA.add(java.util.Arrays.copyOfRange(buffer, offset, offset + length));
         });
         b.receiver((path, buffer, offset, length) -> atB.add(java.util.Arrays.copyOfRange(buffer, offset, offset + length)));
 
         final List<byte[]> sentByA = new ArrayList<>();
-        for (int i = 0; i < 100; i++)
-        {
+        for (int i = 0; i < 100; i++) {
             final byte[] message = payload(SEED, i, 1 + i * 13);
             sentByA.add(message);
             assertThat(a.send(message, 0, message.length)).isTrue();
         }
         final List<byte[]> sentByB = new ArrayList<>();
-        for (int i = 0; i < 150; i++)
-        {
+        for (int i = 0; i < 150; i++) {
             final byte[] message = payload(SEED, 1000 + i, i == 149 ? 17 : 1400);
             sentByB.add(message);
-            if (!b.offer(message, 0, message.length))
-            {
+            if (!b.offer(message, 0, message.length)) {
                 b.sendPending();
                 assertThat(b.offer(message, 0, message.length)).isTrue();
             }
@@ -101,15 +89,13 @@ class DirectUdpPathTest
         assertThat(describeAll(atA)).containsExactlyElementsOf(describeAll(sentByB));
         assertThat(a.delivered()).isEqualTo(150);
         assertThat(b.refusedOffers()).isEqualTo(2);
-        if (right.supportsGso())
-        {
+        if (right.supportsGso()) {
             assertThat(right.counters().get(UdpCounter.GSO_MESSAGES)).isPositive();
         }
     }
 
     @Test
-    void shouldDropAndCountDatagramsFromOtherSources() throws IOException
-    {
+    void shouldDropAndCountDatagramsFromOtherSources() throws IOException {
         final DatagramEngine left = engine();
         final DatagramEngine right = engine();
         final DatagramEngine stranger = engine();
@@ -117,8 +103,7 @@ class DirectUdpPathTest
         final List<String> got = new CopyOnWriteArrayList<>();
         a.receiver((path, buffer, offset, length) -> got.add(new String(buffer, offset, length, java.nio.charset.StandardCharsets.US_ASCII)));
 
-        try (PacketBatch out = new PacketBatch(2, 100))
-        {
+        try (PacketBatch out = new PacketBatch(2, 100)) {
             out.add("spoof".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, 5, left.localAddress());
             stranger.sendBatch(out);
             out.clear();
@@ -132,17 +117,14 @@ class DirectUdpPathTest
     }
 
     @Test
-    void shouldKeepReceivingWhenTheHandlerThrows() throws IOException
-    {
+    void shouldKeepReceivingWhenTheHandlerThrows() throws IOException {
         final DatagramEngine left = engine();
         final DatagramEngine right = engine();
         final DirectUdpPath a = path(left, right.localAddress(), 0);
         final DirectUdpPath b = path(right, left.localAddress(), 0);
         final List<Integer> lengths = new CopyOnWriteArrayList<>();
-        a.receiver((path, buffer, offset, length) ->
-        {
-            if (length == 3)
-            {
+        a.receiver((path, buffer, offset, length) -> {
+            if (length == 3) {
                 throw new IllegalStateException("handler bug");
             }
             lengths.add(length);
@@ -158,8 +140,7 @@ class DirectUdpPathTest
     }
 
     @Test
-    void shouldStopOnCloseAndRefuseSendsAfterwards() throws Exception
-    {
+    void shouldStopOnCloseAndRefuseSendsAfterwards() throws Exception {
         final DatagramEngine left = engine();
         final DatagramEngine right = engine();
         final DirectUdpPath a = path(left, right.localAddress(), 0);
@@ -182,12 +163,9 @@ class DirectUdpPathTest
         assertThatThrownBy(() -> a.send(new byte[2000], 0, 2000)).isInstanceOf(IllegalArgumentException.class);
     }
 
-    private static Thread threadNamed(final String name)
-    {
-        for (final Thread thread : Thread.getAllStackTraces().keySet())
-        {
-            if (thread.getName().equals(name))
-            {
+    private static Thread threadNamed(final String name) {
+        for (final Thread thread : Thread.getAllStackTraces().keySet()) {
+            if (thread.getName().equals(name)) {
                 return thread;
             }
         }

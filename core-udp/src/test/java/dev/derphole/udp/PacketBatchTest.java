@@ -14,17 +14,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
-class PacketBatchTest
-{
+class PacketBatchTest {
     @Test
-    void shouldRefuseClaimsWhenFullAndCountThemWithoutTouchingSlots()
-    {
-        try (PacketBatch batch = new PacketBatch(4, 100))
-        {
+    void shouldRefuseClaimsWhenFullAndCountThemWithoutTouchingSlots() {
+        try (PacketBatch batch = new PacketBatch(4, 100)) {
             final SplittableRandom random = new SplittableRandom(7);
             final byte[][] payloads = new byte[4][];
-            for (int i = 0; i < 4; i++)
-            {
+            for (int i = 0; i < 4; i++) {
                 payloads[i] = new byte[10 + i];
                 random.nextBytes(payloads[i]);
                 assertThat(batch.add(payloads[i], 0, payloads[i].length)).isEqualTo(i);
@@ -35,8 +31,7 @@ class PacketBatchTest
             assertThat(batch.add(new byte[5], 0, 5)).isEqualTo(-1);
             assertThat(batch.claimRefusals()).isEqualTo(2);
             assertThat(batch.count()).isEqualTo(4);
-            for (int i = 0; i < 4; i++)
-            {
+            for (int i = 0; i < 4; i++) {
                 final byte[] copy = new byte[payloads[i].length];
                 assertThat(batch.copyTo(i, copy, 0)).isEqualTo(payloads[i].length);
                 assertThat(copy).isEqualTo(payloads[i]);
@@ -45,14 +40,11 @@ class PacketBatchTest
     }
 
     @Test
-    void shouldLayOutClaimedSlotsAtAlignedStrides()
-    {
-        try (PacketBatch batch = new PacketBatch(3, 1452))
-        {
+    void shouldLayOutClaimedSlotsAtAlignedStrides() {
+        try (PacketBatch batch = new PacketBatch(3, 1452)) {
             assertThat(batch.stride()).isEqualTo(1472).isGreaterThan(1452);
             assertThat(batch.stride() % PacketBatch.SLOT_ALIGNMENT).isZero();
-            for (int i = 0; i < 3; i++)
-            {
+            for (int i = 0; i < 3; i++) {
                 final int slot = batch.claim();
                 assertThat(batch.offset(slot)).isEqualTo((long)slot * batch.stride());
                 assertThat(batch.length(slot)).isZero();
@@ -62,10 +54,8 @@ class PacketBatchTest
     }
 
     @Test
-    void shouldLetCallersWriteInPlaceAndSetTheLength()
-    {
-        try (PacketBatch batch = new PacketBatch(2, 64))
-        {
+    void shouldLetCallersWriteInPlaceAndSetTheLength() {
+        try (PacketBatch batch = new PacketBatch(2, 64)) {
             final int slot = batch.claim();
             batch.data().set(ValueLayout.JAVA_INT_UNALIGNED, batch.offset(slot), 0x01020304);
             batch.length(slot, 4);
@@ -81,10 +71,8 @@ class PacketBatchTest
     }
 
     @Test
-    void shouldKeepAddressesPerSlot() throws Exception
-    {
-        try (PacketBatch batch = new PacketBatch(4, 64))
-        {
+    void shouldKeepAddressesPerSlot() throws Exception {
+        try (PacketBatch batch = new PacketBatch(4, 64)) {
             final InetSocketAddress v4 = new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 4242);
             final InetSocketAddress v6 = new InetSocketAddress(InetAddress.getByName("::1"), 65535);
             batch.add(new byte[1], 0, 1, v4);
@@ -105,28 +93,23 @@ class PacketBatchTest
     }
 
     @Test
-    void shouldSizeGroReceiveBatchesForWholeRegions()
-    {
+    void shouldSizeGroReceiveBatchesForWholeRegions() {
         try (PacketBatch batch = PacketBatch.forGroReceive(16, 1472);
              PacketBatch tiny = PacketBatch.forGroReceive(1, 10);
-             PacketBatch plain = new PacketBatch(64, 1500))
-        {
+             PacketBatch plain = new PacketBatch(64, 1500)) {
             assertThat(batch.capacity()).isEqualTo(16 * PacketBatch.MAX_GRO_SEGMENTS);
             assertThat(batch.groMessagesPerReceive()).isEqualTo(16);
             assertThat(tiny.groMessagesPerReceive()).isEqualTo(1);
             assertThat(plain.groMessagesPerReceive()).isEqualTo(1);
         }
-        try (PacketBatch small = new PacketBatch(8, 1500))
-        {
+        try (PacketBatch small = new PacketBatch(8, 1500)) {
             assertThat(small.groMessagesPerReceive()).isZero();
         }
     }
 
     @Test
-    void shouldRejectAppendsOutsideTheData()
-    {
-        try (PacketBatch batch = new PacketBatch(2, 100))
-        {
+    void shouldRejectAppendsOutsideTheData() {
+        try (PacketBatch batch = new PacketBatch(2, 100)) {
             assertThat(batch.append(0, 10)).isZero();
             assertThatThrownBy(() -> batch.append(batch.data().byteSize() - 5, 10))
                 .isInstanceOf(IndexOutOfBoundsException.class);
@@ -136,8 +119,7 @@ class PacketBatchTest
     }
 
     @Test
-    void shouldFreeMemoryOnCloseButNotForGcManagedBatches()
-    {
+    void shouldFreeMemoryOnCloseButNotForGcManagedBatches() {
         final PacketBatch batch = new PacketBatch(1, 10);
         batch.close();
         batch.close();
@@ -151,8 +133,7 @@ class PacketBatchTest
     }
 
     @Test
-    void shouldRejectBadGeometry()
-    {
+    void shouldRejectBadGeometry() {
         assertThatThrownBy(() -> new PacketBatch(0, 10)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new PacketBatch(1, 0)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new PacketBatch(1, 70_000)).isInstanceOf(IllegalArgumentException.class);
@@ -160,10 +141,8 @@ class PacketBatchTest
     }
 
     @Test
-    void shouldViewSlotsThroughAReusablePacketSlot()
-    {
-        try (PacketBatch batch = new PacketBatch(2, 100))
-        {
+    void shouldViewSlotsThroughAReusablePacketSlot() {
+        try (PacketBatch batch = new PacketBatch(2, 100)) {
             batch.add(new byte[] {1, 2, 3}, 0, 3);
             final PacketSlot slot = new PacketSlot().wrap(batch, 0);
             final byte[] out = new byte[3];

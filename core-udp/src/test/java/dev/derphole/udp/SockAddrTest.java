@@ -14,11 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
-class SockAddrTest
-{
+class SockAddrTest {
     @Test
-    void shouldEncodeIpv4LikeLinuxSockaddrIn() throws Exception
-    {
+    void shouldEncodeIpv4LikeLinuxSockaddrIn() throws Exception {
         final MemorySegment cell = SockAddr.cellOf(new InetSocketAddress(InetAddress.getByName("10.1.2.3"), 0x1234));
 
         assertThat(cell.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.nativeOrder()), 0))
@@ -31,8 +29,7 @@ class SockAddrTest
     }
 
     @Test
-    void shouldRoundTripIpv6WithScope() throws Exception
-    {
+    void shouldRoundTripIpv6WithScope() throws Exception {
         final Inet6Address linkLocal = Inet6Address.getByAddress(null, InetAddress.getByName("fe80::1").getAddress(), 3);
         final InetSocketAddress address = new InetSocketAddress(linkLocal, 443);
         final MemorySegment cell = SockAddr.cellOf(address);
@@ -44,8 +41,7 @@ class SockAddrTest
     }
 
     @Test
-    void shouldMatchOnFamilyPortAddressAndScopeButNotFlowLabel() throws Exception
-    {
+    void shouldMatchOnFamilyPortAddressAndScopeButNotFlowLabel() throws Exception {
         final InetSocketAddress address = new InetSocketAddress(InetAddress.getByName("2001:db8::7"), 9);
         final MemorySegment a = SockAddr.cellOf(address);
         final MemorySegment b = SockAddr.cellOf(address);
@@ -60,8 +56,7 @@ class SockAddrTest
     }
 
     @Test
-    void shouldTreatAClearedCellAsNoAddress() throws Exception
-    {
+    void shouldTreatAClearedCellAsNoAddress() throws Exception {
         final MemorySegment cell = SockAddr.cellOf(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 1));
         SockAddr.clear(cell, 0);
 

@@ -10,44 +10,33 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /** Helpers for engine tests: deterministic payloads, loopback addresses, and collecting receives. */
-public final class UdpTestSupport
-{
+public final class UdpTestSupport {
     /** How long helpers wait for datagrams that should arrive on loopback, in ns. */
     public static final long ARRIVAL_TIMEOUT_NS = 5_000_000_000L;
 
-    private UdpTestSupport()
-    {
+    private UdpTestSupport() {
     }
 
     /** 127.0.0.1, port 0. */
-    public static InetSocketAddress loopback4()
-    {
+    public static InetSocketAddress loopback4() {
         return new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
     }
 
     /** ::1, port 0. */
-    public static InetSocketAddress loopback6()
-    {
-        try
-        {
+    public static InetSocketAddress loopback6() {
+        try {
             return new InetSocketAddress(InetAddress.getByName("::1"), 0);
-        }
-        catch (final IOException e)
-        {
+        } catch (final IOException e) {
             throw new IllegalStateException(e);
         }
     }
 
     /** Null when ::1 can be bound, else why not (so IPv6 tests can say why they skip). */
-    public static String ipv6Unavailable()
-    {
-        try (DatagramChannel channel = DatagramChannel.open(StandardProtocolFamily.INET6))
-        {
+    public static String ipv6Unavailable() {
+        try (DatagramChannel channel = DatagramChannel.open(StandardProtocolFamily.INET6)) {
             channel.bind(loopback6());
             return null;
-        }
-        catch (final IOException | UnsupportedOperationException e)
-        {
+        } catch (final IOException | UnsupportedOperationException e) {
             return "::1 cannot be bound here: " + e;
         }
     }
@@ -56,12 +45,10 @@ public final class UdpTestSupport
      * Payload {@code sequence} of a test: the first 4 bytes are the sequence number (when the length allows),
      * the rest seeded random bytes, so any mix-up of datagrams or boundaries shows.
      */
-    public static byte[] payload(final long seed, final int sequence, final int length)
-    {
+    public static byte[] payload(final long seed, final int sequence, final int length) {
         final byte[] bytes = new byte[length];
         new SplittableRandom(seed * 31 + sequence).nextBytes(bytes);
-        for (int i = 0; i < Math.min(4, length); i++)
-        {
+        for (int i = 0; i < Math.min(4, length); i++) {
             bytes[i] = (byte)(sequence >>> (24 - 8 * i));
         }
         return bytes;
@@ -71,8 +58,7 @@ public final class UdpTestSupport
      * A short description of a payload made by {@link #payload}: sequence number, length and a CRC, so
      * failed comparisons print readable lists instead of whole byte arrays.
      */
-    public static String describe(final byte[] payload)
-    {
+    public static String describe(final byte[] payload) {
         final java.util.zip.CRC32 crc = new java.util.zip.CRC32();
         crc.update(payload);
         final int sequence = payload.length >= 4
@@ -81,30 +67,25 @@ public final class UdpTestSupport
     }
 
     /** {@link #describe} of each payload. */
-    public static List<String> describeAll(final List<byte[]> payloads)
-    {
+    public static List<String> describeAll(final List<byte[]> payloads) {
         final List<String> out = new ArrayList<>(payloads.size());
-        for (final byte[] payload : payloads)
-        {
+        for (final byte[] payload : payloads) {
             out.add(describe(payload));
         }
         return out;
     }
 
     /** {@link #describe} of each received payload. */
-    public static List<String> describeReceived(final List<Received> received)
-    {
+    public static List<String> describeReceived(final List<Received> received) {
         final List<String> out = new ArrayList<>(received.size());
-        for (final Received r : received)
-        {
+        for (final Received r : received) {
             out.add(describe(r.payload()));
         }
         return out;
     }
 
     /** A received datagram, copied out of its batch. */
-    public record Received(byte[] payload, InetSocketAddress source)
-    {
+    public record Received(byte[] payload, InetSocketAddress source) {
     }
 
     /**
@@ -112,12 +93,10 @@ public final class UdpTestSupport
      * little longer to catch extras.
      */
     public static List<Received> receive(
-        final DatagramEngine engine, final PacketBatch batch, final int count) throws IOException
-    {
+        final DatagramEngine engine, final PacketBatch batch, final int count) throws IOException {
         final List<Received> out = new ArrayList<>();
         final long deadline = System.nanoTime() + ARRIVAL_TIMEOUT_NS;
-        while (out.size() < count && System.nanoTime() < deadline)
-        {
+        while (out.size() < count && System.nanoTime() < deadline) {
             collect(engine, batch, out, 100_000_000L);
         }
         collect(engine, batch, out, 20_000_000L);
@@ -126,11 +105,9 @@ public final class UdpTestSupport
 
     private static void collect(
         final DatagramEngine engine, final PacketBatch batch, final List<Received> out, final long timeoutNs)
-        throws IOException
-    {
+        throws IOException {
         final int n = engine.receiveBatch(batch, timeoutNs);
-        for (int i = 0; i < n; i++)
-        {
+        for (int i = 0; i < n; i++) {
             final byte[] bytes = new byte[batch.length(i)];
             batch.copyTo(i, bytes, 0);
             out.add(new Received(bytes, batch.address(i)));
@@ -138,21 +115,17 @@ public final class UdpTestSupport
     }
 
     /** Receives up to {@code count} datagrams from a plain NIO channel (blocking with a timeout loop). */
-    public static List<byte[]> receivePlain(final DatagramChannel channel, final int count) throws IOException
-    {
+    public static List<byte[]> receivePlain(final DatagramChannel channel, final int count) throws IOException {
         final List<byte[]> out = new ArrayList<>();
         final java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(65536);
         channel.configureBlocking(false);
         final long deadline = System.nanoTime() + ARRIVAL_TIMEOUT_NS;
         long quietUntil = Long.MAX_VALUE;
-        while (System.nanoTime() < Math.min(deadline, quietUntil))
-        {
+        while (System.nanoTime() < Math.min(deadline, quietUntil)) {
             buffer.clear();
-            if (channel.receive(buffer) == null)
-            {
+            if (channel.receive(buffer) == null) {
                 java.util.concurrent.locks.LockSupport.parkNanos(200_000);
-                if (out.size() >= count && quietUntil == Long.MAX_VALUE)
-                {
+                if (out.size() >= count && quietUntil == Long.MAX_VALUE) {
                     quietUntil = System.nanoTime() + 20_000_000L;
                 }
                 continue;

@@ -10,8 +10,7 @@ import java.nio.charset.StandardCharsets;
  * The labels are part of the wire protocol ({@code docs/session-protocol.md}); never change one, add a new
  * purpose with a new label instead. The {@code v1} is the session protocol version.
  */
-public enum KeyPurpose
-{
+public enum KeyPurpose {
     /** AES-256-GCM key for CLAIM and DECISION packets relayed over DERP. */
     RENDEZVOUS("derphole/v1/rendezvous"),
     /** Stream engine payload and control sent by the claimer to the listener. */
@@ -25,20 +24,17 @@ public enum KeyPurpose
 
     private final String label;
 
-    KeyPurpose(final String label)
-    {
+    KeyPurpose(final String label) {
         this.label = label;
     }
 
     /** The ASCII HKDF {@code info} label, e.g. {@code derphole/v1/rendezvous}. */
-    public String label()
-    {
+    public String label() {
         return label;
     }
 
     /** The label as the bytes fed to HKDF-Expand. */
-    public byte[] info()
-    {
+    public byte[] info() {
         return label.getBytes(StandardCharsets.US_ASCII);
     }
 }

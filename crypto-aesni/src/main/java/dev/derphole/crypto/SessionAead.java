@@ -32,8 +32,7 @@ import javax.crypto.spec.SecretKeySpec;
  * <p>
  * Owned by one thread; not thread-safe.
  */
-public final class SessionAead
-{
+public final class SessionAead {
     /** AES-256 key length in bytes. */
     public static final int KEY_LENGTH = 32;
     /** GCM tag length in bytes. */
@@ -49,10 +48,8 @@ public final class SessionAead
     private final byte[] nonce = new byte[NONCE_LENGTH];
     private long lastSealed = -1;
 
-    private SessionAead(final byte[] key, final int noncePrefix, final boolean sealing)
-    {
-        if (key == null || key.length != KEY_LENGTH)
-        {
+    private SessionAead(final byte[] key, final int noncePrefix, final boolean sealing) {
+        if (key == null || key.length != KEY_LENGTH) {
             throw new IllegalArgumentException("AES-256-GCM needs a 32-byte key");
         }
         this.key = new SecretKeySpec(key, "AES");
@@ -61,25 +58,20 @@ public final class SessionAead
         nonce[1] = (byte)(noncePrefix >>> 16);
         nonce[2] = (byte)(noncePrefix >>> 8);
         nonce[3] = (byte)noncePrefix;
-        try
-        {
+        try {
             this.cipher = Cipher.getInstance("AES/GCM/NoPadding");
-        }
-        catch (final GeneralSecurityException e)
-        {
+        } catch (final GeneralSecurityException e) {
             throw new IllegalStateException("AES/GCM/NoPadding unavailable", e);
         }
     }
 
     /** A sealer for one direction: {@code key} (32 bytes, copied) and the direction's 4-byte nonce prefix. */
-    public static SessionAead sealer(final byte[] key, final int noncePrefix)
-    {
+    public static SessionAead sealer(final byte[] key, final int noncePrefix) {
         return new SessionAead(key, noncePrefix, true);
     }
 
     /** An opener for one direction: {@code key} (32 bytes, copied) and the direction's 4-byte nonce prefix. */
-    public static SessionAead opener(final byte[] key, final int noncePrefix)
-    {
+    public static SessionAead opener(final byte[] key, final int noncePrefix) {
         return new SessionAead(key, noncePrefix, false);
     }
 
@@ -96,25 +88,19 @@ public final class SessionAead
         final long packetNumber,
         final byte[] aad, final int aadOffset, final int aadLength,
         final byte[] in, final int inOffset, final int inLength,
-        final byte[] out, final int outOffset)
-    {
-        if (!sealing)
-        {
+        final byte[] out, final int outOffset) {
+        if (!sealing) {
             throw new IllegalStateException("opener cannot seal");
         }
-        if (packetNumber <= lastSealed)
-        {
+        if (packetNumber <= lastSealed) {
             throw new IllegalStateException("packet number must increase: nonce reuse refused");
         }
         lastSealed = packetNumber;
-        try
-        {
+        try {
             cipher.init(Cipher.ENCRYPT_MODE, key, nonceSpec(packetNumber));
             cipher.updateAAD(aad, aadOffset, aadLength);
             return cipher.doFinal(in, inOffset, inLength, out, outOffset);
-        }
-        catch (final GeneralSecurityException e)
-        {
+        } catch (final GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM seal failed", e);
         }
     }
@@ -130,52 +116,40 @@ public final class SessionAead
         final long packetNumber,
         final byte[] aad, final int aadOffset, final int aadLength,
         final byte[] in, final int inOffset, final int inLength,
-        final byte[] out, final int outOffset)
-    {
-        if (sealing)
-        {
+        final byte[] out, final int outOffset) {
+        if (sealing) {
             throw new IllegalStateException("sealer cannot open");
         }
-        if (inLength < TAG_LENGTH)
-        {
+        if (inLength < TAG_LENGTH) {
             return -1;
         }
-        try
-        {
+        try {
             cipher.init(Cipher.DECRYPT_MODE, key, nonceSpec(packetNumber));
             cipher.updateAAD(aad, aadOffset, aadLength);
             return cipher.doFinal(in, inOffset, inLength, out, outOffset);
-        }
-        catch (final AEADBadTagException e)
-        {
+        } catch (final AEADBadTagException e) {
             return -1;
-        }
-        catch (final GeneralSecurityException e)
-        {
+        } catch (final GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM open failed", e);
         }
     }
 
     /** The nonce for a packet number: this direction's prefix and the number, big-endian. */
-    public void nonce(final long packetNumber, final byte[] dst, final int offset)
-    {
+    public void nonce(final long packetNumber, final byte[] dst, final int offset) {
         System.arraycopy(nonce, 0, dst, offset, 4);
-        for (int i = 0; i < 8; i++)
-        {
+        for (int i = 0; i < 8; i++) {
             dst[offset + 4 + i] = (byte)(packetNumber >>> (56 - 8 * i));
         }
     }
 
-    private GCMParameterSpec nonceSpec(final long packetNumber)
-    {
+    private GCMParameterSpec nonceSpec(final long packetNumber) {
         nonce(packetNumber, nonce, 0);
         // The JDK copies the IV, so reusing our array is safe; the spec object itself is per packet (see above).
         return new GCMParameterSpec(TAG_BITS, nonce);
     }
 
     /** Overwrites our copy of the nonce state; the JDK key object cannot be wiped. */
-    public void destroy()
-    {
+    public void destroy() {
         Arrays.fill(nonce, (byte)0);
     }
 }

@@ -11,11 +11,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
-class ReplayWindowTest
-{
+class ReplayWindowTest {
     @Test
-    void shouldAcceptEachNumberOnceInAnyOrderInsideTheWindow()
-    {
+    void shouldAcceptEachNumberOnceInAnyOrderInsideTheWindow() {
         final ReplayWindow window = new ReplayWindow(128);
         assertThat(window.accept(5)).isTrue();
         assertThat(window.accept(5)).isFalse();
@@ -28,8 +26,7 @@ class ReplayWindowTest
     }
 
     @Test
-    void shouldRejectNumbersOlderThanTheWindowAndNegativeOnes()
-    {
+    void shouldRejectNumbersOlderThanTheWindowAndNegativeOnes() {
         final ReplayWindow window = new ReplayWindow(64);
         window.accept(1000);
         assertThat(window.isFresh(1000 - 63)).isTrue();
@@ -39,8 +36,7 @@ class ReplayWindowTest
     }
 
     @Test
-    void shouldForgetOldBitsWhenTheWindowSlides()
-    {
+    void shouldForgetOldBitsWhenTheWindowSlides() {
         final ReplayWindow window = new ReplayWindow(256);
         window.accept(10);
         window.accept(10 + 256);
@@ -50,24 +46,20 @@ class ReplayWindowTest
     }
 
     @Test
-    void shouldMatchAReferenceModelOnRandomSequences()
-    {
+    void shouldMatchAReferenceModelOnRandomSequences() {
         final SplittableRandom random = new SplittableRandom(42);
-        for (int run = 0; run < 50; run++)
-        {
+        for (int run = 0; run < 50; run++) {
             final int bits = 64 << random.nextInt(4);
             final ReplayWindow window = new ReplayWindow(bits);
             final BitSet seen = new BitSet();
             long highest = -1;
             long base = 0;
-            for (int i = 0; i < 2000; i++)
-            {
+            for (int i = 0; i < 2000; i++) {
                 base += random.nextInt(8);
                 final long pn = Math.max(0, base + random.nextInt(bits * 2) - bits);
                 final boolean expected = !seen.get((int)pn) && (pn > highest || highest - pn < bits);
                 assertThat(window.accept(pn)).as("pn %d highest %d bits %d", pn, highest, bits).isEqualTo(expected);
-                if (expected)
-                {
+                if (expected) {
                     seen.set((int)pn);
                     highest = Math.max(highest, pn);
                 }
@@ -76,8 +68,7 @@ class ReplayWindowTest
     }
 
     @Test
-    void shouldRejectBadSizes()
-    {
+    void shouldRejectBadSizes() {
         assertThatThrownBy(() -> new ReplayWindow(100)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new ReplayWindow(32)).isInstanceOf(IllegalArgumentException.class);
     }

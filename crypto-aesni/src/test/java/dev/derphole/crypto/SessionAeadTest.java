@@ -17,14 +17,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class SessionAeadTest
-{
+class SessionAeadTest {
     private static final byte[] KEY = key(1);
     private static final int PREFIX = 0x01020304;
 
     @Test
-    void shouldRoundTripAndMatchPlainJdkGcmWithPrefixAndNumberNonce() throws Exception
-    {
+    void shouldRoundTripAndMatchPlainJdkGcmWithPrefixAndNumberNonce() throws Exception {
         final SessionAead sealer = SessionAead.sealer(KEY, PREFIX);
         final SessionAead opener = SessionAead.opener(KEY, PREFIX);
         final byte[] aad = {0x10, 1, 2, 3};
@@ -47,8 +45,7 @@ class SessionAeadTest
     }
 
     @Test
-    void shouldSealInPlace()
-    {
+    void shouldSealInPlace() {
         final SessionAead sealer = SessionAead.sealer(KEY, PREFIX);
         final SessionAead opener = SessionAead.opener(KEY, PREFIX);
         final byte[] buf = new byte[64];
@@ -60,8 +57,7 @@ class SessionAeadTest
     }
 
     @Test
-    void shouldRejectTamperedCiphertextTagAadNumberAndWrongKey()
-    {
+    void shouldRejectTamperedCiphertextTagAadNumberAndWrongKey() {
         final SessionAead sealer = SessionAead.sealer(KEY, PREFIX);
         final byte[] aad = {1, 2};
         final byte[] plain = "hello".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
@@ -69,8 +65,7 @@ class SessionAeadTest
         final int n = sealer.seal(5, aad, 0, 2, plain, 0, plain.length, sealed, 0);
         final byte[] out = new byte[64];
 
-        for (int i = 0; i < n; i++)
-        {
+        for (int i = 0; i < n; i++) {
             final byte[] t = sealed.clone();
             t[i] ^= 1;
             assertThat(SessionAead.opener(KEY, PREFIX).open(5, aad, 0, 2, t, 0, n, out, 0)).isEqualTo(-1);
@@ -85,8 +80,7 @@ class SessionAeadTest
     }
 
     @Test
-    void shouldRefuseToReuseOrLowerAPacketNumber()
-    {
+    void shouldRefuseToReuseOrLowerAPacketNumber() {
         final SessionAead sealer = SessionAead.sealer(KEY, PREFIX);
         final byte[] buf = new byte[64];
         sealer.seal(10, buf, 0, 0, buf, 0, 8, buf, 32);
@@ -98,16 +92,14 @@ class SessionAeadTest
     }
 
     @Test
-    void shouldRejectBadKeys()
-    {
+    void shouldRejectBadKeys() {
         assertThatThrownBy(() -> SessionAead.sealer(new byte[16], 0)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> SessionAead.opener(null, 0)).isInstanceOf(IllegalArgumentException.class);
     }
 
     /** Documents the JDK's per-init allocation quoted in SessionAead's javadoc and fails if it grows a lot. */
     @Test
-    void shouldAllocateOnlyTheMeasuredJdkInitCostPerPacket()
-    {
+    void shouldAllocateOnlyTheMeasuredJdkInitCostPerPacket() {
         final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
         final SessionAead sealer = SessionAead.sealer(KEY, PREFIX);
@@ -115,15 +107,13 @@ class SessionAeadTest
         final byte[] buf = new byte[1500];
         final byte[] out = new byte[1500];
         long pn = 0;
-        for (int i = 0; i < 20_000; i++)
-        {
+        for (int i = 0; i < 20_000; i++) {
             final int n = sealer.seal(++pn, buf, 0, 10, buf, 10, 1400, buf, 10);
             opener.open(pn, buf, 0, 10, buf, 10, n, out, 0);
         }
         final int packets = 10_000;
         final long before = threads.getCurrentThreadAllocatedBytes();
-        for (int i = 0; i < packets; i++)
-        {
+        for (int i = 0; i < packets; i++) {
             final int n = sealer.seal(++pn, buf, 0, 10, buf, 10, 1400, buf, 10);
             assertThat(opener.open(pn, buf, 0, 10, buf, 10, n, out, 0)).isEqualTo(1400);
         }
@@ -132,8 +122,7 @@ class SessionAeadTest
         assertThat(perPacket).isLessThan(4096);
     }
 
-    private static byte[] key(final int seed)
-    {
+    private static byte[] key(final int seed) {
         final byte[] k = new byte[32];
         new SplittableRandom(seed).nextBytes(k);
         return k;

@@ -16,13 +16,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(30)
-class SessionKeyDerivationTest
-{
+class SessionKeyDerivationTest {
     private static final HexFormat HEX = HexFormat.of();
 
     @Test
-    void shouldMatchRfc5869TestCase1()
-    {
+    void shouldMatchRfc5869TestCase1() {
         // RFC 5869 Appendix A.1 (Basic test case with SHA-256).
         final byte[] ikm = new byte[22];
         Arrays.fill(ikm, (byte)0x0b);
@@ -34,8 +32,7 @@ class SessionKeyDerivationTest
     }
 
     @Test
-    void shouldMatchRfc5869TestCase3WithEmptySaltAndInfo()
-    {
+    void shouldMatchRfc5869TestCase3WithEmptySaltAndInfo() {
         // RFC 5869 Appendix A.3: zero-length salt and info.
         final byte[] ikm = new byte[22];
         Arrays.fill(ikm, (byte)0x0b);
@@ -45,8 +42,7 @@ class SessionKeyDerivationTest
     }
 
     @Test
-    void shouldDeriveTheLabelledHkdfOutput()
-    {
+    void shouldDeriveTheLabelledHkdfOutput() {
         final byte[] secret = seq(32, 1);
         final byte[] session = seq(16, 100);
         final SessionKeyDerivation keys = new SessionKeyDerivation(secret, session);
@@ -59,19 +55,16 @@ class SessionKeyDerivationTest
     }
 
     @Test
-    void shouldGiveDistinctKeysPerPurposeAndPerSession()
-    {
+    void shouldGiveDistinctKeysPerPurposeAndPerSession() {
         final SplittableRandom random = new SplittableRandom(7);
         final Set<String> seen = new HashSet<>();
-        for (int s = 0; s < 4; s++)
-        {
+        for (int s = 0; s < 4; s++) {
             final byte[] secret = new byte[32];
             final byte[] session = new byte[16];
             random.nextBytes(secret);
             random.nextBytes(session);
             final SessionKeyDerivation keys = new SessionKeyDerivation(secret, session);
-            for (final KeyPurpose purpose : KeyPurpose.values())
-            {
+            for (final KeyPurpose purpose : KeyPurpose.values()) {
                 assertThat(seen.add(HEX.formatHex(keys.aesKey(purpose).getEncoded())))
                     .as("key for %s in session %d is new", purpose, s).isTrue();
             }
@@ -80,8 +73,7 @@ class SessionKeyDerivationTest
     }
 
     @Test
-    void shouldChangeKeyWhenOnlyTheSessionIdChanges()
-    {
+    void shouldChangeKeyWhenOnlyTheSessionIdChanges() {
         final byte[] secret = seq(32, 9);
         final byte[] a = seq(16, 0);
         final byte[] b = a.clone();
@@ -91,11 +83,9 @@ class SessionKeyDerivationTest
     }
 
     @Test
-    void shouldHaveDistinctAsciiLabels()
-    {
+    void shouldHaveDistinctAsciiLabels() {
         final Set<String> labels = new HashSet<>();
-        for (final KeyPurpose purpose : KeyPurpose.values())
-        {
+        for (final KeyPurpose purpose : KeyPurpose.values()) {
             assertThat(purpose.label()).startsWith("derphole/v1/").matches("[\\x21-\\x7e]+");
             assertThat(labels.add(purpose.label())).isTrue();
         }
@@ -106,8 +96,7 @@ class SessionKeyDerivationTest
     }
 
     @Test
-    void shouldRejectWrongInputLengthsAndNeverPrintTheSecret()
-    {
+    void shouldRejectWrongInputLengthsAndNeverPrintTheSecret() {
         assertThatThrownBy(() -> new SessionKeyDerivation(new byte[31], new byte[16]))
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("32");
         assertThatThrownBy(() -> new SessionKeyDerivation(new byte[32], new byte[15]))
@@ -120,8 +109,7 @@ class SessionKeyDerivationTest
     }
 
     @Test
-    void shouldNotShareStateWithTheCallersArrays()
-    {
+    void shouldNotShareStateWithTheCallersArrays() {
         final byte[] secret = seq(32, 3);
         final byte[] session = seq(16, 4);
         final SessionKeyDerivation keys = new SessionKeyDerivation(secret, session);
@@ -131,11 +119,9 @@ class SessionKeyDerivationTest
         assertThat(keys.keyBytes(KeyPurpose.PATH_PROBE, 32)).isEqualTo(before);
     }
 
-    private static byte[] seq(final int length, final int start)
-    {
+    private static byte[] seq(final int length, final int start) {
         final byte[] b = new byte[length];
-        for (int i = 0; i < length; i++)
-        {
+        for (int i = 0; i < length; i++) {
             b[i] = (byte)(start + i);
         }
         return b;

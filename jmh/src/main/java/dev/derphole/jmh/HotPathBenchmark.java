@@ -20,6 +20,5 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
     "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
-public abstract class HotPathBenchmark
-{
+public abstract class HotPathBenchmark {
 }

@@ -17,22 +17,19 @@ import dev.derphole.udp.PacketPath;
  * the sink; {@link #switchPath}, {@link #abort} and {@link #stats} may be called from any thread.
  * One {@code BulkReceiver} receives one stream.
  */
-public final class BulkReceiver
-{
+public final class BulkReceiver {
     private final StreamCounters counters = new StreamCounters();
     private final ReceiveEngine engine;
     private volatile boolean started;
 
     /** Installs the receive handler on {@code path} at once (packets that arrive early are queued). */
-    public BulkReceiver(final StreamConfig config, final StreamKeys keys, final PacketPath path)
-    {
+    public BulkReceiver(final StreamConfig config, final StreamKeys keys, final PacketPath path) {
         this(config, keys, path, StreamListener.NONE);
     }
 
     /** As above, with a listener for milestones (called on the engine thread). */
     public BulkReceiver(
-        final StreamConfig config, final StreamKeys keys, final PacketPath path, final StreamListener listener)
-    {
+        final StreamConfig config, final StreamKeys keys, final PacketPath path, final StreamListener listener) {
         this.engine = new ReceiveEngine(config, keys, path, counters, listener);
     }
 
@@ -44,10 +41,8 @@ public final class BulkReceiver
      * @throws StreamException when either side aborts, the peer vanishes, the protocol breaks or the sink fails
      * @throws IllegalStateException when called twice
      */
-    public long receive(final OutputStream sink) throws StreamException
-    {
-        if (started)
-        {
+    public long receive(final OutputStream sink) throws StreamException {
+        if (started) {
             throw new IllegalStateException("a BulkReceiver receives one stream");
         }
         started = true;
@@ -55,14 +50,12 @@ public final class BulkReceiver
     }
 
     /** Sends acknowledgements on {@code path} from now on; packets are accepted on every attached path. */
-    public void switchPath(final PacketPath path)
-    {
+    public void switchPath(final PacketPath path) {
         engine.switchPath(path);
     }
 
     /** Fails the stream here and tells the sender; any thread. No effect once everything was delivered. */
-    public void abort(final String reason)
-    {
+    public void abort(final String reason) {
         engine.abort(reason);
     }
 
@@ -70,13 +63,11 @@ public final class BulkReceiver
      * Accepts packets arriving on {@code path} too, without sending on it (yet): the session attaches a new
      * direct path as soon as it exists, so nothing the peer sends there is lost before {@link #switchPath}.
      */
-    public void attachPath(final PacketPath path)
-    {
+    public void attachPath(final PacketPath path) {
         engine.attachPath(path);
     }
 
-    public StreamStats stats()
-    {
+    public StreamStats stats() {
         return StreamStats.of(counters);
     }
 }

@@ -19,22 +19,19 @@ import dev.derphole.udp.PacketPath;
  * source; {@link #switchPath}, {@link #abort} and {@link #stats} may be called from any thread.
  * One {@code BulkSender} sends one stream.
  */
-public final class BulkSender
-{
+public final class BulkSender {
     private final StreamCounters counters = new StreamCounters();
     private final SendEngine engine;
     private volatile boolean started;
 
     /** Installs the receive handler on {@code path} at once (packets that arrive early are queued). */
-    public BulkSender(final StreamConfig config, final StreamKeys keys, final PacketPath path)
-    {
+    public BulkSender(final StreamConfig config, final StreamKeys keys, final PacketPath path) {
         this(config, keys, path, StreamListener.NONE);
     }
 
     /** As above, with a listener for milestones (called on the engine thread). */
     public BulkSender(
-        final StreamConfig config, final StreamKeys keys, final PacketPath path, final StreamListener listener)
-    {
+        final StreamConfig config, final StreamKeys keys, final PacketPath path, final StreamListener listener) {
         this.engine = new SendEngine(config, keys, path, counters, listener);
     }
 
@@ -46,10 +43,8 @@ public final class BulkSender
      * @throws StreamException when either side aborts, the peer vanishes, the protocol breaks or I/O fails
      * @throws IllegalStateException when called twice
      */
-    public long send(final InputStream source) throws StreamException
-    {
-        if (started)
-        {
+    public long send(final InputStream source) throws StreamException {
+        if (started) {
             throw new IllegalStateException("a BulkSender sends one stream");
         }
         started = true;
@@ -57,14 +52,12 @@ public final class BulkSender
     }
 
     /** Sends everything on {@code path} from now on; data in flight on the old path is acknowledged or repaired. */
-    public void switchPath(final PacketPath path)
-    {
+    public void switchPath(final PacketPath path) {
         engine.switchPath(path);
     }
 
     /** Fails the stream here and tells the receiver (a few authenticated ABORT packets); any thread. */
-    public void abort(final String reason)
-    {
+    public void abort(final String reason) {
         engine.abort(reason);
     }
 
@@ -72,13 +65,11 @@ public final class BulkSender
      * Accepts packets arriving on {@code path} too, without sending on it (yet): the session attaches a new
      * direct path as soon as it exists, so nothing the peer sends there is lost before {@link #switchPath}.
      */
-    public void attachPath(final PacketPath path)
-    {
+    public void attachPath(final PacketPath path) {
         engine.attachPath(path);
     }
 
-    public StreamStats stats()
-    {
+    public StreamStats stats() {
         return StreamStats.of(counters);
     }
 }

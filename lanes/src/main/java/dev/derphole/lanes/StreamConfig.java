@@ -56,11 +56,9 @@ public record StreamConfig(
     int reorderingThreshold,
     int maxAckRanges,
     double lossTolerance,
-    RateControl rateControl)
-{
+    RateControl rateControl) {
     /** Which congestion controller the sender runs. */
-    public enum RateControl
-    {
+    public enum RateControl {
         /**
          * Rate-based ({@link dev.derphole.lanes.rate.BbrController}) on paths with random loss (direct UDP), loss-based
          * CUBIC on paths whose every loss is congestion (the relay).
@@ -78,8 +76,7 @@ public record StreamConfig(
      */
     public static final int MIN_RECEIVE_WINDOW = 1 << 20;
 
-    public StreamConfig
-    {
+    public StreamConfig {
         requirePowerOfTwo("sendBufferBytes", sendBufferBytes, 1 << 16);
         requirePowerOfTwo("receiveWindowBytes", receiveWindowBytes, MIN_RECEIVE_WINDOW);
         requirePowerOfTwo("maxPacketsInFlight", maxPacketsInFlight, 4096);
@@ -90,47 +87,39 @@ public record StreamConfig(
         requirePositive("minRto", minRto);
         requirePositive("maxRto", maxRto);
         requirePositive("maxAckDelay", maxAckDelay);
-        if (linger == null || linger.isNegative())
-        {
+        if (linger == null || linger.isNegative()) {
             throw new IllegalArgumentException("linger must be >= 0");
         }
         if (maxDatagramLength != 0
-            && (maxDatagramLength < WireFormat.MIN_DATAGRAM_LENGTH || maxDatagramLength > WireFormat.MAX_DATAGRAM_LENGTH))
-        {
+            && (maxDatagramLength < WireFormat.MIN_DATAGRAM_LENGTH
+                || maxDatagramLength > WireFormat.MAX_DATAGRAM_LENGTH)) {
             throw new IllegalArgumentException("maxDatagramLength must be 0 or in [512, 65535]: " + maxDatagramLength);
         }
-        if (ackEveryPackets < 1 || initialWindowPackets < 1 || minWindowPackets < 1 || reorderingThreshold < 1)
-        {
+        if (ackEveryPackets < 1 || initialWindowPackets < 1 || minWindowPackets < 1 || reorderingThreshold < 1) {
             throw new IllegalArgumentException("packet counts must be >= 1");
         }
-        if (maxAckRanges < 1 || maxAckRanges > WireFormat.ACK_MAX_RANGES)
-        {
+        if (maxAckRanges < 1 || maxAckRanges > WireFormat.ACK_MAX_RANGES) {
             throw new IllegalArgumentException("maxAckRanges must be in [1, " + WireFormat.ACK_MAX_RANGES + "]");
         }
-        if (!(lossTolerance >= 0 && lossTolerance < 1))
-        {
+        if (!(lossTolerance >= 0 && lossTolerance < 1)) {
             throw new IllegalArgumentException("lossTolerance must be in [0, 1): " + lossTolerance);
         }
-        if (minRto.compareTo(maxRto) > 0)
-        {
+        if (minRto.compareTo(maxRto) > 0) {
             throw new IllegalArgumentException("minRto > maxRto");
         }
     }
 
     /** The defaults. */
-    public static StreamConfig defaults()
-    {
+    public static StreamConfig defaults() {
         return builder().build();
     }
 
-    public static Builder builder()
-    {
+    public static Builder builder() {
         return new Builder();
     }
 
     /** A builder starting from this configuration. */
-    public Builder toBuilder()
-    {
+    public Builder toBuilder() {
         final Builder b = new Builder();
         b.sendBufferBytes = sendBufferBytes;
         b.receiveWindowBytes = receiveWindowBytes;
@@ -154,33 +143,26 @@ public record StreamConfig(
         return b;
     }
 
-    private static void requirePowerOfTwo(final String name, final int value, final int min)
-    {
-        if (value < min || Integer.bitCount(value) != 1)
-        {
+    private static void requirePowerOfTwo(final String name, final int value, final int min) {
+        if (value < min || Integer.bitCount(value) != 1) {
             throw new IllegalArgumentException(name + " must be a power of two >= " + min + ": " + value);
         }
     }
 
-    private static void requirePositive(final String name, final int value)
-    {
-        if (value <= 0)
-        {
+    private static void requirePositive(final String name, final int value) {
+        if (value <= 0) {
             throw new IllegalArgumentException(name + " must be > 0");
         }
     }
 
-    private static void requirePositive(final String name, final Duration value)
-    {
-        if (value == null || value.isNegative() || value.isZero())
-        {
+    private static void requirePositive(final String name, final Duration value) {
+        if (value == null || value.isNegative() || value.isZero()) {
             throw new IllegalArgumentException(name + " must be > 0");
         }
     }
 
     /** Builder with the defaults filled in. */
-    public static final class Builder
-    {
+    public static final class Builder {
         private int sendBufferBytes = 32 << 20;
         private int receiveWindowBytes = 32 << 20;
         private int inboundBytesPerPath = 8 << 20;
@@ -201,126 +183,105 @@ public record StreamConfig(
         private double lossTolerance = 0.02;
         private RateControl rateControl = RateControl.AUTO;
 
-        private Builder()
-        {
+        private Builder() {
         }
 
-        public Builder sendBufferBytes(final int v)
-        {
+        public Builder sendBufferBytes(final int v) {
             sendBufferBytes = v;
             return this;
         }
 
-        public Builder receiveWindowBytes(final int v)
-        {
+        public Builder receiveWindowBytes(final int v) {
             receiveWindowBytes = v;
             return this;
         }
 
-        public Builder inboundBytesPerPath(final int v)
-        {
+        public Builder inboundBytesPerPath(final int v) {
             inboundBytesPerPath = v;
             return this;
         }
 
-        public Builder maxPacketsInFlight(final int v)
-        {
+        public Builder maxPacketsInFlight(final int v) {
             maxPacketsInFlight = v;
             return this;
         }
 
-        public Builder peerTimeout(final Duration v)
-        {
+        public Builder peerTimeout(final Duration v) {
             peerTimeout = v;
             return this;
         }
 
-        public Builder heartbeatInterval(final Duration v)
-        {
+        public Builder heartbeatInterval(final Duration v) {
             heartbeatInterval = v;
             return this;
         }
 
-        public Builder linger(final Duration v)
-        {
+        public Builder linger(final Duration v) {
             linger = v;
             return this;
         }
 
-        public Builder maxDatagramLength(final int v)
-        {
+        public Builder maxDatagramLength(final int v) {
             maxDatagramLength = v;
             return this;
         }
 
-        public Builder initialRto(final Duration v)
-        {
+        public Builder initialRto(final Duration v) {
             initialRto = v;
             return this;
         }
 
-        public Builder minRto(final Duration v)
-        {
+        public Builder minRto(final Duration v) {
             minRto = v;
             return this;
         }
 
-        public Builder maxRto(final Duration v)
-        {
+        public Builder maxRto(final Duration v) {
             maxRto = v;
             return this;
         }
 
-        public Builder maxAckDelay(final Duration v)
-        {
+        public Builder maxAckDelay(final Duration v) {
             maxAckDelay = v;
             return this;
         }
 
-        public Builder ackEveryPackets(final int v)
-        {
+        public Builder ackEveryPackets(final int v) {
             ackEveryPackets = v;
             return this;
         }
 
-        public Builder initialWindowPackets(final int v)
-        {
+        public Builder initialWindowPackets(final int v) {
             initialWindowPackets = v;
             return this;
         }
 
-        public Builder minWindowPackets(final int v)
-        {
+        public Builder minWindowPackets(final int v) {
             minWindowPackets = v;
             return this;
         }
 
-        public Builder reorderingThreshold(final int v)
-        {
+        public Builder reorderingThreshold(final int v) {
             reorderingThreshold = v;
             return this;
         }
 
-        public Builder maxAckRanges(final int v)
-        {
+        public Builder maxAckRanges(final int v) {
             maxAckRanges = v;
             return this;
         }
 
-        public Builder lossTolerance(final double v)
-        {
+        public Builder lossTolerance(final double v) {
             lossTolerance = v;
             return this;
         }
 
-        public Builder rateControl(final RateControl v)
-        {
+        public Builder rateControl(final RateControl v) {
             rateControl = java.util.Objects.requireNonNull(v, "rateControl");
             return this;
         }
 
-        public StreamConfig build()
-        {
+        public StreamConfig build() {
             return new StreamConfig(
                 sendBufferBytes, receiveWindowBytes, inboundBytesPerPath, maxPacketsInFlight, peerTimeout,
                 heartbeatInterval, linger, maxDatagramLength, initialRto, minRto, maxRto, maxAckDelay,

@@ -3,11 +3,9 @@ package dev.derphole.lanes;
 import java.io.IOException;
 
 /** A stream failed; {@link #reason()} says why, the message says it for a person. */
-public final class StreamException extends IOException
-{
+public final class StreamException extends IOException {
     /** Why a stream failed. */
-    public enum Reason
-    {
+    public enum Reason {
         /** No authenticated packet from the peer for the peer timeout. */
         PEER_VANISHED,
         /** The peer sent ABORT. */
@@ -24,20 +22,17 @@ public final class StreamException extends IOException
 
     private final Reason reason;
 
-    public StreamException(final Reason reason, final String message)
-    {
+    public StreamException(final Reason reason, final String message) {
         super(message);
         this.reason = reason;
     }
 
-    public StreamException(final Reason reason, final String message, final Throwable cause)
-    {
+    public StreamException(final Reason reason, final String message, final Throwable cause) {
         super(message, cause);
         this.reason = reason;
     }
 
-    public Reason reason()
-    {
+    public Reason reason() {
         return reason;
     }
 }

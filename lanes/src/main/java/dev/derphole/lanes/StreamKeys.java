@@ -13,21 +13,18 @@ import dev.derphole.crypto.SessionAead;
  * must be unique per stream instance (derive them per stream, e.g. HKDF over the session secret with the
  * stream's id). The two directions must differ in key or prefix; this is checked.
  */
-public final class StreamKeys
-{
+public final class StreamKeys {
     private final byte[] senderToReceiverKey;
     private final int senderToReceiverPrefix;
     private final byte[] receiverToSenderKey;
     private final int receiverToSenderPrefix;
 
-    private StreamKeys(final byte[] s2r, final int s2rPrefix, final byte[] r2s, final int r2sPrefix)
-    {
-        if (s2r == null || s2r.length != SessionAead.KEY_LENGTH || r2s == null || r2s.length != SessionAead.KEY_LENGTH)
-        {
+    private StreamKeys(final byte[] s2r, final int s2rPrefix, final byte[] r2s, final int r2sPrefix) {
+        if (s2r == null || s2r.length != SessionAead.KEY_LENGTH
+            || r2s == null || r2s.length != SessionAead.KEY_LENGTH) {
             throw new IllegalArgumentException("stream keys must be 32 bytes each");
         }
-        if (Arrays.equals(s2r, r2s) && s2rPrefix == r2sPrefix)
-        {
+        if (Arrays.equals(s2r, r2s) && s2rPrefix == r2sPrefix) {
             throw new IllegalArgumentException("the two directions need different keys or nonce prefixes");
         }
         this.senderToReceiverKey = s2r.clone();
@@ -44,43 +41,36 @@ public final class StreamKeys
      */
     public static StreamKeys of(
         final byte[] senderToReceiverKey, final int senderToReceiverPrefix,
-        final byte[] receiverToSenderKey, final int receiverToSenderPrefix)
-    {
+        final byte[] receiverToSenderKey, final int receiverToSenderPrefix) {
         return new StreamKeys(senderToReceiverKey, senderToReceiverPrefix, receiverToSenderKey, receiverToSenderPrefix);
     }
 
     /** Copy of the sender-to-receiver key. */
-    public byte[] senderToReceiverKey()
-    {
+    public byte[] senderToReceiverKey() {
         return senderToReceiverKey.clone();
     }
 
-    public int senderToReceiverPrefix()
-    {
+    public int senderToReceiverPrefix() {
         return senderToReceiverPrefix;
     }
 
     /** Copy of the receiver-to-sender key. */
-    public byte[] receiverToSenderKey()
-    {
+    public byte[] receiverToSenderKey() {
         return receiverToSenderKey.clone();
     }
 
-    public int receiverToSenderPrefix()
-    {
+    public int receiverToSenderPrefix() {
         return receiverToSenderPrefix;
     }
 
     /** Overwrites the keys held here (engines keep their own copies inside their ciphers). */
-    public void destroy()
-    {
+    public void destroy() {
         Arrays.fill(senderToReceiverKey, (byte)0);
         Arrays.fill(receiverToSenderKey, (byte)0);
     }
 
     @Override
-    public String toString()
-    {
+    public String toString() {
         return "StreamKeys[redacted]";
     }
 }

@@ -52,11 +52,9 @@ public record StreamStats(
     long pathSwitches,
     long smoothedRttNanos,
     long minRttNanos,
-    long windowBytes)
-{
+    long windowBytes) {
     /** Snapshot of {@code c}. */
-    public static StreamStats of(final StreamCounters c)
-    {
+    public static StreamStats of(final StreamCounters c) {
         return new StreamStats(
             c.get(StreamCounters.STREAM_BYTES),
             c.get(StreamCounters.PACKETS_SENT),

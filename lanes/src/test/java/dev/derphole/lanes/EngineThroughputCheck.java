@@ -21,23 +21,19 @@ import dev.derphole.lanes.testing.StreamPair;
  * {@code bin/mvn -q -B -pl lanes -am test -Dtest=EngineThroughputCheck -Dsurefire.failIfNoSpecifiedTests=false}.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
-class EngineThroughputCheck
-{
+class EngineThroughputCheck {
     private static final long SIZE = 1L << 30;
 
     @ParameterizedTest(name = "{0}-byte datagrams")
     @ValueSource(ints = {61_440, 1_400})
-    void measure(final int datagram) throws Exception
-    {
+    void measure(final int datagram) throws Exception {
         final com.sun.management.OperatingSystemMXBean os =
             (com.sun.management.OperatingSystemMXBean)ManagementFactory.getOperatingSystemMXBean();
         final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
         final StreamConfig config = StreamConfig.builder().peerTimeout(Duration.ofSeconds(30)).build();
-        for (int run = 0; run < 3; run++)
-        {
-            try (LossyPathPair pair = LossyPathPair.builder().maxDatagram(datagram).build())
-            {
+        for (int run = 0; run < 3; run++) {
+            try (LossyPathPair pair = LossyPathPair.builder().maxDatagram(datagram).build()) {
                 final StreamPair streams = new StreamPair(config, StreamPair.keys(run), pair.a(), pair.b());
                 final long cpu0 = os.getProcessCpuTime();
                 final long t0 = System.nanoTime();
@@ -46,8 +42,7 @@ class EngineThroughputCheck
                 final long receiverThread = streams.receiverThread().threadId();
                 long senderCpu = 0;
                 long receiverCpu = 0;
-                while (!streams.sent.isDone())
-                {
+                while (!streams.sent.isDone()) {
                     senderCpu = Math.max(senderCpu, threads.getThreadCpuTime(senderThread));
                     receiverCpu = Math.max(receiverCpu, threads.getThreadCpuTime(receiverThread));
                     Thread.sleep(20);

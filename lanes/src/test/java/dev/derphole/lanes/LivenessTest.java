@@ -21,8 +21,7 @@ import dev.derphole.lanes.testing.StreamPair;
 
 /** Heartbeats, peer timeouts and aborts, both ways. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class LivenessTest
-{
+class LivenessTest {
     private static final Duration PEER_TIMEOUT = Duration.ofMillis(1500);
     private static final long SLACK_MS = 1000;
     private static final StreamConfig CONFIG = StreamConfig.builder()
@@ -34,10 +33,8 @@ class LivenessTest
         .build();
 
     @Test
-    void shouldFailBothSidesWithPeerVanishedWhenThePathGoesSilent() throws Exception
-    {
-        try (LossyPathPair pair = LossyPathPair.builder().build())
-        {
+    void shouldFailBothSidesWithPeerVanishedWhenThePathGoesSilent() throws Exception {
+        try (LossyPathPair pair = LossyPathPair.builder().build()) {
             final StreamPair streams = new StreamPair(CONFIG, StreamPair.keys(31), pair.a(), pair.b())
                 .start(new DeterministicSource(31, 1L << 40, 1 << 16, false), new DigestSink(0, false));
             awaitProgress(streams);
@@ -58,19 +55,14 @@ class LivenessTest
     }
 
     @Test
-    void shouldFailTheSenderWhenNoReceiverEverAnswers() throws Exception
-    {
-        try (LossyPathPair pair = LossyPathPair.builder().build())
-        {
+    void shouldFailTheSenderWhenNoReceiverEverAnswers() throws Exception {
+        try (LossyPathPair pair = LossyPathPair.builder().build()) {
             final BulkSender sender = new BulkSender(CONFIG, StreamPair.keys(32), pair.a());
             final long t0 = System.nanoTime();
-            try
-            {
+            try {
                 sender.send(new ByteArrayInputStream(new byte[100_000]));
                 throw new AssertionError("completed without a receiver");
-            }
-            catch (final StreamException e)
-            {
+            } catch (final StreamException e) {
                 assertThat(e.reason()).isEqualTo(Reason.PEER_VANISHED);
             }
             assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(PEER_TIMEOUT.toMillis() + SLACK_MS);
@@ -78,32 +70,24 @@ class LivenessTest
     }
 
     @Test
-    void shouldStayAliveThroughAnIdleSourceLongerThanThePeerTimeout() throws Exception
-    {
+    void shouldStayAliveThroughAnIdleSourceLongerThanThePeerTimeout() throws Exception {
         final byte[] head = "hello ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         final byte[] tail = "world".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        final InputStream idle = new InputStream()
-        {
+        final InputStream idle = new InputStream() {
             private boolean slept;
 
             @Override
-            public int read()
-            {
+            public int read() {
                 return -1;
             }
 
             @Override
-            public int read(final byte[] b, final int off, final int len) throws IOException
-            {
-                if (!slept)
-                {
+            public int read(final byte[] b, final int off, final int len) throws IOException {
+                if (!slept) {
                     slept = true;
-                    try
-                    {
+                    try {
                         Thread.sleep(2 * PEER_TIMEOUT.toMillis());
-                    }
-                    catch (final InterruptedException e)
-                    {
+                    } catch (final InterruptedException e) {
                         throw new IOException(e);
                     }
                 }
@@ -111,8 +95,7 @@ class LivenessTest
             }
         };
         final DigestSink sink = new DigestSink(64, false);
-        try (LossyPathPair pair = LossyPathPair.builder().build())
-        {
+        try (LossyPathPair pair = LossyPathPair.builder().build()) {
             final StreamPair streams = new StreamPair(CONFIG, StreamPair.keys(33), pair.a(), pair.b()).start(
                 new SequenceInputStream(new ByteArrayInputStream(head),
                     new SequenceInputStream(idle, new ByteArrayInputStream(tail))), sink);
@@ -122,10 +105,8 @@ class LivenessTest
     }
 
     @Test
-    void shouldPropagateASenderAbortWithItsReason() throws Exception
-    {
-        try (LossyPathPair pair = LossyPathPair.builder().build())
-        {
+    void shouldPropagateASenderAbortWithItsReason() throws Exception {
+        try (LossyPathPair pair = LossyPathPair.builder().build()) {
             final StreamPair streams = new StreamPair(CONFIG, StreamPair.keys(34), pair.a(), pair.b())
                 .start(new DeterministicSource(34, 1L << 40, 1 << 16, false), new DigestSink(0, false));
             awaitProgress(streams);
@@ -141,10 +122,8 @@ class LivenessTest
     }
 
     @Test
-    void shouldPropagateAReceiverAbortWithItsReason() throws Exception
-    {
-        try (LossyPathPair pair = LossyPathPair.builder().lossPercent(1).build())
-        {
+    void shouldPropagateAReceiverAbortWithItsReason() throws Exception {
+        try (LossyPathPair pair = LossyPathPair.builder().lossPercent(1).build()) {
             final StreamPair streams = new StreamPair(CONFIG, StreamPair.keys(35), pair.a(), pair.b())
                 .start(new DeterministicSource(35, 1L << 40, 1 << 16, false), new DigestSink(0, false));
             awaitProgress(streams);
@@ -159,35 +138,28 @@ class LivenessTest
     }
 
     @Test
-    void shouldAbortThePeerWhenTheSourceOrTheSinkFails() throws Exception
-    {
+    void shouldAbortThePeerWhenTheSourceOrTheSinkFails() throws Exception {
         final InputStream failingSource = new SequenceInputStream(new DeterministicSource(36, 1 << 20),
-            new InputStream()
-            {
+            new InputStream() {
                 @Override
-                public int read() throws IOException
-                {
+                public int read() throws IOException {
                     throw new IOException("disk read error");
                 }
             });
-        try (LossyPathPair pair = LossyPathPair.builder().build())
-        {
+        try (LossyPathPair pair = LossyPathPair.builder().build()) {
             final StreamPair streams = new StreamPair(CONFIG, StreamPair.keys(36), pair.a(), pair.b())
                 .start(failingSource, new DigestSink(0, false));
             assertThat(StreamPair.failure(streams.sent, 5, TimeUnit.SECONDS).reason()).isEqualTo(Reason.IO);
             assertThat(StreamPair.failure(streams.received, 5, TimeUnit.SECONDS).getMessage())
                 .isEqualTo("peer aborted: input failed: disk read error");
         }
-        final OutputStream failingSink = new OutputStream()
-        {
+        final OutputStream failingSink = new OutputStream() {
             @Override
-            public void write(final int b) throws IOException
-            {
+            public void write(final int b) throws IOException {
                 throw new IOException("broken pipe");
             }
         };
-        try (LossyPathPair pair = LossyPathPair.builder().build())
-        {
+        try (LossyPathPair pair = LossyPathPair.builder().build()) {
             final StreamPair streams = new StreamPair(CONFIG, StreamPair.keys(37), pair.a(), pair.b())
                 .start(new DeterministicSource(37, 1 << 20), failingSink);
             assertThat(StreamPair.failure(streams.received, 5, TimeUnit.SECONDS).reason()).isEqualTo(Reason.IO);
@@ -197,10 +169,8 @@ class LivenessTest
     }
 
     @Test
-    void shouldRefuseToSendTwice() throws Exception
-    {
-        try (LossyPathPair pair = LossyPathPair.builder().build())
-        {
+    void shouldRefuseToSendTwice() throws Exception {
+        try (LossyPathPair pair = LossyPathPair.builder().build()) {
             final StreamPair streams = new StreamPair(CONFIG, StreamPair.keys(38), pair.a(), pair.b())
                 .start(new ByteArrayInputStream(new byte[10]), new DigestSink());
             streams.await(5, TimeUnit.SECONDS);
@@ -209,13 +179,10 @@ class LivenessTest
         }
     }
 
-    private static void awaitProgress(final StreamPair streams) throws InterruptedException
-    {
+    private static void awaitProgress(final StreamPair streams) throws InterruptedException {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (streams.sender.stats().streamBytes() < 1 << 20)
-        {
-            if (System.nanoTime() > deadline)
-            {
+        while (streams.sender.stats().streamBytes() < 1 << 20) {
+            if (System.nanoTime() > deadline) {
                 throw new AssertionError("no progress: " + streams);
             }
             Thread.sleep(1);

@@ -31,8 +31,7 @@ import dev.derphole.lanes.wire.WireFormat;
  * (measured here and documented in {@link SessionAead}).
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class NoAllocationTest
-{
+class NoAllocationTest {
     private static final com.sun.management.ThreadMXBean THREADS =
         (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
     private static final int PACKETS = 10_000;
@@ -40,8 +39,7 @@ class NoAllocationTest
 
     /** Sender bookkeeping, receiver reassembly set, ACK codec, controller and pacer, driven on one thread. */
     @Test
-    void shouldNotAllocateInDataAndAckHandling()
-    {
+    void shouldNotAllocateInDataAndAckHandling() {
         final Scoreboard scoreboard = new Scoreboard(1 << 14, 1 << 14);
         final RangeSet received = new RangeSet(1 << 14);
         final AckFrame outgoing = new AckFrame();
@@ -63,8 +61,7 @@ class NoAllocationTest
         // Best of a few rounds: a one-off allocation (a JIT deoptimisation, a lazily initialised JDK field)
         // can land in any single round on a loaded machine; a per-packet one shows in every round.
         long allocated = Long.MAX_VALUE;
-        for (int round = 0; round < 5 && allocated != 0; round++)
-        {
+        for (int round = 0; round < 5 && allocated != 0; round++) {
             final long before = THREADS.getCurrentThreadAllocatedBytes();
             drive(scoreboard, received, outgoing, incoming, wire, payload, ring, cubic, sample, decision, pacer, rtt,
                 random, state, PACKETS);
@@ -78,10 +75,8 @@ class NoAllocationTest
         final Scoreboard scoreboard, final RangeSet received, final AckFrame outgoing, final AckFrame incoming,
         final byte[] wire, final byte[] payload, final ByteRing ring, final CubicController cubic,
         final CongestionSample sample, final CongestionDecision decision, final Pacer pacer, final RttEstimator rtt,
-        final SplittableRandom random, final long[] state, final int packets)
-    {
-        for (int i = 0; i < packets; i++)
-        {
+        final SplittableRandom random, final long[] state, final int packets) {
+        for (int i = 0; i < packets; i++) {
             final long nowNs = System.nanoTime();
             final long pn = state[0]++;
             final long offset = state[1];
@@ -89,26 +84,22 @@ class NoAllocationTest
             ring.copyOut(offset, payload, 0, PAYLOAD);
             scoreboard.onDataSent(pn, offset, PAYLOAD, false, false, nowNs);
             pacer.onSent(nowNs, PAYLOAD + WireFormat.DATA_OVERHEAD);
-            if (random.nextInt(100) != 0) // 1 % loss
-            {
+            if (random.nextInt(100) != 0) { // 1 % loss
                 received.add(offset, offset + PAYLOAD);
                 ring.copyIn(offset, payload, 0, PAYLOAD);
-                if (received.start(0) <= state[2])
-                {
+                if (received.start(0) <= state[2]) {
                     state[2] = received.end(0);
                     received.removeBelow(state[2]);
                 }
             }
-            if ((i & 7) == 7)
-            {
+            if ((i & 7) == 7) {
                 outgoing.flags = WireFormat.ACK_FLAG_HAS_ECHO;
                 outgoing.cumulative = state[2];
                 outgoing.maxOffset = state[2] + (1 << 22);
                 outgoing.largestPacketNumber = pn;
                 outgoing.ackDelayMicros = 100;
                 outgoing.rangeCount = Math.min(received.size(), 32);
-                for (int r = 0; r < outgoing.rangeCount; r++)
-                {
+                for (int r = 0; r < outgoing.rangeCount; r++) {
                     outgoing.rangeStart[r] = received.start(received.size() - 1 - r);
                     outgoing.rangeEnd[r] = received.end(received.size() - 1 - r);
                 }
@@ -126,8 +117,7 @@ class NoAllocationTest
                 sample.bytesInFlight = scoreboard.bytesInFlight();
                 cubic.update(sample, decision);
                 pacer.configure(decision.pacingBytesPerSecond, decision.burstBytes, nowNs);
-                while (scoreboard.hasLoss()) // retransmit what was declared lost
-                {
+                while (scoreboard.hasLoss()) { // retransmit what was declared lost
                     final long start = scoreboard.firstLossStart();
                     final long end = Math.min(scoreboard.firstLossEnd(), start + PAYLOAD);
                     scoreboard.takeLoss(start, end);
@@ -143,14 +133,12 @@ class NoAllocationTest
      * {@code Cipher.init} cost (one seal or open per datagram), measured separately here.
      */
     @Test
-    void shouldAllocateOnlyTheJdkGcmCostOnTheEngineThreads() throws Exception
-    {
+    void shouldAllocateOnlyTheJdkGcmCostOnTheEngineThreads() throws Exception {
         final long sealCost = aeadCost(true);
         final long openCost = aeadCost(false);
         final StreamConfig config = StreamConfig.builder().sendBufferBytes(8 << 20).receiveWindowBytes(8 << 20)
             .peerTimeout(Duration.ofSeconds(20)).build();
-        try (LossyPathPair pair = LossyPathPair.builder().maxDatagram(1452).build())
-        {
+        try (LossyPathPair pair = LossyPathPair.builder().maxDatagram(1452).build()) {
             final StreamPair streams = new StreamPair(config, StreamPair.keys(62), pair.a(), pair.b())
                 .start(new DeterministicSource(62, 1L << 40, 1 << 16, false), new DigestSink(0, false));
             awaitAcked(streams, 48L << 20); // warm-up: JIT, pools, windows
@@ -188,28 +176,22 @@ class NoAllocationTest
         }
     }
 
-    private static long aeadCost(final boolean seal)
-    {
+    private static long aeadCost(final boolean seal) {
         final SessionAead sealer = SessionAead.sealer(new byte[32], 1);
         final SessionAead opener = SessionAead.opener(new byte[32], 1);
         final byte[] buf = new byte[1500];
         final byte[] out = new byte[1500];
         long pn = 0;
         long total = 0;
-        for (int round = 0; round < 3; round++)
-        {
+        for (int round = 0; round < 3; round++) {
             total = 0;
-            for (int i = 0; i < PACKETS; i++)
-            {
+            for (int i = 0; i < PACKETS; i++) {
                 pn++;
-                if (seal)
-                {
+                if (seal) {
                     final long before = THREADS.getCurrentThreadAllocatedBytes();
                     sealer.seal(pn, buf, 0, 10, buf, 10, PAYLOAD, buf, 10);
                     total += THREADS.getCurrentThreadAllocatedBytes() - before;
-                }
-                else
-                {
+                } else {
                     final int n = sealer.seal(pn, buf, 0, 10, buf, 10, PAYLOAD, buf, 10);
                     final long before = THREADS.getCurrentThreadAllocatedBytes();
                     opener.open(pn, buf, 0, 10, buf, 10, n, out, 0);
@@ -220,13 +202,10 @@ class NoAllocationTest
         return total / PACKETS;
     }
 
-    private static void awaitAcked(final StreamPair streams, final long bytes) throws InterruptedException
-    {
+    private static void awaitAcked(final StreamPair streams, final long bytes) throws InterruptedException {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
-        while (streams.sender.stats().streamBytes() < bytes)
-        {
-            if (System.nanoTime() > deadline || streams.sent.isDone())
-            {
+        while (streams.sender.stats().streamBytes() < bytes) {
+            if (System.nanoTime() > deadline || streams.sent.isDone()) {
                 throw new AssertionError("no progress: " + streams);
             }
             Thread.sleep(5);

@@ -16,8 +16,7 @@ import dev.derphole.lanes.testing.StreamPair;
 
 /** Live relay → direct → relay switches: the stream stays byte-exact when the old path dies right after. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class PathSwitchTest
-{
+class PathSwitchTest {
     private static final StreamConfig CONFIG = StreamConfig.builder()
         .sendBufferBytes(8 << 20)
         .receiveWindowBytes(8 << 20)
@@ -28,10 +27,8 @@ class PathSwitchTest
     private static final long SIZE = 32L << 20;
 
     @Test
-    void shouldFinishOnDirectWhenTheRelayIsBlackholedRightAfterTheSwitch() throws Exception
-    {
-        try (LossyPathPair relay = relay(); LossyPathPair direct = direct())
-        {
+    void shouldFinishOnDirectWhenTheRelayIsBlackholedRightAfterTheSwitch() throws Exception {
+        try (LossyPathPair relay = relay(); LossyPathPair direct = direct()) {
             final DeterministicSource source = new DeterministicSource(21, SIZE);
             final DigestSink sink = new DigestSink();
             final StreamPair streams = new StreamPair(CONFIG, StreamPair.keys(21), relay.a(), relay.b()).start(source, sink);
@@ -49,10 +46,8 @@ class PathSwitchTest
     }
 
     @Test
-    void shouldFallBackToTheRelayWhenDirectDies() throws Exception
-    {
-        try (LossyPathPair relay = relay(); LossyPathPair direct = direct())
-        {
+    void shouldFallBackToTheRelayWhenDirectDies() throws Exception {
+        try (LossyPathPair relay = relay(); LossyPathPair direct = direct()) {
             final DeterministicSource source = new DeterministicSource(22, SIZE);
             final DigestSink sink = new DigestSink();
             final StreamPair streams = new StreamPair(CONFIG, StreamPair.keys(22), relay.a(), relay.b()).start(source, sink);
@@ -74,10 +69,8 @@ class PathSwitchTest
     }
 
     @Test
-    void shouldFollowTheSenderWhenOnlyTheSenderIsSwitched() throws Exception
-    {
-        try (LossyPathPair relay = relay(); LossyPathPair direct = direct())
-        {
+    void shouldFollowTheSenderWhenOnlyTheSenderIsSwitched() throws Exception {
+        try (LossyPathPair relay = relay(); LossyPathPair direct = direct()) {
             final DeterministicSource source = new DeterministicSource(23, 16 << 20);
             final DigestSink sink = new DigestSink();
             final StreamPair streams = new StreamPair(CONFIG, StreamPair.keys(23), relay.a(), relay.b()).start(source, sink);
@@ -96,23 +89,19 @@ class PathSwitchTest
         }
     }
 
-    private static LossyPathPair relay()
-    {
+    private static LossyPathPair relay() {
         return LossyPathPair.builder().name("relay").maxDatagram(60 * 1024).delay(Duration.ofMillis(3)).seed(5).build();
     }
 
-    private static LossyPathPair direct()
-    {
+    private static LossyPathPair direct() {
         return LossyPathPair.builder().name("direct").maxDatagram(1452).lossPercent(0.5).reorderDepth(8).seed(6).build();
     }
 
-    private static void awaitAcked(final StreamPair streams, final LongPredicate condition) throws InterruptedException
-    {
+    private static void awaitAcked(final StreamPair streams, final LongPredicate condition)
+        throws InterruptedException {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!condition.test(streams.sender.stats().streamBytes()))
-        {
-            if (System.nanoTime() > deadline || streams.sent.isDone())
-            {
+        while (!condition.test(streams.sender.stats().streamBytes())) {
+            if (System.nanoTime() > deadline || streams.sent.isDone()) {
                 throw new AssertionError("no progress: " + streams);
             }
             Thread.sleep(1);

@@ -24,8 +24,7 @@ import dev.derphole.lanes.wire.WireFormat;
 
 /** Tampered, replayed, forged and late packets are dropped and counted, never delivered. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class SecurityTest
-{
+class SecurityTest {
     private static final StreamConfig CONFIG = StreamConfig.builder()
         .sendBufferBytes(4 << 20)
         .receiveWindowBytes(4 << 20)
@@ -35,17 +34,12 @@ class SecurityTest
     private static final long SIZE = 8 << 20;
 
     @Test
-    void shouldDropAndCountBitFlippedPacketsInBothDirections() throws Exception
-    {
+    void shouldDropAndCountBitFlippedPacketsInBothDirections() throws Exception {
         final SplittableRandom random = new SplittableRandom(41);
-        try (LossyPathPair pair = LossyPathPair.builder().build())
-        {
-            final LossyPathPair.Tamper flip = d ->
-            {
-                synchronized (random)
-                {
-                    if (random.nextInt(10) == 0)
-                    {
+        try (LossyPathPair pair = LossyPathPair.builder().build()) {
+            final LossyPathPair.Tamper flip = d -> {
+                synchronized (random) {
+                    if (random.nextInt(10) == 0) {
                         d[random.nextInt(d.length)] ^= (byte)(1 << random.nextInt(8));
                     }
                 }
@@ -63,19 +57,14 @@ class SecurityTest
     }
 
     @Test
-    void shouldIgnoreReplayedPackets() throws Exception
-    {
+    void shouldIgnoreReplayedPackets() throws Exception {
         final List<byte[]> seen = new ArrayList<>();
         final SplittableRandom random = new SplittableRandom(42);
-        try (LossyPathPair pair = LossyPathPair.builder().build())
-        {
-            pair.tamperAtoB(d ->
-            {
-                synchronized (seen)
-                {
+        try (LossyPathPair pair = LossyPathPair.builder().build()) {
+            pair.tamperAtoB(d -> {
+                synchronized (seen) {
                     seen.add(d);
-                    if (seen.size() > 100 && random.nextInt(4) == 0)
-                    {
+                    if (seen.size() > 100 && random.nextInt(4) == 0) {
                         return List.of(d, seen.get(random.nextInt(seen.size() - 1)).clone());
                     }
                     return List.of(d);
@@ -88,18 +77,14 @@ class SecurityTest
     }
 
     @Test
-    void shouldRejectPacketsSealedWithTheWrongKey() throws Exception
-    {
+    void shouldRejectPacketsSealedWithTheWrongKey() throws Exception {
         final PacketCodec forger = new PacketCodec(
             StreamPair.keys(999).senderToReceiverKey(), StreamPair.keys(43).senderToReceiverPrefix(),
             StreamPair.keys(999).receiverToSenderKey(), 0, new StreamCounters());
         final byte[] packet = new byte[2048];
-        try (LossyPathPair pair = LossyPathPair.builder().build())
-        {
-            pair.tamperAtoB(d ->
-            {
-                synchronized (forger)
-                {
+        try (LossyPathPair pair = LossyPathPair.builder().build()) {
+            pair.tamperAtoB(d -> {
+                synchronized (forger) {
                     // A forged DATA at offset 0 with garbage: if it were accepted the SHA-256 would differ.
                     packet[WireFormat.HEADER_LENGTH] = 0;
                     BigEndian.putLong(packet, WireFormat.HEADER_LENGTH + 1, 0);
@@ -114,15 +99,11 @@ class SecurityTest
     }
 
     @Test
-    void shouldCountPacketsArrivingAfterTheStreamFinished() throws Exception
-    {
+    void shouldCountPacketsArrivingAfterTheStreamFinished() throws Exception {
         final List<byte[]> data = new ArrayList<>();
-        try (LossyPathPair pair = LossyPathPair.builder().build())
-        {
-            pair.tamperAtoB(d ->
-            {
-                synchronized (data)
-                {
+        try (LossyPathPair pair = LossyPathPair.builder().build()) {
+            pair.tamperAtoB(d -> {
+                synchronized (data) {
                     data.add(d.clone());
                 }
                 return List.of(d);
@@ -131,10 +112,8 @@ class SecurityTest
                 .start(new ByteArrayInputStream(new byte[50_000]), new DigestSink());
             streams.await(10, TimeUnit.SECONDS);
             final long before = streams.receiver.stats().afterClose();
-            synchronized (data)
-            {
-                for (final byte[] d : data)
-                {
+            synchronized (data) {
+                for (final byte[] d : data) {
                     pair.injectToB(d);
                 }
                 assertThat(streams.receiver.stats().afterClose() - before).isEqualTo(data.size());
@@ -143,8 +122,7 @@ class SecurityTest
         }
     }
 
-    private static StreamPair run(final LossyPathPair pair, final long seed) throws Exception
-    {
+    private static StreamPair run(final LossyPathPair pair, final long seed) throws Exception {
         final DeterministicSource source = new DeterministicSource(seed, SIZE);
         final DigestSink sink = new DigestSink();
         final StreamPair streams = new StreamPair(CONFIG, StreamPair.keys(seed), pair.a(), pair.b()).start(source, sink);

@@ -19,8 +19,7 @@ import dev.derphole.lanes.wire.WireFormat;
 
 /** Byte-exact delivery (SHA-256) over impaired in-memory paths. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class StreamTransferTest
-{
+class StreamTransferTest {
     private static final int UDP_DATAGRAM = 1452;
     private static final int RELAY_DATAGRAM = 60 * 1024;
     private static final StreamConfig CONFIG = StreamConfig.builder()
@@ -33,8 +32,7 @@ class StreamTransferTest
 
     @ParameterizedTest(name = "{0}% loss, reorder 64, 5% duplicates, 32 MiB over 1452-byte datagrams")
     @ValueSource(ints = {0, 1, 5, 10})
-    void shouldDeliverEveryByteExactlyOnceDespiteLossReorderingAndDuplication(final int lossPercent) throws Exception
-    {
+    void shouldDeliverEveryByteExactlyOnceDespiteLossReorderingAndDuplication(final int lossPercent) throws Exception {
         final LossyPathPair.Builder path = LossyPathPair.builder()
             .maxDatagram(UDP_DATAGRAM).lossPercent(lossPercent).reorderDepth(64).duplicatePercent(5).seed(lossPercent);
         // Random loss is not congestion: tolerate it (the default 2 % would throttle the 5 and 10 % cases).
@@ -43,8 +41,7 @@ class StreamTransferTest
         final StreamStats sent = streams.sender.stats();
         final StreamStats received = streams.receiver.stats();
         assertThat(received.streamBytes()).isEqualTo(32 << 20);
-        if (lossPercent > 0)
-        {
+        if (lossPercent > 0) {
             assertThat(sent.retransmittedBytes()).isPositive();
         }
         assertThat(received.replays()).as("path duplicates are caught as replays").isPositive();
@@ -64,8 +61,7 @@ class StreamTransferTest
 
     @ParameterizedTest(name = "{0}% loss, 48 MiB over 60 KiB relay datagrams")
     @ValueSource(ints = {0, 2})
-    void shouldDeliverOverRelaySizedDatagrams(final int lossPercent) throws Exception
-    {
+    void shouldDeliverOverRelaySizedDatagrams(final int lossPercent) throws Exception {
         final LossyPathPair.Builder path = LossyPathPair.builder()
             .name("relay").maxDatagram(RELAY_DATAGRAM).lossPercent(lossPercent).seed(7);
         final StreamPair streams = transfer(path, CONFIG, 48 << 20, 5);
@@ -73,8 +69,7 @@ class StreamTransferTest
     }
 
     @Test
-    void shouldDeliverThroughABandwidthCappedDelayedBottleneck() throws Exception
-    {
+    void shouldDeliverThroughABandwidthCappedDelayedBottleneck() throws Exception {
         final LossyPathPair.Builder path = LossyPathPair.builder()
             .maxDatagram(UDP_DATAGRAM).delay(Duration.ofMillis(5)).bandwidth(40_000_000).queueBytes(256 << 10).seed(3);
         final StreamPair streams = transfer(path, CONFIG, 16 << 20, 3);
@@ -84,8 +79,7 @@ class StreamTransferTest
     }
 
     @Test
-    void shouldNotTakeRandomLossForCongestionOnAUdpPath() throws Exception
-    {
+    void shouldNotTakeRandomLossForCongestionOnAUdpPath() throws Exception {
         // 200 Mbit/s, 10 ms each way, 3 % random loss: the rate-based controller of UDP paths keeps its rate (a
         // loss-based one cuts the window every round trip here: ~200 congestion events where this sees none).
         final LossyPathPair.Builder path = LossyPathPair.builder().maxDatagram(UDP_DATAGRAM).lossPercent(3)
@@ -97,11 +91,9 @@ class StreamTransferTest
     }
 
     @Test
-    void shouldCompleteAZeroLengthStream() throws Exception
-    {
+    void shouldCompleteAZeroLengthStream() throws Exception {
         final DigestSink sink = new DigestSink(16, true);
-        try (LossyPathPair pair = LossyPathPair.builder().build())
-        {
+        try (LossyPathPair pair = LossyPathPair.builder().build()) {
             final StreamPair streams = new StreamPair(CONFIG, StreamPair.keys(1), pair.a(), pair.b())
                 .start(new ByteArrayInputStream(new byte[0]), sink);
             assertThat(streams.await(10, TimeUnit.SECONDS)).isZero();
@@ -111,11 +103,9 @@ class StreamTransferTest
     }
 
     @Test
-    void shouldCompleteAZeroLengthStreamWhenTheFinIsLost() throws Exception
-    {
+    void shouldCompleteAZeroLengthStreamWhenTheFinIsLost() throws Exception {
         final DigestSink sink = new DigestSink(16, true);
-        try (LossyPathPair pair = LossyPathPair.builder().lossPercent(50).seed(4).build())
-        {
+        try (LossyPathPair pair = LossyPathPair.builder().lossPercent(50).seed(4).build()) {
             final StreamPair streams = new StreamPair(CONFIG, StreamPair.keys(2), pair.a(), pair.b())
                 .start(new ByteArrayInputStream(new byte[0]), sink);
             assertThat(streams.await(20, TimeUnit.SECONDS)).isZero();
@@ -123,12 +113,10 @@ class StreamTransferTest
     }
 
     @Test
-    void shouldDeliverOneByteAndEveryByteValue() throws Exception
-    {
+    void shouldDeliverOneByteAndEveryByteValue() throws Exception {
         assertThat(roundTrip(new byte[] {42}, UDP_DATAGRAM)).containsExactly(42);
         final byte[] all = new byte[256 * 64];
-        for (int i = 0; i < all.length; i++)
-        {
+        for (int i = 0; i < all.length; i++) {
             all[i] = (byte)i;
         }
         assertThat(roundTrip(all, UDP_DATAGRAM)).isEqualTo(all);
@@ -136,15 +124,11 @@ class StreamTransferTest
     }
 
     @Test
-    void shouldDeliverSizesAroundDatagramBoundaries() throws Exception
-    {
-        for (final int datagram : new int[] {WireFormat.MIN_DATAGRAM_LENGTH, UDP_DATAGRAM, RELAY_DATAGRAM})
-        {
+    void shouldDeliverSizesAroundDatagramBoundaries() throws Exception {
+        for (final int datagram : new int[] {WireFormat.MIN_DATAGRAM_LENGTH, UDP_DATAGRAM, RELAY_DATAGRAM}) {
             final int payload = datagram - WireFormat.DATA_OVERHEAD;
-            for (final int packets : new int[] {1, 2, 3})
-            {
-                for (final int delta : new int[] {-1, 0, 1})
-                {
+            for (final int packets : new int[] {1, 2, 3}) {
+                for (final int delta : new int[] {-1, 0, 1}) {
                     final int size = packets * payload + delta;
                     final byte[] data = new DeterministicSource(size, size).readAllBytes();
                     assertThat(roundTrip(data, datagram)).as("size %d on %d-byte datagrams", size, datagram)
@@ -155,12 +139,10 @@ class StreamTransferTest
     }
 
     @Test
-    void shouldDeliverAStreamLargerThanBothBuffersThroughASlowSource() throws Exception
-    {
+    void shouldDeliverAStreamLargerThanBothBuffersThroughASlowSource() throws Exception {
         final StreamConfig small = CONFIG.toBuilder().sendBufferBytes(1 << 16).receiveWindowBytes(1 << 20).build();
         final LossyPathPair.Builder path = LossyPathPair.builder().maxDatagram(UDP_DATAGRAM).lossPercent(1).seed(9);
-        try (LossyPathPair pair = path.build())
-        {
+        try (LossyPathPair pair = path.build()) {
             final DeterministicSource source = new DeterministicSource(9, 6 << 20, 777, true);
             final DigestSink sink = new DigestSink();
             final StreamPair streams = new StreamPair(small, StreamPair.keys(9), pair.a(), pair.b()).start(source, sink);
@@ -170,40 +152,31 @@ class StreamTransferTest
     }
 
     @Test
-    void shouldRespectTheReceiveWindowWhenTheSinkIsSlow() throws Exception
-    {
+    void shouldRespectTheReceiveWindowWhenTheSinkIsSlow() throws Exception {
         final StreamConfig small = CONFIG.toBuilder().receiveWindowBytes(1 << 20).build();
         final DeterministicSource source = new DeterministicSource(10, 8 << 20);
         final DigestSink digest = new DigestSink();
-        final java.io.OutputStream slowSink = new java.io.OutputStream()
-        {
+        final java.io.OutputStream slowSink = new java.io.OutputStream() {
             @Override
-            public void write(final int b)
-            {
+            public void write(final int b) {
                 digest.write(b);
             }
 
             @Override
-            public void write(final byte[] b, final int off, final int len)
-            {
+            public void write(final byte[] b, final int off, final int len) {
                 final int n = Math.min(len, 64 << 10); // a slow consumer: 64 KiB per millisecond at most
                 digest.write(b, off, n);
-                try
-                {
+                try {
                     Thread.sleep(1);
-                }
-                catch (final InterruptedException e)
-                {
+                } catch (final InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
-                if (n < len)
-                {
+                if (n < len) {
                     write(b, off + n, len - n);
                 }
             }
         };
-        try (LossyPathPair pair = LossyPathPair.builder().maxDatagram(UDP_DATAGRAM).lossPercent(1).seed(10).build())
-        {
+        try (LossyPathPair pair = LossyPathPair.builder().maxDatagram(UDP_DATAGRAM).lossPercent(1).seed(10).build()) {
             final StreamPair streams = new StreamPair(small, StreamPair.keys(10), pair.a(), pair.b())
                 .start(source, slowSink);
             streams.await(60, TimeUnit.SECONDS);
@@ -212,11 +185,9 @@ class StreamTransferTest
         }
     }
 
-    private static byte[] roundTrip(final byte[] data, final int datagram) throws Exception
-    {
+    private static byte[] roundTrip(final byte[] data, final int datagram) throws Exception {
         final DigestSink sink = new DigestSink(data.length, false);
-        try (LossyPathPair pair = LossyPathPair.builder().maxDatagram(datagram).build())
-        {
+        try (LossyPathPair pair = LossyPathPair.builder().maxDatagram(datagram).build()) {
             final StreamPair streams = new StreamPair(CONFIG, StreamPair.keys(data.length), pair.a(), pair.b())
                 .start(new ByteArrayInputStream(data), sink);
             assertThat(streams.await(10, TimeUnit.SECONDS)).isEqualTo(data.length);
@@ -225,10 +196,9 @@ class StreamTransferTest
     }
 
     static StreamPair transfer(
-        final LossyPathPair.Builder path, final StreamConfig config, final long size, final long seed) throws Exception
-    {
-        try (LossyPathPair pair = path.build())
-        {
+        final LossyPathPair.Builder path, final StreamConfig config, final long size, final long seed)
+            throws Exception {
+        try (LossyPathPair pair = path.build()) {
             final DeterministicSource source = new DeterministicSource(seed, size);
             final DigestSink sink = new DigestSink();
             final StreamPair streams = new StreamPair(config, StreamPair.keys(seed), pair.a(), pair.b())

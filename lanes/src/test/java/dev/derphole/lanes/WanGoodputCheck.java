@@ -20,19 +20,16 @@ import dev.derphole.lanes.testing.StreamPair;
  * {@code bin/mvn -q -B -pl lanes -am test -Dtest=WanGoodputCheck -Dsurefire.failIfNoSpecifiedTests=false}.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
-class WanGoodputCheck
-{
+class WanGoodputCheck {
     private static final long LINK_BYTES_PER_SECOND = 25_000_000L; // 200 Mbit/s
     private static final int SIZE = 256 << 20;
 
     @ParameterizedTest(name = "{0}% loss")
     @ValueSource(doubles = {0, 1, 3})
-    void measure(final double lossPercent) throws Exception
-    {
+    void measure(final double lossPercent) throws Exception {
         final StreamConfig config = StreamConfig.builder().peerTimeout(Duration.ofSeconds(30)).build();
         try (LossyPathPair pair = LossyPathPair.builder().maxDatagram(1400).lossPercent(lossPercent)
-            .delay(Duration.ofMillis(20)).bandwidth(LINK_BYTES_PER_SECOND).queueBytes(1 << 20).seed(5).build())
-        {
+            .delay(Duration.ofMillis(20)).bandwidth(LINK_BYTES_PER_SECOND).queueBytes(1 << 20).seed(5).build()) {
             final DeterministicSource source = new DeterministicSource(5, SIZE);
             final DigestSink sink = new DigestSink();
             final long startNs = System.nanoTime();

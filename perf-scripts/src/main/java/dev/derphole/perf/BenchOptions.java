@@ -44,8 +44,7 @@ record BenchOptions(
     String baseline,
     double maxRssGrowth,
     List<String> relayJavaOpts,
-    String commit)
-{
+    String commit) {
     /** Forwarders the harness knows. */
     static final List<String> KNOWN_SYSTEMS = List.of(ForwarderKind.DERP, ForwarderKind.SOCAT, ForwarderKind.JAVA);
 
@@ -86,8 +85,7 @@ record BenchOptions(
      *
      * @throws IllegalArgumentException one line saying what is wrong
      */
-    static BenchOptions parse(final String... args)
-    {
+    static BenchOptions parse(final String... args) {
         Path out = null;
         Path relayJar = Path.of("cli/target/derphole.jar");
         List<Integer> pairs = List.of(1, 50);
@@ -105,16 +103,13 @@ record BenchOptions(
         double maxRssGrowth = 1.5;
         List<String> relayJavaOpts = List.of();
         String commit = "unknown";
-        for (int i = 0; i < args.length; i++)
-        {
+        for (int i = 0; i < args.length; i++) {
             final String flag = args[i];
-            if (i + 1 >= args.length)
-            {
+            if (i + 1 >= args.length) {
                 throw new IllegalArgumentException(flag + " needs a value (or unknown flag); see --help");
             }
             final String value = args[++i];
-            switch (flag)
-            {
+            switch (flag) {
                 case "--out" -> out = Path.of(value);
                 case "--relay-jar" -> relayJar = Path.of(value);
                 case "--pairs" -> pairs = intList(flag, value, 1, 1000);
@@ -135,20 +130,15 @@ record BenchOptions(
                 default -> throw new IllegalArgumentException("unknown flag " + flag + "; see --help");
             }
         }
-        if (out == null)
-        {
+        if (out == null) {
             throw new IllegalArgumentException("--out DIR is required; see --help");
         }
-        if (gateDepth < 0)
-        {
+        if (gateDepth < 0) {
             gateDepth = depths.getFirst();
-        }
-        else if (!depths.contains(gateDepth))
-        {
+        } else if (!depths.contains(gateDepth)) {
             throw new IllegalArgumentException("--gate-depth " + gateDepth + " is not one of --queue-depths " + depths);
         }
-        if (!KNOWN_SYSTEMS.contains(baseline) || baseline.equals(ForwarderKind.DERP))
-        {
+        if (!KNOWN_SYSTEMS.contains(baseline) || baseline.equals(ForwarderKind.DERP)) {
             throw new IllegalArgumentException("--baseline must be socat or java: " + baseline);
         }
         return new BenchOptions(out, relayJar, pairs, sizes, systems, depths, gateDepth, socatBuffer, warmupMs,
@@ -156,108 +146,82 @@ record BenchOptions(
     }
 
     /** True when the arguments ask for help (then nothing else is parsed). */
-    static boolean wantsHelp(final String... args)
-    {
-        for (final String a : args)
-        {
-            if (a.equals("--help") || a.equals("-h"))
-            {
+    static boolean wantsHelp(final String... args) {
+        for (final String a : args) {
+            if (a.equals("--help") || a.equals("-h")) {
                 return true;
             }
         }
         return false;
     }
 
-    private static List<Integer> intList(final String flag, final String value, final int min, final int max)
-    {
+    private static List<Integer> intList(final String flag, final String value, final int min, final int max) {
         final List<Integer> out = new ArrayList<>();
-        for (final String part : value.split(",", -1))
-        {
+        for (final String part : value.split(",", -1)) {
             final int v = intValue(flag, part.strip(), min, max);
-            if (!out.contains(v))
-            {
+            if (!out.contains(v)) {
                 out.add(v);
             }
         }
         return List.copyOf(out);
     }
 
-    private static int intValue(final String flag, final String value, final int min, final int max)
-    {
+    private static int intValue(final String flag, final String value, final int min, final int max) {
         final int v;
-        try
-        {
+        try {
             v = Integer.parseInt(value);
-        }
-        catch (final NumberFormatException e)
-        {
+        } catch (final NumberFormatException e) {
             throw new IllegalArgumentException(flag + " wants a whole number: " + value);
         }
-        if (v < min || v > max)
-        {
+        if (v < min || v > max) {
             throw new IllegalArgumentException(flag + " must be " + min + ".." + max + ": " + value);
         }
         return v;
     }
 
-    private static long millis(final String flag, final String seconds, final long minMs)
-    {
+    private static long millis(final String flag, final String seconds, final long minMs) {
         final double s;
-        try
-        {
+        try {
             s = Double.parseDouble(seconds);
-        }
-        catch (final NumberFormatException e)
-        {
+        } catch (final NumberFormatException e) {
             throw new IllegalArgumentException(flag + " wants seconds: " + seconds);
         }
         final long ms = Math.round(s * 1000);
-        if (!(s >= 0) || ms < minMs || s > 3600)
-        {
+        if (!(s >= 0) || ms < minMs || s > 3600) {
             throw new IllegalArgumentException(flag + " must be " + minMs / 1000.0 + "..3600 seconds: " + seconds);
         }
         return ms;
     }
 
-    private static double positiveDouble(final String flag, final String value)
-    {
+    private static double positiveDouble(final String flag, final String value) {
         final double v;
-        try
-        {
+        try {
             v = Double.parseDouble(value);
-        }
-        catch (final NumberFormatException e)
-        {
+        } catch (final NumberFormatException e) {
             throw new IllegalArgumentException(flag + " wants a number: " + value);
         }
-        if (!(v > 0) || Double.isInfinite(v))
-        {
+        if (!(v > 0) || Double.isInfinite(v)) {
             throw new IllegalArgumentException(flag + " must be a positive number: " + value);
         }
         return v;
     }
 
-    private static List<String> systems(final String value)
-    {
+    private static List<String> systems(final String value) {
         final List<String> out = new ArrayList<>();
-        for (final String part : value.split(",", -1))
-        {
+        for (final String part : value.split(",", -1)) {
             final String name = part.strip().toLowerCase(Locale.ROOT);
-            if (!KNOWN_SYSTEMS.contains(name))
-            {
+            if (!KNOWN_SYSTEMS.contains(name)) {
                 throw new IllegalArgumentException("--systems: unknown system " + part + " (known: " + KNOWN_SYSTEMS
                     + ")");
             }
-            if (!out.contains(name))
-            {
+            if (!out.contains(name)) {
                 out.add(name);
             }
         }
         return List.copyOf(out);
     }
 
-    private static List<String> words(final String value)
-    {
+    private static List<String> words(final String value) {
         final String trimmed = value.strip();
         return trimmed.isEmpty() ? List.of() : List.of(trimmed.split("\\s+"));
     }

@@ -14,26 +14,22 @@ import java.util.concurrent.TimeUnit;
  * (so the calling script's EXIT trap can kill them even if this JVM dies hard), and stopped by {@link #stop} or
  * at JVM shutdown. Only these pids are ever signalled. Thread-safe.
  */
-final class ChildProcesses
-{
+final class ChildProcesses {
     /** How long a child gets to exit after SIGTERM before SIGKILL. */
     static final long TERM_GRACE_MS = 5_000;
 
     private final Path pidFile;
     private final List<Process> live = new ArrayList<>();
 
-    ChildProcesses(final Path pidFile)
-    {
+    ChildProcesses(final Path pidFile) {
         this.pidFile = pidFile;
         Runtime.getRuntime().addShutdownHook(new Thread(this::stopAll, "child-reaper"));
     }
 
     /** Starts {@code builder}'s command and records its pid. */
-    Process start(final ProcessBuilder builder) throws IOException
-    {
+    Process start(final ProcessBuilder builder) throws IOException {
         final Process p = builder.start();
-        synchronized (this)
-        {
+        synchronized (this) {
             live.add(p);
             Files.writeString(pidFile, p.pid() + "\n", StandardCharsets.US_ASCII, StandardOpenOption.CREATE,
                 StandardOpenOption.APPEND);
@@ -42,47 +38,36 @@ final class ChildProcesses
     }
 
     /** SIGTERM, then SIGKILL after {@link #TERM_GRACE_MS}; waits for the exit. */
-    void stop(final Process p)
-    {
-        synchronized (this)
-        {
+    void stop(final Process p) {
+        synchronized (this) {
             live.remove(p);
         }
         terminate(p);
     }
 
     /** Stops every child still running. */
-    void stopAll()
-    {
+    void stopAll() {
         final List<Process> all;
-        synchronized (this)
-        {
+        synchronized (this) {
             all = List.copyOf(live);
             live.clear();
         }
-        for (final Process p : all)
-        {
+        for (final Process p : all) {
             p.destroy();
         }
-        for (final Process p : all)
-        {
+        for (final Process p : all) {
             terminate(p);
         }
     }
 
-    private static void terminate(final Process p)
-    {
+    private static void terminate(final Process p) {
         p.destroy();
-        try
-        {
-            if (!p.waitFor(TERM_GRACE_MS, TimeUnit.MILLISECONDS))
-            {
+        try {
+            if (!p.waitFor(TERM_GRACE_MS, TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
                 p.waitFor(TERM_GRACE_MS, TimeUnit.MILLISECONDS);
             }
-        }
-        catch (final InterruptedException e)
-        {
+        } catch (final InterruptedException e) {
             p.destroyForcibly();
             Thread.currentThread().interrupt();
         }

@@ -20,8 +20,7 @@ import dev.derphole.derp.proto.NodeKey;
  * Threads: one platform sender and one platform receiver thread per pair, plus each client's own reader and
  * writer. Owned by the benchmark's main thread; {@link #totals()} may be called from it at any time.
  */
-final class DerpLoad implements Load
-{
+final class DerpLoad implements Load {
     /** How long a receiver waits for a packet before checking whether to stop. */
     static final Duration POLL = Duration.ofMillis(100);
 
@@ -34,28 +33,23 @@ final class DerpLoad implements Load
     private final List<SequenceTracker> received = new ArrayList<>();
     private volatile boolean stop;
 
-    private DerpLoad()
-    {
+    private DerpLoad() {
     }
 
     /** Connects 2 × {@code pairs} clients to {@code target} and starts the traffic. */
     static DerpLoad start(final DerpTarget target, final int pairs, final int size)
-        throws IOException, InterruptedException
-    {
+        throws IOException, InterruptedException {
         final DerpLoad load = new DerpLoad();
-        try
-        {
+        try {
             // Connect everyone before any traffic flows: a relay busy forwarding must not be what a handshake
             // waits for (that is a separate question), and every pair then runs for the same time.
             final List<DerpClient> senders = new ArrayList<>();
             final List<DerpClient> receivers = new ArrayList<>();
-            for (int i = 0; i < pairs; i++)
-            {
+            for (int i = 0; i < pairs; i++) {
                 senders.add(load.connect(target));
                 receivers.add(load.connect(target));
             }
-            for (int i = 0; i < pairs; i++)
-            {
+            for (int i = 0; i < pairs; i++) {
                 final DerpClient sender = senders.get(i);
                 final DerpClient receiver = receivers.get(i);
                 final AtomicLong count = new AtomicLong();
@@ -68,68 +62,52 @@ final class DerpLoad implements Load
                     .start(() -> load.send(sender, receiver.publicKey(), size, count)));
             }
             return load;
-        }
-        catch (final IOException | RuntimeException e)
-        {
+        } catch (final IOException | RuntimeException e) {
             load.close();
             throw e;
         }
     }
 
-    private DerpClient connect(final DerpTarget target) throws IOException
-    {
+    private DerpClient connect(final DerpTarget target) throws IOException {
         final DerpClient c = new DerpClient(DerpClientConfig.builder(target).build());
         clients.add(c);
         c.connect();
         return c;
     }
 
-    private void send(final DerpClient client, final NodeKey to, final int size, final AtomicLong count)
-    {
+    private void send(final DerpClient client, final NodeKey to, final int size, final AtomicLong count) {
         final byte[] packet = new byte[size];
         long seq = 0;
-        try
-        {
-            while (!stop)
-            {
+        try {
+            while (!stop) {
                 SequenceTracker.putSeq(packet, seq);
                 client.send(to, packet, 0, size);
                 seq++;
                 count.lazySet(seq);
             }
-        }
-        catch (final IOException | InterruptedException e)
-        {
+        } catch (final IOException | InterruptedException e) {
             // Closed while blocked on a full queue: the run is over.
         }
     }
 
-    private void receive(final DerpClient client, final SequenceTracker tracker)
-    {
-        try
-        {
-            while (!stop)
-            {
+    private void receive(final DerpClient client, final SequenceTracker tracker) {
+        try {
+            while (!stop) {
                 final DerpEvent event = client.receive(POLL);
-                if (event instanceof DerpEvent.Packet p)
-                {
+                if (event instanceof DerpEvent.Packet p) {
                     final byte[] data = p.data();
                     tracker.onPacket(SequenceTracker.seqAt(data, 0), data.length);
                 }
             }
-        }
-        catch (final InterruptedException e)
-        {
+        } catch (final InterruptedException e) {
             // Closing.
         }
     }
 
     @Override
-    public Totals totals()
-    {
+    public Totals totals() {
         Totals t = Totals.ZERO;
-        for (int i = 0; i < sent.size(); i++)
-        {
+        for (int i = 0; i < sent.size(); i++) {
             final SequenceTracker r = received.get(i);
             t = t.plus(new Totals(sent.get(i).get(), r.delivered(), r.bytes(), r.lost(), r.late()));
         }
@@ -137,21 +115,15 @@ final class DerpLoad implements Load
     }
 
     @Override
-    public void close()
-    {
+    public void close() {
         stop = true;
-        for (final DerpClient c : clients)
-        {
+        for (final DerpClient c : clients) {
             c.close();
         }
-        for (final Thread t : threads)
-        {
-            try
-            {
+        for (final Thread t : threads) {
+            try {
                 t.join(JOIN_MS);
-            }
-            catch (final InterruptedException e)
-            {
+            } catch (final InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             }

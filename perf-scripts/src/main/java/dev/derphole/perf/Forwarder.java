@@ -6,20 +6,16 @@ import java.util.List;
  * A running forwarder under test (one relay process, or one or more TCP forwarder processes): where its
  * memory and CPU can be read. Closing stops its processes.
  */
-interface Forwarder extends AutoCloseable
-{
+interface Forwarder extends AutoCloseable {
     /** The processes that do the forwarding; memory and CPU are summed over them. */
     List<Long> pids();
 
     /** Sum of the processes' resident set sizes in KiB (shared pages count once per process). */
-    default long rssKb()
-    {
+    default long rssKb() {
         long sum = 0;
-        for (final long pid : pids())
-        {
+        for (final long pid : pids()) {
             final long kb = ProcFs.rssKb(pid);
-            if (kb < 0)
-            {
+            if (kb < 0) {
                 return ProcFs.UNKNOWN;
             }
             sum += kb;
@@ -28,14 +24,11 @@ interface Forwarder extends AutoCloseable
     }
 
     /** Sum of the processes' peak resident set sizes in KiB. */
-    default long hwmKb()
-    {
+    default long hwmKb() {
         long sum = 0;
-        for (final long pid : pids())
-        {
+        for (final long pid : pids()) {
             final long kb = ProcFs.hwmKb(pid);
-            if (kb < 0)
-            {
+            if (kb < 0) {
                 return ProcFs.UNKNOWN;
             }
             sum += kb;
@@ -44,14 +37,11 @@ interface Forwarder extends AutoCloseable
     }
 
     /** CPU time used so far by the processes, in nanoseconds. */
-    default long cpuNs()
-    {
+    default long cpuNs() {
         long sum = 0;
-        for (final long pid : pids())
-        {
+        for (final long pid : pids()) {
             final long ns = ProcFs.cpuNs(pid);
-            if (ns < 0)
-            {
+            if (ns < 0) {
                 return ProcFs.UNKNOWN;
             }
             sum += ns;

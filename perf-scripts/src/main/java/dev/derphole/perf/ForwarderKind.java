@@ -1,8 +1,7 @@
 package dev.derphole.perf;
 
 /** Names of the forwarders the harness measures, as they appear in results.csv. */
-final class ForwarderKind
-{
+final class ForwarderKind {
     /** The derphole relay ({@code derphole relay}), reached by DERP clients. */
     static final String DERP = "derp";
     /** One {@code socat TCP-LISTEN → TCP} process per pair carrying length-prefixed packets. */
@@ -10,7 +9,6 @@ final class ForwarderKind
     /** One JVM ({@link TcpForwarder}) copying every pair's TCP stream with blocking I/O. */
     static final String JAVA = "java";
 
-    private ForwarderKind()
-    {
+    private ForwarderKind() {
     }
 }

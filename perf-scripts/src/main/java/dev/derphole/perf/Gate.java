@@ -17,8 +17,7 @@ import java.util.Map;
  * </ul>
  * A rule whose data is missing fails. Stateless.
  */
-final class Gate
-{
+final class Gate {
     /**
      * One rule's outcome.
      *
@@ -28,25 +27,20 @@ final class Gate
      * @param limit  the threshold
      * @param detail one line for people
      */
-    record Check(String name, boolean pass, double value, double limit, String detail)
-    {
+    record Check(String name, boolean pass, double value, double limit, String detail) {
     }
 
-    private Gate()
-    {
+    private Gate() {
     }
 
-    static List<Check> evaluate(final BenchOptions o, final List<ResultRow> rows, final List<Summary> summaries)
-    {
+    static List<Check> evaluate(final BenchOptions o, final List<ResultRow> rows, final List<Summary> summaries) {
         final List<Check> checks = new ArrayList<>();
         final String gateVariant = Variants.derp(o.gateDepth());
-        for (final int pairs : o.pairs())
-        {
+        for (final int pairs : o.pairs()) {
             final String name = "throughput/" + pairs + "-pairs/" + o.gateSize() + "B";
             final Summary derp = Summary.find(summaries, ForwarderKind.DERP, gateVariant, pairs, o.gateSize());
             final Summary base = Summary.find(summaries, o.baseline(), null, pairs, o.gateSize());
-            if (derp == null || base == null || derp.runs() == 0 || base.runs() == 0 || !(base.mbPerS() > 0))
-            {
+            if (derp == null || base == null || derp.runs() == 0 || base.runs() == 0 || !(base.mbPerS() > 0)) {
                 checks.add(new Check(name, false, Double.NaN, o.minRatio(),
                     "missing: need derp " + gateVariant + " and " + o.baseline() + " at " + pairs + " pairs, "
                         + o.gateSize() + " B"));
@@ -57,10 +51,8 @@ final class Gate
                 "derp %s %.1f MB/s vs %s %s %.1f MB/s = %.2fx (need >= %.2fx)", gateVariant, derp.mbPerS(),
                 base.system(), base.variant(), base.mbPerS(), ratio, o.minRatio())));
         }
-        for (final Summary s : summaries)
-        {
-            if (!s.system().equals(ForwarderKind.DERP))
-            {
+        for (final Summary s : summaries) {
+            if (!s.system().equals(ForwarderKind.DERP)) {
                 continue;
             }
             final String name = "rss-flat/" + s.variant() + "/" + s.pairs() + "-pairs/" + s.sizeBytes() + "B";
@@ -74,16 +66,13 @@ final class Gate
         int failed = 0;
         long late = 0;
         long tcpLost = 0;
-        for (final ResultRow r : rows)
-        {
-            if (!r.ok())
-            {
+        for (final ResultRow r : rows) {
+            if (!r.ok()) {
                 failed++;
                 continue;
             }
             late += r.window().late();
-            if (!r.system().equals(ForwarderKind.DERP))
-            {
+            if (!r.system().equals(ForwarderKind.DERP)) {
                 tcpLost += r.window().lost();
             }
         }
@@ -93,12 +82,9 @@ final class Gate
         return checks;
     }
 
-    static boolean passed(final List<Check> checks)
-    {
-        for (final Check c : checks)
-        {
-            if (!c.pass())
-            {
+    static boolean passed(final List<Check> checks) {
+        for (final Check c : checks) {
+            if (!c.pass()) {
                 return false;
             }
         }
@@ -107,8 +93,7 @@ final class Gate
 
     /** decision.json's content: verdict, checks, the options that matter and the summaries. */
     static Map<String, Object> decision(
-        final BenchOptions o, final List<Check> checks, final List<Summary> summaries, final Map<String, Object> env)
-    {
+        final BenchOptions o, final List<Check> checks, final List<Summary> summaries, final Map<String, Object> env) {
         final Map<String, Object> d = new LinkedHashMap<>();
         d.put("verdict", passed(checks) ? "pass" : "fail");
         d.putAll(env);
@@ -129,8 +114,7 @@ final class Gate
         settings.put("relayJavaOpts", String.join(" ", o.relayJavaOpts()));
         d.put("settings", settings);
         final List<Object> cs = new ArrayList<>();
-        for (final Check c : checks)
-        {
+        for (final Check c : checks) {
             final Map<String, Object> m = new LinkedHashMap<>();
             m.put("name", c.name());
             m.put("pass", c.pass());
@@ -141,8 +125,7 @@ final class Gate
         }
         d.put("checks", cs);
         final List<Object> ss = new ArrayList<>();
-        for (final Summary s : summaries)
-        {
+        for (final Summary s : summaries) {
             final Map<String, Object> m = new LinkedHashMap<>();
             m.put("system", s.system());
             m.put("variant", s.variant());
@@ -163,8 +146,7 @@ final class Gate
         return d;
     }
 
-    private static double round(final double v)
-    {
+    private static double round(final double v) {
         return Math.round(v * 1000) / 1000.0;
     }
 }

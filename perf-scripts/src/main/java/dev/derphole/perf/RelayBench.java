@@ -26,8 +26,7 @@ import dev.derphole.derp.json.JsonWriter;
  * <p>
  * Everything stays on 127.0.0.1; only processes this harness started are ever stopped.
  */
-public final class RelayBench
-{
+public final class RelayBench {
     static final int EXIT_PASS = 0;
     static final int EXIT_FAIL = 1;
     static final int EXIT_USAGE = 2;
@@ -36,80 +35,56 @@ public final class RelayBench
     private final BenchOptions options;
     private final ChildProcesses children;
 
-    private RelayBench(final BenchOptions options, final ChildProcesses children)
-    {
+    private RelayBench(final BenchOptions options, final ChildProcesses children) {
         this.options = options;
         this.children = children;
     }
 
-    public static void main(final String[] args)
-    {
+    public static void main(final String[] args) {
         System.exit(run(args));
     }
 
-    static int run(final String... args)
-    {
-        if (BenchOptions.wantsHelp(args))
-        {
+    static int run(final String... args) {
+        if (BenchOptions.wantsHelp(args)) {
             System.out.print(BenchOptions.USAGE);
             return EXIT_PASS;
         }
         final BenchOptions options;
-        try
-        {
+        try {
             options = BenchOptions.parse(args);
-        }
-        catch (final IllegalArgumentException e)
-        {
+        } catch (final IllegalArgumentException e) {
             System.err.println("error: " + e.getMessage());
             return EXIT_USAGE;
         }
-        try
-        {
+        try {
             Files.createDirectories(options.out().resolve("logs"));
             final ChildProcesses children = new ChildProcesses(options.out().resolve("children.pids"));
-            try
-            {
+            try {
                 return new RelayBench(options, children).runMatrix();
-            }
-            finally
-            {
+            } finally {
                 children.stopAll();
             }
-        }
-        catch (final IOException e)
-        {
+        } catch (final IOException e) {
             System.err.println("error: " + e.getMessage());
             return EXIT_ERROR;
-        }
-        catch (final InterruptedException e)
-        {
+        } catch (final InterruptedException e) {
             System.err.println("error: interrupted");
             return EXIT_ERROR;
         }
     }
 
-    private int runMatrix() throws IOException, InterruptedException
-    {
+    private int runMatrix() throws IOException, InterruptedException {
         final String started = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
         final List<ResultRow> rows = new ArrayList<>();
-        for (int rep = 1; rep <= options.repeat(); rep++)
-        {
-            for (final int pairs : options.pairs())
-            {
-                for (final int size : options.sizes())
-                {
-                    for (final String system : options.systems())
-                    {
-                        if (system.equals(ForwarderKind.DERP))
-                        {
-                            for (final int depth : options.queueDepths())
-                            {
+        for (int rep = 1; rep <= options.repeat(); rep++) {
+            for (final int pairs : options.pairs()) {
+                for (final int size : options.sizes()) {
+                    for (final String system : options.systems()) {
+                        if (system.equals(ForwarderKind.DERP)) {
+                            for (final int depth : options.queueDepths()) {
                                 rows.add(report(runOne(rep, system, depth, pairs, size)));
                             }
-                        }
-                        else
-                        {
+                        } else {
                             rows.add(report(runOne(rep, system, 0, pairs, size)));
                         }
                     }
@@ -126,8 +101,7 @@ public final class RelayBench
         env.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
 
         final StringBuilder csv = new StringBuilder(ResultRow.CSV_HEADER).append('\n');
-        for (final ResultRow r : rows)
-        {
+        for (final ResultRow r : rows) {
             csv.append(r.toCsv()).append('\n');
         }
         final String table = Table.render(summaries, options.baseline(), checks);
@@ -139,16 +113,12 @@ public final class RelayBench
         return Gate.passed(checks) ? EXIT_PASS : EXIT_FAIL;
     }
 
-    private static ResultRow report(final ResultRow r)
-    {
-        if (r.ok())
-        {
+    private static ResultRow report(final ResultRow r) {
+        if (r.ok()) {
             System.err.printf(Locale.ROOT, "run %d %s %s %d pairs %d B: %,.0f pkts/s %.1f MB/s loss %.2f%% "
                     + "fwd CPU %.0f%% RSS %d..%d KiB%n", r.rep(), r.system(), r.variant(), r.pairs(), r.sizeBytes(),
                 r.pps(), r.mbPerS(), r.window().lossPercent(), r.fwdCpuPct(), r.rssMinKb(), r.rssMaxKb());
-        }
-        else
-        {
+        } else {
             System.err.printf(Locale.ROOT, "run %d %s %s %d pairs %d B: FAILED: %s%n", r.rep(), r.system(),
                 r.variant(), r.pairs(), r.sizeBytes(), r.error());
         }
@@ -156,10 +126,8 @@ public final class RelayBench
     }
 
     private ResultRow runOne(final int rep, final String system, final int depth, final int pairs, final int size)
-        throws InterruptedException
-    {
-        final String variant = switch (system)
-        {
+        throws InterruptedException {
+        final String variant = switch (system) {
             case ForwarderKind.DERP -> Variants.derp(depth);
             case ForwarderKind.SOCAT -> Variants.buffer(options.socatBuffer());
             default -> Variants.buffer(Variants.JAVA_FORWARDER_BUFFER);
@@ -168,21 +136,17 @@ public final class RelayBench
             system + "-" + variant + "-" + pairs + "p-" + size + "B-r" + rep + ".log");
         Forwarder forwarder = null;
         Load load = null;
-        try
-        {
+        try {
             final long rssStartKb;
-            switch (system)
-            {
-                case ForwarderKind.DERP ->
-                {
+            switch (system) {
+                case ForwarderKind.DERP -> {
                     final RelayForwarder relay = RelayForwarder.start(children, options.relayJar(),
                         options.relayJavaOpts(), depth, log);
                     forwarder = relay;
                     rssStartKb = relay.rssKb();
                     load = DerpLoad.start(relay.target(), pairs, size);
                 }
-                case ForwarderKind.SOCAT ->
-                {
+                case ForwarderKind.SOCAT -> {
                     final TcpLoad tcp = TcpLoad.open(pairs);
                     load = tcp;
                     final SocatForwarder socat = SocatForwarder.start(children, tcp.sinkPorts(),
@@ -192,8 +156,7 @@ public final class RelayBench
                     rssStartKb = socat.rssKb(); // once connected: a socat that has just forked is not yet socat
 
                 }
-                default ->
-                {
+                default -> {
                     final TcpLoad tcp = TcpLoad.open(pairs);
                     load = tcp;
                     final JavaForwarder java = JavaForwarder.start(children, tcp.sinkPorts(),
@@ -204,19 +167,13 @@ public final class RelayBench
                 }
             }
             return measure(rep, system, variant, pairs, size, forwarder, load, rssStartKb);
-        }
-        catch (final IOException | RuntimeException e)
-        {
+        } catch (final IOException | RuntimeException e) {
             return ResultRow.failed(rep, system, variant, pairs, size, String.valueOf(e.getMessage()));
-        }
-        finally
-        {
-            if (load != null)
-            {
+        } finally {
+            if (load != null) {
                 load.close();
             }
-            if (forwarder != null)
-            {
+            if (forwarder != null) {
                 forwarder.close();
             }
         }
@@ -224,11 +181,9 @@ public final class RelayBench
 
     private ResultRow measure(
         final int rep, final String system, final String variant, final int pairs, final int size,
-        final Forwarder forwarder, final Load load, final long rssStartKb) throws InterruptedException
-    {
+        final Forwarder forwarder, final Load load, final long rssStartKb) throws InterruptedException {
         final long self = ProcessHandle.current().pid();
-        try (RssSampler sampler = new RssSampler(forwarder::rssKb))
-        {
+        try (RssSampler sampler = new RssSampler(forwarder::rssKb)) {
             Thread.sleep(options.warmupMs());
             final long cpu0 = forwarder.cpuNs();
             final long harness0 = ProcFs.cpuNs(self);
@@ -242,8 +197,7 @@ public final class RelayBench
             final long rssEndKb = forwarder.rssKb();
             final long hwmKb = forwarder.hwmKb();
             final RssSampler.Range range = sampler.range(t0, t1);
-            if (cpu0 < 0 || cpu1 < 0)
-            {
+            if (cpu0 < 0 || cpu1 < 0) {
                 return ResultRow.failed(rep, system, variant, pairs, size, "forwarder exited during the run");
             }
             return new ResultRow(rep, system, variant, pairs, size, (t1 - t0) / 1e9, after.minus(before),
@@ -253,8 +207,7 @@ public final class RelayBench
     }
 
     /** Writes {@code text} to a temporary file next to {@code target}, then renames it over {@code target}. */
-    static void writeAtomically(final Path target, final String text) throws IOException
-    {
+    static void writeAtomically(final Path target, final String text) throws IOException {
         final Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
         Files.writeString(tmp, text, StandardCharsets.UTF_8);
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

@@ -16,8 +16,7 @@ import dev.derphole.derp.client.DerpTarget;
  * shaded jar with the same JVM flags as {@code bin/derphole}. Its stderr goes to a log file, where the
  * {@code derp-url} line tells the port.
  */
-final class RelayForwarder implements Forwarder
-{
+final class RelayForwarder implements Forwarder {
     /** How long the relay may take to print its URL. */
     static final long START_TIMEOUT_MS = 30_000;
 
@@ -31,8 +30,7 @@ final class RelayForwarder implements Forwarder
     private final Process process;
     private final DerpTarget target;
 
-    private RelayForwarder(final ChildProcesses children, final Process process, final int port)
-    {
+    private RelayForwarder(final ChildProcesses children, final Process process, final int port) {
         this.children = children;
         this.process = process;
         this.target = new DerpTarget(false, "127.0.0.1", port, null, List.of());
@@ -41,8 +39,7 @@ final class RelayForwarder implements Forwarder
     /** Starts a relay on 127.0.0.1 (free port, no STUN) with {@code queueDepth}; waits for its URL. */
     static RelayForwarder start(
         final ChildProcesses children, final Path jar, final List<String> javaOpts, final int queueDepth,
-        final Path log) throws IOException, InterruptedException
-    {
+        final Path log) throws IOException, InterruptedException {
         final List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(JVM_FLAGS);
@@ -53,15 +50,12 @@ final class RelayForwarder implements Forwarder
         final Process p = children.start(new ProcessBuilder(cmd).redirectErrorStream(true)
             .redirectOutput(log.toFile()));
         final long deadlineNs = System.nanoTime() + START_TIMEOUT_MS * 1_000_000L;
-        while (System.nanoTime() - deadlineNs < 0)
-        {
+        while (System.nanoTime() - deadlineNs < 0) {
             final int port = parsePort(Files.readString(log, StandardCharsets.UTF_8));
-            if (port > 0)
-            {
+            if (port > 0) {
                 return new RelayForwarder(children, p, port);
             }
-            if (!p.isAlive())
-            {
+            if (!p.isAlive()) {
                 break;
             }
             Thread.sleep(20);
@@ -71,38 +65,30 @@ final class RelayForwarder implements Forwarder
     }
 
     /** The port of the first {@code derp-url http://127.0.0.1:PORT...} line of the relay's output, or -1. */
-    static int parsePort(final String output)
-    {
+    static int parsePort(final String output) {
         final Matcher m = URL_LINE.matcher(output);
-        if (!m.find())
-        {
+        if (!m.find()) {
             return -1;
         }
-        try
-        {
+        try {
             final int port = Integer.parseInt(m.group(1));
             return port >= 1 && port <= 65535 ? port : -1;
-        }
-        catch (final NumberFormatException e)
-        {
+        } catch (final NumberFormatException e) {
             return -1;
         }
     }
 
-    DerpTarget target()
-    {
+    DerpTarget target() {
         return target;
     }
 
     @Override
-    public List<Long> pids()
-    {
+    public List<Long> pids() {
         return List.of(process.pid());
     }
 
     @Override
-    public void close()
-    {
+    public void close() {
         children.stop(process);
     }
 }

@@ -24,52 +24,44 @@ import java.util.Locale;
 record ResultRow(
     int rep, String system, String variant, int pairs, int sizeBytes, double seconds, Totals window,
     double fwdCpuS, double harnessCpuS, long rssStartKb, long rssMinKb, long rssMaxKb, long rssEndKb, long hwmKb,
-    String error)
-{
+    String error) {
     static final String CSV_HEADER = "rep,system,variant,pairs,size_bytes,seconds,sent_pkts,delivered_pkts,"
         + "lost_pkts,late_pkts,pps,mb_per_s,loss_pct,fwd_cpu_s,fwd_cpu_pct,harness_cpu_s,rss_start_kb,rss_min_kb,"
         + "rss_max_kb,rss_end_kb,hwm_kb,error";
 
     /** A run that could not be measured. */
     static ResultRow failed(
-        final int rep, final String system, final String variant, final int pairs, final int size, final String why)
-    {
+        final int rep, final String system, final String variant, final int pairs, final int size, final String why) {
         return new ResultRow(rep, system, variant, pairs, size, 0, Totals.ZERO, 0, 0, ProcFs.UNKNOWN,
             ProcFs.UNKNOWN, ProcFs.UNKNOWN, ProcFs.UNKNOWN, ProcFs.UNKNOWN, why);
     }
 
-    boolean ok()
-    {
+    boolean ok() {
         return error.isEmpty();
     }
 
     /** Delivered packets per second. */
-    double pps()
-    {
+    double pps() {
         return seconds > 0 ? window.delivered() / seconds : 0;
     }
 
     /** Delivered payload in 10^6 bytes per second. */
-    double mbPerS()
-    {
+    double mbPerS() {
         return seconds > 0 ? window.bytes() / 1e6 / seconds : 0;
     }
 
     /** Forwarder CPU as a share of one core, in percent. */
-    double fwdCpuPct()
-    {
+    double fwdCpuPct() {
         return seconds > 0 ? 100 * fwdCpuS / seconds : 0;
     }
 
     /** Relay RSS max / min over the window; 0 when unknown. */
-    double rssGrowth()
-    {
+    double rssGrowth() {
         return new RssSampler.Range(rssMinKb, rssMaxKb).growth();
     }
 
     /** This row as a CSV line (no quoting needed: the error text has its commas and quotes replaced). */
-    String toCsv()
-    {
+    String toCsv() {
         return String.format(Locale.ROOT,
             "%d,%s,%s,%d,%d,%.3f,%d,%d,%d,%d,%.0f,%.2f,%.3f,%.3f,%.1f,%.3f,%d,%d,%d,%d,%d,%s",
             rep, system, variant, pairs, sizeBytes, seconds, window.sent(), window.delivered(), window.lost(),

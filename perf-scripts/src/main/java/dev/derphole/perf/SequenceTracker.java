@@ -11,8 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * Owned by one receiver thread (the only writer); any thread may read the counters, which are published with
  * release stores so a monitor sees recent values without a fence per packet.
  */
-final class SequenceTracker
-{
+final class SequenceTracker {
     private final AtomicLong delivered = new AtomicLong();
     private final AtomicLong bytes = new AtomicLong();
     private final AtomicLong lost = new AtomicLong();
@@ -20,60 +19,46 @@ final class SequenceTracker
     private long expected;
 
     /** Records one packet of {@code length} bytes carrying {@code seq}. */
-    void onPacket(final long seq, final int length)
-    {
-        if (seq == expected)
-        {
+    void onPacket(final long seq, final int length) {
+        if (seq == expected) {
             expected = seq + 1;
-        }
-        else if (seq > expected)
-        {
+        } else if (seq > expected) {
             lost.lazySet(lost.getPlain() + (seq - expected));
             expected = seq + 1;
-        }
-        else
-        {
+        } else {
             late.lazySet(late.getPlain() + 1);
         }
         delivered.lazySet(delivered.getPlain() + 1);
         bytes.lazySet(bytes.getPlain() + length);
     }
 
-    long delivered()
-    {
+    long delivered() {
         return delivered.get();
     }
 
-    long bytes()
-    {
+    long bytes() {
         return bytes.get();
     }
 
-    long lost()
-    {
+    long lost() {
         return lost.get();
     }
 
-    long late()
-    {
+    long late() {
         return late.get();
     }
 
     /** Writes {@code seq} big-endian into {@code buf[0, 8)}. */
-    static void putSeq(final byte[] buf, final long seq)
-    {
-        for (int i = 0; i < Long.BYTES; i++)
-        {
+    static void putSeq(final byte[] buf, final long seq) {
+        for (int i = 0; i < Long.BYTES; i++) {
             buf[i] = (byte)(seq >>> (56 - 8 * i));
         }
     }
 
     /** Reads the big-endian sequence number in {@code buf[off, off+8)}. */
-    static long seqAt(final byte[] buf, final int off)
-    {
+    static long seqAt(final byte[] buf, final int off) {
         long v = 0;
-        for (int i = 0; i < Long.BYTES; i++)
-        {
+        for (int i = 0; i < Long.BYTES; i++) {
             v = v << 8 | (buf[off + i] & 0xff);
         }
         return v;

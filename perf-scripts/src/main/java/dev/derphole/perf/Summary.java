@@ -25,33 +25,26 @@ import java.util.Map;
 record Summary(
     String system, String variant, int pairs, int sizeBytes, int runs, double pps, double mbPerS, double lossPct,
     double fwdCpuPct, double mbPerCpuS, double harnessCpuPct, long rssStartKb, long rssMinKb, long rssMaxKb,
-    double worstRssGrowth, long late)
-{
+    double worstRssGrowth, long late) {
     /** One summary per configuration, in the order configurations first appear in {@code rows}. */
-    static List<Summary> of(final List<ResultRow> rows)
-    {
+    static List<Summary> of(final List<ResultRow> rows) {
         final Map<String, List<ResultRow>> groups = new LinkedHashMap<>();
-        for (final ResultRow r : rows)
-        {
+        for (final ResultRow r : rows) {
             groups.computeIfAbsent(r.system() + "/" + r.variant() + "/" + r.pairs() + "/" + r.sizeBytes(),
                 k -> new ArrayList<>()).add(r);
         }
         final List<Summary> out = new ArrayList<>();
-        for (final List<ResultRow> g : groups.values())
-        {
+        for (final List<ResultRow> g : groups.values()) {
             out.add(summarise(g));
         }
         return out;
     }
 
-    private static Summary summarise(final List<ResultRow> group)
-    {
+    private static Summary summarise(final List<ResultRow> group) {
         final ResultRow first = group.getFirst();
         final List<ResultRow> ok = new ArrayList<>();
-        for (final ResultRow r : group)
-        {
-            if (r.ok())
-            {
+        for (final ResultRow r : group) {
+            if (r.ok()) {
                 ok.add(r);
             }
         }
@@ -67,8 +60,7 @@ record Summary(
         long rssMin = Long.MAX_VALUE;
         long rssMax = ProcFs.UNKNOWN;
         long late = 0;
-        for (int i = 0; i < n; i++)
-        {
+        for (int i = 0; i < n; i++) {
             final ResultRow r = ok.get(i);
             pps[i] = r.pps();
             mb[i] = r.mbPerS();
@@ -78,8 +70,7 @@ record Summary(
             harness[i] = r.seconds() > 0 ? 100 * r.harnessCpuS() / r.seconds() : 0;
             rssStart[i] = r.rssStartKb();
             growth[i] = r.rssGrowth();
-            if (r.rssMinKb() >= 0)
-            {
+            if (r.rssMinKb() >= 0) {
                 rssMin = Math.min(rssMin, r.rssMinKb());
             }
             rssMax = Math.max(rssMax, r.rssMaxKb());
@@ -94,13 +85,10 @@ record Summary(
 
     /** The summary of one configuration ({@code variant} null: the first of any variant), or null. */
     static Summary find(
-        final List<Summary> all, final String system, final String variant, final int pairs, final int size)
-    {
-        for (final Summary s : all)
-        {
+        final List<Summary> all, final String system, final String variant, final int pairs, final int size) {
+        for (final Summary s : all) {
             if (s.system.equals(system) && (variant == null || s.variant.equals(variant)) && s.pairs == pairs
-                && s.sizeBytes == size)
-            {
+                && s.sizeBytes == size) {
                 return s;
             }
         }

@@ -9,25 +9,21 @@ package dev.derphole.perf;
  * @param lost      packets the receivers found missing by sequence number
  * @param late      packets that arrived after a later one (must stay 0)
  */
-record Totals(long sent, long delivered, long bytes, long lost, long late)
-{
+record Totals(long sent, long delivered, long bytes, long lost, long late) {
     static final Totals ZERO = new Totals(0, 0, 0, 0, 0);
 
-    Totals plus(final Totals o)
-    {
+    Totals plus(final Totals o) {
         return new Totals(sent + o.sent, delivered + o.delivered, bytes + o.bytes, lost + o.lost, late + o.late);
     }
 
     /** What happened between {@code earlier} and this snapshot. */
-    Totals minus(final Totals earlier)
-    {
+    Totals minus(final Totals earlier) {
         return new Totals(sent - earlier.sent, delivered - earlier.delivered, bytes - earlier.bytes,
             lost - earlier.lost, late - earlier.late);
     }
 
     /** Lost share of what should have arrived, in percent (0 when nothing was due). */
-    double lossPercent()
-    {
+    double lossPercent() {
         final long due = delivered + lost;
         return due == 0 ? 0 : 100.0 * lost / due;
     }

@@ -10,11 +10,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(10)
-class BenchOptionsTest
-{
+class BenchOptionsTest {
     @Test
-    void shouldDefaultToTheIssueMatrix()
-    {
+    void shouldDefaultToTheIssueMatrix() {
         final BenchOptions o = BenchOptions.parse("--out", "/tmp/x");
         assertThat(o.out()).isEqualTo(Path.of("/tmp/x"));
         assertThat(o.pairs()).containsExactly(1, 50);
@@ -31,8 +29,7 @@ class BenchOptionsTest
     }
 
     @Test
-    void shouldParseListsSecondsAndJavaOptions()
-    {
+    void shouldParseListsSecondsAndJavaOptions() {
         final BenchOptions o = BenchOptions.parse("--out", "d", "--pairs", "2, 3,2", "--sizes", "64,65536",
             "--systems", "SOCAT,derp", "--queue-depths", "32,1024", "--gate-depth", "1024", "--warmup", "0.5",
             "--measure", "1.25", "--repeat", "3", "--relay-java-opts", "  -Xmx256m   -XX:+UseSerialGC ",
@@ -51,8 +48,7 @@ class BenchOptionsTest
     }
 
     @Test
-    void shouldRejectBadInputWithOneLine()
-    {
+    void shouldRejectBadInputWithOneLine() {
         final String[][] bad = {
             {},
             {"--pairs", "1"},
@@ -70,8 +66,7 @@ class BenchOptionsTest
             {"--out", "d", "--bogus", "1"},
             {"--out"},
         };
-        for (final String[] args : bad)
-        {
+        for (final String[] args : bad) {
             assertThatThrownBy(() -> BenchOptions.parse(args)).as(String.join(" ", args))
                 .isInstanceOf(IllegalArgumentException.class)
                 .satisfies(e -> assertThat(e.getMessage()).isNotBlank().doesNotContain("\n"));
@@ -79,8 +74,7 @@ class BenchOptionsTest
     }
 
     @Test
-    void shouldSeeHelpAnywhere()
-    {
+    void shouldSeeHelpAnywhere() {
         assertThat(BenchOptions.wantsHelp("--out", "d", "--help")).isTrue();
         assertThat(BenchOptions.wantsHelp("-h")).isTrue();
         assertThat(BenchOptions.wantsHelp("--out", "d")).isFalse();

@@ -13,15 +13,13 @@ import dev.derphole.derp.json.JsonReader;
 import dev.derphole.derp.json.JsonWriter;
 
 @Timeout(10)
-class GateTest
-{
+class GateTest {
     private final BenchOptions options = BenchOptions.parse("--out", "d", "--repeat", "3");
 
     /** A run delivering {@code mbPerS} over one second with the given relay RSS window. */
     private static ResultRow row(
         final int rep, final String system, final String variant, final int pairs, final int size,
-        final double mbPerS, final long lost, final long rssMinKb, final long rssMaxKb)
-    {
+        final double mbPerS, final long lost, final long rssMinKb, final long rssMaxKb) {
         final long bytes = Math.round(mbPerS * 1e6);
         final long delivered = bytes / size;
         return new ResultRow(rep, system, variant, pairs, size, 1.0,
@@ -29,15 +27,11 @@ class GateTest
             rssMaxKb, "");
     }
 
-    private List<ResultRow> matrix(final double derp16k, final long rssMaxKb)
-    {
+    private List<ResultRow> matrix(final double derp16k, final long rssMaxKb) {
         final List<ResultRow> rows = new ArrayList<>();
-        for (int rep = 1; rep <= 3; rep++)
-        {
-            for (final int pairs : new int[] {1, 50})
-            {
-                for (final int size : new int[] {1200, 16384})
-                {
+        for (int rep = 1; rep <= 3; rep++) {
+            for (final int pairs : new int[] {1, 50}) {
+                for (final int size : new int[] {1200, 16384}) {
                     // The median must be what counts: one wild run each way.
                     final double noise = rep == 1 ? 0.5 : rep == 2 ? 2.0 : 1.0;
                     rows.add(row(rep, "derp", "q32", pairs, size, (size == 16384 ? derp16k : 300) * noise, 100,
@@ -50,8 +44,7 @@ class GateTest
     }
 
     @Test
-    void shouldPassWhenTheRelayKeepsUpAndMemoryIsFlat()
-    {
+    void shouldPassWhenTheRelayKeepsUpAndMemoryIsFlat() {
         final List<ResultRow> rows = matrix(850, 120_000);
         final List<Summary> summaries = Summary.of(rows);
         final List<Gate.Check> checks = Gate.evaluate(options, rows, summaries);
@@ -64,8 +57,7 @@ class GateTest
     }
 
     @Test
-    void shouldFailBelowTheRatioOrWhenMemoryGrows()
-    {
+    void shouldFailBelowTheRatioOrWhenMemoryGrows() {
         final List<ResultRow> slow = matrix(700, 120_000);
         final List<Gate.Check> a = Gate.evaluate(options, slow, Summary.of(slow));
         assertThat(Gate.passed(a)).isFalse();
@@ -79,8 +71,7 @@ class GateTest
     }
 
     @Test
-    void shouldFailOnMissingDataFailedRunsOrTcpLoss()
-    {
+    void shouldFailOnMissingDataFailedRunsOrTcpLoss() {
         final List<ResultRow> rows = new ArrayList<>(matrix(900, 100_000));
         rows.removeIf(r -> r.system().equals("socat") && r.pairs() == 50);
         rows.add(ResultRow.failed(1, "socat", "b8192", 50, 16384, "socat: not found"));
@@ -93,8 +84,7 @@ class GateTest
     }
 
     @Test
-    void shouldWriteADecisionThatReadsBackAsJson() throws Exception
-    {
+    void shouldWriteADecisionThatReadsBackAsJson() throws Exception {
         final List<ResultRow> rows = matrix(850, 120_000);
         final List<Summary> summaries = Summary.of(rows);
         final List<Gate.Check> checks = Gate.evaluate(options, rows, summaries);
@@ -108,8 +98,7 @@ class GateTest
     }
 
     @Test
-    void shouldSummariseMediansPerConfigurationAndRenderThem()
-    {
+    void shouldSummariseMediansPerConfigurationAndRenderThem() {
         final List<ResultRow> rows = matrix(850, 120_000);
         final List<Summary> summaries = Summary.of(rows);
         assertThat(summaries).hasSize(8);
@@ -128,8 +117,7 @@ class GateTest
     }
 
     @Test
-    void shouldWriteOneCsvFieldPerHeaderColumn()
-    {
+    void shouldWriteOneCsvFieldPerHeaderColumn() {
         final ResultRow ok = row(1, "derp", "q32", 1, 1200, 360, 10, 1, 2);
         final ResultRow bad = ResultRow.failed(2, "socat", "b8192", 50, 1200, "socat, \"gone\"\nreally");
         final int columns = ResultRow.CSV_HEADER.split(",").length;

@@ -7,11 +7,9 @@ import org.junit.jupiter.api.Timeout;
 
 /** The lines the harness reads from its children: the relay's URL and the Java forwarder's ports. */
 @Timeout(10)
-class OutputParsingTest
-{
+class OutputParsingTest {
     @Test
-    void shouldFindTheRelayPortInItsOutput()
-    {
+    void shouldFindTheRelayPortInItsOutput() {
         assertThat(RelayForwarder.parsePort("[info] starting\nderp-url http://127.0.0.1:45043?stun=-1\nrelay: ok\n"))
             .isEqualTo(45043);
         assertThat(RelayForwarder.parsePort("derp-url http://127.0.0.1:3340\n")).isEqualTo(3340);
@@ -21,8 +19,7 @@ class OutputParsingTest
     }
 
     @Test
-    void shouldFindTheForwarderPorts()
-    {
+    void shouldFindTheForwarderPorts() {
         assertThat(TcpForwarder.parseListening("listening 4000,4001,4002\n")).containsExactly(4000, 4001, 4002);
         assertThat(TcpForwarder.parseListening("warning: x\nlistening 5\n")).containsExactly(5);
         assertThat(TcpForwarder.parseListening("")).isNull();

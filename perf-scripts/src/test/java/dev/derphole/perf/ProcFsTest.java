@@ -8,8 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(10)
-class ProcFsTest
-{
+class ProcFsTest {
     private static final String STATUS = """
         Name:\tjava
         VmPeak:\t 9000000 kB
@@ -19,16 +18,14 @@ class ProcFsTest
         """;
 
     @Test
-    void shouldReadKibibyteFieldsOfAStatusText()
-    {
+    void shouldReadKibibyteFieldsOfAStatusText() {
         assertThat(ProcFs.statusKb(STATUS, "VmRSS")).isEqualTo(98765);
         assertThat(ProcFs.statusKb(STATUS, "VmHWM")).isEqualTo(123456);
         assertThat(ProcFs.statusKb(STATUS, "Threads")).isEqualTo(42);
     }
 
     @Test
-    void shouldSayUnknownForMissingOrBadFields()
-    {
+    void shouldSayUnknownForMissingOrBadFields() {
         assertThat(ProcFs.statusKb(STATUS, "VmSwap")).isEqualTo(ProcFs.UNKNOWN);
         assertThat(ProcFs.statusKb(STATUS, "Name")).isEqualTo(ProcFs.UNKNOWN);
         assertThat(ProcFs.statusKb(null, "VmRSS")).isEqualTo(ProcFs.UNKNOWN);
@@ -37,8 +34,7 @@ class ProcFsTest
     }
 
     @Test
-    void shouldReadThisProcessAndNotAGoneOne()
-    {
+    void shouldReadThisProcessAndNotAGoneOne() {
         final long self = ProcessHandle.current().pid();
         assertThat(ProcFs.rssKb(self)).isPositive();
         assertThat(ProcFs.hwmKb(self)).isGreaterThanOrEqualTo(ProcFs.rssKb(self) / 2);
@@ -48,8 +44,7 @@ class ProcFsTest
     }
 
     @Test
-    void shouldTakeMinAndMaxOfSamplesInsideTheWindowOnly()
-    {
+    void shouldTakeMinAndMaxOfSamplesInsideTheWindowOnly() {
         final List<RssSampler.Sample> samples = List.of(new RssSampler.Sample(0, 50), new RssSampler.Sample(10, 100),
             new RssSampler.Sample(20, 130), new RssSampler.Sample(30, ProcFs.UNKNOWN), new RssSampler.Sample(40, 90),
             new RssSampler.Sample(50, 500));

@@ -8,14 +8,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(10)
-class SequenceTrackerTest
-{
+class SequenceTrackerTest {
     @Test
-    void shouldCountAnUnbrokenSequenceAsDeliveredWithoutLoss()
-    {
+    void shouldCountAnUnbrokenSequenceAsDeliveredWithoutLoss() {
         final SequenceTracker t = new SequenceTracker();
-        for (long s = 0; s < 100; s++)
-        {
+        for (long s = 0; s < 100; s++) {
             t.onPacket(s, 1200);
         }
         assertThat(t.delivered()).isEqualTo(100);
@@ -25,8 +22,7 @@ class SequenceTrackerTest
     }
 
     @Test
-    void shouldCountSkippedNumbersAsLostAndOldOnesAsLate()
-    {
+    void shouldCountSkippedNumbersAsLostAndOldOnesAsLate() {
         final SequenceTracker t = new SequenceTracker();
         t.onPacket(0, 10);
         t.onPacket(1, 10);
@@ -40,17 +36,14 @@ class SequenceTrackerTest
     }
 
     @Test
-    void shouldMatchARandomDropPattern()
-    {
+    void shouldMatchARandomDropPattern() {
         final SplittableRandom random = new SplittableRandom(0x5eed);
         final SequenceTracker t = new SequenceTracker();
         long kept = 0;
         long dropped = 0;
         long lastKept = -1;
-        for (long s = 0; s < 10_000; s++)
-        {
-            if (random.nextInt(4) == 0)
-            {
+        for (long s = 0; s < 10_000; s++) {
+            if (random.nextInt(4) == 0) {
                 dropped++;
                 continue;
             }
@@ -64,11 +57,9 @@ class SequenceTrackerTest
     }
 
     @Test
-    void shouldRoundTripSequenceNumbersBigEndian()
-    {
+    void shouldRoundTripSequenceNumbersBigEndian() {
         final byte[] buf = new byte[16];
-        for (final long seq : new long[] {0, 1, 255, 256, 0x0102030405060708L, Long.MAX_VALUE})
-        {
+        for (final long seq : new long[] {0, 1, 255, 256, 0x0102030405060708L, Long.MAX_VALUE}) {
             SequenceTracker.putSeq(buf, seq);
             assertThat(SequenceTracker.seqAt(buf, 0)).isEqualTo(seq);
         }
@@ -78,8 +69,7 @@ class SequenceTrackerTest
     }
 
     @Test
-    void shouldGiveLossPercentOfWhatWasDue()
-    {
+    void shouldGiveLossPercentOfWhatWasDue() {
         final Totals t = new Totals(100, 75, 75 * 1200, 25, 0);
         assertThat(t.lossPercent()).isEqualTo(25.0);
         assertThat(Totals.ZERO.lossPercent()).isZero();

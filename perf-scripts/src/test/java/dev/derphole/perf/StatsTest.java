@@ -6,11 +6,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(10)
-class StatsTest
-{
+class StatsTest {
     @Test
-    void shouldTakeTheMiddleValueOrTheMeanOfTheMiddleTwo()
-    {
+    void shouldTakeTheMiddleValueOrTheMeanOfTheMiddleTwo() {
         assertThat(Stats.median(3, 1, 2)).isEqualTo(2);
         assertThat(Stats.median(4, 1, 3, 2)).isEqualTo(2.5);
         assertThat(Stats.median(7)).isEqualTo(7);
@@ -18,16 +16,14 @@ class StatsTest
     }
 
     @Test
-    void shouldNotReorderTheCallersValues()
-    {
+    void shouldNotReorderTheCallersValues() {
         final double[] values = {3, 1, 2};
         Stats.median(values);
         assertThat(values).containsExactly(3, 1, 2);
     }
 
     @Test
-    void shouldGiveMinAndMax()
-    {
+    void shouldGiveMinAndMax() {
         assertThat(Stats.max(1, 5, 3)).isEqualTo(5);
         assertThat(Stats.min(4, 2, 9)).isEqualTo(2);
         assertThat(Stats.max()).isNaN();

@@ -12,22 +12,18 @@ import java.util.function.Consumer;
  * The contract a parser test asserts is: for any input the parser either returns or throws its own
  * declared exception, and it returns promptly (callers wrap runs in a JUnit {@code @Timeout}).
  */
-public final class Fuzz
-{
+public final class Fuzz {
     /** Default seed; override with {@code -Dderphole.fuzz.seed=N} to explore further. */
     public static final long DEFAULT_SEED = Long.getLong("derphole.fuzz.seed", 0x5EED_D3E9L);
 
-    private Fuzz()
-    {
+    private Fuzz() {
     }
 
     /** {@code count} random byte arrays of length 0..maxLength. */
-    public static List<byte[]> randomBytes(final long seed, final int count, final int maxLength)
-    {
+    public static List<byte[]> randomBytes(final long seed, final int count, final int maxLength) {
         final SplittableRandom random = new SplittableRandom(seed);
         final List<byte[]> out = new ArrayList<>(count);
-        for (int i = 0; i < count; i++)
-        {
+        for (int i = 0; i < count; i++) {
             final byte[] b = new byte[random.nextInt(maxLength + 1)];
             random.nextBytes(b);
             out.add(b);
@@ -36,11 +32,9 @@ public final class Fuzz
     }
 
     /** Every prefix of {@code valid} (all truncations, including empty). */
-    public static List<byte[]> truncations(final byte[] valid)
-    {
+    public static List<byte[]> truncations(final byte[] valid) {
         final List<byte[]> out = new ArrayList<>(valid.length + 1);
-        for (int len = 0; len < valid.length; len++)
-        {
+        for (int len = 0; len < valid.length; len++) {
             out.add(java.util.Arrays.copyOf(valid, len));
         }
         return out;
@@ -50,21 +44,17 @@ public final class Fuzz
      * {@code count} mutants of {@code valid}, each different from it: flipped bits, overwritten bytes with interesting values
      * (0, 0xff, 0x7f, 0x80), inserted and deleted runs, and duplicated slices.
      */
-    public static List<byte[]> mutations(final long seed, final byte[] valid, final int count)
-    {
+    public static List<byte[]> mutations(final long seed, final byte[] valid, final int count) {
         final SplittableRandom random = new SplittableRandom(seed);
         final List<byte[]> out = new ArrayList<>(count);
         final byte[] interesting = {0, (byte)0xff, 0x7f, (byte)0x80, 1, '"', '{', '}', '[', ']', ':', ',', '\\'};
-        for (int i = 0; i < count; i++)
-        {
+        for (int i = 0; i < count; i++) {
             byte[] b = valid.clone();
             final int edits = 1 + random.nextInt(4);
-            for (int e = 0; e < edits; e++)
-            {
+            for (int e = 0; e < edits; e++) {
                 b = mutateOnce(random, b, interesting);
             }
-            if (java.util.Arrays.equals(b, valid))
-            {
+            if (java.util.Arrays.equals(b, valid)) {
                 // An edit can write a byte's own value back; a mutant must differ from the valid input.
                 b[random.nextInt(b.length)] ^= (byte)(1 + random.nextInt(255));
             }
@@ -74,65 +64,51 @@ public final class Fuzz
     }
 
     /** Runs {@code check} on every input; on failure rethrows with the failing input's index and hex. */
-    public static void forAll(final List<byte[]> inputs, final Consumer<byte[]> check)
-    {
-        for (int i = 0; i < inputs.size(); i++)
-        {
+    public static void forAll(final List<byte[]> inputs, final Consumer<byte[]> check) {
+        for (int i = 0; i < inputs.size(); i++) {
             final byte[] input = inputs.get(i);
-            try
-            {
+            try {
                 check.accept(input);
-            }
-            catch (final RuntimeException | AssertionError e)
-            {
+            } catch (final RuntimeException | AssertionError e) {
                 throw new AssertionError("fuzz input #" + i + " (" + input.length + " bytes): "
                     + java.util.HexFormat.of().formatHex(input, 0, Math.min(input.length, 256)), e);
             }
         }
     }
 
-    private static byte[] mutateOnce(final SplittableRandom random, final byte[] b, final byte[] interesting)
-    {
+    private static byte[] mutateOnce(final SplittableRandom random, final byte[] b, final byte[] interesting) {
         final int kind = random.nextInt(5);
-        if (b.length == 0)
-        {
+        if (b.length == 0) {
             return new byte[] {interesting[random.nextInt(interesting.length)]};
         }
         final int at = random.nextInt(b.length);
-        switch (kind)
-        {
-            case 0 ->
-            {
+        switch (kind) {
+            case 0 -> {
                 b[at] ^= (byte)(1 << random.nextInt(8));
                 return b;
             }
-            case 1 ->
-            {
+            case 1 -> {
                 b[at] = interesting[random.nextInt(interesting.length)];
                 return b;
             }
-            case 2 ->
-            {
+            case 2 -> {
                 final int n = 1 + random.nextInt(Math.min(16, b.length - at));
                 final byte[] out = new byte[b.length - n];
                 System.arraycopy(b, 0, out, 0, at);
                 System.arraycopy(b, at + n, out, at, b.length - at - n);
                 return out;
             }
-            case 3 ->
-            {
+            case 3 -> {
                 final int n = 1 + random.nextInt(16);
                 final byte[] out = new byte[b.length + n];
                 System.arraycopy(b, 0, out, 0, at);
-                for (int i = 0; i < n; i++)
-                {
+                for (int i = 0; i < n; i++) {
                     out[at + i] = (byte)random.nextInt(256);
                 }
                 System.arraycopy(b, at, out, at + n, b.length - at);
                 return out;
             }
-            default ->
-            {
+            default -> {
                 final int n = 1 + random.nextInt(Math.min(32, b.length - at));
                 final byte[] out = new byte[b.length + n];
                 System.arraycopy(b, 0, out, 0, at + n);

@@ -21,8 +21,7 @@ import dev.derphole.udp.PacketBatch;
  * <p>
  * Thread ownership as for {@link DatagramEngine}: the send side's state belongs to the send thread.
  */
-public final class LossInjectingEngine implements DatagramEngine
-{
+public final class LossInjectingEngine implements DatagramEngine {
     /** Datagrams that may be held back for reordering at once; beyond that a delay becomes a pass. */
     private static final int MAX_DELAYED = 64;
 
@@ -36,8 +35,7 @@ public final class LossInjectingEngine implements DatagramEngine
      * @param delegate the real engine; closed with this one
      * @param model    decisions for outgoing datagrams
      */
-    public LossInjectingEngine(final DatagramEngine delegate, final LossModel model)
-    {
+    public LossInjectingEngine(final DatagramEngine delegate, final LossModel model) {
         this.delegate = delegate;
         this.model = model;
         final int slotCapacity = delegate.config().maxDatagramBytes();
@@ -46,46 +44,35 @@ public final class LossInjectingEngine implements DatagramEngine
     }
 
     /** The decisions in use (for their counts). */
-    public LossModel model()
-    {
+    public LossModel model() {
         return model;
     }
 
     @Override
-    public int sendBatch(final PacketBatch batch, final int gsoSegmentBytes) throws IOException
-    {
+    public int sendBatch(final PacketBatch batch, final int gsoSegmentBytes) throws IOException {
         final int count = batch.count();
         final PacketBatch out = stagingFor(2 * count + delayed.count(), batch.slotCapacity());
         out.clear();
         nextDelayed.clear();
-        for (int i = 0; i < count; i++)
-        {
-            switch (model.next())
-            {
-                case DROP ->
-                {
+        for (int i = 0; i < count; i++) {
+            switch (model.next()) {
+                case DROP -> {
                 }
-                case DUPLICATE ->
-                {
+                case DUPLICATE -> {
                     copy(batch, i, out);
                     copy(batch, i, out);
                 }
-                case DELAY ->
-                {
-                    if (nextDelayed.isFull() || batch.length(i) > nextDelayed.slotCapacity())
-                    {
+                case DELAY -> {
+                    if (nextDelayed.isFull() || batch.length(i) > nextDelayed.slotCapacity()) {
                         copy(batch, i, out);
-                    }
-                    else
-                    {
+                    } else {
                         copy(batch, i, nextDelayed);
                     }
                 }
                 default -> copy(batch, i, out);
             }
         }
-        for (int i = 0; i < delayed.count(); i++)
-        {
+        for (int i = 0; i < delayed.count(); i++) {
             copy(delayed, i, out);
         }
         final PacketBatch swap = delayed;
@@ -96,10 +83,8 @@ public final class LossInjectingEngine implements DatagramEngine
     }
 
     /** Sends the datagrams still held for reordering; returns how many the engine accepted. */
-    public int releaseDelayed() throws IOException
-    {
-        if (delayed.count() == 0)
-        {
+    public int releaseDelayed() throws IOException {
+        if (delayed.count() == 0) {
             return 0;
         }
         final int sent = delegate.sendBatch(delayed);
@@ -108,97 +93,81 @@ public final class LossInjectingEngine implements DatagramEngine
     }
 
     /** Datagrams currently held back for reordering. */
-    public int delayedCount()
-    {
+    public int delayedCount() {
         return delayed.count();
     }
 
-    private PacketBatch stagingFor(final int slots, final int slotCapacity)
-    {
+    private PacketBatch stagingFor(final int slots, final int slotCapacity) {
         final int needed = Math.max(1, slots);
         final int capacity = Math.max(slotCapacity, delegate.config().maxDatagramBytes());
-        if (staging == null || staging.capacity() < needed || staging.slotCapacity() < capacity)
-        {
+        if (staging == null || staging.capacity() < needed || staging.slotCapacity() < capacity) {
             staging = PacketBatch.gcManaged(needed, capacity);
         }
         return staging;
     }
 
-    private static void copy(final PacketBatch from, final int slot, final PacketBatch to)
-    {
+    private static void copy(final PacketBatch from, final int slot, final PacketBatch to) {
         final int target = to.add(from.data(), from.offset(slot), from.length(slot));
         to.address(target, from.addresses(), PacketBatch.addressOffset(slot));
     }
 
     @Override
-    public int receiveBatch(final PacketBatch batch, final long timeoutNanos) throws IOException
-    {
+    public int receiveBatch(final PacketBatch batch, final long timeoutNanos) throws IOException {
         return delegate.receiveBatch(batch, timeoutNanos);
     }
 
     @Override
-    public EngineKind kind()
-    {
+    public EngineKind kind() {
         return delegate.kind();
     }
 
     @Override
-    public DatagramEngineConfig config()
-    {
+    public DatagramEngineConfig config() {
         return delegate.config();
     }
 
     @Override
-    public InetSocketAddress localAddress()
-    {
+    public InetSocketAddress localAddress() {
         return delegate.localAddress();
     }
 
     @Override
-    public boolean supportsGso()
-    {
+    public boolean supportsGso() {
         return delegate.supportsGso();
     }
 
     @Override
-    public boolean groEnabled()
-    {
+    public boolean groEnabled() {
         return delegate.groEnabled();
     }
 
     @Override
-    public boolean dontFragment()
-    {
+    public boolean dontFragment() {
         return delegate.dontFragment();
     }
 
     @Override
-    public EngineCounters counters()
-    {
+    public EngineCounters counters() {
         return delegate.counters();
     }
 
     @Override
-    public PacketBatch newReceiveBatch()
-    {
+    public PacketBatch newReceiveBatch() {
         return delegate.newReceiveBatch();
     }
 
     @Override
-    public boolean isOpen()
-    {
+    public boolean isOpen() {
         return delegate.isOpen();
     }
 
     @Override
-    public void close()
-    {
+    public void close() {
         delegate.close();
     }
 
     @Override
-    public String toString()
-    {
+    public String toString() {
         return "LossInjectingEngine[" + delegate + ", " + model + "]";
     }
 }

@@ -14,8 +14,7 @@ import dev.derphole.udp.PacketPath;
  * <p>
  * Sends belong to one sender thread, as for any {@link PacketPath}.
  */
-public final class LossInjectingPath implements PacketPath
-{
+public final class LossInjectingPath implements PacketPath {
     /** Held-back datagrams at most; beyond that a delay becomes a pass. */
     private static final int MAX_DELAYED = 64;
 
@@ -27,46 +26,37 @@ public final class LossInjectingPath implements PacketPath
      * @param delegate the real path; closed with this one
      * @param model    decisions for sent datagrams
      */
-    public LossInjectingPath(final PacketPath delegate, final LossModel model)
-    {
+    public LossInjectingPath(final PacketPath delegate, final LossModel model) {
         this.delegate = delegate;
         this.model = model;
     }
 
     /** The decisions in use (for their counts). */
-    public LossModel model()
-    {
+    public LossModel model() {
         return model;
     }
 
     @Override
-    public String name()
-    {
+    public String name() {
         return delegate.name();
     }
 
     @Override
-    public int maxDatagramLength()
-    {
+    public int maxDatagramLength() {
         return delegate.maxDatagramLength();
     }
 
     @Override
-    public boolean send(final byte[] buffer, final int offset, final int length) throws IOException
-    {
+    public boolean send(final byte[] buffer, final int offset, final int length) throws IOException {
         final boolean sent;
-        switch (model.next())
-        {
+        switch (model.next()) {
             case DROP -> sent = true;
-            case DUPLICATE ->
-            {
+            case DUPLICATE -> {
                 final boolean first = delegate.send(buffer, offset, length);
                 sent = delegate.send(buffer, offset, length) || first;
             }
-            case DELAY ->
-            {
-                if (delayed.size() < MAX_DELAYED)
-                {
+            case DELAY -> {
+                if (delayed.size() < MAX_DELAYED) {
                     final byte[] copy = new byte[length];
                     System.arraycopy(buffer, offset, copy, 0, length);
                     delayed.addLast(copy);
@@ -81,14 +71,11 @@ public final class LossInjectingPath implements PacketPath
     }
 
     /** Sends every held-back datagram now; returns how many the delegate accepted. */
-    public int releaseDelayed() throws IOException
-    {
+    public int releaseDelayed() throws IOException {
         int sent = 0;
-        while (!delayed.isEmpty())
-        {
+        while (!delayed.isEmpty()) {
             final byte[] held = delayed.pollFirst();
-            if (delegate.send(held, 0, held.length))
-            {
+            if (delegate.send(held, 0, held.length)) {
                 sent++;
             }
         }
@@ -96,20 +83,17 @@ public final class LossInjectingPath implements PacketPath
     }
 
     @Override
-    public void receiver(final PacketHandler handler)
-    {
+    public void receiver(final PacketHandler handler) {
         delegate.receiver((path, buffer, offset, length) -> handler.onPacket(this, buffer, offset, length));
     }
 
     @Override
-    public void close()
-    {
+    public void close() {
         delegate.close();
     }
 
     @Override
-    public String toString()
-    {
+    public String toString() {
         return "LossInjectingPath[" + delegate + ", " + model + "]";
     }
 }

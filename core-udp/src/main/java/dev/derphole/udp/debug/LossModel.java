@@ -9,11 +9,9 @@ import java.util.SplittableRandom;
  * <p>
  * Owned by one thread (the sender it decorates); not thread-safe.
  */
-public final class LossModel
-{
+public final class LossModel {
     /** What happens to one datagram. */
-    public enum Action
-    {
+    public enum Action {
         /** Delivered as sent. */
         PASS,
         /** Never delivered. */
@@ -38,11 +36,9 @@ public final class LossModel
      * @param delayRate     probability of {@link Action#DELAY}
      * @throws IllegalArgumentException when a rate is outside [0, 1] or they sum to more than 1
      */
-    public LossModel(final long seed, final double dropRate, final double duplicateRate, final double delayRate)
-    {
+    public LossModel(final long seed, final double dropRate, final double duplicateRate, final double delayRate) {
         if (!isRate(dropRate) || !isRate(duplicateRate) || !isRate(delayRate)
-            || dropRate + duplicateRate + delayRate > 1.0)
-        {
+            || dropRate + duplicateRate + delayRate > 1.0) {
             throw new IllegalArgumentException("rates must be in [0, 1] and sum to at most 1: drop=" + dropRate
                 + ", duplicate=" + duplicateRate + ", delay=" + delayRate);
         }
@@ -53,30 +49,21 @@ public final class LossModel
         this.random = new SplittableRandom(seed);
     }
 
-    private static boolean isRate(final double rate)
-    {
+    private static boolean isRate(final double rate) {
         return rate >= 0.0 && rate <= 1.0;
     }
 
     /** The decision for the next datagram. */
-    public Action next()
-    {
+    public Action next() {
         final double draw = random.nextDouble();
         final Action action;
-        if (draw < dropRate)
-        {
+        if (draw < dropRate) {
             action = Action.DROP;
-        }
-        else if (draw < dropRate + duplicateRate)
-        {
+        } else if (draw < dropRate + duplicateRate) {
             action = Action.DUPLICATE;
-        }
-        else if (draw < dropRate + duplicateRate + delayRate)
-        {
+        } else if (draw < dropRate + duplicateRate + delayRate) {
             action = Action.DELAY;
-        }
-        else
-        {
+        } else {
             action = Action.PASS;
         }
         counts[action.ordinal()]++;
@@ -84,20 +71,17 @@ public final class LossModel
     }
 
     /** How many times {@link #next()} returned {@code action}. */
-    public long count(final Action action)
-    {
+    public long count(final Action action) {
         return counts[action.ordinal()];
     }
 
     /** A fresh model with the same seed and rates (its decisions repeat this one's from the start). */
-    public LossModel copy()
-    {
+    public LossModel copy() {
         return new LossModel(seed, dropRate, duplicateRate, delayRate);
     }
 
     @Override
-    public String toString()
-    {
+    public String toString() {
         return "LossModel[seed=" + seed + ", drop=" + dropRate + ", duplicate=" + duplicateRate
             + ", delay=" + delayRate + "]";
     }

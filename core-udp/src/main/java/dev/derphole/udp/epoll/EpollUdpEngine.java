@@ -58,8 +58,7 @@ import dev.derphole.udp.UdpCounter;
  * datagram; the FFM engines do neither. One thread owns the send side, one the receive side;
  * {@link #close()} may come from any thread.
  */
-public final class EpollUdpEngine implements DatagramEngine
-{
+public final class EpollUdpEngine implements DatagramEngine {
     /** Messages per hand-over to the event loop. */
     private static final int MESSAGES_PER_ROUND = 64;
     /** Datagrams (or GRO super-packets) per {@code recvmmsg}. */
@@ -103,8 +102,7 @@ public final class EpollUdpEngine implements DatagramEngine
     private volatile boolean closed;
 
     private EpollUdpEngine(final DatagramEngineConfig config, final EventLoopGroup group, final EpollDatagramChannel channel,
-        final ReceiveQueue queue)
-    {
+        final ReceiveQueue queue) {
         this.config = config;
         this.group = group;
         this.channel = channel;
@@ -113,30 +111,23 @@ public final class EpollUdpEngine implements DatagramEngine
     }
 
     /** Why Netty's epoll transport cannot run here, or null when it can. */
-    public static Throwable unavailabilityCause()
-    {
-        try
-        {
+    public static Throwable unavailabilityCause() {
+        try {
             return Epoll.unavailabilityCause();
-        }
-        catch (final LinkageError e)
-        {
+        } catch (final LinkageError e) {
             return e;
         }
     }
 
     /** Whether this engine can run here. */
-    public static boolean isAvailable()
-    {
+    public static boolean isAvailable() {
         return unavailabilityCause() == null;
     }
 
     /** Opens a channel on its own event loop as {@code config} says. */
-    public static EpollUdpEngine open(final DatagramEngineConfig config) throws IOException
-    {
+    public static EpollUdpEngine open(final DatagramEngineConfig config) throws IOException {
         final Throwable cause = unavailabilityCause();
-        if (cause != null)
-        {
+        if (cause != null) {
             throw new IOException("epoll engine unavailable: " + cause, cause);
         }
         final InetSocketAddress bind = config.bindAddress();
@@ -145,8 +136,7 @@ public final class EpollUdpEngine implements DatagramEngine
         final ReceiveQueue queue = new ReceiveQueue(config.epollQueueSlots(), config.maxDatagramBytes());
         final EventLoopGroup group = new MultiThreadIoEventLoopGroup(
             1, new DefaultThreadFactory("derphole-udp-epoll", true), EpollIoHandler.newFactory());
-        try
-        {
+        try {
             // Without GRO each datagram gets maxDatagramBytes + 1, so an oversized one shows as truncated.
             final int datagramBytes = config.gro() ? GRO_DATAGRAM_BYTES : config.maxDatagramBytes() + 1;
             final int perRead = config.gro() ? GRO_MESSAGES_PER_READ : MESSAGES_PER_READ;
@@ -159,111 +149,91 @@ public final class EpollUdpEngine implements DatagramEngine
                 .option(EpollChannelOption.UDP_GRO, config.gro())
                 .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, datagramBytes)
                 .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(datagramBytes * perRead))
-                .handler(new ChannelInboundHandlerAdapter()
-                {
+                .handler(new ChannelInboundHandlerAdapter() {
                     @Override
-                    public void channelRead(final ChannelHandlerContext ctx, final Object msg)
-                    {
+                    public void channelRead(final ChannelHandlerContext ctx, final Object msg) {
                         engine[0].onRead(msg);
                     }
 
                     @Override
-                    public void channelReadComplete(final ChannelHandlerContext ctx)
-                    {
+                    public void channelReadComplete(final ChannelHandlerContext ctx) {
                         engine[0].queue.publish();
                     }
 
                     @Override
-                    public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
-                    {
+                    public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause) {
                         // ICMP errors on a connected socket (PortUnreachableException) and the like.
                         engine[0].counters.increment(UdpCounter.RECEIVE_ERRORS);
                     }
                 });
             final ChannelFuture registered = bootstrap.register().awaitUninterruptibly();
-            if (!registered.isSuccess())
-            {
+            if (!registered.isSuccess()) {
                 throw new IOException("epoll channel registration failed: " + registered.cause(), registered.cause());
             }
             final EpollDatagramChannel channel = (EpollDatagramChannel)registered.channel();
             // The handler needs the engine before the socket is bound and datagrams can arrive.
             engine[0] = new EpollUdpEngine(config, group, channel, queue);
             final ChannelFuture bound = channel.bind(bind).awaitUninterruptibly();
-            if (!bound.isSuccess())
-            {
+            if (!bound.isSuccess()) {
                 throw new IOException("bind " + bind + " failed: " + bound.cause(), bound.cause());
             }
-            if (config.connectAddress() != null)
-            {
+            if (config.connectAddress() != null) {
                 final ChannelFuture connectedFuture = channel.connect(config.connectAddress()).awaitUninterruptibly();
-                if (!connectedFuture.isSuccess())
-                {
+                if (!connectedFuture.isSuccess()) {
                     throw new IOException("connect " + config.connectAddress() + " failed: " + connectedFuture.cause(),
                         connectedFuture.cause());
                 }
             }
             engine[0].finishOpen();
             return engine[0];
-        }
-        catch (final IOException | RuntimeException e)
-        {
+        } catch (final IOException | RuntimeException e) {
             group.shutdownGracefully(0, SHUTDOWN_WAIT_MS, TimeUnit.MILLISECONDS);
             throw e;
         }
     }
 
     /** Reads what binding and connecting settled: the real local port, connectedness, GRO. */
-    private void finishOpen()
-    {
+    private void finishOpen() {
         localAddress = channel.localAddress();
         connectedPeer = channel.isConnected() ? channel.remoteAddress() : null;
         groEnabled = config.gro() && channel.config().getOption(EpollChannelOption.UDP_GRO);
     }
 
     @Override
-    public EngineKind kind()
-    {
+    public EngineKind kind() {
         return EngineKind.EPOLL;
     }
 
     @Override
-    public DatagramEngineConfig config()
-    {
+    public DatagramEngineConfig config() {
         return config;
     }
 
     @Override
-    public InetSocketAddress localAddress()
-    {
+    public InetSocketAddress localAddress() {
         return localAddress;
     }
 
     @Override
-    public boolean supportsGso()
-    {
+    public boolean supportsGso() {
         return EpollDatagramChannel.isSegmentedDatagramPacketSupported();
     }
 
     @Override
-    public boolean groEnabled()
-    {
+    public boolean groEnabled() {
         return groEnabled;
     }
 
     @Override
-    public EngineCounters counters()
-    {
+    public EngineCounters counters() {
         return counters;
     }
 
     // ---- receive: event loop side ----
 
-    private void onRead(final Object msg)
-    {
-        try
-        {
-            if (!(msg instanceof DatagramPacket packet))
-            {
+    private void onRead(final Object msg) {
+        try {
+            if (!(msg instanceof DatagramPacket packet)) {
                 return;
             }
             final ByteBuf content = packet.content();
@@ -271,33 +241,23 @@ public final class EpollUdpEngine implements DatagramEngine
             final int length = content.readableBytes();
             final int segment = packet instanceof SegmentedDatagramPacket segmented
                 ? segmented.segmentSize() : 0;
-            if (segment > 0 && segment < length)
-            {
+            if (segment > 0 && segment < length) {
                 // In case Netty hands over an unsplit GRO super-packet: split it like the kernel built it.
-                for (int offset = 0; offset < length; offset += segment)
-                {
+                for (int offset = 0; offset < length; offset += segment) {
                     enqueue(content, content.readerIndex() + offset, Math.min(segment, length - offset), sender);
                 }
-            }
-            else
-            {
+            } else {
                 enqueue(content, content.readerIndex(), length, sender);
             }
-        }
-        finally
-        {
+        } finally {
             ReferenceCountUtil.release(msg);
         }
     }
 
-    private void enqueue(final ByteBuf content, final int index, final int length, final InetSocketAddress sender)
-    {
-        if (length > queue.slotCapacity())
-        {
+    private void enqueue(final ByteBuf content, final int index, final int length, final InetSocketAddress sender) {
+        if (length > queue.slotCapacity()) {
             counters.increment(UdpCounter.TRUNCATED);
-        }
-        else if (!queue.offer(content, index, length, sender))
-        {
+        } else if (!queue.offer(content, index, length, sender)) {
             counters.increment(UdpCounter.RECEIVE_QUEUE_DROPS);
         }
     }
@@ -305,22 +265,18 @@ public final class EpollUdpEngine implements DatagramEngine
     // ---- receive: caller side ----
 
     @Override
-    public int receiveBatch(final PacketBatch batch, final long timeoutNanos) throws IOException
-    {
+    public int receiveBatch(final PacketBatch batch, final long timeoutNanos) throws IOException {
         checkOpen();
-        if (batch.slotCapacity() < queue.slotCapacity())
-        {
+        if (batch.slotCapacity() < queue.slotCapacity()) {
             throw new IllegalArgumentException("batch slots (" + batch.slotCapacity()
                 + " B) smaller than maxDatagramBytes (" + queue.slotCapacity() + " B)");
         }
         batch.clear();
         final long deadline = timeoutNanos > 0 ? System.nanoTime() + timeoutNanos : 0;
-        while (queue.available() == 0)
-        {
+        while (queue.available() == 0) {
             checkOpen();
             final long remaining = deadline - System.nanoTime();
-            if (timeoutNanos <= 0 || remaining <= 0)
-            {
+            if (timeoutNanos <= 0 || remaining <= 0) {
                 return 0;
             }
             queue.await(remaining);
@@ -336,12 +292,10 @@ public final class EpollUdpEngine implements DatagramEngine
     // ---- send ----
 
     @Override
-    public int sendBatch(final PacketBatch batch, final int gsoSegmentBytes) throws IOException
-    {
+    public int sendBatch(final PacketBatch batch, final int gsoSegmentBytes) throws IOException {
         checkOpen();
         final int count = batch.count();
-        if (count == 0)
-        {
+        if (count == 0) {
             return 0;
         }
         final int gso = gsoSegmentBytes > 0 && supportsGso() ? gsoSegmentBytes : 0;
@@ -349,30 +303,24 @@ public final class EpollUdpEngine implements DatagramEngine
         int sent = 0;
         int messages = 0;
         int slot = 0;
-        while (slot < count)
-        {
+        while (slot < count) {
             final int segments = GsoRuns.runLength(batch, slot, count, gso, config.gsoMaxSegments());
             final InetSocketAddress slotDestination = destination(batch, slot);
             // Netty's segmented packets need a recipient even on a connected socket: use the peer.
             final InetSocketAddress destination = slotDestination != null ? slotDestination : connectedPeer;
-            if (destination == null)
-            {
+            if (destination == null) {
                 counters.add(UdpCounter.SEND_ERRORS, segments);
                 slot += segments;
                 continue;
             }
             int bytes = 0;
             final ByteBuf content;
-            if (segments == 1)
-            {
+            if (segments == 1) {
                 content = whole.retainedSlice((int)batch.offset(slot), batch.length(slot));
                 bytes = batch.length(slot);
-            }
-            else
-            {
+            } else {
                 final CompositeByteBuf run = Unpooled.compositeBuffer(segments);
-                for (int s = slot; s < slot + segments; s++)
-                {
+                for (int s = slot; s < slot + segments; s++) {
                     run.addComponent(true, whole.retainedSlice((int)batch.offset(s), batch.length(s)));
                     bytes += batch.length(s);
                 }
@@ -385,35 +333,27 @@ public final class EpollUdpEngine implements DatagramEngine
             roundBytes[messages] = bytes;
             messages++;
             slot += segments;
-            if (messages == MESSAGES_PER_ROUND)
-            {
+            if (messages == MESSAGES_PER_ROUND) {
                 sent += writeRound(messages);
                 messages = 0;
             }
         }
-        if (messages > 0)
-        {
+        if (messages > 0) {
             sent += writeRound(messages);
         }
         return sent;
     }
 
     /** Hands {@code messages} to the event loop, waits for the last write, and counts the outcome. */
-    private int writeRound(final int messages) throws IOException
-    {
-        for (int i = 0; i < messages; i++)
-        {
+    private int writeRound(final int messages) throws IOException {
+        for (int i = 0; i < messages; i++) {
             roundPromises[i] = channel.newPromise();
         }
         writeRound.start(messages, Thread.currentThread());
-        try
-        {
+        try {
             eventLoop.execute(writeRound);
-        }
-        catch (final RejectedExecutionException e)
-        {
-            for (int i = 0; i < messages; i++)
-            {
+        } catch (final RejectedExecutionException e) {
+            for (int i = 0; i < messages; i++) {
                 ReferenceCountUtil.release(roundMessages[i]);
                 roundMessages[i] = null;
             }
@@ -421,30 +361,23 @@ public final class EpollUdpEngine implements DatagramEngine
             closedException.initCause(e);
             throw closedException;
         }
-        while (!writeRound.done)
-        {
-            if (closed && group.isTerminated())
-            {
+        while (!writeRound.done) {
+            if (closed && group.isTerminated()) {
                 break;
             }
             LockSupport.parkNanos(writeRound, SEND_WAIT_SLICE_NS);
         }
         int sent = 0;
         long bytes = 0;
-        for (int i = 0; i < messages; i++)
-        {
+        for (int i = 0; i < messages; i++) {
             final ChannelPromise promise = roundPromises[i];
-            if (promise.isSuccess())
-            {
+            if (promise.isSuccess()) {
                 sent += roundSegments[i];
                 bytes += roundBytes[i];
-                if (roundSegments[i] > 1)
-                {
+                if (roundSegments[i] > 1) {
                     counters.increment(UdpCounter.GSO_MESSAGES);
                 }
-            }
-            else
-            {
+            } else {
                 counters.add(promise.isDone() ? UdpCounter.SEND_ERRORS : UdpCounter.SHORT_SENDS, roundSegments[i]);
             }
             roundPromises[i] = null;
@@ -453,20 +386,16 @@ public final class EpollUdpEngine implements DatagramEngine
         counters.increment(UdpCounter.SEND_CALLS);
         counters.add(UdpCounter.DATAGRAMS_SENT, sent);
         counters.add(UdpCounter.BYTES_SENT, bytes);
-        if (!writeRound.done)
-        {
+        if (!writeRound.done) {
             throw new ClosedChannelException();
         }
         return sent;
     }
 
     /** One buffer over the whole batch memory, kept while the same batch is sent again. */
-    private ByteBuf wrapperFor(final PacketBatch batch)
-    {
-        if (batch != wrappedBatch)
-        {
-            if (wrapper != null)
-            {
+    private ByteBuf wrapperFor(final PacketBatch batch) {
+        if (batch != wrappedBatch) {
+            if (wrapper != null) {
                 wrapper.release();
             }
             wrapper = Unpooled.wrappedBuffer(batch.data().asByteBuffer());
@@ -476,40 +405,32 @@ public final class EpollUdpEngine implements DatagramEngine
     }
 
     /** The slot's destination, decoded once per distinct address; null for the connected peer. */
-    private InetSocketAddress destination(final PacketBatch batch, final int slot)
-    {
+    private InetSocketAddress destination(final PacketBatch batch, final int slot) {
         final long cell = PacketBatch.addressOffset(slot);
-        if (SockAddr.family(batch.addresses(), cell) == 0)
-        {
+        if (SockAddr.family(batch.addresses(), cell) == 0) {
             return null;
         }
-        if (cachedDestinationAddress == null || !SockAddr.matches(batch.addresses(), cell, cachedDestinationCell, 0))
-        {
+        if (cachedDestinationAddress == null || !SockAddr.matches(batch.addresses(), cell, cachedDestinationCell, 0)) {
             SockAddr.copy(batch.addresses(), cell, cachedDestinationCell, 0);
             cachedDestinationAddress = SockAddr.decode(cachedDestinationCell, 0);
         }
         return cachedDestinationAddress;
     }
 
-    private void checkOpen() throws ClosedChannelException
-    {
-        if (closed)
-        {
+    private void checkOpen() throws ClosedChannelException {
+        if (closed) {
             throw new ClosedChannelException();
         }
     }
 
     @Override
-    public boolean isOpen()
-    {
+    public boolean isOpen() {
         return !closed;
     }
 
     @Override
-    public void close()
-    {
-        if (closed)
-        {
+    public void close() {
+        if (closed) {
             return;
         }
         closed = true;
@@ -520,8 +441,7 @@ public final class EpollUdpEngine implements DatagramEngine
     }
 
     @Override
-    public String toString()
-    {
+    public String toString() {
         return "EpollUdpEngine[" + localAddress + (groEnabled ? ", gro" : "") + "]";
     }
 
@@ -529,25 +449,21 @@ public final class EpollUdpEngine implements DatagramEngine
      * The task that writes one round of messages on the event loop and signals the waiting sender when
      * the last write completes (Netty completes a channel's writes in order).
      */
-    private final class WriteRound implements Runnable, ChannelFutureListener
-    {
+    private final class WriteRound implements Runnable, ChannelFutureListener {
         private int messages;
         private Thread sender;
         private volatile boolean done;
 
-        void start(final int messageCount, final Thread senderThread)
-        {
+        void start(final int messageCount, final Thread senderThread) {
             this.messages = messageCount;
             this.sender = senderThread;
             this.done = false;
         }
 
         @Override
-        public void run()
-        {
+        public void run() {
             final Channel ch = channel;
-            for (int i = 0; i < messages; i++)
-            {
+            for (int i = 0; i < messages; i++) {
                 ch.write(roundMessages[i], roundPromises[i]);
             }
             ch.flush();
@@ -555,17 +471,14 @@ public final class EpollUdpEngine implements DatagramEngine
         }
 
         @Override
-        public void operationComplete(final ChannelFuture future)
-        {
+        public void operationComplete(final ChannelFuture future) {
             done = true;
             LockSupport.unpark(sender);
         }
 
-        void wakeSender()
-        {
+        void wakeSender() {
             final Thread waiting = sender;
-            if (waiting != null)
-            {
+            if (waiting != null) {
                 LockSupport.unpark(waiting);
             }
         }

@@ -24,23 +24,18 @@ import dev.derphole.udp.SockAddr;
  * ({@link #drainTo}, {@link #await}) on the receiving thread only. The memory is GC-managed
  * ({@link Arena#ofAuto()}) because the event loop may still be finishing a read while the engine closes.
  */
-final class ReceiveQueue
-{
+final class ReceiveQueue {
     private static final VarHandle TAIL;
     private static final VarHandle HEAD;
     private static final VarHandle WAITER;
 
-    static
-    {
-        try
-        {
+    static {
+        try {
             final MethodHandles.Lookup lookup = MethodHandles.lookup();
             TAIL = lookup.findVarHandle(ReceiveQueue.class, "publishedTail", long.class);
             HEAD = lookup.findVarHandle(ReceiveQueue.class, "publishedHead", long.class);
             WAITER = lookup.findVarHandle(ReceiveQueue.class, "waiter", Thread.class);
-        }
-        catch (final ReflectiveOperationException e)
-        {
+        } catch (final ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
@@ -72,8 +67,7 @@ final class ReceiveQueue
      * @param capacity     slots, a power of two
      * @param slotCapacity largest datagram a slot holds
      */
-    ReceiveQueue(final int capacity, final int slotCapacity)
-    {
+    ReceiveQueue(final int capacity, final int slotCapacity) {
         this.capacity = capacity;
         this.mask = capacity - 1;
         this.slotCapacity = slotCapacity;
@@ -82,16 +76,14 @@ final class ReceiveQueue
         this.data = arena.allocate((long)capacity * stride, 4096);
         this.addresses = arena.allocate((long)capacity * SockAddr.BYTES, 64);
         this.views = new ByteBuffer[capacity];
-        for (int i = 0; i < capacity; i++)
-        {
+        for (int i = 0; i < capacity; i++) {
             views[i] = data.asSlice((long)i * stride, stride).asByteBuffer();
         }
         this.lengths = new int[capacity];
     }
 
     /** Largest datagram a slot holds. */
-    int slotCapacity()
-    {
+    int slotCapacity() {
         return slotCapacity;
     }
 
@@ -101,10 +93,8 @@ final class ReceiveQueue
      *
      * @return false when the ring is full (the caller counts the drop)
      */
-    boolean offer(final ByteBuf content, final int index, final int length, final InetSocketAddress sender)
-    {
-        if (tail - (long)HEAD.getAcquire(this) >= capacity)
-        {
+    boolean offer(final ByteBuf content, final int index, final int length, final InetSocketAddress sender) {
+        if (tail - (long)HEAD.getAcquire(this) >= capacity) {
             return false;
         }
         final int slot = (int)(tail & mask);
@@ -113,16 +103,11 @@ final class ReceiveQueue
         content.getBytes(index, view);
         lengths[slot] = length;
         final long cell = (long)slot * SockAddr.BYTES;
-        if (sender == null)
-        {
+        if (sender == null) {
             SockAddr.clear(addresses, cell);
-        }
-        else if (lastSenderCell >= 0 && (sender == lastSender || sender.equals(lastSender)))
-        {
+        } else if (lastSenderCell >= 0 && (sender == lastSender || sender.equals(lastSender))) {
             SockAddr.copy(addresses, lastSenderCell, addresses, cell);
-        }
-        else
-        {
+        } else {
             SockAddr.encode(sender, addresses, cell);
             lastSender = sender;
         }
@@ -133,20 +118,17 @@ final class ReceiveQueue
     }
 
     /** Producer: after a read burst, wakes a consumer parked in {@link #await}. */
-    void publish()
-    {
+    void publish() {
         // Full fence: the tail store above must be visible before we look for a parked consumer (Dekker).
         VarHandle.fullFence();
         final Thread parked = (Thread)WAITER.getVolatile(this);
-        if (parked != null)
-        {
+        if (parked != null) {
             LockSupport.unpark(parked);
         }
     }
 
     /** Consumer: datagrams ready. */
-    int available()
-    {
+    int available() {
         return (int)((long)TAIL.getAcquire(this) - head);
     }
 
@@ -155,14 +137,12 @@ final class ReceiveQueue
      *
      * @return datagrams moved; their payload bytes are added to {@code bytes[0]}
      */
-    int drainTo(final PacketBatch batch, final long[] bytes)
-    {
+    int drainTo(final PacketBatch batch, final long[] bytes) {
         final int ready = available();
         final int room = batch.capacity() - batch.count();
         final int moves = Math.min(ready, room);
         long total = 0;
-        for (int i = 0; i < moves; i++)
-        {
+        for (int i = 0; i < moves; i++) {
             final int slot = (int)((head + i) & mask);
             final int length = lengths[slot];
             final int target = batch.count();
@@ -183,31 +163,24 @@ final class ReceiveQueue
      *
      * @return whether datagrams are ready
      */
-    boolean await(final long nanos)
-    {
+    boolean await(final long nanos) {
         final Thread self = Thread.currentThread();
         WAITER.setVolatile(this, self);
-        try
-        {
-            if (available() > 0)
-            {
+        try {
+            if (available() > 0) {
                 return true;
             }
             LockSupport.parkNanos(this, nanos);
             return available() > 0;
-        }
-        finally
-        {
+        } finally {
             WAITER.setVolatile(this, (Thread)null);
         }
     }
 
     /** Any thread: unparks a consumer waiting in {@link #await} (used by close). */
-    void wakeConsumer()
-    {
+    void wakeConsumer() {
         final Thread parked = (Thread)WAITER.getVolatile(this);
-        if (parked != null)
-        {
+        if (parked != null) {
             LockSupport.unpark(parked);
         }
     }

@@ -35,8 +35,7 @@ import dev.derphole.udp.UdpCounter;
  * <b>Threads.</b> One thread owns the send side, one the receive side (may be the same thread); the JDK
  * channel allows one concurrent sender and receiver. {@link #close()} may come from any thread.
  */
-public final class NioUdpEngine implements DatagramEngine
-{
+public final class NioUdpEngine implements DatagramEngine {
     /** Longest a send waits for socket buffer room before giving up on a datagram, in ms. */
     private static final long SEND_WAIT_MS = 10;
 
@@ -54,8 +53,7 @@ public final class NioUdpEngine implements DatagramEngine
     private SocketAddress cachedSource;
     private volatile boolean closed;
 
-    private NioUdpEngine(final DatagramEngineConfig config, final DatagramChannel channel) throws IOException
-    {
+    private NioUdpEngine(final DatagramEngineConfig config, final DatagramChannel channel) throws IOException {
         this.config = config;
         this.channel = channel;
         this.localAddress = (InetSocketAddress)channel.getLocalAddress();
@@ -67,119 +65,95 @@ public final class NioUdpEngine implements DatagramEngine
     }
 
     /** Always null: NIO runs everywhere. */
-    public static Throwable unavailabilityCause()
-    {
+    public static Throwable unavailabilityCause() {
         return null;
     }
 
     /** Always true. */
-    public static boolean isAvailable()
-    {
+    public static boolean isAvailable() {
         return true;
     }
 
     /** Opens a channel as {@code config} says. */
-    public static NioUdpEngine open(final DatagramEngineConfig config) throws IOException
-    {
+    public static NioUdpEngine open(final DatagramEngineConfig config) throws IOException {
         final InetSocketAddress bind = config.bindAddress();
         final DatagramChannel channel = DatagramChannel.open(
             bind.getAddress() instanceof Inet6Address ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
-        try
-        {
+        try {
             channel.setOption(StandardSocketOptions.SO_RCVBUF, config.socketReceiveBufferBytes());
             channel.setOption(StandardSocketOptions.SO_SNDBUF, config.socketSendBufferBytes());
             channel.bind(bind);
-            if (config.connectAddress() != null)
-            {
+            if (config.connectAddress() != null) {
                 channel.connect(config.connectAddress());
             }
             channel.configureBlocking(false);
             return new NioUdpEngine(config, channel);
-        }
-        catch (final IOException | RuntimeException e)
-        {
+        } catch (final IOException | RuntimeException e) {
             channel.close();
             throw e;
         }
     }
 
     @Override
-    public EngineKind kind()
-    {
+    public EngineKind kind() {
         return EngineKind.NIO;
     }
 
     @Override
-    public DatagramEngineConfig config()
-    {
+    public DatagramEngineConfig config() {
         return config;
     }
 
     @Override
-    public InetSocketAddress localAddress()
-    {
+    public InetSocketAddress localAddress() {
         return localAddress;
     }
 
     @Override
-    public boolean supportsGso()
-    {
+    public boolean supportsGso() {
         return false;
     }
 
     @Override
-    public boolean groEnabled()
-    {
+    public boolean groEnabled() {
         return false;
     }
 
     @Override
-    public EngineCounters counters()
-    {
+    public EngineCounters counters() {
         return counters;
     }
 
     @Override
-    public int sendBatch(final PacketBatch batch, final int gsoSegmentBytes) throws IOException
-    {
+    public int sendBatch(final PacketBatch batch, final int gsoSegmentBytes) throws IOException {
         checkOpen();
         final int count = batch.count();
         int sent = 0;
         long bytes = 0;
-        try
-        {
-            for (int slot = 0; slot < count; slot++)
-            {
+        try {
+            for (int slot = 0; slot < count; slot++) {
                 final int length = batch.length(slot);
                 final ByteBuffer buffer = batch.slotBuffer(slot);
                 final int start = (int)(batch.offset(slot) - (long)slot * batch.stride());
                 buffer.limit(start + length).position(start);
                 final InetSocketAddress destination = destination(batch, slot);
                 int written = trySend(buffer, destination);
-                if (written == 0 && length > 0)
-                {
+                if (written == 0 && length > 0) {
                     sendSelector.selectedKeys().clear();
                     sendSelector.select(SEND_WAIT_MS);
                     written = trySend(buffer, destination);
                 }
                 counters.increment(UdpCounter.SEND_CALLS);
-                if (written > 0 || length == 0 && written >= 0)
-                {
+                if (written > 0 || length == 0 && written >= 0) {
                     sent++;
                     bytes += length;
-                }
-                else if (written == 0)
-                {
+                } else if (written == 0) {
                     counters.increment(UdpCounter.SHORT_SENDS);
                 }
             }
-        }
-        catch (final AsynchronousCloseException | ClosedSelectorException e)
-        {
+        } catch (final AsynchronousCloseException | ClosedSelectorException e) {
             throw closedException(e);
-        }
-        finally
-        {
+        } finally {
             counters.add(UdpCounter.DATAGRAMS_SENT, sent);
             counters.add(UdpCounter.BYTES_SENT, bytes);
         }
@@ -187,15 +161,11 @@ public final class NioUdpEngine implements DatagramEngine
     }
 
     /** Sends one datagram; 0 when there was no room, -1 when the kernel rejected it (counted). */
-    private int trySend(final ByteBuffer buffer, final InetSocketAddress destination) throws IOException
-    {
+    private int trySend(final ByteBuffer buffer, final InetSocketAddress destination) throws IOException {
         final int position = buffer.position();
-        try
-        {
-            if (destination == null)
-            {
-                if (!connected)
-                {
+        try {
+            if (destination == null) {
+                if (!connected) {
                     counters.increment(UdpCounter.SEND_ERRORS);
                     return -1;
                 }
@@ -203,13 +173,9 @@ public final class NioUdpEngine implements DatagramEngine
             }
             return connected && destination.equals(channel.getRemoteAddress())
                 ? channel.write(buffer) : channel.send(buffer, destination);
-        }
-        catch (final ClosedChannelException e)
-        {
+        } catch (final ClosedChannelException e) {
             throw e;
-        }
-        catch (final IOException | IllegalArgumentException | SecurityException e)
-        {
+        } catch (final IOException | IllegalArgumentException | SecurityException e) {
             // Port unreachable from an earlier ICMP, a bad destination, a datagram over the limit...
             buffer.position(position);
             counters.increment(UdpCounter.SEND_ERRORS);
@@ -218,15 +184,12 @@ public final class NioUdpEngine implements DatagramEngine
     }
 
     /** The slot's destination, decoded once per distinct address (allocation only when it changes). */
-    private InetSocketAddress destination(final PacketBatch batch, final int slot)
-    {
+    private InetSocketAddress destination(final PacketBatch batch, final int slot) {
         final long cell = PacketBatch.addressOffset(slot);
-        if (SockAddr.family(batch.addresses(), cell) == 0)
-        {
+        if (SockAddr.family(batch.addresses(), cell) == 0) {
             return null;
         }
-        if (cachedDestinationAddress == null || !SockAddr.matches(batch.addresses(), cell, cachedDestinationCell, 0))
-        {
+        if (cachedDestinationAddress == null || !SockAddr.matches(batch.addresses(), cell, cachedDestinationCell, 0)) {
             SockAddr.copy(batch.addresses(), cell, cachedDestinationCell, 0);
             cachedDestinationAddress = SockAddr.decode(cachedDestinationCell, 0);
         }
@@ -234,39 +197,30 @@ public final class NioUdpEngine implements DatagramEngine
     }
 
     @Override
-    public int receiveBatch(final PacketBatch batch, final long timeoutNanos) throws IOException
-    {
+    public int receiveBatch(final PacketBatch batch, final long timeoutNanos) throws IOException {
         checkOpen();
         batch.clear();
         final long deadline = timeoutNanos > 0 ? System.nanoTime() + timeoutNanos : 0;
         final int slotCapacity = batch.slotCapacity();
         long bytes = 0;
-        try
-        {
-            while (true)
-            {
-                while (!batch.isFull())
-                {
+        try {
+            while (true) {
+                while (!batch.isFull()) {
                     final int slot = batch.count();
                     final ByteBuffer buffer = batch.slotBuffer(slot);
                     final SocketAddress source;
-                    try
-                    {
+                    try {
                         source = channel.receive(buffer);
-                    }
-                    catch (final PortUnreachableException e)
-                    {
+                    } catch (final PortUnreachableException e) {
                         counters.increment(UdpCounter.RECEIVE_ERRORS);
                         continue;
                     }
                     counters.increment(UdpCounter.RECEIVE_CALLS);
-                    if (source == null)
-                    {
+                    if (source == null) {
                         break;
                     }
                     final int length = buffer.position();
-                    if (length > slotCapacity)
-                    {
+                    if (length > slotCapacity) {
                         // The slot's stride leaves one spare byte: filling it means the datagram did not fit.
                         counters.increment(UdpCounter.TRUNCATED);
                         continue;
@@ -276,98 +230,77 @@ public final class NioUdpEngine implements DatagramEngine
                     bytes += length;
                 }
                 final int received = batch.count();
-                if (received > 0)
-                {
+                if (received > 0) {
                     counters.add(UdpCounter.DATAGRAMS_RECEIVED, received);
                     counters.add(UdpCounter.BYTES_RECEIVED, bytes);
                     return received;
                 }
                 checkOpen();
                 final long remaining = deadline - System.nanoTime();
-                if (timeoutNanos <= 0 || remaining <= 0)
-                {
+                if (timeoutNanos <= 0 || remaining <= 0) {
                     return 0;
                 }
                 receiveSelector.selectedKeys().clear();
                 receiveSelector.select(Math.max(1, (remaining + 999_999) / 1_000_000));
                 checkOpen();
             }
-        }
-        catch (final AsynchronousCloseException | ClosedSelectorException e)
-        {
+        } catch (final AsynchronousCloseException | ClosedSelectorException e) {
             // close() from another thread: the channel or our selector went away under us.
             throw closedException(e);
         }
     }
 
     /** Writes the source into the slot's cell; the JDK returns the same object for a repeated sender. */
-    private void storeSource(final PacketBatch batch, final int slot, final SocketAddress source)
-    {
+    private void storeSource(final PacketBatch batch, final int slot, final SocketAddress source) {
         final long cell = PacketBatch.addressOffset(slot);
-        if (source == cachedSource && slot > 0)
-        {
+        if (source == cachedSource && slot > 0) {
             SockAddr.copy(batch.addresses(), PacketBatch.addressOffset(slot - 1), batch.addresses(), cell);
-        }
-        else
-        {
+        } else {
             SockAddr.encode((InetSocketAddress)source, batch.addresses(), cell);
             cachedSource = source;
         }
     }
 
-    private void checkOpen() throws ClosedChannelException
-    {
-        if (closed)
-        {
+    private void checkOpen() throws ClosedChannelException {
+        if (closed) {
             throw new ClosedChannelException();
         }
     }
 
-    private static ClosedChannelException closedException(final Throwable cause)
-    {
+    private static ClosedChannelException closedException(final Throwable cause) {
         final ClosedChannelException closed = new ClosedChannelException();
         closed.initCause(cause);
         return closed;
     }
 
     @Override
-    public boolean isOpen()
-    {
+    public boolean isOpen() {
         return !closed;
     }
 
     @Override
-    public void close()
-    {
-        if (closed)
-        {
+    public void close() {
+        if (closed) {
             return;
         }
         closed = true;
         receiveSelector.wakeup();
         sendSelector.wakeup();
-        try
-        {
+        try {
             channel.close();
-        }
-        catch (final IOException ignored)
-        {
+        } catch (final IOException ignored) {
             // Closing a datagram channel has nothing to flush; there is nothing useful to do here.
         }
-        try
-        {
+        try {
             receiveSelector.close();
             sendSelector.close();
-        }
-        catch (final IOException ignored)
-        {
+        } catch (final IOException ignored) {
             // As above.
         }
     }
 
     @Override
-    public String toString()
-    {
+    public String toString() {
         return "NioUdpEngine[" + localAddress + "]";
     }
 }

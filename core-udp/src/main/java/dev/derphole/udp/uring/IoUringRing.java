@@ -18,8 +18,7 @@ import java.lang.invoke.VarHandle;
  * <p>
  * Owned by one thread (the engine side using it); not thread-safe. Closed through the engine's guard.
  */
-final class IoUringRing
-{
+final class IoUringRing {
     /** {@code sizeof(struct io_uring_params)}. */
     private static final int PARAMS_BYTES = 120;
     private static final int SQE_BYTES = 64;
@@ -83,8 +82,7 @@ final class IoUringRing
 
     private IoUringRing(
         final int fd, final MemorySegment rings, final long ringsBytes, final MemorySegment sqes, final long sqesBytes,
-        final MemorySegment params, final MemorySegment state, final Arena arena)
-    {
+        final MemorySegment params, final MemorySegment state, final Arena arena) {
         this.fd = fd;
         this.rings = rings;
         this.ringsBytes = ringsBytes;
@@ -102,8 +100,7 @@ final class IoUringRing
         this.sqEntries = params.get(INT, P_SQ_ENTRIES);
         this.cqMask = rings.get(INT, params.get(INT, P_CQ_OFF + CQ_RING_MASK));
         final long array = params.get(INT, P_SQ_OFF + SQ_ARRAY);
-        for (int i = 0; i < sqEntries; i++)
-        {
+        for (int i = 0; i < sqEntries; i++) {
             rings.set(INT, array + 4L * i, i);
         }
         this.sqTail = (int)INT_HANDLE.getAcquire(rings, sqTailOffset);
@@ -116,25 +113,20 @@ final class IoUringRing
      * @param state errno capture segment of the owning thread
      */
     @SuppressWarnings("restricted")
-    static IoUringRing create(final Arena arena, final MemorySegment state, final int entries) throws IOException
-    {
+    static IoUringRing create(final Arena arena, final MemorySegment state, final int entries) throws IOException {
         final MemorySegment params = arena.allocate(PARAMS_BYTES, 8);
         int fd = setup(state, params, entries, Linux.IORING_SETUP_SUBMIT_ALL | Linux.IORING_SETUP_COOP_TASKRUN);
-        if (fd < 0 && LinuxCalls.errno(state) == Linux.EINVAL)
-        {
+        if (fd < 0 && LinuxCalls.errno(state) == Linux.EINVAL) {
             // Older kernels reject the optional flags; plain rings work the same, a little slower.
             fd = setup(state, params, entries, 0);
         }
-        if (fd < 0)
-        {
+        if (fd < 0) {
             throw new IOException("io_uring_setup failed: " + LinuxCalls.describe(LinuxCalls.errno(state)));
         }
-        try
-        {
+        try {
             final int features = params.get(INT, P_FEATURES);
             final int required = Linux.IORING_FEAT_SINGLE_MMAP | Linux.IORING_FEAT_NODROP | Linux.IORING_FEAT_EXT_ARG;
-            if ((features & required) != required)
-            {
+            if ((features & required) != required) {
                 throw new IOException("io_uring lacks SINGLE_MMAP/NODROP/EXT_ARG (Linux 5.11+): features=0x"
                     + Integer.toHexString(features));
             }
@@ -144,29 +136,25 @@ final class IoUringRing
             final int protection = Linux.PROT_READ | Linux.PROT_WRITE;
             final int flags = Linux.MAP_SHARED | Linux.MAP_POPULATE;
             final MemorySegment rings = LinuxCalls.mmap(state, ringsBytes, protection, flags, fd, Linux.IORING_OFF_SQ_RING);
-            if (rings.address() == -1L)
-            {
+            if (rings.address() == -1L) {
                 throw new IOException("mmap of io_uring rings failed: " + LinuxCalls.describe(LinuxCalls.errno(state)));
             }
             final long sqesBytes = (long)SQE_BYTES * params.get(INT, P_SQ_ENTRIES);
             final MemorySegment sqes = LinuxCalls.mmap(state, sqesBytes, protection, flags, fd, Linux.IORING_OFF_SQES);
-            if (sqes.address() == -1L)
-            {
+            if (sqes.address() == -1L) {
                 LinuxCalls.munmap(state, rings, ringsBytes);
                 throw new IOException("mmap of io_uring SQEs failed: " + LinuxCalls.describe(LinuxCalls.errno(state)));
             }
             return new IoUringRing(
                 fd, rings.reinterpret(ringsBytes), ringsBytes, sqes.reinterpret(sqesBytes), sqesBytes, params, state, arena);
-        }
-        catch (final IOException | RuntimeException e)
-        {
+        } catch (final IOException | RuntimeException e) {
             LinuxCalls.close(state, fd);
             throw e;
         }
     }
 
-    private static int setup(final MemorySegment state, final MemorySegment params, final int entries, final int flags)
-    {
+    private static int setup(final MemorySegment state, final MemorySegment params, final int entries,
+        final int flags) {
         params.fill((byte)0);
         params.set(INT, P_FLAGS, flags);
         return (int)LinuxCalls.syscall(state, Linux.SYS_IO_URING_SETUP, entries, params.address(), 0, 0, 0, 0);
@@ -177,22 +165,18 @@ final class IoUringRing
      *
      * @return null when all are supported, else a description of what is missing
      */
-    String missingOpcodes(final Arena arena, final int... opcodes)
-    {
+    String missingOpcodes(final Arena arena, final int... opcodes) {
         final MemorySegment probe = arena.allocate(PROBE_HEADER_BYTES + (long)PROBE_OP_BYTES * PROBE_OPS, 8);
         final long result = LinuxCalls.syscall(
             state, Linux.SYS_IO_URING_REGISTER, fd, Linux.IORING_REGISTER_PROBE, probe.address(), PROBE_OPS, 0, 0);
-        if (result < 0)
-        {
+        if (result < 0) {
             return "IORING_REGISTER_PROBE failed: " + LinuxCalls.describe(LinuxCalls.errno(state));
         }
         final int lastOp = probe.get(ValueLayout.JAVA_BYTE, 0) & 0xff;
-        for (final int opcode : opcodes)
-        {
+        for (final int opcode : opcodes) {
             final long op = PROBE_HEADER_BYTES + (long)PROBE_OP_BYTES * opcode;
             final int opFlags = probe.get(ValueLayout.JAVA_SHORT, op + 2);
-            if (opcode > lastOp || (opFlags & Linux.IO_URING_OP_SUPPORTED) == 0)
-            {
+            if (opcode > lastOp || (opFlags & Linux.IO_URING_OP_SUPPORTED) == 0) {
                 return "io_uring opcode " + opcode + " not supported";
             }
         }
@@ -200,8 +184,7 @@ final class IoUringRing
     }
 
     /** Free SQE slots (not yet consumed by the kernel). */
-    int freeSqes()
-    {
+    int freeSqes() {
         return sqEntries - (sqTail - (int)INT_HANDLE.getAcquire(rings, sqHeadOffset));
     }
 
@@ -211,8 +194,7 @@ final class IoUringRing
      */
     void queueMsg(
         final int opcode, final int sqeFlags, final int socketFd, final long msghdrAddress, final int msgFlags,
-        final long userData)
-    {
+        final long userData) {
         final long sqe = nextSqe();
         sqes.set(ValueLayout.JAVA_BYTE, sqe + SQE_OPCODE, (byte)opcode);
         sqes.set(ValueLayout.JAVA_BYTE, sqe + SQE_FLAGS, (byte)sqeFlags);
@@ -224,8 +206,7 @@ final class IoUringRing
     }
 
     /** Queues a one-shot POLL_ADD for {@code events} on {@code pollFd}. */
-    void queuePoll(final int pollFd, final int events, final long userData)
-    {
+    void queuePoll(final int pollFd, final int events, final long userData) {
         final long sqe = nextSqe();
         sqes.set(ValueLayout.JAVA_BYTE, sqe + SQE_OPCODE, (byte)Linux.IORING_OP_POLL_ADD);
         sqes.set(INT, sqe + SQE_FD, pollFd);
@@ -234,8 +215,7 @@ final class IoUringRing
     }
 
     /** Queues an ASYNC_CANCEL of every request in flight (Linux 5.19+ {@code IORING_ASYNC_CANCEL_ANY}). */
-    void queueCancelAll(final long userData)
-    {
+    void queueCancelAll(final long userData) {
         final long sqe = nextSqe();
         sqes.set(ValueLayout.JAVA_BYTE, sqe + SQE_OPCODE, (byte)Linux.IORING_OP_ASYNC_CANCEL);
         sqes.set(INT, sqe + SQE_FD, -1);
@@ -243,11 +223,9 @@ final class IoUringRing
         sqes.set(LONG, sqe + SQE_USER_DATA, userData);
     }
 
-    private long nextSqe()
-    {
+    private long nextSqe() {
         final long sqe = (long)(sqTail & sqMask) * SQE_BYTES;
-        for (long i = 0; i < SQE_BYTES; i += 8)
-        {
+        for (long i = 0; i < SQE_BYTES; i += 8) {
             sqes.set(LONG, sqe + i, 0L);
         }
         sqTail++;
@@ -260,15 +238,13 @@ final class IoUringRing
      *
      * @return the syscall's result: SQEs consumed, or {@code -errno} (EINTR, ETIME and EBUSY are normal)
      */
-    int enter(final int minComplete, final long timeoutNanos)
-    {
+    int enter(final int minComplete, final long timeoutNanos) {
         INT_HANDLE.setRelease(rings, sqTailOffset, sqTail);
         final int toSubmit = sqTail - (int)INT_HANDLE.getAcquire(rings, sqHeadOffset);
         int flags = minComplete > 0 ? Linux.IORING_ENTER_GETEVENTS : 0;
         long arg = 0;
         long argSize = 0;
-        if (minComplete > 0 && timeoutNanos > 0)
-        {
+        if (minComplete > 0 && timeoutNanos > 0) {
             timespec.set(LONG, 0, timeoutNanos / 1_000_000_000L);
             timespec.set(LONG, 8, timeoutNanos % 1_000_000_000L);
             enterArg.set(LONG, 0, 0L);
@@ -285,33 +261,28 @@ final class IoUringRing
     }
 
     /** Completions ready to be read. */
-    int ready()
-    {
+    int ready() {
         return (int)INT_HANDLE.getAcquire(rings, cqTailOffset) - cqHead;
     }
 
     /** {@code user_data} of the {@code index}-th ready completion. */
-    long userData(final int index)
-    {
+    long userData(final int index) {
         return rings.get(LONG, cqesOffset + (long)((cqHead + index) & cqMask) * CQE_BYTES);
     }
 
     /** {@code res} of the {@code index}-th ready completion. */
-    int result(final int index)
-    {
+    int result(final int index) {
         return rings.get(INT, cqesOffset + (long)((cqHead + index) & cqMask) * CQE_BYTES + 8);
     }
 
     /** Marks {@code count} completions as consumed. */
-    void consume(final int count)
-    {
+    void consume(final int count) {
         cqHead += count;
         INT_HANDLE.setRelease(rings, cqHeadOffset, cqHead);
     }
 
     /** Unmaps the rings and closes the ring fd (cancelling anything still in flight). */
-    void close()
-    {
+    void close() {
         LinuxCalls.munmap(state, sqes, sqesBytes);
         LinuxCalls.munmap(state, rings, ringsBytes);
         LinuxCalls.close(state, fd);

@@ -35,8 +35,7 @@ import dev.derphole.udp.UdpCounter;
  * {@link #close()} may come from any thread; the rings, fds and native memory are freed when the last side
  * leaves its call.
  */
-public final class IoUringUdpEngine implements DatagramEngine
-{
+public final class IoUringUdpEngine implements DatagramEngine {
     /** Messages per send submission. */
     private static final int SEND_MESSAGES_PER_CALL = 64;
     /** Messages per receive submission; the batch's size limits it further. */
@@ -81,8 +80,7 @@ public final class IoUringUdpEngine implements DatagramEngine
     private boolean wakePollArmed;
 
     private IoUringUdpEngine(final DatagramEngineConfig config, final NativeUdpSocket socket, final Arena arena)
-        throws IOException
-    {
+        throws IOException {
         this.config = config;
         this.socket = socket;
         this.arena = arena;
@@ -92,22 +90,17 @@ public final class IoUringUdpEngine implements DatagramEngine
         this.wakeScratch = arena.allocate(8, 8);
         this.sendRing = IoUringRing.create(arena, LinuxCalls.newCallState(arena), SEND_RING_ENTRIES);
         IoUringRing receive = null;
-        try
-        {
+        try {
             receive = IoUringRing.create(arena, LinuxCalls.newCallState(arena), RECEIVE_RING_ENTRIES);
-        }
-        finally
-        {
-            if (receive == null)
-            {
+        } finally {
+            if (receive == null) {
                 sendRing.close();
             }
         }
         this.receiveRing = receive;
         this.guard = new ResourceGuard(
             () -> socket.wake(closeState, wakeScratch),
-            () ->
-            {
+            () -> {
                 receiveRing.close();
                 sendRing.close();
                 socket.closeFds(closeState);
@@ -116,33 +109,26 @@ public final class IoUringUdpEngine implements DatagramEngine
     }
 
     /** Why this engine cannot run here (no FFM access, io_uring disabled or too old), or null when it can. */
-    public static Throwable unavailabilityCause()
-    {
+    public static Throwable unavailabilityCause() {
         return Probe.CAUSE;
     }
 
     /** Whether this engine can run here. */
-    public static boolean isAvailable()
-    {
+    public static boolean isAvailable() {
         return unavailabilityCause() == null;
     }
 
     /** Opens a socket and its two rings as {@code config} says. */
-    public static IoUringUdpEngine open(final DatagramEngineConfig config) throws IOException
-    {
+    public static IoUringUdpEngine open(final DatagramEngineConfig config) throws IOException {
         final Throwable cause = unavailabilityCause();
-        if (cause != null)
-        {
+        if (cause != null) {
             throw new IOException("uring engine unavailable: " + cause, cause);
         }
         final NativeUdpSocket socket = NativeUdpSocket.open(config);
         final Arena arena = Arena.ofShared();
-        try
-        {
+        try {
             return new IoUringUdpEngine(config, socket, arena);
-        }
-        catch (final IOException | RuntimeException e)
-        {
+        } catch (final IOException | RuntimeException e) {
             socket.closeFds(LinuxCalls.newCallState(arena));
             arena.close();
             throw e;
@@ -150,76 +136,61 @@ public final class IoUringUdpEngine implements DatagramEngine
     }
 
     @Override
-    public EngineKind kind()
-    {
+    public EngineKind kind() {
         return EngineKind.URING;
     }
 
     @Override
-    public DatagramEngineConfig config()
-    {
+    public DatagramEngineConfig config() {
         return config;
     }
 
     @Override
-    public InetSocketAddress localAddress()
-    {
+    public InetSocketAddress localAddress() {
         return socket.localAddress;
     }
 
     @Override
-    public boolean supportsGso()
-    {
+    public boolean supportsGso() {
         return socket.gsoSupported && !gsoDisabled;
     }
 
     @Override
-    public boolean groEnabled()
-    {
+    public boolean groEnabled() {
         return socket.groEnabled;
     }
 
     @Override
-    public boolean dontFragment()
-    {
+    public boolean dontFragment() {
         return socket.dontFragment;
     }
 
     @Override
-    public EngineCounters counters()
-    {
+    public EngineCounters counters() {
         return counters;
     }
 
     @Override
-    public int sendBatch(final PacketBatch batch, final int gsoSegmentBytes) throws IOException
-    {
-        if (!guard.acquire())
-        {
+    public int sendBatch(final PacketBatch batch, final int gsoSegmentBytes) throws IOException {
+        if (!guard.acquire()) {
             throw new ClosedChannelException();
         }
-        try
-        {
+        try {
             final int gso = gsoSegmentBytes > 0 && supportsGso() ? gsoSegmentBytes : 0;
             return sendRange(batch, 0, batch.count(), gso);
-        }
-        finally
-        {
+        } finally {
             guard.release();
         }
     }
 
-    private int sendRange(final PacketBatch batch, final int from, final int to, final int gso) throws IOException
-    {
+    private int sendRange(final PacketBatch batch, final int from, final int to, final int gso) throws IOException {
         int sent = 0;
         long bytes = 0;
         int slot = from;
-        while (slot < to)
-        {
+        while (slot < to) {
             final int messages = sendMessages.prepareSend(batch, slot, to, gso, config.gsoMaxSegments());
             slot = sendMessages.nextSlot();
-            for (int m = 0; m < messages; m++)
-            {
+            for (int m = 0; m < messages; m++) {
                 sendRing.queueMsg(Linux.IORING_OP_SENDMSG, 0, socket.fd, sendMessages.headerAddress(m), 0, TAG_IO | m);
                 sendResults[m] = Integer.MIN_VALUE;
             }
@@ -227,42 +198,33 @@ public final class IoUringUdpEngine implements DatagramEngine
             counters.increment(UdpCounter.SEND_CALLS);
 
             int fallbacks = 0;
-            for (int m = 0; m < messages; m++)
-            {
+            for (int m = 0; m < messages; m++) {
                 final int result = sendResults[m];
                 final int segments = sendMessages.slotCount(m);
-                if (result >= 0)
-                {
+                if (result >= 0) {
                     sent += segments;
                     bytes += sendMessages.payloadBytes(m);
-                    if (segments > 1)
-                    {
+                    if (segments > 1) {
                         counters.increment(UdpCounter.GSO_MESSAGES);
                     }
-                }
-                else if (result == -Linux.EIO && segments > 1)
-                {
+                } else if (result == -Linux.EIO && segments > 1) {
                     // No checksum offload on this route: GSO cannot work here; resend these slots plainly.
                     fallbackStart[fallbacks] = sendMessages.firstSlot(m);
                     fallbackEnd[fallbacks] = sendMessages.firstSlot(m) + segments;
                     fallbacks++;
-                }
-                else
-                {
+                } else {
                     final boolean noRoom = result == -Linux.EAGAIN || result == -Linux.ENOBUFS
                         || result == -Linux.ECANCELED;
                     counters.add(noRoom ? UdpCounter.SHORT_SENDS : UdpCounter.SEND_ERRORS, segments);
                 }
             }
-            if (fallbacks > 0)
-            {
+            if (fallbacks > 0) {
                 gsoDisabled = true;
                 counters.increment(UdpCounter.GSO_FALLBACKS);
                 // The fallback ranges are copied out first: sendRange reuses the message arrays.
                 final int[] starts = Arrays.copyOf(fallbackStart, fallbacks);
                 final int[] ends = Arrays.copyOf(fallbackEnd, fallbacks);
-                for (int f = 0; f < fallbacks; f++)
-                {
+                for (int f = 0; f < fallbacks; f++) {
                     sent += sendRange(batch, starts[f], ends[f], 0);
                 }
             }
@@ -273,30 +235,24 @@ public final class IoUringUdpEngine implements DatagramEngine
     }
 
     /** Submits the queued sends and waits for all {@code messages} completions; cancels them if the engine closes. */
-    private void awaitSends(final int messages) throws IOException
-    {
+    private void awaitSends(final int messages) throws IOException {
         int outstanding = messages;
         boolean cancelled = false;
-        while (outstanding > 0)
-        {
+        while (outstanding > 0) {
             final int result = sendRing.enter(outstanding, WAIT_SLICE_NS);
-            if (result < 0 && result != -Linux.EINTR && result != -Linux.ETIME && result != -Linux.EBUSY)
-            {
+            if (result < 0 && result != -Linux.EINTR && result != -Linux.ETIME && result != -Linux.EBUSY) {
                 throw new IOException("io_uring_enter (send) failed: " + LinuxCalls.describe(-result));
             }
             final int ready = sendRing.ready();
-            for (int i = 0; i < ready; i++)
-            {
+            for (int i = 0; i < ready; i++) {
                 final long userData = sendRing.userData(i);
-                if ((userData & ~INDEX_MASK) == TAG_IO)
-                {
+                if ((userData & ~INDEX_MASK) == TAG_IO) {
                     sendResults[(int)(userData & INDEX_MASK)] = sendRing.result(i);
                     outstanding--;
                 }
             }
             sendRing.consume(ready);
-            if (outstanding > 0 && !cancelled && guard.isClosed())
-            {
+            if (outstanding > 0 && !cancelled && guard.isClosed()) {
                 // The batch memory must not be touched after we return: cancel and keep waiting for the CQEs.
                 sendRing.queueCancelAll(TAG_CANCEL);
                 cancelled = true;
@@ -305,28 +261,22 @@ public final class IoUringUdpEngine implements DatagramEngine
     }
 
     @Override
-    public int receiveBatch(final PacketBatch batch, final long timeoutNanos) throws IOException
-    {
-        if (!guard.acquire())
-        {
+    public int receiveBatch(final PacketBatch batch, final long timeoutNanos) throws IOException {
+        if (!guard.acquire()) {
             throw new ClosedChannelException();
         }
-        try
-        {
+        try {
             batch.clear();
-            if (!wakePollArmed)
-            {
+            if (!wakePollArmed) {
                 receiveRing.queuePoll(socket.wakeFd, Linux.POLLIN, TAG_WAKE_POLL);
                 wakePollArmed = true;
             }
             final boolean gro = socket.groEnabled;
             final long deadline = timeoutNanos > 0 ? System.nanoTime() + timeoutNanos : 0;
-            while (true)
-            {
+            while (true) {
                 final int messages =
                     receiveMessages.prepareReceive(batch, gro, Math.min(receiveRound, receiveRing.freeSqes() - 2));
-                for (int m = 0; m < messages; m++)
-                {
+                for (int m = 0; m < messages; m++) {
                     // Linked like recvmmsg: the first EAGAIN cancels the rest of the chain cheaply.
                     final int link = LINK_RECEIVES && m < messages - 1 ? Linux.IOSQE_IO_LINK : 0;
                     receiveRing.queueMsg(Linux.IORING_OP_RECVMSG, link, socket.fd, receiveMessages.headerAddress(m),
@@ -338,18 +288,13 @@ public final class IoUringUdpEngine implements DatagramEngine
 
                 int datagrams = 0;
                 int filled = 0;
-                for (int m = 0; m < messages; m++)
-                {
+                for (int m = 0; m < messages; m++) {
                     final int result = receiveResults[m];
-                    if (result >= 0)
-                    {
+                    if (result >= 0) {
                         datagrams += receiveMessages.completeReceive(batch, m, result, gro, counters);
                         filled++;
-                    }
-                    else if (result != -Linux.EAGAIN && result != -Linux.ECANCELED)
-                    {
-                        if (!Errors.isTransientReceiveError(-result))
-                        {
+                    } else if (result != -Linux.EAGAIN && result != -Linux.ECANCELED) {
+                        if (!Errors.isTransientReceiveError(-result)) {
                             throw new IOException("io_uring recvmsg failed: " + LinuxCalls.describe(-result));
                         }
                         counters.increment(UdpCounter.RECEIVE_ERRORS);
@@ -360,40 +305,32 @@ public final class IoUringUdpEngine implements DatagramEngine
                 receiveRound = filled == messages
                     ? Math.min(RECEIVE_MESSAGES_PER_CALL, Math.max(MIN_RECEIVE_ROUND, messages * 2))
                     : Math.max(MIN_RECEIVE_ROUND, filled * 2);
-                if (datagrams > 0)
-                {
+                if (datagrams > 0) {
                     counters.add(UdpCounter.DATAGRAMS_RECEIVED, datagrams);
                     counters.add(UdpCounter.BYTES_RECEIVED, receiveMessages.takeReceivedBytes());
                     return datagrams;
                 }
-                if (guard.isClosed())
-                {
+                if (guard.isClosed()) {
                     throw new ClosedChannelException();
                 }
                 final long remaining = deadline - System.nanoTime();
-                if (timeoutNanos <= 0 || remaining <= 0)
-                {
+                if (timeoutNanos <= 0 || remaining <= 0) {
                     return 0;
                 }
-                if (!socketPollArmed)
-                {
+                if (!socketPollArmed) {
                     receiveRing.queuePoll(socket.fd, Linux.POLLIN, TAG_SOCKET_POLL);
                     socketPollArmed = true;
                 }
                 final int result = receiveRing.enter(1, remaining);
-                if (result < 0 && result != -Linux.EINTR && result != -Linux.ETIME && result != -Linux.EBUSY)
-                {
+                if (result < 0 && result != -Linux.EINTR && result != -Linux.ETIME && result != -Linux.EBUSY) {
                     throw new IOException("io_uring_enter (wait) failed: " + LinuxCalls.describe(-result));
                 }
                 reapReceives();
-                if (guard.isClosed())
-                {
+                if (guard.isClosed()) {
                     throw new ClosedChannelException();
                 }
             }
-        }
-        finally
-        {
+        } finally {
             guard.release();
         }
     }
@@ -403,24 +340,19 @@ public final class IoUringUdpEngine implements DatagramEngine
      * {@code MSG_DONTWAIT} they complete during the submit; should the kernel ever park one instead, it is
      * cancelled after {@link #WAIT_SLICE_NS} so the call cannot outlive its timeout by much.
      */
-    private void awaitReceives(final int messages) throws IOException
-    {
+    private void awaitReceives(final int messages) throws IOException {
         int outstanding = messages;
         boolean cancelled = false;
-        while (true)
-        {
+        while (true) {
             final int result = receiveRing.enter(outstanding, WAIT_SLICE_NS);
-            if (result < 0 && result != -Linux.EINTR && result != -Linux.ETIME && result != -Linux.EBUSY)
-            {
+            if (result < 0 && result != -Linux.EINTR && result != -Linux.ETIME && result != -Linux.EBUSY) {
                 throw new IOException("io_uring_enter (receive) failed: " + LinuxCalls.describe(-result));
             }
             outstanding -= reapReceives();
-            if (outstanding <= 0)
-            {
+            if (outstanding <= 0) {
                 return;
             }
-            if (!cancelled && result == -Linux.ETIME)
-            {
+            if (!cancelled && result == -Linux.ETIME) {
                 receiveRing.queueCancelAll(TAG_CANCEL);
                 cancelled = true;
             }
@@ -428,25 +360,18 @@ public final class IoUringUdpEngine implements DatagramEngine
     }
 
     /** Reads every ready completion of the receive ring; returns how many were RECVMSG completions. */
-    private int reapReceives()
-    {
+    private int reapReceives() {
         final int ready = receiveRing.ready();
         int io = 0;
-        for (int i = 0; i < ready; i++)
-        {
+        for (int i = 0; i < ready; i++) {
             final long userData = receiveRing.userData(i);
             final long tag = userData & ~INDEX_MASK;
-            if (tag == TAG_IO)
-            {
+            if (tag == TAG_IO) {
                 receiveResults[(int)(userData & INDEX_MASK)] = receiveRing.result(i);
                 io++;
-            }
-            else if (tag == TAG_SOCKET_POLL)
-            {
+            } else if (tag == TAG_SOCKET_POLL) {
                 socketPollArmed = false;
-            }
-            else if (tag == TAG_WAKE_POLL)
-            {
+            } else if (tag == TAG_WAKE_POLL) {
                 wakePollArmed = false;
             }
         }
@@ -455,50 +380,38 @@ public final class IoUringUdpEngine implements DatagramEngine
     }
 
     @Override
-    public boolean isOpen()
-    {
+    public boolean isOpen() {
         return !guard.isClosed();
     }
 
     @Override
-    public void close()
-    {
+    public void close() {
         guard.close();
     }
 
     @Override
-    public String toString()
-    {
+    public String toString() {
         return "IoUringUdpEngine[" + socket.localAddress + (socket.groEnabled ? ", gro" : "") + "]";
     }
 
     /** Checks once per JVM that io_uring works here and has the opcodes this engine submits. */
-    private static final class Probe
-    {
+    private static final class Probe {
         static final Throwable CAUSE = probe();
 
-        private static Throwable probe()
-        {
-            if (LinuxCalls.UNAVAILABILITY_CAUSE != null)
-            {
+        private static Throwable probe() {
+            if (LinuxCalls.UNAVAILABILITY_CAUSE != null) {
                 return LinuxCalls.UNAVAILABILITY_CAUSE;
             }
-            try (Arena arena = Arena.ofConfined())
-            {
+            try (Arena arena = Arena.ofConfined()) {
                 final IoUringRing ring = IoUringRing.create(arena, LinuxCalls.newCallState(arena), 8);
-                try
-                {
+                try {
                     final String missing = ring.missingOpcodes(arena, Linux.IORING_OP_SENDMSG, Linux.IORING_OP_RECVMSG,
                         Linux.IORING_OP_POLL_ADD, Linux.IORING_OP_ASYNC_CANCEL);
                     return missing == null ? null : new UnsupportedOperationException(missing);
-                }
-                finally
-                {
+                } finally {
                     ring.close();
                 }
-            }
-            catch (final IOException | RuntimeException e)
-            {
+            } catch (final IOException | RuntimeException e) {
                 return e;
             }
         }

@@ -5,8 +5,7 @@ package dev.derphole.udp.uring;
  * {@code include/uapi/linux/{socket,in,udp,io_uring,eventfd}.h}, {@code asm-generic/errno*.h} and
  * {@code bits/socket.h}.
  */
-final class Linux
-{
+final class Linux {
     // socket(2)
     static final int SOCK_DGRAM = 2;
     static final int SOCK_CLOEXEC = 0x80000;
@@ -101,15 +100,12 @@ final class Linux
     // IORING_OP_ASYNC_CANCEL flags
     static final int IORING_ASYNC_CANCEL_ANY = 1 << 2;
 
-    private Linux()
-    {
+    private Linux() {
     }
 
     /** Short name of an errno for messages, e.g. {@code "EAGAIN"}; the number when unknown. */
-    static String errnoName(final int errno)
-    {
-        return switch (errno)
-        {
+    static String errnoName(final int errno) {
+        return switch (errno) {
             case EPERM -> "EPERM";
             case EINTR -> "EINTR";
             case EIO -> "EIO";

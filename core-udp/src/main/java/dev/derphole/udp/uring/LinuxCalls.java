@@ -24,8 +24,7 @@ import java.util.Locale;
  * Stateless; thread-safe. Loading this class fails off Linux (see {@link #UNAVAILABILITY_CAUSE}).
  */
 @SuppressWarnings("restricted")
-final class LinuxCalls
-{
+final class LinuxCalls {
     /** Why the native calls cannot be used here, or null when they can. */
     static final Throwable UNAVAILABILITY_CAUSE;
 
@@ -54,8 +53,7 @@ final class LinuxCalls
     private static final MethodHandle MUNMAP;
     private static final MethodHandle SYSCALL6;
 
-    static
-    {
+    static {
         MethodHandle socket = null;
         MethodHandle bind = null;
         MethodHandle connect = null;
@@ -72,17 +70,14 @@ final class LinuxCalls
         MethodHandle munmap = null;
         MethodHandle syscall6 = null;
         Throwable cause = null;
-        try
-        {
+        try {
             final String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
             final String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
-            if (!os.startsWith("linux"))
-            {
+            if (!os.startsWith("linux")) {
                 throw new UnsupportedOperationException("not Linux: " + os);
             }
             // The struct layouts below (msghdr, mmsghdr, io_uring_params) are those of LP64 Linux.
-            if (!arch.equals("amd64") && !arch.equals("x86_64") && !arch.equals("aarch64"))
-            {
+            if (!arch.equals("amd64") && !arch.equals("x86_64") && !arch.equals("aarch64")) {
                 throw new UnsupportedOperationException("unsupported architecture: " + arch);
             }
             final SymbolLookup libc = LINKER.defaultLookup();
@@ -104,9 +99,7 @@ final class LinuxCalls
                 libc.find("syscall").orElseThrow(() -> new UnsatisfiedLinkError("syscall")),
                 FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG),
                 Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
-        }
-        catch (final Throwable t)
-        {
+        } catch (final Throwable t) {
             cause = t;
         }
         SOCKET = socket;
@@ -127,202 +120,147 @@ final class LinuxCalls
         UNAVAILABILITY_CAUSE = cause;
     }
 
-    private LinuxCalls()
-    {
+    private LinuxCalls() {
     }
 
-    private static MethodHandle downcall(final SymbolLookup libc, final String name, final FunctionDescriptor descriptor)
-    {
+    private static MethodHandle downcall(final SymbolLookup libc, final String name,
+        final FunctionDescriptor descriptor) {
         final MemorySegment symbol = libc.find(name).orElseThrow(() -> new UnsatisfiedLinkError(name));
         return LINKER.downcallHandle(symbol, descriptor, Linker.Option.captureCallState("errno"));
     }
 
     /** A segment to capture errno into; one per thread (allocate from an arena that outlives its use). */
-    static MemorySegment newCallState(final java.lang.foreign.Arena arena)
-    {
+    static MemorySegment newCallState(final java.lang.foreign.Arena arena) {
         return arena.allocate(CALL_STATE);
     }
 
     /** The errno captured by the last call that used {@code state}. */
-    static int errno(final MemorySegment state)
-    {
+    static int errno(final MemorySegment state) {
         return (int)ERRNO.get(state, 0L);
     }
 
     /** {@code "EAGAIN (Resource temporarily unavailable)"}-style text for messages. */
-    static String describe(final int errno)
-    {
+    static String describe(final int errno) {
         return Linux.errnoName(errno);
     }
 
-    static int socket(final MemorySegment state, final int domain, final int type, final int protocol)
-    {
-        try
-        {
+    static int socket(final MemorySegment state, final int domain, final int type, final int protocol) {
+        try {
             return (int)SOCKET.invokeExact(state, domain, type, protocol);
-        }
-        catch (final Throwable t)
-        {
+        } catch (final Throwable t) {
             throw rethrow(t);
         }
     }
 
-    static int bind(final MemorySegment state, final int fd, final MemorySegment address, final int length)
-    {
-        try
-        {
+    static int bind(final MemorySegment state, final int fd, final MemorySegment address, final int length) {
+        try {
             return (int)BIND.invokeExact(state, fd, address, length);
-        }
-        catch (final Throwable t)
-        {
+        } catch (final Throwable t) {
             throw rethrow(t);
         }
     }
 
-    static int connect(final MemorySegment state, final int fd, final MemorySegment address, final int length)
-    {
-        try
-        {
+    static int connect(final MemorySegment state, final int fd, final MemorySegment address, final int length) {
+        try {
             return (int)CONNECT.invokeExact(state, fd, address, length);
-        }
-        catch (final Throwable t)
-        {
+        } catch (final Throwable t) {
             throw rethrow(t);
         }
     }
 
-    static int getsockname(final MemorySegment state, final int fd, final MemorySegment address, final MemorySegment len)
-    {
-        try
-        {
+    static int getsockname(final MemorySegment state, final int fd, final MemorySegment address,
+        final MemorySegment len) {
+        try {
             return (int)GETSOCKNAME.invokeExact(state, fd, address, len);
-        }
-        catch (final Throwable t)
-        {
+        } catch (final Throwable t) {
             throw rethrow(t);
         }
     }
 
     static int setsockopt(
-        final MemorySegment state, final int fd, final int level, final int name, final MemorySegment value, final int len)
-    {
-        try
-        {
+        final MemorySegment state, final int fd, final int level, final int name, final MemorySegment value,
+            final int len) {
+        try {
             return (int)SETSOCKOPT.invokeExact(state, fd, level, name, value, len);
-        }
-        catch (final Throwable t)
-        {
+        } catch (final Throwable t) {
             throw rethrow(t);
         }
     }
 
     static int getsockopt(
         final MemorySegment state, final int fd, final int level, final int name, final MemorySegment value,
-        final MemorySegment len)
-    {
-        try
-        {
+        final MemorySegment len) {
+        try {
             return (int)GETSOCKOPT.invokeExact(state, fd, level, name, value, len);
-        }
-        catch (final Throwable t)
-        {
+        } catch (final Throwable t) {
             throw rethrow(t);
         }
     }
 
-    static int close(final MemorySegment state, final int fd)
-    {
-        try
-        {
+    static int close(final MemorySegment state, final int fd) {
+        try {
             return (int)CLOSE.invokeExact(state, fd);
-        }
-        catch (final Throwable t)
-        {
+        } catch (final Throwable t) {
             throw rethrow(t);
         }
     }
 
-    static int sendmmsg(final MemorySegment state, final int fd, final MemorySegment msgs, final int count, final int flags)
-    {
-        try
-        {
+    static int sendmmsg(final MemorySegment state, final int fd, final MemorySegment msgs, final int count,
+        final int flags) {
+        try {
             return (int)SENDMMSG.invokeExact(state, fd, msgs, count, flags);
-        }
-        catch (final Throwable t)
-        {
+        } catch (final Throwable t) {
             throw rethrow(t);
         }
     }
 
-    static int recvmmsg(final MemorySegment state, final int fd, final MemorySegment msgs, final int count, final int flags)
-    {
-        try
-        {
+    static int recvmmsg(final MemorySegment state, final int fd, final MemorySegment msgs, final int count,
+        final int flags) {
+        try {
             return (int)RECVMMSG.invokeExact(state, fd, msgs, count, flags, MemorySegment.NULL);
-        }
-        catch (final Throwable t)
-        {
+        } catch (final Throwable t) {
             throw rethrow(t);
         }
     }
 
-    static int poll(final MemorySegment state, final MemorySegment fds, final long count, final int timeoutMs)
-    {
-        try
-        {
+    static int poll(final MemorySegment state, final MemorySegment fds, final long count, final int timeoutMs) {
+        try {
             return (int)POLL.invokeExact(state, fds, count, timeoutMs);
-        }
-        catch (final Throwable t)
-        {
+        } catch (final Throwable t) {
             throw rethrow(t);
         }
     }
 
-    static int eventfd(final MemorySegment state, final int initial, final int flags)
-    {
-        try
-        {
+    static int eventfd(final MemorySegment state, final int initial, final int flags) {
+        try {
             return (int)EVENTFD.invokeExact(state, initial, flags);
-        }
-        catch (final Throwable t)
-        {
+        } catch (final Throwable t) {
             throw rethrow(t);
         }
     }
 
-    static long write(final MemorySegment state, final int fd, final MemorySegment buffer, final long count)
-    {
-        try
-        {
+    static long write(final MemorySegment state, final int fd, final MemorySegment buffer, final long count) {
+        try {
             return (long)WRITE.invokeExact(state, fd, buffer, count);
-        }
-        catch (final Throwable t)
-        {
+        } catch (final Throwable t) {
             throw rethrow(t);
         }
     }
 
     static MemorySegment mmap(
-        final MemorySegment state, final long length, final int prot, final int flags, final int fd, final long offset)
-    {
-        try
-        {
+        final MemorySegment state, final long length, final int prot, final int flags, final int fd,
+            final long offset) {
+        try {
             return (MemorySegment)MMAP.invokeExact(state, MemorySegment.NULL, length, prot, flags, fd, offset);
-        }
-        catch (final Throwable t)
-        {
+        } catch (final Throwable t) {
             throw rethrow(t);
         }
     }
 
-    static int munmap(final MemorySegment state, final MemorySegment address, final long length)
-    {
-        try
-        {
+    static int munmap(final MemorySegment state, final MemorySegment address, final long length) {
+        try {
             return (int)MUNMAP.invokeExact(state, address, length);
-        }
-        catch (final Throwable t)
-        {
+        } catch (final Throwable t) {
             throw rethrow(t);
         }
     }
@@ -330,32 +268,24 @@ final class LinuxCalls
     /** {@code syscall(number, a..f)}: returns the result, or -1 with errno in {@code state}. */
     static long syscall(
         final MemorySegment state, final long number, final long a, final long b, final long c, final long d,
-        final long e, final long f)
-    {
-        try
-        {
+        final long e, final long f) {
+        try {
             return (long)SYSCALL6.invokeExact(state, number, a, b, c, d, e, f);
-        }
-        catch (final Throwable t)
-        {
+        } catch (final Throwable t) {
             throw rethrow(t);
         }
     }
 
     /** Writes a C {@code short} (for pollfd fields). */
-    static void putShort(final MemorySegment segment, final long offset, final short value)
-    {
+    static void putShort(final MemorySegment segment, final long offset, final short value) {
         segment.set(C_SHORT, offset, value);
     }
 
-    private static RuntimeException rethrow(final Throwable t)
-    {
-        if (t instanceof RuntimeException r)
-        {
+    private static RuntimeException rethrow(final Throwable t) {
+        if (t instanceof RuntimeException r) {
             throw r;
         }
-        if (t instanceof Error e)
-        {
+        if (t instanceof Error e) {
             throw e;
         }
         throw new IllegalStateException("native call failed", t);

@@ -26,8 +26,7 @@ import dev.derphole.udp.UdpCounter;
  * has its own message array and errno state. {@link #close()} may come from any thread: it wakes a
  * blocked receive, and the fds and native memory are freed when the last side leaves its call.
  */
-public final class MmsgUdpEngine implements DatagramEngine
-{
+public final class MmsgUdpEngine implements DatagramEngine {
     /** Messages (datagrams, or GSO super-packets) per {@code sendmmsg}. */
     private static final int SEND_MESSAGES_PER_CALL = 64;
     /** Messages per {@code recvmmsg}; the batch's size limits it further. */
@@ -49,8 +48,7 @@ public final class MmsgUdpEngine implements DatagramEngine
     private final MemorySegment pollFds;
     private boolean gsoDisabled;
 
-    private MmsgUdpEngine(final DatagramEngineConfig config, final NativeUdpSocket socket)
-    {
+    private MmsgUdpEngine(final DatagramEngineConfig config, final NativeUdpSocket socket) {
         this.config = config;
         this.socket = socket;
         this.arena = Arena.ofShared();
@@ -67,112 +65,92 @@ public final class MmsgUdpEngine implements DatagramEngine
         LinuxCalls.putShort(pollFds, POLLFD_BYTES + 4, Linux.POLLIN);
         this.guard = new ResourceGuard(
             () -> socket.wake(closeState, wakeScratch),
-            () ->
-            {
+            () -> {
                 socket.closeFds(closeState);
                 arena.close();
             });
     }
 
     /** Why this engine cannot run here, or null when it can. */
-    public static Throwable unavailabilityCause()
-    {
+    public static Throwable unavailabilityCause() {
         return LinuxCalls.UNAVAILABILITY_CAUSE;
     }
 
     /** Whether this engine can run here. */
-    public static boolean isAvailable()
-    {
+    public static boolean isAvailable() {
         return unavailabilityCause() == null;
     }
 
     /** Opens a socket as {@code config} says. */
-    public static MmsgUdpEngine open(final DatagramEngineConfig config) throws IOException
-    {
+    public static MmsgUdpEngine open(final DatagramEngineConfig config) throws IOException {
         final Throwable cause = unavailabilityCause();
-        if (cause != null)
-        {
+        if (cause != null) {
             throw new IOException("mmsg engine unavailable: " + cause, cause);
         }
         return new MmsgUdpEngine(config, NativeUdpSocket.open(config));
     }
 
     @Override
-    public EngineKind kind()
-    {
+    public EngineKind kind() {
         return EngineKind.MMSG;
     }
 
     @Override
-    public DatagramEngineConfig config()
-    {
+    public DatagramEngineConfig config() {
         return config;
     }
 
     @Override
-    public InetSocketAddress localAddress()
-    {
+    public InetSocketAddress localAddress() {
         return socket.localAddress;
     }
 
     @Override
-    public boolean supportsGso()
-    {
+    public boolean supportsGso() {
         return socket.gsoSupported && !gsoDisabled;
     }
 
     @Override
-    public boolean groEnabled()
-    {
+    public boolean groEnabled() {
         return socket.groEnabled;
     }
 
     @Override
-    public boolean dontFragment()
-    {
+    public boolean dontFragment() {
         return socket.dontFragment;
     }
 
     @Override
-    public EngineCounters counters()
-    {
+    public EngineCounters counters() {
         return counters;
     }
 
     @Override
-    public int sendBatch(final PacketBatch batch, final int gsoSegmentBytes) throws IOException
-    {
-        if (!guard.acquire())
-        {
+    public int sendBatch(final PacketBatch batch, final int gsoSegmentBytes) throws IOException {
+        if (!guard.acquire()) {
             throw new ClosedChannelException();
         }
-        try
-        {
+        try {
             final int count = batch.count();
             int gso = gsoSegmentBytes > 0 && supportsGso() ? gsoSegmentBytes : 0;
             int sent = 0;
             long bytes = 0;
             int slot = 0;
-            while (slot < count)
-            {
+            while (slot < count) {
                 final int messages = sendMessages.prepareSend(batch, slot, count, gso, config.gsoMaxSegments());
                 int done = 0;
                 boolean retried = false;
                 int restartSlot = -1;
-                while (done < messages)
-                {
+                while (done < messages) {
                     final int result = LinuxCalls.sendmmsg(
                         sendState, socket.fd, sendMessages.headersFrom(done), messages - done, 0);
                     counters.increment(UdpCounter.SEND_CALLS);
-                    if (result > 0)
-                    {
-                        for (int m = done; m < done + result; m++)
-                        {
+                    if (result > 0) {
+                        for (int m = done; m < done + result; m++) {
                             final int segments = sendMessages.slotCount(m);
                             sent += segments;
                             bytes += sendMessages.payloadBytes(m);
-                            if (segments > 1)
-                            {
+                            if (segments > 1) {
                                 counters.increment(UdpCounter.GSO_MESSAGES);
                             }
                         }
@@ -181,12 +159,10 @@ public final class MmsgUdpEngine implements DatagramEngine
                         continue;
                     }
                     final int errno = LinuxCalls.errno(sendState);
-                    if (errno == Linux.EINTR)
-                    {
+                    if (errno == Linux.EINTR) {
                         continue;
                     }
-                    if (errno == Linux.EIO && gso > 0 && sendMessages.slotCount(done) > 1)
-                    {
+                    if (errno == Linux.EIO && gso > 0 && sendMessages.slotCount(done) > 1) {
                         // No checksum offload on this route: GSO cannot work here, send plainly from now on.
                         gsoDisabled = true;
                         gso = 0;
@@ -194,8 +170,7 @@ public final class MmsgUdpEngine implements DatagramEngine
                         restartSlot = sendMessages.firstSlot(done);
                         break;
                     }
-                    if (errno == Linux.ECONNREFUSED && !retried)
-                    {
+                    if (errno == Linux.ECONNREFUSED && !retried) {
                         // A queued ICMP error was reported instead of sending; the next attempt sends.
                         counters.increment(UdpCounter.SEND_ERRORS);
                         retried = true;
@@ -212,41 +187,32 @@ public final class MmsgUdpEngine implements DatagramEngine
             counters.add(UdpCounter.DATAGRAMS_SENT, sent);
             counters.add(UdpCounter.BYTES_SENT, bytes);
             return sent;
-        }
-        finally
-        {
+        } finally {
             guard.release();
         }
     }
 
     @Override
-    public int receiveBatch(final PacketBatch batch, final long timeoutNanos) throws IOException
-    {
-        if (!guard.acquire())
-        {
+    public int receiveBatch(final PacketBatch batch, final long timeoutNanos) throws IOException {
+        if (!guard.acquire()) {
             throw new ClosedChannelException();
         }
-        try
-        {
+        try {
             batch.clear();
             final boolean gro = socket.groEnabled;
             final long deadline = timeoutNanos > 0 ? System.nanoTime() + timeoutNanos : 0;
-            while (true)
-            {
+            while (true) {
                 final int messages = receiveMessages.prepareReceive(batch, gro);
                 final int result = LinuxCalls.recvmmsg(
                     receiveState, socket.fd, receiveMessages.headers(), messages, Linux.MSG_DONTWAIT);
                 counters.increment(UdpCounter.RECEIVE_CALLS);
-                if (result > 0)
-                {
+                if (result > 0) {
                     int datagrams = 0;
-                    for (int m = 0; m < result; m++)
-                    {
+                    for (int m = 0; m < result; m++) {
                         datagrams += receiveMessages.completeReceive(
                             batch, m, receiveMessages.messageLength(m), gro, counters);
                     }
-                    if (datagrams > 0)
-                    {
+                    if (datagrams > 0) {
                         counters.add(UdpCounter.DATAGRAMS_RECEIVED, datagrams);
                         counters.add(UdpCounter.BYTES_RECEIVED, receiveMessages.takeReceivedBytes());
                         return datagrams;
@@ -254,56 +220,45 @@ public final class MmsgUdpEngine implements DatagramEngine
                     continue;
                 }
                 final int errno = result == 0 ? Linux.EAGAIN : LinuxCalls.errno(receiveState);
-                if (errno == Linux.EINTR)
-                {
+                if (errno == Linux.EINTR) {
                     continue;
                 }
-                if (errno != Linux.EAGAIN)
-                {
-                    if (!Errors.isTransientReceiveError(errno))
-                    {
+                if (errno != Linux.EAGAIN) {
+                    if (!Errors.isTransientReceiveError(errno)) {
                         throw new IOException("recvmmsg failed: " + LinuxCalls.describe(errno));
                     }
                     counters.increment(UdpCounter.RECEIVE_ERRORS);
                     continue;
                 }
-                if (guard.isClosed())
-                {
+                if (guard.isClosed()) {
                     throw new ClosedChannelException();
                 }
                 final long remaining = deadline - System.nanoTime();
-                if (timeoutNanos <= 0 || remaining <= 0)
-                {
+                if (timeoutNanos <= 0 || remaining <= 0) {
                     return 0;
                 }
                 LinuxCalls.poll(receiveState, pollFds, 2, Errors.pollMillis(remaining));
-                if (guard.isClosed())
-                {
+                if (guard.isClosed()) {
                     throw new ClosedChannelException();
                 }
             }
-        }
-        finally
-        {
+        } finally {
             guard.release();
         }
     }
 
     @Override
-    public boolean isOpen()
-    {
+    public boolean isOpen() {
         return !guard.isClosed();
     }
 
     @Override
-    public void close()
-    {
+    public void close() {
         guard.close();
     }
 
     @Override
-    public String toString()
-    {
+    public String toString() {
         return "MmsgUdpEngine[" + socket.localAddress + (socket.groEnabled ? ", gro" : "") + "]";
     }
 }

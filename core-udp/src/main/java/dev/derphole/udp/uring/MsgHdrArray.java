@@ -28,8 +28,7 @@ import dev.derphole.udp.UdpCounter;
  * <p>
  * Owned by one engine side (send or receive); not thread-safe.
  */
-final class MsgHdrArray
-{
+final class MsgHdrArray {
     /** {@code sizeof(struct mmsghdr)} on LP64 Linux. */
     static final int MMSGHDR_BYTES = 64;
     /** {@code sizeof(struct iovec)}. */
@@ -78,8 +77,7 @@ final class MsgHdrArray
      * @param capacity      messages per call
      * @param iovPerMessage iovecs per message: GSO segments per message when sending, 1 when receiving
      */
-    MsgHdrArray(final Arena arena, final int capacity, final int iovPerMessage)
-    {
+    MsgHdrArray(final Arena arena, final int capacity, final int iovPerMessage) {
         this.capacity = capacity;
         this.iovPerMessage = iovPerMessage;
         this.headers = arena.allocate((long)capacity * MMSGHDR_BYTES, 64);
@@ -96,56 +94,47 @@ final class MsgHdrArray
     }
 
     /** Messages per call. */
-    int capacity()
-    {
+    int capacity() {
         return capacity;
     }
 
     /** The {@code mmsghdr} array (for {@code sendmmsg}/{@code recvmmsg}). */
-    MemorySegment headers()
-    {
+    MemorySegment headers() {
         return headers;
     }
 
     /** The {@code mmsghdr} array starting at message {@code index}. */
-    MemorySegment headersFrom(final int index)
-    {
+    MemorySegment headersFrom(final int index) {
         return index == 0 ? headers : headers.asSlice((long)index * MMSGHDR_BYTES);
     }
 
     /** Address of message {@code index}'s {@code msghdr} (for an io_uring SQE). */
-    long headerAddress(final int index)
-    {
+    long headerAddress(final int index) {
         return headersAddress + (long)index * MMSGHDR_BYTES;
     }
 
     /** {@code msg_len} the kernel wrote for message {@code index} after {@code recvmmsg}/{@code sendmmsg}. */
-    int messageLength(final int index)
-    {
+    int messageLength(final int index) {
         return headers.get(INT, (long)index * MMSGHDR_BYTES + MSG_LEN);
     }
 
     /** First batch slot of prepared message {@code index}. */
-    int firstSlot(final int index)
-    {
+    int firstSlot(final int index) {
         return firstSlot[index];
     }
 
     /** Datagrams (slots) in prepared message {@code index}. */
-    int slotCount(final int index)
-    {
+    int slotCount(final int index) {
         return slotCount[index];
     }
 
     /** Payload bytes of prepared message {@code index}. */
-    int payloadBytes(final int index)
-    {
+    int payloadBytes(final int index) {
         return payloadBytes[index];
     }
 
     /** The slot after the last one covered by the last {@link #prepareSend}. */
-    int nextSlot()
-    {
+    int nextSlot() {
         return nextSlot;
     }
 
@@ -158,8 +147,7 @@ final class MsgHdrArray
      * @return number of messages prepared; {@link #nextSlot()} is the first slot not covered
      */
     int prepareSend(
-        final PacketBatch batch, final int from, final int limit, final int gsoSegmentBytes, final int maxSegments)
-    {
+        final PacketBatch batch, final int from, final int limit, final int gsoSegmentBytes, final int maxSegments) {
         final int count = limit;
         preparedBatch = null;
         final long dataAddress = batch.data().address();
@@ -168,8 +156,7 @@ final class MsgHdrArray
         final int segmentLimit = Math.min(maxSegments, iovPerMessage);
         int slot = from;
         int message = 0;
-        while (slot < count && message < capacity)
-        {
+        while (slot < count && message < capacity) {
             final int start = slot;
             final int segments = GsoRuns.runLength(batch, start, count, gsoSegmentBytes, segmentLimit);
             final long header = (long)message * MMSGHDR_BYTES;
@@ -179,8 +166,7 @@ final class MsgHdrArray
             headers.set(INT, header + NAMELEN, nameLength);
             final long iovBase = (long)message * iovPerMessage * IOVEC_BYTES;
             int total = 0;
-            for (int s = 0; s < segments; s++)
-            {
+            for (int s = 0; s < segments; s++) {
                 final long iov = iovBase + (long)s * IOVEC_BYTES;
                 final int length = batch.length(start + s);
                 iovecs.set(LONG, iov, dataAddress + batch.offset(start + s));
@@ -189,8 +175,7 @@ final class MsgHdrArray
             }
             headers.set(LONG, header + IOV, iovecsAddress + iovBase);
             headers.set(LONG, header + IOVLEN, segments);
-            if (segments > 1)
-            {
+            if (segments > 1) {
                 final long control = (long)message * CONTROL_BYTES;
                 controls.set(LONG, control, CMSG_HEADER_BYTES + 2);
                 controls.set(INT, control + 8, Linux.SOL_UDP);
@@ -198,9 +183,7 @@ final class MsgHdrArray
                 controls.set(SHORT, control + CMSG_HEADER_BYTES, (short)gsoSegmentBytes);
                 headers.set(LONG, header + CONTROL, controlsAddress + control);
                 headers.set(LONG, header + CONTROLLEN, CMSG_SEGMENT_SPACE);
-            }
-            else
-            {
+            } else {
                 headers.set(LONG, header + CONTROL, 0L);
                 headers.set(LONG, header + CONTROLLEN, 0L);
             }
@@ -216,8 +199,7 @@ final class MsgHdrArray
     }
 
     /** {@link #prepareReceive(PacketBatch, boolean, int)} for as many messages as fit. */
-    int prepareReceive(final PacketBatch batch, final boolean gro)
-    {
+    int prepareReceive(final PacketBatch batch, final boolean gro) {
         return prepareReceive(batch, gro, Integer.MAX_VALUE);
     }
 
@@ -230,58 +212,46 @@ final class MsgHdrArray
      * @param limit most messages wanted
      * @return number of messages prepared
      */
-    int prepareReceive(final PacketBatch batch, final boolean gro, final int limit)
-    {
+    int prepareReceive(final PacketBatch batch, final boolean gro, final int limit) {
         final int most;
-        if (gro)
-        {
+        if (gro) {
             most = batch.groMessagesPerReceive();
-            if (most == 0)
-            {
+            if (most == 0) {
                 throw new IllegalArgumentException(
                     "batch too small for GRO receives (needs >= " + PacketBatch.MAX_GRO_SEGMENTS + " slots and "
                         + PacketBatch.GRO_REGION_BYTES + " bytes): " + batch + "; use engine.newReceiveBatch()");
             }
-        }
-        else
-        {
+        } else {
             most = batch.capacity();
         }
         final int messages = Math.max(0, Math.min(Math.min(capacity, most), limit));
         int m = 0;
-        if (batch == preparedBatch && gro == preparedGro)
-        {
+        if (batch == preparedBatch && gro == preparedGro) {
             final int reusable = Math.min(messages, preparedCount);
             final long controlLength = gro ? CONTROL_BYTES : 0L;
-            for (; m < reusable; m++)
-            {
+            for (; m < reusable; m++) {
                 final long header = (long)m * MMSGHDR_BYTES;
                 headers.set(INT, header + NAMELEN, SockAddr.BYTES);
                 headers.set(LONG, header + CONTROLLEN, controlLength);
                 headers.set(INT, header + FLAGS, 0);
             }
-        }
-        else
-        {
+        } else {
             preparedBatch = batch;
             preparedGro = gro;
             preparedCount = 0;
         }
-        if (m < messages)
-        {
+        if (m < messages) {
             layoutReceive(batch, gro, m, messages);
             preparedCount = messages;
         }
         return messages;
     }
 
-    private void layoutReceive(final PacketBatch batch, final boolean gro, final int from, final int to)
-    {
+    private void layoutReceive(final PacketBatch batch, final boolean gro, final int from, final int to) {
         final long dataAddress = batch.data().address();
         final long step = gro ? PacketBatch.GRO_REGION_BYTES : batch.stride();
         final int length = gro ? PacketBatch.GRO_REGION_BYTES : batch.slotCapacity();
-        for (int m = from; m < to; m++)
-        {
+        for (int m = from; m < to; m++) {
             final long header = (long)m * MMSGHDR_BYTES;
             final long iov = (long)m * iovPerMessage * IOVEC_BYTES;
             iovecs.set(LONG, iov, dataAddress + m * step);
@@ -304,18 +274,15 @@ final class MsgHdrArray
      * @return datagrams added to the batch
      */
     int completeReceive(
-        final PacketBatch batch, final int m, final int length, final boolean gro, final EngineCounters counters)
-    {
+        final PacketBatch batch, final int m, final int length, final boolean gro, final EngineCounters counters) {
         final long header = (long)m * MMSGHDR_BYTES;
         final int flags = headers.get(INT, header + FLAGS);
-        if ((flags & Linux.MSG_TRUNC) != 0)
-        {
+        if ((flags & Linux.MSG_TRUNC) != 0) {
             counters.increment(UdpCounter.TRUNCATED);
             return 0;
         }
         final long name = (long)m * SockAddr.BYTES;
-        if (!gro)
-        {
+        if (!gro) {
             final int slot = batch.append((long)m * batch.stride(), length);
             SockAddr.copy(names, name, batch.addresses(), PacketBatch.addressOffset(slot));
             receivedBytes += length;
@@ -323,18 +290,15 @@ final class MsgHdrArray
         }
         final int segmentSize = groSegmentSize(header);
         final long region = (long)m * PacketBatch.GRO_REGION_BYTES;
-        if (segmentSize <= 0 || segmentSize >= length)
-        {
+        if (segmentSize <= 0 || segmentSize >= length) {
             final int slot = batch.append(region, length);
             SockAddr.copy(names, name, batch.addresses(), PacketBatch.addressOffset(slot));
             receivedBytes += length;
             return 1;
         }
         int added = 0;
-        for (int offset = 0; offset < length; offset += segmentSize)
-        {
-            if (batch.isFull())
-            {
+        for (int offset = 0; offset < length; offset += segmentSize) {
+            if (batch.isFull()) {
                 counters.add(UdpCounter.RECEIVE_SLOT_OVERFLOWS, (length - offset + segmentSize - 1) / segmentSize);
                 break;
             }
@@ -349,30 +313,25 @@ final class MsgHdrArray
     }
 
     /** Payload bytes completed since the last call, which resets it. */
-    long takeReceivedBytes()
-    {
+    long takeReceivedBytes() {
         final long bytes = receivedBytes;
         receivedBytes = 0;
         return bytes;
     }
 
     /** The UDP_GRO segment size from message header {@code header}'s control data, or 0 when absent. */
-    private int groSegmentSize(final long header)
-    {
+    private int groSegmentSize(final long header) {
         final long controlLength = headers.get(LONG, header + CONTROLLEN);
         final long control = headers.get(LONG, header + CONTROL) - controlsAddress;
         long offset = 0;
-        while (offset + CMSG_HEADER_BYTES + 4 <= controlLength && offset + CMSG_HEADER_BYTES + 4 <= CONTROL_BYTES)
-        {
+        while (offset + CMSG_HEADER_BYTES + 4 <= controlLength && offset + CMSG_HEADER_BYTES + 4 <= CONTROL_BYTES) {
             final long cmsgLength = controls.get(LONG, control + offset);
-            if (cmsgLength < CMSG_HEADER_BYTES)
-            {
+            if (cmsgLength < CMSG_HEADER_BYTES) {
                 return 0;
             }
             final int level = controls.get(INT, control + offset + 8);
             final int type = controls.get(INT, control + offset + 12);
-            if (level == Linux.SOL_UDP && type == Linux.UDP_GRO)
-            {
+            if (level == Linux.SOL_UDP && type == Linux.UDP_GRO) {
                 return controls.get(INT, control + offset + CMSG_HEADER_BYTES);
             }
             offset += (cmsgLength + 7) & ~7L;

@@ -20,8 +20,7 @@ import dev.derphole.udp.SockAddr;
  * {@code MSG_DONTWAIT} themselves. Created by the engine's constructor thread; the fds are then used by the
  * engine's send and receive sides and closed through the engine's {@link ResourceGuard}.
  */
-final class NativeUdpSocket
-{
+final class NativeUdpSocket {
     final int fd;
     final int wakeFd;
     final int family;
@@ -32,8 +31,7 @@ final class NativeUdpSocket
 
     private NativeUdpSocket(
         final int fd, final int wakeFd, final int family, final InetSocketAddress localAddress,
-        final boolean gsoSupported, final boolean groEnabled, final boolean dontFragment)
-    {
+        final boolean gsoSupported, final boolean groEnabled, final boolean dontFragment) {
         this.dontFragment = dontFragment;
         this.fd = fd;
         this.wakeFd = wakeFd;
@@ -44,51 +42,42 @@ final class NativeUdpSocket
     }
 
     /** Creates, configures, binds (and connects) a socket as {@code config} says. */
-    static NativeUdpSocket open(final DatagramEngineConfig config) throws IOException
-    {
+    static NativeUdpSocket open(final DatagramEngineConfig config) throws IOException {
         final InetSocketAddress bind = config.bindAddress();
         final int family = bind.getAddress() instanceof Inet6Address ? SockAddr.AF_INET6 : SockAddr.AF_INET;
-        try (Arena arena = Arena.ofConfined())
-        {
+        try (Arena arena = Arena.ofConfined()) {
             final MemorySegment state = LinuxCalls.newCallState(arena);
             final int fd = LinuxCalls.socket(state, family, Linux.SOCK_DGRAM | Linux.SOCK_CLOEXEC, Linux.IPPROTO_UDP);
-            if (fd < 0)
-            {
+            if (fd < 0) {
                 throw new IOException("socket() failed: " + LinuxCalls.describe(LinuxCalls.errno(state)));
             }
             int wakeFd = -1;
-            try
-            {
+            try {
                 final MemorySegment intValue = arena.allocate(ValueLayout.JAVA_INT);
                 setBuffer(state, fd, Linux.SO_RCVBUFFORCE, Linux.SO_RCVBUF, config.socketReceiveBufferBytes(), intValue);
                 setBuffer(state, fd, Linux.SO_SNDBUFFORCE, Linux.SO_SNDBUF, config.socketSendBufferBytes(), intValue);
 
                 final MemorySegment address = arena.allocate(SockAddr.BYTES, 8);
                 SockAddr.encode(bind, address, 0);
-                if (LinuxCalls.bind(state, fd, address, SockAddr.length(address, 0)) < 0)
-                {
+                if (LinuxCalls.bind(state, fd, address, SockAddr.length(address, 0)) < 0) {
                     throw new IOException("bind " + bind + " failed: " + LinuxCalls.describe(LinuxCalls.errno(state)));
                 }
                 final InetSocketAddress remote = config.connectAddress();
-                if (remote != null)
-                {
+                if (remote != null) {
                     SockAddr.encode(remote, address, 0);
-                    if (LinuxCalls.connect(state, fd, address, SockAddr.length(address, 0)) < 0)
-                    {
+                    if (LinuxCalls.connect(state, fd, address, SockAddr.length(address, 0)) < 0) {
                         throw new IOException(
                             "connect " + remote + " failed: " + LinuxCalls.describe(LinuxCalls.errno(state)));
                     }
                 }
 
                 boolean gro = false;
-                if (config.gro())
-                {
+                if (config.gro()) {
                     intValue.set(ValueLayout.JAVA_INT, 0, 1);
                     gro = LinuxCalls.setsockopt(state, fd, Linux.SOL_UDP, Linux.UDP_GRO, intValue, 4) == 0;
                 }
                 boolean dontFragment = false;
-                if (config.dontFragment())
-                {
+                if (config.dontFragment()) {
                     intValue.set(ValueLayout.JAVA_INT, 0, Linux.PMTUDISC_PROBE);
                     dontFragment = family == SockAddr.AF_INET6
                         ? LinuxCalls.setsockopt(state, fd, Linux.IPPROTO_IPV6, Linux.IPV6_MTU_DISCOVER, intValue, 4) == 0
@@ -100,24 +89,19 @@ final class NativeUdpSocket
                 final boolean gso = LinuxCalls.getsockopt(state, fd, Linux.SOL_UDP, Linux.UDP_SEGMENT, intValue, length) == 0;
 
                 length.set(ValueLayout.JAVA_INT, 0, SockAddr.BYTES);
-                if (LinuxCalls.getsockname(state, fd, address, length) < 0)
-                {
+                if (LinuxCalls.getsockname(state, fd, address, length) < 0) {
                     throw new IOException("getsockname failed: " + LinuxCalls.describe(LinuxCalls.errno(state)));
                 }
                 final InetSocketAddress local = SockAddr.decode(address, 0);
 
                 wakeFd = LinuxCalls.eventfd(state, 0, Linux.EFD_CLOEXEC | Linux.EFD_NONBLOCK);
-                if (wakeFd < 0)
-                {
+                if (wakeFd < 0) {
                     throw new IOException("eventfd failed: " + LinuxCalls.describe(LinuxCalls.errno(state)));
                 }
                 return new NativeUdpSocket(fd, wakeFd, family, local, gso, gro, dontFragment);
-            }
-            catch (final IOException | RuntimeException e)
-            {
+            } catch (final IOException | RuntimeException e) {
                 LinuxCalls.close(state, fd);
-                if (wakeFd >= 0)
-                {
+                if (wakeFd >= 0) {
                     LinuxCalls.close(state, wakeFd);
                 }
                 throw e;
@@ -132,36 +116,30 @@ final class NativeUdpSocket
      */
     private static void setBuffer(
         final MemorySegment state, final int fd, final int forceName, final int name, final int bytes,
-        final MemorySegment scratch) throws IOException
-    {
+        final MemorySegment scratch) throws IOException {
         scratch.set(ValueLayout.JAVA_INT, 0, bytes);
-        if (LinuxCalls.setsockopt(state, fd, Linux.SOL_SOCKET, forceName, scratch, 4) != 0)
-        {
+        if (LinuxCalls.setsockopt(state, fd, Linux.SOL_SOCKET, forceName, scratch, 4) != 0) {
             setInt(state, fd, Linux.SOL_SOCKET, name, bytes, scratch, name == Linux.SO_RCVBUF ? "SO_RCVBUF" : "SO_SNDBUF");
         }
     }
 
     private static void setInt(
         final MemorySegment state, final int fd, final int level, final int name, final int value,
-        final MemorySegment scratch, final String label) throws IOException
-    {
+        final MemorySegment scratch, final String label) throws IOException {
         scratch.set(ValueLayout.JAVA_INT, 0, value);
-        if (LinuxCalls.setsockopt(state, fd, level, name, scratch, 4) < 0)
-        {
+        if (LinuxCalls.setsockopt(state, fd, level, name, scratch, 4) < 0) {
             throw new IOException("setsockopt " + label + " failed: " + LinuxCalls.describe(LinuxCalls.errno(state)));
         }
     }
 
     /** Makes {@link #wakeFd} readable. Must run while the fds are valid (under the guard). */
-    void wake(final MemorySegment state, final MemorySegment eightBytes)
-    {
+    void wake(final MemorySegment state, final MemorySegment eightBytes) {
         eightBytes.set(ValueLayout.JAVA_LONG, 0, 1L);
         LinuxCalls.write(state, wakeFd, eightBytes, 8);
     }
 
     /** Closes both fds. Only from the guard's close action. */
-    void closeFds(final MemorySegment state)
-    {
+    void closeFds(final MemorySegment state) {
         LinuxCalls.close(state, fd);
         LinuxCalls.close(state, wakeFd);
     }

@@ -13,8 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>
  * Thread-safe.
  */
-final class ResourceGuard
-{
+final class ResourceGuard {
     private static final int CLOSED = 1;
     private static final int USER = 2;
 
@@ -26,66 +25,51 @@ final class ResourceGuard
      * @param wakeAction  wakes threads blocked in the guarded calls (runs while the resources are valid)
      * @param closeAction frees the resources; runs once, after the last user left
      */
-    ResourceGuard(final Runnable wakeAction, final Runnable closeAction)
-    {
+    ResourceGuard(final Runnable wakeAction, final Runnable closeAction) {
         this.wakeAction = wakeAction;
         this.closeAction = closeAction;
     }
 
     /** Enters a guarded section; false when the guard is closed (the caller must not touch the resources). */
-    boolean acquire()
-    {
-        while (true)
-        {
+    boolean acquire() {
+        while (true) {
             final int s = state.get();
-            if ((s & CLOSED) != 0)
-            {
+            if ((s & CLOSED) != 0) {
                 return false;
             }
-            if (state.compareAndSet(s, s + USER))
-            {
+            if (state.compareAndSet(s, s + USER)) {
                 return true;
             }
         }
     }
 
     /** Leaves a guarded section entered with a successful {@link #acquire()}. */
-    void release()
-    {
-        if (state.addAndGet(-USER) == CLOSED)
-        {
+    void release() {
+        if (state.addAndGet(-USER) == CLOSED) {
             closeAction.run();
         }
     }
 
     /** Whether {@link #close()} was called. */
-    boolean isClosed()
-    {
+    boolean isClosed() {
         return (state.get() & CLOSED) != 0;
     }
 
     /** Closes: wakes blocked users, and frees the resources now or when the last user leaves. Idempotent. */
-    void close()
-    {
-        while (true)
-        {
+    void close() {
+        while (true) {
             final int s = state.get();
-            if ((s & CLOSED) != 0)
-            {
+            if ((s & CLOSED) != 0) {
                 return;
             }
             // Take a use while closing so the wake action still sees valid resources.
-            if (state.compareAndSet(s, (s | CLOSED) + USER))
-            {
+            if (state.compareAndSet(s, (s | CLOSED) + USER)) {
                 break;
             }
         }
-        try
-        {
+        try {
             wakeAction.run();
-        }
-        finally
-        {
+        } finally {
             release();
         }
     }

@@ -26,8 +26,7 @@ import dev.derphole.udp.UdpCounter;
  * Arguments ({@code --name value}): engines (uring,mmsg,epoll,nio), modes (plain,gso16,gso32), size (1452),
  * warmup seconds (1), seconds (5), runs (3), rcvbuf (receiver SO_RCVBUF request, 4194304).
  */
-public final class UdpBench
-{
+public final class UdpBench {
     /** Slots per send call without GSO. */
     private static final int PLAIN_SEND_SLOTS = 64;
     /** GSO runs per send call. */
@@ -37,18 +36,15 @@ public final class UdpBench
     /** How long a receive waits before checking for the end of the run, in ns. */
     private static final long RECEIVE_WAIT_NS = 10_000_000L;
 
-    private UdpBench()
-    {
+    private UdpBench() {
     }
 
     /** One measured run. */
     record Run(double rxMegabytesPerSec, double rxPacketsPerSec, double txPacketsPerSec, double lossPercent,
-        long badLengths)
-    {
+        long badLengths) {
     }
 
-    public static void main(final String[] args) throws Exception
-    {
+    public static void main(final String[] args) throws Exception {
         String engines = "uring,mmsg,epoll,nio";
         String modes = "plain,gso16,gso32";
         int size = 1452;
@@ -56,10 +52,8 @@ public final class UdpBench
         double seconds = 5;
         int runs = 3;
         int rcvbuf = DatagramEngineConfig.DEFAULT_SOCKET_BUFFER_BYTES;
-        for (int i = 0; i + 1 < args.length; i += 2)
-        {
-            switch (args[i])
-            {
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            switch (args[i]) {
                 case "--engines" -> engines = args[i + 1];
                 case "--modes" -> modes = args[i + 1];
                 case "--size" -> size = Integer.parseInt(args[i + 1]);
@@ -75,28 +69,23 @@ public final class UdpBench
             size, warmup, seconds, runs, rcvbuf);
         System.out.println("| engine | mode | rx MB/s | rx kpps | tx kpps | loss % | runs (rx MB/s) |");
         System.out.println("|---|---|---:|---:|---:|---:|---|");
-        for (final String engineName : engines.split(","))
-        {
+        for (final String engineName : engines.split(",")) {
             final EngineKind kind = EngineKind.parse(engineName);
-            for (final String mode : modes.split(","))
-            {
+            for (final String mode : modes.split(",")) {
                 final int segments = mode.equals("plain") ? 0 : Integer.parseInt(mode.substring(3));
-                if (segments > 0 && kind == EngineKind.NIO)
-                {
+                if (segments > 0 && kind == EngineKind.NIO) {
                     System.out.printf("| %s | %s | n/a | | | | no GSO/GRO in NIO |%n", kind.label(), mode);
                     continue;
                 }
                 final List<Run> results = new ArrayList<>();
-                for (int r = 0; r < runs; r++)
-                {
+                for (int r = 0; r < runs; r++) {
                     results.add(run(kind, size, segments, warmup, seconds, rcvbuf));
                 }
                 final List<Run> sorted = new ArrayList<>(results);
                 sorted.sort((a, b) -> Double.compare(a.rxMegabytesPerSec(), b.rxMegabytesPerSec()));
                 final Run median = sorted.get(sorted.size() / 2);
                 final StringBuilder all = new StringBuilder();
-                for (final Run each : results)
-                {
+                for (final Run each : results) {
                     all.append(all.isEmpty() ? "" : ", ").append(String.format(Locale.ROOT, "%.0f", each.rxMegabytesPerSec()));
                 }
                 final long bad = results.stream().mapToLong(Run::badLengths).sum();
@@ -108,8 +97,7 @@ public final class UdpBench
     }
 
     private static Run run(final EngineKind kind, final int size, final int segments, final double warmup,
-        final double seconds, final int rcvbuf) throws Exception
-    {
+        final double seconds, final int rcvbuf) throws Exception {
         final InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
         final boolean gso = segments > 0;
         final DatagramEngineConfig receiverConfig = DatagramEngineConfig.builder(loopback)
@@ -120,12 +108,10 @@ public final class UdpBench
         try (DatagramEngine receiver = DatagramEngines.open(kind, receiverConfig);
              DatagramEngine sender = DatagramEngines.open(kind, senderConfig);
              PacketBatch in = receiver.newReceiveBatch();
-             PacketBatch out = new PacketBatch(gso ? segments * GSO_RUNS_PER_SEND : PLAIN_SEND_SLOTS, size))
-        {
+             PacketBatch out = new PacketBatch(gso ? segments * GSO_RUNS_PER_SEND : PLAIN_SEND_SLOTS, size)) {
             final byte[] payload = new byte[size];
             Arrays.fill(payload, (byte)0x5a);
-            while (out.add(payload, 0, size, receiver.localAddress()) >= 0)
-            {
+            while (out.add(payload, 0, size, receiver.localAddress()) >= 0) {
                 // Fill every slot once; the payload never changes.
             }
             final AtomicLong received = new AtomicLong();
@@ -134,21 +120,16 @@ public final class UdpBench
             final AtomicLong sent = new AtomicLong();
             final boolean[] stop = new boolean[1];
             final Object stopLock = new Object();
-            final Thread rx = Thread.ofPlatform().name("bench-rx").start(() ->
-            {
+            final Thread rx = Thread.ofPlatform().name("bench-rx").start(() -> {
                 long count = 0;
                 long bytes = 0;
-                try
-                {
-                    while (!stopped(stop, stopLock))
-                    {
+                try {
+                    while (!stopped(stop, stopLock)) {
                         final int n = receiver.receiveBatch(in, RECEIVE_WAIT_NS);
-                        for (int i = 0; i < n; i++)
-                        {
+                        for (int i = 0; i < n; i++) {
                             final int length = in.length(i);
                             bytes += length;
-                            if (length != size)
-                            {
+                            if (length != size) {
                                 badLengths.incrementAndGet();
                             }
                         }
@@ -156,25 +137,18 @@ public final class UdpBench
                         received.lazySet(count);
                         receivedBytes.lazySet(bytes);
                     }
-                }
-                catch (final IOException e)
-                {
+                } catch (final IOException e) {
                     // closed at the end of the run
                 }
             });
-            final Thread tx = Thread.ofPlatform().name("bench-tx").start(() ->
-            {
+            final Thread tx = Thread.ofPlatform().name("bench-tx").start(() -> {
                 long count = 0;
-                try
-                {
-                    while (!stopped(stop, stopLock))
-                    {
+                try {
+                    while (!stopped(stop, stopLock)) {
                         count += sender.sendBatch(out, gso ? size : 0);
                         sent.lazySet(count);
                     }
-                }
-                catch (final IOException e)
-                {
+                } catch (final IOException e) {
                     // closed at the end of the run
                 }
             });
@@ -188,8 +162,7 @@ public final class UdpBench
             final long rxBytes1 = receivedBytes.get();
             final long tx1 = sent.get();
             final double elapsed = (System.nanoTime() - t0) / 1e9;
-            synchronized (stopLock)
-            {
+            synchronized (stopLock) {
                 stop[0] = true;
             }
             tx.join(5_000);
@@ -197,8 +170,7 @@ public final class UdpBench
             final double txPackets = tx1 - tx0;
             final double rxPackets = rx1 - rx0;
             final double loss = txPackets <= 0 ? 0 : Math.max(0, 100.0 * (1 - rxPackets / txPackets));
-            if (sender.counters().get(UdpCounter.SEND_ERRORS) > 0)
-            {
+            if (sender.counters().get(UdpCounter.SEND_ERRORS) > 0) {
                 System.err.println("send errors: " + sender.counters());
             }
             return new Run((rxBytes1 - rxBytes0) / elapsed / 1e6, rxPackets / elapsed, txPackets / elapsed, loss,
@@ -206,10 +178,8 @@ public final class UdpBench
         }
     }
 
-    private static boolean stopped(final boolean[] stop, final Object lock)
-    {
-        synchronized (lock)
-        {
+    private static boolean stopped(final boolean[] stop, final Object lock) {
+        synchronized (lock) {
             return stop[0];
         }
     }

@@ -14,54 +14,44 @@ import dev.derphole.udp.PacketPath;
 import dev.derphole.udp.debug.LossModel.Action;
 
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
-class LossInjectingPathTest
-{
+class LossInjectingPathTest {
     /** A path that records what it is asked to send and can deliver to its handler. */
-    private static final class RecordingPath implements PacketPath
-    {
+    private static final class RecordingPath implements PacketPath {
         final List<Integer> sent = new ArrayList<>();
         PacketHandler handler;
         boolean closed;
 
         @Override
-        public String name()
-        {
+        public String name() {
             return "recording";
         }
 
         @Override
-        public int maxDatagramLength()
-        {
+        public int maxDatagramLength() {
             return 1500;
         }
 
         @Override
-        public boolean send(final byte[] buffer, final int offset, final int length)
-        {
+        public boolean send(final byte[] buffer, final int offset, final int length) {
             sent.add(buffer[offset] & 0xff);
             return true;
         }
 
         @Override
-        public void receiver(final PacketHandler newHandler)
-        {
+        public void receiver(final PacketHandler newHandler) {
             handler = newHandler;
         }
 
         @Override
-        public void close()
-        {
+        public void close() {
             closed = true;
         }
     }
 
-    private static List<Integer> run(final long seed) throws IOException
-    {
+    private static List<Integer> run(final long seed) throws IOException {
         final RecordingPath inner = new RecordingPath();
-        try (LossInjectingPath path = new LossInjectingPath(inner, new LossModel(seed, 0.2, 0.1, 0.1)))
-        {
-            for (int i = 0; i < 200; i++)
-            {
+        try (LossInjectingPath path = new LossInjectingPath(inner, new LossModel(seed, 0.2, 0.1, 0.1))) {
+            for (int i = 0; i < 200; i++) {
                 assertThat(path.send(new byte[] {(byte)i}, 0, 1)).isTrue();
             }
             path.releaseDelayed();
@@ -74,8 +64,7 @@ class LossInjectingPathTest
     }
 
     @Test
-    void shouldRepeatTheSameLossPatternForTheSameSeed() throws IOException
-    {
+    void shouldRepeatTheSameLossPatternForTheSameSeed() throws IOException {
         final List<Integer> first = run(5);
 
         assertThat(run(5)).isEqualTo(first);
@@ -88,8 +77,7 @@ class LossInjectingPathTest
     }
 
     @Test
-    void shouldHandReceivedDatagramsOnAsArrivingOnTheDecorator()
-    {
+    void shouldHandReceivedDatagramsOnAsArrivingOnTheDecorator() {
         final RecordingPath inner = new RecordingPath();
         final LossInjectingPath path = new LossInjectingPath(inner, new LossModel(1, 0, 0, 0));
         final List<PacketPath> seenOn = new ArrayList<>();

@@ -13,21 +13,17 @@ import org.junit.jupiter.api.Timeout;
 import dev.derphole.udp.debug.LossModel.Action;
 
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
-class LossModelTest
-{
-    private static List<Action> draw(final LossModel model, final int count)
-    {
+class LossModelTest {
+    private static List<Action> draw(final LossModel model, final int count) {
         final List<Action> actions = new ArrayList<>(count);
-        for (int i = 0; i < count; i++)
-        {
+        for (int i = 0; i < count; i++) {
             actions.add(model.next());
         }
         return actions;
     }
 
     @Test
-    void shouldRepeatTheSameDecisionsForTheSameSeed()
-    {
+    void shouldRepeatTheSameDecisionsForTheSameSeed() {
         final LossModel model = new LossModel(42, 0.1, 0.05, 0.05);
 
         final List<Action> first = draw(model, 1000);
@@ -38,8 +34,7 @@ class LossModelTest
     }
 
     @Test
-    void shouldApproximateTheConfiguredRates()
-    {
+    void shouldApproximateTheConfiguredRates() {
         final LossModel model = new LossModel(7, 0.2, 0.1, 0.05);
         draw(model, 20_000);
 
@@ -51,15 +46,13 @@ class LossModelTest
     }
 
     @Test
-    void shouldPassEverythingAtZeroRates()
-    {
+    void shouldPassEverythingAtZeroRates() {
         assertThat(draw(new LossModel(1, 0, 0, 0), 500)).containsOnly(Action.PASS);
         assertThat(draw(new LossModel(1, 1, 0, 0), 500)).containsOnly(Action.DROP);
     }
 
     @Test
-    void shouldRejectImpossibleRates()
-    {
+    void shouldRejectImpossibleRates() {
         assertThatThrownBy(() -> new LossModel(1, -0.1, 0, 0)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new LossModel(1, 0.5, 0.4, 0.2)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new LossModel(1, Double.NaN, 0, 0)).isInstanceOf(IllegalArgumentException.class);

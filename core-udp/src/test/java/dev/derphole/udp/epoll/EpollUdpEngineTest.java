@@ -23,34 +23,28 @@ import dev.derphole.udp.UdpCounter;
 import dev.derphole.udp.UdpTestSupport;
 
 /** The engine contract for the epoll engine, plus its own receive queue. */
-class EpollUdpEngineTest extends DatagramEngineContractTest
-{
+class EpollUdpEngineTest extends DatagramEngineContractTest {
     @Override
-    protected EngineKind kind()
-    {
+    protected EngineKind kind() {
         return EngineKind.EPOLL;
     }
 
     @Test
-    void shouldDropAndCountWhenItsReceiveQueueIsFullWithoutCorruptingQueuedDatagrams() throws IOException
-    {
+    void shouldDropAndCountWhenItsReceiveQueueIsFullWithoutCorruptingQueuedDatagrams() throws IOException {
         final DatagramEngineConfig.Builder config = DatagramEngineConfig.builder(loopback4()).epollQueueSlots(8);
         try (DatagramEngine receiver = DatagramEngines.open(EngineKind.EPOLL, config.build());
              DatagramEngine sender = DatagramEngines.open(EngineKind.MMSG, DatagramEngineConfig.builder(loopback4()).build());
              PacketBatch out = new PacketBatch(40, 1500);
-             PacketBatch in = new PacketBatch(64, 1500))
-        {
+             PacketBatch in = new PacketBatch(64, 1500)) {
             final List<byte[]> sent = new ArrayList<>();
-            for (int i = 0; i < 40; i++)
-            {
+            for (int i = 0; i < 40; i++) {
                 final byte[] message = payload(77, i, 900 + i);
                 sent.add(message);
                 out.add(message, 0, message.length, receiver.localAddress());
             }
             assertThat(sender.sendBatch(out)).isEqualTo(40);
             final long deadline = System.nanoTime() + UdpTestSupport.ARRIVAL_TIMEOUT_NS;
-            while (receiver.counters().get(UdpCounter.RECEIVE_QUEUE_DROPS) < 32 && System.nanoTime() < deadline)
-            {
+            while (receiver.counters().get(UdpCounter.RECEIVE_QUEUE_DROPS) < 32 && System.nanoTime() < deadline) {
                 LockSupport.parkNanos(1_000_000L);
             }
 

@@ -4,11 +4,9 @@ import dev.derphole.udp.DatagramEngineContractTest;
 import dev.derphole.udp.EngineKind;
 
 /** The engine contract for the nio engine. */
-class NioUdpEngineTest extends DatagramEngineContractTest
-{
+class NioUdpEngineTest extends DatagramEngineContractTest {
     @Override
-    protected EngineKind kind()
-    {
+    protected EngineKind kind() {
         return EngineKind.NIO;
     }
 }

@@ -4,11 +4,9 @@ import dev.derphole.udp.DatagramEngineContractTest;
 import dev.derphole.udp.EngineKind;
 
 /** The engine contract for the io_uring engine. */
-class IoUringUdpEngineTest extends DatagramEngineContractTest
-{
+class IoUringUdpEngineTest extends DatagramEngineContractTest {
     @Override
-    protected EngineKind kind()
-    {
+    protected EngineKind kind() {
         return EngineKind.URING;
     }
 }

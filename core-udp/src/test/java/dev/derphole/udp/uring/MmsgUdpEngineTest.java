@@ -4,11 +4,9 @@ import dev.derphole.udp.DatagramEngineContractTest;
 import dev.derphole.udp.EngineKind;
 
 /** The engine contract for the mmsg engine. */
-class MmsgUdpEngineTest extends DatagramEngineContractTest
-{
+class MmsgUdpEngineTest extends DatagramEngineContractTest {
     @Override
-    protected EngineKind kind()
-    {
+    protected EngineKind kind() {
         return EngineKind.MMSG;
     }
 }

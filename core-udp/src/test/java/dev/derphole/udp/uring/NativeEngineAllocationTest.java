@@ -26,8 +26,7 @@ import dev.derphole.udp.PacketBatch;
  * So the bound is per datagram: any per-datagram object (at least 16 bytes each) would exceed it.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class NativeEngineAllocationTest
-{
+class NativeEngineAllocationTest {
     private static final int ROUNDS = 160;
     /** Enough rounds for C2 to compile the send and receive paths. */
     private static final int WARMUP_ROUNDS = 3000;
@@ -35,19 +34,16 @@ class NativeEngineAllocationTest
 
     @ParameterizedTest
     @CsvSource({"URING, false", "URING, true", "MMSG, false", "MMSG, true"})
-    void shouldNotAllocatePerDatagramOnceWarm(final EngineKind kind, final boolean gsoAndGro) throws IOException
-    {
+    void shouldNotAllocatePerDatagramOnceWarm(final EngineKind kind, final boolean gsoAndGro) throws IOException {
         final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
         try (DatagramEngine receiver = DatagramEngines.open(kind,
                  DatagramEngineConfig.builder(loopback4()).gro(gsoAndGro).build());
              DatagramEngine sender = DatagramEngines.open(kind, DatagramEngineConfig.builder(loopback4()).build());
              PacketBatch out = new PacketBatch(PER_ROUND, 1452);
-             PacketBatch in = receiver.newReceiveBatch())
-        {
+             PacketBatch in = receiver.newReceiveBatch()) {
             final byte[] payload = new byte[1452];
-            while (out.add(payload, 0, payload.length, receiver.localAddress()) >= 0)
-            {
+            while (out.add(payload, 0, payload.length, receiver.localAddress()) >= 0) {
                 // fill every slot
             }
             final int gso = gsoAndGro ? 1452 : 0;
@@ -64,16 +60,13 @@ class NativeEngineAllocationTest
 
     /** Sends {@code rounds} full batches and receives what arrives after each; returns datagrams received. */
     private static long exchange(final DatagramEngine sender, final DatagramEngine receiver, final PacketBatch out,
-        final PacketBatch in, final int gso, final int rounds) throws IOException
-    {
+        final PacketBatch in, final int gso, final int rounds) throws IOException {
         long received = 0;
-        for (int r = 0; r < rounds; r++)
-        {
+        for (int r = 0; r < rounds; r++) {
             sender.sendBatch(out, gso);
             int got = 0;
             int n;
-            while (got < PER_ROUND && (n = receiver.receiveBatch(in, 50_000_000L)) > 0)
-            {
+            while (got < PER_ROUND && (n = receiver.receiveBatch(in, 50_000_000L)) > 0) {
                 got += n;
             }
             received += got;

@@ -16,34 +16,27 @@ import dev.derphole.udp.DatagramEngineConfig;
 
 /** What the socket options really are in the kernel, read back with getsockopt. */
 @Timeout(30)
-class NativeUdpSocketTest
-{
+class NativeUdpSocketTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"127.0.0.1", "::1"})
-    void shouldSetPathMtuProbeModeOnlyWhenAskedFor(final String host) throws Exception
-    {
+    void shouldSetPathMtuProbeModeOnlyWhenAskedFor(final String host) throws Exception {
         final InetSocketAddress bind = new InetSocketAddress(InetAddress.getByName(host), 0);
         final boolean v6 = host.contains(":");
         final NativeUdpSocket plain = NativeUdpSocket.open(DatagramEngineConfig.builder(bind).build());
         final NativeUdpSocket probing = NativeUdpSocket.open(DatagramEngineConfig.builder(bind).dontFragment(true).build());
-        try
-        {
+        try {
             assertThat(plain.dontFragment).isFalse();
             assertThat(mtuDiscover(plain, v6)).as("the kernel default (want)").isNotEqualTo(Linux.PMTUDISC_PROBE);
             assertThat(probing.dontFragment).isTrue();
             assertThat(mtuDiscover(probing, v6)).isEqualTo(Linux.PMTUDISC_PROBE);
-        }
-        finally
-        {
+        } finally {
             close(plain);
             close(probing);
         }
     }
 
-    private static int mtuDiscover(final NativeUdpSocket socket, final boolean v6)
-    {
-        try (Arena arena = Arena.ofConfined())
-        {
+    private static int mtuDiscover(final NativeUdpSocket socket, final boolean v6) {
+        try (Arena arena = Arena.ofConfined()) {
             final MemorySegment state = LinuxCalls.newCallState(arena);
             final MemorySegment value = arena.allocate(ValueLayout.JAVA_INT);
             final MemorySegment length = arena.allocate(ValueLayout.JAVA_INT);
@@ -56,10 +49,8 @@ class NativeUdpSocketTest
         }
     }
 
-    private static void close(final NativeUdpSocket socket)
-    {
-        try (Arena arena = Arena.ofConfined())
-        {
+    private static void close(final NativeUdpSocket socket) {
+        try (Arena arena = Arena.ofConfined()) {
             final MemorySegment state = LinuxCalls.newCallState(arena);
             LinuxCalls.close(state, socket.fd);
             LinuxCalls.close(state, socket.wakeFd);

@@ -12,8 +12,7 @@ import org.junit.jupiter.api.Timeout;
 import dev.derphole.testing.Fuzz;
 
 @Timeout(30)
-class NaclBoxTest
-{
+class NaclBoxTest {
     // Produced with libsodium 1.0.18 crypto_box_easy (c = box(m, n, bob_pk, alice_sk)).
     private static final HexFormat HEX = HexFormat.of();
     private static final byte[] ALICE_SK = HEX.parseHex("3d94eea49c580aef816935762be049559d6d1440dede12e6a125f1841fff8e6f");
@@ -26,29 +25,25 @@ class NaclBoxTest
         "0209085814b2bd2d76cc44d8284f0d0e41e5be59bbff7eaea8b03be975dd7aa7949eea402c256f63a6ea5487056a2dc6");
 
     @Test
-    void shouldDerivePublicKeysLikeLibsodium()
-    {
+    void shouldDerivePublicKeysLikeLibsodium() {
         assertThat(Curve25519KeyPair.fromPrivateKey(ALICE_SK).publicKey()).isEqualTo(ALICE_PK);
         assertThat(Curve25519KeyPair.fromPrivateKey(BOB_SK).publicKey()).isEqualTo(BOB_PK);
     }
 
     @Test
-    void shouldSealByteIdenticalToLibsodium()
-    {
+    void shouldSealByteIdenticalToLibsodium() {
         final NaclBox box = new NaclBox(Curve25519KeyPair.fromPrivateKey(ALICE_SK), BOB_PK);
         assertThat(box.seal(NONCE, MESSAGE)).isEqualTo(LIBSODIUM_BOX);
     }
 
     @Test
-    void shouldOpenLibsodiumBoxFromTheOtherSide() throws NaclException
-    {
+    void shouldOpenLibsodiumBoxFromTheOtherSide() throws NaclException {
         final NaclBox box = new NaclBox(Curve25519KeyPair.fromPrivateKey(BOB_SK), ALICE_PK);
         assertThat(box.open(NONCE, LIBSODIUM_BOX, 0, LIBSODIUM_BOX.length)).isEqualTo(MESSAGE);
     }
 
     @Test
-    void shouldRejectTamperedBox()
-    {
+    void shouldRejectTamperedBox() {
         final NaclBox box = new NaclBox(Curve25519KeyPair.fromPrivateKey(BOB_SK), ALICE_PK);
         final byte[] tampered = LIBSODIUM_BOX.clone();
         tampered[tampered.length - 1] ^= 1;
@@ -57,15 +52,13 @@ class NaclBoxTest
     }
 
     @Test
-    void shouldRejectLowOrderPeerKey()
-    {
+    void shouldRejectLowOrderPeerKey() {
         assertThatThrownBy(() -> new NaclBox(Curve25519KeyPair.generate(), new byte[32]))
             .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
-    void shouldMatchHsalsa20TestVector()
-    {
+    void shouldMatchHsalsa20TestVector() {
         // From the XSalsa20 paper / NaCl tests/core3: HSalsa20 of the X25519 shared secret of the
         // classic alice/bob keys with a zero nonce ("firstkey" in NaCl's tests/secretbox.c).
         final byte[] shared = HEX.parseHex("4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742");
@@ -74,31 +67,25 @@ class NaclBoxTest
     }
 
     @Test
-    void shouldRoundTripAnyMessage()
-    {
+    void shouldRoundTripAnyMessage() {
         final Curve25519KeyPair a = Curve25519KeyPair.generate();
         final Curve25519KeyPair b = Curve25519KeyPair.generate();
         final NaclBox sealer = new NaclBox(a, b.publicKey());
         final NaclBox opener = new NaclBox(b, a.publicKey());
-        Fuzz.forAll(Fuzz.randomBytes(Fuzz.DEFAULT_SEED, 200, 2048), message ->
-        {
+        Fuzz.forAll(Fuzz.randomBytes(Fuzz.DEFAULT_SEED, 200, 2048), message -> {
             final byte[] nonce = NaclBox.randomNonce();
             final byte[] sealed = sealer.seal(nonce, message);
             assertThat(sealed).hasSize(message.length + NaclBox.OVERHEAD);
-            try
-            {
+            try {
                 assertThat(opener.open(nonce, sealed, 0, sealed.length)).isEqualTo(message);
-            }
-            catch (final NaclException e)
-            {
+            } catch (final NaclException e) {
                 throw new AssertionError(e);
             }
         });
     }
 
     @Test
-    void shouldNeverThrowAnythingButNaclExceptionOnGarbageOrMutants()
-    {
+    void shouldNeverThrowAnythingButNaclExceptionOnGarbageOrMutants() {
         final NaclBox box = new NaclBox(Curve25519KeyPair.fromPrivateKey(BOB_SK), ALICE_PK);
         final java.util.List<byte[]> inputs = new java.util.ArrayList<>(Fuzz.randomBytes(Fuzz.DEFAULT_SEED, 300, 300));
         inputs.addAll(Fuzz.mutations(Fuzz.DEFAULT_SEED, LIBSODIUM_BOX, 300));

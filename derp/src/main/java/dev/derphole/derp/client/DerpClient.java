@@ -40,8 +40,7 @@ import dev.derphole.derp.proto.NodeKey;
  * <p>
  * Thread-safe: any thread may send, receive, ping or close.
  */
-public final class DerpClient implements AutoCloseable
-{
+public final class DerpClient implements AutoCloseable {
     /** How long {@link #close()} waits for the client's threads to finish. */
     static final long CLOSE_JOIN_MS = 2_000;
 
@@ -75,12 +74,10 @@ public final class DerpClient implements AutoCloseable
     private int generation;
     private Thread supervisor;
 
-    private record PendingPing(long startNs, CompletableFuture<Long> rttNs)
-    {
+    private record PendingPing(long startNs, CompletableFuture<Long> rttNs) {
     }
 
-    public DerpClient(final DerpClientConfig config)
-    {
+    public DerpClient(final DerpClientConfig config) {
         this.config = config;
         keyPair = config.keyPair();
         publicKey = NodeKey.of(keyPair.publicKey());
@@ -96,40 +93,29 @@ public final class DerpClient implements AutoCloseable
      * @throws IOException one line naming the relay and what failed ({@link DerpProtocolException} when the peer
      *                     is not a DERP server or breaks the protocol)
      */
-    public void connect() throws IOException
-    {
-        synchronized (lifecycle)
-        {
-            if (closed)
-            {
+    public void connect() throws IOException {
+        synchronized (lifecycle) {
+            if (closed) {
                 throw new IOException("DERP client closed");
             }
-            if (started || connecting)
-            {
+            if (started || connecting) {
                 throw new IllegalStateException("connect() already called");
             }
             connecting = true;
         }
-        try
-        {
+        try {
             final Link first = startLink(open());
-            if (first == null)
-            {
+            if (first == null) {
                 throw new IOException("DERP client closed");
             }
-            synchronized (lifecycle)
-            {
+            synchronized (lifecycle) {
                 started = true;
-                if (!closed)
-                {
+                if (!closed) {
                     supervisor = Thread.ofVirtual().name("derp-supervisor").start(() -> supervise(first));
                 }
             }
-        }
-        finally
-        {
-            synchronized (lifecycle)
-            {
+        } finally {
+            synchronized (lifecycle) {
                 connecting = false;
             }
         }
@@ -143,8 +129,7 @@ public final class DerpClient implements AutoCloseable
      * @throws IOException when the client is closed, has given up, or stayed disconnected with a full queue
      */
     public void send(final NodeKey destination, final byte[] data, final int offset, final int length)
-        throws IOException, InterruptedException
-    {
+        throws IOException, InterruptedException {
         checkSend(destination, data, offset, length);
         outbound.offer(destination, data, offset, length, -1, config.sendTimeout().toNanos(), describe());
     }
@@ -157,8 +142,7 @@ public final class DerpClient implements AutoCloseable
      */
     public boolean trySend(
         final NodeKey destination, final byte[] data, final int offset, final int length, final Duration timeout)
-        throws IOException, InterruptedException
-    {
+        throws IOException, InterruptedException {
         checkSend(destination, data, offset, length);
         return outbound.offer(destination, data, offset, length, Math.max(0, timeout.toNanos()), 0, describe());
     }
@@ -170,8 +154,7 @@ public final class DerpClient implements AutoCloseable
      * @return the event, or null on timeout, once the client is closed, or once it has given up and all events
      *     have been taken
      */
-    public DerpEvent receive(final Duration timeout) throws InterruptedException
-    {
+    public DerpEvent receive(final Duration timeout) throws InterruptedException {
         return events.poll(Math.max(0, timeout.toNanos()));
     }
 
@@ -181,8 +164,7 @@ public final class DerpClient implements AutoCloseable
      * packet taken by the listener may be seen before an event the relay sent earlier. {@code null} (the
      * default) queues every packet.
      */
-    public void packetListener(final PacketListener listener)
-    {
+    public void packetListener(final PacketListener listener) {
         packetListener = listener;
     }
 
@@ -193,102 +175,80 @@ public final class DerpClient implements AutoCloseable
      * @throws SocketTimeoutException when no Pong came within {@code timeout}
      * @throws IOException            when not connected or the connection drops meanwhile
      */
-    public Duration ping(final Duration timeout) throws IOException, InterruptedException
-    {
-        if (link == null)
-        {
+    public Duration ping(final Duration timeout) throws IOException, InterruptedException {
+        if (link == null) {
             throw new IOException(describe() + ": not connected");
         }
         final byte[] payload = new byte[DerpProtocol.PING_LENGTH];
         long id;
         PendingPing pending;
-        do
-        {
+        do {
             ThreadLocalRandom.current().nextBytes(payload);
             id = longAt(payload, 0);
             pending = new PendingPing(System.nanoTime(), new CompletableFuture<>());
-        }
-        while (pings.putIfAbsent(id, pending) != null);
-        try
-        {
-            if (!outbound.addPing(payload))
-            {
+        } while (pings.putIfAbsent(id, pending) != null);
+        try {
+            if (!outbound.addPing(payload)) {
                 throw new IOException(describe() + ": too many pings in flight or client closed");
             }
             return Duration.ofNanos(pending.rttNs().get(timeout.toNanos(), TimeUnit.NANOSECONDS));
-        }
-        catch (final TimeoutException e)
-        {
+        } catch (final TimeoutException e) {
             throw new SocketTimeoutException(describe() + ": no pong within " + timeout.toMillis() + " ms");
-        }
-        catch (final ExecutionException e)
-        {
+        } catch (final ExecutionException e) {
             throw new IOException(describe() + ": ping failed: " + DerpDialer.oneLine(e.getCause()), e.getCause());
-        }
-        finally
-        {
+        } finally {
             pings.remove(id);
         }
     }
 
     /** Tells the relay whether it is our home relay (stats only); repeated after every reconnect. */
-    public void notePreferred(final boolean preferred)
-    {
+    public void notePreferred(final boolean preferred) {
         outbound.notePreferred(preferred);
     }
 
     /** Our node key: the address other clients send to. */
-    public NodeKey publicKey()
-    {
+    public NodeKey publicKey() {
         return publicKey;
     }
 
     /** The relay's key from its ServerKey frame; null before the first connection. */
-    public NodeKey serverKey()
-    {
+    public NodeKey serverKey() {
         return serverKey;
     }
 
     /** True while a handshaken connection is up. */
-    public boolean isConnected()
-    {
+    public boolean isConnected() {
         final Link l = link;
         return l != null && !l.isDead();
     }
 
     /** True once {@link #close()} has run. */
-    public boolean isClosed()
-    {
+    public boolean isClosed() {
         return closed;
     }
 
     /** The relay's current Health problem for this connection; empty when healthy. */
-    public String health()
-    {
+    public String health() {
         return health;
     }
 
     /** Time since the relay last sent anything on the current connection (KeepAlives arrive every 60 s). */
-    public Duration sinceLastFrame()
-    {
+    public Duration sinceLastFrame() {
         final Link l = link;
         return l == null ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - l.lastFrameNs);
     }
 
     /** Bytes per second the relay advertised (0: unspecified, no pacing); of the current connection. */
-    public long advertisedBytesPerSecond()
-    {
+    public long advertisedBytesPerSecond() {
         final Link l = link;
         return l == null ? 0 : l.conn.serverInfo.tokenBucketBytesPerSecond();
     }
 
-    public DerpCounters counters()
-    {
+    public DerpCounters counters() {
         return counters;
     }
 
-    public DerpClientConfig config()
-    {
+    public DerpClientConfig config() {
         return config;
     }
 
@@ -298,8 +258,7 @@ public final class DerpClient implements AutoCloseable
      *
      * @return true when everything queued was written
      */
-    public boolean flush(final Duration timeout) throws InterruptedException
-    {
+    public boolean flush(final Duration timeout) throws InterruptedException {
         return outbound.awaitDrained(timeout.toNanos());
     }
 
@@ -308,14 +267,11 @@ public final class DerpClient implements AutoCloseable
      * and pingers. Idempotent; waits at most about {@value #CLOSE_JOIN_MS} ms.
      */
     @Override
-    public void close()
-    {
+    public void close() {
         final Link l;
         final Thread sup;
-        synchronized (lifecycle)
-        {
-            if (closed)
-            {
+        synchronized (lifecycle) {
+            if (closed) {
                 return;
             }
             closed = true;
@@ -325,46 +281,38 @@ public final class DerpClient implements AutoCloseable
         }
         counters.onDrop(DropReason.CLOSED, outbound.close());
         events.close();
-        if (sup != null)
-        {
+        if (sup != null) {
             sup.interrupt();
         }
-        if (l != null)
-        {
+        if (l != null) {
             l.fail("client closed");
         }
         failPings("client closed");
         final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_JOIN_MS);
         join(sup, deadlineNs);
-        if (l != null)
-        {
+        if (l != null) {
             join(l.reader, deadlineNs);
             join(l.writer, deadlineNs);
         }
     }
 
     @Override
-    public String toString()
-    {
+    public String toString() {
         return "DerpClient[" + config.target() + " as " + publicKey.shortString() + "]";
     }
 
     // ---------------------------------------------------------------------------------------------------------
     // Connection lifecycle
 
-    private DerpConnection open() throws IOException
-    {
+    private DerpConnection open() throws IOException {
         return DerpConnection.open(config.target(), keyPair, config.canAckPings(), config.connectTimeout(),
             config.handshakeTimeout(), config.readTimeout(), config.sslContext());
     }
 
     /** Makes {@code conn} the live connection and starts its reader and writer; null (conn closed) if closed. */
-    private Link startLink(final DerpConnection conn)
-    {
-        synchronized (lifecycle)
-        {
-            if (closed)
-            {
+    private Link startLink(final DerpConnection conn) {
+        synchronized (lifecycle) {
+            if (closed) {
                 conn.close();
                 return null;
             }
@@ -384,47 +332,36 @@ public final class DerpClient implements AutoCloseable
     }
 
     /** Supervisor thread: waits for the live connection to die, then reports it and redials if allowed. */
-    private void supervise(final Link first)
-    {
+    private void supervise(final Link first) {
         Link l = first;
-        try
-        {
-            while (true)
-            {
+        try {
+            while (true) {
                 l.dead.await();
-                if (closed)
-                {
+                if (closed) {
                     return;
                 }
                 onLinkDown(l);
                 l = redial(l.restarting, l.cause);
-                if (l == null)
-                {
+                if (l == null) {
                     return;
                 }
                 counters.onReconnect();
                 events.putControl(new DerpEvent.Reconnected());
             }
-        }
-        catch (final InterruptedException e)
-        {
+        } catch (final InterruptedException e) {
             // close() interrupts the supervisor: nothing left to do.
         }
     }
 
-    private void onLinkDown(final Link l)
-    {
-        synchronized (lifecycle)
-        {
-            if (link == l)
-            {
+    private void onLinkDown(final Link l) {
+        synchronized (lifecycle) {
+            if (link == l) {
                 link = null;
             }
         }
         outbound.onDisconnected();
         failPings("connection lost: " + l.cause);
-        if (!events.putControl(new DerpEvent.Disconnected(l.cause)))
-        {
+        if (!events.putControl(new DerpEvent.Disconnected(l.cause))) {
             counters.onDrop(DropReason.EVENT_OVERFLOW, 1);
         }
     }
@@ -435,38 +372,28 @@ public final class DerpClient implements AutoCloseable
      *
      * @return the new live connection, or null when giving up or closed
      */
-    private Link redial(final DerpEvent.Restarting restarting, final String cause) throws InterruptedException
-    {
+    private Link redial(final DerpEvent.Restarting restarting, final String cause) throws InterruptedException {
         final ReconnectPolicy policy = config.reconnect();
         long giveUpAtNs = Long.MAX_VALUE;
-        if (restarting != null)
-        {
+        if (restarting != null) {
             Thread.sleep(restarting.reconnectIn());
-            if (!policy.enabled())
-            {
+            if (!policy.enabled()) {
                 giveUpAtNs = System.nanoTime() + restarting.tryFor().toNanos();
             }
-        }
-        else if (!policy.enabled())
-        {
+        } else if (!policy.enabled()) {
             giveUp(cause);
             return null;
         }
         String lastError = cause;
-        for (int attempt = 0; !closed; attempt++)
-        {
-            try
-            {
+        for (int attempt = 0; !closed; attempt++) {
+            try {
                 return startLink(open());
-            }
-            catch (final IOException e)
-            {
+            } catch (final IOException e) {
                 counters.onFailedDial();
                 lastError = DerpDialer.oneLine(e);
             }
             final long nowNs = System.nanoTime();
-            if (nowNs - giveUpAtNs >= 0)
-            {
+            if (nowNs - giveUpAtNs >= 0) {
                 giveUp(lastError);
                 return null;
             }
@@ -476,16 +403,13 @@ public final class DerpClient implements AutoCloseable
         return null;
     }
 
-    private void giveUp(final String cause)
-    {
+    private void giveUp(final String cause) {
         counters.onDrop(DropReason.CLOSED, outbound.fail(describe() + ": connection lost: " + cause));
         events.end();
     }
 
-    private void failPings(final String why)
-    {
-        for (final PendingPing p : pings.values())
-        {
+    private void failPings(final String why) {
+        for (final PendingPing p : pings.values()) {
             p.rttNs().completeExceptionally(new IOException(why));
         }
     }
@@ -493,191 +417,145 @@ public final class DerpClient implements AutoCloseable
     // ---------------------------------------------------------------------------------------------------------
     // Reader
 
-    private void readLoop(final Link l)
-    {
+    private void readLoop(final Link l) {
         String cause;
-        try
-        {
+        try {
             readFrames(l);
             cause = "relay closed the connection";
-        }
-        catch (final InterruptedException e)
-        {
+        } catch (final InterruptedException e) {
             cause = "connection torn down";
-        }
-        catch (final SocketTimeoutException e)
-        {
+        } catch (final SocketTimeoutException e) {
             cause = "nothing heard from the relay for " + config.readTimeout().toMillis() + " ms";
-        }
-        catch (final EOFException e)
-        {
+        } catch (final EOFException e) {
             cause = "relay closed the connection";
-        }
-        catch (final IOException e)
-        {
+        } catch (final IOException e) {
             cause = DerpDialer.oneLine(e);
         }
         l.fail(cause);
     }
 
     /** Reads frames until the connection ends (returns) or fails (throws). Owned by the reader thread. */
-    private void readFrames(final Link l) throws IOException, InterruptedException
-    {
+    private void readFrames(final Link l) throws IOException, InterruptedException {
         final FrameReader in = l.conn.frames;
         final byte[] small = new byte[DerpProtocol.KEY_LENGTH + 2 * DerpProtocol.PING_LENGTH];
         final byte[] packet = new byte[DerpProtocol.MAX_PACKET_SIZE];
         NodeKey lastSource = null;
         int framesSinceYield = 0;
-        while (!l.isDead())
-        {
-            if (++framesSinceYield == READER_YIELD_FRAMES)
-            {
+        while (!l.isDead()) {
+            if (++framesSinceYield == READER_YIELD_FRAMES) {
                 framesSinceYield = 0;
-                if (Thread.currentThread().isVirtual())
-                {
+                if (Thread.currentThread().isVirtual()) {
                     Thread.yield();
                 }
             }
             final int type;
-            try
-            {
+            try {
                 type = in.readHeader(DerpProtocol.MAX_FRAME_LENGTH);
-            }
-            catch (final DerpProtocolException e)
-            {
+            } catch (final DerpProtocolException e) {
                 counters.onDrop(DropReason.OVERSIZE_FRAME, 1);
                 throw e;
             }
-            if (type < 0)
-            {
+            if (type < 0) {
                 return;
             }
             l.lastFrameNs = System.nanoTime();
             final int length = in.remaining();
-            switch (type)
-            {
-                case FrameType.RECV_PACKET ->
-                {
-                    if (length > DerpProtocol.KEY_LENGTH + DerpProtocol.MAX_PACKET_SIZE)
-                    {
+            switch (type) {
+                case FrameType.RECV_PACKET -> {
+                    if (length > DerpProtocol.KEY_LENGTH + DerpProtocol.MAX_PACKET_SIZE) {
                         counters.onDrop(DropReason.OVERSIZE_FRAME, 1);
                         throw new DerpProtocolException("RecvPacket frame of " + length + " bytes exceeds 32 + "
                             + DerpProtocol.MAX_PACKET_SIZE);
                     }
-                    if (length < DerpProtocol.KEY_LENGTH)
-                    {
+                    if (length < DerpProtocol.KEY_LENGTH) {
                         counters.onDrop(DropReason.MALFORMED_FRAME, 1);
                         continue;
                     }
                     in.read(small, 0, DerpProtocol.KEY_LENGTH);
                     // Relayed traffic mostly comes from one peer: reuse its key object.
-                    if (lastSource == null || !lastSource.matches(small, 0))
-                    {
+                    if (lastSource == null || !lastSource.matches(small, 0)) {
                         lastSource = NodeKey.read(small, 0);
                     }
                     final int dataLength = length - DerpProtocol.KEY_LENGTH;
                     final PacketListener listener = packetListener;
                     final byte[] data;
-                    if (listener != null)
-                    {
+                    if (listener != null) {
                         in.read(packet, 0, dataLength);
                         counters.onPacketIn(dataLength);
-                        if (offerToListener(listener, lastSource, packet, dataLength))
-                        {
+                        if (offerToListener(listener, lastSource, packet, dataLength)) {
                             continue;
                         }
                         data = Arrays.copyOf(packet, dataLength);
-                    }
-                    else
-                    {
+                    } else {
                         data = new byte[dataLength];
                         in.read(data, 0, dataLength);
                         counters.onPacketIn(dataLength);
                     }
                     final boolean queued;
-                    try
-                    {
+                    try {
                         queued = events.putPacket(new DerpEvent.Packet(lastSource, data));
-                    }
-                    catch (final InterruptedException e)
-                    {
+                    } catch (final InterruptedException e) {
                         counters.onDrop(DropReason.RECEIVE_ABORTED, 1);
                         throw e;
                     }
-                    if (!queued)
-                    {
+                    if (!queued) {
                         counters.onDrop(DropReason.RECEIVE_ABORTED, 1);
                         return;
                     }
                 }
-                case FrameType.KEEP_ALIVE, FrameType.SERVER_INFO ->
-                {
+                case FrameType.KEEP_ALIVE, FrameType.SERVER_INFO -> {
                     // KeepAlive: liveness noted above. A late ServerInfo is ignored (derp_client.go does too).
                 }
-                case FrameType.PING ->
-                {
-                    if (length < DerpProtocol.PING_LENGTH)
-                    {
+                case FrameType.PING -> {
+                    if (length < DerpProtocol.PING_LENGTH) {
                         counters.onDrop(DropReason.MALFORMED_FRAME, 1);
                         continue;
                     }
                     in.read(small, 0, DerpProtocol.PING_LENGTH);
                     outbound.setPong(small, 0);
                 }
-                case FrameType.PONG ->
-                {
-                    if (length < DerpProtocol.PING_LENGTH)
-                    {
+                case FrameType.PONG -> {
+                    if (length < DerpProtocol.PING_LENGTH) {
                         counters.onDrop(DropReason.MALFORMED_FRAME, 1);
                         continue;
                     }
                     in.read(small, 0, DerpProtocol.PING_LENGTH);
                     final PendingPing p = pings.remove(longAt(small, 0));
-                    if (p != null)
-                    {
+                    if (p != null) {
                         p.rttNs().complete(System.nanoTime() - p.startNs());
                     }
                 }
-                case FrameType.PEER_GONE ->
-                {
-                    if (length < DerpProtocol.KEY_LENGTH)
-                    {
+                case FrameType.PEER_GONE -> {
+                    if (length < DerpProtocol.KEY_LENGTH) {
                         counters.onDrop(DropReason.MALFORMED_FRAME, 1);
                         continue;
                     }
                     in.read(small, 0, DerpProtocol.KEY_LENGTH);
                     int reason = DerpProtocol.PEER_GONE_DISCONNECTED;
-                    if (length > DerpProtocol.KEY_LENGTH)
-                    {
+                    if (length > DerpProtocol.KEY_LENGTH) {
                         in.read(small, DerpProtocol.KEY_LENGTH, 1);
                         reason = small[DerpProtocol.KEY_LENGTH] & 0xff;
                     }
                     control(new DerpEvent.PeerGone(NodeKey.read(small, 0), reason));
                 }
-                case FrameType.PEER_PRESENT ->
-                {
-                    if (length < DerpProtocol.KEY_LENGTH)
-                    {
+                case FrameType.PEER_PRESENT -> {
+                    if (length < DerpProtocol.KEY_LENGTH) {
                         counters.onDrop(DropReason.MALFORMED_FRAME, 1);
                         continue;
                     }
                     in.read(small, 0, DerpProtocol.KEY_LENGTH);
                     control(new DerpEvent.PeerPresent(NodeKey.read(small, 0)));
                 }
-                case FrameType.HEALTH ->
-                {
+                case FrameType.HEALTH -> {
                     String text = new String(in.readRest(), StandardCharsets.UTF_8);
-                    if (text.length() > MAX_HEALTH_CHARS)
-                    {
+                    if (text.length() > MAX_HEALTH_CHARS) {
                         text = text.substring(0, MAX_HEALTH_CHARS);
                     }
                     health = text;
                     control(new DerpEvent.Health(text));
                 }
-                case FrameType.RESTARTING ->
-                {
-                    if (length < 2 * Integer.BYTES)
-                    {
+                case FrameType.RESTARTING -> {
+                    if (length < 2 * Integer.BYTES) {
                         counters.onDrop(DropReason.MALFORMED_FRAME, 1);
                         continue;
                     }
@@ -698,23 +576,17 @@ public final class DerpClient implements AutoCloseable
 
     /** True when the listener took the packet; a listener that throws loses it (counted), never the reader. */
     private boolean offerToListener(
-        final PacketListener listener, final NodeKey source, final byte[] packet, final int length)
-    {
-        try
-        {
+        final PacketListener listener, final NodeKey source, final byte[] packet, final int length) {
+        try {
             return listener.onPacket(source, packet, 0, length);
-        }
-        catch (final RuntimeException e)
-        {
+        } catch (final RuntimeException e) {
             counters.onDrop(DropReason.LISTENER_FAILED, 1);
             return true;
         }
     }
 
-    private void control(final DerpEvent event)
-    {
-        if (!events.putControl(event))
-        {
+    private void control(final DerpEvent event) {
+        if (!events.putControl(event)) {
             counters.onDrop(DropReason.EVENT_OVERFLOW, 1);
         }
     }
@@ -723,39 +595,32 @@ public final class DerpClient implements AutoCloseable
     // Writer
 
     /** Writes everything queued for the connection, many frames per flush. Owned by the writer thread. */
-    private void writeLoop(final Link l)
-    {
+    private void writeLoop(final Link l) {
         final FrameWriter out = l.conn.writer;
         final SendPacer pacer = SendPacer.forRelay(
             l.conn.serverInfo.tokenBucketBytesPerSecond(), l.conn.serverInfo.tokenBucketBytesBurst());
         final OutboundQueue.Batch batch = new OutboundQueue.Batch();
         final byte[] one = new byte[1];
         int held = 0;
-        try
-        {
-            while (outbound.awaitWork(l.generation, batch))
-            {
+        try {
+            while (outbound.awaitWork(l.generation, batch)) {
                 held = batch.count;
-                if (batch.notePreferred >= 0)
-                {
+                if (batch.notePreferred >= 0) {
                     one[0] = (byte)batch.notePreferred;
                     pace(pacer, out, 1);
                     out.writeFrame(FrameType.NOTE_PREFERRED, one, 0, 1);
                 }
-                if (batch.hasPong)
-                {
+                if (batch.hasPong) {
                     pace(pacer, out, DerpProtocol.PING_LENGTH);
                     out.writeFrame(FrameType.PONG, batch.pong, 0, DerpProtocol.PING_LENGTH);
                 }
-                for (int i = 0; i < batch.pingCount; i++)
-                {
+                for (int i = 0; i < batch.pingCount; i++) {
                     pace(pacer, out, DerpProtocol.PING_LENGTH);
                     out.writeFrame(FrameType.PING, batch.pings[i], 0, DerpProtocol.PING_LENGTH);
                     batch.pings[i] = null;
                 }
                 long bytes = 0;
-                for (int i = 0; i < batch.count; i++)
-                {
+                for (int i = 0; i < batch.count; i++) {
                     final long seq = batch.first + i;
                     final int length = outbound.length(seq);
                     pace(pacer, out, DerpProtocol.KEY_LENGTH + length);
@@ -766,24 +631,16 @@ public final class DerpClient implements AutoCloseable
                 counters.onPacketsOut(batch.count, bytes);
                 outbound.release(held);
                 held = 0;
-                if (batch.count == OutboundQueue.MAX_BATCH && Thread.currentThread().isVirtual())
-                {
+                if (batch.count == OutboundQueue.MAX_BATCH && Thread.currentThread().isVirtual()) {
                     Thread.yield(); // more is probably queued; let other virtual threads run (no time slicing)
                 }
             }
-        }
-        catch (final IOException e)
-        {
+        } catch (final IOException e) {
             l.fail("write to relay failed: " + DerpDialer.oneLine(e));
-        }
-        catch (final InterruptedException e)
-        {
+        } catch (final InterruptedException e) {
             l.fail("connection torn down");
-        }
-        finally
-        {
-            if (held > 0)
-            {
+        } finally {
+            if (held > 0) {
                 counters.onDrop(DropReason.CONNECTION_LOST, held);
                 outbound.release(held);
             }
@@ -792,17 +649,14 @@ public final class DerpClient implements AutoCloseable
 
     /** Waits until a frame with {@code payloadBytes} fits the relay's token bucket, flushing first. */
     private void pace(final SendPacer pacer, final FrameWriter out, final int payloadBytes)
-        throws IOException, InterruptedException
-    {
-        if (!pacer.enabled())
-        {
+        throws IOException, InterruptedException {
+        if (!pacer.enabled()) {
             return;
         }
         final int frameBytes = DerpProtocol.FRAME_HEADER_LENGTH + payloadBytes;
         long nowNs = System.nanoTime();
         final long delayNs = pacer.delayNs(frameBytes, nowNs);
-        if (delayNs > 0)
-        {
+        if (delayNs > 0) {
             out.flush();
             counters.onPacedWait();
             Thread.sleep(Duration.ofNanos(delayNs));
@@ -813,72 +667,56 @@ public final class DerpClient implements AutoCloseable
 
     // ---------------------------------------------------------------------------------------------------------
 
-    private void checkSend(final NodeKey destination, final byte[] data, final int offset, final int length)
-    {
-        if (destination == null)
-        {
+    private void checkSend(final NodeKey destination, final byte[] data, final int offset, final int length) {
+        if (destination == null) {
             throw new NullPointerException("destination");
         }
-        if (length > DerpProtocol.MAX_PACKET_SIZE)
-        {
+        if (length > DerpProtocol.MAX_PACKET_SIZE) {
             throw new IllegalArgumentException(
                 "DERP packet of " + length + " bytes exceeds " + DerpProtocol.MAX_PACKET_SIZE);
         }
-        if (offset < 0 || length < 0 || offset > data.length - length)
-        {
+        if (offset < 0 || length < 0 || offset > data.length - length) {
             throw new IndexOutOfBoundsException("offset " + offset + ", length " + length + ", array " + data.length);
         }
-        if (!started && !closed)
-        {
+        if (!started && !closed) {
             throw new IllegalStateException("DerpClient.connect() must succeed before sending");
         }
     }
 
     /** For messages; built once, since every send passes it along. */
-    private String describe()
-    {
+    private String describe() {
         return description;
     }
 
-    private static void join(final Thread t, final long deadlineNs)
-    {
-        if (t == null || t == Thread.currentThread())
-        {
+    private static void join(final Thread t, final long deadlineNs) {
+        if (t == null || t == Thread.currentThread()) {
             return;
         }
         final long remainingNs = deadlineNs - System.nanoTime();
-        if (remainingNs <= 0)
-        {
+        if (remainingNs <= 0) {
             return;
         }
-        try
-        {
+        try {
             t.join(Duration.ofNanos(remainingNs));
-        }
-        catch (final InterruptedException e)
-        {
+        } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
 
-    private static long longAt(final byte[] b, final int off)
-    {
+    private static long longAt(final byte[] b, final int off) {
         long v = 0;
-        for (int i = 0; i < 8; i++)
-        {
+        for (int i = 0; i < 8; i++) {
             v = v << 8 | (b[off + i] & 0xff);
         }
         return v;
     }
 
-    private static int intAt(final byte[] b, final int off)
-    {
+    private static int intAt(final byte[] b, final int off) {
         return (b[off] & 0xff) << 24 | (b[off + 1] & 0xff) << 16 | (b[off + 2] & 0xff) << 8 | (b[off + 3] & 0xff);
     }
 
     /** One connection and its two threads. The first {@link #fail} wins and tears everything down. */
-    private final class Link
-    {
+    private final class Link {
         final DerpConnection conn;
         final int generation;
         final CountDownLatch dead = new CountDownLatch(1);
@@ -888,23 +726,18 @@ public final class DerpClient implements AutoCloseable
         Thread reader;
         Thread writer;
 
-        Link(final DerpConnection conn, final int generation)
-        {
+        Link(final DerpConnection conn, final int generation) {
             this.conn = conn;
             this.generation = generation;
         }
 
-        boolean isDead()
-        {
+        boolean isDead() {
             return dead.getCount() == 0;
         }
 
-        void fail(final String why)
-        {
-            synchronized (this)
-            {
-                if (cause != null)
-                {
+        void fail(final String why) {
+            synchronized (this) {
+                if (cause != null) {
                     return;
                 }
                 cause = why;
@@ -914,12 +747,10 @@ public final class DerpClient implements AutoCloseable
             final Thread self = Thread.currentThread();
             // Wake the other thread wherever it waits: socket I/O fails on the closed socket, queue waits on
             // interruption.
-            if (reader != null && reader != self)
-            {
+            if (reader != null && reader != self) {
                 reader.interrupt();
             }
-            if (writer != null && writer != self)
-            {
+            if (writer != null && writer != self) {
                 writer.interrupt();
             }
         }

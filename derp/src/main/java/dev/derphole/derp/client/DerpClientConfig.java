@@ -10,8 +10,7 @@ import dev.derphole.crypto.nacl.Curve25519KeyPair;
 /**
  * Settings of one {@link DerpClient}. Immutable; made by {@link #builder(DerpTarget)}.
  */
-public final class DerpClientConfig
-{
+public final class DerpClientConfig {
     /** TCP connect budget for all addresses together. */
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
     /** TLS + HTTP upgrade + DERP handshake budget (derphttp uses 10 s for the whole dial). */
@@ -38,8 +37,7 @@ public final class DerpClientConfig
     private final boolean canAckPings;
     private final boolean platformThreads;
 
-    private DerpClientConfig(final Builder b)
-    {
+    private DerpClientConfig(final Builder b) {
         target = b.target;
         keyPair = b.keyPair == null ? Curve25519KeyPair.generate() : b.keyPair;
         connectTimeout = b.connectTimeout;
@@ -54,77 +52,63 @@ public final class DerpClientConfig
         platformThreads = b.platformThreads;
     }
 
-    public static Builder builder(final DerpTarget target)
-    {
+    public static Builder builder(final DerpTarget target) {
         return new Builder(target);
     }
 
-    public DerpTarget target()
-    {
+    public DerpTarget target() {
         return target;
     }
 
     /** Our node key pair: random per run unless set (derptun serve keeps a stable one). */
-    public Curve25519KeyPair keyPair()
-    {
+    public Curve25519KeyPair keyPair() {
         return keyPair;
     }
 
-    public Duration connectTimeout()
-    {
+    public Duration connectTimeout() {
         return connectTimeout;
     }
 
-    public Duration handshakeTimeout()
-    {
+    public Duration handshakeTimeout() {
         return handshakeTimeout;
     }
 
-    public Duration readTimeout()
-    {
+    public Duration readTimeout() {
         return readTimeout;
     }
 
-    public Duration sendTimeout()
-    {
+    public Duration sendTimeout() {
         return sendTimeout;
     }
 
-    public int receiveQueueCapacity()
-    {
+    public int receiveQueueCapacity() {
         return receiveQueueCapacity;
     }
 
-    public int sendQueueCapacity()
-    {
+    public int sendQueueCapacity() {
         return sendQueueCapacity;
     }
 
-    public ReconnectPolicy reconnect()
-    {
+    public ReconnectPolicy reconnect() {
         return reconnect;
     }
 
     /** The TLS context: the override if one was set, else the JDK's WebPKI trust wrapped by {@link DerpTls}. */
-    public SSLContext sslContext()
-    {
+    public SSLContext sslContext() {
         return sslContext == null ? DerpTls.defaultContext() : sslContext;
     }
 
-    public boolean canAckPings()
-    {
+    public boolean canAckPings() {
         return canAckPings;
     }
 
     /** Whether the connection's reader and writer are platform threads (true) or virtual threads (false). */
-    public boolean platformThreads()
-    {
+    public boolean platformThreads() {
         return platformThreads;
     }
 
     /** Builder; not thread-safe. */
-    public static final class Builder
-    {
+    public static final class Builder {
         private final DerpTarget target;
         private Curve25519KeyPair keyPair;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
@@ -138,56 +122,47 @@ public final class DerpClientConfig
         private boolean canAckPings = true;
         private boolean platformThreads;
 
-        private Builder(final DerpTarget target)
-        {
+        private Builder(final DerpTarget target) {
             this.target = Objects.requireNonNull(target, "target");
         }
 
         /** A fixed key pair (derptun's stable identity); default is a fresh random one. */
-        public Builder keyPair(final Curve25519KeyPair value)
-        {
+        public Builder keyPair(final Curve25519KeyPair value) {
             keyPair = Objects.requireNonNull(value, "keyPair");
             return this;
         }
 
-        public Builder connectTimeout(final Duration value)
-        {
+        public Builder connectTimeout(final Duration value) {
             connectTimeout = positive(value, "connectTimeout");
             return this;
         }
 
-        public Builder handshakeTimeout(final Duration value)
-        {
+        public Builder handshakeTimeout(final Duration value) {
             handshakeTimeout = positive(value, "handshakeTimeout");
             return this;
         }
 
-        public Builder readTimeout(final Duration value)
-        {
+        public Builder readTimeout(final Duration value) {
             readTimeout = positive(value, "readTimeout");
             return this;
         }
 
-        public Builder sendTimeout(final Duration value)
-        {
+        public Builder sendTimeout(final Duration value) {
             sendTimeout = positive(value, "sendTimeout");
             return this;
         }
 
-        public Builder receiveQueueCapacity(final int value)
-        {
+        public Builder receiveQueueCapacity(final int value) {
             receiveQueueCapacity = capacity(value, "receiveQueueCapacity");
             return this;
         }
 
-        public Builder sendQueueCapacity(final int value)
-        {
+        public Builder sendQueueCapacity(final int value) {
             sendQueueCapacity = capacity(value, "sendQueueCapacity");
             return this;
         }
 
-        public Builder reconnect(final ReconnectPolicy value)
-        {
+        public Builder reconnect(final ReconnectPolicy value) {
             reconnect = Objects.requireNonNull(value, "reconnect");
             return this;
         }
@@ -196,15 +171,13 @@ public final class DerpClientConfig
          * TLS context to use instead of the default WebPKI one (tests trusting a test CA, pinned corporate
          * roots). Build it with {@link DerpTls#contextTrusting} to keep meta-cert tolerance.
          */
-        public Builder sslContext(final SSLContext value)
-        {
+        public Builder sslContext(final SSLContext value) {
             sslContext = Objects.requireNonNull(value, "sslContext");
             return this;
         }
 
         /** Whether ClientInfo declares that we answer pings (we always do); default true. */
-        public Builder canAckPings(final boolean value)
-        {
+        public Builder canAckPings(final boolean value) {
             canAckPings = value;
             return this;
         }
@@ -216,30 +189,24 @@ public final class DerpClientConfig
          * empty socket (about 0.1 CPU s per GiB relayed, each side; docs/benchmarks-transfer.md). Many
          * connections in one process want virtual threads.
          */
-        public Builder platformThreads(final boolean value)
-        {
+        public Builder platformThreads(final boolean value) {
             platformThreads = value;
             return this;
         }
 
-        public DerpClientConfig build()
-        {
+        public DerpClientConfig build() {
             return new DerpClientConfig(this);
         }
 
-        private static Duration positive(final Duration value, final String name)
-        {
-            if (value == null || value.isNegative() || value.isZero())
-            {
+        private static Duration positive(final Duration value, final String name) {
+            if (value == null || value.isNegative() || value.isZero()) {
                 throw new IllegalArgumentException(name + " must be positive: " + value);
             }
             return value;
         }
 
-        private static int capacity(final int value, final String name)
-        {
-            if (value < 1 || value > 1 << 20)
-            {
+        private static int capacity(final int value, final String name) {
+            if (value < 1 || value > 1 << 20) {
                 throw new IllegalArgumentException(name + " must be 1..1048576: " + value);
             }
             return value;

@@ -27,8 +27,7 @@ import dev.derphole.derp.proto.NodeKey;
  * {@link #open} does all of it within the connect and handshake budgets and fails with one line that names the
  * relay. After that the reader thread owns {@link #frames} and the writer thread owns {@link #writer}.
  */
-final class DerpConnection implements Closeable
-{
+final class DerpConnection implements Closeable {
     /** Read buffer of the frame stream: one read syscall serves many small frames (or one maximum packet). */
     static final int READ_BUFFER_BYTES = 64 << 10;
 
@@ -46,8 +45,7 @@ final class DerpConnection implements Closeable
 
     private DerpConnection(
         final DerpTarget target, final Socket tcp, final NodeKey serverKey, final ServerInfoJson.ServerInfo info,
-        final FrameReader frames, final FrameWriter writer, final long setupNs)
-    {
+        final FrameReader frames, final FrameWriter writer, final long setupNs) {
         this.target = target;
         this.tcp = tcp;
         this.serverKey = serverKey;
@@ -68,13 +66,11 @@ final class DerpConnection implements Closeable
     static DerpConnection open(
         final DerpTarget target, final Curve25519KeyPair keys, final boolean canAckPings,
         final Duration connectTimeout, final Duration handshakeTimeout, final Duration readTimeout,
-        final SSLContext sslContext) throws IOException
-    {
+        final SSLContext sslContext) throws IOException {
         final long startNs = System.nanoTime();
         final Socket tcp = DerpDialer.connectTcp(target, connectTimeout);
         final Watchdog watchdog = new Watchdog(tcp, handshakeTimeout);
-        try
-        {
+        try {
             final Socket io = target.https() ? DerpDialer.startTls(tcp, target, sslContext) : tcp;
             io.setSoTimeout(millis(handshakeTimeout));
             final InputStream in = new BufferedInputStream(io.getInputStream(), READ_BUFFER_BYTES);
@@ -82,8 +78,7 @@ final class DerpConnection implements Closeable
             out.write(HttpHead.upgradeRequest(target));
             out.flush();
             final HttpHead.Response response = HttpHead.read(in);
-            if (response.status() != 101)
-            {
+            if (response.status() != 101) {
                 throw new IOException("relay answered " + response.statusText() + ": not a DERP server?");
             }
 
@@ -101,20 +96,16 @@ final class DerpConnection implements Closeable
             final byte[] json = Handshake.openServerInfo(keys, serverKey, frames.readRest());
             final ServerInfoJson.ServerInfo info = ServerInfoJson.parseServerInfo(json);
 
-            if (!watchdog.cancel())
-            {
+            if (!watchdog.cancel()) {
                 throw new SocketTimeoutException("handshake timed out");
             }
             io.setSoTimeout(millis(readTimeout));
             return new DerpConnection(target, tcp, serverKey, info, frames, writer, System.nanoTime() - startNs);
-        }
-        catch (final IOException | RuntimeException e)
-        {
+        } catch (final IOException | RuntimeException e) {
             watchdog.cancel();
             DerpDialer.closeQuietly(tcp);
             // The read timeout is set to the same budget as the watchdog; whichever fires first, say the same.
-            if (watchdog.fired() || e instanceof SocketTimeoutException)
-            {
+            if (watchdog.fired() || e instanceof SocketTimeoutException) {
                 throw labelled(target, new SocketTimeoutException(
                     "TLS/HTTP/DERP handshake timed out after " + handshakeTimeout.toMillis() + " ms"));
             }
@@ -124,8 +115,7 @@ final class DerpConnection implements Closeable
 
     /** Tears the connection down at once: closes the TCP socket under the TLS layer (no close_notify wait). */
     @Override
-    public void close()
-    {
+    public void close() {
         DerpDialer.closeQuietly(tcp);
     }
 
@@ -133,73 +123,53 @@ final class DerpConnection implements Closeable
      * {@code e} with "cannot connect to DERP relay host:port: " in front, keeping its kind (protocol, TLS,
      * timeout or plain I/O) so callers can tell them apart.
      */
-    static IOException labelled(final DerpTarget target, final Exception e)
-    {
+    static IOException labelled(final DerpTarget target, final Exception e) {
         final String message = "cannot connect to DERP relay " + target.label() + ": " + DerpDialer.oneLine(e);
         final IOException out;
-        if (e instanceof DerpProtocolException)
-        {
+        if (e instanceof DerpProtocolException) {
             out = new DerpProtocolException(message);
-        }
-        else if (e instanceof SSLHandshakeException)
-        {
+        } else if (e instanceof SSLHandshakeException) {
             out = new SSLHandshakeException(message);
-        }
-        else if (e instanceof SocketTimeoutException)
-        {
+        } else if (e instanceof SocketTimeoutException) {
             out = new SocketTimeoutException(message);
-        }
-        else
-        {
+        } else {
             out = new IOException(message);
         }
         out.initCause(e);
         return out;
     }
 
-    private static void expectFrame(final FrameReader frames, final int type, final int maxLength) throws IOException
-    {
+    private static void expectFrame(final FrameReader frames, final int type, final int maxLength) throws IOException {
         final int got = frames.readHeader(maxLength);
-        if (got < 0)
-        {
+        if (got < 0) {
             throw new EOFException("relay closed the connection before its " + FrameType.name(type) + " frame");
         }
-        if (got != type)
-        {
+        if (got != type) {
             throw new DerpProtocolException(
                 "expected a " + FrameType.name(type) + " frame, relay sent " + FrameType.name(got));
         }
     }
 
-    private static int millis(final Duration d)
-    {
+    private static int millis(final Duration d) {
         return (int)Math.min(Integer.MAX_VALUE, Math.max(1, d.toMillis()));
     }
 
     /** Closes a socket when a deadline passes unless cancelled first; bounds slow-drip TLS/HTTP/DERP peers. */
-    static final class Watchdog
-    {
+    static final class Watchdog {
         private final Object lock = new Object();
         private final Thread thread;
         private volatile boolean fired;
         private volatile boolean cancelled;
 
-        Watchdog(final Socket socket, final Duration timeout)
-        {
-            thread = Thread.ofVirtual().name("derp-handshake-watchdog").start(() ->
-            {
-                try
-                {
+        Watchdog(final Socket socket, final Duration timeout) {
+            thread = Thread.ofVirtual().name("derp-handshake-watchdog").start(() -> {
+                try {
                     Thread.sleep(timeout);
-                }
-                catch (final InterruptedException e)
-                {
+                } catch (final InterruptedException e) {
                     return;
                 }
-                synchronized (lock)
-                {
-                    if (cancelled)
-                    {
+                synchronized (lock) {
+                    if (cancelled) {
                         return;
                     }
                     fired = true;
@@ -209,18 +179,15 @@ final class DerpConnection implements Closeable
         }
 
         /** Stops the watchdog; false when it had already fired (the socket is closed). */
-        boolean cancel()
-        {
-            synchronized (lock)
-            {
+        boolean cancel() {
+            synchronized (lock) {
                 cancelled = true;
             }
             thread.interrupt();
             return !fired;
         }
 
-        boolean fired()
-        {
+        boolean fired() {
             return fired;
         }
     }

@@ -16,8 +16,7 @@ import dev.derphole.crypto.nacl.Curve25519KeyPair;
  * Netcheck measurements of a relay over the same dial, TLS and handshake code as {@link DerpClient}. Stateless and
  * thread-safe; every call opens and closes its own connection.
  */
-public final class DerpProbe
-{
+public final class DerpProbe {
     /** derper's latency endpoint (tailscale netcheck {@code measureHTTPSLatency}). */
     public static final String LATENCY_PATH = "/derp/latency-check";
 
@@ -27,17 +26,14 @@ public final class DerpProbe
     private static final int HTTP_NOT_FOUND = 404;
 
     /** What one HTTP round trip measured. */
-    private record Exchange(int status, String statusText, long rttNs)
-    {
+    private record Exchange(int status, String statusText, long rttNs) {
     }
 
-    private DerpProbe()
-    {
+    private DerpProbe() {
     }
 
     /** {@link #latencyCheck(DerpTarget, Duration, SSLContext)} with the default WebPKI trust. */
-    public static Duration latencyCheck(final DerpTarget target, final Duration timeout) throws IOException
-    {
+    public static Duration latencyCheck(final DerpTarget target, final Duration timeout) throws IOException {
         return latencyCheck(target, timeout, DerpTls.defaultContext());
     }
 
@@ -50,16 +46,13 @@ public final class DerpProbe
      * @throws IOException one line naming the relay: unreachable, TLS failure, non-2xx answer or timeout
      */
     public static Duration latencyCheck(final DerpTarget target, final Duration timeout, final SSLContext ssl)
-        throws IOException
-    {
+        throws IOException {
         final long deadlineNs = System.nanoTime() + timeout.toNanos();
         Exchange e = exchange(target, LATENCY_PATH, deadlineNs, ssl);
-        if (e.status() == HTTP_NOT_FOUND)
-        {
+        if (e.status() == HTTP_NOT_FOUND) {
             e = exchange(target, PROBE_PATH, deadlineNs, ssl);
         }
-        if (e.status() < 200 || e.status() > 299)
-        {
+        if (e.status() < 200 || e.status() > 299) {
             throw new IOException(
                 "DERP relay " + target.label() + " answered " + e.statusText() + " to its latency check");
         }
@@ -67,8 +60,7 @@ public final class DerpProbe
     }
 
     /** {@link #handshakeCheck(DerpTarget, Duration, SSLContext)} with the default WebPKI trust. */
-    public static Duration handshakeCheck(final DerpTarget target, final Duration timeout) throws IOException
-    {
+    public static Duration handshakeCheck(final DerpTarget target, final Duration timeout) throws IOException {
         return handshakeCheck(target, timeout, DerpTls.defaultContext());
     }
 
@@ -80,23 +72,19 @@ public final class DerpProbe
      * @throws IOException as {@link DerpClient#connect()} would
      */
     public static Duration handshakeCheck(final DerpTarget target, final Duration timeout, final SSLContext ssl)
-        throws IOException
-    {
+        throws IOException {
         try (DerpConnection c = DerpConnection.open(
-            target, Curve25519KeyPair.generate(), true, timeout, timeout, timeout, ssl))
-        {
+            target, Curve25519KeyPair.generate(), true, timeout, timeout, timeout, ssl)) {
             return Duration.ofNanos(c.setupNs);
         }
     }
 
     private static Exchange exchange(final DerpTarget target, final String path, final long deadlineNs,
-        final SSLContext ssl) throws IOException
-    {
+        final SSLContext ssl) throws IOException {
         final Duration connectBudget = remaining(target, deadlineNs);
         final Socket tcp = DerpDialer.connectTcp(target, connectBudget);
         final DerpConnection.Watchdog watchdog = new DerpConnection.Watchdog(tcp, remaining(target, deadlineNs));
-        try
-        {
+        try {
             final Socket io = target.https() ? DerpDialer.startTls(tcp, target, ssl) : tcp;
             final InputStream in = new BufferedInputStream(io.getInputStream(), 8 << 10);
             final OutputStream out = io.getOutputStream();
@@ -106,32 +94,24 @@ public final class DerpProbe
             out.flush();
             final HttpHead.Response response = HttpHead.read(in);
             final long rttNs = System.nanoTime() - startNs;
-            if (!watchdog.cancel())
-            {
+            if (!watchdog.cancel()) {
                 throw new SocketTimeoutException("latency check timed out");
             }
             return new Exchange(response.status(), response.statusText(), rttNs);
-        }
-        catch (final IOException | RuntimeException e)
-        {
+        } catch (final IOException | RuntimeException e) {
             watchdog.cancel();
-            if (watchdog.fired())
-            {
+            if (watchdog.fired()) {
                 throw DerpConnection.labelled(target, new SocketTimeoutException("latency check timed out"));
             }
             throw DerpConnection.labelled(target, e);
-        }
-        finally
-        {
+        } finally {
             DerpDialer.closeQuietly(tcp);
         }
     }
 
-    private static Duration remaining(final DerpTarget target, final long deadlineNs) throws SocketTimeoutException
-    {
+    private static Duration remaining(final DerpTarget target, final long deadlineNs) throws SocketTimeoutException {
         final long ns = deadlineNs - System.nanoTime();
-        if (ns <= 0)
-        {
+        if (ns <= 0) {
             throw new SocketTimeoutException(
                 "cannot connect to DERP relay " + target.label() + ": latency check timed out");
         }

@@ -18,19 +18,15 @@ import java.util.Locale;
  * @param serverName    TLS server name; equals {@code host} unless a node says otherwise
  * @param dialAddresses addresses tried in order instead of resolving {@code host}; empty to resolve
  */
-public record DerpTarget(boolean https, String host, int port, String serverName, List<InetAddress> dialAddresses)
-{
+public record DerpTarget(boolean https, String host, int port, String serverName, List<InetAddress> dialAddresses) {
     public static final int DEFAULT_HTTPS_PORT = 443;
     public static final int DEFAULT_HTTP_PORT = 80;
 
-    public DerpTarget
-    {
-        if (host == null || host.isEmpty())
-        {
+    public DerpTarget {
+        if (host == null || host.isEmpty()) {
             throw new IllegalArgumentException("DERP target needs a host");
         }
-        if (port < 1 || port > 65535)
-        {
+        if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("DERP target port out of range: " + port);
         }
         serverName = serverName == null || serverName.isEmpty() ? host : serverName;
@@ -38,8 +34,7 @@ public record DerpTarget(boolean https, String host, int port, String serverName
     }
 
     /** An https target on the default port, as a DERP map node with {@code DERPPort} 0 is reached. */
-    public static DerpTarget https(final String host)
-    {
+    public static DerpTarget https(final String host) {
         return new DerpTarget(true, host, DEFAULT_HTTPS_PORT, host, List.of());
     }
 
@@ -47,32 +42,25 @@ public record DerpTarget(boolean https, String host, int port, String serverName
      * Parses {@code https://host[:port][/derp]} or {@code http://host[:port][/derp]} (the form of
      * {@code --derp-url}). Any other path, a query or user info is rejected.
      */
-    public static DerpTarget parse(final String url)
-    {
+    public static DerpTarget parse(final String url) {
         final URI uri;
-        try
-        {
+        try {
             uri = new URI(url);
-        }
-        catch (final URISyntaxException e)
-        {
+        } catch (final URISyntaxException e) {
             throw new IllegalArgumentException("not a DERP URL: " + url + " (" + e.getReason() + ")");
         }
         final String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (!scheme.equals("https") && !scheme.equals("http"))
-        {
+        if (!scheme.equals("https") && !scheme.equals("http")) {
             throw new IllegalArgumentException("DERP URL must start with https:// or http://: " + url);
         }
         final String path = uri.getRawPath();
         if (uri.getHost() == null || uri.getRawUserInfo() != null || uri.getRawQuery() != null
-            || !(path == null || path.isEmpty() || path.equals("/") || path.equals("/derp")))
-        {
+            || !(path == null || path.isEmpty() || path.equals("/") || path.equals("/derp"))) {
             throw new IllegalArgumentException("DERP URL must be scheme://host[:port][/derp]: " + url);
         }
         final boolean https = scheme.equals("https");
         String host = uri.getHost();
-        if (host.startsWith("[") && host.endsWith("]"))
-        {
+        if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
         }
         final int port = uri.getPort() < 0 ? (https ? DEFAULT_HTTPS_PORT : DEFAULT_HTTP_PORT) : uri.getPort();
@@ -80,34 +68,29 @@ public record DerpTarget(boolean https, String host, int port, String serverName
     }
 
     /** The same target with another TLS server name. */
-    public DerpTarget withServerName(final String name)
-    {
+    public DerpTarget withServerName(final String name) {
         return new DerpTarget(https, host, port, name, dialAddresses);
     }
 
     /** The same target, dialled at these addresses (tried in order) instead of resolving the host. */
-    public DerpTarget withDialAddresses(final List<InetAddress> addresses)
-    {
+    public DerpTarget withDialAddresses(final List<InetAddress> addresses) {
         return new DerpTarget(https, host, port, serverName, addresses);
     }
 
     /** {@code host[:port]} for the HTTP {@code Host} header: port omitted when it is the scheme's default. */
-    public String hostHeader()
-    {
+    public String hostHeader() {
         final String h = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
         final int defaultPort = https ? DEFAULT_HTTPS_PORT : DEFAULT_HTTP_PORT;
         return port == defaultPort ? h : h + ":" + port;
     }
 
     /** {@code host:port}, for error messages. */
-    public String label()
-    {
+    public String label() {
         return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
     }
 
     @Override
-    public String toString()
-    {
+    public String toString() {
         return (https ? "https://" : "http://") + hostHeader() + "/derp";
     }
 }

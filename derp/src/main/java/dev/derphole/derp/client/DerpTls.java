@@ -13,25 +13,19 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * in a {@link MetaCertTolerantTrustManager}. Hostname verification and SNI are set per socket by the dialer.
  * Thread-safe.
  */
-public final class DerpTls
-{
+public final class DerpTls {
     private static volatile SSLContext defaultContext;
 
-    private DerpTls()
-    {
+    private DerpTls() {
     }
 
     /** The JDK's default trust anchors, meta-cert tolerant; created once. */
-    public static SSLContext defaultContext()
-    {
+    public static SSLContext defaultContext() {
         SSLContext context = defaultContext;
-        if (context == null)
-        {
-            synchronized (DerpTls.class)
-            {
+        if (context == null) {
+            synchronized (DerpTls.class) {
                 context = defaultContext;
-                if (context == null)
-                {
+                if (context == null) {
                     context = contextTrusting(null);
                     defaultContext = context;
                 }
@@ -45,29 +39,22 @@ public final class DerpTls
      *
      * @throws IllegalStateException when the JDK cannot build a PKIX trust manager from them
      */
-    public static SSLContext contextTrusting(final KeyStore anchors)
-    {
-        try
-        {
+    public static SSLContext contextTrusting(final KeyStore anchors) {
+        try {
             final SSLContext context = SSLContext.getInstance("TLS");
             context.init(null, new TrustManager[] {trustManager(anchors)}, null);
             return context;
-        }
-        catch (final GeneralSecurityException e)
-        {
+        } catch (final GeneralSecurityException e) {
             throw new IllegalStateException("cannot set up TLS for DERP: " + e.getMessage(), e);
         }
     }
 
     /** The JDK's PKIX trust manager for {@code anchors} (null: default trust store), meta-cert tolerant. */
-    public static X509ExtendedTrustManager trustManager(final KeyStore anchors) throws GeneralSecurityException
-    {
+    public static X509ExtendedTrustManager trustManager(final KeyStore anchors) throws GeneralSecurityException {
         final TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         factory.init(anchors);
-        for (final TrustManager tm : factory.getTrustManagers())
-        {
-            if (tm instanceof X509ExtendedTrustManager x509)
-            {
+        for (final TrustManager tm : factory.getTrustManagers()) {
+            if (tm instanceof X509ExtendedTrustManager x509) {
                 return new MetaCertTolerantTrustManager(x509);
             }
         }

@@ -1,8 +1,7 @@
 package dev.derphole.derp.client;
 
 /** Why the client dropped something; each has a counter in {@link DerpCounters}. */
-public enum DropReason
-{
+public enum DropReason {
     /** Outgoing packets taken by the writer when its connection failed (the relay may or may not have them). */
     CONNECTION_LOST,
     /** Outgoing packets still queued when the client was closed or gave up reconnecting. */

@@ -12,8 +12,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>
  * Thread-safe: producers are the reader and the supervisor, consumers the application's threads.
  */
-final class EventQueue
-{
+final class EventQueue {
     /** Non-packet events held beyond the packet capacity before new ones are dropped. */
     static final int CONTROL_ALLOWANCE = 1024;
 
@@ -27,8 +26,7 @@ final class EventQueue
     private boolean closed;
     private boolean ended;
 
-    EventQueue(final int capacity)
-    {
+    EventQueue(final int capacity) {
         this.capacity = capacity;
         events = new ArrayDeque<>(Math.min(capacity, 4096) + 16);
     }
@@ -38,26 +36,20 @@ final class EventQueue
      *
      * @return false when the queue was closed (the packet is not delivered)
      */
-    boolean putPacket(final DerpEvent.Packet packet) throws InterruptedException
-    {
+    boolean putPacket(final DerpEvent.Packet packet) throws InterruptedException {
         lock.lockInterruptibly();
-        try
-        {
-            while (packets >= capacity && !closed)
-            {
+        try {
+            while (packets >= capacity && !closed) {
                 packetSpace.await();
             }
-            if (closed)
-            {
+            if (closed) {
                 return false;
             }
             events.addLast(packet);
             packets++;
             notEmpty.signal();
             return true;
-        }
-        finally
-        {
+        } finally {
             lock.unlock();
         }
     }
@@ -67,22 +59,17 @@ final class EventQueue
      *
      * @return false when it was dropped (queue closed, or {@link #CONTROL_ALLOWANCE} such events unread)
      */
-    boolean putControl(final DerpEvent event)
-    {
+    boolean putControl(final DerpEvent event) {
         lock.lock();
-        try
-        {
-            if (closed || controls >= CONTROL_ALLOWANCE)
-            {
+        try {
+            if (closed || controls >= CONTROL_ALLOWANCE) {
                 return false;
             }
             events.addLast(event);
             controls++;
             notEmpty.signal();
             return true;
-        }
-        finally
-        {
+        } finally {
             lock.unlock();
         }
     }
@@ -92,82 +79,61 @@ final class EventQueue
      *
      * @return the event, or null on timeout, after {@link #close()}, or after {@link #end()} once drained
      */
-    DerpEvent poll(final long timeoutNs) throws InterruptedException
-    {
+    DerpEvent poll(final long timeoutNs) throws InterruptedException {
         lock.lockInterruptibly();
-        try
-        {
+        try {
             long remainingNs = timeoutNs;
-            while (events.isEmpty() || closed)
-            {
-                if (closed || ended || remainingNs <= 0)
-                {
+            while (events.isEmpty() || closed) {
+                if (closed || ended || remainingNs <= 0) {
                     return null;
                 }
                 remainingNs = notEmpty.awaitNanos(remainingNs);
             }
             final DerpEvent event = events.pollFirst();
-            if (event instanceof DerpEvent.Packet)
-            {
+            if (event instanceof DerpEvent.Packet) {
                 packets--;
                 packetSpace.signal();
-            }
-            else
-            {
+            } else {
                 controls--;
             }
             return event;
-        }
-        finally
-        {
+        } finally {
             lock.unlock();
         }
     }
 
     /** Unread packets. */
-    int packets()
-    {
+    int packets() {
         lock.lock();
-        try
-        {
+        try {
             return packets;
-        }
-        finally
-        {
+        } finally {
             lock.unlock();
         }
     }
 
     /** No more events will come; readers drain what is left and then get null at once. */
-    void end()
-    {
+    void end() {
         lock.lock();
-        try
-        {
+        try {
             ended = true;
             notEmpty.signalAll();
-        }
-        finally
-        {
+        } finally {
             lock.unlock();
         }
     }
 
     /** Wakes every waiter; from now on nothing is accepted or returned. */
-    void close()
-    {
+    void close() {
         lock.lock();
-        try
-        {
+        try {
             closed = true;
             events.clear();
             packets = 0;
             controls = 0;
             notEmpty.signalAll();
             packetSpace.signalAll();
-        }
-        finally
-        {
+        } finally {
             lock.unlock();
         }
     }

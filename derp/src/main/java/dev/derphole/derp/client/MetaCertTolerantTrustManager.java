@@ -22,15 +22,13 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * <p>
  * Thread-safe if the delegate is (the JDK's is).
  */
-public final class MetaCertTolerantTrustManager extends X509ExtendedTrustManager
-{
+public final class MetaCertTolerantTrustManager extends X509ExtendedTrustManager {
     /** CN prefix of derper's meta cert (tailscale {@code derpconst.MetaCertCommonNamePrefix}). */
     public static final String META_CERT_CN_PREFIX = "derpkey";
 
     private final X509ExtendedTrustManager delegate;
 
-    public MetaCertTolerantTrustManager(final X509ExtendedTrustManager delegate)
-    {
+    public MetaCertTolerantTrustManager(final X509ExtendedTrustManager delegate) {
         this.delegate = delegate;
     }
 
@@ -38,19 +36,15 @@ public final class MetaCertTolerantTrustManager extends X509ExtendedTrustManager
      * The leaf and every following certificate that issued its predecessor, stopping at the first one that did
      * not (or that is a meta cert). Returns {@code chain} itself when nothing is cut.
      */
-    public static X509Certificate[] pathPrefix(final X509Certificate[] chain)
-    {
-        if (chain == null || chain.length <= 1)
-        {
+    public static X509Certificate[] pathPrefix(final X509Certificate[] chain) {
+        if (chain == null || chain.length <= 1) {
             return chain;
         }
         int length = 1;
-        while (length < chain.length)
-        {
+        while (length < chain.length) {
             final X509Certificate next = chain[length];
             if (isMetaCert(next)
-                || !next.getSubjectX500Principal().equals(chain[length - 1].getIssuerX500Principal()))
-            {
+                || !next.getSubjectX500Principal().equals(chain[length - 1].getIssuerX500Principal())) {
                 break;
             }
             length++;
@@ -59,74 +53,60 @@ public final class MetaCertTolerantTrustManager extends X509ExtendedTrustManager
     }
 
     /** True when the certificate's subject CN starts with {@code derpkey}. */
-    public static boolean isMetaCert(final X509Certificate cert)
-    {
+    public static boolean isMetaCert(final X509Certificate cert) {
         final String cn = commonName(cert);
         return cn != null && cn.toLowerCase(Locale.ROOT).startsWith(META_CERT_CN_PREFIX);
     }
 
     @Override
     public void checkServerTrusted(final X509Certificate[] chain, final String authType, final Socket socket)
-        throws CertificateException
-    {
+        throws CertificateException {
         delegate.checkServerTrusted(pathPrefix(chain), authType, socket);
     }
 
     @Override
     public void checkServerTrusted(final X509Certificate[] chain, final String authType, final SSLEngine engine)
-        throws CertificateException
-    {
+        throws CertificateException {
         delegate.checkServerTrusted(pathPrefix(chain), authType, engine);
     }
 
     @Override
-    public void checkServerTrusted(final X509Certificate[] chain, final String authType) throws CertificateException
-    {
+    public void checkServerTrusted(final X509Certificate[] chain, final String authType) throws CertificateException {
         delegate.checkServerTrusted(pathPrefix(chain), authType);
     }
 
     @Override
     public void checkClientTrusted(final X509Certificate[] chain, final String authType, final Socket socket)
-        throws CertificateException
-    {
+        throws CertificateException {
         delegate.checkClientTrusted(chain, authType, socket);
     }
 
     @Override
     public void checkClientTrusted(final X509Certificate[] chain, final String authType, final SSLEngine engine)
-        throws CertificateException
-    {
+        throws CertificateException {
         delegate.checkClientTrusted(chain, authType, engine);
     }
 
     @Override
-    public void checkClientTrusted(final X509Certificate[] chain, final String authType) throws CertificateException
-    {
+    public void checkClientTrusted(final X509Certificate[] chain, final String authType) throws CertificateException {
         delegate.checkClientTrusted(chain, authType);
     }
 
     @Override
-    public X509Certificate[] getAcceptedIssuers()
-    {
+    public X509Certificate[] getAcceptedIssuers() {
         return delegate.getAcceptedIssuers();
     }
 
-    private static String commonName(final X509Certificate cert)
-    {
-        try
-        {
+    private static String commonName(final X509Certificate cert) {
+        try {
             final LdapName name = new LdapName(cert.getSubjectX500Principal().getName());
-            for (final Rdn rdn : name.getRdns())
-            {
-                if (rdn.getType().equalsIgnoreCase("CN"))
-                {
+            for (final Rdn rdn : name.getRdns()) {
+                if (rdn.getType().equalsIgnoreCase("CN")) {
                     return String.valueOf(rdn.getValue());
                 }
             }
             return null;
-        }
-        catch (final InvalidNameException e)
-        {
+        } catch (final InvalidNameException e) {
             return null;
         }
     }

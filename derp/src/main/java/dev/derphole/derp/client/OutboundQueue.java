@@ -20,8 +20,7 @@ import dev.derphole.derp.proto.NodeKey;
  * <p>
  * Thread-safe: many senders, one writer, lifecycle calls from the client.
  */
-final class OutboundQueue
-{
+final class OutboundQueue {
     /** Most packets the writer takes per wake-up (one flush per batch). */
     static final int MAX_BATCH = 128;
 
@@ -32,8 +31,7 @@ final class OutboundQueue
     private static final int MIN_SLOT_BYTES = 2048;
 
     /** Control frames and the packet range the writer took in one wake-up. Owned by the writer. */
-    static final class Batch
-    {
+    static final class Batch {
         final byte[] pong = new byte[DerpProtocol.PING_LENGTH];
         boolean hasPong;
         /** -1: none; 0/1: send NotePreferred with this value. */
@@ -69,8 +67,7 @@ final class OutboundQueue
     private boolean closed;
     private String failure;
 
-    OutboundQueue(final int capacity)
-    {
+    OutboundQueue(final int capacity) {
         this.capacity = capacity;
         keys = new NodeKey[capacity];
         buffers = new byte[capacity][];
@@ -88,48 +85,36 @@ final class OutboundQueue
      */
     boolean offer(
         final NodeKey dst, final byte[] src, final int offset, final int length, final long timeoutNs,
-        final long disconnectedNs, final String describeUnreachable) throws IOException, InterruptedException
-    {
+        final long disconnectedNs, final String describeUnreachable) throws IOException, InterruptedException {
         lock.lockInterruptibly();
-        try
-        {
+        try {
             long deadlineNs = 0;
             boolean deadlineSet = false;
-            while (true)
-            {
-                if (closed)
-                {
+            while (true) {
+                if (closed) {
                     throw new IOException("DERP client closed");
                 }
-                if (failure != null)
-                {
+                if (failure != null) {
                     throw new IOException(failure);
                 }
-                if (tail - released < capacity)
-                {
+                if (tail - released < capacity) {
                     break;
                 }
                 final long waitNs;
-                if (timeoutNs >= 0 || !connected)
-                {
-                    if (!deadlineSet)
-                    {
+                if (timeoutNs >= 0 || !connected) {
+                    if (!deadlineSet) {
                         deadlineNs = System.nanoTime() + (timeoutNs >= 0 ? timeoutNs : disconnectedNs);
                         deadlineSet = true;
                     }
                     waitNs = deadlineNs - System.nanoTime();
-                    if (waitNs <= 0)
-                    {
-                        if (timeoutNs >= 0)
-                        {
+                    if (waitNs <= 0) {
+                        if (timeoutNs >= 0) {
                             return false;
                         }
                         throw new IOException(describeUnreachable + ": send queue full while reconnecting for "
                             + TimeUnit.NANOSECONDS.toMillis(disconnectedNs) + " ms");
                     }
-                }
-                else
-                {
+                } else {
                     // Connected: wait as long as the relay drains us, like a blocking socket write.
                     deadlineSet = false;
                     waitNs = Long.MAX_VALUE;
@@ -138,8 +123,7 @@ final class OutboundQueue
             }
             final int slot = (int)(tail % capacity);
             byte[] buffer = buffers[slot];
-            if (buffer == null || buffer.length < length)
-            {
+            if (buffer == null || buffer.length < length) {
                 buffer = new byte[Math.max(length, MIN_SLOT_BYTES)];
                 buffers[slot] = buffer;
             }
@@ -149,62 +133,47 @@ final class OutboundQueue
             tail++;
             work.signal();
             return true;
-        }
-        finally
-        {
+        } finally {
             lock.unlock();
         }
     }
 
     /** Records the latest Ping payload to answer; an older unsent one is replaced. */
-    void setPong(final byte[] src, final int offset)
-    {
+    void setPong(final byte[] src, final int offset) {
         lock.lock();
-        try
-        {
+        try {
             System.arraycopy(src, offset, pong, 0, DerpProtocol.PING_LENGTH);
             pongPending = true;
             work.signal();
-        }
-        finally
-        {
+        } finally {
             lock.unlock();
         }
     }
 
     /** Queues one of our Pings; false when too many are waiting to be written. */
-    boolean addPing(final byte[] payload)
-    {
+    boolean addPing(final byte[] payload) {
         lock.lock();
-        try
-        {
-            if (pings.size() >= MAX_PENDING_PINGS || closed || failure != null)
-            {
+        try {
+            if (pings.size() >= MAX_PENDING_PINGS || closed || failure != null) {
                 return false;
             }
             pings.add(payload);
             work.signal();
             return true;
-        }
-        finally
-        {
+        } finally {
             lock.unlock();
         }
     }
 
     /** Sends NotePreferred now (if connected) and again after every reconnect. */
-    void notePreferred(final boolean value)
-    {
+    void notePreferred(final boolean value) {
         lock.lock();
-        try
-        {
+        try {
             preferredSet = true;
             preferredValue = value;
             preferredPending = true;
             work.signal();
-        }
-        finally
-        {
+        } finally {
             lock.unlock();
         }
     }
@@ -215,56 +184,45 @@ final class OutboundQueue
      * @param generation the connection generation the writer belongs to
      * @return false when the queue is closed or a newer connection (or none) owns it: the writer exits
      */
-    boolean awaitWork(final int generation, final Batch batch) throws InterruptedException
-    {
+    boolean awaitWork(final int generation, final Batch batch) throws InterruptedException {
         lock.lockInterruptibly();
-        try
-        {
+        try {
             while (!closed && generation == this.generation && connected && taken == tail && !pongPending
-                && !preferredPending && pings.isEmpty())
-            {
+                && !preferredPending && pings.isEmpty()) {
                 work.await();
             }
-            if (closed || generation != this.generation || !connected)
-            {
+            if (closed || generation != this.generation || !connected) {
                 return false;
             }
             batch.hasPong = pongPending;
-            if (pongPending)
-            {
+            if (pongPending) {
                 System.arraycopy(pong, 0, batch.pong, 0, DerpProtocol.PING_LENGTH);
                 pongPending = false;
             }
             batch.notePreferred = preferredPending ? (preferredValue ? 1 : 0) : -1;
             preferredPending = false;
             batch.pingCount = 0;
-            while (!pings.isEmpty())
-            {
+            while (!pings.isEmpty()) {
                 batch.pings[batch.pingCount++] = pings.poll();
             }
             batch.first = taken;
             batch.count = (int)Math.min(tail - taken, MAX_BATCH);
             taken += batch.count;
             return true;
-        }
-        finally
-        {
+        } finally {
             lock.unlock();
         }
     }
 
-    NodeKey key(final long seq)
-    {
+    NodeKey key(final long seq) {
         return keys[(int)(seq % capacity)];
     }
 
-    byte[] buffer(final long seq)
-    {
+    byte[] buffer(final long seq) {
         return buffers[(int)(seq % capacity)];
     }
 
-    int length(final long seq)
-    {
+    int length(final long seq) {
         return lengths[(int)(seq % capacity)];
     }
 
@@ -274,44 +232,33 @@ final class OutboundQueue
      *
      * @return true when nothing queued is left
      */
-    boolean awaitDrained(final long timeoutNs) throws InterruptedException
-    {
+    boolean awaitDrained(final long timeoutNs) throws InterruptedException {
         lock.lockInterruptibly();
-        try
-        {
+        try {
             final long target = tail;
             long remainingNs = timeoutNs;
-            while (released < target && !closed && failure == null)
-            {
-                if (remainingNs <= 0)
-                {
+            while (released < target && !closed && failure == null) {
+                if (remainingNs <= 0) {
                     return false;
                 }
                 remainingNs = notFull.awaitNanos(remainingNs);
             }
             return released >= target;
-        }
-        finally
-        {
+        } finally {
             lock.unlock();
         }
     }
 
     /** The writer is done with {@code count} taken slots (written or lost); senders may reuse them. */
-    void release(final int count)
-    {
-        if (count == 0)
-        {
+    void release(final int count) {
+        if (count == 0) {
             return;
         }
         lock.lock();
-        try
-        {
+        try {
             released += count;
             notFull.signalAll();
-        }
-        finally
-        {
+        } finally {
             lock.unlock();
         }
     }
@@ -320,11 +267,9 @@ final class OutboundQueue
      * A new connection is up: the writer of {@code generation} owns the queue. Pongs and pings of the old
      * connection are void; NotePreferred is repeated if it was ever set.
      */
-    void onConnected(final int generation)
-    {
+    void onConnected(final int generation) {
         lock.lock();
-        try
-        {
+        try {
             this.generation = generation;
             connected = true;
             pongPending = false;
@@ -332,25 +277,19 @@ final class OutboundQueue
             preferredPending = preferredSet;
             work.signalAll();
             notFull.signalAll();
-        }
-        finally
-        {
+        } finally {
             lock.unlock();
         }
     }
 
     /** The connection dropped: the writer stops, senders keep queueing (until full, then time out). */
-    void onDisconnected()
-    {
+    void onDisconnected() {
         lock.lock();
-        try
-        {
+        try {
             connected = false;
             work.signalAll();
             notFull.signalAll();
-        }
-        finally
-        {
+        } finally {
             lock.unlock();
         }
     }
@@ -360,19 +299,14 @@ final class OutboundQueue
      *
      * @return packets that were queued and will never be sent
      */
-    long fail(final String message)
-    {
+    long fail(final String message) {
         lock.lock();
-        try
-        {
-            if (failure == null && !closed)
-            {
+        try {
+            if (failure == null && !closed) {
                 failure = message;
             }
             return discardQueued();
-        }
-        finally
-        {
+        } finally {
             lock.unlock();
         }
     }
@@ -382,22 +316,17 @@ final class OutboundQueue
      *
      * @return packets that were queued and will never be sent
      */
-    long close()
-    {
+    long close() {
         lock.lock();
-        try
-        {
+        try {
             closed = true;
             return discardQueued();
-        }
-        finally
-        {
+        } finally {
             lock.unlock();
         }
     }
 
-    private long discardQueued()
-    {
+    private long discardQueued() {
         // Untaken packets are freed now; slots the writer holds are freed when it releases them.
         final long dropped = tail - taken;
         taken = tail;

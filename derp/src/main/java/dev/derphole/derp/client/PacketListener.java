@@ -8,8 +8,7 @@ import dev.derphole.derp.proto.NodeKey;
  * For the bulk packets of a stream engine, which copies each one into its own inbox anyway.
  */
 @FunctionalInterface
-public interface PacketListener
-{
+public interface PacketListener {
     /**
      * Called on the client's reader thread for every packet, in arrival order. Must return quickly: the
      * connection reads nothing else meanwhile. {@code data} is the reader's buffer, valid only during the call:

@@ -12,8 +12,7 @@ import java.time.Duration;
  * @param initial first backoff step
  * @param max     largest backoff step
  */
-public record ReconnectPolicy(boolean enabled, Duration initial, Duration max)
-{
+public record ReconnectPolicy(boolean enabled, Duration initial, Duration max) {
     /** 100 ms doubling to 10 s, with jitter. */
     public static final ReconnectPolicy DEFAULT =
         new ReconnectPolicy(true, Duration.ofMillis(100), Duration.ofSeconds(10));
@@ -22,10 +21,8 @@ public record ReconnectPolicy(boolean enabled, Duration initial, Duration max)
     public static final ReconnectPolicy DISABLED =
         new ReconnectPolicy(false, Duration.ofMillis(100), Duration.ofSeconds(10));
 
-    public ReconnectPolicy
-    {
-        if (initial.isNegative() || initial.isZero() || max.compareTo(initial) < 0)
-        {
+    public ReconnectPolicy {
+        if (initial.isNegative() || initial.isZero() || max.compareTo(initial) < 0) {
             throw new IllegalArgumentException("reconnect backoff needs 0 < initial <= max: " + initial + ", " + max);
         }
     }
@@ -35,12 +32,10 @@ public record ReconnectPolicy(boolean enabled, Duration initial, Duration max)
      *
      * @param jitter uniform in [0, 1); 0 gives half the step, values near 1 the full step
      */
-    public long delayNs(final int attempt, final double jitter)
-    {
+    public long delayNs(final int attempt, final double jitter) {
         final long maxNs = max.toNanos();
         long stepNs = initial.toNanos();
-        for (int i = 0; i < attempt && stepNs < maxNs; i++)
-        {
+        for (int i = 0; i < attempt && stepNs < maxNs; i++) {
             stepNs = Math.min(maxNs, stepNs * 2);
         }
         return stepNs / 2 + (long)(stepNs / 2 * jitter);

@@ -8,8 +8,7 @@ package dev.derphole.derp.client;
  * <p>
  * Owned by the writer thread; not thread-safe.
  */
-final class SendPacer
-{
+final class SendPacer {
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
 
     /** The bucket always holds at least one largest frame (5 + 32 + 64 KiB), or a big packet could never go. */
@@ -33,8 +32,7 @@ final class SendPacer
      * @param bytesPerSecond advertised rate; 0 or less disables pacing
      * @param burstBytes     advertised burst; raised to {@link #MIN_BURST_BYTES}
      */
-    SendPacer(final long bytesPerSecond, final long burstBytes)
-    {
+    SendPacer(final long bytesPerSecond, final long burstBytes) {
         this.bytesPerSecond = Math.max(0, bytesPerSecond);
         final long burst = Math.max(burstBytes, MIN_BURST_BYTES);
         burstNs = this.bytesPerSecond == 0 ? 0 : costNs(burst, this.bytesPerSecond);
@@ -44,18 +42,15 @@ final class SendPacer
      * The pacer for a relay that advertised {@code bytesPerSecond} and {@code burstBytes} in ServerInfo: slightly
      * below both (see {@link #RATE_SIXTEENTHS}, {@link #BURST_SIXTEENTHS}), so that the relay never has to wait.
      */
-    static SendPacer forRelay(final long bytesPerSecond, final long burstBytes)
-    {
-        if (bytesPerSecond <= 0)
-        {
+    static SendPacer forRelay(final long bytesPerSecond, final long burstBytes) {
+        if (bytesPerSecond <= 0) {
             return new SendPacer(0, 0);
         }
         return new SendPacer(Math.max(1, bytesPerSecond - bytesPerSecond / 16 * (16 - RATE_SIXTEENTHS)),
             burstBytes / 16 * BURST_SIXTEENTHS);
     }
 
-    boolean enabled()
-    {
+    boolean enabled() {
         return bytesPerSecond > 0;
     }
 
@@ -63,10 +58,8 @@ final class SendPacer
      * How long to wait before sending a frame of {@code bytes} at {@code nowNs}; 0 means send now. Call
      * {@link #onSent} when it goes.
      */
-    long delayNs(final int bytes, final long nowNs)
-    {
-        if (bytesPerSecond == 0)
-        {
+    long delayNs(final int bytes, final long nowNs) {
+        if (bytesPerSecond == 0) {
             return 0;
         }
         final long tat = started && theoreticalNs - nowNs > 0 ? theoreticalNs : nowNs;
@@ -75,10 +68,8 @@ final class SendPacer
     }
 
     /** Books a frame of {@code bytes} sent at {@code nowNs}. */
-    void onSent(final int bytes, final long nowNs)
-    {
-        if (bytesPerSecond == 0)
-        {
+    void onSent(final int bytes, final long nowNs) {
+        if (bytesPerSecond == 0) {
             return;
         }
         final long tat = started && theoreticalNs - nowNs > 0 ? theoreticalNs : nowNs;
@@ -86,8 +77,7 @@ final class SendPacer
         started = true;
     }
 
-    private static long costNs(final long bytes, final long bytesPerSecond)
-    {
+    private static long costNs(final long bytes, final long bytesPerSecond) {
         // bytes ≤ 2^31 and NANOS_PER_SECOND < 2^30, so the product fits a long.
         return bytes * NANOS_PER_SECOND / bytesPerSecond;
     }

@@ -14,11 +14,9 @@ import dev.derphole.derp.proto.DerpProtocolException;
  * two token-bucket numbers. Keys match case-insensitively, as Go decodes them; unknown keys are ignored.
  * Stateless.
  */
-final class ServerInfoJson
-{
+final class ServerInfoJson {
     /** What the relay said in ServerInfo; zero rate means "unspecified, no pacing needed". */
-    record ServerInfo(long tokenBucketBytesPerSecond, long tokenBucketBytesBurst)
-    {
+    record ServerInfo(long tokenBucketBytesPerSecond, long tokenBucketBytesBurst) {
     }
 
     private static final String RATE_FIELD = "tokenbucketbytespersecond";
@@ -27,13 +25,11 @@ final class ServerInfoJson
     /** ServerInfo is a handful of fields; deep nesting is never legitimate. */
     private static final JsonReader READER = new JsonReader(8, 256 * 1024);
 
-    private ServerInfoJson()
-    {
+    private ServerInfoJson() {
     }
 
     /** {@code {"version":2,"CanAckPings":true}} (tailscale derp_client.go {@code clientInfo}). */
-    static byte[] clientInfo(final boolean canAckPings)
-    {
+    static byte[] clientInfo(final boolean canAckPings) {
         return ("{\"version\":" + DerpProtocol.PROTOCOL_VERSION + ",\"CanAckPings\":" + canAckPings + "}")
             .getBytes(StandardCharsets.UTF_8);
     }
@@ -44,40 +40,30 @@ final class ServerInfoJson
      *
      * @throws DerpProtocolException when it is not a JSON object
      */
-    static ServerInfo parseServerInfo(final byte[] json) throws DerpProtocolException
-    {
+    static ServerInfo parseServerInfo(final byte[] json) throws DerpProtocolException {
         final Object parsed;
-        try
-        {
+        try {
             parsed = READER.read(json);
-        }
-        catch (final JsonException e)
-        {
+        } catch (final JsonException e) {
             throw new DerpProtocolException("ServerInfo is not JSON: " + e.getMessage());
         }
-        if (!(parsed instanceof Map<?, ?> fields))
-        {
+        if (!(parsed instanceof Map<?, ?> fields)) {
             throw new DerpProtocolException("ServerInfo is not a JSON object");
         }
         long rate = 0;
         long burst = 0;
-        for (final Map.Entry<?, ?> field : fields.entrySet())
-        {
+        for (final Map.Entry<?, ?> field : fields.entrySet()) {
             final String key = ((String)field.getKey()).toLowerCase(Locale.ROOT);
-            if (key.equals(RATE_FIELD))
-            {
+            if (key.equals(RATE_FIELD)) {
                 rate = nonNegative(field.getValue());
-            }
-            else if (key.equals(BURST_FIELD))
-            {
+            } else if (key.equals(BURST_FIELD)) {
                 burst = nonNegative(field.getValue());
             }
         }
         return new ServerInfo(rate, burst);
     }
 
-    private static long nonNegative(final Object value)
-    {
+    private static long nonNegative(final Object value) {
         return value instanceof Long n && n > 0 ? n : 0;
     }
 }

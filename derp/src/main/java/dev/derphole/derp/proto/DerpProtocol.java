@@ -3,8 +3,7 @@ package dev.derphole.derp.proto;
 import java.nio.charset.StandardCharsets;
 
 /** Protocol constants, as defined in tailscale {@code derp/derp.go}. */
-public final class DerpProtocol
-{
+public final class DerpProtocol {
     /** Wire protocol version: RecvPacket frames carry the 32-byte source key first. */
     public static final int PROTOCOL_VERSION = 2;
 
@@ -55,7 +54,6 @@ public final class DerpProtocol
     public static final String HEADER_VERSION = "Derp-Version";
     public static final String HEADER_PUBLIC_KEY = "Derp-Public-Key";
 
-    private DerpProtocol()
-    {
+    private DerpProtocol() {
     }
 }

@@ -11,15 +11,13 @@ import java.io.InputStream;
  * <p>
  * Owned by one reader thread; not thread-safe. The stream should be buffered by the caller.
  */
-public final class FrameReader
-{
+public final class FrameReader {
     private final InputStream in;
     private final byte[] header = new byte[DerpProtocol.FRAME_HEADER_LENGTH];
     private int type;
     private int remaining;
 
-    public FrameReader(final InputStream in)
-    {
+    public FrameReader(final InputStream in) {
         this.in = in;
     }
 
@@ -31,20 +29,17 @@ public final class FrameReader
      * @throws DerpProtocolException when the length exceeds {@code maxLength}
      * @throws EOFException          when the stream ends inside a header
      */
-    public int readHeader(final int maxLength) throws IOException
-    {
+    public int readHeader(final int maxLength) throws IOException {
         skipRest();
         final int first = in.read();
-        if (first < 0)
-        {
+        if (first < 0) {
             return -1;
         }
         header[0] = (byte)first;
         readFully(in, header, 1, DerpProtocol.FRAME_HEADER_LENGTH - 1);
         final long length = (header[1] & 0xffL) << 24 | (header[2] & 0xff) << 16 | (header[3] & 0xff) << 8
             | (header[4] & 0xff);
-        if (length > maxLength)
-        {
+        if (length > maxLength) {
             throw new DerpProtocolException(
                 FrameType.name(first) + " frame of " + length + " bytes exceeds limit of " + maxLength);
         }
@@ -54,22 +49,18 @@ public final class FrameReader
     }
 
     /** Type of the current frame. */
-    public int type()
-    {
+    public int type() {
         return type;
     }
 
     /** Payload bytes of the current frame not yet read. */
-    public int remaining()
-    {
+    public int remaining() {
         return remaining;
     }
 
     /** Reads exactly {@code length} bytes of the current payload. */
-    public void read(final byte[] dst, final int offset, final int length) throws IOException
-    {
-        if (length > remaining)
-        {
+    public void read(final byte[] dst, final int offset, final int length) throws IOException {
+        if (length > remaining) {
             throw new DerpProtocolException(
                 FrameType.name(type) + " frame too short: wanted " + length + " more bytes, " + remaining + " left");
         }
@@ -78,43 +69,32 @@ public final class FrameReader
     }
 
     /** Reads the rest of the current payload into a new array (control-plane frames only). */
-    public byte[] readRest() throws IOException
-    {
+    public byte[] readRest() throws IOException {
         final byte[] out = new byte[remaining];
         read(out, 0, out.length);
         return out;
     }
 
     /** Discards the rest of the current payload (unknown frame types are skipped this way). */
-    public void skipRest() throws IOException
-    {
-        while (remaining > 0)
-        {
+    public void skipRest() throws IOException {
+        while (remaining > 0) {
             final long skipped = in.skip(remaining);
-            if (skipped > 0)
-            {
+            if (skipped > 0) {
                 remaining -= (int)skipped;
-            }
-            else if (in.read() >= 0)
-            {
+            } else if (in.read() >= 0) {
                 remaining--;
-            }
-            else
-            {
+            } else {
                 throw new EOFException("stream ended inside a " + FrameType.name(type) + " frame");
             }
         }
     }
 
     private static void readFully(final InputStream in, final byte[] dst, final int offset, final int length)
-        throws IOException
-    {
+        throws IOException {
         int done = 0;
-        while (done < length)
-        {
+        while (done < length) {
             final int n = in.read(dst, offset + done, length - done);
-            if (n < 0)
-            {
+            if (n < 0) {
                 throw new EOFException("stream ended inside a frame");
             }
             done += n;

@@ -1,8 +1,7 @@
 package dev.derphole.derp.proto;
 
 /** DERP frame type bytes (tailscale {@code derp/derp.go}). */
-public final class FrameType
-{
+public final class FrameType {
     /** S→C: magic(8) ‖ server key(32) ‖ future bytes. First frame of a connection. */
     public static final int SERVER_KEY = 0x01;
     /** C→S: client key(32) ‖ nonce(24) ‖ box(JSON). */
@@ -36,15 +35,12 @@ public final class FrameType
     /** S→C: reconnect-in ms (u32) ‖ try-for ms (u32). */
     public static final int RESTARTING = 0x15;
 
-    private FrameType()
-    {
+    private FrameType() {
     }
 
     /** Human-readable name, for errors and debug output (never per packet). */
-    public static String name(final int type)
-    {
-        return switch (type)
-        {
+    public static String name(final int type) {
+        return switch (type) {
             case SERVER_KEY -> "ServerKey";
             case CLIENT_INFO -> "ClientInfo";
             case SERVER_INFO -> "ServerInfo";

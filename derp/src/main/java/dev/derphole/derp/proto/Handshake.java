@@ -11,24 +11,20 @@ import dev.derphole.crypto.nacl.NaclException;
  * JSON sealed in a NaCl box between the client's and the server's node keys, with a fresh random nonce
  * sent in front of the box (tailscale {@code derp_client.go sendClientKey}, {@code derpserver sendServerInfo}).
  */
-public final class Handshake
-{
+public final class Handshake {
     /** Smallest ClientInfo payload: client key, nonce and an empty box. */
     public static final int MIN_CLIENT_INFO_LENGTH = DerpProtocol.KEY_LENGTH + DerpProtocol.NONCE_LENGTH
         + NaclBox.OVERHEAD;
 
     /** What a server learns from a ClientInfo frame. */
-    public record OpenedClientInfo(NodeKey clientKey, byte[] json)
-    {
+    public record OpenedClientInfo(NodeKey clientKey, byte[] json) {
     }
 
-    private Handshake()
-    {
+    private Handshake() {
     }
 
     /** ServerKey payload: magic ‖ server public key. */
-    public static byte[] serverKeyPayload(final NodeKey serverKey)
-    {
+    public static byte[] serverKeyPayload(final NodeKey serverKey) {
         final byte[] out = new byte[DerpProtocol.MAGIC.length + DerpProtocol.KEY_LENGTH];
         System.arraycopy(DerpProtocol.MAGIC, 0, out, 0, DerpProtocol.MAGIC.length);
         serverKey.write(out, DerpProtocol.MAGIC.length);
@@ -36,22 +32,18 @@ public final class Handshake
     }
 
     /** Parses a ServerKey payload; bytes after the key are ignored (reserved for future use). */
-    public static NodeKey parseServerKey(final byte[] payload) throws DerpProtocolException
-    {
-        if (payload.length < DerpProtocol.MAGIC.length + DerpProtocol.KEY_LENGTH)
-        {
+    public static NodeKey parseServerKey(final byte[] payload) throws DerpProtocolException {
+        if (payload.length < DerpProtocol.MAGIC.length + DerpProtocol.KEY_LENGTH) {
             throw new DerpProtocolException("ServerKey frame too short: " + payload.length + " bytes");
         }
-        if (!Arrays.equals(payload, 0, DerpProtocol.MAGIC.length, DerpProtocol.MAGIC, 0, DerpProtocol.MAGIC.length))
-        {
+        if (!Arrays.equals(payload, 0, DerpProtocol.MAGIC.length, DerpProtocol.MAGIC, 0, DerpProtocol.MAGIC.length)) {
             throw new DerpProtocolException("bad DERP magic: not a DERP server");
         }
         return NodeKey.read(payload, DerpProtocol.MAGIC.length);
     }
 
     /** ClientInfo payload: client public key ‖ nonce ‖ box(json) sealed to the server. */
-    public static byte[] clientInfoPayload(final Curve25519KeyPair client, final NodeKey server, final byte[] json)
-    {
+    public static byte[] clientInfoPayload(final Curve25519KeyPair client, final NodeKey server, final byte[] json) {
         final byte[] nonce = NaclBox.randomNonce();
         final byte[] box = new NaclBox(client, server.toBytes()).seal(nonce, json);
         final byte[] out = new byte[DerpProtocol.KEY_LENGTH + DerpProtocol.NONCE_LENGTH + box.length];
@@ -67,10 +59,8 @@ public final class Handshake
      * @throws DerpProtocolException when it is too short, the key is unusable, or the box fails
      */
     public static OpenedClientInfo openClientInfo(final Curve25519KeyPair server, final byte[] payload)
-        throws DerpProtocolException
-    {
-        if (payload.length < MIN_CLIENT_INFO_LENGTH)
-        {
+        throws DerpProtocolException {
+        if (payload.length < MIN_CLIENT_INFO_LENGTH) {
             throw new DerpProtocolException("ClientInfo frame too short: " + payload.length + " bytes");
         }
         final NodeKey clientKey = NodeKey.read(payload, 0);
@@ -81,8 +71,7 @@ public final class Handshake
     }
 
     /** ServerInfo payload: nonce ‖ box(json) sealed to the client. */
-    public static byte[] serverInfoPayload(final Curve25519KeyPair server, final NodeKey client, final byte[] json)
-    {
+    public static byte[] serverInfoPayload(final Curve25519KeyPair server, final NodeKey client, final byte[] json) {
         final byte[] nonce = NaclBox.randomNonce();
         final byte[] box = new NaclBox(server, client.toBytes()).seal(nonce, json);
         final byte[] out = new byte[DerpProtocol.NONCE_LENGTH + box.length];
@@ -93,10 +82,8 @@ public final class Handshake
 
     /** Opens a ServerInfo payload with the client's key pair; returns the JSON bytes. */
     public static byte[] openServerInfo(final Curve25519KeyPair client, final NodeKey server, final byte[] payload)
-        throws DerpProtocolException
-    {
-        if (payload.length < DerpProtocol.NONCE_LENGTH + NaclBox.OVERHEAD)
-        {
+        throws DerpProtocolException {
+        if (payload.length < DerpProtocol.NONCE_LENGTH + NaclBox.OVERHEAD) {
             throw new DerpProtocolException("ServerInfo frame too short: " + payload.length + " bytes");
         }
         final byte[] nonce = Arrays.copyOfRange(payload, 0, DerpProtocol.NONCE_LENGTH);
@@ -105,23 +92,16 @@ public final class Handshake
 
     private static byte[] open(
         final Curve25519KeyPair ours, final NodeKey peer, final byte[] nonce, final byte[] payload, final int offset,
-        final String what) throws DerpProtocolException
-    {
+        final String what) throws DerpProtocolException {
         final NaclBox box;
-        try
-        {
+        try {
             box = new NaclBox(ours, peer.toBytes());
-        }
-        catch (final IllegalArgumentException e)
-        {
+        } catch (final IllegalArgumentException e) {
             throw new DerpProtocolException(what + " from unusable key " + peer.shortString() + ": " + e.getMessage());
         }
-        try
-        {
+        try {
             return box.open(nonce, payload, offset, payload.length - offset);
-        }
-        catch (final NaclException e)
-        {
+        } catch (final NaclException e) {
             throw new DerpProtocolException(what + " box does not open: " + e.getMessage());
         }
     }

@@ -32,8 +32,7 @@ import dev.derphole.derp.proto.NodeKey;
  * offer packets and control frames), {@link #close()} and {@link #checkDeadlines}; fields guarded by the
  * {@link ClientRegistry} lock are marked.
  */
-final class ClientConnection implements Runnable
-{
+final class ClientConnection implements Runnable {
     /** Input buffer; the reader reads frames out of it. */
     static final int INPUT_BUFFER_BYTES = 32 << 10;
     /** derper limits ClientInfo to 256 KiB because the client is not trusted yet. */
@@ -91,8 +90,7 @@ final class ClientConnection implements Runnable
     private TokenBucket notHereLimit;
     private boolean preferred;
 
-    ClientConnection(final DerpServer server, final Socket socket, final long id, final long handshakeDeadlineNs)
-    {
+    ClientConnection(final DerpServer server, final Socket socket, final long id, final long handshakeDeadlineNs) {
         this.server = server;
         this.socket = socket;
         this.id = id;
@@ -100,39 +98,31 @@ final class ClientConnection implements Runnable
         this.handshakeDeadlineNs = handshakeDeadlineNs;
     }
 
-    long id()
-    {
+    long id() {
         return id;
     }
 
-    SendQueue queue()
-    {
+    SendQueue queue() {
         return queue;
     }
 
-    ClientInfo info()
-    {
+    ClientInfo info() {
         return info;
     }
 
-    boolean preferred()
-    {
+    boolean preferred() {
         return preferred;
     }
 
-    boolean isClosed()
-    {
+    boolean isClosed() {
         return closed.get();
     }
 
     @Override
-    public void run()
-    {
+    public void run() {
         final ClientRegistry registry = server.registry();
-        try
-        {
-            if (!handshake())
-            {
+        try {
+            if (!handshake()) {
                 return;
             }
             registry.register(this);
@@ -141,15 +131,12 @@ final class ClientConnection implements Runnable
                 config.keepAliveInterval().toNanos(), config.keepAliveJitter().toNanos());
             final Thread t = Thread.ofVirtual().name("derp-writer-" + id).unstarted(clientWriter);
             writerThread = t;
-            if (closed.get())
-            {
+            if (closed.get()) {
                 return;
             }
             t.start();
             readLoop();
-        }
-        finally
-        {
+        } finally {
             close();
             registry.unregister(this);
             joinWriter();
@@ -162,44 +149,33 @@ final class ClientConnection implements Runnable
      *
      * @return true when this is now a DERP client with a {@link #key}
      */
-    private boolean handshake()
-    {
+    private boolean handshake() {
         final DerpServerConfig config = server.config();
-        try
-        {
+        try {
             socket.setTcpNoDelay(true);
-            if (socket instanceof SSLSocket ssl)
-            {
-                try
-                {
+            if (socket instanceof SSLSocket ssl) {
+                try {
                     ssl.startHandshake();
-                }
-                catch (final SSLException e)
-                {
+                } catch (final SSLException e) {
                     return fail(timedOut ? HandshakeFailure.TIMEOUT : HandshakeFailure.TLS);
                 }
             }
             in = new BufferedInputStream(socket.getInputStream(), INPUT_BUFFER_BYTES);
             final OutputStream out = socket.getOutputStream();
             final HttpRequestHead head;
-            try
-            {
+            try {
                 head = HttpRequestHead.read(in);
-            }
-            catch (final HttpRequestHead.BadRequestException e)
-            {
+            } catch (final HttpRequestHead.BadRequestException e) {
                 HttpFrontDoor.badRequest(out);
                 return fail(HandshakeFailure.BAD_HTTP);
             }
             final HttpFrontDoor.Outcome outcome = HttpFrontDoor.serve(head, out);
-            if (outcome == HttpFrontDoor.Outcome.RESPONDED)
-            {
+            if (outcome == HttpFrontDoor.Outcome.RESPONDED) {
                 counters.onHttpResponse();
                 return false;
             }
             writer = new FrameWriter(out);
-            if (outcome == HttpFrontDoor.Outcome.UPGRADE)
-            {
+            if (outcome == HttpFrontDoor.Outcome.UPGRADE) {
                 final byte[] response = HttpFrontDoor.switchingProtocols(server.serverKey());
                 writer.write(response, 0, response.length);
             }
@@ -209,125 +185,92 @@ final class ClientConnection implements Runnable
 
             reader = new FrameReader(in);
             final int type;
-            try
-            {
+            try {
                 type = reader.readHeader(MAX_CLIENT_INFO_LENGTH);
-            }
-            catch (final DerpProtocolException e)
-            {
+            } catch (final DerpProtocolException e) {
                 return fail(HandshakeFailure.BAD_FRAME);
             }
-            if (type < 0)
-            {
+            if (type < 0) {
                 return fail(timedOut ? HandshakeFailure.TIMEOUT : HandshakeFailure.IO);
             }
-            if (type != FrameType.CLIENT_INFO || reader.remaining() < Handshake.MIN_CLIENT_INFO_LENGTH)
-            {
+            if (type != FrameType.CLIENT_INFO || reader.remaining() < Handshake.MIN_CLIENT_INFO_LENGTH) {
                 return fail(HandshakeFailure.BAD_FRAME);
             }
             final byte[] payload = reader.readRest();
             final Handshake.OpenedClientInfo opened;
-            try
-            {
+            try {
                 opened = Handshake.openClientInfo(config.serverKeyPair(), payload);
-            }
-            catch (final DerpProtocolException e)
-            {
+            } catch (final DerpProtocolException e) {
                 return fail(HandshakeFailure.BOX);
             }
-            try
-            {
+            try {
                 info = ServerJson.parseClientInfo(opened.json());
-            }
-            catch (final DerpProtocolException e)
-            {
+            } catch (final DerpProtocolException e) {
                 return fail(HandshakeFailure.BAD_JSON);
             }
             key = opened.clientKey();
             queue = new SendQueue(config.queueDepth(), counters);
             handshakeDeadlineNs = 0;
-            if (closed.get())
-            {
+            if (closed.get()) {
                 // The watchdog fired just as we finished.
                 return fail(HandshakeFailure.TIMEOUT);
             }
             final long nowNs = System.nanoTime();
-            if (config.rateLimited())
-            {
+            if (config.rateLimited()) {
                 receiveLimit = new TokenBucket(config.rateLimitBytesPerSecond(), config.rateLimitBurstBytes(), nowNs);
             }
             notHereLimit = new TokenBucket(NOT_HERE_PER_SECOND, NOT_HERE_BURST, nowNs);
             return true;
-        }
-        catch (final IOException e)
-        {
+        } catch (final IOException e) {
             return fail(timedOut ? HandshakeFailure.TIMEOUT : HandshakeFailure.IO);
         }
     }
 
-    private boolean fail(final HandshakeFailure reason)
-    {
+    private boolean fail(final HandshakeFailure reason) {
         counters.onHandshakeFailure(reason);
         return false;
     }
 
     /** Reads frames until the client leaves, breaks the protocol, or the connection is closed. */
-    private void readLoop()
-    {
+    private void readLoop() {
         int framesSinceYield = 0;
-        try
-        {
-            while (true)
-            {
-                if (++framesSinceYield == READER_YIELD_FRAMES)
-                {
+        try {
+            while (true) {
+                if (++framesSinceYield == READER_YIELD_FRAMES) {
                     framesSinceYield = 0;
                     Thread.yield();
                 }
                 final int type = reader.readHeader(DerpProtocol.MAX_FRAME_LENGTH);
-                if (type < 0)
-                {
+                if (type < 0) {
                     return;
                 }
                 final int len = reader.remaining();
-                if (receiveLimit != null)
-                {
+                if (receiveLimit != null) {
                     throttle(len);
                 }
-                if (duplicate && set.active != this)
-                {
+                if (duplicate && set.active != this) {
                     server.registry().noteActivity(this);
                 }
-                if (!onFrame(type, len))
-                {
+                if (!onFrame(type, len)) {
                     return;
                 }
             }
-        }
-        catch (final DerpProtocolException e)
-        {
+        } catch (final DerpProtocolException e) {
             counters.onOversizeClose(); // the only protocol exception left is a frame over MAX_FRAME_LENGTH
-        }
-        catch (final IOException e)
-        {
+        } catch (final IOException e) {
             // Peer hung up, reset, or we closed the socket: nothing to count.
-        }
-        catch (final InterruptedException e)
-        {
+        } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
 
     /** Handles one frame whose header was read; returns false to close the connection. */
-    private boolean onFrame(final int type, final int len) throws IOException
-    {
-        switch (type)
-        {
+    private boolean onFrame(final int type, final int len) throws IOException {
+        switch (type) {
             case FrameType.SEND_PACKET:
                 return onSendPacket(len);
             case FrameType.PING:
-                if (len < DerpProtocol.PING_LENGTH || len > DerpProtocol.MAX_PING_LENGTH)
-                {
+                if (len < DerpProtocol.PING_LENGTH || len > DerpProtocol.MAX_PING_LENGTH) {
                     counters.onMalformedClose();
                     return false;
                 }
@@ -337,8 +280,7 @@ final class ClientConnection implements Runnable
                 queue.offerPong(longAt(readBuf, 0));
                 return true;
             case FrameType.NOTE_PREFERRED:
-                if (len != 1)
-                {
+                if (len != 1) {
                     counters.onMalformedClose();
                     return false;
                 }
@@ -356,21 +298,17 @@ final class ClientConnection implements Runnable
         }
     }
 
-    private boolean onSendPacket(final int len) throws IOException
-    {
-        if (len < DerpProtocol.KEY_LENGTH)
-        {
+    private boolean onSendPacket(final int len) throws IOException {
+        if (len < DerpProtocol.KEY_LENGTH) {
             counters.onMalformedClose();
             return false;
         }
         final int packetLen = len - DerpProtocol.KEY_LENGTH;
-        if (packetLen > DerpProtocol.MAX_PACKET_SIZE)
-        {
+        if (packetLen > DerpProtocol.MAX_PACKET_SIZE) {
             counters.onOversizeClose();
             return false;
         }
-        if (readBuf.length < len)
-        {
+        if (readBuf.length < len) {
             readBuf = new byte[Math.max(len, Math.min(2 * readBuf.length,
                 DerpProtocol.KEY_LENGTH + DerpProtocol.MAX_PACKET_SIZE))];
         }
@@ -379,169 +317,134 @@ final class ClientConnection implements Runnable
         counters.onPacketReceived(packetLen);
 
         ClientSet dst = lastDestination;
-        if (dst == null || !dst.live || !dst.key.matches(buf, 0))
-        {
+        if (dst == null || !dst.live || !dst.key.matches(buf, 0)) {
             dst = server.registry().lookup(NodeKey.read(buf, 0));
             lastDestination = dst;
         }
         final ClientConnection target = dst == null ? null : dst.active;
 
         final PacketObserver observer = server.config().packetObserver();
-        if (observer != null)
-        {
+        if (observer != null) {
             final NodeKey dstKey = dst != null ? dst.key : NodeKey.read(buf, 0);
-            if (!observer.onSendPacket(key, dstKey, buf, DerpProtocol.KEY_LENGTH, packetLen))
-            {
+            if (!observer.onSendPacket(key, dstKey, buf, DerpProtocol.KEY_LENGTH, packetLen)) {
                 counters.onDrop(DropReason.OBSERVER);
                 return true;
             }
         }
-        if (target == null)
-        {
+        if (target == null) {
             counters.onDrop(DropReason.UNKNOWN_DEST);
             // derper answers only disco packets, at most ~1/s, so a peer's magicsock learns the key is not here.
-            if (looksLikeDisco(buf, DerpProtocol.KEY_LENGTH, packetLen) && notHereLimit.tryTake(1, System.nanoTime()))
-            {
+            if (looksLikeDisco(buf, DerpProtocol.KEY_LENGTH, packetLen) && notHereLimit.tryTake(1, System.nanoTime())) {
                 queue.offerControl(new SendQueue.Control(FrameType.PEER_GONE,
                     dst != null ? dst.key : NodeKey.read(buf, 0), DerpProtocol.PEER_GONE_NOT_HERE, null));
             }
             return true;
         }
-        if (!knownTargets.contains(target))
-        {
+        if (!knownTargets.contains(target)) {
             noteTarget(target);
         }
-        if (!target.queue.offerPacket(key, buf, DerpProtocol.KEY_LENGTH, packetLen))
-        {
+        if (!target.queue.offerPacket(key, buf, DerpProtocol.KEY_LENGTH, packetLen)) {
             counters.onDrop(DropReason.GONE_DISCONNECTED);
         }
         return true;
     }
 
     /** First packet to this receiving connection: record the pair for PeerGone, keep the cache bounded. */
-    private void noteTarget(final ClientConnection target)
-    {
-        if (!server.registry().notePair(this, target))
-        {
+    private void noteTarget(final ClientConnection target) {
+        if (!server.registry().notePair(this, target)) {
             return;
         }
-        if (knownTargets.size() >= knownTargetsPruneAt)
-        {
+        if (knownTargets.size() >= knownTargetsPruneAt) {
             knownTargets.removeIf(c -> !c.registered);
             knownTargetsPruneAt = Math.max(64, 2 * knownTargets.size());
         }
         knownTargets.add(target);
     }
 
-    private void throttle(final int len) throws InterruptedException
-    {
+    private void throttle(final int len) throws InterruptedException {
         // Like derper: charge the frame length, clamped to one maximum SendPacket so a frame never exceeds the burst.
         final long n = Math.min(len, DerpServerConfig.MIN_RATE_LIMIT_BURST_BYTES);
         final long waitNs = receiveLimit.reserve(n, System.nanoTime());
-        if (waitNs > 0)
-        {
+        if (waitNs > 0) {
             counters.onRateLimitWait();
             Thread.sleep(Duration.ofNanos(waitNs));
         }
     }
 
-    static boolean looksLikeDisco(final byte[] buf, final int off, final int len)
-    {
-        if (len < DISCO_HEADER_LENGTH)
-        {
+    static boolean looksLikeDisco(final byte[] buf, final int off, final int len) {
+        if (len < DISCO_HEADER_LENGTH) {
             return false;
         }
-        for (int i = 0; i < DISCO_MAGIC.length; i++)
-        {
-            if (buf[off + i] != DISCO_MAGIC[i])
-            {
+        for (int i = 0; i < DISCO_MAGIC.length; i++) {
+            if (buf[off + i] != DISCO_MAGIC[i]) {
                 return false;
             }
         }
         return true;
     }
 
-    private static long longAt(final byte[] b, final int off)
-    {
+    private static long longAt(final byte[] b, final int off) {
         long v = 0;
-        for (int i = 0; i < 8; i++)
-        {
+        for (int i = 0; i < 8; i++) {
             v = v << 8 | (b[off + i] & 0xff);
         }
         return v;
     }
 
     /** Writer: a frame write begins now (re-armed per frame, so the timeout means "no progress", like derper). */
-    void armWrite()
-    {
+    void armWrite() {
         writeStartedNs = System.nanoTime();
     }
 
-    void disarmWrite()
-    {
+    void disarmWrite() {
         writeStartedNs = 0;
     }
 
     /** Watchdog: closes the connection when its handshake or a write has overrun. */
-    void checkDeadlines(final long nowNs, final long writeTimeoutNs)
-    {
+    void checkDeadlines(final long nowNs, final long writeTimeoutNs) {
         final long handshakeDeadline = handshakeDeadlineNs;
-        if (handshakeDeadline != 0 && nowNs - handshakeDeadline > 0)
-        {
+        if (handshakeDeadline != 0 && nowNs - handshakeDeadline > 0) {
             timedOut = true;
             close();
             return;
         }
         final long writeStarted = writeStartedNs;
-        if (writeStarted != 0 && nowNs - writeStarted > writeTimeoutNs && !closed.get())
-        {
+        if (writeStarted != 0 && nowNs - writeStarted > writeTimeoutNs && !closed.get()) {
             counters.onWriteTimeout();
             close();
         }
     }
 
     /** Closes the socket and the send queue (idempotent, any thread). The reader thread then unregisters. */
-    void close()
-    {
-        if (!closed.compareAndSet(false, true))
-        {
+    void close() {
+        if (!closed.compareAndSet(false, true)) {
             return;
         }
-        try
-        {
+        try {
             socket.close();
-        }
-        catch (final IOException e)
-        {
+        } catch (final IOException e) {
             // Closing is best effort; the socket is unusable either way.
         }
         final SendQueue q = queue;
-        if (q != null)
-        {
+        if (q != null) {
             q.close();
         }
     }
 
-    private void joinWriter()
-    {
+    private void joinWriter() {
         final Thread t = writerThread;
-        if (t == null)
-        {
+        if (t == null) {
             return;
         }
-        try
-        {
+        try {
             t.join(WRITER_JOIN);
-        }
-        catch (final InterruptedException e)
-        {
+        } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
 
     @Override
-    public String toString()
-    {
+    public String toString() {
         return "ClientConnection[" + id + (key != null ? " " + key.shortString() : "") + "]";
     }
 }

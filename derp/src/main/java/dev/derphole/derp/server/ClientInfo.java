@@ -10,6 +10,5 @@ package dev.derphole.derp.server;
  * @param isProber    the client is a monitoring prober
  * @param appName     opaque application name, or null
  */
-record ClientInfo(long version, boolean canAckPings, String meshKey, boolean isProber, String appName)
-{
+record ClientInfo(long version, boolean canAckPings, String meshKey, boolean isProber, String appName) {
 }

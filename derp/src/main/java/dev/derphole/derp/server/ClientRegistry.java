@@ -27,8 +27,7 @@ import dev.derphole.derp.proto.NodeKey;
  * sender learns its destination is gone instead of sending into the void. The pair is recorded once, the first
  * time a sender's packet is queued for a receiving connection ({@link #notePair}), in both directions.
  */
-final class ClientRegistry
-{
+final class ClientRegistry {
     /** Health text sent to a connection that a newer connection with the same key displaced. */
     static final String DUPLICATE_HEALTH_TEXT =
         "duplicate DERP connection: another connection with this node key is now receiving its packets";
@@ -40,45 +39,36 @@ final class ClientRegistry
     private final Object lock = new Object();
     private final DerpServerCounters counters;
 
-    ClientRegistry(final DerpServerCounters counters)
-    {
+    ClientRegistry(final DerpServerCounters counters) {
         this.counters = counters;
     }
 
     /** The set for {@code key}, or null when nobody with that key is connected. Lock-free. */
-    ClientSet lookup(final NodeKey key)
-    {
+    ClientSet lookup(final NodeKey key) {
         return sets.get(key);
     }
 
     /** Number of distinct keys connected. */
-    int keyCount()
-    {
+    int keyCount() {
         return sets.size();
     }
 
     /** Adds a connection that finished its handshake; it becomes the active one for its key. */
-    void register(final ClientConnection c)
-    {
+    void register(final ClientConnection c) {
         final boolean duplicate;
-        synchronized (lock)
-        {
+        synchronized (lock) {
             ClientSet set = sets.get(c.key);
-            if (set == null)
-            {
+            if (set == null) {
                 set = new ClientSet(c.key);
                 sets.put(c.key, set);
             }
             duplicate = !set.members.isEmpty();
-            if (duplicate)
-            {
+            if (duplicate) {
                 final ClientConnection displaced = set.active;
-                if (displaced != null)
-                {
+                if (displaced != null) {
                     displaced.queue().offerControl(new SendQueue.Control(FrameType.HEALTH, null, 0, DUPLICATE_HEALTH));
                 }
-                for (final ClientConnection m : set.members)
-                {
+                for (final ClientConnection m : set.members) {
                     m.duplicate = true;
                 }
                 c.duplicate = true;
@@ -92,13 +82,10 @@ final class ClientRegistry
     }
 
     /** A duplicate connection spoke: derper's last-writer-is-active policy routes the key's packets to it. */
-    void noteActivity(final ClientConnection c)
-    {
-        synchronized (lock)
-        {
+    void noteActivity(final ClientConnection c) {
+        synchronized (lock) {
             final ClientSet set = c.set;
-            if (!c.registered || set.active == c)
-            {
+            if (!c.registered || set.active == c) {
                 return;
             }
             set.members.remove(c);
@@ -113,12 +100,9 @@ final class ClientRegistry
      *
      * @return false when either has already been unregistered (nothing recorded)
      */
-    boolean notePair(final ClientConnection src, final ClientConnection dst)
-    {
-        synchronized (lock)
-        {
-            if (!src.registered || !dst.registered)
-            {
+    boolean notePair(final ClientConnection src, final ClientConnection dst) {
+        synchronized (lock) {
+            if (!src.registered || !dst.registered) {
                 return false;
             }
             watch(src, dst.set);
@@ -127,51 +111,40 @@ final class ClientRegistry
         }
     }
 
-    private static void watch(final ClientConnection watcher, final ClientSet watched)
-    {
-        if (watcher.set != watched && watched.watchers.add(watcher))
-        {
+    private static void watch(final ClientConnection watcher, final ClientSet watched) {
+        if (watcher.set != watched && watched.watchers.add(watcher)) {
             watcher.watching.add(watched);
         }
     }
 
     /** Removes a connection (idempotent). Sends PeerGone to the watchers when it was its key's last connection. */
-    void unregister(final ClientConnection c)
-    {
-        synchronized (lock)
-        {
-            if (!c.registered)
-            {
+    void unregister(final ClientConnection c) {
+        synchronized (lock) {
+            if (!c.registered) {
                 return;
             }
             c.registered = false;
-            for (final ClientSet watched : c.watching)
-            {
+            for (final ClientSet watched : c.watching) {
                 watched.watchers.remove(c);
             }
             c.watching.clear();
 
             final ClientSet set = c.set;
             set.members.remove(c);
-            if (set.members.isEmpty())
-            {
+            if (set.members.isEmpty()) {
                 set.live = false;
                 set.active = null;
                 sets.remove(set.key, set);
-                for (final ClientConnection w : set.watchers)
-                {
+                for (final ClientConnection w : set.watchers) {
                     w.watching.remove(set);
                     w.queue().offerControl(new SendQueue.Control(
                         FrameType.PEER_GONE, set.key, DerpProtocol.PEER_GONE_DISCONNECTED, null));
                 }
                 set.watchers.clear();
-            }
-            else
-            {
+            } else {
                 final ClientConnection next = set.members.get(set.members.size() - 1);
                 set.active = next;
-                if (set.members.size() == 1)
-                {
+                if (set.members.size() == 1) {
                     next.duplicate = false;
                     next.queue().offerControl(new SendQueue.Control(FrameType.HEALTH, null, 0, EMPTY));
                 }

@@ -10,8 +10,7 @@ import dev.derphole.derp.proto.NodeKey;
  * {@link #active} and {@link #live} are read without a lock on the packet path; everything else is guarded by
  * the {@link ClientRegistry} lock.
  */
-final class ClientSet
-{
+final class ClientSet {
     final NodeKey key;
 
     /** Where packets for {@link #key} go: the newest, or most recently speaking, member. Null once empty. */
@@ -26,8 +25,7 @@ final class ClientSet
     /** Connections to send PeerGone({@link #key}) when the key leaves this server. Registry lock. */
     final HashSet<ClientConnection> watchers = new HashSet<>();
 
-    ClientSet(final NodeKey key)
-    {
+    ClientSet(final NodeKey key) {
         this.key = key;
     }
 }

@@ -14,8 +14,7 @@ import dev.derphole.derp.proto.FrameWriter;
  * Each frame write arms the connection's write-timeout check; a failed or timed-out write closes the connection.
  * Owned by its writer thread; not thread-safe.
  */
-final class ClientWriter implements Runnable
-{
+final class ClientWriter implements Runnable {
     /** Most packets written per drain before flushing; bounds the writer's borrowed slot arrays. */
     static final int MAX_BATCH = 128;
 
@@ -30,8 +29,8 @@ final class ClientWriter implements Runnable
 
     ClientWriter(
         final ClientConnection connection, final FrameWriter out, final SendQueue queue,
-        final DerpServerCounters counters, final byte[] serverInfoPayload, final long keepAliveNs, final long jitterNs)
-    {
+        final DerpServerCounters counters, final byte[] serverInfoPayload, final long keepAliveNs,
+            final long jitterNs) {
         this.connection = connection;
         this.out = out;
         this.queue = queue;
@@ -42,25 +41,20 @@ final class ClientWriter implements Runnable
     }
 
     @Override
-    public void run()
-    {
+    public void run() {
         int next = 0; // index of the packet being written, for counting write errors
-        try
-        {
+        try {
             connection.armWrite();
             out.writeFrame(FrameType.SERVER_INFO, serverInfo, 0, serverInfo.length);
             out.flush();
             connection.disarmWrite();
             long keepAliveAtNs = System.nanoTime() + keepAlivePeriodNs;
-            while (true)
-            {
+            while (true) {
                 final int moved = queue.drain(batch, keepAliveAtNs);
-                if (moved < 0)
-                {
+                if (moved < 0) {
                     return;
                 }
-                for (next = 0; next < batch.packetCount; next++)
-                {
+                for (next = 0; next < batch.packetCount; next++) {
                     final int len = batch.lengths[next];
                     connection.armWrite();
                     out.writeKeyedFrame(FrameType.RECV_PACKET, batch.sources[next], batch.data[next], 0, len);
@@ -69,14 +63,12 @@ final class ClientWriter implements Runnable
                 next = batch.packetCount;
                 writeControl();
                 final long nowNs = System.nanoTime();
-                if (nowNs - keepAliveAtNs >= 0)
-                {
+                if (nowNs - keepAliveAtNs >= 0) {
                     connection.armWrite();
                     out.writeEmptyFrame(FrameType.KEEP_ALIVE);
                     counters.onKeepAliveSent();
                     keepAliveAtNs += keepAlivePeriodNs;
-                    if (keepAliveAtNs - nowNs <= 0)
-                    {
+                    if (keepAliveAtNs - nowNs <= 0) {
                         keepAliveAtNs = nowNs + keepAlivePeriodNs;
                     }
                 }
@@ -85,50 +77,36 @@ final class ClientWriter implements Runnable
                 connection.disarmWrite();
                 final boolean full = batch.packetCount == batch.capacity();
                 batch.recycle();
-                if (full)
-                {
+                if (full) {
                     Thread.yield(); // more is probably queued; let other virtual threads run (no time slicing)
                 }
             }
-        }
-        catch (final IOException e)
-        {
+        } catch (final IOException e) {
             // The packet being written and the rest of its batch are lost (derper counts write_error per packet).
             counters.onDrops(DropReason.WRITE_ERROR, Math.max(0, batch.packetCount - next));
-        }
-        catch (final InterruptedException e)
-        {
+        } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-        finally
-        {
+        } finally {
             connection.disarmWrite();
             connection.close();
         }
     }
 
-    private void writeControl() throws IOException
-    {
+    private void writeControl() throws IOException {
         SendQueue.Control c;
-        while ((c = batch.control.pollFirst()) != null)
-        {
+        while ((c = batch.control.pollFirst()) != null) {
             connection.armWrite();
-            if (c.frameType() == FrameType.PEER_GONE)
-            {
+            if (c.frameType() == FrameType.PEER_GONE) {
                 out.writeKeyAndByteFrame(FrameType.PEER_GONE, c.key(), c.reason());
                 counters.onPeerGoneSent(c.reason());
-            }
-            else
-            {
+            } else {
                 out.writeFrame(c.frameType(), c.text(), 0, c.text().length);
                 counters.onHealthSent();
             }
         }
-        if (batch.pongPending)
-        {
+        if (batch.pongPending) {
             final long v = batch.pongData;
-            for (int i = 0; i < 8; i++)
-            {
+            for (int i = 0; i < 8; i++) {
                 pong[i] = (byte)(v >>> (56 - 8 * i));
             }
             connection.armWrite();

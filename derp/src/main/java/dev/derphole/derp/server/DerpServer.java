@@ -40,8 +40,7 @@ import dev.derphole.derp.proto.NodeKey;
  * Thread-safe: {@link #start()} and {@link #close()} may be called from any thread; {@code close()} is idempotent
  * and returns within a few seconds even with stuck peers.
  */
-public final class DerpServer implements AutoCloseable
-{
+public final class DerpServer implements AutoCloseable {
     /** Pending TCP connections the kernel may hold for us. */
     static final int ACCEPT_BACKLOG = 1024;
     /** Pause after an accept error that is not our own close (e.g. out of file descriptors). */
@@ -67,8 +66,7 @@ public final class DerpServer implements AutoCloseable
     private Thread watchdogThread;
     private volatile boolean closed;
 
-    public DerpServer(final DerpServerConfig config)
-    {
+    public DerpServer(final DerpServerConfig config) {
         this.config = config;
         this.serverKey = NodeKey.of(config.serverKeyPair().publicKey());
         this.serverInfoPayloadJson = ServerJson.serverInfo(config);
@@ -81,20 +79,15 @@ public final class DerpServer implements AutoCloseable
      *                       ({@code address 127.0.0.1:3340 already in use})
      * @throws IOException   when TLS setup fails or the socket cannot be created
      */
-    public synchronized DerpServer start() throws IOException
-    {
-        if (serverSocket != null || closed)
-        {
+    public synchronized DerpServer start() throws IOException {
+        if (serverSocket != null || closed) {
             throw new IllegalStateException("DerpServer can be started once");
         }
         final ServerSocket ss = createServerSocket();
         final InetSocketAddress bindTo = config.listenAddress();
-        try
-        {
+        try {
             ss.bind(bindTo, ACCEPT_BACKLOG);
-        }
-        catch (final BindException e)
-        {
+        } catch (final BindException e) {
             ss.close();
             final String where = hostPort(bindTo);
             final String msg = e.getMessage() != null && e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("in use")
@@ -102,9 +95,7 @@ public final class DerpServer implements AutoCloseable
             final BindException clear = new BindException(msg);
             clear.initCause(e);
             throw clear;
-        }
-        catch (final IOException | RuntimeException e)
-        {
+        } catch (final IOException | RuntimeException e) {
             ss.close();
             throw e;
         }
@@ -116,34 +107,26 @@ public final class DerpServer implements AutoCloseable
         return this;
     }
 
-    private ServerSocket createServerSocket() throws IOException
-    {
+    private ServerSocket createServerSocket() throws IOException {
         SSLContext tls = config.sslContext();
-        if (config.tlsCredentials() != null)
-        {
-            try
-            {
+        if (config.tlsCredentials() != null) {
+            try {
                 tls = config.tlsCredentials().toSslContext(
                     config.metaCert() ? MetaCert.create(serverKey, Instant.now()) : null);
-            }
-            catch (final GeneralSecurityException e)
-            {
+            } catch (final GeneralSecurityException e) {
                 throw new IOException("cannot set up TLS: " + e.getMessage(), e);
             }
         }
-        if (tls == null)
-        {
+        if (tls == null) {
             return new ServerSocket();
         }
         final SSLServerSocket ss = (SSLServerSocket)tls.getServerSocketFactory().createServerSocket();
         ss.setUseClientMode(false);
         ss.setNeedClientAuth(false);
         final List<String> protocols = new ArrayList<>();
-        for (final String p : ss.getSupportedProtocols())
-        {
+        for (final String p : ss.getSupportedProtocols()) {
             // derper: TLS 1.0 and 1.1 are disabled. No ALPN is configured, so no h2 is ever negotiated.
-            if (p.equals("TLSv1.3") || p.equals("TLSv1.2"))
-            {
+            if (p.equals("TLSv1.3") || p.equals("TLSv1.2")) {
                 protocols.add(p);
             }
         }
@@ -152,11 +135,9 @@ public final class DerpServer implements AutoCloseable
     }
 
     /** The bound address (with the real port when 0 was asked for). */
-    public InetSocketAddress localAddress()
-    {
+    public InetSocketAddress localAddress() {
         final InetSocketAddress a = localAddress;
-        if (a == null)
-        {
+        if (a == null) {
             throw new IllegalStateException("DerpServer not started");
         }
         return a;
@@ -166,12 +147,10 @@ public final class DerpServer implements AutoCloseable
      * The DERP URL of this server as a client on this host would use it, e.g. {@code http://127.0.0.1:3340/derp}
      * (a wildcard bind is reported as loopback).
      */
-    public String derpUrl()
-    {
+    public String derpUrl() {
         final InetSocketAddress a = localAddress();
         InetAddress host = a.getAddress();
-        if (host.isAnyLocalAddress())
-        {
+        if (host.isAnyLocalAddress()) {
             host = InetAddress.getLoopbackAddress();
         }
         final String h = host.getHostAddress();
@@ -179,52 +158,40 @@ public final class DerpServer implements AutoCloseable
             + "/derp";
     }
 
-    public NodeKey serverKey()
-    {
+    public NodeKey serverKey() {
         return serverKey;
     }
 
-    public DerpServerCounters counters()
-    {
+    public DerpServerCounters counters() {
         return counters;
     }
 
-    public DerpServerConfig config()
-    {
+    public DerpServerConfig config() {
         return config;
     }
 
     /** Distinct node keys connected now. */
-    public int connectedKeys()
-    {
+    public int connectedKeys() {
         return registry.keyCount();
     }
 
-    ClientRegistry registry()
-    {
+    ClientRegistry registry() {
         return registry;
     }
 
     /** ServerInfo frame payload for a client: computed per client because it is sealed to the client's key. */
-    byte[] serverInfoPayload(final NodeKey client)
-    {
+    byte[] serverInfoPayload(final NodeKey client) {
         return Handshake.serverInfoPayload(config.serverKeyPair(), client, serverInfoPayloadJson);
     }
 
-    private void acceptLoop()
-    {
+    private void acceptLoop() {
         final long handshakeNs = config.handshakeTimeout().toNanos();
-        while (!closed)
-        {
+        while (!closed) {
             final Socket s;
-            try
-            {
+            try {
                 s = serverSocket.accept();
-            }
-            catch (final IOException e)
-            {
-                if (closed)
-                {
+            } catch (final IOException e) {
+                if (closed) {
                     return;
                 }
                 sleepQuietly(ACCEPT_ERROR_BACKOFF);
@@ -234,8 +201,7 @@ public final class DerpServer implements AutoCloseable
             final ClientConnection c =
                 new ClientConnection(this, s, connectionIds.incrementAndGet(), System.nanoTime() + handshakeNs);
             connections.add(c);
-            if (closed)
-            {
+            if (closed) {
                 c.close();
                 connections.remove(c);
                 return;
@@ -246,17 +212,14 @@ public final class DerpServer implements AutoCloseable
         }
     }
 
-    private void watchdogLoop()
-    {
+    private void watchdogLoop() {
         final long writeTimeoutNs = config.writeTimeout().toNanos();
         final long shortest = Math.min(config.handshakeTimeout().toNanos(), writeTimeoutNs);
         final Duration tick = Duration.ofNanos(Math.clamp(shortest / 10,
             MIN_WATCHDOG_TICK.toNanos(), MAX_WATCHDOG_TICK.toNanos()));
-        while (!closed)
-        {
+        while (!closed) {
             final long nowNs = System.nanoTime();
-            for (final ClientConnection c : connections)
-            {
+            for (final ClientConnection c : connections) {
                 c.checkDeadlines(nowNs, writeTimeoutNs);
             }
             sleepQuietly(tick);
@@ -264,98 +227,74 @@ public final class DerpServer implements AutoCloseable
     }
 
     /** Called by a connection's reader thread as its last act. */
-    void onConnectionDone(final ClientConnection c)
-    {
+    void onConnectionDone(final ClientConnection c) {
         connections.remove(c);
         readers.remove(c);
     }
 
     /** Stops accepting, closes every connection and waits (bounded) for all threads. Idempotent. */
     @Override
-    public void close()
-    {
-        synchronized (this)
-        {
-            if (closed)
-            {
+    public void close() {
+        synchronized (this) {
+            if (closed) {
                 return;
             }
             closed = true;
         }
         final long deadlineNs = System.nanoTime() + CLOSE_JOIN.toNanos();
-        if (serverSocket != null)
-        {
-            try
-            {
+        if (serverSocket != null) {
+            try {
                 serverSocket.close();
-            }
-            catch (final IOException e)
-            {
+            } catch (final IOException e) {
                 // Closing is best effort.
             }
         }
         join(acceptThread, deadlineNs);
-        for (final ClientConnection c : connections)
-        {
+        for (final ClientConnection c : connections) {
             c.close();
         }
-        for (final Thread t : readers.values())
-        {
+        for (final Thread t : readers.values()) {
             t.interrupt(); // wakes a reader sleeping for its rate limit
         }
-        for (final Thread t : readers.values())
-        {
+        for (final Thread t : readers.values()) {
             join(t, deadlineNs);
         }
-        if (watchdogThread != null)
-        {
+        if (watchdogThread != null) {
             watchdogThread.interrupt();
         }
         join(watchdogThread, deadlineNs);
     }
 
-    private static void join(final Thread t, final long deadlineNs)
-    {
-        if (t == null)
-        {
+    private static void join(final Thread t, final long deadlineNs) {
+        if (t == null) {
             return;
         }
         final long leftNs = deadlineNs - System.nanoTime();
-        try
-        {
-            if (leftNs > 0)
-            {
+        try {
+            if (leftNs > 0) {
                 t.join(Duration.ofNanos(leftNs));
             }
-        }
-        catch (final InterruptedException e)
-        {
+        } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
 
-    private static void sleepQuietly(final Duration d)
-    {
-        try
-        {
+    private static void sleepQuietly(final Duration d) {
+        try {
             Thread.sleep(d);
-        }
-        catch (final InterruptedException e)
-        {
+        } catch (final InterruptedException e) {
             // The watchdog is interrupted by close(); the loop condition ends it.
         }
     }
 
-    private static String hostPort(final InetSocketAddress a)
-    {
+    private static String hostPort(final InetSocketAddress a) {
         final InetAddress addr = a.getAddress();
         final String host = addr != null ? addr.getHostAddress() : a.getHostString();
         return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
     @Override
-    public String toString()
-    {
+    public String toString() {
         return "DerpServer[" + (localAddress != null ? hostPort(localAddress) : "unbound") + ", " + serverKey + "]";
     }
 }

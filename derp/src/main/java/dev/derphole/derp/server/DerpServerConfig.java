@@ -40,8 +40,7 @@ public record DerpServerConfig(
     Duration writeTimeout,
     long rateLimitBytesPerSecond,
     long rateLimitBurstBytes,
-    PacketObserver packetObserver)
-{
+    PacketObserver packetObserver) {
     /** derper's {@code defaultPerClientSendQueueDepth}. */
     public static final int DEFAULT_QUEUE_DEPTH = 32;
     /** Largest queue depth accepted; each queued packet can hold up to 64 KiB. */
@@ -55,71 +54,57 @@ public record DerpServerConfig(
     /** Smallest burst: one whole SendPacket frame must fit (derper {@code minRateLimitTokenBucketSize}). */
     public static final long MIN_RATE_LIMIT_BURST_BYTES = DerpProtocol.MAX_PACKET_SIZE + DerpProtocol.KEY_LENGTH;
 
-    public DerpServerConfig
-    {
+    public DerpServerConfig {
         Objects.requireNonNull(listenAddress, "listenAddress");
         Objects.requireNonNull(serverKeyPair, "serverKeyPair");
         Objects.requireNonNull(handshakeTimeout, "handshakeTimeout");
         Objects.requireNonNull(keepAliveInterval, "keepAliveInterval");
         Objects.requireNonNull(keepAliveJitter, "keepAliveJitter");
         Objects.requireNonNull(writeTimeout, "writeTimeout");
-        if (sslContext != null && tlsCredentials != null)
-        {
+        if (sslContext != null && tlsCredentials != null) {
             throw new IllegalArgumentException("set either sslContext or tlsCredentials, not both");
         }
-        if (queueDepth < 1 || queueDepth > MAX_QUEUE_DEPTH)
-        {
+        if (queueDepth < 1 || queueDepth > MAX_QUEUE_DEPTH) {
             throw new IllegalArgumentException("queueDepth must be in [1, " + MAX_QUEUE_DEPTH + "]: " + queueDepth);
         }
         requirePositive(handshakeTimeout, "handshakeTimeout");
         requirePositive(keepAliveInterval, "keepAliveInterval");
         requirePositive(writeTimeout, "writeTimeout");
-        if (keepAliveJitter.isNegative())
-        {
+        if (keepAliveJitter.isNegative()) {
             throw new IllegalArgumentException("keepAliveJitter must not be negative: " + keepAliveJitter);
         }
-        if (rateLimitBytesPerSecond < 0 || rateLimitBurstBytes < 0)
-        {
+        if (rateLimitBytesPerSecond < 0 || rateLimitBurstBytes < 0) {
             throw new IllegalArgumentException("rate limit values must not be negative");
         }
-        if (rateLimitBytesPerSecond == 0)
-        {
+        if (rateLimitBytesPerSecond == 0) {
             rateLimitBurstBytes = 0;
-        }
-        else
-        {
+        } else {
             rateLimitBurstBytes = Math.max(rateLimitBurstBytes, MIN_RATE_LIMIT_BURST_BYTES);
         }
     }
 
-    private static void requirePositive(final Duration d, final String name)
-    {
-        if (d.isNegative() || d.isZero())
-        {
+    private static void requirePositive(final Duration d, final String name) {
+        if (d.isNegative() || d.isZero()) {
             throw new IllegalArgumentException(name + " must be positive: " + d);
         }
     }
 
     /** True when the server speaks TLS. */
-    public boolean tls()
-    {
+    public boolean tls() {
         return sslContext != null || tlsCredentials != null;
     }
 
     /** True when a receive rate limit is configured. */
-    public boolean rateLimited()
-    {
+    public boolean rateLimited() {
         return rateLimitBytesPerSecond > 0;
     }
 
-    public static Builder builder()
-    {
+    public static Builder builder() {
         return new Builder();
     }
 
     /** Mutable builder; not thread-safe. */
-    public static final class Builder
-    {
+    public static final class Builder {
         private InetSocketAddress listenAddress = new InetSocketAddress("127.0.0.1", 0);
         private SSLContext sslContext;
         private TlsCredentials tlsCredentials;
@@ -134,93 +119,79 @@ public record DerpServerConfig(
         private long rateLimitBurstBytes;
         private PacketObserver packetObserver;
 
-        private Builder()
-        {
+        private Builder() {
         }
 
         /** {@code host:port}, {@code [v6]:port} or {@code :port} (all interfaces); port 0 picks a free one. */
-        public Builder listen(final String hostPort)
-        {
+        public Builder listen(final String hostPort) {
             this.listenAddress = parseHostPort(hostPort);
             return this;
         }
 
-        public Builder listen(final InetSocketAddress address)
-        {
+        public Builder listen(final InetSocketAddress address) {
             this.listenAddress = Objects.requireNonNull(address, "address");
             return this;
         }
 
         /** Serve TLS with this context as is (no meta cert can be added). */
-        public Builder tls(final SSLContext context)
-        {
+        public Builder tls(final SSLContext context) {
             this.sslContext = context;
             this.tlsCredentials = null;
             return this;
         }
 
         /** Serve TLS with this key and chain (plus the meta cert unless {@link #metaCert(boolean)} turns it off). */
-        public Builder tls(final TlsCredentials credentials)
-        {
+        public Builder tls(final TlsCredentials credentials) {
             this.tlsCredentials = credentials;
             this.sslContext = null;
             return this;
         }
 
-        public Builder metaCert(final boolean enabled)
-        {
+        public Builder metaCert(final boolean enabled) {
             this.metaCert = enabled;
             return this;
         }
 
-        public Builder serverKeyPair(final Curve25519KeyPair keyPair)
-        {
+        public Builder serverKeyPair(final Curve25519KeyPair keyPair) {
             this.serverKeyPair = keyPair;
             return this;
         }
 
-        public Builder queueDepth(final int depth)
-        {
+        public Builder queueDepth(final int depth) {
             this.queueDepth = depth;
             return this;
         }
 
-        public Builder handshakeTimeout(final Duration timeout)
-        {
+        public Builder handshakeTimeout(final Duration timeout) {
             this.handshakeTimeout = timeout;
             return this;
         }
 
         /** KeepAlive period and the upper bound of its per-connection random extra. */
-        public Builder keepAlive(final Duration interval, final Duration jitter)
-        {
+        public Builder keepAlive(final Duration interval, final Duration jitter) {
             this.keepAliveInterval = interval;
             this.keepAliveJitter = jitter;
             return this;
         }
 
-        public Builder writeTimeout(final Duration timeout)
-        {
+        public Builder writeTimeout(final Duration timeout) {
             this.writeTimeout = timeout;
             return this;
         }
 
         /** Per-client receive limit (bytes/s) and burst (bytes); 0 bytes/s disables it. */
-        public Builder rateLimit(final long bytesPerSecond, final long burstBytes)
-        {
+        public Builder rateLimit(final long bytesPerSecond, final long burstBytes) {
             this.rateLimitBytesPerSecond = bytesPerSecond;
             this.rateLimitBurstBytes = burstBytes;
             return this;
         }
 
-        public Builder packetObserver(final PacketObserver observer)
-        {
+        public Builder packetObserver(final PacketObserver observer) {
             this.packetObserver = observer;
             return this;
         }
 
-        public DerpServerConfig build()
-        {
+        public DerpServerConfig build() {
             return new DerpServerConfig(listenAddress, sslContext, tlsCredentials, metaCert,
                 serverKeyPair != null ? serverKeyPair : Curve25519KeyPair.generate(), queueDepth, handshakeTimeout,
                 keepAliveInterval, keepAliveJitter, writeTimeout, rateLimitBytesPerSecond, rateLimitBurstBytes,
@@ -229,35 +200,26 @@ public record DerpServerConfig(
     }
 
     /** Parses {@code host:port}, {@code [v6]:port} or {@code :port}; the host is resolved (use literals offline). */
-    static InetSocketAddress parseHostPort(final String hostPort)
-    {
+    static InetSocketAddress parseHostPort(final String hostPort) {
         Objects.requireNonNull(hostPort, "hostPort");
         final int colon = hostPort.lastIndexOf(':');
-        if (colon < 0)
-        {
+        if (colon < 0) {
             throw new IllegalArgumentException("listen address needs host:port or :port: " + hostPort);
         }
         String host = hostPort.substring(0, colon);
         final String portText = hostPort.substring(colon + 1);
         final int port;
-        try
-        {
+        try {
             port = Integer.parseInt(portText);
-        }
-        catch (final NumberFormatException e)
-        {
+        } catch (final NumberFormatException e) {
             throw new IllegalArgumentException("listen address has a bad port: " + hostPort, e);
         }
-        if (port < 0 || port > 65535)
-        {
+        if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("listen port out of range: " + hostPort);
         }
-        if (host.startsWith("[") && host.endsWith("]"))
-        {
+        if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
-        }
-        else if (host.indexOf(':') >= 0)
-        {
+        } else if (host.indexOf(':') >= 0) {
             throw new IllegalArgumentException("IPv6 listen address needs brackets, e.g. [::1]:3340: " + hostPort);
         }
         return host.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(host, port);

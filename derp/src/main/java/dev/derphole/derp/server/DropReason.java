@@ -4,8 +4,7 @@ package dev.derphole.derp.server;
  * Why the relay dropped a packet; the labels are derper's {@code dropReason} values where one exists
  * (tailscale {@code derp/derpserver/derpserver.go}).
  */
-public enum DropReason
-{
+public enum DropReason {
     /** No client with the destination key is connected here ({@code unknown_dest}). */
     UNKNOWN_DEST("unknown_dest"),
     /** The destination's queue was full; its oldest packet made room ({@code queue_head}). */
@@ -19,14 +18,12 @@ public enum DropReason
 
     private final String label;
 
-    DropReason(final String label)
-    {
+    DropReason(final String label) {
         this.label = label;
     }
 
     /** Stable metric label. */
-    public String label()
-    {
+    public String label() {
         return label;
     }
 }

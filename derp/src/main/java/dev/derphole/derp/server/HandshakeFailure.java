@@ -1,8 +1,7 @@
 package dev.derphole.derp.server;
 
 /** Why a connection was closed before it became a registered DERP client. */
-public enum HandshakeFailure
-{
+public enum HandshakeFailure {
     /** The handshake deadline passed (nothing sent, slow TLS, slow HTTP head, no ClientInfo). */
     TIMEOUT("timeout"),
     /** The TLS handshake failed. */
@@ -20,14 +19,12 @@ public enum HandshakeFailure
 
     private final String label;
 
-    HandshakeFailure(final String label)
-    {
+    HandshakeFailure(final String label) {
         this.label = label;
     }
 
     /** Stable metric label. */
-    public String label()
-    {
+    public String label() {
         return label;
     }
 }

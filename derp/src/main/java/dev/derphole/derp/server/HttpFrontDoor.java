@@ -23,8 +23,7 @@ import dev.derphole.derp.proto.NodeKey;
  * </ul>
  * Every plain response carries {@code Connection: close}; the connection is closed after it. Stateless.
  */
-final class HttpFrontDoor
-{
+final class HttpFrontDoor {
     static final String PROBE_PATH = "/derp/probe";
     static final String LATENCY_CHECK_PATH = "/derp/latency-check";
     static final String GENERATE_204_PATH = "/generate_204";
@@ -39,8 +38,7 @@ final class HttpFrontDoor
         + "  and speaks Tailscale's DERP protocol.\n</p>\n</body>\n</html>\n";
 
     /** What the caller does after {@link #serve}. */
-    enum Outcome
-    {
+    enum Outcome {
         /** A plain response was written; close the connection. */
         RESPONDED,
         /** Upgrade to DERP: write the 101 response, then frames. */
@@ -49,21 +47,16 @@ final class HttpFrontDoor
         UPGRADE_FAST_START
     }
 
-    private HttpFrontDoor()
-    {
+    private HttpFrontDoor() {
     }
 
-    static Outcome serve(final HttpRequestHead head, final OutputStream out) throws IOException
-    {
+    static Outcome serve(final HttpRequestHead head, final OutputStream out) throws IOException {
         final String method = head.method();
         final boolean headOnly = method.equals("HEAD");
-        switch (head.path())
-        {
-            case DerpProtocol.HTTP_PATH:
-            {
+        switch (head.path()) {
+            case DerpProtocol.HTTP_PATH: {
                 final String upgrade = head.header("Upgrade");
-                if (upgrade != null && upgrade.toLowerCase(Locale.ROOT).equals("derp"))
-                {
+                if (upgrade != null && upgrade.toLowerCase(Locale.ROOT).equals("derp")) {
                     return "1".equals(head.header(FAST_START_HEADER)) ? Outcome.UPGRADE_FAST_START : Outcome.UPGRADE;
                 }
                 final String text = upgrade != null && upgrade.toLowerCase(Locale.ROOT).equals("websocket")
@@ -73,18 +66,14 @@ final class HttpFrontDoor
                 return Outcome.RESPONDED;
             }
             case PROBE_PATH, LATENCY_CHECK_PATH:
-                if (headOnly || method.equals("GET"))
-                {
+                if (headOnly || method.equals("GET")) {
                     respond(out, "200 OK", "Access-Control-Allow-Origin: *\r\n", "", headOnly);
-                }
-                else
-                {
+                } else {
                     respond(out, "405 Method Not Allowed", "Content-Type: text/plain; charset=utf-8\r\n"
                         + "X-Content-Type-Options: nosniff\r\n", "bogus probe method\n", false);
                 }
                 return Outcome.RESPONDED;
-            case GENERATE_204_PATH:
-            {
+            case GENERATE_204_PATH: {
                 final String challenge = head.header(CHALLENGE_HEADER);
                 final String echo = challenge != null && isValidChallenge(challenge)
                     ? RESPONSE_HEADER + ": response " + challenge + "\r\n" : "";
@@ -107,19 +96,15 @@ final class HttpFrontDoor
     }
 
     /** derper's {@code isChallengeChar} rule plus its 64-character limit. */
-    static boolean isValidChallenge(final String challenge)
-    {
-        if (challenge.isEmpty() || challenge.length() > MAX_CHALLENGE_LENGTH)
-        {
+    static boolean isValidChallenge(final String challenge) {
+        if (challenge.isEmpty() || challenge.length() > MAX_CHALLENGE_LENGTH) {
             return false;
         }
-        for (int i = 0; i < challenge.length(); i++)
-        {
+        for (int i = 0; i < challenge.length(); i++) {
             final char c = challenge.charAt(i);
             final boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
                 || c == '.' || c == '-' || c == '_' || c == ':';
-            if (!ok)
-            {
+            if (!ok) {
                 return false;
             }
         }
@@ -127,8 +112,7 @@ final class HttpFrontDoor
     }
 
     /** The 101 response, byte for byte as derper writes it. */
-    static byte[] switchingProtocols(final NodeKey serverKey)
-    {
+    static byte[] switchingProtocols(final NodeKey serverKey) {
         return ("HTTP/1.1 101 Switching Protocols\r\n"
             + "Upgrade: DERP\r\n"
             + "Connection: Upgrade\r\n"
@@ -137,29 +121,25 @@ final class HttpFrontDoor
     }
 
     /** Best-effort 400 for a request head we could not parse. */
-    static void badRequest(final OutputStream out) throws IOException
-    {
+    static void badRequest(final OutputStream out) throws IOException {
         respond(out, "400 Bad Request", "Content-Type: text/plain; charset=utf-8\r\n", "400 Bad Request\n", false);
     }
 
     private static void respond(
         final OutputStream out, final String status, final String headers, final String body, final boolean headOnly)
-        throws IOException
-    {
+        throws IOException {
         final byte[] bodyBytes = body.getBytes(StandardCharsets.UTF_8);
         final String head = "HTTP/1.1 " + status + "\r\n" + headers + "Content-Length: " + bodyBytes.length
             + "\r\nConnection: close\r\n\r\n";
         out.write(head.getBytes(StandardCharsets.ISO_8859_1));
-        if (!headOnly)
-        {
+        if (!headOnly) {
             out.write(bodyBytes);
         }
         out.flush();
     }
 
     private static void respondNoBody(final OutputStream out, final String status, final String headers)
-        throws IOException
-    {
+        throws IOException {
         out.write(("HTTP/1.1 " + status + "\r\n" + headers + "Connection: close\r\n\r\n")
             .getBytes(StandardCharsets.ISO_8859_1));
         out.flush();

@@ -41,20 +41,17 @@ import dev.derphole.derp.proto.NodeKey;
  * ({@code derphttp parseMetaCert}) knows the server key already, sends {@code Derp-Fast-Start: 1} and skips
  * waiting for the 101 response. Validity is now ± 30 days with basic constraints (CA false), as derper makes it.
  */
-final class MetaCert
-{
+final class MetaCert {
     /** {@code derpconst.MetaCertCommonNamePrefix}. */
     static final String COMMON_NAME_PREFIX = "derpkey";
 
     private static final ASN1ObjectIdentifier ED25519 = new ASN1ObjectIdentifier("1.3.101.112");
     private static final Duration HALF_VALIDITY = Duration.ofDays(30);
 
-    private MetaCert()
-    {
+    private MetaCert() {
     }
 
-    static X509Certificate create(final NodeKey serverKey, final Instant now) throws GeneralSecurityException
-    {
+    static X509Certificate create(final NodeKey serverKey, final Instant now) throws GeneralSecurityException {
         final KeyPair signer = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
         final AlgorithmIdentifier algorithm = new AlgorithmIdentifier(ED25519);
         final X500Name name = new X500Name(new RDN[] {
@@ -68,8 +65,7 @@ final class MetaCert
         tbsGen.setStartDate(new Time(Date.from(now.minus(HALF_VALIDITY))));
         tbsGen.setEndDate(new Time(Date.from(now.plus(HALF_VALIDITY))));
         tbsGen.setSubjectPublicKeyInfo(SubjectPublicKeyInfo.getInstance(signer.getPublic().getEncoded()));
-        try
-        {
+        try {
             // macOS wants basic constraints when subject == issuer (derper's comment, Go issue 51759).
             final ExtensionsGenerator extensions = new ExtensionsGenerator();
             extensions.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
@@ -83,28 +79,21 @@ final class MetaCert
                 tbs, algorithm, new DERBitString(signature.sign())}).getEncoded(ASN1Encoding.DER);
             return (X509Certificate)CertificateFactory.getInstance("X.509")
                 .generateCertificate(new ByteArrayInputStream(der));
-        }
-        catch (final IOException e)
-        {
+        } catch (final IOException e) {
             throw new GeneralSecurityException("cannot encode the DERP meta certificate", e);
         }
     }
 
     /** The server key a meta cert announces, or null when {@code cert} is not one (mirrors {@code parseMetaCert}). */
-    static NodeKey serverKeyOf(final X509Certificate cert)
-    {
+    static NodeKey serverKeyOf(final X509Certificate cert) {
         final String dn = cert.getSubjectX500Principal().getName();
         final String prefix = "CN=" + COMMON_NAME_PREFIX;
-        if (!dn.startsWith(prefix) || cert.getSerialNumber().bitLength() > 8)
-        {
+        if (!dn.startsWith(prefix) || cert.getSerialNumber().bitLength() > 8) {
             return null;
         }
-        try
-        {
+        try {
             return NodeKey.parse(dn.substring(prefix.length()));
-        }
-        catch (final IllegalArgumentException e)
-        {
+        } catch (final IllegalArgumentException e) {
             return null;
         }
     }

@@ -8,8 +8,7 @@ import dev.derphole.derp.proto.NodeKey;
  * thread-safe, fast and non-blocking, and must not keep {@code buf} (it is reused for the next frame).
  */
 @FunctionalInterface
-public interface PacketObserver
-{
+public interface PacketObserver {
     /**
      * @param src source client key
      * @param dst destination key (connected here or not)

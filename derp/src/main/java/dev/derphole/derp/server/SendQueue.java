@@ -22,8 +22,7 @@ import dev.derphole.derp.proto.NodeKey;
  * been idle for {@link #IDLE_TRIM_NS} the writer's drain lets them go, so an idle client holds at most
  * capacity × {@link #RETAIN_BUFFER_MAX} bytes. (Busy, it holds what a full queue plus one batch in flight hold.)
  */
-final class SendQueue
-{
+final class SendQueue {
     /** Control frames (PeerGone, Health) queued per client; more are dropped and counted. */
     static final int CONTROL_CAPACITY = 256;
     /** Slot arrays up to this size are kept for reuse for good; bigger ones until the queue goes idle. */
@@ -38,8 +37,7 @@ final class SendQueue
     static final int MIN_BUFFER = 1024;
 
     /** A queued control frame: PeerGone (key + reason) or Health (text). */
-    record Control(int frameType, NodeKey key, int reason, byte[] text)
-    {
+    record Control(int frameType, NodeKey key, int reason, byte[] text) {
     }
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -60,14 +58,12 @@ final class SendQueue
     private boolean bigHeld;
     private final long idleTrimNs;
 
-    SendQueue(final int capacity, final DerpServerCounters counters)
-    {
+    SendQueue(final int capacity, final DerpServerCounters counters) {
         this(capacity, counters, IDLE_TRIM_NS);
     }
 
     /** With another idle time before big arrays are released (tests). */
-    SendQueue(final int capacity, final DerpServerCounters counters, final long idleTrimNs)
-    {
+    SendQueue(final int capacity, final DerpServerCounters counters, final long idleTrimNs) {
         this.capacity = capacity;
         this.counters = counters;
         this.idleTrimNs = idleTrimNs;
@@ -76,8 +72,7 @@ final class SendQueue
         this.sources = new NodeKey[capacity];
     }
 
-    int capacity()
-    {
+    int capacity() {
         return capacity;
     }
 
@@ -86,98 +81,75 @@ final class SendQueue
      *
      * @return false when the queue is closed (the client is gone)
      */
-    boolean offerPacket(final NodeKey src, final byte[] buf, final int off, final int len)
-    {
+    boolean offerPacket(final NodeKey src, final byte[] buf, final int off, final int len) {
         lock.lock();
-        try
-        {
-            if (closed)
-            {
+        try {
+            if (closed) {
                 return false;
             }
-            if (size == capacity)
-            {
+            if (size == capacity) {
                 head = head + 1 == capacity ? 0 : head + 1;
                 size--;
                 counters.onDrop(DropReason.QUEUE_HEAD);
             }
             int slot = head + size;
-            if (slot >= capacity)
-            {
+            if (slot >= capacity) {
                 slot -= capacity;
             }
             byte[] dst = data[slot];
-            if (dst == null || dst.length < len)
-            {
+            if (dst == null || dst.length < len) {
                 dst = new byte[bufferSize(len)];
                 data[slot] = dst;
             }
-            if (len > RETAIN_BUFFER_MAX)
-            {
+            if (len > RETAIN_BUFFER_MAX) {
                 bigHeld = true;
             }
             System.arraycopy(buf, off, dst, 0, len);
             lengths[slot] = len;
             sources[slot] = src;
             size++;
-            if (consumerWaiting)
-            {
+            if (consumerWaiting) {
                 ready.signal();
             }
             return true;
-        }
-        finally
-        {
+        } finally {
             lock.unlock();
         }
     }
 
     /** Queues a control frame; dropped (and counted) when the control queue is full or closed. */
-    void offerControl(final Control frame)
-    {
+    void offerControl(final Control frame) {
         lock.lock();
-        try
-        {
-            if (closed)
-            {
+        try {
+            if (closed) {
                 return;
             }
-            if (control.size() >= CONTROL_CAPACITY)
-            {
+            if (control.size() >= CONTROL_CAPACITY) {
                 counters.onControlOverflow();
                 return;
             }
             control.addLast(frame);
-            if (consumerWaiting)
-            {
+            if (consumerWaiting) {
                 ready.signal();
             }
-        }
-        finally
-        {
+        } finally {
             lock.unlock();
         }
     }
 
     /** Makes {@code ping} the one pending Pong (replacing an unanswered older one). */
-    void offerPong(final long ping)
-    {
+    void offerPong(final long ping) {
         lock.lock();
-        try
-        {
-            if (closed)
-            {
+        try {
+            if (closed) {
                 return;
             }
             pongPending = true;
             pongData = ping;
-            if (consumerWaiting)
-            {
+            if (consumerWaiting) {
                 ready.signal();
             }
-        }
-        finally
-        {
+        } finally {
             lock.unlock();
         }
     }
@@ -189,53 +161,41 @@ final class SendQueue
      *
      * @return packets + control frames + pong moved; 0 when the deadline passed first; -1 when closed
      */
-    int drain(final Batch batch, final long deadlineNs) throws InterruptedException
-    {
+    int drain(final Batch batch, final long deadlineNs) throws InterruptedException {
         lock.lock();
-        try
-        {
+        try {
             boolean idle = false;
             long idleSinceNs = 0;
-            while (!closed && size == 0 && control.isEmpty() && !pongPending)
-            {
+            while (!closed && size == 0 && control.isEmpty() && !pongPending) {
                 final long nowNs = System.nanoTime();
                 long waitNs = deadlineNs - nowNs;
-                if (bigHeld)
-                {
-                    if (!idle)
-                    {
+                if (bigHeld) {
+                    if (!idle) {
                         idle = true;
                         idleSinceNs = nowNs;
                     }
                     final long trimInNs = idleSinceNs + idleTrimNs - nowNs;
-                    if (trimInNs <= 0)
-                    {
+                    if (trimInNs <= 0) {
                         releaseBig(batch);
                         continue;
                     }
                     waitNs = Math.min(waitNs, trimInNs);
                 }
-                if (waitNs <= 0)
-                {
+                if (waitNs <= 0) {
                     return 0;
                 }
                 consumerWaiting = true;
-                try
-                {
+                try {
                     ready.await(waitNs, TimeUnit.NANOSECONDS);
-                }
-                finally
-                {
+                } finally {
                     consumerWaiting = false;
                 }
             }
-            if (closed)
-            {
+            if (closed) {
                 return -1;
             }
             final int n = Math.min(size, batch.capacity());
-            for (int i = 0; i < n; i++)
-            {
+            for (int i = 0; i < n; i++) {
                 batch.data[i] = data[head];
                 batch.lengths[i] = lengths[head];
                 batch.sources[i] = sources[head];
@@ -246,33 +206,26 @@ final class SendQueue
             size -= n;
             batch.packetCount = n;
             int moved = n;
-            while (!control.isEmpty())
-            {
+            while (!control.isEmpty()) {
                 batch.control.addLast(control.pollFirst());
                 moved++;
             }
-            if (pongPending)
-            {
+            if (pongPending) {
                 batch.pongPending = true;
                 batch.pongData = pongData;
                 pongPending = false;
                 moved++;
             }
             return moved;
-        }
-        finally
-        {
+        } finally {
             lock.unlock();
         }
     }
 
     /** Lets go of every array bigger than {@link #RETAIN_BUFFER_MAX}; the ring is empty. Under the lock. */
-    private void releaseBig(final Batch batch)
-    {
-        for (int i = 0; i < capacity; i++)
-        {
-            if (data[i] != null && data[i].length > RETAIN_BUFFER_MAX)
-            {
+    private void releaseBig(final Batch batch) {
+        for (int i = 0; i < capacity; i++) {
+            if (data[i] != null && data[i].length > RETAIN_BUFFER_MAX) {
                 data[i] = null;
             }
         }
@@ -281,19 +234,15 @@ final class SendQueue
     }
 
     /** Closes the queue: queued packets are counted as {@link DropReason#GONE_DISCONNECTED}; later offers fail. */
-    void close()
-    {
+    void close() {
         lock.lock();
-        try
-        {
-            if (closed)
-            {
+        try {
+            if (closed) {
                 return;
             }
             closed = true;
             counters.onDrops(DropReason.GONE_DISCONNECTED, size);
-            for (int i = 0; i < capacity; i++)
-            {
+            for (int i = 0; i < capacity; i++) {
                 data[i] = null;
                 sources[i] = null;
             }
@@ -301,31 +250,23 @@ final class SendQueue
             control.clear();
             pongPending = false;
             ready.signalAll();
-        }
-        finally
-        {
+        } finally {
             lock.unlock();
         }
     }
 
     /** Packets queued now (for tests and diagnostics). */
-    int size()
-    {
+    int size() {
         lock.lock();
-        try
-        {
+        try {
             return size;
-        }
-        finally
-        {
+        } finally {
             lock.unlock();
         }
     }
 
-    private static int bufferSize(final int len)
-    {
-        if (len <= MIN_BUFFER)
-        {
+    private static int bufferSize(final int len) {
+        if (len <= MIN_BUFFER) {
             return MIN_BUFFER;
         }
         // Next power of two, so a slot serves a range of sizes; MAX_PACKET_SIZE (64 KiB) is itself a power of two.
@@ -337,8 +278,7 @@ final class SendQueue
      * Owned by the client's writer thread; not thread-safe (the queue fills it under its lock, called by that
      * same thread).
      */
-    static final class Batch
-    {
+    static final class Batch {
         final byte[][] data;
         final int[] lengths;
         final NodeKey[] sources;
@@ -349,23 +289,19 @@ final class SendQueue
         private final byte[][] spares;
         private int spareCount;
 
-        Batch(final int capacity)
-        {
+        Batch(final int capacity) {
             data = new byte[capacity][];
             lengths = new int[capacity];
             sources = new NodeKey[capacity];
             spares = new byte[capacity][];
         }
 
-        int capacity()
-        {
+        int capacity() {
             return data.length;
         }
 
-        private byte[] takeSpare()
-        {
-            if (spareCount == 0)
-            {
+        private byte[] takeSpare() {
+            if (spareCount == 0) {
                 return null;
             }
             final byte[] spare = spares[--spareCount];
@@ -374,13 +310,10 @@ final class SendQueue
         }
 
         /** After writing: keeps the arrays as spares (big ones until the queue goes idle), empties the batch. */
-        void recycle()
-        {
-            for (int i = 0; i < packetCount; i++)
-            {
+        void recycle() {
+            for (int i = 0; i < packetCount; i++) {
                 final byte[] b = data[i];
-                if (b != null && spareCount < spares.length)
-                {
+                if (b != null && spareCount < spares.length) {
                     spares[spareCount++] = b;
                 }
                 data[i] = null;
@@ -392,15 +325,12 @@ final class SendQueue
         }
 
         /** Drops spares bigger than {@link #RETAIN_BUFFER_MAX}, keeping the small ones. */
-        private void releaseBig()
-        {
+        private void releaseBig() {
             int kept = 0;
-            for (int i = 0; i < spareCount; i++)
-            {
+            for (int i = 0; i < spareCount; i++) {
                 final byte[] b = spares[i];
                 spares[i] = null;
-                if (b.length <= RETAIN_BUFFER_MAX)
-                {
+                if (b.length <= RETAIN_BUFFER_MAX) {
                     spares[kept++] = b;
                 }
             }
@@ -408,8 +338,7 @@ final class SendQueue
         }
 
         /** Spare arrays held (tests). */
-        int spareCount()
-        {
+        int spareCount() {
             return spareCount;
         }
     }

@@ -30,8 +30,7 @@ import dev.derphole.derp.proto.Handshake;
 import dev.derphole.derp.proto.NodeKey;
 
 @Timeout(60)
-class DerpClientTest
-{
+class DerpClientTest {
     private static final Duration WAIT = Duration.ofSeconds(5);
     private static final NodeKey PEER = NodeKey.of(Curve25519KeyPair.generate().publicKey());
 
@@ -39,28 +38,23 @@ class DerpClientTest
     private final List<ScriptedDerpServer> servers = new ArrayList<>();
 
     @AfterEach
-    void tearDown() throws Exception
-    {
-        for (int i = toClose.size() - 1; i >= 0; i--)
-        {
+    void tearDown() throws Exception {
+        for (int i = toClose.size() - 1; i >= 0; i--) {
             toClose.get(i).close();
         }
-        for (final ScriptedDerpServer s : servers)
-        {
+        for (final ScriptedDerpServer s : servers) {
             assertThat(s.errors()).as("relay script errors").isEmpty();
         }
     }
 
-    private ScriptedDerpServer server(final ScriptedDerpServer.Script script) throws IOException
-    {
+    private ScriptedDerpServer server(final ScriptedDerpServer.Script script) throws IOException {
         final ScriptedDerpServer s = new ScriptedDerpServer(script);
         toClose.add(s);
         servers.add(s);
         return s;
     }
 
-    private DerpClient client(final ScriptedDerpServer server, final UnaryOperator<DerpClientConfig.Builder> tune)
-    {
+    private DerpClient client(final ScriptedDerpServer server, final UnaryOperator<DerpClientConfig.Builder> tune) {
         final DerpClientConfig.Builder b = DerpClientConfig.builder(server.target())
             .connectTimeout(Duration.ofSeconds(2))
             .handshakeTimeout(Duration.ofSeconds(3))
@@ -70,31 +64,25 @@ class DerpClientTest
         return c;
     }
 
-    private static DerpEvent next(final DerpClient c) throws InterruptedException
-    {
+    private static DerpEvent next(final DerpClient c) throws InterruptedException {
         final DerpEvent e = c.receive(WAIT);
         assertThat(e).as("event within %s", WAIT).isNotNull();
         return e;
     }
 
     /** The next event that is not a packet. */
-    private static DerpEvent nextControl(final DerpClient c) throws InterruptedException
-    {
+    private static DerpEvent nextControl(final DerpClient c) throws InterruptedException {
         DerpEvent e;
-        do
-        {
+        do {
             e = next(c);
-        }
-        while (e instanceof DerpEvent.Packet);
+        } while (e instanceof DerpEvent.Packet);
         return e;
     }
 
     @Test
-    void shouldHandshakeAndExchangePacketsBothWays() throws Exception
-    {
+    void shouldHandshakeAndExchangePacketsBothWays() throws Exception {
         final BlockingQueue<ScriptedDerpServer.Frame> frames = new LinkedBlockingQueue<>();
-        final ScriptedDerpServer server = server(conn ->
-        {
+        final ScriptedDerpServer server = server(conn -> {
             conn.accept();
             conn.sendPacket(PEER, "hello client".getBytes(StandardCharsets.UTF_8));
             conn.serve(frames);
@@ -131,10 +119,8 @@ class DerpClientTest
     }
 
     @Test
-    void shouldFailClearlyOnBadMagic() throws Exception
-    {
-        final ScriptedDerpServer server = server(conn ->
-        {
+    void shouldFailClearlyOnBadMagic() throws Exception {
+        final ScriptedDerpServer server = server(conn -> {
             conn.readRequest();
             conn.answer101();
             final byte[] payload = Handshake.serverKeyPayload(conn.serverKey());
@@ -151,10 +137,8 @@ class DerpClientTest
     }
 
     @Test
-    void shouldFailClearlyOnNon101Answer() throws Exception
-    {
-        final ScriptedDerpServer server = server(conn ->
-        {
+    void shouldFailClearlyOnNon101Answer() throws Exception {
+        final ScriptedDerpServer server = server(conn -> {
             conn.readRequest();
             conn.writeRaw("HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\nnot here\n");
         });
@@ -166,10 +150,8 @@ class DerpClientTest
     }
 
     @Test
-    void shouldFailClearlyWhenServerInfoDoesNotOpen() throws Exception
-    {
-        final ScriptedDerpServer server = server(conn ->
-        {
+    void shouldFailClearlyWhenServerInfoDoesNotOpen() throws Exception {
+        final ScriptedDerpServer server = server(conn -> {
             conn.readRequest();
             conn.answer101();
             conn.sendFrame(FrameType.SERVER_KEY, Handshake.serverKeyPayload(conn.serverKey()));
@@ -186,10 +168,8 @@ class DerpClientTest
     }
 
     @Test
-    void shouldFailClearlyWhenFirstFrameIsNotServerKey() throws Exception
-    {
-        final ScriptedDerpServer server = server(conn ->
-        {
+    void shouldFailClearlyWhenFirstFrameIsNotServerKey() throws Exception {
+        final ScriptedDerpServer server = server(conn -> {
             conn.readRequest();
             conn.answer101();
             conn.sendFrame(FrameType.KEEP_ALIVE, new byte[0]);
@@ -201,11 +181,9 @@ class DerpClientTest
     }
 
     @Test
-    void shouldTimeOutASilentRelay() throws Exception
-    {
+    void shouldTimeOutASilentRelay() throws Exception {
         final CountDownLatch release = new CountDownLatch(1);
-        final ScriptedDerpServer server = server(conn ->
-        {
+        final ScriptedDerpServer server = server(conn -> {
             conn.readRequest();
             release.await(10, TimeUnit.SECONDS);
         });
@@ -219,8 +197,7 @@ class DerpClientTest
     }
 
     @Test
-    void shouldFailClearlyWhenNothingListens() throws Exception
-    {
+    void shouldFailClearlyWhenNothingListens() throws Exception {
         final ScriptedDerpServer server = server(conn -> conn.close());
         final int port = server.port();
         server.close();
@@ -234,10 +211,8 @@ class DerpClientTest
     }
 
     @Test
-    void shouldTryTheDialAddressesInOrder() throws Exception
-    {
-        final ScriptedDerpServer server = server(conn ->
-        {
+    void shouldTryTheDialAddressesInOrder() throws Exception {
+        final ScriptedDerpServer server = server(conn -> {
             conn.accept();
             conn.readFrame();
         });
@@ -252,20 +227,17 @@ class DerpClientTest
     }
 
     @Test
-    void shouldPaceSendsToTheAdvertisedTokenBucket() throws Exception
-    {
+    void shouldPaceSendsToTheAdvertisedTokenBucket() throws Exception {
         final long rate = 200_000;
         final int packets = 100;
         final int size = 4000;
         final AtomicLong lastNs = new AtomicLong();
         final CountDownLatch done = new CountDownLatch(1);
-        final ScriptedDerpServer server = server(conn ->
-        {
+        final ScriptedDerpServer server = server(conn -> {
             conn.readRequest();
             conn.answer101();
             conn.handshake("{\"version\":2,\"TokenBucketBytesPerSecond\":" + rate + ",\"TokenBucketBytesBurst\":1000}");
-            for (int i = 0; i < packets; i++)
-            {
+            for (int i = 0; i < packets; i++) {
                 conn.readFrame(FrameType.SEND_PACKET);
             }
             lastNs.set(System.nanoTime());
@@ -277,8 +249,7 @@ class DerpClientTest
         assertThat(client.advertisedBytesPerSecond()).isEqualTo(rate);
         final long startNs = System.nanoTime();
         final byte[] data = new byte[size];
-        for (int i = 0; i < packets; i++)
-        {
+        for (int i = 0; i < packets; i++) {
             client.send(PEER, data, 0, size);
         }
         assertThat(done.await(20, TimeUnit.SECONDS)).isTrue();
@@ -292,11 +263,9 @@ class DerpClientTest
     }
 
     @Test
-    void shouldAnswerPingWithPongOfTheSameBytes() throws Exception
-    {
+    void shouldAnswerPingWithPongOfTheSameBytes() throws Exception {
         final BlockingQueue<byte[]> pongs = new LinkedBlockingQueue<>();
-        final ScriptedDerpServer server = server(conn ->
-        {
+        final ScriptedDerpServer server = server(conn -> {
             conn.accept();
             conn.sendFrame(FrameType.PING, new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
             pongs.add(conn.readFrame(FrameType.PONG).payload());
@@ -306,18 +275,15 @@ class DerpClientTest
             conn.sendFrame(FrameType.PING, longPing);
             pongs.add(conn.readFrame(FrameType.PONG).payload());
             // A burst of pings: only the latest pending one must be answered last (older ones may be coalesced).
-            for (int i = 10; i < 60; i++)
-            {
+            for (int i = 10; i < 60; i++) {
                 conn.sendFrame(FrameType.PING, new byte[] {(byte)i, 0, 0, 0, 0, 0, 0, 0});
             }
             byte[] last;
             int answered = 0;
-            do
-            {
+            do {
                 last = conn.readFrame(FrameType.PONG).payload();
                 answered++;
-            }
-            while (last[0] != 59);
+            } while (last[0] != 59);
             pongs.add(new byte[] {(byte)answered});
             conn.readFrame();
         });
@@ -330,12 +296,10 @@ class DerpClientTest
     }
 
     @Test
-    void shouldCompletePingWhenThePongArrivesAndTimeOutOtherwise() throws Exception
-    {
+    void shouldCompletePingWhenThePongArrivesAndTimeOutOtherwise() throws Exception {
         final AtomicReference<byte[]> seen = new AtomicReference<>();
         final CountDownLatch answerNext = new CountDownLatch(1);
-        final ScriptedDerpServer server = server(conn ->
-        {
+        final ScriptedDerpServer server = server(conn -> {
             conn.accept();
             final ScriptedDerpServer.Frame ping = conn.readFrame();
             seen.set(ping.payload());
@@ -356,11 +320,9 @@ class DerpClientTest
     }
 
     @Test
-    void shouldDeliverPeerGonePeerPresentHealthAndSkipOddFrames() throws Exception
-    {
+    void shouldDeliverPeerGonePeerPresentHealthAndSkipOddFrames() throws Exception {
         final NodeKey other = NodeKey.of(Curve25519KeyPair.generate().publicKey());
-        final ScriptedDerpServer server = server(conn ->
-        {
+        final ScriptedDerpServer server = server(conn -> {
             conn.accept();
             final byte[] gone = new byte[33];
             PEER.write(gone, 0);
@@ -393,15 +355,12 @@ class DerpClientTest
     }
 
     @Test
-    void shouldReconnectAfterTheRestartingDelayEvenWithReconnectDisabled() throws Exception
-    {
+    void shouldReconnectAfterTheRestartingDelayEvenWithReconnectDisabled() throws Exception {
         final AtomicLong restartSentNs = new AtomicLong();
         final AtomicLong secondAcceptNs = new AtomicLong();
         final BlockingQueue<ScriptedDerpServer.Frame> frames = new LinkedBlockingQueue<>();
-        final ScriptedDerpServer server = server(conn ->
-        {
-            if (conn.index == 0)
-            {
+        final ScriptedDerpServer server = server(conn -> {
+            if (conn.index == 0) {
                 conn.accept();
                 restartSentNs.set(System.nanoTime());
                 conn.sendFrame(FrameType.RESTARTING, new byte[] {0, 0, 1, 44, 0, 0, 7, (byte)208});
@@ -427,27 +386,21 @@ class DerpClientTest
     }
 
     @Test
-    void shouldReconnectWithBackoffAfterTheRelayDropsAndKeepQueuedPackets() throws Exception
-    {
+    void shouldReconnectWithBackoffAfterTheRelayDropsAndKeepQueuedPackets() throws Exception {
         final BlockingQueue<ScriptedDerpServer.Frame> frames = new LinkedBlockingQueue<>();
         final CountDownLatch dropNow = new CountDownLatch(1);
-        final ScriptedDerpServer server = server(conn ->
-        {
-            switch (conn.index)
-            {
-                case 0 ->
-                {
+        final ScriptedDerpServer server = server(conn -> {
+            switch (conn.index) {
+                case 0 -> {
                     conn.accept();
                     dropNow.await(10, TimeUnit.SECONDS);
                     conn.close();
                 }
-                case 1, 2 ->
-                {
+                case 1, 2 -> {
                     conn.readRequest();
                     conn.writeRaw("HTTP/1.1 503 Service Unavailable\r\n\r\n");
                 }
-                default ->
-                {
+                default -> {
                     conn.accept();
                     conn.serve(frames);
                 }
@@ -471,8 +424,7 @@ class DerpClientTest
         assertThat(client.counters().reconnects()).isEqualTo(1);
         assertThat(client.isConnected()).isTrue();
         client.send(PEER, new byte[] {3}, 0, 1);
-        for (int expected = 1; expected <= 3; expected++)
-        {
+        for (int expected = 1; expected <= 3; expected++) {
             final ScriptedDerpServer.Frame f = frames.poll(5, TimeUnit.SECONDS);
             assertThat(f.type()).isEqualTo(FrameType.SEND_PACKET);
             assertThat(f.payload()[32]).isEqualTo((byte)expected);
@@ -480,10 +432,8 @@ class DerpClientTest
     }
 
     @Test
-    void shouldCloseTheConnectionOnAnOversizeRecvPacket() throws Exception
-    {
-        final ScriptedDerpServer server = server(conn ->
-        {
+    void shouldCloseTheConnectionOnAnOversizeRecvPacket() throws Exception {
+        final ScriptedDerpServer server = server(conn -> {
             conn.accept();
             conn.sendFrame(FrameType.RECV_PACKET, new byte[32 + DerpProtocol.MAX_PACKET_SIZE + 1]);
             conn.readFrame();
@@ -502,10 +452,8 @@ class DerpClientTest
     }
 
     @Test
-    void shouldCloseTheConnectionOnAFrameOverOneMebibyte() throws Exception
-    {
-        final ScriptedDerpServer server = server(conn ->
-        {
+    void shouldCloseTheConnectionOnAFrameOverOneMebibyte() throws Exception {
+        final ScriptedDerpServer server = server(conn -> {
             conn.accept();
             // Header only: the client must give up before reading the payload.
             conn.writeRaw("\u007f\u0000\u0010\u0000\u0001");
@@ -519,19 +467,16 @@ class DerpClientTest
     }
 
     @Test
-    void shouldStopReadingWhileTheReceiveQueueIsFullAndResumeWhenDrained() throws Exception
-    {
+    void shouldStopReadingWhileTheReceiveQueueIsFullAndResumeWhenDrained() throws Exception {
         final int capacity = 8;
         final int packets = 1600;
         final int size = DerpProtocol.MAX_PACKET_SIZE;
         final AtomicLong written = new AtomicLong();
         final CountDownLatch allWritten = new CountDownLatch(1);
-        final ScriptedDerpServer server = server(conn ->
-        {
+        final ScriptedDerpServer server = server(conn -> {
             conn.accept();
             final byte[] data = new byte[size];
-            for (int i = 0; i < packets; i++)
-            {
+            for (int i = 0; i < packets; i++) {
                 data[0] = (byte)i;
                 data[1] = (byte)(i >> 8);
                 conn.sendPacket(PEER, data);
@@ -547,20 +492,17 @@ class DerpClientTest
         long before;
         long after = written.get();
         final long limitNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        do
-        {
+        do {
             before = after;
             Thread.sleep(300);
             after = written.get();
-        }
-        while (after != before && System.nanoTime() < limitNs);
+        } while (after != before && System.nanoTime() < limitNs);
         assertThat(after).as("relay writes stalled").isEqualTo(before).isLessThan(packets);
         assertThat(allWritten.getCount()).isEqualTo(1);
         // Bounded memory: the queue plus the one packet the blocked reader holds.
         assertThat(client.counters().packetsIn()).isLessThanOrEqualTo(capacity + 1);
 
-        for (int i = 0; i < packets; i++)
-        {
+        for (int i = 0; i < packets; i++) {
             final DerpEvent.Packet p = (DerpEvent.Packet)next(client);
             assertThat((p.data()[0] & 0xff) | (p.data()[1] & 0xff) << 8).isEqualTo(i & 0xffff);
             assertThat(p.data()).hasSize(size);
@@ -571,10 +513,8 @@ class DerpClientTest
     }
 
     @Test
-    void shouldWakeABlockedReceiveAndABlockedSendOnClose() throws Exception
-    {
-        final ScriptedDerpServer server = server(conn ->
-        {
+    void shouldWakeABlockedReceiveAndABlockedSendOnClose() throws Exception {
+        final ScriptedDerpServer server = server(conn -> {
             conn.accept();
             // Never read again: the client's writes fill the socket buffers, then its send queue.
             Thread.sleep(30_000);
@@ -583,32 +523,23 @@ class DerpClientTest
         client.connect();
 
         final AtomicReference<Object> receiveResult = new AtomicReference<>("pending");
-        final Thread receiver = Thread.ofVirtual().start(() ->
-        {
-            try
-            {
+        final Thread receiver = Thread.ofVirtual().start(() -> {
+            try {
                 receiveResult.set(client.receive(Duration.ofSeconds(30)));
-            }
-            catch (final InterruptedException e)
-            {
+            } catch (final InterruptedException e) {
                 receiveResult.set(e);
             }
         });
         final AtomicReference<Throwable> sendResult = new AtomicReference<>();
         final AtomicLong sent = new AtomicLong();
-        final Thread sender = Thread.ofVirtual().start(() ->
-        {
+        final Thread sender = Thread.ofVirtual().start(() -> {
             final byte[] data = new byte[DerpProtocol.MAX_PACKET_SIZE];
-            try
-            {
-                for (int i = 0; i < 100_000; i++)
-                {
+            try {
+                for (int i = 0; i < 100_000; i++) {
                     client.send(PEER, data, 0, data.length);
                     sent.incrementAndGet();
                 }
-            }
-            catch (final Throwable t)
-            {
+            } catch (final Throwable t) {
                 sendResult.set(t);
             }
         });
@@ -616,13 +547,11 @@ class DerpClientTest
         long before;
         long after = sent.get();
         final long limitNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        do
-        {
+        do {
             before = after;
             Thread.sleep(300);
             after = sent.get();
-        }
-        while (after != before && System.nanoTime() < limitNs);
+        } while (after != before && System.nanoTime() < limitNs);
         assertThat(sender.isAlive()).isTrue();
         assertThat(receiver.isAlive()).isTrue();
 
@@ -641,13 +570,10 @@ class DerpClientTest
     }
 
     @Test
-    void shouldFailSendsAfterTheSendTimeoutWhileReconnecting() throws Exception
-    {
+    void shouldFailSendsAfterTheSendTimeoutWhileReconnecting() throws Exception {
         final CountDownLatch dropNow = new CountDownLatch(1);
-        final ScriptedDerpServer server = server(conn ->
-        {
-            if (conn.index == 0)
-            {
+        final ScriptedDerpServer server = server(conn -> {
+            if (conn.index == 0) {
                 conn.accept();
                 dropNow.await(10, TimeUnit.SECONDS);
                 conn.close();
@@ -660,8 +586,7 @@ class DerpClientTest
         client.connect();
         dropNow.countDown();
         assertThat(nextControl(client)).isInstanceOf(DerpEvent.Disconnected.class);
-        for (int i = 0; i < 3; i++)
-        {
+        for (int i = 0; i < 3; i++) {
             client.send(PEER, new byte[] {1}, 0, 1);
         }
         assertThat(client.trySend(PEER, new byte[] {1}, 0, 1, Duration.ofMillis(50))).isFalse();
@@ -674,16 +599,13 @@ class DerpClientTest
     }
 
     @Test
-    void shouldSendNotePreferredAndRepeatItAfterReconnect() throws Exception
-    {
+    void shouldSendNotePreferredAndRepeatItAfterReconnect() throws Exception {
         final BlockingQueue<ScriptedDerpServer.Frame> frames = new LinkedBlockingQueue<>();
-        final ScriptedDerpServer server = server(conn ->
-        {
+        final ScriptedDerpServer server = server(conn -> {
             conn.accept();
             final ScriptedDerpServer.Frame f = conn.readFrame(FrameType.NOTE_PREFERRED);
             frames.add(f);
-            if (conn.index == 0)
-            {
+            if (conn.index == 0) {
                 conn.close();
                 return;
             }
@@ -697,10 +619,8 @@ class DerpClientTest
     }
 
     @Test
-    void shouldRejectOversizeSendsAndBadArguments() throws Exception
-    {
-        final ScriptedDerpServer server = server(conn ->
-        {
+    void shouldRejectOversizeSendsAndBadArguments() throws Exception {
+        final ScriptedDerpServer server = server(conn -> {
             conn.accept();
             conn.readFrame();
         });

@@ -29,30 +29,24 @@ import dev.derphole.derp.proto.FrameType;
 import dev.derphole.derp.proto.NodeKey;
 
 @Timeout(60)
-class DerpClientTlsTest
-{
+class DerpClientTlsTest {
     private static final NodeKey PEER = NodeKey.of(Curve25519KeyPair.generate().publicKey());
 
     private final List<AutoCloseable> toClose = new ArrayList<>();
 
     @AfterEach
-    void tearDown() throws Exception
-    {
-        for (int i = toClose.size() - 1; i >= 0; i--)
-        {
+    void tearDown() throws Exception {
+        for (int i = toClose.size() - 1; i >= 0; i--) {
             toClose.get(i).close();
         }
     }
 
     private ScriptedDerpServer relay(final SSLContext tls, final BlockingQueue<ScriptedDerpServer.Frame> frames,
-        final List<String> sni) throws IOException
-    {
-        final ScriptedDerpServer s = new ScriptedDerpServer(conn ->
-        {
+        final List<String> sni) throws IOException {
+        final ScriptedDerpServer s = new ScriptedDerpServer(conn -> {
             conn.accept();
             final ExtendedSSLSession session = (ExtendedSSLSession)((SSLSocket)conn.socket).getSession();
-            for (final SNIServerName n : session.getRequestedServerNames())
-            {
+            for (final SNIServerName n : session.getRequestedServerNames()) {
                 sni.add(new String(n.getEncoded(), StandardCharsets.US_ASCII));
             }
             conn.sendPacket(PEER, "over tls".getBytes(StandardCharsets.UTF_8));
@@ -62,8 +56,7 @@ class DerpClientTlsTest
         return s;
     }
 
-    private DerpClient client(final DerpTarget target) throws Exception
-    {
+    private DerpClient client(final DerpTarget target) throws Exception {
         final DerpClient c = new DerpClient(DerpClientConfig.builder(target)
             .sslContext(TestCertificates.clientContext())
             .connectTimeout(Duration.ofSeconds(2))
@@ -75,8 +68,7 @@ class DerpClientTlsTest
     }
 
     private static void assertRelayWorks(final DerpClient client, final BlockingQueue<ScriptedDerpServer.Frame> frames)
-        throws Exception
-    {
+        throws Exception {
         final DerpEvent.Packet p = (DerpEvent.Packet)client.receive(Duration.ofSeconds(5));
         assertThat(new String(p.data(), StandardCharsets.UTF_8)).isEqualTo("over tls");
         client.send(PEER, new byte[] {1, 2, 3}, 0, 3);
@@ -86,14 +78,12 @@ class DerpClientTlsTest
     }
 
     @Test
-    void shouldConnectOverTlsWithSniHostnameCheckAndHttp11OnlyAlpn() throws Exception
-    {
+    void shouldConnectOverTlsWithSniHostnameCheckAndHttp11OnlyAlpn() throws Exception {
         final BlockingQueue<ScriptedDerpServer.Frame> frames = new LinkedBlockingQueue<>();
         final List<String> sni = new CopyOnWriteArrayList<>();
         final List<List<String>> alpnOffers = new CopyOnWriteArrayList<>();
         final ScriptedDerpServer server = relay(TestCertificates.serverContext("server.p12", false), frames, sni);
-        server.tlsSetup(ssl -> ssl.setHandshakeApplicationProtocolSelector((socket, offered) ->
-        {
+        server.tlsSetup(ssl -> ssl.setHandshakeApplicationProtocolSelector((socket, offered) -> {
             alpnOffers.add(List.copyOf(offered));
             return offered.contains("http/1.1") ? "http/1.1" : "";
         }));
@@ -105,8 +95,7 @@ class DerpClientTlsTest
     }
 
     @Test
-    void shouldTolerateTheMetaCertDerperAppendsToItsChain() throws Exception
-    {
+    void shouldTolerateTheMetaCertDerperAppendsToItsChain() throws Exception {
         final BlockingQueue<ScriptedDerpServer.Frame> frames = new LinkedBlockingQueue<>();
         final ScriptedDerpServer server =
             relay(TestCertificates.serverContext("server.p12", true), frames, new CopyOnWriteArrayList<>());
@@ -116,8 +105,7 @@ class DerpClientTlsTest
     }
 
     @Test
-    void shouldRejectACertificateForAnotherHostname() throws Exception
-    {
+    void shouldRejectACertificateForAnotherHostname() throws Exception {
         final ScriptedDerpServer server = relay(
             TestCertificates.serverContext("wronghost.p12", true), new LinkedBlockingQueue<>(),
             new CopyOnWriteArrayList<>());
@@ -130,8 +118,7 @@ class DerpClientTlsTest
     }
 
     @Test
-    void shouldRejectAnUntrustedCertificateWithTheDefaultWebPkiTrust() throws Exception
-    {
+    void shouldRejectAnUntrustedCertificateWithTheDefaultWebPkiTrust() throws Exception {
         final ScriptedDerpServer server = relay(
             TestCertificates.serverContext("server.p12", false), new LinkedBlockingQueue<>(),
             new CopyOnWriteArrayList<>());
@@ -145,8 +132,7 @@ class DerpClientTlsTest
     }
 
     @Test
-    void shouldVerifyTheServerNameNotTheDialledAddress() throws Exception
-    {
+    void shouldVerifyTheServerNameNotTheDialledAddress() throws Exception {
         // Dial 127.0.0.1 but expect the certificate of "wrong.example": the name decides, not the address.
         final BlockingQueue<ScriptedDerpServer.Frame> frames = new LinkedBlockingQueue<>();
         final ScriptedDerpServer server =

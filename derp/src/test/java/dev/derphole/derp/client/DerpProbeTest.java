@@ -23,27 +23,22 @@ import dev.derphole.derp.proto.FrameType;
 import dev.derphole.derp.proto.Handshake;
 
 @Timeout(60)
-class DerpProbeTest
-{
+class DerpProbeTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
     private final List<AutoCloseable> toClose = new ArrayList<>();
     private final List<String> paths = new CopyOnWriteArrayList<>();
 
     @AfterEach
-    void tearDown() throws Exception
-    {
-        for (final AutoCloseable c : toClose)
-        {
+    void tearDown() throws Exception {
+        for (final AutoCloseable c : toClose) {
             c.close();
         }
     }
 
     /** A relay answering {@code status} to {@code /derp/latency-check} and 200 to {@code /derp/probe}. */
-    private ScriptedDerpServer httpRelay(final String latencyCheckStatus, final SSLContext tls) throws IOException
-    {
-        final ScriptedDerpServer s = new ScriptedDerpServer(conn ->
-        {
+    private ScriptedDerpServer httpRelay(final String latencyCheckStatus, final SSLContext tls) throws IOException {
+        final ScriptedDerpServer s = new ScriptedDerpServer(conn -> {
             final String head = conn.readRequest();
             final String path = head.substring(4, head.indexOf(' ', 4));
             paths.add(path);
@@ -55,8 +50,7 @@ class DerpProbeTest
     }
 
     @Test
-    void shouldTimeTheLatencyCheck() throws Exception
-    {
+    void shouldTimeTheLatencyCheck() throws Exception {
         final ScriptedDerpServer relay = httpRelay("200 OK", null);
         final Duration rtt = DerpProbe.latencyCheck(relay.target(), TIMEOUT);
         assertThat(rtt).isPositive().isLessThan(TIMEOUT);
@@ -64,16 +58,14 @@ class DerpProbeTest
     }
 
     @Test
-    void shouldFallBackToDerpProbeOn404() throws Exception
-    {
+    void shouldFallBackToDerpProbeOn404() throws Exception {
         final ScriptedDerpServer relay = httpRelay("404 Not Found", null);
         assertThat(DerpProbe.latencyCheck(relay.target(), TIMEOUT)).isPositive();
         assertThat(paths).containsExactly("/derp/latency-check", "/derp/probe");
     }
 
     @Test
-    void shouldFailOnOtherStatuses() throws Exception
-    {
+    void shouldFailOnOtherStatuses() throws Exception {
         final ScriptedDerpServer relay = httpRelay("403 Forbidden", null);
         assertThatThrownBy(() -> DerpProbe.latencyCheck(relay.target(), TIMEOUT))
             .isInstanceOf(IOException.class)
@@ -81,18 +73,15 @@ class DerpProbeTest
     }
 
     @Test
-    void shouldTimeTheLatencyCheckOverTls() throws Exception
-    {
+    void shouldTimeTheLatencyCheckOverTls() throws Exception {
         final ScriptedDerpServer relay = httpRelay("200 OK", TestCertificates.serverContext("server.p12", true));
         assertThat(DerpProbe.latencyCheck(relay.tlsTarget(), TIMEOUT, TestCertificates.clientContext())).isPositive();
     }
 
     @Test
-    void shouldGiveUpOnASilentRelayWithinTheTimeout() throws Exception
-    {
+    void shouldGiveUpOnASilentRelayWithinTheTimeout() throws Exception {
         final CountDownLatch release = new CountDownLatch(1);
-        final ScriptedDerpServer relay = new ScriptedDerpServer(conn ->
-        {
+        final ScriptedDerpServer relay = new ScriptedDerpServer(conn -> {
             conn.readRequest();
             release.await(10, TimeUnit.SECONDS);
         });
@@ -106,10 +95,8 @@ class DerpProbeTest
     }
 
     @Test
-    void shouldTimeAFullHandshake() throws Exception
-    {
-        final ScriptedDerpServer relay = new ScriptedDerpServer(conn ->
-        {
+    void shouldTimeAFullHandshake() throws Exception {
+        final ScriptedDerpServer relay = new ScriptedDerpServer(conn -> {
             conn.accept();
             conn.readFrame();
         });
@@ -122,10 +109,8 @@ class DerpProbeTest
     }
 
     @Test
-    void shouldFailTheHandshakeCheckOnANonDerpServer() throws Exception
-    {
-        final ScriptedDerpServer relay = new ScriptedDerpServer(conn ->
-        {
+    void shouldFailTheHandshakeCheckOnANonDerpServer() throws Exception {
+        final ScriptedDerpServer relay = new ScriptedDerpServer(conn -> {
             conn.readRequest();
             conn.answer101();
             final byte[] payload = Handshake.serverKeyPayload(conn.serverKey());

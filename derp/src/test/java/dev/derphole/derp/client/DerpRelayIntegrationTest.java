@@ -26,51 +26,43 @@ import dev.derphole.derp.server.TestRelays;
 
 /** Our client against our relay ({@code dev.derphole.derp.server.DerpServer}) on loopback, plain HTTP and TLS. */
 @Timeout(120)
-class DerpRelayIntegrationTest
-{
+class DerpRelayIntegrationTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
 
     private final List<AutoCloseable> toClose = new ArrayList<>();
 
     @AfterEach
-    void tearDown() throws Exception
-    {
-        for (int i = toClose.size() - 1; i >= 0; i--)
-        {
+    void tearDown() throws Exception {
+        for (int i = toClose.size() - 1; i >= 0; i--) {
             toClose.get(i).close();
         }
     }
 
-    private DerpServer relay(final DerpServer server)
-    {
+    private DerpServer relay(final DerpServer server) {
         toClose.add(server);
         return server;
     }
 
     /** Trusts the relay's self-signed test certificate, meta-cert tolerant like the production default. */
-    private static SSLContext trustTestRelay() throws Exception
-    {
+    private static SSLContext trustTestRelay() throws Exception {
         final KeyStore anchors = KeyStore.getInstance("PKCS12");
         anchors.load(null, null);
         anchors.setCertificateEntry("relay", dev.derphole.derp.server.TestTls.certificate());
         return DerpTls.contextTrusting(anchors);
     }
 
-    private DerpClient connect(final DerpServer server, final int receiveQueue) throws Exception
-    {
+    private DerpClient connect(final DerpServer server, final int receiveQueue) throws Exception {
         return connect(server, receiveQueue, false);
     }
 
     private DerpClient connect(final DerpServer server, final int receiveQueue, final boolean platformThreads)
-        throws Exception
-    {
+        throws Exception {
         final DerpClientConfig.Builder b = DerpClientConfig.builder(DerpTarget.parse(server.derpUrl()))
             .receiveQueueCapacity(receiveQueue)
             .platformThreads(platformThreads)
             .connectTimeout(WAIT)
             .handshakeTimeout(WAIT);
-        if (server.config().tls())
-        {
+        if (server.config().tls()) {
             b.sslContext(trustTestRelay());
         }
         final DerpClient c = new DerpClient(b.build());
@@ -79,28 +71,23 @@ class DerpRelayIntegrationTest
         return c;
     }
 
-    private static DerpEvent.Packet nextPacket(final DerpClient c) throws InterruptedException
-    {
-        while (true)
-        {
+    private static DerpEvent.Packet nextPacket(final DerpClient c) throws InterruptedException {
+        while (true) {
             final DerpEvent e = c.receive(WAIT);
             assertThat(e).as("event within %s", WAIT).isNotNull();
-            if (e instanceof DerpEvent.Packet p)
-            {
+            if (e instanceof DerpEvent.Packet p) {
                 return p;
             }
         }
     }
 
     @Test
-    void shouldRelayTenThousandPacketsWithoutLossOrReorderingOverPlainHttp() throws Exception
-    {
+    void shouldRelayTenThousandPacketsWithoutLossOrReorderingOverPlainHttp() throws Exception {
         exchangeTenThousand(relay(TestRelays.startPlain()));
     }
 
     @Test
-    void shouldRelayTenThousandPacketsWithoutLossOrReorderingOverTls() throws Exception
-    {
+    void shouldRelayTenThousandPacketsWithoutLossOrReorderingOverTls() throws Exception {
         exchangeTenThousand(relay(TestRelays.startTls()));
     }
 
@@ -109,21 +96,17 @@ class DerpRelayIntegrationTest
      * (32) overflows, as derper does, so A keeps at most 24 packets unreceived by B (flow control of the test);
      * everything the clients themselves do must be lossless and ordered.
      */
-    private void exchangeTenThousand(final DerpServer server) throws Exception
-    {
+    private void exchangeTenThousand(final DerpServer server) throws Exception {
         final int packets = 10_000;
         final int window = 24;
         final DerpClient a = connect(server, 256);
         final DerpClient b = connect(server, 256);
         final AtomicLong received = new AtomicLong();
         final ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
-        final Thread receiver = Thread.ofVirtual().start(() ->
-        {
+        final Thread receiver = Thread.ofVirtual().start(() -> {
             final SplittableRandom expected = new SplittableRandom(7);
-            try
-            {
-                for (int i = 0; i < packets; i++)
-                {
+            try {
+                for (int i = 0; i < packets; i++) {
                     final DerpEvent.Packet p = nextPacket(b);
                     assertThat(p.source()).isEqualTo(a.publicKey());
                     final ByteBuffer in = ByteBuffer.wrap(p.data());
@@ -132,20 +115,16 @@ class DerpRelayIntegrationTest
                     assertThat(p.data()).hasSize(length);
                     received.incrementAndGet();
                 }
-            }
-            catch (final Throwable t)
-            {
+            } catch (final Throwable t) {
                 failures.add(t);
             }
         });
         final SplittableRandom lengths = new SplittableRandom(7);
         final byte[] buf = new byte[1400];
         final long startNs = System.nanoTime();
-        for (int i = 0; i < packets && failures.isEmpty(); i++)
-        {
+        for (int i = 0; i < packets && failures.isEmpty(); i++) {
             final long deadlineNs = System.nanoTime() + WAIT.toNanos();
-            while (i - received.get() >= window && failures.isEmpty() && System.nanoTime() < deadlineNs)
-            {
+            while (i - received.get() >= window && failures.isEmpty() && System.nanoTime() < deadlineNs) {
                 Thread.onSpinWait();
                 Thread.sleep(0, 100_000);
             }
@@ -170,44 +149,37 @@ class DerpRelayIntegrationTest
      * (counted), not the connection.
      */
     @Test
-    void shouldHandPacketsToTheListenerAndQueueOnlyTheDeclinedOnes() throws Exception
-    {
+    void shouldHandPacketsToTheListenerAndQueueOnlyTheDeclinedOnes() throws Exception {
         final DerpServer server = relay(TestRelays.startPlain());
         final DerpClient a = connect(server, 16);
         final DerpClient b = connect(server, 16, true);
         final ConcurrentLinkedQueue<byte[]> taken = new ConcurrentLinkedQueue<>();
         final ConcurrentLinkedQueue<String> listenerThreads = new ConcurrentLinkedQueue<>();
-        b.packetListener((source, data, offset, length) ->
-        {
+        b.packetListener((source, data, offset, length) -> {
             assertThat(source).isEqualTo(a.publicKey());
             listenerThreads.add((Thread.currentThread().isVirtual() ? "virtual " : "platform ")
                 + Thread.currentThread().getName());
-            if (data[offset] == 99)
-            {
+            if (data[offset] == 99) {
                 throw new IllegalStateException("listener bug");
             }
-            if ((data[offset] & 1) == 1)
-            {
+            if ((data[offset] & 1) == 1) {
                 return false;
             }
             taken.add(java.util.Arrays.copyOfRange(data, offset, offset + length));
             return true;
         });
-        for (int i = 0; i < 20; i++)
-        {
+        for (int i = 0; i < 20; i++) {
             a.send(b.publicKey(), new byte[] {(byte)i, 42, (byte)i}, 0, 3);
         }
         a.send(b.publicKey(), new byte[] {99}, 0, 1);
         a.send(b.publicKey(), new byte[] {21, 7}, 0, 2);
-        for (int i = 1; i < 20; i += 2)
-        {
+        for (int i = 1; i < 20; i += 2) {
             assertThat(nextPacket(b).data()).containsExactly(i, 42, i);
         }
         assertThat(nextPacket(b).data()).as("the connection survived the throwing listener").containsExactly(21, 7);
         assertThat(taken).hasSize(10);
         int expected = 0;
-        for (final byte[] packet : taken)
-        {
+        for (final byte[] packet : taken) {
             assertThat(packet).containsExactly(expected, 42, expected);
             expected += 2;
         }
@@ -219,10 +191,8 @@ class DerpRelayIntegrationTest
     }
 
     @Test
-    void shouldPingTheRelayOverPlainHttpAndTls() throws Exception
-    {
-        for (final DerpServer server : List.of(relay(TestRelays.startPlain()), relay(TestRelays.startTls())))
-        {
+    void shouldPingTheRelayOverPlainHttpAndTls() throws Exception {
+        for (final DerpServer server : List.of(relay(TestRelays.startPlain()), relay(TestRelays.startTls()))) {
             final DerpClient c = connect(server, 16);
             assertThat(c.serverKey()).isEqualTo(server.serverKey());
             final Duration rtt = c.ping(WAIT);
@@ -232,8 +202,7 @@ class DerpRelayIntegrationTest
     }
 
     @Test
-    void shouldReportPeerGoneWhenThePeerDisconnects() throws Exception
-    {
+    void shouldReportPeerGoneWhenThePeerDisconnects() throws Exception {
         final DerpServer server = relay(TestRelays.startPlain());
         final DerpClient a = connect(server, 16);
         final DerpClient b = connect(server, 16);
@@ -241,18 +210,15 @@ class DerpRelayIntegrationTest
         assertThat(nextPacket(b).data()).containsExactly(1);
         b.close();
         DerpEvent e;
-        do
-        {
+        do {
             e = a.receive(WAIT);
             assertThat(e).isNotNull();
-        }
-        while (!(e instanceof DerpEvent.PeerGone));
+        } while (!(e instanceof DerpEvent.PeerGone));
         assertThat(e).isEqualTo(new DerpEvent.PeerGone(b.publicKey(), DerpProtocol.PEER_GONE_DISCONNECTED));
     }
 
     @Test
-    void shouldProbeTheRelayLatencyAndHandshake() throws Exception
-    {
+    void shouldProbeTheRelayLatencyAndHandshake() throws Exception {
         final DerpServer plain = relay(TestRelays.startPlain());
         final DerpServer tls = relay(TestRelays.startTls());
         final DerpTarget plainTarget = DerpTarget.parse(plain.derpUrl());
@@ -264,8 +230,7 @@ class DerpRelayIntegrationTest
     }
 
     @Test
-    void shouldStayInsideTheRelaysAdvertisedRateLimit() throws Exception
-    {
+    void shouldStayInsideTheRelaysAdvertisedRateLimit() throws Exception {
         final long rate = 2_000_000;
         final long burst = 100_000;
         final DerpServer server = relay(TestRelays.startPlain(b -> b.rateLimit(rate, burst).queueDepth(4096)));
@@ -275,12 +240,10 @@ class DerpRelayIntegrationTest
         // backlog in one go afterwards and must wait then, however well we paced.
         final DerpClient c = connect(server, 4096);
         final DerpClient d = connect(server, 4096);
-        for (int i = 0; i < packets / 4; i++)
-        {
+        for (int i = 0; i < packets / 4; i++) {
             c.send(d.publicKey(), data, 0, data.length);
         }
-        for (int i = 0; i < packets / 4; i++)
-        {
+        for (int i = 0; i < packets / 4; i++) {
             nextPacket(d);
         }
         final long waitsBefore = server.counters().rateLimitWaits();
@@ -289,12 +252,10 @@ class DerpRelayIntegrationTest
         final DerpClient b = connect(server, 4096);
         assertThat(a.advertisedBytesPerSecond()).isEqualTo(rate);
         final long startNs = System.nanoTime();
-        for (int i = 0; i < packets; i++)
-        {
+        for (int i = 0; i < packets; i++) {
             a.send(b.publicKey(), data, 0, data.length);
         }
-        for (int i = 0; i < packets; i++)
-        {
+        for (int i = 0; i < packets; i++) {
             nextPacket(b);
         }
         final double seconds = (System.nanoTime() - startNs) / 1e9;
@@ -312,8 +273,7 @@ class DerpRelayIntegrationTest
     }
 
     @Test
-    void shouldRelayForFiveHundredConcurrentClients() throws Exception
-    {
+    void shouldRelayForFiveHundredConcurrentClients() throws Exception {
         final DerpServer server = relay(TestRelays.startPlain());
         final int clients = 500;
         final int perClient = 5;
@@ -322,25 +282,17 @@ class DerpRelayIntegrationTest
         final ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
         final Semaphore dialing = new Semaphore(64);
         final CountDownLatch connected = new CountDownLatch(clients);
-        for (int i = 0; i < clients; i++)
-        {
+        for (int i = 0; i < clients; i++) {
             final int index = i;
-            Thread.ofVirtual().start(() ->
-            {
-                try
-                {
+            Thread.ofVirtual().start(() -> {
+                try {
                     dialing.acquire();
-                    try
-                    {
+                    try {
                         all[index] = connect(server, 64);
-                    }
-                    finally
-                    {
+                    } finally {
                         dialing.release();
                     }
-                }
-                catch (final Throwable t)
-                {
+                } catch (final Throwable t) {
                     failures.add(t);
                 }
                 connected.countDown();
@@ -352,32 +304,25 @@ class DerpRelayIntegrationTest
 
         // Pairs (0,1), (2,3), ...: each sends perClient packets to its partner and expects perClient back.
         final CountDownLatch done = new CountDownLatch(clients);
-        for (int i = 0; i < clients; i++)
-        {
+        for (int i = 0; i < clients; i++) {
             final DerpClient self = all[i];
             final DerpClient partner = all[i ^ 1];
             final int index = i;
-            Thread.ofVirtual().start(() ->
-            {
-                try
-                {
+            Thread.ofVirtual().start(() -> {
+                try {
                     final byte[] data = new byte[8];
-                    for (int s = 0; s < perClient; s++)
-                    {
+                    for (int s = 0; s < perClient; s++) {
                         ByteBuffer.wrap(data).putInt(index).putInt(s);
                         self.send(partner.publicKey(), data, 0, data.length);
                     }
-                    for (int s = 0; s < perClient; s++)
-                    {
+                    for (int s = 0; s < perClient; s++) {
                         final DerpEvent.Packet p = nextPacket(self);
                         assertThat(p.source()).isEqualTo(partner.publicKey());
                         final ByteBuffer in = ByteBuffer.wrap(p.data());
                         assertThat(in.getInt()).isEqualTo(index ^ 1);
                         assertThat(in.getInt()).isEqualTo(s);
                     }
-                }
-                catch (final Throwable t)
-                {
+                } catch (final Throwable t) {
                     failures.add(t);
                 }
                 done.countDown();

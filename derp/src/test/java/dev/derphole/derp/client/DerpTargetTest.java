@@ -10,11 +10,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(30)
-class DerpTargetTest
-{
+class DerpTargetTest {
     @Test
-    void shouldParseDerpUrls() throws Exception
-    {
+    void shouldParseDerpUrls() throws Exception {
         final DerpTarget a = DerpTarget.parse("https://derp1.tailscale.com/derp");
         assertThat(a.https()).isTrue();
         assertThat(a.port()).isEqualTo(443);
@@ -39,11 +37,9 @@ class DerpTargetTest
     }
 
     @Test
-    void shouldRejectWhatIsNotADerpUrl()
-    {
+    void shouldRejectWhatIsNotADerpUrl() {
         for (final String bad : List.of("ftp://x/derp", "https://x/other", "https://user@x/derp", "https://x/derp?a=b",
-            "derp.example", "https://", "https://x:99999/derp", "http://[::1"))
-        {
+            "derp.example", "https://", "https://x:99999/derp", "http://[::1")) {
             assertThatThrownBy(() -> DerpTarget.parse(bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
         }
     }

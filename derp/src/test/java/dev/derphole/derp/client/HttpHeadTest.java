@@ -17,16 +17,13 @@ import dev.derphole.derp.proto.DerpProtocolException;
 import dev.derphole.testing.Fuzz;
 
 @Timeout(30)
-class HttpHeadTest
-{
-    private static InputStream stream(final String text)
-    {
+class HttpHeadTest {
+    private static InputStream stream(final String text) {
         return new ByteArrayInputStream(text.getBytes(StandardCharsets.ISO_8859_1));
     }
 
     @Test
-    void shouldReadA101HeadAndLeaveTheFramesInTheStream() throws IOException
-    {
+    void shouldReadA101HeadAndLeaveTheFramesInTheStream() throws IOException {
         final InputStream in = stream("HTTP/1.1 101 Switching Protocols\r\nUpgrade: DERP\r\nConnection: Upgrade\r\n"
             + "Derp-Version: 2\r\n\r\n\u0001\u0000");
         final HttpHead.Response r = HttpHead.read(in);
@@ -38,16 +35,14 @@ class HttpHeadTest
     }
 
     @Test
-    void shouldAcceptBareLineFeedsAndAStatusWithoutReason() throws IOException
-    {
+    void shouldAcceptBareLineFeedsAndAStatusWithoutReason() throws IOException {
         final HttpHead.Response r = HttpHead.read(stream("HTTP/1.0 404\nX: y\n\n"));
         assertThat(r.status()).isEqualTo(404);
         assertThat(r.statusText()).isEqualTo("404");
     }
 
     @Test
-    void shouldRejectNonHttpAnswersWithAPrintableExcerpt()
-    {
+    void shouldRejectNonHttpAnswersWithAPrintableExcerpt() {
         assertThatThrownBy(() -> HttpHead.read(stream("\u0015\u0003\u0003\u0000\u0002\u0002\u0028\r\n\r\n")))
             .isInstanceOf(DerpProtocolException.class)
             .hasMessageStartingWith("relay did not answer HTTP/1.1: \"");
@@ -57,8 +52,7 @@ class HttpHeadTest
     }
 
     @Test
-    void shouldStopAtTheSizeLimit()
-    {
+    void shouldStopAtTheSizeLimit() {
         final String huge = "HTTP/1.1 200 OK\r\nX: " + "a".repeat(HttpHead.MAX_HEAD_BYTES) + "\r\n\r\n";
         assertThatThrownBy(() -> HttpHead.read(stream(huge)))
             .isInstanceOf(DerpProtocolException.class)
@@ -66,8 +60,7 @@ class HttpHeadTest
     }
 
     @Test
-    void shouldReportAnEarlyEnd()
-    {
+    void shouldReportAnEarlyEnd() {
         assertThatThrownBy(() -> HttpHead.read(stream("")))
             .isInstanceOf(EOFException.class)
             .hasMessage("relay closed the connection without an HTTP answer");
@@ -77,8 +70,7 @@ class HttpHeadTest
     }
 
     @Test
-    void shouldWriteTheUpgradeRequestTailscaleSends()
-    {
+    void shouldWriteTheUpgradeRequestTailscaleSends() {
         final DerpTarget target = DerpTarget.parse("https://derp1.example.net/derp");
         assertThat(new String(HttpHead.upgradeRequest(target), StandardCharsets.US_ASCII)).isEqualTo(
             "GET /derp HTTP/1.1\r\nHost: derp1.example.net\r\nUser-Agent: derphole-java\r\n"
@@ -89,22 +81,17 @@ class HttpHeadTest
     }
 
     @Test
-    void shouldOnlyThrowIOExceptionsOnGarbage()
-    {
+    void shouldOnlyThrowIOExceptionsOnGarbage() {
         final byte[] valid = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: DERP\r\n\r\n"
             .getBytes(StandardCharsets.ISO_8859_1);
         final List<byte[]> inputs = new java.util.ArrayList<>(Fuzz.randomBytes(Fuzz.DEFAULT_SEED, 300, 300));
         inputs.addAll(Fuzz.mutations(Fuzz.DEFAULT_SEED, valid, 300));
         inputs.addAll(Fuzz.truncations(valid));
-        Fuzz.forAll(inputs, input ->
-        {
-            try
-            {
+        Fuzz.forAll(inputs, input -> {
+            try {
                 final HttpHead.Response r = HttpHead.read(new ByteArrayInputStream(input));
                 assertThat(r.status()).isBetween(0, 999);
-            }
-            catch (final IOException expected)
-            {
+            } catch (final IOException expected) {
                 // Any IOException (protocol, EOF) is a clean rejection.
             }
         });

@@ -17,21 +17,18 @@ import org.junit.jupiter.api.Timeout;
 
 /** The chain-cutting trust manager, on the committed test certificates (client-tls/README.md). */
 @Timeout(30)
-class MetaCertTolerantTrustManagerTest
-{
+class MetaCertTolerantTrustManagerTest {
     private final X509Certificate[] chain = TestCertificates.chain("server.p12");
     private final X509Certificate leaf = chain[0];
     private final X509Certificate intermediate = chain[1];
     private final X509Certificate root = chain[2];
     private final X509Certificate meta = TestCertificates.metaCert();
 
-    MetaCertTolerantTrustManagerTest() throws Exception
-    {
+    MetaCertTolerantTrustManagerTest() throws Exception {
     }
 
     @Test
-    void shouldCutTheTrailingMetaCert()
-    {
+    void shouldCutTheTrailingMetaCert() {
         assertThat(MetaCertTolerantTrustManager.pathPrefix(new X509Certificate[] {leaf, intermediate, root, meta}))
             .containsExactly(leaf, intermediate, root);
         assertThat(MetaCertTolerantTrustManager.pathPrefix(new X509Certificate[] {leaf, intermediate, meta}))
@@ -41,8 +38,7 @@ class MetaCertTolerantTrustManagerTest
     }
 
     @Test
-    void shouldKeepAnOrderedChainAsItIs()
-    {
+    void shouldKeepAnOrderedChainAsItIs() {
         final X509Certificate[] ordered = {leaf, intermediate, root};
         assertThat(MetaCertTolerantTrustManager.pathPrefix(ordered)).isSameAs(ordered);
         final X509Certificate[] single = {leaf};
@@ -50,8 +46,7 @@ class MetaCertTolerantTrustManagerTest
     }
 
     @Test
-    void shouldStopAtTheFirstCertificateThatDidNotIssueItsPredecessor()
-    {
+    void shouldStopAtTheFirstCertificateThatDidNotIssueItsPredecessor() {
         // The root did not issue the leaf (the intermediate did): everything from it on is cut.
         assertThat(MetaCertTolerantTrustManager.pathPrefix(new X509Certificate[] {leaf, root, intermediate}))
             .containsExactly(leaf);
@@ -61,16 +56,14 @@ class MetaCertTolerantTrustManagerTest
     }
 
     @Test
-    void shouldRecogniseTheMetaCertByItsCommonName()
-    {
+    void shouldRecogniseTheMetaCertByItsCommonName() {
         assertThat(MetaCertTolerantTrustManager.isMetaCert(meta)).isTrue();
         assertThat(MetaCertTolerantTrustManager.isMetaCert(leaf)).isFalse();
         assertThat(MetaCertTolerantTrustManager.isMetaCert(root)).isFalse();
     }
 
     @Test
-    void shouldHandTheDelegateOnlyTheCutChainOnEveryServerPath() throws Exception
-    {
+    void shouldHandTheDelegateOnlyTheCutChainOnEveryServerPath() throws Exception {
         final List<X509Certificate[]> seen = new ArrayList<>();
         final X509ExtendedTrustManager recording = new Recording(seen);
         final MetaCertTolerantTrustManager tm = new MetaCertTolerantTrustManager(recording);
@@ -85,8 +78,7 @@ class MetaCertTolerantTrustManagerTest
     }
 
     @Test
-    void shouldValidateWithTheJdkPkixTrustManager() throws Exception
-    {
+    void shouldValidateWithTheJdkPkixTrustManager() throws Exception {
         final X509ExtendedTrustManager tm = DerpTls.trustManager(TestCertificates.load("truststore.p12"));
         tm.checkServerTrusted(new X509Certificate[] {leaf, intermediate, root, meta}, "ECDHE_ECDSA");
         tm.checkServerTrusted(new X509Certificate[] {leaf, intermediate, meta}, "ECDHE_ECDSA");
@@ -100,54 +92,45 @@ class MetaCertTolerantTrustManagerTest
     }
 
     /** Records the chains it is asked to check; accepts them all. */
-    private static final class Recording extends X509ExtendedTrustManager
-    {
+    private static final class Recording extends X509ExtendedTrustManager {
         private final List<X509Certificate[]> seen;
 
-        Recording(final List<X509Certificate[]> seen)
-        {
+        Recording(final List<X509Certificate[]> seen) {
             this.seen = seen;
         }
 
         @Override
-        public void checkClientTrusted(final X509Certificate[] c, final String a, final Socket s)
-        {
+        public void checkClientTrusted(final X509Certificate[] c, final String a, final Socket s) {
             seen.add(c);
         }
 
         @Override
-        public void checkServerTrusted(final X509Certificate[] c, final String a, final Socket s)
-        {
+        public void checkServerTrusted(final X509Certificate[] c, final String a, final Socket s) {
             seen.add(c);
         }
 
         @Override
-        public void checkClientTrusted(final X509Certificate[] c, final String a, final SSLEngine e)
-        {
+        public void checkClientTrusted(final X509Certificate[] c, final String a, final SSLEngine e) {
             seen.add(c);
         }
 
         @Override
-        public void checkServerTrusted(final X509Certificate[] c, final String a, final SSLEngine e)
-        {
+        public void checkServerTrusted(final X509Certificate[] c, final String a, final SSLEngine e) {
             seen.add(c);
         }
 
         @Override
-        public void checkClientTrusted(final X509Certificate[] c, final String a)
-        {
+        public void checkClientTrusted(final X509Certificate[] c, final String a) {
             seen.add(c);
         }
 
         @Override
-        public void checkServerTrusted(final X509Certificate[] c, final String a)
-        {
+        public void checkServerTrusted(final X509Certificate[] c, final String a) {
             seen.add(c);
         }
 
         @Override
-        public X509Certificate[] getAcceptedIssuers()
-        {
+        public X509Certificate[] getAcceptedIssuers() {
             return new X509Certificate[0];
         }
     }

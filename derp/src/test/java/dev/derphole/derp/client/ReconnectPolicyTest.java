@@ -9,11 +9,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(30)
-class ReconnectPolicyTest
-{
+class ReconnectPolicyTest {
     @Test
-    void shouldDoubleFromInitialToMaxWithJitterInTheUpperHalf()
-    {
+    void shouldDoubleFromInitialToMaxWithJitterInTheUpperHalf() {
         final ReconnectPolicy p = ReconnectPolicy.DEFAULT;
         assertThat(p.delayNs(0, 0)).isEqualTo(50_000_000L);
         assertThat(p.delayNs(0, 0.999999)).isBetween(99_000_000L, 100_000_000L);
@@ -24,8 +22,7 @@ class ReconnectPolicyTest
     }
 
     @Test
-    void shouldRejectNonsense()
-    {
+    void shouldRejectNonsense() {
         assertThatThrownBy(() -> new ReconnectPolicy(true, Duration.ZERO, Duration.ofSeconds(1)))
             .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new ReconnectPolicy(true, Duration.ofSeconds(2), Duration.ofSeconds(1)))

@@ -18,8 +18,7 @@ import dev.derphole.crypto.nacl.Curve25519KeyPair;
 import dev.derphole.testing.Fuzz;
 
 @Timeout(60)
-class FrameCodecTest
-{
+class FrameCodecTest {
     private static final int[] ALL_TYPES = {
         FrameType.SERVER_KEY, FrameType.CLIENT_INFO, FrameType.SERVER_INFO, FrameType.SEND_PACKET,
         FrameType.RECV_PACKET, FrameType.KEEP_ALIVE, FrameType.NOTE_PREFERRED, FrameType.PEER_GONE,
@@ -27,16 +26,13 @@ class FrameCodecTest
         FrameType.PING, FrameType.PONG, FrameType.HEALTH, FrameType.RESTARTING};
 
     @Test
-    void shouldRoundTripEveryFrameTypeWithRandomPayloads() throws IOException
-    {
+    void shouldRoundTripEveryFrameTypeWithRandomPayloads() throws IOException {
         final SplittableRandom random = new SplittableRandom(Fuzz.DEFAULT_SEED);
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         final FrameWriter writer = new FrameWriter(bytes);
         final List<byte[]> payloads = new ArrayList<>();
-        for (int round = 0; round < 20; round++)
-        {
-            for (final int type : ALL_TYPES)
-            {
+        for (int round = 0; round < 20; round++) {
+            for (final int type : ALL_TYPES) {
                 final int length = round == 0 ? 0 : random.nextInt(round < 10 ? 100 : DerpProtocol.MAX_PACKET_SIZE);
                 final byte[] payload = new byte[length];
                 random.nextBytes(payload);
@@ -48,10 +44,8 @@ class FrameCodecTest
 
         final FrameReader reader = new FrameReader(new ByteArrayInputStream(bytes.toByteArray()));
         int index = 0;
-        for (int round = 0; round < 20; round++)
-        {
-            for (final int type : ALL_TYPES)
-            {
+        for (int round = 0; round < 20; round++) {
+            for (final int type : ALL_TYPES) {
                 assertThat(reader.readHeader(DerpProtocol.MAX_FRAME_LENGTH)).isEqualTo(type);
                 assertThat(reader.readRest()).isEqualTo(payloads.get(index++));
             }
@@ -60,8 +54,7 @@ class FrameCodecTest
     }
 
     @Test
-    void shouldWriteSendPacketLayoutExactly() throws IOException
-    {
+    void shouldWriteSendPacketLayoutExactly() throws IOException {
         final NodeKey key = NodeKey.of(Curve25519KeyPair.generate().publicKey());
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         final FrameWriter writer = new FrameWriter(bytes);
@@ -78,8 +71,7 @@ class FrameCodecTest
     }
 
     @Test
-    void shouldWriteFramesLargerThanTheBuffer() throws IOException
-    {
+    void shouldWriteFramesLargerThanTheBuffer() throws IOException {
         final byte[] big = new byte[FrameWriter.BUFFER_LENGTH * 2 + 7];
         new SplittableRandom(1).nextBytes(big);
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -94,8 +86,7 @@ class FrameCodecTest
     }
 
     @Test
-    void shouldRejectOversizeFrameBeforeReadingItsPayload()
-    {
+    void shouldRejectOversizeFrameBeforeReadingItsPayload() {
         final byte[] header = {FrameType.SEND_PACKET, 0x7f, (byte)0xff, (byte)0xff, (byte)0xff};
         final FrameReader reader = new FrameReader(new ByteArrayInputStream(header));
         assertThatThrownBy(() -> reader.readHeader(DerpProtocol.MAX_FRAME_LENGTH))
@@ -107,8 +98,7 @@ class FrameCodecTest
     }
 
     @Test
-    void shouldSkipUnreadPayloadOfUnknownFrames() throws IOException
-    {
+    void shouldSkipUnreadPayloadOfUnknownFrames() throws IOException {
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         final FrameWriter writer = new FrameWriter(bytes);
         writer.writeFrame(0x7e, new byte[500], 0, 500);
@@ -121,54 +111,42 @@ class FrameCodecTest
     }
 
     @Test
-    void shouldFailOnTruncationWithEofNeverHang()
-    {
+    void shouldFailOnTruncationWithEofNeverHang() {
         final byte[] frame = {FrameType.PING, 0, 0, 0, 8, 1, 2, 3};
         final FrameReader reader = new FrameReader(new ByteArrayInputStream(frame));
-        assertThatThrownBy(() ->
-        {
+        assertThatThrownBy(() -> {
             reader.readHeader(100);
             reader.readRest();
         }).isInstanceOf(EOFException.class);
     }
 
     @Test
-    void shouldOnlyEverThrowIoExceptionsOnGarbageStreams()
-    {
+    void shouldOnlyEverThrowIoExceptionsOnGarbageStreams() {
         final ByteArrayOutputStream valid = new ByteArrayOutputStream();
-        try
-        {
+        try {
             final FrameWriter writer = new FrameWriter(valid);
             final NodeKey key = NodeKey.of(Curve25519KeyPair.generate().publicKey());
             writer.writeKeyedFrame(FrameType.RECV_PACKET, key, new byte[40], 0, 40);
             writer.writeFrame(FrameType.PING, new byte[8], 0, 8);
             writer.writeKeyAndByteFrame(FrameType.PEER_GONE, key, DerpProtocol.PEER_GONE_NOT_HERE);
             writer.flush();
-        }
-        catch (final IOException e)
-        {
+        } catch (final IOException e) {
             throw new AssertionError(e);
         }
         final List<byte[]> inputs = new ArrayList<>(Fuzz.randomBytes(Fuzz.DEFAULT_SEED, 2000, 200));
         inputs.addAll(Fuzz.mutations(Fuzz.DEFAULT_SEED, valid.toByteArray(), 2000));
         inputs.addAll(Fuzz.truncations(valid.toByteArray()));
-        Fuzz.forAll(inputs, input ->
-        {
+        Fuzz.forAll(inputs, input -> {
             final FrameReader reader = new FrameReader(new ByteArrayInputStream(input));
-            try
-            {
-                for (int frames = 0; frames < input.length + 1; frames++)
-                {
-                    if (reader.readHeader(DerpProtocol.MAX_PACKET_SIZE + 64) < 0)
-                    {
+            try {
+                for (int frames = 0; frames < input.length + 1; frames++) {
+                    if (reader.readHeader(DerpProtocol.MAX_PACKET_SIZE + 64) < 0) {
                         return;
                     }
                     reader.readRest();
                 }
                 throw new AssertionError("more frames than bytes");
-            }
-            catch (final IOException expected)
-            {
+            } catch (final IOException expected) {
                 // The parser's own failure mode: EOF inside a frame or a protocol violation.
             }
         });

@@ -23,17 +23,14 @@ import dev.derphole.derp.proto.Handshake;
 import dev.derphole.derp.proto.NodeKey;
 
 @Timeout(60)
-class DerpServerHandshakeTest
-{
+class DerpServerHandshakeTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
 
     @Test
-    void shouldCompleteHandshakeOverPlainHttp() throws Exception
-    {
+    void shouldCompleteHandshakeOverPlainHttp() throws Exception {
         final Curve25519KeyPair serverKeys = Curve25519KeyPair.generate();
         try (DerpServer server = TestRelays.startPlain(b -> b.serverKeyPair(serverKeys));
-             RawDerpTestClient client = RawDerpTestClient.connect(server))
-        {
+             RawDerpTestClient client = RawDerpTestClient.connect(server)) {
             final NodeKey expected = NodeKey.of(serverKeys.publicKey());
             assertThat(server.serverKey()).isEqualTo(expected);
             assertThat(client.serverKey()).isEqualTo(expected);
@@ -47,11 +44,9 @@ class DerpServerHandshakeTest
     }
 
     @Test
-    void shouldCompleteHandshakeOverTlsAndAppendTheMetaCert() throws Exception
-    {
+    void shouldCompleteHandshakeOverTlsAndAppendTheMetaCert() throws Exception {
         try (DerpServer server = TestRelays.startTls();
-             RawDerpTestClient client = RawDerpTestClient.connect(server))
-        {
+             RawDerpTestClient client = RawDerpTestClient.connect(server)) {
             assertThat(client.serverInfoJson()).isEqualTo("{\"version\":2}");
             final SSLSocket tls = (SSLSocket)client.socket();
             assertThat(tls.getSession().getProtocol()).isEqualTo("TLSv1.3");
@@ -67,21 +62,17 @@ class DerpServerHandshakeTest
     }
 
     @Test
-    void shouldServeTlsWithoutMetaCertWhenDisabled() throws Exception
-    {
+    void shouldServeTlsWithoutMetaCertWhenDisabled() throws Exception {
         try (DerpServer server = TestRelays.startTls(b -> b.metaCert(false));
-             RawDerpTestClient client = RawDerpTestClient.connect(server))
-        {
+             RawDerpTestClient client = RawDerpTestClient.connect(server)) {
             assertThat(((SSLSocket)client.socket()).getSession().getPeerCertificates()).hasSize(1);
         }
     }
 
     @Test
-    void shouldSkipThe101ResponseOnFastStart() throws Exception
-    {
+    void shouldSkipThe101ResponseOnFastStart() throws Exception {
         try (DerpServer server = TestRelays.startTls();
-             RawDerpTestClient client = RawDerpTestClient.upgrade(server, Curve25519KeyPair.generate(), true))
-        {
+             RawDerpTestClient client = RawDerpTestClient.upgrade(server, Curve25519KeyPair.generate(), true)) {
             // The first bytes after the request were the ServerKey frame, not "HTTP/1.1 101".
             assertThat(client.upgradeHeaders()).isEmpty();
             assertThat(client.serverKey()).isEqualTo(server.serverKey());
@@ -91,12 +82,10 @@ class DerpServerHandshakeTest
     }
 
     @Test
-    void shouldAcceptAFastStartClientThatSendsClientInfoWithoutWaiting() throws Exception
-    {
+    void shouldAcceptAFastStartClientThatSendsClientInfoWithoutWaiting() throws Exception {
         // Tailscale's fast start writes the request and ClientInfo back to back, without reading anything first.
         try (DerpServer server = TestRelays.startPlain();
-             Socket s = RawDerpTestClient.open(server))
-        {
+             Socket s = RawDerpTestClient.open(server)) {
             final Curve25519KeyPair keys = Curve25519KeyPair.generate();
             final byte[] request = ("GET /derp HTTP/1.1\r\nHost: x\r\nUpgrade: derp\r\nConnection: Upgrade\r\n"
                 + "Derp-Fast-Start: 1\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
@@ -117,12 +106,10 @@ class DerpServerHandshakeTest
     }
 
     @Test
-    void shouldCloseOnlyTheConnectionWhoseClientInfoIsGarbage() throws Exception
-    {
+    void shouldCloseOnlyTheConnectionWhoseClientInfoIsGarbage() throws Exception {
         try (DerpServer server = TestRelays.startPlain();
              RawDerpTestClient a = RawDerpTestClient.connect(server);
-             RawDerpTestClient b = RawDerpTestClient.connect(server))
-        {
+             RawDerpTestClient b = RawDerpTestClient.connect(server)) {
             final SplittableRandom random = new SplittableRandom(42);
             final byte[] garbage = new byte[200];
             random.nextBytes(garbage);
@@ -154,11 +141,9 @@ class DerpServerHandshakeTest
     }
 
     @Test
-    void shouldDropAClientThatNeverSendsClientInfoAtTheDeadline() throws Exception
-    {
+    void shouldDropAClientThatNeverSendsClientInfoAtTheDeadline() throws Exception {
         try (DerpServer server = TestRelays.startPlain(b -> b.handshakeTimeout(Duration.ofMillis(300)));
-             RawDerpTestClient c = RawDerpTestClient.upgrade(server, Curve25519KeyPair.generate(), false))
-        {
+             RawDerpTestClient c = RawDerpTestClient.upgrade(server, Curve25519KeyPair.generate(), false)) {
             final long startNs = System.nanoTime();
             assertThat(c.awaitClosed(WAIT)).isTrue();
             assertThat(Duration.ofNanos(System.nanoTime() - startNs)).isLessThan(Duration.ofSeconds(5));
@@ -167,11 +152,9 @@ class DerpServerHandshakeTest
     }
 
     @Test
-    void shouldDropAConnectionThatSendsNothingAtTheDeadline() throws Exception
-    {
+    void shouldDropAConnectionThatSendsNothingAtTheDeadline() throws Exception {
         try (DerpServer server = TestRelays.startPlain(b -> b.handshakeTimeout(Duration.ofMillis(300)));
-             Socket s = new Socket())
-        {
+             Socket s = new Socket()) {
             s.connect(server.localAddress());
             assertThat(RawDerpTestClient.awaitClosed(s, WAIT)).isTrue();
             awaitCounter(() -> server.counters().handshakeFailures(HandshakeFailure.TIMEOUT), 1);
@@ -179,11 +162,9 @@ class DerpServerHandshakeTest
     }
 
     @Test
-    void shouldDropASilentConnectionToTheTlsPortAtTheDeadline() throws Exception
-    {
+    void shouldDropASilentConnectionToTheTlsPortAtTheDeadline() throws Exception {
         try (DerpServer server = TestRelays.startTls(b -> b.handshakeTimeout(Duration.ofMillis(300)));
-             Socket s = new Socket())
-        {
+             Socket s = new Socket()) {
             s.connect(server.localAddress());
             assertThat(RawDerpTestClient.awaitClosed(s, WAIT)).isTrue();
             awaitCounter(() -> server.counters().handshakeFailures(HandshakeFailure.TIMEOUT), 1);
@@ -191,28 +172,21 @@ class DerpServerHandshakeTest
     }
 
     @Test
-    void shouldDropAClientTricklingItsRequestHeadAtTheDeadline() throws Exception
-    {
+    void shouldDropAClientTricklingItsRequestHeadAtTheDeadline() throws Exception {
         try (DerpServer server = TestRelays.startPlain(b -> b.handshakeTimeout(Duration.ofMillis(300)));
-             Socket s = new Socket())
-        {
+             Socket s = new Socket()) {
             s.connect(server.localAddress());
             final long endNs = System.nanoTime() + WAIT.toNanos();
             boolean closed = false;
-            while (!closed && System.nanoTime() < endNs)
-            {
-                try
-                {
+            while (!closed && System.nanoTime() < endNs) {
+                try {
                     s.getOutputStream().write('X');
                     s.getOutputStream().flush();
                     Thread.sleep(50);
-                }
-                catch (final IOException e)
-                {
+                } catch (final IOException e) {
                     closed = true;
                 }
-                if (server.counters().handshakeFailures(HandshakeFailure.TIMEOUT) == 1)
-                {
+                if (server.counters().handshakeFailures(HandshakeFailure.TIMEOUT) == 1) {
                     closed = true;
                 }
             }
@@ -221,10 +195,8 @@ class DerpServerHandshakeTest
     }
 
     @Test
-    void shouldAnswerMalformedHttpWith400AndCountIt() throws Exception
-    {
-        try (DerpServer server = TestRelays.startPlain())
-        {
+    void shouldAnswerMalformedHttpWith400AndCountIt() throws Exception {
+        try (DerpServer server = TestRelays.startPlain()) {
             final RawDerpTestClient.HttpResponse r = RawDerpTestClient.http(server, "GARBAGE\r\n\r\n");
             assertThat(r.status()).isEqualTo(400);
             awaitCounter(() -> server.counters().handshakeFailures(HandshakeFailure.BAD_HTTP), 1);
@@ -237,11 +209,9 @@ class DerpServerHandshakeTest
     }
 
     @Test
-    void shouldCountTlsFailures() throws Exception
-    {
+    void shouldCountTlsFailures() throws Exception {
         try (DerpServer server = TestRelays.startTls();
-             Socket s = new Socket())
-        {
+             Socket s = new Socket()) {
             s.connect(server.localAddress());
             s.getOutputStream().write("GET / HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             assertThat(RawDerpTestClient.awaitClosed(s, WAIT)).isTrue();
@@ -250,41 +220,33 @@ class DerpServerHandshakeTest
     }
 
     @Test
-    void shouldReportTheBoundAddress() throws Exception
-    {
-        try (DerpServer server = TestRelays.startPlain())
-        {
+    void shouldReportTheBoundAddress() throws Exception {
+        try (DerpServer server = TestRelays.startPlain()) {
             final InetSocketAddress a = server.localAddress();
             assertThat(a.getAddress().getHostAddress()).isEqualTo("127.0.0.1");
             assertThat(a.getPort()).isPositive();
         }
     }
 
-    interface ClientStep
-    {
+    interface ClientStep {
         void run(RawDerpTestClient c) throws IOException;
     }
 
-    private static void expectRejected(final DerpServer server, final ClientStep step) throws IOException
-    {
-        try (RawDerpTestClient c = RawDerpTestClient.upgrade(server, Curve25519KeyPair.generate(), false))
-        {
+    private static void expectRejected(final DerpServer server, final ClientStep step) throws IOException {
+        try (RawDerpTestClient c = RawDerpTestClient.upgrade(server, Curve25519KeyPair.generate(), false)) {
             step.run(c);
             assertThat(c.awaitClosed(WAIT)).as("server closes the connection").isTrue();
         }
     }
 
-    interface LongSupplier
-    {
+    interface LongSupplier {
         long get();
     }
 
     /** Waits (bounded) for a counter that other threads update to reach {@code expected}. */
-    static void awaitCounter(final LongSupplier counter, final long expected) throws InterruptedException
-    {
+    static void awaitCounter(final LongSupplier counter, final long expected) throws InterruptedException {
         final long endNs = System.nanoTime() + WAIT.toNanos();
-        while (counter.get() != expected && System.nanoTime() < endNs)
-        {
+        while (counter.get() != expected && System.nanoTime() < endNs) {
             Thread.sleep(5);
         }
         assertThat(counter.get()).isEqualTo(expected);

@@ -8,17 +8,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(60)
-class DerpServerHttpTest
-{
+class DerpServerHttpTest {
     @Test
-    void shouldAnswerProbesWithGetAndHead() throws Exception
-    {
-        try (DerpServer server = TestRelays.startPlain())
-        {
-            for (final String path : new String[] {"/derp/probe", "/derp/latency-check"})
-            {
-                for (final String method : new String[] {"GET", "HEAD"})
-                {
+    void shouldAnswerProbesWithGetAndHead() throws Exception {
+        try (DerpServer server = TestRelays.startPlain()) {
+            for (final String path : new String[] {"/derp/probe", "/derp/latency-check"}) {
+                for (final String method : new String[] {"GET", "HEAD"}) {
                     final RawDerpTestClient.HttpResponse r =
                         RawDerpTestClient.http(server, method + " " + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
                     assertThat(r.status()).as(method + " " + path).isEqualTo(200);
@@ -34,10 +29,8 @@ class DerpServerHttpTest
     }
 
     @Test
-    void shouldEchoAValidCaptivePortalChallenge() throws Exception
-    {
-        try (DerpServer server = TestRelays.startPlain())
-        {
+    void shouldEchoAValidCaptivePortalChallenge() throws Exception {
+        try (DerpServer server = TestRelays.startPlain()) {
             final RawDerpTestClient.HttpResponse ok = RawDerpTestClient.http(server,
                 "GET /generate_204 HTTP/1.1\r\nX-Tailscale-Challenge: ts_abc-1.2:3\r\n\r\n");
             assertThat(ok.status()).isEqualTo(204);
@@ -60,10 +53,8 @@ class DerpServerHttpTest
     }
 
     @Test
-    void shouldRefuseDerpWithoutTheUpgradeWith426() throws Exception
-    {
-        try (DerpServer server = TestRelays.startTls())
-        {
+    void shouldRefuseDerpWithoutTheUpgradeWith426() throws Exception {
+        try (DerpServer server = TestRelays.startTls()) {
             final RawDerpTestClient.HttpResponse r =
                 RawDerpTestClient.http(server, "GET /derp HTTP/1.1\r\nHost: localhost\r\n\r\n");
             assertThat(r.status()).isEqualTo(426);
@@ -73,10 +64,8 @@ class DerpServerHttpTest
     }
 
     @Test
-    void shouldServeTheHomePageAndNotFound() throws Exception
-    {
-        try (DerpServer server = TestRelays.startPlain())
-        {
+    void shouldServeTheHomePageAndNotFound() throws Exception {
+        try (DerpServer server = TestRelays.startPlain()) {
             final RawDerpTestClient.HttpResponse home = RawDerpTestClient.http(server, "GET / HTTP/1.1\r\n\r\n");
             assertThat(home.status()).isEqualTo(200);
             assertThat(home.body()).contains("<h1>DERP</h1>");
@@ -94,11 +83,9 @@ class DerpServerHttpTest
     }
 
     @Test
-    void shouldAcceptTheUpgradeTokenInAnyCaseAndAnAbsoluteTarget() throws Exception
-    {
+    void shouldAcceptTheUpgradeTokenInAnyCaseAndAnAbsoluteTarget() throws Exception {
         // No ClientInfo follows, so the short handshake deadline ends the connection and the read.
-        try (DerpServer server = TestRelays.startPlain(b -> b.handshakeTimeout(Duration.ofMillis(200))))
-        {
+        try (DerpServer server = TestRelays.startPlain(b -> b.handshakeTimeout(Duration.ofMillis(200)))) {
             final RawDerpTestClient.HttpResponse r = RawDerpTestClient.http(server,
                 "GET http://127.0.0.1/derp HTTP/1.1\r\nupgrade: dErP\r\nconnection: upgrade\r\n\r\n");
             assertThat(r.status()).isEqualTo(101);

@@ -13,13 +13,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(60)
-class DerpServerLifecycleTest
-{
+class DerpServerLifecycleTest {
     @Test
-    void shouldRefuseASecondServerOnTheSamePortWithAClearMessage() throws Exception
-    {
-        try (DerpServer first = TestRelays.startPlain())
-        {
+    void shouldRefuseASecondServerOnTheSamePortWithAClearMessage() throws Exception {
+        try (DerpServer first = TestRelays.startPlain()) {
             final int port = first.localAddress().getPort();
             final DerpServer second = new DerpServer(DerpServerConfig.builder().listen("127.0.0.1:" + port).build());
             assertThatThrownBy(second::start)
@@ -30,37 +27,30 @@ class DerpServerLifecycleTest
     }
 
     @Test
-    void shouldCloseEveryConnectionPromptlyAndIdempotently() throws Exception
-    {
+    void shouldCloseEveryConnectionPromptlyAndIdempotently() throws Exception {
         final DerpServer server = TestRelays.startPlain(b -> b.writeTimeout(Duration.ofSeconds(60)));
         final List<RawDerpTestClient> clients = new ArrayList<>();
-        try
-        {
-            for (int i = 0; i < 20; i++)
-            {
+        try {
+            for (int i = 0; i < 20; i++) {
                 clients.add(RawDerpTestClient.connect(server));
             }
             awaitCounter(() -> server.counters().currentClients(), 20);
             final long startNs = System.nanoTime();
             server.close();
             assertThat(Duration.ofNanos(System.nanoTime() - startNs)).isLessThan(Duration.ofSeconds(5));
-            for (final RawDerpTestClient c : clients)
-            {
+            for (final RawDerpTestClient c : clients) {
                 assertThat(c.awaitClosed(Duration.ofSeconds(5))).isTrue();
             }
             assertThat(server.counters().currentClients()).isZero();
             server.close();
-        }
-        finally
-        {
+        } finally {
             clients.forEach(RawDerpTestClient::close);
             server.close();
         }
     }
 
     @Test
-    void shouldParseListenAddresses()
-    {
+    void shouldParseListenAddresses() {
         assertThat(DerpServerConfig.parseHostPort("127.0.0.1:3340").getPort()).isEqualTo(3340);
         assertThat(DerpServerConfig.parseHostPort("[::1]:0").getAddress().getHostAddress()).isEqualTo("0:0:0:0:0:0:0:1");
         assertThat(DerpServerConfig.parseHostPort(":443").getAddress().isAnyLocalAddress()).isTrue();
@@ -70,8 +60,7 @@ class DerpServerLifecycleTest
     }
 
     @Test
-    void shouldRejectBadSettings()
-    {
+    void shouldRejectBadSettings() {
         assertThatThrownBy(() -> DerpServerConfig.builder().queueDepth(0).build())
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("queueDepth");
         assertThatThrownBy(() -> DerpServerConfig.builder().handshakeTimeout(Duration.ZERO).build())

@@ -10,16 +10,13 @@ import org.junit.jupiter.api.Timeout;
 import dev.derphole.derp.proto.FrameType;
 
 @Timeout(60)
-class DerpServerRateLimitTest
-{
+class DerpServerRateLimitTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
 
     @Test
-    void shouldAdvertiseTheAppliedRateLimitInServerInfo() throws Exception
-    {
+    void shouldAdvertiseTheAppliedRateLimitInServerInfo() throws Exception {
         try (DerpServer server = TestRelays.startPlain(b -> b.rateLimit(200_000, 1000));
-             RawDerpTestClient c = RawDerpTestClient.connect(server))
-        {
+             RawDerpTestClient c = RawDerpTestClient.connect(server)) {
             // A burst below one maximum SendPacket frame is raised to it, as derper does.
             assertThat(c.serverInfoJson()).isEqualTo(
                 "{\"version\":2,\"TokenBucketBytesPerSecond\":200000,\"TokenBucketBytesBurst\":65568}");
@@ -28,23 +25,19 @@ class DerpServerRateLimitTest
     }
 
     @Test
-    void shouldThrottleASendersReadsToTheConfiguredRate() throws Exception
-    {
+    void shouldThrottleASendersReadsToTheConfiguredRate() throws Exception {
         final long rate = 400_000;
         final int packets = 1000;
         final byte[] packet = new byte[1000];
         try (DerpServer server = TestRelays.startPlain(b -> b.rateLimit(rate, 0).queueDepth(2 * packets));
              RawDerpTestClient a = RawDerpTestClient.connect(server);
-             RawDerpTestClient b = RawDerpTestClient.connect(server))
-        {
+             RawDerpTestClient b = RawDerpTestClient.connect(server)) {
             final long startNs = System.nanoTime();
-            for (int i = 0; i < packets; i++)
-            {
+            for (int i = 0; i < packets; i++) {
                 a.sendPacket(b.key(), packet, 0, packet.length, i % 32 == 31);
             }
             a.flush();
-            for (int i = 0; i < packets; i++)
-            {
+            for (int i = 0; i < packets; i++) {
                 b.expect(FrameType.RECV_PACKET, WAIT);
             }
             final double seconds = (System.nanoTime() - startNs) / 1e9;
@@ -59,14 +52,11 @@ class DerpServerRateLimitTest
     }
 
     @Test
-    void shouldNotThrottleWithoutALimit() throws Exception
-    {
+    void shouldNotThrottleWithoutALimit() throws Exception {
         try (DerpServer server = TestRelays.startPlain();
-             RawDerpTestClient c = RawDerpTestClient.connect(server))
-        {
+             RawDerpTestClient c = RawDerpTestClient.connect(server)) {
             assertThat(c.serverInfoJson()).isEqualTo("{\"version\":2}");
-            for (int i = 0; i < 100; i++)
-            {
+            for (int i = 0; i < 100; i++) {
                 c.sendFrame(0x7e, new byte[10_000]);
             }
             c.ping(new byte[8]);

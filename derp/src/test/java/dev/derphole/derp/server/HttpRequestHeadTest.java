@@ -15,11 +15,9 @@ import org.junit.jupiter.api.Timeout;
 import dev.derphole.testing.Fuzz;
 
 @Timeout(60)
-class HttpRequestHeadTest
-{
+class HttpRequestHeadTest {
     @Test
-    void shouldParseARequestAndLeaveTheBytesAfterIt() throws IOException
-    {
+    void shouldParseARequestAndLeaveTheBytesAfterIt() throws IOException {
         final InputStream in = stream("\r\nGET /derp?x=1 HTTP/1.1\r\nHost: a\r\nUPGRADE:  DERP \r\nHost: b\r\n\r\nFRAME");
         final HttpRequestHead head = HttpRequestHead.read(in);
         assertThat(head.method()).isEqualTo("GET");
@@ -31,8 +29,7 @@ class HttpRequestHeadTest
     }
 
     @Test
-    void shouldAcceptBareLineFeedsAndAbsoluteTargets() throws IOException
-    {
+    void shouldAcceptBareLineFeedsAndAbsoluteTargets() throws IOException {
         final HttpRequestHead head = HttpRequestHead.read(stream("HEAD https://h:1/derp/probe HTTP/1.0\nA: b\n\n"));
         assertThat(head.method()).isEqualTo("HEAD");
         assertThat(head.path()).isEqualTo("/derp/probe");
@@ -40,22 +37,19 @@ class HttpRequestHeadTest
     }
 
     @Test
-    void shouldRejectMalformedHeads()
-    {
+    void shouldRejectMalformedHeads() {
         for (final String bad : new String[] {
             "GET /\r\n\r\n", "GET / HTTP/2.0\r\n\r\n", "GET  / HTTP/1.1\r\n\r\n", "G(T / HTTP/1.1\r\n\r\n",
             "GET / HTTP/1.1\r\nNoColon\r\n\r\n", "GET / HTTP/1.1\r\n folded: x\r\n\r\n",
             "GET / HTTP/1.1\r\nBad Name: x\r\n\r\n", "GET nopath HTTP/1.1\r\n\r\n",
-            "GET / HTTP/1.1\r\nA: \u0001\r\n\r\n"})
-        {
+            "GET / HTTP/1.1\r\nA: \u0001\r\n\r\n"}) {
             assertThatThrownBy(() -> HttpRequestHead.read(stream(bad)))
                 .as(bad).isInstanceOf(HttpRequestHead.BadRequestException.class);
         }
     }
 
     @Test
-    void shouldEnforceSizeAndHeaderCountLimits()
-    {
+    void shouldEnforceSizeAndHeaderCountLimits() {
         final String big = "GET / HTTP/1.1\r\nX: " + "a".repeat(HttpRequestHead.MAX_HEAD_BYTES) + "\r\n\r\n";
         assertThatThrownBy(() -> HttpRequestHead.read(stream(big))).hasMessageContaining("larger than");
         final String many = "GET / HTTP/1.1\r\n" + "A: b\r\n".repeat(HttpRequestHead.MAX_HEADERS + 1) + "\r\n";
@@ -65,25 +59,19 @@ class HttpRequestHeadTest
     }
 
     @Test
-    void shouldOnlyEverThrowIOExceptionOnMutatedInput()
-    {
+    void shouldOnlyEverThrowIOExceptionOnMutatedInput() {
         final byte[] valid = "GET /derp HTTP/1.1\r\nUpgrade: DERP\r\nConnection: Upgrade\r\n\r\n"
             .getBytes(StandardCharsets.US_ASCII);
-        Fuzz.forAll(Fuzz.mutations(Fuzz.DEFAULT_SEED, valid, 2000), input ->
-        {
-            try
-            {
+        Fuzz.forAll(Fuzz.mutations(Fuzz.DEFAULT_SEED, valid, 2000), input -> {
+            try {
                 HttpRequestHead.read(new ByteArrayInputStream(input));
-            }
-            catch (final IOException expected)
-            {
+            } catch (final IOException expected) {
                 // Malformed or truncated: fine.
             }
         });
     }
 
-    private static InputStream stream(final String s)
-    {
+    private static InputStream stream(final String s) {
         return new ByteArrayInputStream(s.getBytes(StandardCharsets.ISO_8859_1));
     }
 }

@@ -13,25 +13,21 @@ import dev.derphole.derp.proto.FrameType;
 import dev.derphole.derp.proto.NodeKey;
 
 @Timeout(60)
-class SendQueueTest
-{
+class SendQueueTest {
     private final DerpServerCounters counters = new DerpServerCounters();
     private final NodeKey src = NodeKey.of(Curve25519KeyPair.generate().publicKey());
 
     @Test
-    void shouldDropTheOldestPacketWhenFull() throws InterruptedException
-    {
+    void shouldDropTheOldestPacketWhenFull() throws InterruptedException {
         final SendQueue q = new SendQueue(4, counters);
-        for (int i = 0; i < 10; i++)
-        {
+        for (int i = 0; i < 10; i++) {
             assertThat(q.offerPacket(src, new byte[] {(byte)i}, 0, 1)).isTrue();
         }
         assertThat(q.size()).isEqualTo(4);
         assertThat(counters.drops(DropReason.QUEUE_HEAD)).isEqualTo(6);
         final SendQueue.Batch batch = new SendQueue.Batch(4);
         assertThat(q.drain(batch, System.nanoTime())).isEqualTo(4);
-        for (int i = 0; i < 4; i++)
-        {
+        for (int i = 0; i < 4; i++) {
             assertThat(batch.data[i][0]).isEqualTo((byte)(6 + i));
             assertThat(batch.lengths[i]).isEqualTo(1);
             assertThat(batch.sources[i]).isSameAs(src);
@@ -39,8 +35,7 @@ class SendQueueTest
     }
 
     @Test
-    void shouldDrainControlAndOnlyTheLatestPong() throws InterruptedException
-    {
+    void shouldDrainControlAndOnlyTheLatestPong() throws InterruptedException {
         final SendQueue q = new SendQueue(4, counters);
         q.offerPong(1);
         q.offerPong(2);
@@ -56,19 +51,16 @@ class SendQueueTest
     }
 
     @Test
-    void shouldBoundTheControlQueue()
-    {
+    void shouldBoundTheControlQueue() {
         final SendQueue q = new SendQueue(1, counters);
-        for (int i = 0; i < SendQueue.CONTROL_CAPACITY + 5; i++)
-        {
+        for (int i = 0; i < SendQueue.CONTROL_CAPACITY + 5; i++) {
             q.offerControl(new SendQueue.Control(FrameType.HEALTH, null, 0, new byte[0]));
         }
         assertThat(counters.controlOverflows()).isEqualTo(5);
     }
 
     @Test
-    void shouldCountQueuedPacketsAsGoneWhenClosedAndRefuseLaterOffers() throws InterruptedException
-    {
+    void shouldCountQueuedPacketsAsGoneWhenClosedAndRefuseLaterOffers() throws InterruptedException {
         final SendQueue q = new SendQueue(8, counters);
         q.offerPacket(src, new byte[10], 0, 10);
         q.offerPacket(src, new byte[10], 0, 10);
@@ -80,18 +72,13 @@ class SendQueueTest
     }
 
     @Test
-    void shouldWakeAWaitingConsumer() throws Exception
-    {
+    void shouldWakeAWaitingConsumer() throws Exception {
         final SendQueue q = new SendQueue(8, counters);
         final SendQueue.Batch batch = new SendQueue.Batch(8);
-        final Thread producer = Thread.ofVirtual().start(() ->
-        {
-            try
-            {
+        final Thread producer = Thread.ofVirtual().start(() -> {
+            try {
                 Thread.sleep(50);
-            }
-            catch (final InterruptedException e)
-            {
+            } catch (final InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
             q.offerPacket(src, new byte[] {42}, 0, 1);
@@ -102,20 +89,17 @@ class SendQueueTest
     }
 
     @Test
-    void shouldNotAllocateInSteadyStateForSmallPackets() throws InterruptedException
-    {
+    void shouldNotAllocateInSteadyStateForSmallPackets() throws InterruptedException {
         final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
         final SendQueue q = new SendQueue(32, counters);
         final SendQueue.Batch batch = new SendQueue.Batch(32);
         final byte[] packet = new byte[1400];
-        for (int round = 0; round < 2000; round++)
-        {
+        for (int round = 0; round < 2000; round++) {
             cycle(q, batch, packet);
         }
         final long before = threads.getCurrentThreadAllocatedBytes();
-        for (int round = 0; round < 10_000; round++)
-        {
+        for (int round = 0; round < 10_000; round++) {
             cycle(q, batch, packet);
         }
         final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
@@ -123,10 +107,9 @@ class SendQueueTest
         assertThat(allocated).isLessThan(64 * 1024);
     }
 
-    private void cycle(final SendQueue q, final SendQueue.Batch batch, final byte[] packet) throws InterruptedException
-    {
-        for (int i = 0; i < 16; i++)
-        {
+    private void cycle(final SendQueue q, final SendQueue.Batch batch, final byte[] packet)
+        throws InterruptedException {
+        for (int i = 0; i < 16; i++) {
             q.offerPacket(src, packet, 0, packet.length);
         }
         q.drain(batch, 0);
@@ -134,20 +117,17 @@ class SendQueueTest
     }
 
     @Test
-    void shouldNotAllocateInSteadyStateForBigPacketsEither() throws InterruptedException
-    {
+    void shouldNotAllocateInSteadyStateForBigPacketsEither() throws InterruptedException {
         final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
         final SendQueue q = new SendQueue(32, counters);
         final SendQueue.Batch batch = new SendQueue.Batch(32);
         final byte[] packet = new byte[16 << 10];
-        for (int round = 0; round < 2000; round++)
-        {
+        for (int round = 0; round < 2000; round++) {
             cycle(q, batch, packet);
         }
         final long before = threads.getCurrentThreadAllocatedBytes();
-        for (int round = 0; round < 2_000; round++)
-        {
+        for (int round = 0; round < 2_000; round++) {
             cycle(q, batch, packet);
         }
         final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
@@ -156,8 +136,7 @@ class SendQueueTest
     }
 
     @Test
-    void shouldKeepBigArraysWhileBusyAndReleaseThemOnceIdle() throws InterruptedException
-    {
+    void shouldKeepBigArraysWhileBusyAndReleaseThemOnceIdle() throws InterruptedException {
         final long idleTrimNs = 50_000_000L;
         final SendQueue q = new SendQueue(2, counters, idleTrimNs);
         final SendQueue.Batch batch = new SendQueue.Batch(2);
@@ -172,8 +151,7 @@ class SendQueueTest
 
         // Busy: big packets circulate through a fixed set of arrays (ring slots + the batch's spares).
         final java.util.Set<byte[]> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        for (int i = 0; i < 20; i++)
-        {
+        for (int i = 0; i < 20; i++) {
             q.offerPacket(src, big, 0, big.length);
             q.drain(batch, 0);
             seen.add(batch.data[0]);
@@ -194,8 +172,7 @@ class SendQueueTest
     }
 
     @Test
-    void shouldKeepSmallArraysWhenReleasingBigOnes() throws InterruptedException
-    {
+    void shouldKeepSmallArraysWhenReleasingBigOnes() throws InterruptedException {
         final SendQueue q = new SendQueue(4, counters, 1_000_000L);
         final SendQueue.Batch batch = new SendQueue.Batch(4);
         q.offerPacket(src, new byte[100], 0, 100);

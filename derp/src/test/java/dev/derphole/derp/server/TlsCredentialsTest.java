@@ -22,14 +22,12 @@ import dev.derphole.crypto.nacl.Curve25519KeyPair;
 import dev.derphole.derp.proto.NodeKey;
 
 @Timeout(60)
-class TlsCredentialsTest
-{
+class TlsCredentialsTest {
     @TempDir
     Path dir;
 
     @Test
-    void shouldLoadPkcs8AndSec1EcKeysFromFiles() throws Exception
-    {
+    void shouldLoadPkcs8AndSec1EcKeysFromFiles() throws Exception {
         final Path cert = write("cert.pem", TestTls.resource("relay-cert.pem"));
         final TlsCredentials pkcs8 = TlsCredentials.loadPem(cert, write("key.pem", TestTls.resource("relay-key.pem")));
         final TlsCredentials sec1 =
@@ -43,8 +41,7 @@ class TlsCredentialsTest
     }
 
     @Test
-    void shouldLoadAPkcs1RsaKey() throws Exception
-    {
+    void shouldLoadAPkcs1RsaKey() throws Exception {
         final TlsCredentials rsa = TlsCredentials.fromPem(TestTls.resource("rsa-cert.pem"), "rsa-cert.pem",
             TestTls.resource("rsa-key-pkcs1.pem"), "rsa-key-pkcs1.pem");
         assertThat(rsa.privateKey().getAlgorithm()).isEqualTo("RSA");
@@ -52,8 +49,7 @@ class TlsCredentialsTest
     }
 
     @Test
-    void shouldNameTheFileInErrors() throws Exception
-    {
+    void shouldNameTheFileInErrors() throws Exception {
         final Path cert = write("cert.pem", TestTls.resource("relay-cert.pem"));
         final Path empty = write("empty.pem", "nothing here\n");
         assertThatThrownBy(() -> TlsCredentials.loadPem(cert, empty))
@@ -71,8 +67,7 @@ class TlsCredentialsTest
     }
 
     @Test
-    void shouldBuildAMetaCertLikeDerper() throws Exception
-    {
+    void shouldBuildAMetaCertLikeDerper() throws Exception {
         final NodeKey serverKey = NodeKey.of(Curve25519KeyPair.generate().publicKey());
         final Instant now = Instant.parse("2026-06-01T00:00:00Z");
         final X509Certificate meta = MetaCert.create(serverKey, now);
@@ -90,8 +85,7 @@ class TlsCredentialsTest
         assertThat(MetaCert.serverKeyOf(TestTls.certificate())).isNull();
     }
 
-    private static void assertMatches(final TlsCredentials credentials) throws Exception
-    {
+    private static void assertMatches(final TlsCredentials credentials) throws Exception {
         final String algorithm = credentials.privateKey().getAlgorithm().equals("RSA") ? "SHA256withRSA"
             : "SHA256withECDSA";
         final Signature sign = Signature.getInstance(algorithm);
@@ -104,8 +98,7 @@ class TlsCredentialsTest
         assertThat(verify.verify(sig)).as("key matches certificate").isTrue();
     }
 
-    private Path write(final String name, final String text) throws IOException
-    {
+    private Path write(final String name, final String text) throws IOException {
         return Files.writeString(dir.resolve(name), text);
     }
 }

@@ -6,13 +6,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(60)
-class TokenBucketTest
-{
+class TokenBucketTest {
     private static final long SECOND_NS = 1_000_000_000L;
 
     @Test
-    void shouldAllowTheBurstThenChargeWaitTime()
-    {
+    void shouldAllowTheBurstThenChargeWaitTime() {
         final TokenBucket bucket = new TokenBucket(1000, 500, 0);
         assertThat(bucket.reserve(500, 0)).isZero();
         assertThat(bucket.reserve(100, 0)).isEqualTo(SECOND_NS / 10);
@@ -23,8 +21,7 @@ class TokenBucketTest
     }
 
     @Test
-    void shouldRefillUpToTheBurstOnly()
-    {
+    void shouldRefillUpToTheBurstOnly() {
         final TokenBucket bucket = new TokenBucket(1, 3, 0);
         assertThat(bucket.tryTake(1, 0)).isTrue();
         assertThat(bucket.tryTake(1, 0)).isTrue();

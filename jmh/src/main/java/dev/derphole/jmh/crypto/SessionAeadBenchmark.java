@@ -22,8 +22,7 @@ import dev.derphole.lanes.wire.CodecWarmup;
  * new packet number.
  */
 @State(Scope.Thread)
-public class SessionAeadBenchmark extends HotPathBenchmark
-{
+public class SessionAeadBenchmark extends HotPathBenchmark {
     /** Distinct sealed packets {@link #open} cycles through (a power of two). */
     private static final int BATCH = 16;
     private static final int AAD_LENGTH = 10;
@@ -43,8 +42,7 @@ public class SessionAeadBenchmark extends HotPathBenchmark
     private int nextOpen;
 
     @Setup
-    public void setUp()
-    {
+    public void setUp() {
         warmUpLikeTheProduct();
         final SplittableRandom random = new SplittableRandom(4);
         final byte[] key = bytes(random, SessionAead.KEY_LENGTH);
@@ -55,8 +53,7 @@ public class SessionAeadBenchmark extends HotPathBenchmark
         sealed = new byte[BATCH][];
         sealedNumbers = new long[BATCH];
         final SessionAead batchSealer = SessionAead.sealer(key, 0x1234_5678);
-        for (int i = 0; i < BATCH; i++)
-        {
+        for (int i = 0; i < BATCH; i++) {
             sealed[i] = bytes(random, bodyLength + SessionAead.TAG_LENGTH);
             sealedNumbers[i] = 1_000_000L + i;
             batchSealer.seal(sealedNumbers[i], aad, 0, AAD_LENGTH, sealed[i], 0, bodyLength, sealed[i], 0);
@@ -66,27 +63,23 @@ public class SessionAeadBenchmark extends HotPathBenchmark
 
     /** Seals the body in place under the next packet number. */
     @Benchmark
-    public int seal()
-    {
+    public int seal() {
         return sealer.seal(nextSealed++, aad, 0, AAD_LENGTH, body, 0, bodyLength, body, 0);
     }
 
     /** Opens (decrypts and verifies) one of the pre-sealed packets into a separate buffer. */
     @Benchmark
-    public int open()
-    {
+    public int open() {
         final int i = nextOpen++ & (BATCH - 1);
         final int n = opener.open(
             sealedNumbers[i], aad, 0, AAD_LENGTH, sealed[i], 0, bodyLength + SessionAead.TAG_LENGTH, plain, 0);
-        if (n != bodyLength)
-        {
+        if (n != bodyLength) {
             throw new IllegalStateException("tag did not verify");
         }
         return n + plain[i];
     }
 
-    private static byte[] bytes(final SplittableRandom random, final int length)
-    {
+    private static byte[] bytes(final SplittableRandom random, final int length) {
         final byte[] b = new byte[length];
         random.nextBytes(b);
         return b;
@@ -97,10 +90,8 @@ public class SessionAeadBenchmark extends HotPathBenchmark
      * the interpreter: the JDK's AES-GCM intrinsic is only used from C2-compiled callers, and at ~1,000 calls/s
      * JMH's warm-up takes 3-4 s to get there (measured: 965 ops/s in the first second, 143,000 from the third).
      */
-    private static void warmUpLikeTheProduct()
-    {
-        if (CodecWarmup.run(CodecWarmup.ROUNDS) != CodecWarmup.ROUNDS)
-        {
+    private static void warmUpLikeTheProduct() {
+        if (CodecWarmup.run(CodecWarmup.ROUNDS) != CodecWarmup.ROUNDS) {
             throw new IllegalStateException("AES-GCM warm-up failed");
         }
     }

@@ -23,8 +23,7 @@ import dev.derphole.jmh.HotPathBenchmark;
  * decoding a RecvPacket header + key + payload from a stream. The relay does one of each per packet.
  */
 @State(Scope.Thread)
-public class FrameCodecBenchmark extends HotPathBenchmark
-{
+public class FrameCodecBenchmark extends HotPathBenchmark {
     @Param({"1200", "16384"})
     public int packetLength;
 
@@ -37,14 +36,12 @@ public class FrameCodecBenchmark extends HotPathBenchmark
     private FrameReader reader;
 
     @Setup
-    public void setUp() throws IOException
-    {
+    public void setUp() throws IOException {
         packet = new byte[packetLength];
         writer = new FrameWriter(OutputStream.nullOutputStream());
         final java.io.ByteArrayOutputStream frames = new java.io.ByteArrayOutputStream();
         final FrameWriter frameWriter = new FrameWriter(frames);
-        for (int i = 0; i < 64; i++)
-        {
+        for (int i = 0; i < 64; i++) {
             frameWriter.writeKeyedFrame(FrameType.RECV_PACKET, key, packet, 0, packet.length);
         }
         frameWriter.flush();
@@ -56,18 +53,15 @@ public class FrameCodecBenchmark extends HotPathBenchmark
 
     /** One SendPacket frame into the buffered writer (flushes to a null stream when full). */
     @Benchmark
-    public int encodeSendPacket() throws IOException
-    {
+    public int encodeSendPacket() throws IOException {
         writer.writeKeyedFrame(FrameType.SEND_PACKET, key, packet, 0, packet.length);
         return writer.buffered();
     }
 
     /** One RecvPacket frame: header, source key check, payload copy. */
     @Benchmark
-    public boolean decodeRecvPacket() throws IOException
-    {
-        if (reader.readHeader(DerpProtocol.MAX_FRAME_LENGTH) < 0)
-        {
+    public boolean decodeRecvPacket() throws IOException {
+        if (reader.readHeader(DerpProtocol.MAX_FRAME_LENGTH) < 0) {
             encodedStream.reset();
             reader.readHeader(DerpProtocol.MAX_FRAME_LENGTH);
         }

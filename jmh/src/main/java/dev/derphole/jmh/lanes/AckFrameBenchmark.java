@@ -20,8 +20,7 @@ import dev.derphole.lanes.wire.WireFormat;
  * {@link #FRAMES} different frames.
  */
 @State(Scope.Thread)
-public class AckFrameBenchmark extends HotPathBenchmark
-{
+public class AckFrameBenchmark extends HotPathBenchmark {
     /** Distinct frames cycled through (a power of two). */
     private static final int FRAMES = 16;
 
@@ -36,11 +35,9 @@ public class AckFrameBenchmark extends HotPathBenchmark
     private int next;
 
     @Setup
-    public void setUp()
-    {
+    public void setUp() {
         final SplittableRandom random = new SplittableRandom(19);
-        for (int f = 0; f < FRAMES; f++)
-        {
+        for (int f = 0; f < FRAMES; f++) {
             final AckFrame a = new AckFrame();
             a.flags = WireFormat.ACK_FLAG_HAS_ECHO;
             a.cumulative = random.nextLong(1L << 40);
@@ -50,8 +47,7 @@ public class AckFrameBenchmark extends HotPathBenchmark
             a.duplicateBytes = random.nextInt(1 << 20);
             a.rangeCount = ranges;
             long at = a.cumulative;
-            for (int r = 0; r < ranges; r++)
-            {
+            for (int r = 0; r < ranges; r++) {
                 at += 1 + random.nextInt(50_000); // a hole, then a received range
                 a.rangeStart[r] = at;
                 at += 1 + random.nextInt(50_000);
@@ -65,20 +61,17 @@ public class AckFrameBenchmark extends HotPathBenchmark
 
     /** Encodes one ACK body after the clear header, as the receiver's sendAck does. */
     @Benchmark
-    public int encode()
-    {
+    public int encode() {
         final AckFrame a = frames[next++ & (FRAMES - 1)];
         return a.encode(tx, WireFormat.HEADER_LENGTH) + tx[WireFormat.HEADER_LENGTH + a.length() - 1];
     }
 
     /** Decodes (and structurally checks) one ACK body. */
     @Benchmark
-    public void decode(final Blackhole bh)
-    {
+    public void decode(final Blackhole bh) {
         final int f = next++ & (FRAMES - 1);
         final byte[] body = bodies[f];
-        if (!decoded.decode(body, body.length) || decoded.cumulative != frames[f].cumulative)
-        {
+        if (!decoded.decode(body, body.length) || decoded.cumulative != frames[f].cumulative) {
             throw new IllegalStateException("ACK did not decode");
         }
         bh.consume(decoded.maxOffset);

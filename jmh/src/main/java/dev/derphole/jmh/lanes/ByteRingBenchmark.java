@@ -28,15 +28,13 @@ import dev.derphole.lanes.engine.ByteRing;
  * times the chunk size gives the bytes per second). Single-threaded {@link #copyInThenOut} gives the copy cost
  * without the other thread.
  */
-public class ByteRingBenchmark extends HotPathBenchmark
-{
+public class ByteRingBenchmark extends HotPathBenchmark {
     /** Ring capacity: StreamConfig's default send buffer and receive window. */
     private static final int RING_BYTES = 32 << 20;
 
     /** The ring both threads of one group share. */
     @State(Scope.Group)
-    public static class Shared
-    {
+    public static class Shared {
         /** Bytes per copy: a 1,400 B direct-path payload, or a 64 KiB source read / sink write. */
         @Param({"1400", "65536"})
         public int chunk;
@@ -44,22 +42,19 @@ public class ByteRingBenchmark extends HotPathBenchmark
         ByteRing ring;
 
         @Setup
-        public void setUp()
-        {
+        public void setUp() {
             ring = new ByteRing(RING_BYTES);
         }
     }
 
     /** Producer side: its position and the bytes it copies in. */
     @State(Scope.Thread)
-    public static class Producer
-    {
+    public static class Producer {
         byte[] source;
         long position;
 
         @Setup
-        public void setUp(final Shared shared)
-        {
+        public void setUp(final Shared shared) {
             source = new byte[shared.chunk];
             new SplittableRandom(11).nextBytes(source);
         }
@@ -67,14 +62,12 @@ public class ByteRingBenchmark extends HotPathBenchmark
 
     /** Consumer side: its position and where it copies to. */
     @State(Scope.Thread)
-    public static class Consumer
-    {
+    public static class Consumer {
         byte[] target;
         long position;
 
         @Setup
-        public void setUp(final Shared shared)
-        {
+        public void setUp(final Shared shared) {
             target = new byte[shared.chunk];
         }
     }
@@ -82,14 +75,12 @@ public class ByteRingBenchmark extends HotPathBenchmark
     /** Chunks copied in (producer) and out (consumer); JMH reports them as rates, summed over the threads. */
     @AuxCounters(AuxCounters.Type.OPERATIONS)
     @State(Scope.Thread)
-    public static class Moved
-    {
+    public static class Moved {
         public long chunksIn;
         public long chunksOut;
 
         @Setup(Level.Iteration)
-        public void clear()
-        {
+        public void clear() {
             chunksIn = 0;
             chunksOut = 0;
         }
@@ -99,12 +90,10 @@ public class ByteRingBenchmark extends HotPathBenchmark
     @Benchmark
     @Group("spsc")
     @GroupThreads(1)
-    public boolean produce(final Shared shared, final Producer p, final Moved moved)
-    {
+    public boolean produce(final Shared shared, final Producer p, final Moved moved) {
         final ByteRing ring = shared.ring;
         final int n = shared.chunk;
-        if (RING_BYTES - (p.position - ring.consumerPosition()) < n)
-        {
+        if (RING_BYTES - (p.position - ring.consumerPosition()) < n) {
             return false;
         }
         p.source[(int)(p.position & 0x3FF) % n] = (byte)p.position; // new bytes every time
@@ -119,12 +108,10 @@ public class ByteRingBenchmark extends HotPathBenchmark
     @Benchmark
     @Group("spsc")
     @GroupThreads(1)
-    public void consume(final Shared shared, final Consumer c, final Moved moved, final Blackhole bh)
-    {
+    public void consume(final Shared shared, final Consumer c, final Moved moved, final Blackhole bh) {
         final ByteRing ring = shared.ring;
         final int n = shared.chunk;
-        if (ring.producerPosition() - c.position < n)
-        {
+        if (ring.producerPosition() - c.position < n) {
             bh.consume(false);
             return;
         }
@@ -139,8 +126,7 @@ public class ByteRingBenchmark extends HotPathBenchmark
     @Benchmark
     @Group("copyInThenOut") // a group of one thread, so it may share the Scope.Group state
     @GroupThreads(1)
-    public byte copyInThenOut(final Shared shared, final Producer p, final Consumer c)
-    {
+    public byte copyInThenOut(final Shared shared, final Producer p, final Consumer c) {
         final ByteRing ring = shared.ring;
         final int n = shared.chunk;
         p.source[(int)(p.position & 0x3FF) % n] = (byte)p.position;

@@ -26,8 +26,7 @@ import dev.derphole.lanes.wire.BigEndian;
  * receive ring). Rings have the default 32 MiB; the stream offset moves on every call, so copies wrap.
  */
 @State(Scope.Thread)
-public class DataPacketBenchmark extends HotPathBenchmark
-{
+public class DataPacketBenchmark extends HotPathBenchmark {
     private static final int RING_BYTES = 32 << 20;
 
     /** DATA payload bytes: a 1,400 B direct-path packet, 8 KiB, and a ~60 KiB relay datagram. */
@@ -42,8 +41,7 @@ public class DataPacketBenchmark extends HotPathBenchmark
     private long receiveOffset;
 
     @Setup
-    public void setUp()
-    {
+    public void setUp() {
         final SplittableRandom random = new SplittableRandom(23);
         sendRing = new ByteRing(RING_BYTES);
         random.nextBytes(sendRing.buffer());
@@ -55,8 +53,7 @@ public class DataPacketBenchmark extends HotPathBenchmark
 
     /** Sender: DATA header and payload into the transmit buffer; returns the body length to seal. */
     @Benchmark
-    public int build()
-    {
+    public int build() {
         final long start = sendOffset;
         sendOffset += payloadLength;
         final boolean fin = (start & 0x1_0000) != 0;
@@ -68,8 +65,7 @@ public class DataPacketBenchmark extends HotPathBenchmark
 
     /** Receiver: parse and check an opened DATA body, copy its payload into the ring; returns its end. */
     @Benchmark
-    public long accept()
-    {
+    public long accept() {
         rx[DATA_FLAGS_OFFSET] = 0;
         BigEndian.putLong(rx, DATA_STREAM_OFFSET_OFFSET, receiveOffset); // what the peer would have sent
         final int bodyLength = rx.length;
@@ -77,8 +73,7 @@ public class DataPacketBenchmark extends HotPathBenchmark
         final long offset = BigEndian.getLong(rx, DATA_STREAM_OFFSET_OFFSET);
         final int length = bodyLength - DATA_PAYLOAD_OFFSET;
         final long end = offset + length;
-        if ((flags & ~DATA_FLAG_FIN) != 0 || offset < 0 || end < offset)
-        {
+        if ((flags & ~DATA_FLAG_FIN) != 0 || offset < 0 || end < offset) {
             throw new IllegalStateException("malformed DATA");
         }
         receiveRing.copyIn(offset, rx, DATA_PAYLOAD_OFFSET, length);

@@ -30,54 +30,45 @@ import dev.derphole.udp.PacketPath;
  * and the engine on two threads; a full pool drops the datagram (as in production), so the numbers to read are
  * the auxiliary counters: {@code offered} per second on the receive side and {@code delivered} on the engine.
  */
-public class InboxBenchmark extends HotPathBenchmark
-{
+public class InboxBenchmark extends HotPathBenchmark {
     private static final int BYTES_PER_PATH = 8 << 20;
 
     /** A path that only exists to receive the inbox's handler. */
-    static final class BenchPath implements PacketPath
-    {
+    static final class BenchPath implements PacketPath {
         private final int maxDatagramLength;
 
-        BenchPath(final int maxDatagramLength)
-        {
+        BenchPath(final int maxDatagramLength) {
             this.maxDatagramLength = maxDatagramLength;
         }
 
         @Override
-        public String name()
-        {
+        public String name() {
             return "bench";
         }
 
         @Override
-        public int maxDatagramLength()
-        {
+        public int maxDatagramLength() {
             return maxDatagramLength;
         }
 
         @Override
-        public boolean send(final byte[] buffer, final int offset, final int length)
-        {
+        public boolean send(final byte[] buffer, final int offset, final int length) {
             return true;
         }
 
         @Override
-        public void receiver(final PacketHandler handler)
-        {
+        public void receiver(final PacketHandler handler) {
             // the benchmark calls the port returned by attach directly
         }
 
         @Override
-        public void close()
-        {
+        public void close() {
         }
     }
 
     /** The inbox and the attached path, shared by the two threads of a group. */
     @State(Scope.Group)
-    public static class Shared
-    {
+    public static class Shared {
         /** Datagram size: a direct UDP datagram, or a full relay datagram (the path's maximum too). */
         @Param({"1452", "65535"})
         public int datagramLength;
@@ -88,8 +79,7 @@ public class InboxBenchmark extends HotPathBenchmark
         StreamCounters counters;
 
         @Setup
-        public void setUp()
-        {
+        public void setUp() {
             counters = new StreamCounters();
             inbox = new Inbox(counters, new Signal(), BYTES_PER_PATH);
             path = new BenchPath(datagramLength);
@@ -99,21 +89,18 @@ public class InboxBenchmark extends HotPathBenchmark
 
     /** The datagram the receive thread delivers (its bytes change on every call). */
     @State(Scope.Thread)
-    public static class Datagram
-    {
+    public static class Datagram {
         byte[] bytes;
         int sequence;
 
         @Setup
-        public void setUp(final Shared shared)
-        {
+        public void setUp(final Shared shared) {
             bytes = new byte[shared.datagramLength];
             new SplittableRandom(13).nextBytes(bytes);
             bytes[0] = PacketType.DATA;
         }
 
-        void next()
-        {
+        void next() {
             sequence++;
             bytes[1 + (sequence & 0x3FF)] = (byte)sequence;
         }
@@ -122,14 +109,12 @@ public class InboxBenchmark extends HotPathBenchmark
     /** Datagrams handed over (receive thread) or taken and released (engine), per second. */
     @AuxCounters(AuxCounters.Type.OPERATIONS)
     @State(Scope.Thread)
-    public static class Counts
-    {
+    public static class Counts {
         public long offered;
         public long delivered;
 
         @Setup(Level.Iteration)
-        public void clear()
-        {
+        public void clear() {
             offered = 0;
             delivered = 0;
         }
@@ -139,13 +124,11 @@ public class InboxBenchmark extends HotPathBenchmark
     @Benchmark
     @Group("handOffOneThread") // a group of one thread, so it may share the Scope.Group state
     @GroupThreads(1)
-    public byte handOffOneThread(final Shared shared, final Datagram d)
-    {
+    public byte handOffOneThread(final Shared shared, final Datagram d) {
         d.next();
         shared.port.onPacket(shared.path, d.bytes, 0, shared.datagramLength);
         final Inbox.Slot slot = shared.inbox.poll();
-        if (slot == null || slot.length != shared.datagramLength)
-        {
+        if (slot == null || slot.length != shared.datagramLength) {
             throw new IllegalStateException("datagram lost in a one-thread hand-off");
         }
         final byte b = slot.data[1 + (d.sequence & 0x3FF)];
@@ -157,8 +140,7 @@ public class InboxBenchmark extends HotPathBenchmark
     @Benchmark
     @Group("handoff")
     @GroupThreads(1)
-    public void receive(final Shared shared, final Datagram d, final Counts counts)
-    {
+    public void receive(final Shared shared, final Datagram d, final Counts counts) {
         d.next();
         shared.port.onPacket(shared.path, d.bytes, 0, shared.datagramLength);
         counts.offered++;
@@ -168,11 +150,9 @@ public class InboxBenchmark extends HotPathBenchmark
     @Benchmark
     @Group("handoff")
     @GroupThreads(1)
-    public void engine(final Shared shared, final Counts counts, final Blackhole bh)
-    {
+    public void engine(final Shared shared, final Counts counts, final Blackhole bh) {
         final Inbox.Slot slot = shared.inbox.poll();
-        if (slot == null)
-        {
+        if (slot == null) {
             return;
         }
         bh.consume(slot.data[slot.length - 1]);

@@ -17,8 +17,7 @@ import dev.derphole.lanes.rate.Pacer;
  * taken. The rate is 1 GB/s with a 64 KiB burst.
  */
 @State(Scope.Thread)
-public class PacerBenchmark extends HotPathBenchmark
-{
+public class PacerBenchmark extends HotPathBenchmark {
     private static final long RATE_BYTES_PER_SECOND = 1_000_000_000L;
     private static final long BURST_BYTES = 64 << 10;
     /** Entries in the size/gap table (a power of two). */
@@ -32,11 +31,9 @@ public class PacerBenchmark extends HotPathBenchmark
     private int next;
 
     @Setup
-    public void setUp()
-    {
+    public void setUp() {
         final SplittableRandom random = new SplittableRandom(17);
-        for (int i = 0; i < TABLE; i++)
-        {
+        for (int i = 0; i < TABLE; i++) {
             sizes[i] = DATAGRAM_SIZES[random.nextInt(DATAGRAM_SIZES.length)];
             gapsNs[i] = random.nextInt(4_000); // 0-4 µs: sometimes faster than the rate, sometimes slower
         }
@@ -46,16 +43,13 @@ public class PacerBenchmark extends HotPathBenchmark
 
     /** One datagram: delay query, wait if needed, send accounting; returns the delay. */
     @Benchmark
-    public long delayThenSend()
-    {
+    public long delayThenSend() {
         final int i = next++ & (TABLE - 1);
         nowNs += gapsNs[i];
         final long delay = pacer.delayNs(nowNs, sizes[i]);
-        if (delay > 0)
-        {
+        if (delay > 0) {
             nowNs += delay;
-            if (pacer.delayNs(nowNs, sizes[i]) != 0)
-            {
+            if (pacer.delayNs(nowNs, sizes[i]) != 0) {
                 throw new IllegalStateException("pacer still says wait after its own delay");
             }
         }

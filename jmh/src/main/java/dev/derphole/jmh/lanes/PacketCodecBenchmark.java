@@ -35,8 +35,7 @@ import dev.derphole.lanes.wire.PacketType;
  * ({@code SessionAeadBenchmark.open} measures the bare GCM open).
  */
 @State(Scope.Thread)
-public class PacketCodecBenchmark extends HotPathBenchmark
-{
+public class PacketCodecBenchmark extends HotPathBenchmark {
     /** DATA payload bytes: a 1,400 B direct-path packet, 8 KiB, and a ~60 KiB relay datagram. */
     @Param({"1400", "8192", "61440"})
     public int payloadLength;
@@ -49,8 +48,7 @@ public class PacketCodecBenchmark extends HotPathBenchmark
     private long streamOffset;
 
     @Setup
-    public void setUp()
-    {
+    public void setUp() {
         warmUpLikeTheProduct();
         final SplittableRandom random = new SplittableRandom(7);
         final byte[] s2r = new byte[32];
@@ -69,29 +67,25 @@ public class PacketCodecBenchmark extends HotPathBenchmark
 
     /** DATA header (flags, stream offset) and an in-place seal; returns the datagram length. */
     @Benchmark
-    public int seal()
-    {
+    public int seal() {
         writeDataHeader();
         return sealOnly.seal(PacketType.DATA, tx, DATA_PAYLOAD_OFFSET + payloadLength);
     }
 
     /** One DATA packet sealed by the sender and opened by the receiver; checks the length and the offset. */
     @Benchmark
-    public void sealThenOpen(final Blackhole bh)
-    {
+    public void sealThenOpen(final Blackhole bh) {
         final long offset = writeDataHeader();
         final int datagram = sender.seal(PacketType.DATA, tx, DATA_PAYLOAD_OFFSET + payloadLength);
         final int body = receiver.open(tx, 0, datagram, rx);
-        if (body != DATA_PAYLOAD_OFFSET + payloadLength || BigEndian.getLong(rx, DATA_STREAM_OFFSET_OFFSET) != offset)
-        {
+        if (body != DATA_PAYLOAD_OFFSET + payloadLength || BigEndian.getLong(rx, DATA_STREAM_OFFSET_OFFSET) != offset) {
             throw new IllegalStateException("open failed: " + body);
         }
         bh.consume(receiver.openedPacketNumber());
         bh.consume(rx[DATA_PAYLOAD_OFFSET + (int)(offset & 0x3FF)]);
     }
 
-    private long writeDataHeader()
-    {
+    private long writeDataHeader() {
         final long offset = streamOffset;
         streamOffset += payloadLength;
         tx[HEADER_LENGTH + DATA_FLAGS_OFFSET] = (byte)((offset & 0x1_0000) == 0 ? 0 : DATA_FLAG_FIN);
@@ -104,10 +98,8 @@ public class PacketCodecBenchmark extends HotPathBenchmark
      * the interpreter: the JDK's AES-GCM intrinsic is only used from C2-compiled callers, and at ~1,000 calls/s
      * JMH's warm-up takes 3-4 s to get there (measured: 965 ops/s in the first second, 143,000 from the third).
      */
-    private static void warmUpLikeTheProduct()
-    {
-        if (CodecWarmup.run(CodecWarmup.ROUNDS) != CodecWarmup.ROUNDS)
-        {
+    private static void warmUpLikeTheProduct() {
+        if (CodecWarmup.run(CodecWarmup.ROUNDS) != CodecWarmup.ROUNDS) {
             throw new IllegalStateException("AES-GCM warm-up failed");
         }
     }

@@ -18,14 +18,12 @@ import dev.derphole.session.path.ProbeCodec;
  * tried or kept alive), so this codec is allowed to allocate; the benchmark records what it costs.
  */
 @State(Scope.Thread)
-public class ProbeCodecBenchmark extends HotPathBenchmark
-{
+public class ProbeCodecBenchmark extends HotPathBenchmark {
     private ProbeCodec near;
     private ProbeCodec far;
 
     @Setup
-    public void setUp()
-    {
+    public void setUp() {
         final SplittableRandom random = new SplittableRandom(29);
         final byte[] key = new byte[32];
         final byte[] sessionId = new byte[16];
@@ -39,18 +37,15 @@ public class ProbeCodecBenchmark extends HotPathBenchmark
 
     /** PROBE built and verified, ACK built and verified: two packets; returns the echoed sequence. */
     @Benchmark
-    public long probeAndAck()
-    {
+    public long probeAndAck() {
         final byte[] probe = near.probe();
         final ProbeCodec.Verified p = far.verify(probe, 0, probe.length);
-        if (p == null || p.kind() != ProbeCodec.PROBE)
-        {
+        if (p == null || p.kind() != ProbeCodec.PROBE) {
             throw new IllegalStateException("probe did not verify");
         }
         final byte[] ack = far.ack(p.sequence(), p.size());
         final ProbeCodec.Verified a = near.verify(ack, 0, ack.length);
-        if (a == null || a.echo() != p.sequence())
-        {
+        if (a == null || a.echo() != p.sequence()) {
             throw new IllegalStateException("ack did not verify");
         }
         return a.echo();

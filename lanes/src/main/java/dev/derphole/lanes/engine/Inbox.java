@@ -21,8 +21,7 @@ import dev.derphole.udp.PacketPath;
  * {@link #attach} and {@link #close} may be called from any thread; {@link #poll} and {@link #release} belong
  * to the engine thread; the handlers run on path receive threads (any number of them).
  */
-public final class Inbox
-{
+public final class Inbox {
     /** Fewest slots a path gets, whatever its datagram size. */
     private static final int MIN_SLOTS_PER_PATH = 16;
     /** Most slots a path gets. */
@@ -31,32 +30,27 @@ public final class Inbox
     private static final int QUEUE_CAPACITY = 16_384;
 
     /** One received datagram on its way to the engine. */
-    public static final class Slot
-    {
+    public static final class Slot {
         public final byte[] data;
         public int length;
         public PathPort port;
         private final Pool pool;
 
-        Slot(final Pool pool, final int size)
-        {
+        Slot(final Pool pool, final int size) {
             this.pool = pool;
             this.data = new byte[size];
         }
     }
 
     /** Free slots of one size; a slot goes back to the pool it came from. */
-    static final class Pool
-    {
+    static final class Pool {
         final MpmcArrayQueue<Slot> free;
         final int slotSize;
 
-        Pool(final int slotSize, final int slots)
-        {
+        Pool(final int slotSize, final int slots) {
             this.slotSize = slotSize;
             this.free = new MpmcArrayQueue<>(Math.max(2, slots));
-            for (int i = 0; i < slots; i++)
-            {
+            for (int i = 0; i < slots; i++) {
                 free.offer(new Slot(this, slotSize));
             }
         }
@@ -67,40 +61,32 @@ public final class Inbox
      * made on the first datagram that needs it, one for larger datagrams the peer may send (up to the path's
      * receive limit), each bounded by {@code bytesPerPath}.
      */
-    public static final class PathPort implements PacketPath.PacketHandler
-    {
+    public static final class PathPort implements PacketPath.PacketHandler {
         private final Inbox inbox;
         private final PacketPath path;
         private final Pool pool;
         private final int receiveLimit;
         private volatile Pool largePool;
 
-        PathPort(final Inbox inbox, final PacketPath path, final int slotSize, final int receiveLimit)
-        {
+        PathPort(final Inbox inbox, final PacketPath path, final int slotSize, final int receiveLimit) {
             this.inbox = inbox;
             this.path = path;
             this.pool = new Pool(slotSize, inbox.slotsFor(slotSize));
             this.receiveLimit = receiveLimit;
         }
 
-        private Pool poolFor(final int length)
-        {
-            if (length <= pool.slotSize)
-            {
+        private Pool poolFor(final int length) {
+            if (length <= pool.slotSize) {
                 return pool;
             }
-            if (length > receiveLimit)
-            {
+            if (length > receiveLimit) {
                 return null;
             }
             Pool large = largePool;
-            if (large == null)
-            {
-                synchronized (this)
-                {
+            if (large == null) {
+                synchronized (this) {
                     large = largePool;
-                    if (large == null)
-                    {
+                    if (large == null) {
                         // Once per path, on its receive thread: the peer's direction has a larger path MTU.
                         large = new Pool(receiveLimit, inbox.slotsFor(receiveLimit));
                         largePool = large;
@@ -110,37 +96,31 @@ public final class Inbox
             return large;
         }
 
-        public PacketPath path()
-        {
+        public PacketPath path() {
             return path;
         }
 
         @Override
-        public void onPacket(final PacketPath from, final byte[] buffer, final int offset, final int length)
-        {
+        public void onPacket(final PacketPath from, final byte[] buffer, final int offset, final int length) {
             final StreamCounters counters = inbox.counters;
-            if (inbox.closed)
-            {
+            if (inbox.closed) {
                 counters.increment(StreamCounters.AFTER_CLOSE);
                 return;
             }
             final Pool target = length < 1 ? null : poolFor(length);
-            if (target == null || !PacketType.isStreamPacket(buffer[offset] & 0xFF))
-            {
+            if (target == null || !PacketType.isStreamPacket(buffer[offset] & 0xFF)) {
                 counters.increment(StreamCounters.MALFORMED);
                 return;
             }
             final Slot slot = target.free.relaxedPoll();
-            if (slot == null)
-            {
+            if (slot == null) {
                 counters.increment(StreamCounters.INBOUND_DROPS);
                 return;
             }
             System.arraycopy(buffer, offset, slot.data, 0, length);
             slot.length = length;
             slot.port = this;
-            if (!inbox.queue.offer(slot))
-            {
+            if (!inbox.queue.offer(slot)) {
                 target.free.offer(slot);
                 counters.increment(StreamCounters.INBOUND_DROPS);
                 return;
@@ -156,28 +136,22 @@ public final class Inbox
     private final int bytesPerPath;
     private volatile boolean closed;
 
-    public Inbox(final StreamCounters counters, final Signal signal, final int bytesPerPath)
-    {
+    public Inbox(final StreamCounters counters, final Signal signal, final int bytesPerPath) {
         this.counters = counters;
         this.signal = signal;
         this.bytesPerPath = bytesPerPath;
     }
 
     /** Installs our handler on {@code path} (once per path; again on re-attach) and returns its port. */
-    public PathPort attach(final PacketPath path)
-    {
+    public PathPort attach(final PacketPath path) {
         PathPort port = null;
-        synchronized (ports)
-        {
-            for (final PathPort p : ports)
-            {
-                if (p.path == path)
-                {
+        synchronized (ports) {
+            for (final PathPort p : ports) {
+                if (p.path == path) {
                     port = p;
                 }
             }
-            if (port == null)
-            {
+            if (port == null) {
                 final int slotSize = Math.min(WireFormat.MAX_DATAGRAM_LENGTH, Math.max(64, path.maxDatagramLength()));
                 final int receiveLimit = Math.clamp(path.maxReceiveLength(), slotSize, WireFormat.MAX_DATAGRAM_LENGTH);
                 port = new PathPort(this, path, slotSize, receiveLimit);
@@ -189,35 +163,29 @@ public final class Inbox
     }
 
     /** Engine: next datagram or null. */
-    public Slot poll()
-    {
+    public Slot poll() {
         return queue.relaxedPoll();
     }
 
     /** Engine: returns a slot to its pool. */
-    public void release(final Slot slot)
-    {
+    public void release(final Slot slot) {
         slot.pool.free.offer(slot);
     }
 
-    private int slotsFor(final int slotSize)
-    {
+    private int slotsFor(final int slotSize) {
         return Math.clamp(bytesPerPath / slotSize, MIN_SLOTS_PER_PATH, MAX_SLOTS_PER_PATH);
     }
 
     /** From now on datagrams are counted as {@code after-close} and dropped; queued ones are released. */
-    public void close()
-    {
+    public void close() {
         closed = true;
         Slot slot;
-        while ((slot = queue.relaxedPoll()) != null)
-        {
+        while ((slot = queue.relaxedPoll()) != null) {
             release(slot);
         }
     }
 
-    public boolean isClosed()
-    {
+    public boolean isClosed() {
         return closed;
     }
 }

@@ -10,48 +10,39 @@ import java.util.concurrent.locks.LockSupport;
  * <p>
  * {@link #signal} is thread-safe; the other methods belong to the owner thread.
  */
-public final class Signal
-{
+public final class Signal {
     private volatile Thread owner;
     private volatile boolean parked;
     private volatile boolean signalled;
 
     /** Binds the thread that parks; call from that thread before its first cycle. */
-    public void bindOwner()
-    {
+    public void bindOwner() {
         owner = Thread.currentThread();
     }
 
     /** From any thread: there may be new work for the owner. */
-    public void signal()
-    {
+    public void signal() {
         signalled = true;
-        if (parked)
-        {
+        if (parked) {
             final Thread t = owner;
-            if (t != null)
-            {
+            if (t != null) {
                 LockSupport.unpark(t);
             }
         }
     }
 
     /** Owner: clears the flag before scanning for work, so signals from now on stop the next {@link #idle}. */
-    public void beginCycle()
-    {
+    public void beginCycle() {
         signalled = false;
     }
 
     /** Owner: parks up to {@code timeoutNs} unless a signal arrived since {@link #beginCycle}. */
-    public void idle(final long timeoutNs)
-    {
-        if (timeoutNs <= 0)
-        {
+    public void idle(final long timeoutNs) {
+        if (timeoutNs <= 0) {
             return;
         }
         parked = true;
-        if (!signalled)
-        {
+        if (!signalled) {
             LockSupport.parkNanos(this, timeoutNs);
         }
         parked = false;

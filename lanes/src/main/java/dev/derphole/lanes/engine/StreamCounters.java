@@ -9,8 +9,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * <p>
  * Ids are stable; {@link #LABELS} names them for status lines and test assertions.
  */
-public final class StreamCounters
-{
+public final class StreamCounters {
     /** Authenticated packets received. */
     public static final int PACKETS_RECEIVED = 0;
     /** Datagrams handed to a path (every type). */
@@ -76,34 +75,28 @@ public final class StreamCounters
     private final AtomicLongArray values = new AtomicLongArray(COUNT);
 
     /** Single-writer add (engine thread only for that id). */
-    public void add(final int id, final long delta)
-    {
+    public void add(final int id, final long delta) {
         values.lazySet(id, values.get(id) + delta);
     }
 
     /** Single-writer gauge set. */
-    public void set(final int id, final long value)
-    {
+    public void set(final int id, final long value) {
         values.lazySet(id, value);
     }
 
     /** Atomic increment for counters written by several threads. */
-    public void increment(final int id)
-    {
+    public void increment(final int id) {
         values.incrementAndGet(id);
     }
 
-    public long get(final int id)
-    {
+    public long get(final int id) {
         return values.get(id);
     }
 
     @Override
-    public String toString()
-    {
+    public String toString() {
         final StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < COUNT; i++)
-        {
+        for (int i = 0; i < COUNT; i++) {
             sb.append(i == 0 ? "" : " ").append(LABELS[i]).append('=').append(values.get(i));
         }
         return sb.toString();

@@ -25,8 +25,7 @@ package dev.derphole.lanes.rate;
  * <p>
  * Owned by the sender engine thread; not thread-safe. No allocation.
  */
-public final class BbrController implements CongestionControl
-{
+public final class BbrController implements CongestionControl {
     /** STARTUP gain, 2 / ln 2: the smallest that doubles the delivery rate each round trip. */
     static final double HIGH_GAIN = 2.885;
     /** Window gain outside STARTUP, in bandwidth-delay products. */
@@ -54,8 +53,7 @@ public final class BbrController implements CongestionControl
     /** Longest burst the pacer may send at once, in ns of the pacing rate (and at least two segments). */
     private static final long BURST_NS = 1_000_000L;
 
-    private enum Mode
-    {
+    private enum Mode {
         STARTUP, DRAIN, PROBE_BW
     }
 
@@ -83,15 +81,13 @@ public final class BbrController implements CongestionControl
      *                         window covers the bandwidth for this long on top of the round trip, or the sender
      *                         would stall waiting for delayed ACKs on short paths
      */
-    public BbrController(final long maxWindowBytes, final long ackAggregationNs)
-    {
+    public BbrController(final long maxWindowBytes, final long ackAggregationNs) {
         this.maxWindowBytes = maxWindowBytes;
         this.ackAggregationNs = ackAggregationNs;
     }
 
     @Override
-    public void reset(final int segmentBytes, final long initialWindowBytes, final CongestionDecision out)
-    {
+    public void reset(final int segmentBytes, final long initialWindowBytes, final CongestionDecision out) {
         segment = Math.max(1, segmentBytes);
         initialWindow = Math.clamp(initialWindowBytes, minWindow(), maxWindowBytes);
         java.util.Arrays.fill(bandwidthByRound, 0);
@@ -112,23 +108,19 @@ public final class BbrController implements CongestionControl
     }
 
     @Override
-    public void update(final CongestionSample s, final CongestionDecision out)
-    {
+    public void update(final CongestionSample s, final CongestionDecision out) {
         out.congestionEvent = false;
-        if (s.minRttNs > 0)
-        {
+        if (s.minRttNs > 0) {
             minRttNs = s.minRttNs;
         }
-        if (s.rto && s.consecutiveTimeouts >= 2)
-        {
+        if (s.rto && s.consecutiveTimeouts >= 2) {
             // Persistent congestion: whatever we knew about this path is stale.
             final long keepSegment = segment;
             reset((int)keepSegment, minWindow(), out);
             out.congestionEvent = true;
             return;
         }
-        if (roundStartNs == 0)
-        {
+        if (roundStartNs == 0) {
             roundStartNs = s.nowNs;
             phaseStartNs = s.nowNs;
         }
@@ -136,16 +128,14 @@ public final class BbrController implements CongestionControl
         roundLostBytes += s.lostBytes;
         roundAppLimited |= s.appLimited;
         final long roundNs = Math.max(MIN_ROUND_NS, s.smoothedRttNs > 0 ? s.smoothedRttNs : DEFAULT_ROUND_NS);
-        if (s.nowNs - roundStartNs >= roundNs)
-        {
+        if (s.nowNs - roundStartNs >= roundNs) {
             endRound(s.nowNs, out);
         }
         advanceMode(s);
         decide(s.smoothedRttNs, s.bytesInFlight, out);
     }
 
-    private void endRound(final long nowNs, final CongestionDecision out)
-    {
+    private void endRound(final long nowNs, final CongestionDecision out) {
         final long elapsedNs = nowNs - roundStartNs;
         final long delivered = roundAckedBytes;
         final long rate = delivered * 1_000_000_000L / Math.max(1, elapsedNs);
@@ -154,37 +144,29 @@ public final class BbrController implements CongestionControl
         round++;
         final int slot = (int)(round % BANDWIDTH_WINDOW_ROUNDS);
         bandwidthByRound[slot] = 0;
-        if (!roundAppLimited || rate > bandwidth)
-        {
+        if (!roundAppLimited || rate > bandwidth) {
             bandwidthByRound[slot] = rate;
         }
-        if (lossFraction > HEAVY_LOSS && total >= 4L * segment)
-        {
+        if (lossFraction > HEAVY_LOSS && total >= 4L * segment) {
             // A policer or a full queue, not random loss: believe this round's delivery rate only.
             java.util.Arrays.fill(bandwidthByRound, 0);
             bandwidthByRound[slot] = rate;
             out.congestionEvent = true;
         }
         long max = 0;
-        for (final long b : bandwidthByRound)
-        {
+        for (final long b : bandwidthByRound) {
             max = Math.max(max, b);
         }
         bandwidth = max;
-        if (mode == Mode.STARTUP)
-        {
-            if (bandwidth >= fullBandwidth * FULL_BANDWIDTH_GROWTH)
-            {
+        if (mode == Mode.STARTUP) {
+            if (bandwidth >= fullBandwidth * FULL_BANDWIDTH_GROWTH) {
                 fullBandwidth = bandwidth;
                 roundsWithoutGrowth = 0;
-            }
-            else if (!roundAppLimited)
-            {
+            } else if (!roundAppLimited) {
                 roundsWithoutGrowth++;
             }
             if (roundsWithoutGrowth >= FULL_BANDWIDTH_ROUNDS
-                || lossFraction > STARTUP_LOSS_LIMIT && total >= 8L * segment)
-            {
+                || lossFraction > STARTUP_LOSS_LIMIT && total >= 8L * segment) {
                 mode = Mode.DRAIN;
             }
         }
@@ -194,47 +176,38 @@ public final class BbrController implements CongestionControl
         roundAppLimited = false;
     }
 
-    private void advanceMode(final CongestionSample s)
-    {
-        if (mode == Mode.DRAIN && s.bytesInFlight <= bdp())
-        {
+    private void advanceMode(final CongestionSample s) {
+        if (mode == Mode.DRAIN && s.bytesInFlight <= bdp()) {
             mode = Mode.PROBE_BW;
             probePhase = 0;
             phaseStartNs = s.nowNs;
         }
-        if (mode == Mode.PROBE_BW)
-        {
+        if (mode == Mode.PROBE_BW) {
             // One phase per minimum RTT; the 0.75 phase ends early once the queue the 1.25 phase built is gone.
             final long phaseNs = Math.max(MIN_ROUND_NS, minRttNs > 0 ? minRttNs : DEFAULT_ROUND_NS);
             final boolean elapsed = s.nowNs - phaseStartNs >= phaseNs;
             final boolean drained = PROBE_GAINS[probePhase] < 1 && s.bytesInFlight <= bdp();
-            if (elapsed || drained)
-            {
+            if (elapsed || drained) {
                 probePhase = (probePhase + 1) % PROBE_GAINS.length;
                 phaseStartNs = s.nowNs;
             }
         }
     }
 
-    private void decide(final long smoothedRttNs, final long bytesInFlight, final CongestionDecision out)
-    {
-        final double pacingGain = switch (mode)
-        {
+    private void decide(final long smoothedRttNs, final long bytesInFlight, final CongestionDecision out) {
+        final double pacingGain = switch (mode) {
             case STARTUP -> HIGH_GAIN;
             case DRAIN -> 1 / HIGH_GAIN;
             case PROBE_BW -> PROBE_GAINS[probePhase];
         };
         final long window;
         final long pacing;
-        if (bandwidth == 0 || minRttNs == 0)
-        {
+        if (bandwidth == 0 || minRttNs == 0) {
             // No estimate yet: the initial window per RTT, doubling like slow start.
             window = initialWindow;
             final long rttNs = smoothedRttNs > 0 ? smoothedRttNs : DEFAULT_ROUND_NS;
             pacing = (long)(HIGH_GAIN * initialWindow * 1_000_000_000L / rttNs);
-        }
-        else
-        {
+        } else {
             final double windowGain = mode == Mode.PROBE_BW ? WINDOW_GAIN : HIGH_GAIN;
             final long aggregation = bandwidth * ackAggregationNs / 1_000_000_000L;
             window = Math.clamp((long)(windowGain * bdp()) + aggregation, (long)WORKING_WINDOW_SEGMENTS * segment,
@@ -247,25 +220,21 @@ public final class BbrController implements CongestionControl
     }
 
     /** The bandwidth-delay product, in bytes (0 before the first estimate). */
-    long bdp()
-    {
+    long bdp() {
         return bandwidth * minRttNs / 1_000_000_000L;
     }
 
     /** The bottleneck rate estimate, in bytes per second (0 before the first round). */
-    public long bandwidthBytesPerSecond()
-    {
+    public long bandwidthBytesPerSecond() {
         return bandwidth;
     }
 
     /** Whether STARTUP is over. */
-    public boolean filledPipe()
-    {
+    public boolean filledPipe() {
         return mode != Mode.STARTUP;
     }
 
-    private long minWindow()
-    {
+    private long minWindow() {
         return (long)MIN_WINDOW_SEGMENTS * segment;
     }
 }

@@ -4,8 +4,7 @@ package dev.derphole.lanes.rate;
  * A congestion controller: a pure function from samples to decisions, plus its own state. Implementations
  * hold no clock, thread or I/O, so they are tested by feeding samples.
  */
-public interface CongestionControl
-{
+public interface CongestionControl {
     /**
      * Starts over for a path: its datagram payload size (the window's unit) and initial window.
      *

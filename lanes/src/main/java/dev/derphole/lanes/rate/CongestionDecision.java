@@ -5,8 +5,7 @@ package dev.derphole.lanes.rate;
  * (0 = unpaced), the burst the pacer may send back to back, and whether this update was a congestion event.
  * A mutable holder reused for every update.
  */
-public final class CongestionDecision
-{
+public final class CongestionDecision {
     /** Congestion window in bytes. */
     public long windowBytes;
     /** Pacing rate in bytes per second; 0 leaves sending unpaced. */

@@ -7,8 +7,7 @@ package dev.derphole.lanes.rate;
  * <p>
  * Owned by the sender engine thread; not thread-safe.
  */
-public final class CongestionSample
-{
+public final class CongestionSample {
     /** Clock reading for this sample. */
     public long nowNs;
     /** Bytes newly acknowledged on the current path. */
@@ -31,8 +30,7 @@ public final class CongestionSample
     public boolean appLimited;
 
     /** Clears the per-event fields (acked, lost, rto). */
-    public void clearEvents()
-    {
+    public void clearEvents() {
         ackedBytes = 0;
         lostBytes = 0;
         largestLostSentNs = -1;

@@ -19,8 +19,7 @@ package dev.derphole.lanes.rate;
  * <p>
  * Owned by the sender engine thread; not thread-safe. No allocation.
  */
-public final class CubicController implements CongestionControl
-{
+public final class CubicController implements CongestionControl {
     /** CUBIC constant C, in segments per second cubed (RFC 9438 §5.1). */
     private static final double C = 0.4;
     /** Multiplicative decrease factor (RFC 9438 §4.6). */
@@ -65,8 +64,7 @@ public final class CubicController implements CongestionControl
      * @param maxWindowBytes    window ceiling in bytes (memory bound)
      * @param lossTolerance     fraction of a round's bytes that may be lost without a reduction (0 = none)
      */
-    public CubicController(final int minWindowSegments, final long maxWindowBytes, final double lossTolerance)
-    {
+    public CubicController(final int minWindowSegments, final long maxWindowBytes, final double lossTolerance) {
         this.minWindowSegments = minWindowSegments;
         this.maxWindowBytes = maxWindowBytes;
         lossTolerance(lossTolerance);
@@ -76,10 +74,8 @@ public final class CubicController implements CongestionControl
      * Changes the loss tolerance (see the class comment); takes effect with the next {@link #reset}. The sender
      * uses 0 on paths whose every loss is congestion (the DERP relay).
      */
-    public void lossTolerance(final double tolerance)
-    {
-        if (tolerance < 0 || tolerance >= 1)
-        {
+    public void lossTolerance(final double tolerance) {
+        if (tolerance < 0 || tolerance >= 1) {
             throw new IllegalArgumentException("lossTolerance must be in [0, 1): " + tolerance);
         }
         lossTolerance = tolerance;
@@ -88,8 +84,7 @@ public final class CubicController implements CongestionControl
     }
 
     @Override
-    public void reset(final int segmentBytes, final long initialWindowBytes, final CongestionDecision out)
-    {
+    public void reset(final int segmentBytes, final long initialWindowBytes, final CongestionDecision out) {
         segment = Math.max(1, segmentBytes);
         window = Math.clamp(initialWindowBytes, minWindow(), maxWindowBytes);
         ssthresh = Long.MAX_VALUE;
@@ -109,29 +104,22 @@ public final class CubicController implements CongestionControl
     }
 
     @Override
-    public void update(final CongestionSample s, final CongestionDecision out)
-    {
+    public void update(final CongestionSample s, final CongestionDecision out) {
         out.congestionEvent = false;
-        if (s.rto)
-        {
+        if (s.rto) {
             enterRecovery(s.nowNs);
             window = s.consecutiveTimeouts >= 2 ? minWindow() : ssthresh;
             canUndo = false;
             out.congestionEvent = true;
             resetRound(s.nowNs);
-        }
-        else if (congested(s))
-        {
+        } else if (congested(s)) {
             enterRecovery(s.nowNs);
             window = ssthresh;
             out.congestionEvent = true;
-        }
-        else if (s.ackedBytes > 0 && !s.appLimited)
-        {
+        } else if (s.ackedBytes > 0 && !s.appLimited) {
             grow(s);
         }
-        if (inRecovery && s.smoothedRttNs > 0 && s.nowNs - recoveryStartNs > s.smoothedRttNs)
-        {
+        if (inRecovery && s.smoothedRttNs > 0 && s.nowNs - recoveryStartNs > s.smoothedRttNs) {
             inRecovery = false;
         }
         window = Math.clamp(window, minWindow(), maxWindowBytes);
@@ -144,10 +132,8 @@ public final class CubicController implements CongestionControl
      *
      * @return true when a reduction was undone
      */
-    public boolean undo(final long smoothedRttNs, final CongestionDecision out)
-    {
-        if (!canUndo)
-        {
+    public boolean undo(final long smoothedRttNs, final CongestionDecision out) {
+        if (!canUndo) {
             return false;
         }
         canUndo = false;
@@ -163,38 +149,31 @@ public final class CubicController implements CongestionControl
     }
 
     /** Current window in bytes. */
-    public long windowBytes()
-    {
+    public long windowBytes() {
         return window;
     }
 
     /** Slow-start threshold in bytes (Long.MAX_VALUE before the first loss). */
-    public long slowStartThresholdBytes()
-    {
+    public long slowStartThresholdBytes() {
         return ssthresh;
     }
 
     /** Whether this sample completes a congestion event (see the class comment on loss tolerance). */
-    private boolean congested(final CongestionSample s)
-    {
-        if (lossTolerance == 0)
-        {
+    private boolean congested(final CongestionSample s) {
+        if (lossTolerance == 0) {
             return s.lostBytes > 0 && isNewEpisode(s.largestLostSentNs);
         }
         roundAckedBytes += s.ackedBytes;
         roundLostBytes += s.lostBytes;
-        if (s.lostBytes > 0)
-        {
+        if (s.lostBytes > 0) {
             roundLargestLostSentNs = Math.max(roundLargestLostSentNs, s.largestLostSentNs);
         }
-        if (roundStartNs == 0)
-        {
+        if (roundStartNs == 0) {
             roundStartNs = s.nowNs;
         }
         final long total = roundAckedBytes + roundLostBytes;
         final long roundNs = s.smoothedRttNs > 0 ? s.smoothedRttNs : DEFAULT_ROUND_NS;
-        if (s.nowNs - roundStartNs < roundNs || total < minRoundSegments * segment)
-        {
+        if (s.nowNs - roundStartNs < roundNs || total < minRoundSegments * segment) {
             return false;
         }
         final boolean congested = roundLostBytes > lossTolerance * total && isNewEpisode(roundLargestLostSentNs);
@@ -202,21 +181,18 @@ public final class CubicController implements CongestionControl
         return congested;
     }
 
-    private boolean isNewEpisode(final long lostSentNs)
-    {
+    private boolean isNewEpisode(final long lostSentNs) {
         return recoveryStartNs == 0 || lostSentNs - recoveryStartNs > 0;
     }
 
-    private void resetRound(final long nowNs)
-    {
+    private void resetRound(final long nowNs) {
         roundStartNs = nowNs;
         roundAckedBytes = 0;
         roundLostBytes = 0;
         roundLargestLostSentNs = -1;
     }
 
-    private void enterRecovery(final long nowNs)
-    {
+    private void enterRecovery(final long nowNs) {
         priorWindow = window;
         priorSsthresh = ssthresh;
         priorWMaxSegments = wMaxSegments;
@@ -232,21 +208,17 @@ public final class CubicController implements CongestionControl
         inRecovery = true;
     }
 
-    private void grow(final CongestionSample s)
-    {
-        if (inRecovery)
-        {
+    private void grow(final CongestionSample s) {
+        if (inRecovery) {
             return; // acks of packets sent before the reduction do not grow the window (RFC 9002 §7.3.2)
         }
-        if (window < ssthresh)
-        {
+        if (window < ssthresh) {
             window += s.ackedBytes;
             return;
         }
         final double windowSegments = (double)window / segment;
         final double ackedSegments = (double)s.ackedBytes / segment;
-        if (epochStartNs == 0)
-        {
+        if (epochStartNs == 0) {
             // Congestion avoidance without a prior loss (ssthresh reached by reset): start an epoch here.
             epochStartNs = s.nowNs;
             wMaxSegments = windowSegments;
@@ -259,30 +231,24 @@ public final class CubicController implements CongestionControl
             C * Math.pow(t - kSeconds, 3) + wMaxSegments, windowSegments, 1.5 * windowSegments);
         double next = windowSegments + (target - windowSegments) * ackedSegments / windowSegments;
         renoWindowSegments += ALPHA * ackedSegments / windowSegments;
-        if (renoWindowSegments > next)
-        {
+        if (renoWindowSegments > next) {
             next = renoWindowSegments;
         }
         window = Math.max(window, (long)(next * segment));
     }
 
-    private void decide(final long smoothedRttNs, final CongestionDecision out)
-    {
+    private void decide(final long smoothedRttNs, final CongestionDecision out) {
         out.windowBytes = window;
         out.burstBytes = (long)BURST_SEGMENTS * segment;
-        if (smoothedRttNs > 0)
-        {
+        if (smoothedRttNs > 0) {
             final double gain = window < ssthresh ? SLOW_START_PACING_GAIN : PACING_GAIN;
             out.pacingBytesPerSecond = (long)Math.min(Long.MAX_VALUE / 2, gain * window * 1e9 / smoothedRttNs);
-        }
-        else
-        {
+        } else {
             out.pacingBytesPerSecond = 0;
         }
     }
 
-    private long minWindow()
-    {
+    private long minWindow() {
         return (long)minWindowSegments * segment;
     }
 }

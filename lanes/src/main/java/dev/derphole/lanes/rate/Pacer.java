@@ -7,8 +7,7 @@ package dev.derphole.lanes.rate;
  * <p>
  * Owned by the sender engine thread; not thread-safe. No allocation.
  */
-public final class Pacer
-{
+public final class Pacer {
     private long rateBytesPerSecond;
     private long burstBytes;
     private double tokens;
@@ -16,24 +15,20 @@ public final class Pacer
     private boolean configured;
 
     /** Sets rate (bytes/s, 0 = unpaced) and burst (bytes). */
-    public void configure(final long rateBytesPerSecond, final long burstBytes, final long nowNs)
-    {
+    public void configure(final long rateBytesPerSecond, final long burstBytes, final long nowNs) {
         refill(nowNs);
         this.rateBytesPerSecond = rateBytesPerSecond;
         this.burstBytes = Math.max(1, burstBytes);
         tokens = Math.min(tokens, this.burstBytes);
-        if (rateBytesPerSecond == 0 || !configured)
-        {
+        if (rateBytesPerSecond == 0 || !configured) {
             tokens = this.burstBytes; // start with a full bucket
         }
         configured = true;
     }
 
     /** Nanoseconds until {@code bytes} may be sent (0 = now). */
-    public long delayNs(final long nowNs, final int bytes)
-    {
-        if (rateBytesPerSecond == 0)
-        {
+    public long delayNs(final long nowNs, final int bytes) {
+        if (rateBytesPerSecond == 0) {
             return 0;
         }
         refill(nowNs);
@@ -42,28 +37,22 @@ public final class Pacer
     }
 
     /** Takes {@code bytes} of tokens (may go negative by up to one datagram). */
-    public void onSent(final long nowNs, final int bytes)
-    {
-        if (rateBytesPerSecond == 0)
-        {
+    public void onSent(final long nowNs, final int bytes) {
+        if (rateBytesPerSecond == 0) {
             return;
         }
         refill(nowNs);
         tokens -= bytes;
     }
 
-    public long rateBytesPerSecond()
-    {
+    public long rateBytesPerSecond() {
         return rateBytesPerSecond;
     }
 
-    private void refill(final long nowNs)
-    {
-        if (lastNs != 0 && rateBytesPerSecond > 0)
-        {
+    private void refill(final long nowNs) {
+        if (lastNs != 0 && rateBytesPerSecond > 0) {
             final long elapsed = nowNs - lastNs;
-            if (elapsed > 0)
-            {
+            if (elapsed > 0) {
                 tokens = Math.min(burstBytes, tokens + elapsed * (double)rateBytesPerSecond / 1e9);
             }
         }

@@ -44,8 +44,7 @@ import dev.derphole.udp.PacketPath;
  * linger time (so a sender still asking for the final ACK on a lossy path gets it), but never longer than
  * the peer timeout after delivery.
  */
-public final class ReceiveEngine
-{
+public final class ReceiveEngine {
     /** Datagrams drained from the inbox per cycle. */
     private static final int INBOX_DRAIN_LIMIT = 256;
     /** ACK at least every this many DATA packets while a gap is open. */
@@ -112,8 +111,7 @@ public final class ReceiveEngine
      */
     public ReceiveEngine(
         final StreamConfig config, final StreamKeys keys, final PacketPath path, final StreamCounters counters,
-        final StreamListener listener)
-    {
+        final StreamListener listener) {
         this.config = config;
         this.counters = counters;
         this.listener = listener;
@@ -139,8 +137,7 @@ public final class ReceiveEngine
     }
 
     /** From any thread: from now on acknowledge on {@code newPath}; its handler is installed at once. */
-    public void switchPath(final PacketPath newPath)
-    {
+    public void switchPath(final PacketPath newPath) {
         Control.datagramLength(newPath, config);
         inbox.attach(newPath);
         pendingPath.set(newPath);
@@ -148,15 +145,13 @@ public final class ReceiveEngine
     }
 
     /** From any thread: accept packets from {@code path} as well (its handler is installed at once). */
-    public void attachPath(final PacketPath path)
-    {
+    public void attachPath(final PacketPath path) {
         Control.datagramLength(path, config);
         inbox.attach(path);
     }
 
     /** From any thread: fail the stream, telling the peer {@code reason}. */
-    public void abort(final String reason)
-    {
+    public void abort(final String reason) {
         abortReason = reason == null ? "aborted" : reason;
         signal.signal();
     }
@@ -168,8 +163,7 @@ public final class ReceiveEngine
      * @return stream length
      * @throws StreamException on abort (either side), peer timeout, protocol violation or sink failure
      */
-    public long run(final OutputStream sink) throws StreamException
-    {
+    public long run(final OutputStream sink) throws StreamException {
         signal.bindOwner();
         final long startNs = System.nanoTime();
         lastHeardNs = startNs;
@@ -177,48 +171,36 @@ public final class ReceiveEngine
         advertisedLimit = ring.capacity();
         writer = new SinkWriter(sink, ring, signal);
         writer.start();
-        try
-        {
+        try {
             sendAck(startNs); // announce the credit and that we are here
-            while (true)
-            {
+            while (true) {
                 signal.beginCycle();
                 final long nowNs = System.nanoTime();
                 int work = applyCommands();
                 work += drainInbox(nowNs);
                 work += checkSink(nowNs);
-                if (delivered && (closeReceived || nowNs - lingerDeadline() >= 0))
-                {
+                if (delivered && (closeReceived || nowNs - lingerDeadline() >= 0)) {
                     return finalOffset;
                 }
                 work += maybeAck(nowNs);
                 runTimers(nowNs);
-                if (work == 0)
-                {
-                    if (packetsSinceAck > 0)
-                    {
+                if (work == 0) {
+                    if (packetsSinceAck > 0) {
                         sendAck(nowNs); // nothing else to do: do not make the sender wait for the delay timer
                         continue;
                     }
                     signal.idle(nextWakeNs(nowNs) - nowNs);
                 }
             }
-        }
-        catch (final StreamException e)
-        {
-            if (e.reason() != Reason.PEER_ABORTED)
-            {
+        } catch (final StreamException e) {
+            if (e.reason() != Reason.PEER_ABORTED) {
                 sendAbort(abortCode(e.reason()), e.getMessage());
             }
             throw e;
-        }
-        catch (final RuntimeException e)
-        {
+        } catch (final RuntimeException e) {
             sendAbort(WireFormat.ABORT_CODE_UNSPECIFIED, "receiver failed: " + e);
             throw e;
-        }
-        finally
-        {
+        } finally {
             inbox.close();
             writer.stop();
         }
@@ -226,20 +208,16 @@ public final class ReceiveEngine
 
     // ------------------------------------------------------------------ commands and sink
 
-    private int applyCommands() throws StreamException
-    {
+    private int applyCommands() throws StreamException {
         final String reason = abortReason;
-        if (reason != null && !delivered)
-        {
+        if (reason != null && !delivered) {
             throw new StreamException(Reason.LOCAL_ABORT, "aborted: " + reason);
         }
-        if (Thread.currentThread().isInterrupted() && !delivered)
-        {
+        if (Thread.currentThread().isInterrupted() && !delivered) {
             throw new StreamException(Reason.LOCAL_ABORT, "aborted: interrupted");
         }
         final PacketPath next = pendingPath.getAndSet(null);
-        if (next == null)
-        {
+        if (next == null) {
             return 0;
         }
         chosenPath = next;
@@ -250,15 +228,12 @@ public final class ReceiveEngine
         return 1;
     }
 
-    private int checkSink(final long nowNs) throws StreamException
-    {
+    private int checkSink(final long nowNs) throws StreamException {
         final IOException error = writer.error();
-        if (error != null)
-        {
+        if (error != null) {
             throw new StreamException(Reason.IO, "output failed: " + error.getMessage(), error);
         }
-        if (!delivered && finished && writer.isFlushed())
-        {
+        if (!delivered && finished && writer.isFlushed()) {
             delivered = true;
             deliveredAtNs = nowNs;
             counters.set(StreamCounters.STREAM_BYTES, finalOffset);
@@ -267,8 +242,7 @@ public final class ReceiveEngine
             return 1;
         }
         final long limit = ring.consumerPosition() + ring.capacity();
-        if (limit - advertisedLimit >= ring.capacity() / 4)
-        {
+        if (limit - advertisedLimit >= ring.capacity() / 4) {
             ackNow = true; // window update: the sink made room
         }
         return 0;
@@ -276,77 +250,57 @@ public final class ReceiveEngine
 
     // ------------------------------------------------------------------ receiving
 
-    private int drainInbox(final long nowNs) throws StreamException
-    {
+    private int drainInbox(final long nowNs) throws StreamException {
         int n = 0;
         Inbox.Slot slot;
-        while (n < INBOX_DRAIN_LIMIT && (slot = inbox.poll()) != null)
-        {
-            try
-            {
+        while (n < INBOX_DRAIN_LIMIT && (slot = inbox.poll()) != null) {
+            try {
                 onDatagram(slot, nowNs);
-            }
-            finally
-            {
+            } finally {
                 inbox.release(slot);
             }
             n++;
         }
-        if (sinkPending)
-        {
+        if (sinkPending) {
             sinkPending = false;
             writer.onData();
         }
         return n;
     }
 
-    private void onDatagram(final Inbox.Slot slot, final long nowNs) throws StreamException
-    {
+    private void onDatagram(final Inbox.Slot slot, final long nowNs) throws StreamException {
         final int bodyLength = codec.open(slot.data, 0, slot.length, rx);
-        if (bodyLength < 0)
-        {
+        if (bodyLength < 0) {
             return;
         }
         lastHeardNs = nowNs;
         final long packetNumber = codec.openedPacketNumber();
-        if (packetNumber > largestPacketNumber)
-        {
+        if (packetNumber > largestPacketNumber) {
             largestPacketNumber = packetNumber;
             largestPacketAtNs = nowNs;
             // Follow the sender to the path its newest packet used (it switched before we were told).
             replyPath = slot.port.path();
         }
-        switch (codec.openedType())
-        {
+        switch (codec.openedType()) {
             case PacketType.DATA -> onData(bodyLength, nowNs);
-            case PacketType.HEARTBEAT ->
-            {
-                if (bodyLength != 0)
-                {
+            case PacketType.HEARTBEAT -> {
+                if (bodyLength != 0) {
                     counters.add(StreamCounters.MALFORMED, 1);
                 }
                 ackNow = true;
             }
-            case PacketType.CLOSE ->
-            {
-                if (delivered)
-                {
+            case PacketType.CLOSE -> {
+                if (delivered) {
                     closeReceived = true;
-                }
-                else
-                {
+                } else {
                     counters.add(StreamCounters.PROTOCOL_VIOLATIONS, 1);
                 }
             }
-            case PacketType.ABORT ->
-            {
+            case PacketType.ABORT -> {
                 final String text = Control.decodeAbortText(rx, bodyLength);
-                if (text == null)
-                {
+                if (text == null) {
                     counters.add(StreamCounters.MALFORMED, 1);
-                }
-                else if (!delivered)
-                {
+                } else if (!delivered) {
                     throw new StreamException(Reason.PEER_ABORTED, "peer aborted: " + text);
                 }
             }
@@ -354,10 +308,8 @@ public final class ReceiveEngine
         }
     }
 
-    private void onData(final int bodyLength, final long nowNs)
-    {
-        if (bodyLength < DATA_PAYLOAD_OFFSET)
-        {
+    private void onData(final int bodyLength, final long nowNs) {
+        if (bodyLength < DATA_PAYLOAD_OFFSET) {
             counters.add(StreamCounters.MALFORMED, 1);
             return;
         }
@@ -365,62 +317,50 @@ public final class ReceiveEngine
         final long offset = BigEndian.getLong(rx, DATA_STREAM_OFFSET_OFFSET);
         final int length = bodyLength - DATA_PAYLOAD_OFFSET;
         final long end = offset + length;
-        if ((flags & ~DATA_FLAG_FIN) != 0 || offset < 0 || end < offset)
-        {
+        if ((flags & ~DATA_FLAG_FIN) != 0 || offset < 0 || end < offset) {
             counters.add(StreamCounters.MALFORMED, 1);
             return;
         }
         final boolean fin = (flags & DATA_FLAG_FIN) != 0;
-        if (fin && finalOffset < 0)
-        {
-            if (end < highestReceived)
-            {
+        if (fin && finalOffset < 0) {
+            if (end < highestReceived) {
                 counters.add(StreamCounters.PROTOCOL_VIOLATIONS, 1);
                 return;
             }
             finalOffset = end;
-        }
-        else if ((fin && end != finalOffset) || (finalOffset >= 0 && end > finalOffset))
-        {
+        } else if ((fin && end != finalOffset) || (finalOffset >= 0 && end > finalOffset)) {
             counters.add(StreamCounters.PROTOCOL_VIOLATIONS, 1);
             return;
         }
-        if (firstData)
-        {
+        if (firstData) {
             firstData = false;
             listener.onFirstData();
         }
         highestReceived = Math.max(highestReceived, end);
         packetsSinceAck++;
         bytesSinceAck += length;
-        if (ackPendingSinceNs == 0)
-        {
+        if (ackPendingSinceNs == 0) {
             ackPendingSinceNs = nowNs;
         }
-        if (fin || delivered)
-        {
+        if (fin || delivered) {
             ackNow = true;
         }
         final long limit = ring.consumerPosition() + ring.capacity();
         final long low = Math.max(offset, contiguous);
         final long high = Math.min(end, limit);
-        if (end > limit)
-        {
+        if (end > limit) {
             counters.add(StreamCounters.FLOW_CONTROL_DROPS, end - Math.max(offset, limit));
         }
         long added = 0;
-        if (low < high)
-        {
+        if (low < high) {
             added = received.add(low, high);
-            if (added < 0)
-            {
+            if (added < 0) {
                 counters.add(StreamCounters.INBOUND_DROPS, 1); // too many holes to track; the sender repeats it
                 return;
             }
             ring.copyIn(low, rx, DATA_PAYLOAD_OFFSET + (int)(low - offset), (int)(high - low));
             lastArrivalOffset = low;
-            if (received.start(0) == contiguous)
-            {
+            if (received.start(0) == contiguous) {
                 contiguous = received.end(0);
                 received.removeBelow(contiguous);
                 ring.publishProducer(contiguous);
@@ -428,18 +368,15 @@ public final class ReceiveEngine
             }
         }
         final long duplicate = Math.max(0, Math.min(end, limit) - offset) - added;
-        if (duplicate > 0 || (length > 0 && added == 0 && offset < limit))
-        {
+        if (duplicate > 0 || (length > 0 && added == 0 && offset < limit)) {
             duplicateBytes += duplicate;
             counters.add(StreamCounters.DUPLICATE_BYTES, duplicate);
-            if (added == 0 && offset < limit)
-            {
+            if (added == 0 && offset < limit) {
                 counters.add(StreamCounters.DUPLICATE_PACKETS, 1);
                 ackNow = true; // the sender repeats itself: maybe our ACKs got lost
             }
         }
-        if (!finished && finalOffset >= 0 && contiguous == finalOffset)
-        {
+        if (!finished && finalOffset >= 0 && contiguous == finalOffset) {
             finished = true;
             ring.finish(finalOffset);
             writer.onData();
@@ -448,38 +385,30 @@ public final class ReceiveEngine
 
     // ------------------------------------------------------------------ acknowledging
 
-    private int maybeAck(final long nowNs)
-    {
+    private int maybeAck(final long nowNs) {
         final int threshold = received.isEmpty() ? ackEvery : ACK_EVERY_WITH_GAP;
         if (ackNow || packetsSinceAck >= threshold || bytesSinceAck >= ACK_EVERY_BYTES
-            || (ackPendingSinceNs != 0 && nowNs - ackPendingSinceNs >= maxAckDelayNs))
-        {
+            || (ackPendingSinceNs != 0 && nowNs - ackPendingSinceNs >= maxAckDelayNs)) {
             sendAck(nowNs);
             return 1;
         }
         return 0;
     }
 
-    private void sendAck(final long nowNs)
-    {
+    private void sendAck(final long nowNs) {
         final long consumed = ring.consumerPosition();
         ack.flags = 0;
-        if (finished)
-        {
+        if (finished) {
             ack.flags |= WireFormat.ACK_FLAG_FIN_RECEIVED;
         }
-        if (delivered)
-        {
+        if (delivered) {
             ack.flags |= WireFormat.ACK_FLAG_DELIVERED;
         }
-        if (largestPacketNumber >= 0)
-        {
+        if (largestPacketNumber >= 0) {
             ack.flags |= WireFormat.ACK_FLAG_HAS_ECHO;
             ack.largestPacketNumber = largestPacketNumber;
             ack.ackDelayMicros = (nowNs - largestPacketAtNs) / 1000;
-        }
-        else
-        {
+        } else {
             ack.largestPacketNumber = 0;
             ack.ackDelayMicros = 0;
         }
@@ -498,21 +427,17 @@ public final class ReceiveEngine
     }
 
     /** The range holding the newest arrival first, then the highest ranges downwards. */
-    private void fillRanges()
-    {
+    private void fillRanges() {
         int count = 0;
         final int size = received.size();
         final int newest = lastArrivalOffset >= contiguous ? received.indexContaining(lastArrivalOffset) : -1;
-        if (newest >= 0)
-        {
+        if (newest >= 0) {
             ack.rangeStart[count] = received.start(newest);
             ack.rangeEnd[count] = received.end(newest);
             count++;
         }
-        for (int i = size - 1; i >= 0 && count < maxRanges; i--)
-        {
-            if (i != newest)
-            {
+        for (int i = size - 1; i >= 0 && count < maxRanges; i--) {
+            if (i != newest) {
                 ack.rangeStart[count] = received.start(i);
                 ack.rangeEnd[count] = received.end(i);
                 count++;
@@ -523,87 +448,66 @@ public final class ReceiveEngine
 
     // ------------------------------------------------------------------ timers and sending
 
-    private void runTimers(final long nowNs) throws StreamException
-    {
-        if (!delivered && nowNs - lastHeardNs >= peerTimeoutNs)
-        {
+    private void runTimers(final long nowNs) throws StreamException {
+        if (!delivered && nowNs - lastHeardNs >= peerTimeoutNs) {
             throw new StreamException(
                 Reason.PEER_VANISHED, "peer vanished: no packets for " + Control.seconds(peerTimeoutNs) + " s");
         }
-        if (nowNs - lastSendNs >= heartbeatNs)
-        {
+        if (nowNs - lastSendNs >= heartbeatNs) {
             sendAck(nowNs); // an ACK is our heartbeat: it also repeats credit and ranges
         }
     }
 
-    private long nextWakeNs(final long nowNs)
-    {
+    private long nextWakeNs(final long nowNs) {
         long wake = nowNs + MAX_PARK_NS;
         wake = earlier(wake, lastSendNs + heartbeatNs);
-        if (!delivered)
-        {
+        if (!delivered) {
             wake = earlier(wake, lastHeardNs + peerTimeoutNs);
-        }
-        else
-        {
+        } else {
             wake = earlier(wake, lingerDeadline());
         }
-        if (ackPendingSinceNs != 0)
-        {
+        if (ackPendingSinceNs != 0) {
             wake = earlier(wake, ackPendingSinceNs + maxAckDelayNs);
         }
         return wake;
     }
 
     /** Linger ends {@code linger} after the sender's last packet (or delivery), at most a peer timeout after delivery. */
-    private long lingerDeadline()
-    {
+    private long lingerDeadline() {
         final long quietEnd = Math.max(deliveredAtNs - lastHeardNs, 0) + lastHeardNs + lingerNs;
         return earlier(quietEnd, deliveredAtNs + Math.max(lingerNs, peerTimeoutNs));
     }
 
-    private static long earlier(final long a, final long b)
-    {
+    private static long earlier(final long a, final long b) {
         return b - a < 0 ? b : a;
     }
 
-    private void transmit(final byte type, final int bodyLength, final long nowNs)
-    {
+    private void transmit(final byte type, final int bodyLength, final long nowNs) {
         final int length = codec.seal(type, tx, bodyLength);
         lastSendNs = nowNs;
-        try
-        {
-            if (replyPath.send(tx, 0, length))
-            {
+        try {
+            if (replyPath.send(tx, 0, length)) {
                 counters.add(StreamCounters.PACKETS_SENT, 1);
-            }
-            else
-            {
+            } else {
                 counters.add(StreamCounters.LOCAL_SEND_DROPS, 1);
             }
-        }
-        catch (final IOException e)
-        {
+        } catch (final IOException e) {
             // A dead path: fall back to the one the session chose; the peer timeout covers the rest.
             counters.add(StreamCounters.LOCAL_SEND_DROPS, 1);
             replyPath = chosenPath;
         }
     }
 
-    private void sendAbort(final int code, final String text)
-    {
+    private void sendAbort(final int code, final String text) {
         final long nowNs = System.nanoTime();
-        for (int i = 0; i < ABORT_REPEATS; i++)
-        {
+        for (int i = 0; i < ABORT_REPEATS; i++) {
             final int bodyLength = Control.encodeAbort(tx, HEADER_LENGTH, code, text);
             transmit(PacketType.ABORT, bodyLength, nowNs);
         }
     }
 
-    private static int abortCode(final Reason reason)
-    {
-        return switch (reason)
-        {
+    private static int abortCode(final Reason reason) {
+        return switch (reason) {
             case LOCAL_ABORT -> WireFormat.ABORT_CODE_USER;
             case PROTOCOL -> WireFormat.ABORT_CODE_PROTOCOL;
             case IO -> WireFormat.ABORT_CODE_IO;

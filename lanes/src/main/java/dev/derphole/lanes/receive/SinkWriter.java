@@ -12,8 +12,7 @@ import dev.derphole.lanes.engine.Signal;
  * wakes the engine (which may advertise more credit), flushes whenever it has caught up, and flushes and
  * reports once it has written the final byte.
  */
-final class SinkWriter implements Runnable
-{
+final class SinkWriter implements Runnable {
     /** Largest single write to the sink. */
     private static final int MAX_WRITE_BYTES = 1 << 20;
     /** Longest park while there is nothing to write (the engine signals sooner). */
@@ -27,77 +26,64 @@ final class SinkWriter implements Runnable
     private volatile boolean flushed;
     private volatile boolean stopped;
 
-    SinkWriter(final OutputStream sink, final ByteRing ring, final Signal engine)
-    {
+    SinkWriter(final OutputStream sink, final ByteRing ring, final Signal engine) {
         this.sink = sink;
         this.ring = ring;
         this.engine = engine;
     }
 
-    void start()
-    {
+    void start() {
         final Thread thread = new Thread(this, "derphole-stream-sink");
         thread.setDaemon(true);
         thread.start();
     }
 
     /** The engine published more bytes or the end. */
-    void onData()
-    {
+    void onData() {
         self.signal();
     }
 
-    void stop()
-    {
+    void stop() {
         stopped = true;
         self.signal();
     }
 
-    IOException error()
-    {
+    IOException error() {
         return error;
     }
 
     /** True once every byte up to the end was written and flushed. */
-    boolean isFlushed()
-    {
+    boolean isFlushed() {
         return flushed;
     }
 
     @Override
-    public void run()
-    {
+    public void run() {
         self.bindOwner();
         long position = 0;
         long signalledAt = 0;
-        try
-        {
-            while (!stopped)
-            {
+        try {
+            while (!stopped) {
                 self.beginCycle();
                 final long available = ring.producerPosition() - position;
-                if (available > 0)
-                {
+                if (available > 0) {
                     final int length = (int)Math.min(Math.min(available, ring.contiguous(position)), MAX_WRITE_BYTES);
                     sink.write(ring.buffer(), ring.index(position), length);
                     position += length;
                     ring.publishConsumer(position);
                     final boolean caughtUp = ring.producerPosition() == position;
-                    if (caughtUp)
-                    {
+                    if (caughtUp) {
                         sink.flush(); // caught up: do not leave interactive bytes in a buffer
                     }
                     // The engine reads our position every cycle; wake it only for a sizeable window update.
-                    if (caughtUp || position - signalledAt >= ring.capacity() / 8)
-                    {
+                    if (caughtUp || position - signalledAt >= ring.capacity() / 8) {
                         signalledAt = position;
                         engine.signal();
                     }
                     continue;
                 }
                 final long end = ring.endPosition();
-                if (end >= 0 && position == end)
-                {
+                if (end >= 0 && position == end) {
                     sink.flush();
                     flushed = true;
                     engine.signal();
@@ -105,9 +91,7 @@ final class SinkWriter implements Runnable
                 }
                 self.idle(IDLE_PARK_NS);
             }
-        }
-        catch (final IOException | RuntimeException e)
-        {
+        } catch (final IOException | RuntimeException e) {
             error = e instanceof IOException io ? io : new IOException(e.toString(), e);
             engine.signal();
         }

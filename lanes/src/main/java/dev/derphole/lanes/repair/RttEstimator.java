@@ -7,8 +7,7 @@ package dev.derphole.lanes.repair;
  * <p>
  * Owned by the sender engine thread; not thread-safe.
  */
-public final class RttEstimator
-{
+public final class RttEstimator {
     /** Clock granularity G in RFC 6298 terms. */
     private static final long GRANULARITY_NS = 1_000_000L;
     /** Largest backoff shift (RTO doubles at most this many times before the max clamp). */
@@ -24,16 +23,14 @@ public final class RttEstimator
     private boolean hasSample;
     private int backoff;
 
-    public RttEstimator(final long initialRtoNs, final long minRtoNs, final long maxRtoNs)
-    {
+    public RttEstimator(final long initialRtoNs, final long minRtoNs, final long maxRtoNs) {
         this.initialRtoNs = initialRtoNs;
         this.minRtoNs = minRtoNs;
         this.maxRtoNs = maxRtoNs;
     }
 
     /** Forgets everything (a new path). */
-    public void reset()
-    {
+    public void reset() {
         hasSample = false;
         smoothedNs = 0;
         varianceNs = 0;
@@ -49,16 +46,13 @@ public final class RttEstimator
      * min_rtt because its peers' delays are less trustworthy); our receiver's idle heartbeat ACKs echo packets
      * it got up to a second earlier, and without the subtraction those would read as one-second RTTs.
      */
-    public void update(final long sampleNs, final long ackDelayNs)
-    {
-        if (sampleNs <= 0)
-        {
+    public void update(final long sampleNs, final long ackDelayNs) {
+        if (sampleNs <= 0) {
             return;
         }
         final long adjusted = ackDelayNs > 0 && ackDelayNs < sampleNs ? sampleNs - ackDelayNs : sampleNs;
         latestNs = adjusted;
-        if (!hasSample)
-        {
+        if (!hasSample) {
             hasSample = true;
             minNs = adjusted;
             smoothedNs = adjusted;
@@ -72,30 +66,25 @@ public final class RttEstimator
         backoff = 0;
     }
 
-    public boolean hasSample()
-    {
+    public boolean hasSample() {
         return hasSample;
     }
 
     /** Smoothed RTT, or 0 before the first sample. */
-    public long smoothedNs()
-    {
+    public long smoothedNs() {
         return smoothedNs;
     }
 
-    public long latestNs()
-    {
+    public long latestNs() {
         return latestNs;
     }
 
-    public long minNs()
-    {
+    public long minNs() {
         return minNs;
     }
 
     /** Current retransmission timeout including backoff. */
-    public long rtoNs()
-    {
+    public long rtoNs() {
         final long base = hasSample
             ? Math.clamp(smoothedNs + Math.max(GRANULARITY_NS, 4 * varianceNs), minRtoNs, maxRtoNs)
             : initialRtoNs;
@@ -103,8 +92,7 @@ public final class RttEstimator
     }
 
     /** A timeout fired: double the RTO until the next sample. */
-    public void backOff()
-    {
+    public void backOff() {
         backoff = Math.min(backoff + 1, MAX_BACKOFF_SHIFT);
     }
 
@@ -112,10 +100,8 @@ public final class RttEstimator
      * RFC 9002 §6.1.2 time threshold: {@code eighths}/8 (9/8 in the RFC) of the larger of smoothed and latest
      * RTT, at least {@code floorNs}; before any sample, {@code fallbackNs}.
      */
-    public long lossDelayNs(final long floorNs, final long fallbackNs, final int eighths)
-    {
-        if (!hasSample)
-        {
+    public long lossDelayNs(final long floorNs, final long fallbackNs, final int eighths) {
+        if (!hasSample) {
             return fallbackNs;
         }
         return Math.max(floorNs, Math.max(smoothedNs, latestNs) * eighths / 8);

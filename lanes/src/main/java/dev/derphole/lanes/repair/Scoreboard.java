@@ -21,8 +21,7 @@ import dev.derphole.lanes.wire.WireFormat;
  * <p>
  * Owned by the sender engine thread; not thread-safe. No allocation after construction.
  */
-public final class Scoreboard
-{
+public final class Scoreboard {
     /** Packet numbers kept free in the log for control packets (heartbeats, aborts) when data fills it. */
     public static final int CONTROL_RESERVE = 1024;
 
@@ -50,8 +49,7 @@ public final class Scoreboard
      * @param maxPacketsInFlight log capacity (power of two)
      * @param maxRanges          capacity of the selective-ack and loss range sets
      */
-    public Scoreboard(final int maxPacketsInFlight, final int maxRanges)
-    {
+    public Scoreboard(final int maxPacketsInFlight, final int maxRanges) {
         this.log = new SentPacketLog(maxPacketsInFlight);
         this.sacked = new RangeSet(maxRanges);
         this.lossQueue = new RangeSet(maxRanges);
@@ -60,42 +58,36 @@ public final class Scoreboard
     // ------------------------------------------------------------------ sending
 
     /** True when a DATA packet with this number fits in the log. */
-    public boolean canSendData(final long packetNumber)
-    {
+    public boolean canSendData(final long packetNumber) {
         return log.hasRoom(packetNumber, CONTROL_RESERVE);
     }
 
     /** Records a DATA packet just handed to the path. */
     public void onDataSent(
         final long packetNumber, final long offset, final int length, final boolean fin, final boolean retransmission,
-        final long nowNs)
-    {
+        final long nowNs) {
         log.recordData(packetNumber, offset, length, fin, retransmission, epoch, nowNs);
         bytesInFlight += length;
         packetsInFlight++;
         highestSent = Math.max(highestSent, offset + length);
-        if (fin)
-        {
+        if (fin) {
             finalOffset = offset + length;
             finInFlight++;
         }
     }
 
     /** Records a control packet number (no retransmission state; its send time still gives RTT samples). */
-    public void onControlSent(final long packetNumber, final long nowNs)
-    {
+    public void onControlSent(final long packetNumber, final long nowNs) {
         log.recordControl(packetNumber, epoch, nowNs);
     }
 
     /** The source ended: the stream is {@code length} bytes long. */
-    public void finalOffset(final long length)
-    {
+    public void finalOffset(final long length) {
         finalOffset = length;
     }
 
     /** Drops a lost range from the repair queue once it has been resent (or was found acknowledged). */
-    public void takeLoss(final long start, final long end)
-    {
+    public void takeLoss(final long start, final long end) {
         lossQueue.remove(start, end);
     }
 
@@ -107,49 +99,38 @@ public final class Scoreboard
      *
      * @param nextPacketNumber one past the highest packet number we have sealed
      */
-    public boolean onAck(final AckFrame ack, final long nextPacketNumber)
-    {
+    public boolean onAck(final AckFrame ack, final long nextPacketNumber) {
         final boolean hasEcho = (ack.flags & WireFormat.ACK_FLAG_HAS_ECHO) != 0;
         final boolean finReceived = (ack.flags & WireFormat.ACK_FLAG_FIN_RECEIVED) != 0;
         if (ack.cumulative > highestSent || (hasEcho && ack.largestPacketNumber >= nextPacketNumber)
-            || (finReceived && (finalOffset < 0 || ack.cumulative != finalOffset)))
-        {
+            || (finReceived && (finalOffset < 0 || ack.cumulative != finalOffset))) {
             return false;
         }
-        for (int i = 0; i < ack.rangeCount; i++)
-        {
-            if (ack.rangeEnd[i] > highestSent)
-            {
+        for (int i = 0; i < ack.rangeCount; i++) {
+            if (ack.rangeEnd[i] > highestSent) {
                 return false;
             }
         }
-        if (ack.cumulative > cumAcked)
-        {
+        if (ack.cumulative > cumAcked) {
             cumAcked = ack.cumulative;
             sacked.removeBelow(cumAcked);
             lossQueue.removeBelow(cumAcked);
         }
-        for (int i = 0; i < ack.rangeCount; i++)
-        {
+        for (int i = 0; i < ack.rangeCount; i++) {
             final long start = Math.max(ack.rangeStart[i], cumAcked);
             final long end = ack.rangeEnd[i];
-            if (start < end)
-            {
+            if (start < end) {
                 sacked.add(start, end); // full set: forgets this range; at worst a spurious retransmission
                 lossQueue.remove(start, end);
             }
         }
-        if (finReceived)
-        {
+        if (finReceived) {
             finAcked = true;
         }
-        if (hasEcho && ack.largestPacketNumber > largestAckedPn)
-        {
+        if (hasEcho && ack.largestPacketNumber > largestAckedPn) {
             final long from = Math.max(largestAckedPn + 1, log.oldest());
-            for (long pn = from; pn <= ack.largestPacketNumber; pn++)
-            {
-                if (log.isInFlight(pn) && isCovered(pn))
-                {
+            for (long pn = from; pn <= ack.largestPacketNumber; pn++) {
+                if (log.isInFlight(pn) && isCovered(pn)) {
                     acknowledge(pn);
                 }
             }
@@ -163,25 +144,20 @@ public final class Scoreboard
      * to the largest acknowledged; sets {@link #lossTimerNs()} for the first packet not yet old enough.
      */
     public void detectLosses(
-        final long nowNs, final long lossDelayNs, final long oldEpochLossDelayNs, final int packetThreshold)
-    {
+        final long nowNs, final long lossDelayNs, final long oldEpochLossDelayNs, final int packetThreshold) {
         lossTimerNs = -1;
         final long last = Math.min(largestAckedPn, log.next() - 1);
-        for (long pn = log.oldest(); pn <= last; pn++)
-        {
-            if (!log.isInFlight(pn))
-            {
+        for (long pn = log.oldest(); pn <= last; pn++) {
+            if (!log.isInFlight(pn)) {
                 continue;
             }
-            if (isCovered(pn))
-            {
+            if (isCovered(pn)) {
                 acknowledge(pn);
                 continue;
             }
             final boolean current = log.epoch(pn) == epoch;
             final long deadline = log.sentNs(pn) + (current ? lossDelayNs : oldEpochLossDelayNs);
-            if ((current && largestAckedPn - pn >= packetThreshold) || deadline - nowNs <= 0)
-            {
+            if ((current && largestAckedPn - pn >= packetThreshold) || deadline - nowNs <= 0) {
                 declareLost(pn);
                 continue;
             }
@@ -191,19 +167,13 @@ public final class Scoreboard
     }
 
     /** Retransmission timeout: everything in flight that is not covered is lost. */
-    public void onRto()
-    {
+    public void onRto() {
         lossTimerNs = -1;
-        for (long pn = log.oldest(); pn < log.next(); pn++)
-        {
-            if (log.isInFlight(pn))
-            {
-                if (isCovered(pn))
-                {
+        for (long pn = log.oldest(); pn < log.next(); pn++) {
+            if (log.isInFlight(pn)) {
+                if (isCovered(pn)) {
                     acknowledge(pn);
-                }
-                else
-                {
+                } else {
                     declareLost(pn);
                 }
             }
@@ -211,8 +181,7 @@ public final class Scoreboard
     }
 
     /** A new path: what is in flight now belongs to the old one. */
-    public void switchEpoch()
-    {
+    public void switchEpoch() {
         oldEpochBytesInFlight += bytesInFlight;
         bytesInFlight = 0;
         epoch++;
@@ -220,151 +189,124 @@ public final class Scoreboard
 
     // ------------------------------------------------------------------ queries
 
-    public boolean hasLoss()
-    {
+    public boolean hasLoss() {
         return !lossQueue.isEmpty();
     }
 
-    public long firstLossStart()
-    {
+    public long firstLossStart() {
         return lossQueue.start(0);
     }
 
-    public long firstLossEnd()
-    {
+    public long firstLossEnd() {
         return lossQueue.end(0);
     }
 
     /** True when the final length is known, not yet acknowledged, and no packet carrying FIN is in flight. */
-    public boolean finNeeded()
-    {
+    public boolean finNeeded() {
         return finalOffset >= 0 && !finAcked && finInFlight == 0;
     }
 
-    public boolean finAcked()
-    {
+    public boolean finAcked() {
         return finAcked;
     }
 
-    public long cumAcked()
-    {
+    public long cumAcked() {
         return cumAcked;
     }
 
-    public long highestSent()
-    {
+    public long highestSent() {
         return highestSent;
     }
 
-    public long largestAckedPacketNumber()
-    {
+    public long largestAckedPacketNumber() {
         return largestAckedPn;
     }
 
     /** Bytes in flight on the current path. */
-    public long bytesInFlight()
-    {
+    public long bytesInFlight() {
         return bytesInFlight;
     }
 
     /** Bytes in flight on earlier paths. */
-    public long oldEpochBytesInFlight()
-    {
+    public long oldEpochBytesInFlight() {
         return oldEpochBytesInFlight;
     }
 
-    public int packetsInFlight()
-    {
+    public int packetsInFlight() {
         return packetsInFlight;
     }
 
-    public int epoch()
-    {
+    public int epoch() {
         return epoch;
     }
 
     /** Deadline of the time-threshold loss check, or -1. */
-    public long lossTimerNs()
-    {
+    public long lossTimerNs() {
         return lossTimerNs;
     }
 
     /** Send time of a recorded packet number, or -1 when unknown. */
-    public long sentNs(final long packetNumber)
-    {
+    public long sentNs(final long packetNumber) {
         return log.isKnown(packetNumber) ? log.sentNs(packetNumber) : -1;
     }
 
     /** Epoch a recorded packet was sent in, or -1. */
-    public int epochOf(final long packetNumber)
-    {
+    public int epochOf(final long packetNumber) {
         return log.isKnown(packetNumber) ? log.epoch(packetNumber) : -1;
     }
 
-    public long ackedBytes()
-    {
+    public long ackedBytes() {
         return ackedBytes;
     }
 
-    public long lostBytes()
-    {
+    public long lostBytes() {
         return lostBytes;
     }
 
-    public long lostPackets()
-    {
+    public long lostPackets() {
         return lostPackets;
     }
 
     /** Send time of the newest current-path packet found lost in the last call, or -1. */
-    public long largestLostSentNs()
-    {
+    public long largestLostSentNs() {
         return largestLostSentNs;
     }
 
     // ------------------------------------------------------------------ internals
 
     /** Clears what the last calls found (acked, lost); the engine calls it before each group of updates. */
-    public void resetFindings()
-    {
+    public void resetFindings() {
         ackedBytes = 0;
         lostBytes = 0;
         lostPackets = 0;
         largestLostSentNs = -1;
     }
 
-    private boolean isCovered(final long pn)
-    {
+    private boolean isCovered(final long pn) {
         final long offset = log.offset(pn);
         final long end = offset + log.length(pn);
         final boolean bytes = end <= cumAcked || sacked.covers(Math.max(offset, cumAcked), end);
         return bytes && (!log.isFin(pn) || finAcked);
     }
 
-    private void acknowledge(final long pn)
-    {
+    private void acknowledge(final long pn) {
         final int length = log.length(pn);
         final boolean fin = log.isFin(pn);
         final boolean current = log.epoch(pn) == epoch;
         log.clearInFlight(pn);
         packetsInFlight--;
-        if (fin)
-        {
+        if (fin) {
             finInFlight--;
         }
-        if (current)
-        {
+        if (current) {
             bytesInFlight -= length;
             ackedBytes += length;
-        }
-        else
-        {
+        } else {
             oldEpochBytesInFlight -= length;
         }
     }
 
-    private void declareLost(final long pn)
-    {
+    private void declareLost(final long pn) {
         final long offset = log.offset(pn);
         final int length = log.length(pn);
         final long sent = log.sentNs(pn);
@@ -372,29 +314,23 @@ public final class Scoreboard
         final boolean current = log.epoch(pn) == epoch;
         log.clearInFlight(pn);
         packetsInFlight--;
-        if (fin)
-        {
+        if (fin) {
             finInFlight--;
         }
-        if (current)
-        {
+        if (current) {
             bytesInFlight -= length;
             lostBytes += length;
             lostPackets++;
             largestLostSentNs = Math.max(largestLostSentNs, sent);
-        }
-        else
-        {
+        } else {
             oldEpochBytesInFlight -= length;
         }
         // Queue the parts of the range the receiver does not have.
         final long end = offset + length;
         long position = Math.max(offset, cumAcked);
         int i = sacked.firstEndingAfter(position);
-        while (position < end)
-        {
-            if (i < sacked.size() && sacked.start(i) <= position)
-            {
+        while (position < end) {
+            if (i < sacked.size() && sacked.start(i) <= position) {
                 position = sacked.end(i);
                 i++;
                 continue;

@@ -8,8 +8,7 @@ package dev.derphole.lanes.repair;
  * <p>
  * Owned by the sender engine thread; not thread-safe. No allocation after construction.
  */
-public final class SentPacketLog
-{
+public final class SentPacketLog {
     private static final byte IN_FLIGHT = 1;
     private static final byte FIN = 2;
     private static final byte RETRANSMISSION = 4;
@@ -26,10 +25,8 @@ public final class SentPacketLog
     private long next;
 
     /** @param capacity most packet numbers between the oldest in flight and the newest; a power of two */
-    public SentPacketLog(final int capacity)
-    {
-        if (capacity < 64 || Integer.bitCount(capacity) != 1)
-        {
+    public SentPacketLog(final int capacity) {
+        if (capacity < 64 || Integer.bitCount(capacity) != 1) {
             throw new IllegalArgumentException("capacity must be a power of two >= 64: " + capacity);
         }
         this.capacity = capacity;
@@ -43,34 +40,29 @@ public final class SentPacketLog
         flags = new byte[capacity];
     }
 
-    public int capacity()
-    {
+    public int capacity() {
         return capacity;
     }
 
     /** Lowest packet number that may still be in flight. */
-    public long oldest()
-    {
+    public long oldest() {
         return oldest;
     }
 
     /** One past the highest packet number recorded. */
-    public long next()
-    {
+    public long next() {
         return next;
     }
 
     /** True when a DATA packet numbered {@code packetNumber} can be recorded while keeping {@code reserve} free. */
-    public boolean hasRoom(final long packetNumber, final int reserve)
-    {
+    public boolean hasRoom(final long packetNumber, final int reserve) {
         return packetNumber - oldest < capacity - reserve;
     }
 
     /** Records a DATA packet as in flight. The caller checked {@link #hasRoom}. */
     public void recordData(
         final long packetNumber, final long offset, final int length, final boolean fin, final boolean retransmission,
-        final int epoch, final long nowNs)
-    {
+        final int epoch, final long nowNs) {
         final int i = (int)packetNumber & mask;
         packetNumbers[i] = packetNumber;
         offsets[i] = offset;
@@ -82,11 +74,9 @@ public final class SentPacketLog
     }
 
     /** Notes a control packet number and its send time (never in flight; a slot still in flight is left alone). */
-    public void recordControl(final long packetNumber, final int epoch, final long nowNs)
-    {
+    public void recordControl(final long packetNumber, final int epoch, final long nowNs) {
         final int i = (int)packetNumber & mask;
-        if (packetNumber - oldest < capacity && (flags[i] & IN_FLIGHT) == 0)
-        {
+        if (packetNumber - oldest < capacity && (flags[i] & IN_FLIGHT) == 0) {
             packetNumbers[i] = packetNumber;
             flags[i] = 0;
             sentNs[i] = nowNs;
@@ -94,72 +84,58 @@ public final class SentPacketLog
             lengths[i] = 0;
         }
         next = packetNumber + 1;
-        if (oldest == packetNumber)
-        {
+        if (oldest == packetNumber) {
             advanceOldest();
         }
     }
 
     /** True when {@code packetNumber} is a DATA packet still counted in flight. */
-    public boolean isInFlight(final long packetNumber)
-    {
+    public boolean isInFlight(final long packetNumber) {
         final int i = (int)packetNumber & mask;
         return packetNumbers[i] == packetNumber && (flags[i] & IN_FLIGHT) != 0;
     }
 
     /** True when {@code packetNumber} is recorded (DATA, in flight or not). */
-    public boolean isKnown(final long packetNumber)
-    {
+    public boolean isKnown(final long packetNumber) {
         return packetNumber >= 0 && packetNumbers[(int)packetNumber & mask] == packetNumber;
     }
 
-    public long offset(final long packetNumber)
-    {
+    public long offset(final long packetNumber) {
         return offsets[(int)packetNumber & mask];
     }
 
-    public int length(final long packetNumber)
-    {
+    public int length(final long packetNumber) {
         return lengths[(int)packetNumber & mask];
     }
 
-    public long sentNs(final long packetNumber)
-    {
+    public long sentNs(final long packetNumber) {
         return sentNs[(int)packetNumber & mask];
     }
 
-    public int epoch(final long packetNumber)
-    {
+    public int epoch(final long packetNumber) {
         return epochs[(int)packetNumber & mask];
     }
 
-    public boolean isFin(final long packetNumber)
-    {
+    public boolean isFin(final long packetNumber) {
         return (flags[(int)packetNumber & mask] & FIN) != 0;
     }
 
-    public boolean isRetransmission(final long packetNumber)
-    {
+    public boolean isRetransmission(final long packetNumber) {
         return (flags[(int)packetNumber & mask] & RETRANSMISSION) != 0;
     }
 
     /** Takes a packet out of flight (acknowledged or declared lost). */
-    public void clearInFlight(final long packetNumber)
-    {
+    public void clearInFlight(final long packetNumber) {
         flags[(int)packetNumber & mask] &= (byte)~IN_FLIGHT;
-        if (packetNumber == oldest)
-        {
+        if (packetNumber == oldest) {
             advanceOldest();
         }
     }
 
-    private void advanceOldest()
-    {
-        while (oldest < next)
-        {
+    private void advanceOldest() {
+        while (oldest < next) {
             final int i = (int)oldest & mask;
-            if (packetNumbers[i] == oldest && (flags[i] & IN_FLIGHT) != 0)
-            {
+            if (packetNumbers[i] == oldest && (flags[i] & IN_FLIGHT) != 0) {
                 return;
             }
             oldest++;

@@ -49,8 +49,7 @@ import dev.derphole.udp.PacketPath;
  * receiver's credit. The transfer ends when the receiver reports every byte delivered; then two CLOSE packets
  * go out and {@link #run} returns.
  */
-public final class SendEngine
-{
+public final class SendEngine {
     /** Datagrams drained from the inbox per cycle. */
     private static final int INBOX_DRAIN_LIMIT = 256;
     /** DATA packets sent per cycle before ACKs are looked at again. */
@@ -137,8 +136,7 @@ public final class SendEngine
      */
     public SendEngine(
         final StreamConfig config, final StreamKeys keys, final PacketPath path, final StreamCounters counters,
-        final StreamListener listener)
-    {
+        final StreamListener listener) {
         this.config = config;
         this.counters = counters;
         this.listener = listener;
@@ -167,8 +165,7 @@ public final class SendEngine
     }
 
     /** From any thread: from now on send on {@code newPath}; its handler is installed at once. */
-    public void switchPath(final PacketPath newPath)
-    {
+    public void switchPath(final PacketPath newPath) {
         Control.datagramLength(newPath, config);
         inbox.attach(newPath);
         pendingPath.set(newPath);
@@ -176,15 +173,13 @@ public final class SendEngine
     }
 
     /** From any thread: accept packets from {@code path} as well (its handler is installed at once). */
-    public void attachPath(final PacketPath path)
-    {
+    public void attachPath(final PacketPath path) {
         Control.datagramLength(path, config);
         inbox.attach(path);
     }
 
     /** From any thread: fail the stream, telling the peer {@code reason}. */
-    public void abort(final String reason)
-    {
+    public void abort(final String reason) {
         abortReason = reason == null ? "aborted" : reason;
         signal.signal();
     }
@@ -195,8 +190,7 @@ public final class SendEngine
      * @return stream length
      * @throws StreamException on abort (either side), peer timeout, protocol violation or I/O failure
      */
-    public long run(final InputStream source) throws StreamException
-    {
+    public long run(final InputStream source) throws StreamException {
         signal.bindOwner();
         final long startNs = System.nanoTime();
         lastHeardNs = startNs;
@@ -204,42 +198,31 @@ public final class SendEngine
         applyPathParameters(startNs);
         reader = new SourceReader(source, ring, signal);
         reader.start();
-        try
-        {
-            while (true)
-            {
+        try {
+            while (true) {
                 signal.beginCycle();
                 final long nowNs = System.nanoTime();
                 int work = applyCommands(nowNs);
                 work += drainInbox(nowNs);
-                if (deliveredAll)
-                {
+                if (deliveredAll) {
                     return complete();
                 }
                 checkSource();
                 work += runTimers(nowNs);
                 work += sendData(nowNs);
-                if (work == 0)
-                {
+                if (work == 0) {
                     signal.idle(nextWakeNs(nowNs) - nowNs);
                 }
             }
-        }
-        catch (final StreamException e)
-        {
-            if (e.reason() != Reason.PEER_ABORTED)
-            {
+        } catch (final StreamException e) {
+            if (e.reason() != Reason.PEER_ABORTED) {
                 sendAbort(abortCode(e.reason()), e.getMessage());
             }
             throw e;
-        }
-        catch (final RuntimeException e)
-        {
+        } catch (final RuntimeException e) {
             sendAbort(WireFormat.ABORT_CODE_UNSPECIFIED, "sender failed: " + e);
             throw e;
-        }
-        finally
-        {
+        } finally {
             inbox.close();
             reader.stop();
         }
@@ -247,24 +230,19 @@ public final class SendEngine
 
     // ------------------------------------------------------------------ commands
 
-    private int applyCommands(final long nowNs) throws StreamException
-    {
+    private int applyCommands(final long nowNs) throws StreamException {
         final String reason = abortReason;
-        if (reason != null)
-        {
+        if (reason != null) {
             throw new StreamException(Reason.LOCAL_ABORT, "aborted: " + reason);
         }
-        if (Thread.currentThread().isInterrupted())
-        {
+        if (Thread.currentThread().isInterrupted()) {
             throw new StreamException(Reason.LOCAL_ABORT, "aborted: interrupted");
         }
         final PacketPath next = pendingPath.getAndSet(null);
-        if (next == null)
-        {
+        if (next == null) {
             return 0;
         }
-        if (next != path || pathFailed)
-        {
+        if (next != path || pathFailed) {
             oldEpochLossDelayNs = rtt.lossDelayNs(
                 LOSS_DELAY_FLOOR_NS, config.initialRto().toNanos(), timeThresholdEighths);
             path = next;
@@ -274,8 +252,7 @@ public final class SendEngine
             rtt.reset();
             applyPathParameters(nowNs);
             probeCount = 0;
-            if (scoreboard.packetsInFlight() > 0)
-            {
+            if (scoreboard.packetsInFlight() > 0) {
                 probeDeadlineNs = nowNs + probeTimeoutNs();
             }
             counters.add(StreamCounters.PATH_SWITCHES, 1);
@@ -284,11 +261,9 @@ public final class SendEngine
         return 1;
     }
 
-    private void applyPathParameters(final long nowNs)
-    {
+    private void applyPathParameters(final long nowNs) {
         maxPayload = Control.datagramLength(path, config) - DATA_OVERHEAD;
-        congestion = switch (config.rateControl())
-        {
+        congestion = switch (config.rateControl()) {
             case AUTO -> path.lossIsCongestion() ? cubic : bbr;
             case CUBIC -> cubic;
             case BBR -> bbr;
@@ -299,31 +274,24 @@ public final class SendEngine
         applyDecision(nowNs);
     }
 
-    private void applyDecision(final long nowNs)
-    {
+    private void applyDecision(final long nowNs) {
         windowBytes = decision.windowBytes;
         pacer.configure(decision.pacingBytesPerSecond, decision.burstBytes, nowNs);
         counters.set(StreamCounters.CWND_BYTES, windowBytes);
-        if (decision.congestionEvent)
-        {
+        if (decision.congestionEvent) {
             counters.add(StreamCounters.LOSS_EVENTS, 1);
         }
     }
 
     // ------------------------------------------------------------------ receiving
 
-    private int drainInbox(final long nowNs) throws StreamException
-    {
+    private int drainInbox(final long nowNs) throws StreamException {
         int n = 0;
         Inbox.Slot slot;
-        while (n < INBOX_DRAIN_LIMIT && (slot = inbox.poll()) != null)
-        {
-            try
-            {
+        while (n < INBOX_DRAIN_LIMIT && (slot = inbox.poll()) != null) {
+            try {
                 onDatagram(slot, nowNs);
-            }
-            finally
-            {
+            } finally {
                 inbox.release(slot);
             }
             n++;
@@ -331,21 +299,16 @@ public final class SendEngine
         return n;
     }
 
-    private void onDatagram(final Inbox.Slot slot, final long nowNs) throws StreamException
-    {
+    private void onDatagram(final Inbox.Slot slot, final long nowNs) throws StreamException {
         final int bodyLength = codec.open(slot.data, 0, slot.length, rx);
-        if (bodyLength < 0)
-        {
+        if (bodyLength < 0) {
             return;
         }
         lastHeardNs = nowNs;
-        switch (codec.openedType())
-        {
+        switch (codec.openedType()) {
             case PacketType.ACK -> onAck(bodyLength, nowNs);
-            case PacketType.HEARTBEAT ->
-            {
-                if (bodyLength != 0)
-                {
+            case PacketType.HEARTBEAT -> {
+                if (bodyLength != 0) {
                     counters.add(StreamCounters.MALFORMED, 1);
                 }
             }
@@ -354,78 +317,63 @@ public final class SendEngine
         }
     }
 
-    private void onAbort(final int bodyLength) throws StreamException
-    {
+    private void onAbort(final int bodyLength) throws StreamException {
         final String text = Control.decodeAbortText(rx, bodyLength);
-        if (text == null)
-        {
+        if (text == null) {
             counters.add(StreamCounters.MALFORMED, 1);
             return;
         }
         throw new StreamException(Reason.PEER_ABORTED, "peer aborted: " + text);
     }
 
-    private void onAck(final int bodyLength, final long nowNs)
-    {
-        if (!ack.decode(rx, bodyLength))
-        {
+    private void onAck(final int bodyLength, final long nowNs) {
+        if (!ack.decode(rx, bodyLength)) {
             counters.add(StreamCounters.MALFORMED, 1);
             return;
         }
         final long previousCumulative = scoreboard.cumAcked();
         final long previousLargest = scoreboard.largestAckedPacketNumber();
         scoreboard.resetFindings();
-        if (!scoreboard.onAck(ack, codec.nextPacketNumber()))
-        {
+        if (!scoreboard.onAck(ack, codec.nextPacketNumber())) {
             counters.add(StreamCounters.PROTOCOL_VIOLATIONS, 1);
             return;
         }
         counters.add(StreamCounters.ACKS, 1);
-        if (firstAck)
-        {
+        if (firstAck) {
             firstAck = false;
             listener.onFirstData();
         }
-        if (ack.maxOffset > credit)
-        {
+        if (ack.maxOffset > credit) {
             credit = ack.maxOffset;
         }
         if ((ack.flags & WireFormat.ACK_FLAG_HAS_ECHO) != 0 && ack.largestPacketNumber > previousLargest
-            && scoreboard.epochOf(ack.largestPacketNumber) == scoreboard.epoch())
-        {
+            && scoreboard.epochOf(ack.largestPacketNumber) == scoreboard.epoch()) {
             final long sentNs = scoreboard.sentNs(ack.largestPacketNumber);
             rtt.update(nowNs - sentNs, ack.ackDelayMicros * 1000L);
             counters.set(StreamCounters.SMOOTHED_RTT_NS, rtt.smoothedNs());
             counters.set(StreamCounters.MIN_RTT_NS, rtt.minNs());
         }
         final long cumulative = scoreboard.cumAcked();
-        if (cumulative > released)
-        {
+        if (cumulative > released) {
             released = cumulative;
             ring.publishConsumer(cumulative);
             reader.onSpaceFreed();
             counters.set(StreamCounters.STREAM_BYTES, cumulative);
         }
-        if ((ack.flags & WireFormat.ACK_FLAG_DELIVERED) != 0)
-        {
-            if (scoreboard.finAcked() && cumulative == finalOffset)
-            {
+        if ((ack.flags & WireFormat.ACK_FLAG_DELIVERED) != 0) {
+            if (scoreboard.finAcked() && cumulative == finalOffset) {
                 deliveredAll = true;
-            }
-            else
-            {
+            } else {
                 counters.add(StreamCounters.PROTOCOL_VIOLATIONS, 1);
             }
         }
         onPeerDuplicates(nowNs);
         detectLosses(nowNs);
         feedCongestion(nowNs, false);
-        if (cumulative > previousCumulative)
-        {
+        if (cumulative > previousCumulative) {
             consecutiveTimeouts = 0;
         }
-        if (cumulative > previousCumulative || scoreboard.ackedBytes() > 0)
-        {
+        if (cumulative > previousCumulative || scoreboard.ackedBytes() > 0) {
             probeCount = 0;
             probeDeadlineNs = scoreboard.packetsInFlight() > 0 ? nowNs + probeTimeoutNs() : 0;
         }
@@ -438,38 +386,32 @@ public final class SendEngine
      * grows by a quarter RTT; at most once per RTT, up to their ceilings) and, when the duplicates cover what
      * the last congestion episode declared lost, undo that window reduction.
      */
-    private void onPeerDuplicates(final long nowNs)
-    {
-        if (ack.duplicateBytes <= peerDuplicateBytes)
-        {
+    private void onPeerDuplicates(final long nowNs) {
+        if (ack.duplicateBytes <= peerDuplicateBytes) {
             return;
         }
         final long fresh = ack.duplicateBytes - peerDuplicateBytes;
         peerDuplicateBytes = ack.duplicateBytes;
         episodeDuplicateBytes += fresh;
-        if (thresholdRaisedAtNs == 0 || nowNs - thresholdRaisedAtNs > rtt.smoothedNs())
-        {
+        if (thresholdRaisedAtNs == 0 || nowNs - thresholdRaisedAtNs > rtt.smoothedNs()) {
             reorderingThreshold = Math.min(MAX_REORDERING_THRESHOLD, reorderingThreshold * 2);
             timeThresholdEighths = Math.min(MAX_TIME_THRESHOLD_EIGHTHS, timeThresholdEighths + TIME_THRESHOLD_STEP_EIGHTHS);
             thresholdRaisedAtNs = nowNs;
         }
         if (episodeLostBytes > 0 && episodeDuplicateBytes >= episodeLostBytes
-            && congestion == cubic && cubic.undo(rtt.smoothedNs(), decision))
-        {
+            && congestion == cubic && cubic.undo(rtt.smoothedNs(), decision)) {
             applyDecision(nowNs);
             episodeLostBytes = 0;
         }
     }
 
-    private void detectLosses(final long nowNs)
-    {
+    private void detectLosses(final long nowNs) {
         scoreboard.detectLosses(
             nowNs, rtt.lossDelayNs(LOSS_DELAY_FLOOR_NS, config.initialRto().toNanos(), timeThresholdEighths),
             oldEpochLossDelayNs, reorderingThreshold);
     }
 
-    private void feedCongestion(final long nowNs, final boolean rto)
-    {
+    private void feedCongestion(final long nowNs, final boolean rto) {
         sample.nowNs = nowNs;
         sample.ackedBytes = scoreboard.ackedBytes();
         sample.lostBytes = scoreboard.lostBytes();
@@ -480,13 +422,11 @@ public final class SendEngine
         sample.minRttNs = rtt.minNs();
         sample.bytesInFlight = scoreboard.bytesInFlight();
         sample.appLimited = scoreboard.bytesInFlight() + sample.ackedBytes < windowBytes / 2;
-        if (sample.ackedBytes == 0 && sample.lostBytes == 0 && !rto)
-        {
+        if (sample.ackedBytes == 0 && sample.lostBytes == 0 && !rto) {
             return;
         }
         congestion.update(sample, decision);
-        if (decision.congestionEvent)
-        {
+        if (decision.congestionEvent) {
             episodeLostBytes = 0;
             episodeDuplicateBytes = 0;
         }
@@ -494,18 +434,14 @@ public final class SendEngine
         applyDecision(nowNs);
     }
 
-    private void checkSource() throws StreamException
-    {
+    private void checkSource() throws StreamException {
         final IOException error = reader.error();
-        if (error != null)
-        {
+        if (error != null) {
             throw new StreamException(Reason.IO, "input failed: " + error.getMessage(), error);
         }
-        if (finalOffset < 0)
-        {
+        if (finalOffset < 0) {
             finalOffset = ring.endPosition();
-            if (finalOffset >= 0)
-            {
+            if (finalOffset >= 0) {
                 scoreboard.finalOffset(finalOffset);
             }
         }
@@ -513,33 +449,27 @@ public final class SendEngine
 
     // ------------------------------------------------------------------ timers
 
-    private int runTimers(final long nowNs) throws StreamException
-    {
+    private int runTimers(final long nowNs) throws StreamException {
         int work = 0;
-        if (nowNs - lastHeardNs >= peerTimeoutNs)
-        {
+        if (nowNs - lastHeardNs >= peerTimeoutNs) {
             throw new StreamException(
                 Reason.PEER_VANISHED, "peer vanished: no packets for " + Control.seconds(peerTimeoutNs) + " s");
         }
-        if (pathFailed && nowNs - pathFailedAtNs >= peerTimeoutNs)
-        {
+        if (pathFailed && nowNs - pathFailedAtNs >= peerTimeoutNs) {
             throw new StreamException(Reason.IO, "path " + path.name() + " failed: " + pathError.getMessage(), pathError);
         }
         final long lossTimer = scoreboard.lossTimerNs();
-        if (lossTimer != -1 && nowNs - lossTimer >= 0)
-        {
+        if (lossTimer != -1 && nowNs - lossTimer >= 0) {
             scoreboard.resetFindings();
             detectLosses(nowNs);
             feedCongestion(nowNs, false);
             work++;
         }
-        if (probeDeadlineNs != 0 && nowNs - probeDeadlineNs >= 0)
-        {
+        if (probeDeadlineNs != 0 && nowNs - probeDeadlineNs >= 0) {
             onProbeTimeout(nowNs);
             work++;
         }
-        if (nowNs - lastSendNs >= heartbeatInterval())
-        {
+        if (nowNs - lastSendNs >= heartbeatInterval()) {
             sendControl(PacketType.HEARTBEAT, 0, nowNs);
             work++;
         }
@@ -552,17 +482,14 @@ public final class SendEngine
      * ordinary loss detection, and the window is left alone. Only after {@link #PERSISTENT_CONGESTION_PROBES}
      * unanswered probes is everything in flight declared lost and the window reduced (a timeout).
      */
-    private void onProbeTimeout(final long nowNs)
-    {
-        if (scoreboard.packetsInFlight() == 0)
-        {
+    private void onProbeTimeout(final long nowNs) {
+        if (scoreboard.packetsInFlight() == 0) {
             probeDeadlineNs = 0;
             return;
         }
         probeCount++;
         rtt.backOff();
-        if (probeCount >= PERSISTENT_CONGESTION_PROBES)
-        {
+        if (probeCount >= PERSISTENT_CONGESTION_PROBES) {
             counters.add(StreamCounters.RTO_EXPIRIES, 1);
             final boolean currentInFlight = scoreboard.bytesInFlight() > 0;
             scoreboard.resetFindings();
@@ -570,9 +497,7 @@ public final class SendEngine
             consecutiveTimeouts++;
             feedCongestion(nowNs, currentInFlight);
             probeCount = 0;
-        }
-        else
-        {
+        } else {
             counters.add(StreamCounters.PROBES, 1);
             sendControl(PacketType.HEARTBEAT, 0, nowNs);
         }
@@ -580,8 +505,7 @@ public final class SendEngine
     }
 
     /** PTO: the RTO estimate (with backoff) plus the receiver's largest ack delay. */
-    private long probeTimeoutNs()
-    {
+    private long probeTimeoutNs() {
         return rtt.rtoNs() + maxAckDelayNs;
     }
 
@@ -590,118 +514,94 @@ public final class SendEngine
      * back data we have, every 2 RTT (at least 20 ms): the HEARTBEAT makes the receiver ACK at once, so a lost
      * final ACK or window update costs a round trip, not a heartbeat interval.
      */
-    private long heartbeatInterval()
-    {
+    private long heartbeatInterval() {
         final boolean draining = finalOffset >= 0 && scoreboard.cumAcked() == finalOffset && scoreboard.finAcked();
         final boolean creditBlocked = sendNext >= credit && ring.producerPosition() > credit
             && scoreboard.packetsInFlight() == 0;
-        if (draining || creditBlocked)
-        {
+        if (draining || creditBlocked) {
             return Math.min(heartbeatNs, Math.max(DRAIN_PROBE_MIN_NS, 2 * rtt.smoothedNs()));
         }
         return heartbeatNs;
     }
 
-    private long nextWakeNs(final long nowNs)
-    {
+    private long nextWakeNs(final long nowNs) {
         long wake = nowNs + MAX_PARK_NS;
         wake = earlier(wake, lastHeardNs + peerTimeoutNs);
         wake = earlier(wake, lastSendNs + heartbeatInterval());
-        if (probeDeadlineNs != 0)
-        {
+        if (probeDeadlineNs != 0) {
             wake = earlier(wake, probeDeadlineNs);
         }
-        if (scoreboard.lossTimerNs() != -1)
-        {
+        if (scoreboard.lossTimerNs() != -1) {
             wake = earlier(wake, scoreboard.lossTimerNs());
         }
-        if (pacingWaitNs != 0)
-        {
+        if (pacingWaitNs != 0) {
             wake = earlier(wake, pacingWaitNs);
         }
         return wake;
     }
 
-    private static long earlier(final long a, final long b)
-    {
+    private static long earlier(final long a, final long b) {
         return b - a < 0 ? b : a;
     }
 
     // ------------------------------------------------------------------ sending
 
-    private int sendData(final long nowNs)
-    {
+    private int sendData(final long nowNs) {
         pacingWaitNs = 0;
-        if (pathFailed)
-        {
+        if (pathFailed) {
             return 0;
         }
         // A direct path may grow its datagrams once its path MTU is measured (PacketPath.maxDatagramLength): the
         // controller starts over with the new segment size (its initial window is counted in datagrams).
         final int payload = Control.datagramLength(path, config) - DATA_OVERHEAD;
-        if (payload != maxPayload)
-        {
+        if (payload != maxPayload) {
             maxPayload = payload;
             congestion.reset(maxPayload, (long)config.initialWindowPackets() * maxPayload, decision);
             applyDecision(nowNs);
         }
         final int sent = sendBurst(nowNs);
-        if (sent > 0)
-        {
+        if (sent > 0) {
             flushPath(nowNs);
         }
         return sent;
     }
 
     /** Seals and queues up to {@link #SEND_BURST_LIMIT} DATA packets; the caller flushes them together. */
-    private int sendBurst(final long nowNs)
-    {
+    private int sendBurst(final long nowNs) {
         int sent = 0;
-        while (sent < SEND_BURST_LIMIT)
-        {
+        while (sent < SEND_BURST_LIMIT) {
             final long packetNumber = codec.nextPacketNumber();
-            if (!scoreboard.canSendData(packetNumber))
-            {
+            if (!scoreboard.canSendData(packetNumber)) {
                 break;
             }
             final long start;
             final int length;
             final boolean retransmission;
-            if (scoreboard.hasLoss())
-            {
+            if (scoreboard.hasLoss()) {
                 start = scoreboard.firstLossStart();
                 length = (int)Math.min(scoreboard.firstLossEnd() - start, maxPayload);
                 retransmission = true;
-            }
-            else
-            {
+            } else {
                 final long limit = Math.min(ring.producerPosition(), credit);
-                if (sendNext < limit)
-                {
+                if (sendNext < limit) {
                     start = sendNext;
                     length = (int)Math.min(limit - sendNext, maxPayload);
                     retransmission = false;
-                }
-                else if (finalOffset >= 0 && sendNext == finalOffset && scoreboard.finNeeded())
-                {
+                } else if (finalOffset >= 0 && sendNext == finalOffset && scoreboard.finNeeded()) {
                     start = finalOffset;
                     length = 0;
                     retransmission = scoreboard.highestSent() == finalOffset && finalOffset > 0;
-                }
-                else
-                {
+                } else {
                     break;
                 }
             }
             final long inFlight = scoreboard.bytesInFlight();
-            if (inFlight > 0 && inFlight + length > windowBytes)
-            {
+            if (inFlight > 0 && inFlight + length > windowBytes) {
                 break;
             }
             final int datagram = length + DATA_OVERHEAD;
             final long delay = pacer.delayNs(nowNs, datagram);
-            if (delay > 0)
-            {
+            if (delay > 0) {
                 pacingWaitNs = nowNs + delay;
                 break;
             }
@@ -710,30 +610,24 @@ public final class SendEngine
             BigEndian.putLong(tx, HEADER_LENGTH + DATA_STREAM_OFFSET_OFFSET, start);
             ring.copyOut(start, tx, HEADER_LENGTH + DATA_PAYLOAD_OFFSET, length);
             final int datagramLength = codec.seal(PacketType.DATA, tx, DATA_PAYLOAD_OFFSET + length);
-            if (!transmit(datagramLength, nowNs, true))
-            {
+            if (!transmit(datagramLength, nowNs, true)) {
                 scoreboard.onControlSent(packetNumber, nowNs);
                 break;
             }
             scoreboard.onDataSent(packetNumber, start, length, fin, retransmission, nowNs);
-            if (retransmission)
-            {
-                if (length > 0)
-                {
+            if (retransmission) {
+                if (length > 0) {
                     scoreboard.takeLoss(start, start + length);
                 }
                 counters.add(StreamCounters.RETRANSMITTED_BYTES, length);
                 counters.add(StreamCounters.RETRANSMITTED_PACKETS, 1);
-            }
-            else if (length > 0)
-            {
+            } else if (length > 0) {
                 sendNext = start + length;
             }
             pacer.onSent(nowNs, datagram);
             counters.add(StreamCounters.DATA_PACKETS_SENT, 1);
             counters.add(StreamCounters.PAYLOAD_BYTES_SENT, length);
-            if (probeDeadlineNs == 0)
-            {
+            if (probeDeadlineNs == 0) {
                 probeDeadlineNs = nowNs + probeTimeoutNs();
             }
             sent++;
@@ -741,8 +635,7 @@ public final class SendEngine
         return sent;
     }
 
-    private void sendControl(final byte type, final int bodyLength, final long nowNs)
-    {
+    private void sendControl(final byte type, final int bodyLength, final long nowNs) {
         final long packetNumber = codec.nextPacketNumber();
         final int length = codec.seal(type, tx, bodyLength);
         scoreboard.onControlSent(packetNumber, nowNs);
@@ -753,69 +646,53 @@ public final class SendEngine
      * Hands a datagram to the path, at once or (queued) held back for the burst's {@link #flushPath}; false when
      * it was not sent (dropped locally or the path failed).
      */
-    private boolean transmit(final int length, final long nowNs, final boolean queued)
-    {
+    private boolean transmit(final int length, final long nowNs, final boolean queued) {
         lastSendNs = nowNs;
-        if (pathFailed)
-        {
+        if (pathFailed) {
             return false;
         }
-        try
-        {
-            if (queued ? path.queue(tx, 0, length) : path.send(tx, 0, length))
-            {
+        try {
+            if (queued ? path.queue(tx, 0, length) : path.send(tx, 0, length)) {
                 counters.add(StreamCounters.PACKETS_SENT, 1);
                 return true;
             }
             counters.add(StreamCounters.LOCAL_SEND_DROPS, 1);
             return false;
-        }
-        catch (final IOException e)
-        {
+        } catch (final IOException e) {
             onPathFailure(e, nowNs);
             return false;
         }
     }
 
-    private void flushPath(final long nowNs)
-    {
-        if (pathFailed)
-        {
+    private void flushPath(final long nowNs) {
+        if (pathFailed) {
             return;
         }
-        try
-        {
+        try {
             path.flush();
-        }
-        catch (final IOException e)
-        {
+        } catch (final IOException e) {
             onPathFailure(e, nowNs);
         }
     }
 
-    private void onPathFailure(final IOException e, final long nowNs)
-    {
+    private void onPathFailure(final IOException e, final long nowNs) {
         // The session will switch to another path; until then we wait (and fail after the peer timeout).
         pathFailed = true;
         pathError = e;
         pathFailedAtNs = nowNs;
     }
 
-    private void sendAbort(final int code, final String text)
-    {
+    private void sendAbort(final int code, final String text) {
         final long nowNs = System.nanoTime();
-        for (int i = 0; i < ABORT_REPEATS; i++)
-        {
+        for (int i = 0; i < ABORT_REPEATS; i++) {
             final int bodyLength = Control.encodeAbort(tx, HEADER_LENGTH, code, text);
             sendControl(PacketType.ABORT, bodyLength, nowNs);
         }
     }
 
-    private long complete()
-    {
+    private long complete() {
         final long nowNs = System.nanoTime();
-        for (int i = 0; i < CLOSE_REPEATS; i++)
-        {
+        for (int i = 0; i < CLOSE_REPEATS; i++) {
             sendControl(PacketType.CLOSE, 0, nowNs);
         }
         counters.set(StreamCounters.STREAM_BYTES, finalOffset);
@@ -823,10 +700,8 @@ public final class SendEngine
         return finalOffset;
     }
 
-    private static int abortCode(final Reason reason)
-    {
-        return switch (reason)
-        {
+    private static int abortCode(final Reason reason) {
+        return switch (reason) {
             case LOCAL_ABORT -> WireFormat.ABORT_CODE_USER;
             case PROTOCOL -> WireFormat.ABORT_CODE_PROTOCOL;
             case IO -> WireFormat.ABORT_CODE_IO;

@@ -12,8 +12,7 @@ import dev.derphole.lanes.engine.Signal;
  * full until the engine frees space. At end of stream it publishes the final length. A read that never returns
  * (an idle terminal) only keeps this daemon thread; the engine is not blocked by it.
  */
-final class SourceReader implements Runnable
-{
+final class SourceReader implements Runnable {
     /** Largest single read from the source. */
     private static final int MAX_READ_BYTES = 1 << 20;
     /** Longest park while the ring is full (the engine signals sooner). */
@@ -26,74 +25,61 @@ final class SourceReader implements Runnable
     private volatile IOException error;
     private volatile boolean stopped;
 
-    SourceReader(final InputStream source, final ByteRing ring, final Signal engine)
-    {
+    SourceReader(final InputStream source, final ByteRing ring, final Signal engine) {
         this.source = source;
         this.ring = ring;
         this.engine = engine;
     }
 
     /** Starts the reader thread. */
-    void start()
-    {
+    void start() {
         final Thread thread = new Thread(this, "derphole-stream-source");
         thread.setDaemon(true);
         thread.start();
     }
 
     /** The engine freed ring space. */
-    void onSpaceFreed()
-    {
+    void onSpaceFreed() {
         self.signal();
     }
 
     /** The engine is done; the reader exits at its next chance. */
-    void stop()
-    {
+    void stop() {
         stopped = true;
         self.signal();
     }
 
     /** The read failure, if the source failed. */
-    IOException error()
-    {
+    IOException error() {
         return error;
     }
 
     @Override
-    public void run()
-    {
+    public void run() {
         self.bindOwner();
         long position = 0;
-        try
-        {
-            while (!stopped)
-            {
+        try {
+            while (!stopped) {
                 self.beginCycle();
                 final long free = ring.capacity() - (position - ring.consumerPosition());
-                if (free <= 0)
-                {
+                if (free <= 0) {
                     self.idle(FULL_PARK_NS);
                     continue;
                 }
                 final int length = (int)Math.min(Math.min(free, ring.contiguous(position)), MAX_READ_BYTES);
                 final int n = source.read(ring.buffer(), ring.index(position), length);
-                if (n < 0)
-                {
+                if (n < 0) {
                     ring.finish(position);
                     engine.signal();
                     return;
                 }
-                if (n > 0)
-                {
+                if (n > 0) {
                     position += n;
                     ring.publishProducer(position);
                     engine.signal();
                 }
             }
-        }
-        catch (final IOException | RuntimeException e)
-        {
+        } catch (final IOException | RuntimeException e) {
             error = e instanceof IOException io ? io : new IOException(e.toString(), e);
             engine.signal();
         }

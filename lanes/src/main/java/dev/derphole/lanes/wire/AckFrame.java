@@ -27,8 +27,7 @@ import static dev.derphole.lanes.wire.WireFormat.ACK_RANGE_LENGTH;
  * </pre>
  * Owned by one engine thread; not thread-safe.
  */
-public final class AckFrame
-{
+public final class AckFrame {
     public int flags;
     public long cumulative;
     public long maxOffset;
@@ -40,14 +39,12 @@ public final class AckFrame
     public final long[] rangeEnd = new long[ACK_MAX_RANGES];
 
     /** Encoded length of the current content. */
-    public int length()
-    {
+    public int length() {
         return ACK_RANGES_OFFSET + rangeCount * ACK_RANGE_LENGTH;
     }
 
     /** Writes the body at {@code body[offset...]}; returns its length. Ranges must lie within 4 GiB above cumulative. */
-    public int encode(final byte[] body, final int offset)
-    {
+    public int encode(final byte[] body, final int offset) {
         body[offset + ACK_FLAGS_OFFSET] = (byte)flags;
         BigEndian.putLong(body, offset + ACK_CUMULATIVE_OFFSET, cumulative);
         BigEndian.putLong(body, offset + ACK_MAX_OFFSET_OFFSET, maxOffset);
@@ -56,8 +53,7 @@ public final class AckFrame
         BigEndian.putLong(body, offset + ACK_DUPLICATE_BYTES_OFFSET, duplicateBytes);
         body[offset + ACK_RANGE_COUNT_OFFSET] = (byte)rangeCount;
         int p = offset + ACK_RANGES_OFFSET;
-        for (int i = 0; i < rangeCount; i++)
-        {
+        for (int i = 0; i < rangeCount; i++) {
             BigEndian.putInt(body, p, (int)(rangeStart[i] - cumulative));
             BigEndian.putInt(body, p + 4, (int)(rangeEnd[i] - cumulative));
             p += ACK_RANGE_LENGTH;
@@ -71,10 +67,8 @@ public final class AckFrame
      *
      * @return false for a malformed body (the frame's content is then undefined)
      */
-    public boolean decode(final byte[] body, final int length)
-    {
-        if (length < ACK_RANGES_OFFSET)
-        {
+    public boolean decode(final byte[] body, final int length) {
+        if (length < ACK_RANGES_OFFSET) {
             return false;
         }
         flags = body[ACK_FLAGS_OFFSET] & 0xFF;
@@ -86,17 +80,14 @@ public final class AckFrame
         rangeCount = body[ACK_RANGE_COUNT_OFFSET] & 0xFF;
         if ((flags & ~ACK_KNOWN_FLAGS) != 0 || cumulative < 0 || maxOffset < 0 || largestPacketNumber < 0
             || duplicateBytes < 0 || rangeCount > ACK_MAX_RANGES
-            || length != ACK_RANGES_OFFSET + rangeCount * ACK_RANGE_LENGTH)
-        {
+            || length != ACK_RANGES_OFFSET + rangeCount * ACK_RANGE_LENGTH) {
             return false;
         }
         int p = ACK_RANGES_OFFSET;
-        for (int i = 0; i < rangeCount; i++)
-        {
+        for (int i = 0; i < rangeCount; i++) {
             final long start = BigEndian.getUnsignedInt(body, p);
             final long end = BigEndian.getUnsignedInt(body, p + 4);
-            if (start == 0 || end <= start)
-            {
+            if (start == 0 || end <= start) {
                 return false;
             }
             rangeStart[i] = cumulative + start;

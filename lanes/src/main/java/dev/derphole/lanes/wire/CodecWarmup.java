@@ -25,8 +25,7 @@ import dev.derphole.lanes.engine.StreamCounters;
  * Uses a throwaway random key and its own {@link PacketCodec}s; nothing of it leaves the process.
  * Thread-safe: {@link #startInBackground()} starts the warm-up once per process.
  */
-public final class CodecWarmup
-{
+public final class CodecWarmup {
     /** Seal+open rounds: above C2's default invocation threshold (5,000), with room for its load scaling. */
     public static final int ROUNDS = 8_000;
     /** Usual body: above the 512 bytes from which the JDK takes its intrinsic path, not whole AES blocks. */
@@ -40,21 +39,17 @@ public final class CodecWarmup
 
     private static final AtomicReference<Thread> STARTED = new AtomicReference<>();
 
-    private CodecWarmup()
-    {
+    private CodecWarmup() {
     }
 
     /** Starts the warm-up on a daemon thread, once per process; later calls return the same thread. */
-    public static Thread startInBackground()
-    {
+    public static Thread startInBackground() {
         final Thread existing = STARTED.get();
-        if (existing != null)
-        {
+        if (existing != null) {
             return existing;
         }
         final Thread thread = Thread.ofPlatform().daemon().name("derphole-crypto-warmup").unstarted(() -> run(ROUNDS));
-        if (STARTED.compareAndSet(null, thread))
-        {
+        if (STARTED.compareAndSet(null, thread)) {
             thread.start();
             return thread;
         }
@@ -67,8 +62,7 @@ public final class CodecWarmup
      *
      * @return packets that opened with the expected length (all of them, unless the JDK's AES-GCM is broken)
      */
-    public static int run(final int rounds)
-    {
+    public static int run(final int rounds) {
         final SecureRandom random = new SecureRandom();
         final byte[] key = new byte[32];
         random.nextBytes(key);
@@ -79,12 +73,10 @@ public final class CodecWarmup
         final byte[] packet = new byte[LARGE_BODY_BYTES + WireFormat.PACKET_OVERHEAD];
         final byte[] body = new byte[LARGE_BODY_BYTES];
         int opened = 0;
-        for (int i = 1; i <= rounds; i++)
-        {
+        for (int i = 1; i <= rounds; i++) {
             final int bodyLength = bodyLength(i);
             final int length = sealer.seal(PacketType.DATA, packet, bodyLength);
-            if (opener.open(packet, 0, length, body) == bodyLength)
-            {
+            if (opener.open(packet, 0, length, body) == bodyLength) {
                 opened++;
             }
         }
@@ -92,14 +84,11 @@ public final class CodecWarmup
     }
 
     /** Body length of round {@code i} (from 1). */
-    static int bodyLength(final int i)
-    {
-        if (i % LARGE_EVERY == 0)
-        {
+    static int bodyLength(final int i) {
+        if (i % LARGE_EVERY == 0) {
             return LARGE_BODY_BYTES;
         }
-        if (i % LARGE_EVERY == LARGE_EVERY / 2)
-        {
+        if (i % LARGE_EVERY == LARGE_EVERY / 2) {
             return 0; // HEARTBEAT, CLOSE
         }
         return i % SMALL_EVERY == 0 ? SMALL_BODY_BYTES : MEDIUM_BODY_BYTES;

@@ -21,8 +21,7 @@ import dev.derphole.lanes.engine.StreamCounters;
  * <p>
  * Owned by the engine thread; not thread-safe.
  */
-public final class PacketCodec
-{
+public final class PacketCodec {
     /** {@link #open} result: too short or long, wrong version or unknown type. */
     public static final int MALFORMED = -1;
     /** {@link #open} result: the tag did not verify. */
@@ -50,16 +49,14 @@ public final class PacketCodec
      */
     public PacketCodec(
         final byte[] sealKey, final int sealPrefix, final byte[] openKey, final int openPrefix,
-        final StreamCounters counters)
-    {
+        final StreamCounters counters) {
         this.sealer = SessionAead.sealer(sealKey, sealPrefix);
         this.opener = SessionAead.opener(openKey, openPrefix);
         this.counters = counters;
     }
 
     /** The packet number the next {@link #seal} will use. */
-    public long nextPacketNumber()
-    {
+    public long nextPacketNumber() {
         return nextPacketNumber;
     }
 
@@ -67,10 +64,8 @@ public final class PacketCodec
      * Moves the next packet number forward to {@code packetNumber} (never back: nonces must not repeat). For a
      * test peer that seals alongside a real one.
      */
-    public void advanceTo(final long packetNumber)
-    {
-        if (packetNumber < nextPacketNumber)
-        {
+    public void advanceTo(final long packetNumber) {
+        if (packetNumber < nextPacketNumber) {
             throw new IllegalArgumentException("packet numbers only move forward");
         }
         nextPacketNumber = packetNumber;
@@ -83,8 +78,7 @@ public final class PacketCodec
      * @return datagram length ({@code bodyLength + PACKET_OVERHEAD}); the packet number used is
      *         {@link #nextPacketNumber()} minus one afterwards
      */
-    public int seal(final byte type, final byte[] packet, final int bodyLength)
-    {
+    public int seal(final byte type, final byte[] packet, final int bodyLength) {
         final long packetNumber = nextPacketNumber++;
         packet[TYPE_OFFSET] = type;
         packet[VERSION_OFFSET] = (byte)VERSION;
@@ -100,29 +94,24 @@ public final class PacketCodec
      *
      * @return body length (0 or more), or {@link #MALFORMED}, {@link #AUTH_FAILED} or {@link #REPLAYED}
      */
-    public int open(final byte[] in, final int offset, final int length, final byte[] body)
-    {
-        if (length < PACKET_OVERHEAD || length > MAX_DATAGRAM_LENGTH)
-        {
+    public int open(final byte[] in, final int offset, final int length, final byte[] body) {
+        if (length < PACKET_OVERHEAD || length > MAX_DATAGRAM_LENGTH) {
             counters.add(StreamCounters.MALFORMED, 1);
             return MALFORMED;
         }
         final int type = in[offset + TYPE_OFFSET] & 0xFF;
-        if (!PacketType.isKnown(type) || (in[offset + VERSION_OFFSET] & 0xFF) != VERSION)
-        {
+        if (!PacketType.isKnown(type) || (in[offset + VERSION_OFFSET] & 0xFF) != VERSION) {
             counters.add(StreamCounters.MALFORMED, 1);
             return MALFORMED;
         }
         final long packetNumber = BigEndian.getLong(in, offset + PACKET_NUMBER_OFFSET);
-        if (!replay.isFresh(packetNumber))
-        {
+        if (!replay.isFresh(packetNumber)) {
             counters.add(packetNumber < 0 ? StreamCounters.MALFORMED : StreamCounters.REPLAYS, 1);
             return packetNumber < 0 ? MALFORMED : REPLAYED;
         }
         final int bodyLength = opener.open(
             packetNumber, in, offset, HEADER_LENGTH, in, offset + HEADER_LENGTH, length - HEADER_LENGTH, body, 0);
-        if (bodyLength < 0)
-        {
+        if (bodyLength < 0) {
             counters.add(StreamCounters.AUTH_FAILURES, 1);
             return AUTH_FAILED;
         }
@@ -133,13 +122,11 @@ public final class PacketCodec
         return bodyLength;
     }
 
-    public int openedType()
-    {
+    public int openedType() {
         return openedType;
     }
 
-    public long openedPacketNumber()
-    {
+    public long openedPacketNumber() {
         return openedPacketNumber;
     }
 }

@@ -5,8 +5,7 @@ package dev.derphole.lanes.wire;
  * DERP connection 0x01-0x0f belong to rendezvous and 0x80 and up to path probes, so a demultiplexer can route
  * on the first byte alone.
  */
-public final class PacketType
-{
+public final class PacketType {
     /** Stream bytes at an offset, sender to receiver; may carry FIN. */
     public static final byte DATA = 0x10;
     /** Cumulative offset, selective ranges, credit and RTT echo, receiver to sender. */
@@ -23,19 +22,16 @@ public final class PacketType
     /** Highest first byte reserved for the stream engine. */
     public static final int LAST = 0x3f;
 
-    private PacketType()
-    {
+    private PacketType() {
     }
 
     /** True when {@code firstByte} (as an unsigned value 0-255) is in the stream engine's range. */
-    public static boolean isStreamPacket(final int firstByte)
-    {
+    public static boolean isStreamPacket(final int firstByte) {
         return firstByte >= FIRST && firstByte <= LAST;
     }
 
     /** True for the types this version defines. */
-    public static boolean isKnown(final int type)
-    {
+    public static boolean isKnown(final int type) {
         return type >= DATA && type <= ABORT;
     }
 }

@@ -13,8 +13,7 @@ import dev.derphole.crypto.SessionAead;
  * +--------+--------+-----------------------------------------+----------------------+-----------+
  * </pre>
  */
-public final class WireFormat
-{
+public final class WireFormat {
     /** Protocol version carried in byte 1. */
     public static final int VERSION = 1;
 
@@ -78,7 +77,6 @@ public final class WireFormat
     /** ABORT code: the other side went silent. */
     public static final int ABORT_CODE_TIMEOUT = 4;
 
-    private WireFormat()
-    {
+    private WireFormat() {
     }
 }

@@ -9,15 +9,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
-class ByteRingTest
-{
+class ByteRingTest {
     @Test
-    void shouldCopyAcrossTheWrap()
-    {
+    void shouldCopyAcrossTheWrap() {
         final ByteRing ring = new ByteRing(1024);
         final byte[] in = new byte[100];
-        for (int i = 0; i < in.length; i++)
-        {
+        for (int i = 0; i < in.length; i++) {
             in[i] = (byte)i;
         }
         ring.copyIn(1000, in, 0, 100);
@@ -30,27 +27,22 @@ class ByteRingTest
 
     /** One producer and one consumer thread move 256 MiB through a 64 KiB ring; every byte arrives in order. */
     @Test
-    void shouldHandBytesFromOneThreadToAnotherInOrder() throws Exception
-    {
+    void shouldHandBytesFromOneThreadToAnotherInOrder() throws Exception {
         final ByteRing ring = new ByteRing(1 << 16);
         final long total = 256L << 20;
         final AtomicReference<Throwable> failure = new AtomicReference<>();
-        final Thread producer = new Thread(() ->
-        {
+        final Thread producer = new Thread(() -> {
             long position = 0;
-            while (position < total)
-            {
+            while (position < total) {
                 final long free = ring.capacity() - (position - ring.consumerPosition());
-                if (free == 0)
-                {
+                if (free == 0) {
                     Thread.onSpinWait();
                     continue;
                 }
                 final int n = (int)Math.min(Math.min(free, ring.contiguous(position)), Math.min(4099, total - position));
                 final byte[] b = ring.buffer();
                 final int index = ring.index(position);
-                for (int i = 0; i < n; i++)
-                {
+                for (int i = 0; i < n; i++) {
                     b[index + i] = (byte)((position + i) * 31);
                 }
                 position += n;
@@ -60,21 +52,17 @@ class ByteRingTest
         });
         producer.start();
         long position = 0;
-        while (ring.endPosition() < 0 || position < ring.endPosition())
-        {
+        while (ring.endPosition() < 0 || position < ring.endPosition()) {
             final long available = ring.producerPosition() - position;
-            if (available == 0)
-            {
+            if (available == 0) {
                 Thread.onSpinWait();
                 continue;
             }
             final int n = (int)Math.min(available, ring.contiguous(position));
             final byte[] b = ring.buffer();
             final int index = ring.index(position);
-            for (int i = 0; i < n; i++)
-            {
-                if (b[index + i] != (byte)((position + i) * 31))
-                {
+            for (int i = 0; i < n; i++) {
+                if (b[index + i] != (byte)((position + i) * 31)) {
                     failure.set(new AssertionError("wrong byte at " + (position + i)));
                 }
             }

@@ -13,58 +13,48 @@ import dev.derphole.udp.PacketPath;
 
 /** The inbox's slot pools: datagrams up to the path's own size, larger ones up to its receive limit. */
 @Timeout(30)
-class InboxTest
-{
+class InboxTest {
     /** A path that only records its handler; datagrams are pushed by the test. */
-    private static final class StubPath implements PacketPath
-    {
+    private static final class StubPath implements PacketPath {
         private final int send;
         private final int receive;
         private PacketHandler handler;
 
-        StubPath(final int send, final int receive)
-        {
+        StubPath(final int send, final int receive) {
             this.send = send;
             this.receive = receive;
         }
 
         @Override
-        public String name()
-        {
+        public String name() {
             return "direct";
         }
 
         @Override
-        public int maxDatagramLength()
-        {
+        public int maxDatagramLength() {
             return send;
         }
 
         @Override
-        public int maxReceiveLength()
-        {
+        public int maxReceiveLength() {
             return receive;
         }
 
         @Override
-        public boolean send(final byte[] buffer, final int offset, final int length)
-        {
+        public boolean send(final byte[] buffer, final int offset, final int length) {
             return true;
         }
 
         @Override
-        public void receiver(final PacketHandler newHandler)
-        {
+        public void receiver(final PacketHandler newHandler) {
             handler = newHandler;
         }
 
         @Override
-        public void close()
-        {
+        public void close() {
         }
 
-        void deliver(final int length, final byte mark)
-        {
+        void deliver(final int length, final byte mark) {
             final byte[] datagram = new byte[length];
             datagram[0] = PacketType.DATA;
             datagram[length - 1] = mark;
@@ -73,8 +63,7 @@ class InboxTest
     }
 
     @Test
-    void shouldTakeDatagramsLargerThanThePathsOwnUpToItsReceiveLimit()
-    {
+    void shouldTakeDatagramsLargerThanThePathsOwnUpToItsReceiveLimit() {
         final StreamCounters counters = new StreamCounters();
         final Inbox inbox = new Inbox(counters, new Signal(), 1 << 20);
         final StubPath path = new StubPath(1400, 65_000);
@@ -87,8 +76,7 @@ class InboxTest
 
         final List<Integer> lengths = new ArrayList<>();
         Inbox.Slot slot;
-        while ((slot = inbox.poll()) != null)
-        {
+        while ((slot = inbox.poll()) != null) {
             assertThat(slot.data[slot.length - 1]).isEqualTo((byte)(lengths.size() + 1));
             lengths.add(slot.length);
             inbox.release(slot);
@@ -98,15 +86,13 @@ class InboxTest
     }
 
     @Test
-    void shouldBoundEachPoolAndDropWhatDoesNotFit()
-    {
+    void shouldBoundEachPoolAndDropWhatDoesNotFit() {
         final StreamCounters counters = new StreamCounters();
         final Inbox inbox = new Inbox(counters, new Signal(), 1 << 20);
         final StubPath path = new StubPath(1400, 65_000);
         inbox.attach(path);
         // 1 MiB of 65,000-byte slots is 16 (the minimum): the 17th large datagram finds no free slot.
-        for (int i = 0; i < 17; i++)
-        {
+        for (int i = 0; i < 17; i++) {
             path.deliver(65_000, (byte)0);
         }
         assertThat(counters.get(StreamCounters.INBOUND_DROPS)).isEqualTo(1);
@@ -115,8 +101,7 @@ class InboxTest
         assertThat(counters.get(StreamCounters.INBOUND_DROPS)).isEqualTo(1);
         int polled = 0;
         Inbox.Slot slot;
-        while ((slot = inbox.poll()) != null)
-        {
+        while ((slot = inbox.poll()) != null) {
             inbox.release(slot);
             polled++;
         }

@@ -13,8 +13,7 @@ import org.junit.jupiter.api.Timeout;
  * sender's pacing and window allow, up to its rate, and a seeded fraction of it is lost.
  */
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
-class BbrControllerTest
-{
+class BbrControllerTest {
     private static final int SEGMENT = 1400;
     private static final long TICK_NS = 1_000_000L;
     private static final long RTT_NS = 40_000_000L;
@@ -26,11 +25,9 @@ class BbrControllerTest
 
     /** Runs the model for {@code ms} ticks; returns the bytes delivered (acknowledged) in them. */
     private long run(final BbrController bbr, final long link, final double lossFraction, final int ms,
-        final SplittableRandom random)
-    {
+        final SplittableRandom random) {
         long delivered = 0;
-        for (int i = 0; i < ms; i++)
-        {
+        for (int i = 0; i < ms; i++) {
             nowNs += TICK_NS;
             // What the sender may put on the wire this tick, and what the link carries of it.
             final long windowPerTick = decision.windowBytes * TICK_NS / RTT_NS;
@@ -38,10 +35,8 @@ class BbrControllerTest
             final long offered = Math.min(windowPerTick, pacedPerTick);
             final long carried = Math.min(offered, link * TICK_NS / 1_000_000_000L);
             long lost = 0;
-            for (long b = 0; b < carried; b += SEGMENT)
-            {
-                if (random.nextDouble() < lossFraction)
-                {
+            for (long b = 0; b < carried; b += SEGMENT) {
+                if (random.nextDouble() < lossFraction) {
                     lost += SEGMENT;
                 }
             }
@@ -59,16 +54,14 @@ class BbrControllerTest
         return delivered;
     }
 
-    private BbrController started()
-    {
+    private BbrController started() {
         final BbrController bbr = new BbrController(1 << 30, 2_000_000L);
         bbr.reset(SEGMENT, 10L * SEGMENT, decision);
         return bbr;
     }
 
     @Test
-    void shouldFindTheBottleneckRateAndLeaveStartup()
-    {
+    void shouldFindTheBottleneckRateAndLeaveStartup() {
         final BbrController bbr = started();
         run(bbr, LINK, 0, 2_000, new SplittableRandom(1));
         assertThat(bbr.filledPipe()).isTrue();
@@ -81,10 +74,8 @@ class BbrControllerTest
     }
 
     @Test
-    void shouldKeepTheRateUnderRandomLoss()
-    {
-        for (final double loss : new double[] {0.01, 0.03})
-        {
+    void shouldKeepTheRateUnderRandomLoss() {
+        for (final double loss : new double[] {0.01, 0.03}) {
             final BbrController bbr = started();
             run(bbr, LINK, loss, 2_000, new SplittableRandom(3));
             final long delivered = run(bbr, LINK, loss, 4_000, new SplittableRandom(4));
@@ -95,8 +86,7 @@ class BbrControllerTest
     }
 
     @Test
-    void shouldFollowTheRateDownWhenALinkLosesHeavily()
-    {
+    void shouldFollowTheRateDownWhenALinkLosesHeavily() {
         final BbrController bbr = started();
         run(bbr, LINK, 0, 2_000, new SplittableRandom(5));
         assertThat(bbr.bandwidthBytesPerSecond()).isGreaterThan(LINK / 2);
@@ -106,8 +96,7 @@ class BbrControllerTest
     }
 
     @Test
-    void shouldFollowALinkThatGetsSlowerWithinTheFilterWindow()
-    {
+    void shouldFollowALinkThatGetsSlowerWithinTheFilterWindow() {
         final BbrController bbr = started();
         run(bbr, LINK, 0, 2_000, new SplittableRandom(7));
         // The bottleneck halves; after the max-filter's rounds the old rate is forgotten.
@@ -116,8 +105,7 @@ class BbrControllerTest
     }
 
     @Test
-    void shouldStartOverAfterPersistentCongestion()
-    {
+    void shouldStartOverAfterPersistentCongestion() {
         final BbrController bbr = started();
         run(bbr, LINK, 0, 2_000, new SplittableRandom(9));
         sample.clearEvents();

@@ -8,17 +8,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
-class PacerTest
-{
+class PacerTest {
     @Test
-    void shouldSpreadSendsAtTheRateAfterTheBurst()
-    {
+    void shouldSpreadSendsAtTheRateAfterTheBurst() {
         final Pacer pacer = new Pacer();
         pacer.configure(1_000_000, 3000, 1); // 1 MB/s: 1000 bytes per ms
         long now = 1;
         int sent = 0;
-        for (int i = 0; i < 3; i++)
-        {
+        for (int i = 0; i < 3; i++) {
             assertThat(pacer.delayNs(now, 1000)).isZero();
             pacer.onSent(now, 1000);
             sent++;
@@ -32,12 +29,10 @@ class PacerTest
     }
 
     @Test
-    void shouldNotPaceAtRateZero()
-    {
+    void shouldNotPaceAtRateZero() {
         final Pacer pacer = new Pacer();
         pacer.configure(0, 1, 1);
-        for (int i = 0; i < 100; i++)
-        {
+        for (int i = 0; i < 100; i++) {
             assertThat(pacer.delayNs(1, 65_000)).isZero();
             pacer.onSent(1, 65_000);
         }

@@ -10,11 +10,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
-class RangeSetTest
-{
+class RangeSetTest {
     @Test
-    void shouldMergeTouchingAndOverlappingRangesAndCountNewBytes()
-    {
+    void shouldMergeTouchingAndOverlappingRangesAndCountNewBytes() {
         final RangeSet set = new RangeSet(8);
         assertThat(set.add(10, 20)).isEqualTo(10);
         assertThat(set.add(30, 40)).isEqualTo(10);
@@ -29,8 +27,7 @@ class RangeSetTest
     }
 
     @Test
-    void shouldSplitOnRemoveAndDropBelowAPosition()
-    {
+    void shouldSplitOnRemoveAndDropBelowAPosition() {
         final RangeSet set = new RangeSet(8);
         set.add(0, 100);
         set.remove(40, 60);
@@ -42,8 +39,7 @@ class RangeSetTest
     }
 
     @Test
-    void shouldRefuseANewRangeWhenFullButWidenOnRequest()
-    {
+    void shouldRefuseANewRangeWhenFullButWidenOnRequest() {
         final RangeSet set = new RangeSet(2);
         set.add(0, 10);
         set.add(20, 30);
@@ -56,40 +52,31 @@ class RangeSetTest
     }
 
     @Test
-    void shouldMatchABitSetModelUnderRandomOperations()
-    {
+    void shouldMatchABitSetModelUnderRandomOperations() {
         final SplittableRandom random = new SplittableRandom(71);
-        for (int run = 0; run < 200; run++)
-        {
+        for (int run = 0; run < 200; run++) {
             final RangeSet set = new RangeSet(64);
             final BitSet model = new BitSet();
             long floor = 0;
-            for (int op = 0; op < 300; op++)
-            {
+            for (int op = 0; op < 300; op++) {
                 final int start = (int)floor + random.nextInt(400);
                 final int end = start + 1 + random.nextInt(40);
-                switch (random.nextInt(4))
-                {
-                    case 0, 1 ->
-                    {
+                switch (random.nextInt(4)) {
+                    case 0, 1 -> {
                         final int before = model.cardinality();
                         final long added = set.add(start, end);
-                        if (added >= 0)
-                        {
+                        if (added >= 0) {
                             model.set(start, end);
                             assertThat(added).isEqualTo(model.cardinality() - before);
                         }
                     }
-                    case 2 ->
-                    {
-                        if (!set.isFull())
-                        {
+                    case 2 -> {
+                        if (!set.isFull()) {
                             set.remove(start, end);
                             model.clear(start, end);
                         }
                     }
-                    default ->
-                    {
+                    default -> {
                         floor += random.nextInt(20);
                         set.removeBelow(floor);
                         model.clear(0, (int)floor);
@@ -100,11 +87,9 @@ class RangeSetTest
         }
     }
 
-    private static void assertSame(final RangeSet set, final BitSet model)
-    {
+    private static void assertSame(final RangeSet set, final BitSet model) {
         int i = 0;
-        for (int from = model.nextSetBit(0); from >= 0; from = model.nextSetBit(model.nextClearBit(from)))
-        {
+        for (int from = model.nextSetBit(0); from >= 0; from = model.nextSetBit(model.nextClearBit(from))) {
             final int to = model.nextClearBit(from);
             assertThat(set.start(i)).isEqualTo(from);
             assertThat(set.end(i)).isEqualTo(to);

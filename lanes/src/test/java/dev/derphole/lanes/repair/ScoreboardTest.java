@@ -11,16 +11,14 @@ import dev.derphole.lanes.wire.AckFrame;
 import dev.derphole.lanes.wire.WireFormat;
 
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
-class ScoreboardTest
-{
+class ScoreboardTest {
     private static final long MS = 1_000_000L;
 
     private final Scoreboard board = new Scoreboard(1024, 1024);
     private final AckFrame ack = new AckFrame();
 
     @Test
-    void shouldDeclareAGapLostAfterThreeLaterPacketsAreAcknowledged()
-    {
+    void shouldDeclareAGapLostAfterThreeLaterPacketsAreAcknowledged() {
         sendPackets(6, 100, 0);
         // Receiver has 0-100 and 200-500 (packet 1 missing), newest packet 4.
         ack(100, 4, 200, 500);
@@ -34,8 +32,7 @@ class ScoreboardTest
     }
 
     @Test
-    void shouldWaitForTheTimeThresholdWhenTooFewPacketsFollow()
-    {
+    void shouldWaitForTheTimeThresholdWhenTooFewPacketsFollow() {
         sendPackets(3, 100, 0);
         ack(100, 2, 200, 300);
         board.detectLosses(5 * MS, 10 * MS, 10 * MS, 3);
@@ -47,8 +44,7 @@ class ScoreboardTest
     }
 
     @Test
-    void shouldNotRetransmitRangesAcknowledgedAfterTheyWereDeclaredLost()
-    {
+    void shouldNotRetransmitRangesAcknowledgedAfterTheyWereDeclaredLost() {
         sendPackets(6, 100, 0);
         ack(0, 5, 100, 600); // packet 0 missing
         board.detectLosses(MS, 1000 * MS, 1000 * MS, 3);
@@ -58,14 +54,12 @@ class ScoreboardTest
     }
 
     @Test
-    void shouldJudgePacketsOfAnOldPathByTimeOnly()
-    {
+    void shouldJudgePacketsOfAnOldPathByTimeOnly() {
         sendPackets(2, 100, 0); // pn 0, 1 on the old path
         board.switchEpoch();
         assertThat(board.bytesInFlight()).isZero();
         assertThat(board.oldEpochBytesInFlight()).isEqualTo(200);
-        for (int pn = 2; pn < 10; pn++)
-        {
+        for (int pn = 2; pn < 10; pn++) {
             board.onDataSent(pn, pn * 100L, 100, false, false, MS);
         }
         ack(0, 9, 200, 1000); // the new path is faster; the old packets are still on their way
@@ -80,8 +74,7 @@ class ScoreboardTest
     }
 
     @Test
-    void shouldTrackTheFinUntilItIsAcknowledged()
-    {
+    void shouldTrackTheFinUntilItIsAcknowledged() {
         board.finalOffset(100);
         board.onDataSent(0, 0, 100, true, false, 0);
         assertThat(board.finNeeded()).isFalse();
@@ -99,8 +92,7 @@ class ScoreboardTest
     }
 
     @Test
-    void shouldRejectAcknowledgementsOfUnsentData()
-    {
+    void shouldRejectAcknowledgementsOfUnsentData() {
         sendPackets(2, 100, 0);
         ack.flags = WireFormat.ACK_FLAG_HAS_ECHO;
         ack.cumulative = 300;
@@ -117,8 +109,7 @@ class ScoreboardTest
     }
 
     @Test
-    void shouldDeclareEverythingUncoveredLostOnTimeout()
-    {
+    void shouldDeclareEverythingUncoveredLostOnTimeout() {
         sendPackets(4, 100, 0);
         ack(0, 2, 100, 200, 300, 400); // wait: ranges 100-200 and 300-400
         board.resetFindings();
@@ -128,23 +119,19 @@ class ScoreboardTest
         assertThat(board.firstLossEnd()).isEqualTo(100);
     }
 
-    private void sendPackets(final int count, final int length, final long nowNs)
-    {
-        for (int pn = 0; pn < count; pn++)
-        {
+    private void sendPackets(final int count, final int length, final long nowNs) {
+        for (int pn = 0; pn < count; pn++) {
             board.onDataSent(pn, (long)pn * length, length, false, false, nowNs);
         }
     }
 
-    private void ack(final long cumulative, final long largest, final long... ranges)
-    {
+    private void ack(final long cumulative, final long largest, final long... ranges) {
         ack.flags = WireFormat.ACK_FLAG_HAS_ECHO;
         ack.cumulative = cumulative;
         ack.maxOffset = 1 << 20;
         ack.largestPacketNumber = largest;
         ack.rangeCount = ranges.length / 2;
-        for (int i = 0; i < ack.rangeCount; i++)
-        {
+        for (int i = 0; i < ack.rangeCount; i++) {
             ack.rangeStart[i] = ranges[2 * i];
             ack.rangeEnd[i] = ranges[2 * i + 1];
         }

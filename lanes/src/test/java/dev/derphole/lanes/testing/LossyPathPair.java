@@ -25,8 +25,7 @@ import dev.derphole.udp.PacketPath;
  * <p>
  * For tests; thread-safe. Close it to stop the delivery threads.
  */
-public final class LossyPathPair implements AutoCloseable
-{
+public final class LossyPathPair implements AutoCloseable {
     /** Longest a datagram is held back for reordering, however few others pass it. */
     private static final long MAX_HOLD_NS = TimeUnit.MICROSECONDS.toNanos(500);
 
@@ -35,8 +34,7 @@ public final class LossyPathPair implements AutoCloseable
     private final End a;
     private final End b;
 
-    private LossyPathPair(final Builder builder)
-    {
+    private LossyPathPair(final Builder builder) {
         a = new End(builder.name, builder.maxDatagram);
         b = new End(builder.name, builder.maxDatagram);
         aToB = new Link(builder, builder.seed, b);
@@ -45,98 +43,83 @@ public final class LossyPathPair implements AutoCloseable
         b.out = bToA;
     }
 
-    public static Builder builder()
-    {
+    public static Builder builder() {
         return new Builder();
     }
 
     /** One end (typically the sender's). */
-    public PacketPath a()
-    {
+    public PacketPath a() {
         return a;
     }
 
     /** The other end. */
-    public PacketPath b()
-    {
+    public PacketPath b() {
         return b;
     }
 
     /** Drops everything in both directions from now on (or stops dropping). */
-    public void blackhole(final boolean on)
-    {
+    public void blackhole(final boolean on) {
         aToB.blackholed = on;
         bToA.blackholed = on;
     }
 
     /** Each direction delivers (subject to loss) {@code packets} more datagrams, then drops everything. */
-    public void blackholeAfter(final long packets)
-    {
+    public void blackholeAfter(final long packets) {
         aToB.remainingBeforeBlackhole.set(packets);
         bToA.remainingBeforeBlackhole.set(packets);
     }
 
     /** From now on both ends' {@code send} throws (the path failed for good). */
-    public void fail()
-    {
+    public void fail() {
         aToB.failed = true;
         bToA.failed = true;
     }
 
     /** Datagrams delivered a → b. */
-    public long deliveredAtoB()
-    {
+    public long deliveredAtoB() {
         return aToB.delivered.get();
     }
 
     /** Datagrams delivered b → a. */
-    public long deliveredBtoA()
-    {
+    public long deliveredBtoA() {
         return bToA.delivered.get();
     }
 
     /** Hands {@code datagram} straight to b's handler, as if it arrived on this path (test injection). */
-    public void injectToB(final byte[] datagram)
-    {
+    public void injectToB(final byte[] datagram) {
         b.deliver(datagram, 0, datagram.length);
     }
 
     /** Hands {@code datagram} straight to a's handler. */
-    public void injectToA(final byte[] datagram)
-    {
+    public void injectToA(final byte[] datagram) {
         a.deliver(datagram, 0, datagram.length);
     }
 
     /** Replaces datagrams a → b on their way through {@code tamper} (test hook; null = none). */
-    public void tamperAtoB(final Tamper tamper)
-    {
+    public void tamperAtoB(final Tamper tamper) {
         aToB.tamper = tamper;
     }
 
     /** Replaces datagrams b → a on their way through {@code tamper}. */
-    public void tamperBtoA(final Tamper tamper)
-    {
+    public void tamperBtoA(final Tamper tamper) {
         bToA.tamper = tamper;
     }
 
     /** Lets a test copy, change, drop or multiply datagrams in flight. */
     @FunctionalInterface
-    public interface Tamper
-    {
+    public interface Tamper {
         /** @return the datagrams to deliver instead of {@code datagram} (empty list = drop) */
         List<byte[]> apply(byte[] datagram);
     }
 
     @Override
-    public void close()
-    {
+    public void close() {
         aToB.close();
         bToA.close();
     }
 
     /** Settings; the same for both directions. */
-    public static final class Builder
-    {
+    public static final class Builder {
         private String name = "mem";
         private int maxDatagram = 1452;
         private double lossPercent;
@@ -147,144 +130,120 @@ public final class LossyPathPair implements AutoCloseable
         private int queueBytes = 1 << 20;
         private long seed = 1;
 
-        public Builder name(final String v)
-        {
+        public Builder name(final String v) {
             name = v;
             return this;
         }
 
-        public Builder maxDatagram(final int v)
-        {
+        public Builder maxDatagram(final int v) {
             maxDatagram = v;
             return this;
         }
 
-        public Builder lossPercent(final double v)
-        {
+        public Builder lossPercent(final double v) {
             lossPercent = v;
             return this;
         }
 
-        public Builder reorderDepth(final int v)
-        {
+        public Builder reorderDepth(final int v) {
             reorderDepth = v;
             return this;
         }
 
-        public Builder duplicatePercent(final double v)
-        {
+        public Builder duplicatePercent(final double v) {
             duplicatePercent = v;
             return this;
         }
 
-        public Builder delay(final Duration v)
-        {
+        public Builder delay(final Duration v) {
             delay = v;
             return this;
         }
 
         /** Bottleneck rate in bytes per second (0 = none) with a {@link #queueBytes} tail-drop queue. */
-        public Builder bandwidth(final long bytesPerSecond)
-        {
+        public Builder bandwidth(final long bytesPerSecond) {
             bandwidthBytesPerSecond = bytesPerSecond;
             return this;
         }
 
-        public Builder queueBytes(final int v)
-        {
+        public Builder queueBytes(final int v) {
             queueBytes = v;
             return this;
         }
 
-        public Builder seed(final long v)
-        {
+        public Builder seed(final long v) {
             seed = v;
             return this;
         }
 
-        public LossyPathPair build()
-        {
+        public LossyPathPair build() {
             return new LossyPathPair(this);
         }
     }
 
     /** One end: sends into its outgoing link, receives from the other. */
-    private static final class End implements PacketPath
-    {
+    private static final class End implements PacketPath {
         private final String name;
         private final int maxDatagram;
         private volatile PacketHandler handler;
         private Link out;
 
-        End(final String name, final int maxDatagram)
-        {
+        End(final String name, final int maxDatagram) {
             this.name = name;
             this.maxDatagram = maxDatagram;
         }
 
         @Override
-        public String name()
-        {
+        public String name() {
             return name;
         }
 
         @Override
-        public int maxDatagramLength()
-        {
+        public int maxDatagramLength() {
             return maxDatagram;
         }
 
         @Override
-        public boolean send(final byte[] buffer, final int offset, final int length) throws IOException
-        {
-            if (length > maxDatagram)
-            {
+        public boolean send(final byte[] buffer, final int offset, final int length) throws IOException {
+            if (length > maxDatagram) {
                 throw new IllegalArgumentException("datagram of " + length + " bytes on a " + maxDatagram + " path");
             }
             return out.send(buffer, offset, length);
         }
 
         @Override
-        public void receiver(final PacketHandler h)
-        {
+        public void receiver(final PacketHandler h) {
             handler = h;
         }
 
         @Override
-        public void close()
-        {
+        public void close() {
             out.close();
         }
 
-        void deliver(final byte[] buffer, final int offset, final int length)
-        {
+        void deliver(final byte[] buffer, final int offset, final int length) {
             final PacketHandler h = handler;
-            if (h != null)
-            {
+            if (h != null) {
                 h.onPacket(this, buffer, offset, length);
             }
         }
 
         @Override
-        public String toString()
-        {
+        public String toString() {
             return name;
         }
     }
 
-    private record Pending(long deliverAtNs, long sequence, byte[] data) implements Comparable<Pending>
-    {
+    private record Pending(long deliverAtNs, long sequence, byte[] data) implements Comparable<Pending> {
         @Override
-        public int compareTo(final Pending o)
-        {
+        public int compareTo(final Pending o) {
             final int c = Long.compare(deliverAtNs, o.deliverAtNs);
             return c != 0 ? c : Long.compare(sequence, o.sequence);
         }
     }
 
     /** One direction. */
-    private static final class Link implements Runnable
-    {
+    private static final class Link implements Runnable {
         private final End to;
         private final SplittableRandom random;
         private final double loss;
@@ -310,8 +269,7 @@ public final class LossyPathPair implements AutoCloseable
         private long linkFreeAtNs;
         private long queuedBytes;
 
-        Link(final Builder b, final long seed, final End to)
-        {
+        Link(final Builder b, final long seed, final End to) {
             this.to = to;
             this.random = new SplittableRandom(seed);
             this.loss = b.lossPercent / 100.0;
@@ -321,37 +279,28 @@ public final class LossyPathPair implements AutoCloseable
             this.bandwidth = b.bandwidthBytesPerSecond;
             this.queueLimit = b.queueBytes;
             this.synchronous = delayNs == 0 && bandwidth == 0 && reorderDepth == 0;
-            if (synchronous)
-            {
+            if (synchronous) {
                 thread = null;
-            }
-            else
-            {
+            } else {
                 thread = new Thread(this, "lossy-link-" + to.name);
                 thread.setDaemon(true);
                 thread.start();
             }
         }
 
-        boolean send(final byte[] buffer, final int offset, final int length) throws IOException
-        {
-            if (failed)
-            {
+        boolean send(final byte[] buffer, final int offset, final int length) throws IOException {
+            if (failed) {
                 throw new IOException("path failed (test)");
             }
-            if (closed)
-            {
+            if (closed) {
                 return false;
             }
-            if (blackholed || remainingBeforeBlackhole.getAndDecrement() <= 0)
-            {
+            if (blackholed || remainingBeforeBlackhole.getAndDecrement() <= 0) {
                 return true;
             }
             final Tamper t = tamper;
-            if (t != null)
-            {
-                for (final byte[] d : t.apply(Arrays.copyOfRange(buffer, offset, offset + length)))
-                {
+            if (t != null) {
+                for (final byte[] d : t.apply(Arrays.copyOfRange(buffer, offset, offset + length))) {
                     impair(d, 0, d.length);
                 }
                 return true;
@@ -360,74 +309,55 @@ public final class LossyPathPair implements AutoCloseable
             return true;
         }
 
-        private void impair(final byte[] buffer, final int offset, final int length)
-        {
+        private void impair(final byte[] buffer, final int offset, final int length) {
             final int copies;
             lock.lock();
-            try
-            {
-                if (random.nextDouble() < loss)
-                {
+            try {
+                if (random.nextDouble() < loss) {
                     return;
                 }
                 copies = random.nextDouble() < duplicate ? 2 : 1;
-                if (!synchronous)
-                {
+                if (!synchronous) {
                     final long nowNs = System.nanoTime();
-                    for (int c = 0; c < copies; c++)
-                    {
+                    for (int c = 0; c < copies; c++) {
                         final byte[] data = Arrays.copyOfRange(buffer, offset, offset + length);
-                        if (reorderDepth > 0)
-                        {
+                        if (reorderDepth > 0) {
                             // Everything held is passed by this datagram; release those whose count ran out.
-                            for (int i = 0; i < held.size(); i++)
-                            {
-                                if (--holdState.get(i)[0] <= 0)
-                                {
+                            for (int i = 0; i < held.size(); i++) {
+                                if (--holdState.get(i)[0] <= 0) {
                                     enqueue(held.remove(i), nowNs);
                                     holdState.remove(i);
                                     i--;
                                 }
                             }
                             final int wait = random.nextInt(reorderDepth + 1);
-                            if (wait == 0)
-                            {
+                            if (wait == 0) {
                                 enqueue(data, nowNs);
-                            }
-                            else
-                            {
+                            } else {
                                 held.add(data);
                                 holdState.add(new long[] {wait, nowNs});
                             }
-                        }
-                        else
-                        {
+                        } else {
                             enqueue(data, nowNs);
                         }
                     }
                     changed.signal();
                     return;
                 }
-            }
-            finally
-            {
+            } finally {
                 lock.unlock();
             }
-            for (int c = 0; c < copies; c++)
-            {
+            for (int c = 0; c < copies; c++) {
                 delivered.incrementAndGet();
                 to.deliver(buffer, offset, length);
             }
         }
 
         /** Under lock. */
-        private void enqueue(final byte[] data, final long nowNs)
-        {
+        private void enqueue(final byte[] data, final long nowNs) {
             long at = nowNs + delayNs;
-            if (bandwidth > 0)
-            {
-                if (queuedBytes + data.length > queueLimit)
-                {
+            if (bandwidth > 0) {
+                if (queuedBytes + data.length > queueLimit) {
                     return; // bottleneck queue full: tail drop
                 }
                 final long serialization = data.length * 1_000_000_000L / bandwidth;
@@ -439,68 +369,50 @@ public final class LossyPathPair implements AutoCloseable
         }
 
         @Override
-        public void run()
-        {
-            while (!closed)
-            {
+        public void run() {
+            while (!closed) {
                 final Pending next;
                 lock.lock();
-                try
-                {
+                try {
                     final long nowNs = System.nanoTime();
-                    while (!held.isEmpty() && nowNs - holdState.get(0)[1] >= MAX_HOLD_NS)
-                    {
+                    while (!held.isEmpty() && nowNs - holdState.get(0)[1] >= MAX_HOLD_NS) {
                         enqueue(held.remove(0), nowNs);
                         holdState.remove(0);
                     }
                     final Pending head = queue.peek();
-                    if (head == null || head.deliverAtNs > nowNs)
-                    {
+                    if (head == null || head.deliverAtNs > nowNs) {
                         long waitNs = head == null ? 50_000_000L : head.deliverAtNs - nowNs;
-                        if (!held.isEmpty())
-                        {
+                        if (!held.isEmpty()) {
                             waitNs = Math.min(waitNs, holdState.get(0)[1] + MAX_HOLD_NS - nowNs);
                         }
-                        try
-                        {
+                        try {
                             changed.awaitNanos(Math.max(waitNs, 10_000L));
-                        }
-                        catch (final InterruptedException e)
-                        {
+                        } catch (final InterruptedException e) {
                             return;
                         }
                         continue;
                     }
                     next = queue.poll();
-                    if (bandwidth > 0)
-                    {
+                    if (bandwidth > 0) {
                         queuedBytes -= next.data.length;
                     }
-                }
-                finally
-                {
+                } finally {
                     lock.unlock();
                 }
-                if (!blackholed)
-                {
+                if (!blackholed) {
                     delivered.incrementAndGet();
                     to.deliver(next.data, 0, next.data.length);
                 }
             }
         }
 
-        void close()
-        {
+        void close() {
             closed = true;
-            if (thread != null)
-            {
+            if (thread != null) {
                 lock.lock();
-                try
-                {
+                try {
                     changed.signal();
-                }
-                finally
-                {
+                } finally {
                     lock.unlock();
                 }
             }

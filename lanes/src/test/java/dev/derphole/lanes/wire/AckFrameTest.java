@@ -8,11 +8,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
-class AckFrameTest
-{
+class AckFrameTest {
     @Test
-    void shouldRoundTripEveryField()
-    {
+    void shouldRoundTripEveryField() {
         final AckFrame a = new AckFrame();
         a.flags = WireFormat.ACK_FLAG_FIN_RECEIVED | WireFormat.ACK_FLAG_HAS_ECHO;
         a.cumulative = 1L << 40;
@@ -21,8 +19,7 @@ class AckFrameTest
         a.ackDelayMicros = 4_000_000_000L;
         a.duplicateBytes = 77;
         a.rangeCount = WireFormat.ACK_MAX_RANGES;
-        for (int i = 0; i < a.rangeCount; i++)
-        {
+        for (int i = 0; i < a.rangeCount; i++) {
             a.rangeStart[i] = a.cumulative + 1000L * i + 1;
             a.rangeEnd[i] = a.rangeStart[i] + 500;
         }
@@ -42,8 +39,7 @@ class AckFrameTest
     }
 
     @Test
-    void shouldRejectMalformedBodies()
-    {
+    void shouldRejectMalformedBodies() {
         final AckFrame a = new AckFrame();
         a.rangeCount = 1;
         a.rangeStart[0] = 10;

@@ -10,20 +10,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class CodecWarmupTest
-{
+class CodecWarmupTest {
     @Test
-    void shouldSealAndOpenEveryWarmupPacket()
-    {
+    void shouldSealAndOpenEveryWarmupPacket() {
         assertThat(CodecWarmup.run(50)).isEqualTo(50);
     }
 
     @Test
-    void shouldCoverThePacketShapesOfRealTraffic()
-    {
+    void shouldCoverThePacketShapesOfRealTraffic() {
         final Set<Integer> lengths = new TreeSet<>();
-        for (int i = 1; i <= CodecWarmup.ROUNDS; i++)
-        {
+        for (int i = 1; i <= CodecWarmup.ROUNDS; i++) {
             lengths.add(CodecWarmup.bodyLength(i));
         }
         final int aesBlock = 16;
@@ -37,8 +33,7 @@ class CodecWarmupTest
     }
 
     @Test
-    void shouldStartOneDaemonThreadPerProcessThatFinishes() throws InterruptedException
-    {
+    void shouldStartOneDaemonThreadPerProcessThatFinishes() throws InterruptedException {
         final Thread first = CodecWarmup.startInBackground();
         final Thread second = CodecWarmup.startInBackground();
         assertThat(second).isSameAs(first);

@@ -11,8 +11,7 @@ import org.junit.jupiter.api.Timeout;
 import dev.derphole.lanes.engine.StreamCounters;
 
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
-class PacketCodecTest
-{
+class PacketCodecTest {
     private static final byte[] K1 = key(1);
     private static final byte[] K2 = key(2);
 
@@ -24,8 +23,7 @@ class PacketCodecTest
     private final byte[] body = new byte[2048];
 
     @Test
-    void shouldSealWithAFreshPacketNumberEveryTimeAndOpenOnTheOtherSide()
-    {
+    void shouldSealWithAFreshPacketNumberEveryTimeAndOpenOnTheOtherSide() {
         packet[WireFormat.HEADER_LENGTH] = 42;
         final int n1 = a.seal(PacketType.DATA, packet, 100);
         assertThat(n1).isEqualTo(100 + WireFormat.PACKET_OVERHEAD);
@@ -46,15 +44,13 @@ class PacketCodecTest
     }
 
     @Test
-    void shouldRejectOwnPacketsReflectedBack()
-    {
+    void shouldRejectOwnPacketsReflectedBack() {
         final int n = a.seal(PacketType.HEARTBEAT, packet, 0);
         assertThat(a.open(packet, 0, n, body)).isEqualTo(PacketCodec.AUTH_FAILED);
     }
 
     @Test
-    void shouldRejectWrongVersionUnknownTypeAndShortPacketsWithoutDecrypting()
-    {
+    void shouldRejectWrongVersionUnknownTypeAndShortPacketsWithoutDecrypting() {
         final int n = a.seal(PacketType.HEARTBEAT, packet, 0);
         final byte[] v = java.util.Arrays.copyOf(packet, n);
         v[1] = 2;
@@ -68,8 +64,7 @@ class PacketCodecTest
     }
 
     @Test
-    void shouldNotLetAForgedPacketNumberBlockTheRealOne()
-    {
+    void shouldNotLetAForgedPacketNumberBlockTheRealOne() {
         final PacketCodec forger = new PacketCodec(key(3), 10, K2, 20, new StreamCounters());
         final int forged = forger.seal(PacketType.HEARTBEAT, packet, 0);
         assertThat(b.open(packet, 0, forged, body)).isEqualTo(PacketCodec.AUTH_FAILED);
@@ -78,16 +73,14 @@ class PacketCodecTest
     }
 
     @Test
-    void shouldOnlyMovePacketNumbersForward()
-    {
+    void shouldOnlyMovePacketNumbersForward() {
         a.advanceTo(100);
         a.seal(PacketType.HEARTBEAT, packet, 0);
         assertThat(BigEndian.getLong(packet, 2)).isEqualTo(100);
         assertThatThrownBy(() -> a.advanceTo(50)).isInstanceOf(IllegalArgumentException.class);
     }
 
-    private static byte[] key(final int seed)
-    {
+    private static byte[] key(final int seed) {
         final byte[] k = new byte[32];
         new java.util.SplittableRandom(seed).nextBytes(k);
         return k;

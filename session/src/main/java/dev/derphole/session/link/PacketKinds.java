@@ -4,8 +4,7 @@ package dev.derphole.session.link;
  * The first byte of every packet a session puts on the relay (or a direct path) says who reads it. One
  * table so the ranges can never overlap; the owners define the exact values inside their range.
  */
-public final class PacketKinds
-{
+public final class PacketKinds {
     /** Rendezvous claim/decision (session.rendezvous). */
     public static final int RENDEZVOUS_FIRST = 0x01;
     public static final int RENDEZVOUS_LAST = 0x0f;
@@ -16,22 +15,18 @@ public final class PacketKinds
     public static final int PROBE_FIRST = 0x80;
     public static final int PROBE_LAST = 0x8f;
 
-    private PacketKinds()
-    {
+    private PacketKinds() {
     }
 
-    public static boolean isRendezvous(final int firstByte)
-    {
+    public static boolean isRendezvous(final int firstByte) {
         return firstByte >= RENDEZVOUS_FIRST && firstByte <= RENDEZVOUS_LAST;
     }
 
-    public static boolean isStream(final int firstByte)
-    {
+    public static boolean isStream(final int firstByte) {
         return firstByte >= STREAM_FIRST && firstByte <= STREAM_LAST;
     }
 
-    public static boolean isProbe(final int firstByte)
-    {
+    public static boolean isProbe(final int firstByte) {
         return firstByte >= PROBE_FIRST && firstByte <= PROBE_LAST;
     }
 }

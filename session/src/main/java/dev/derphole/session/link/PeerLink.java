@@ -23,8 +23,7 @@ import dev.derphole.session.rendezvous.ClaimDriver;
  * <p>
  * The dispatcher thread is the only caller of the client's receive; sends may come from any thread.
  */
-public final class PeerLink implements AutoCloseable
-{
+public final class PeerLink implements AutoCloseable {
     /** Rendezvous packets waiting for the session; more than this are dropped (claims are retried anyway). */
     private static final int RENDEZVOUS_QUEUE = 64;
     private static final Duration POLL = Duration.ofMillis(200);
@@ -38,73 +37,60 @@ public final class PeerLink implements AutoCloseable
     private volatile String relayProblem;
     private volatile boolean closed;
 
-    public PeerLink(final DerpClient client)
-    {
+    public PeerLink(final DerpClient client) {
         this.client = client;
         this.dispatcher = Thread.ofPlatform().daemon().name("derphole-relay-dispatch").unstarted(this::dispatch);
     }
 
     /** Starts reading events. */
-    public PeerLink start()
-    {
+    public PeerLink start() {
         client.packetListener(this::onRelayedPacket);
         dispatcher.start();
         return this;
     }
 
-    public DerpClient client()
-    {
+    public DerpClient client() {
         return client;
     }
 
-    public NodeKey ownKey()
-    {
+    public NodeKey ownKey() {
         return client.publicKey();
     }
 
     /** Binds the relay path to {@code peer}; its stream packets flow there from now on. */
-    public RelayPath pathTo(final NodeKey peer)
-    {
+    public RelayPath pathTo(final NodeKey peer) {
         final RelayPath p = new RelayPath(client, peer);
         path = p;
         return p;
     }
 
     /** Sends one control packet (rendezvous reply or claim). */
-    public void send(final NodeKey destination, final byte[] packet) throws IOException
-    {
-        try
-        {
+    public void send(final NodeKey destination, final byte[] packet) throws IOException {
+        try {
             client.send(destination, packet, 0, packet.length);
-        }
-        catch (final InterruptedException e)
-        {
+        } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new java.io.InterruptedIOException("interrupted while sending to the relay");
         }
     }
 
     /** The next rendezvous packet, or null after {@code timeoutNs}. */
-    public ClaimDriver.Received pollRendezvous(final long timeoutNs) throws InterruptedException
-    {
+    public ClaimDriver.Received pollRendezvous(final long timeoutNs) throws InterruptedException {
         return rendezvous.poll(timeoutNs, TimeUnit.NANOSECONDS);
     }
 
     /** The bound peer's key when the relay said it left, else null. */
-    public NodeKey gonePeer()
-    {
+    public NodeKey gonePeer() {
         return gonePeer;
     }
 
     /** Last relay connection problem while it is down, or null when connected. */
-    public String relayProblem()
-    {
+    public String relayProblem() {
         return relayProblem;
     }
 
     /** Packets that nobody wanted (wrong first byte, wrong source, rendezvous overflow). */
-    public long dropped()
-    {
+    public long dropped() {
         return dropped.get();
     }
 
@@ -112,69 +98,50 @@ public final class PeerLink implements AutoCloseable
     private static final Duration CLOSE_FLUSH = Duration.ofMillis(750);
 
     @Override
-    public void close()
-    {
-        try
-        {
+    public void close() {
+        try {
             client.flush(CLOSE_FLUSH);
-        }
-        catch (final InterruptedException e)
-        {
+        } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         closed = true;
         final RelayPath p = path;
-        if (p != null)
-        {
+        if (p != null) {
             p.close();
         }
         client.close();
-        try
-        {
+        try {
             dispatcher.join(2_000);
-        }
-        catch (final InterruptedException e)
-        {
+        } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
 
-    private void dispatch()
-    {
-        while (!closed)
-        {
+    private void dispatch() {
+        while (!closed) {
             final DerpEvent event;
-            try
-            {
+            try {
                 event = client.receive(POLL);
-            }
-            catch (final InterruptedException e)
-            {
+            } catch (final InterruptedException e) {
                 return;
             }
-            if (event == null)
-            {
-                if (client.isClosed())
-                {
+            if (event == null) {
+                if (client.isClosed()) {
                     return;
                 }
                 continue;
             }
-            switch (event)
-            {
+            switch (event) {
                 case DerpEvent.Packet packet -> route(packet);
-                case DerpEvent.PeerGone gone ->
-                {
+                case DerpEvent.PeerGone gone -> {
                     final RelayPath p = path;
-                    if (p != null && gone.peer().equals(p.peer()))
-                    {
+                    if (p != null && gone.peer().equals(p.peer())) {
                         gonePeer = gone.peer();
                     }
                 }
                 case DerpEvent.Disconnected d -> relayProblem = d.cause();
                 case DerpEvent.Reconnected r -> relayProblem = null;
-                default ->
-                {
+                default -> {
                     // PeerPresent, Health, Restarting: the client handles what needs handling.
                 }
             }
@@ -182,11 +149,9 @@ public final class PeerLink implements AutoCloseable
     }
 
     /** Reader thread: takes stream packets from the bound peer; declines the rest (the dispatcher sorts them). */
-    private boolean onRelayedPacket(final NodeKey source, final byte[] data, final int offset, final int length)
-    {
+    private boolean onRelayedPacket(final NodeKey source, final byte[] data, final int offset, final int length) {
         final RelayPath p = path;
-        if (p == null || length == 0 || !PacketKinds.isStream(data[offset] & 0xff) || !source.equals(p.peer()))
-        {
+        if (p == null || length == 0 || !PacketKinds.isStream(data[offset] & 0xff) || !source.equals(p.peer())) {
             return false;
         }
         gonePeer = null;
@@ -194,29 +159,22 @@ public final class PeerLink implements AutoCloseable
         return true;
     }
 
-    private void route(final DerpEvent.Packet packet)
-    {
+    private void route(final DerpEvent.Packet packet) {
         final byte[] data = packet.data();
-        if (data.length == 0)
-        {
+        if (data.length == 0) {
             dropped.incrementAndGet();
             return;
         }
         final int first = data[0] & 0xff;
-        if (PacketKinds.isStream(first))
-        {
+        if (PacketKinds.isStream(first)) {
             final RelayPath p = path;
-            if (p != null && packet.source().equals(p.peer()))
-            {
+            if (p != null && packet.source().equals(p.peer())) {
                 gonePeer = null;
                 p.deliver(data, 0, data.length);
                 return;
             }
-        }
-        else if (PacketKinds.isRendezvous(first))
-        {
-            if (rendezvous.offer(new ClaimDriver.Received(packet.source(), data)))
-            {
+        } else if (PacketKinds.isRendezvous(first)) {
+            if (rendezvous.offer(new ClaimDriver.Received(packet.source(), data))) {
                 return;
             }
         }

@@ -15,8 +15,7 @@ import dev.derphole.udp.PacketPath;
  * <p>
  * Thread-safe for one sender thread; the handler is called from the DERP client's reader thread.
  */
-public final class RelayPath implements PacketPath
-{
+public final class RelayPath implements PacketPath {
     /** Largest datagram we put in one DERP packet: the protocol's limit. */
     public static final int MAX_DATAGRAM_LENGTH = DerpProtocol.MAX_PACKET_SIZE;
 
@@ -28,57 +27,46 @@ public final class RelayPath implements PacketPath
     private volatile PacketHandler handler;
     private volatile boolean closed;
 
-    RelayPath(final DerpClient client, final NodeKey peer)
-    {
+    RelayPath(final DerpClient client, final NodeKey peer) {
         this.client = client;
         this.peer = peer;
     }
 
-    public NodeKey peer()
-    {
+    public NodeKey peer() {
         return peer;
     }
 
     @Override
-    public String name()
-    {
+    public String name() {
         return "relay";
     }
 
     @Override
-    public int maxDatagramLength()
-    {
+    public int maxDatagramLength() {
         return MAX_DATAGRAM_LENGTH;
     }
 
     /** TCP to and from the relay: a datagram is lost only when a queue (the relay's 32, or ours) overflows. */
     @Override
-    public boolean lossIsCongestion()
-    {
+    public boolean lossIsCongestion() {
         return true;
     }
 
     @Override
-    public boolean send(final byte[] buffer, final int offset, final int length) throws IOException
-    {
-        if (closed)
-        {
+    public boolean send(final byte[] buffer, final int offset, final int length) throws IOException {
+        if (closed) {
             return false;
         }
-        try
-        {
+        try {
             return client.trySend(peer, buffer, offset, length, SEND_WAIT);
-        }
-        catch (final InterruptedException e)
-        {
+        } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
         }
     }
 
     @Override
-    public void receiver(final PacketHandler handler)
-    {
+    public void receiver(final PacketHandler handler) {
         this.handler = handler;
     }
 
@@ -86,18 +74,15 @@ public final class RelayPath implements PacketPath
      * Called by the link for each stream packet from {@link #peer()}, on the DERP client's reader thread;
      * {@code data} is valid only during the call (the handler copies it).
      */
-    void deliver(final byte[] data, final int offset, final int length)
-    {
+    void deliver(final byte[] data, final int offset, final int length) {
         final PacketHandler h = handler;
-        if (h != null && !closed)
-        {
+        if (h != null && !closed) {
             h.onPacket(this, data, offset, length);
         }
     }
 
     @Override
-    public void close()
-    {
+    public void close() {
         closed = true;
     }
 }

@@ -14,8 +14,7 @@ import dev.derphole.udp.SockAddr;
  * <p>
  * Thread-safe for one sender thread; the handler runs on the endpoint's receive thread.
  */
-public final class DirectPath implements PacketPath
-{
+public final class DirectPath implements PacketPath {
     private final UdpEndpoint endpoint;
     private final InetSocketAddress remote;
     private final MemorySegment cell;
@@ -23,33 +22,28 @@ public final class DirectPath implements PacketPath
     private volatile PacketHandler handler;
     private volatile boolean closed;
 
-    DirectPath(final UdpEndpoint endpoint, final InetSocketAddress remote, final int datagramBytes)
-    {
+    DirectPath(final UdpEndpoint endpoint, final InetSocketAddress remote, final int datagramBytes) {
         this.datagramBytes = datagramBytes;
         this.endpoint = endpoint;
         this.remote = remote;
         this.cell = SockAddr.cellOf(remote);
     }
 
-    public InetSocketAddress remote()
-    {
+    public InetSocketAddress remote() {
         return remote;
     }
 
-    MemorySegment cell()
-    {
+    MemorySegment cell() {
         return cell;
     }
 
     @Override
-    public String name()
-    {
+    public String name() {
         return "direct";
     }
 
     @Override
-    public int maxDatagramLength()
-    {
+    public int maxDatagramLength() {
         return datagramBytes;
     }
 
@@ -57,60 +51,50 @@ public final class DirectPath implements PacketPath
      * Changes the size of the datagrams sent from now on (the path MTU probe found a larger one); the stream
      * sender picks it up with its next burst. At most {@link UdpEndpoint#maxDatagramBytes()}.
      */
-    public void resize(final int bytes)
-    {
+    public void resize(final int bytes) {
         datagramBytes = Math.clamp(bytes, UdpEndpoint.DIRECT_DATAGRAM_BYTES, endpoint.maxDatagramBytes());
     }
 
     /** The peer may have found a larger path MTU for its direction than we did for ours. */
     @Override
-    public int maxReceiveLength()
-    {
+    public int maxReceiveLength() {
         return endpoint.maxDatagramBytes();
     }
 
     @Override
-    public boolean send(final byte[] buffer, final int offset, final int length) throws IOException
-    {
+    public boolean send(final byte[] buffer, final int offset, final int length) throws IOException {
         return !closed && endpoint.send(cell, buffer, offset, length);
     }
 
     @Override
-    public boolean queue(final byte[] buffer, final int offset, final int length) throws IOException
-    {
+    public boolean queue(final byte[] buffer, final int offset, final int length) throws IOException {
         return !closed && endpoint.queue(cell, buffer, offset, length);
     }
 
     @Override
-    public void flush() throws IOException
-    {
+    public void flush() throws IOException {
         endpoint.flush();
     }
 
     @Override
-    public void receiver(final PacketHandler newHandler)
-    {
+    public void receiver(final PacketHandler newHandler) {
         handler = newHandler;
     }
 
-    void deliver(final byte[] data, final int length)
-    {
+    void deliver(final byte[] data, final int length) {
         final PacketHandler h = handler;
-        if (h != null && !closed)
-        {
+        if (h != null && !closed) {
             h.onPacket(this, data, 0, length);
         }
     }
 
     @Override
-    public void close()
-    {
+    public void close() {
         closed = true;
     }
 
     @Override
-    public String toString()
-    {
+    public String toString() {
         return "DirectPath[" + remote + ", " + datagramBytes + " B]";
     }
 }

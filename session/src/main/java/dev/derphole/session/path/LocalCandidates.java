@@ -15,55 +15,40 @@ import dev.derphole.session.rendezvous.CandidatePolicy;
  * except loopback, link-local and wildcard addresses; with a policy that allows loopback (tests and benchmarks on
  * one machine), loopback addresses only. IPv4 only because the endpoint's socket is IPv4. Stateless.
  */
-public final class LocalCandidates
-{
-    private LocalCandidates()
-    {
+public final class LocalCandidates {
+    private LocalCandidates() {
     }
 
     /** Candidates for {@code port}, at most {@link CandidatePolicy#MAX_CANDIDATES}, each valid under {@code policy}. */
-    public static List<String> gather(final int port, final CandidatePolicy policy)
-    {
+    public static List<String> gather(final int port, final CandidatePolicy policy) {
         final List<String> out = new ArrayList<>();
         final Enumeration<NetworkInterface> interfaces;
-        try
-        {
+        try {
             interfaces = NetworkInterface.getNetworkInterfaces();
-        }
-        catch (final SocketException e)
-        {
+        } catch (final SocketException e) {
             return out;
         }
-        if (interfaces == null)
-        {
+        if (interfaces == null) {
             return out;
         }
-        for (final NetworkInterface nic : java.util.Collections.list(interfaces))
-        {
-            try
-            {
-                if (!nic.isUp())
-                {
+        for (final NetworkInterface nic : java.util.Collections.list(interfaces)) {
+            try {
+                if (!nic.isUp()) {
                     continue;
                 }
-            }
-            catch (final SocketException e)
-            {
+            } catch (final SocketException e) {
                 continue;
             }
-            for (final InetAddress address : java.util.Collections.list(nic.getInetAddresses()))
-            {
+            for (final InetAddress address : java.util.Collections.list(nic.getInetAddresses())) {
                 // With loopback allowed (tests and benchmarks on one machine) only loopback is offered: the
                 // machine's other addresses would send test traffic out to its own external interface.
                 if (!(address instanceof Inet4Address) || address.isLinkLocalAddress() || address.isAnyLocalAddress()
-                    || address.isLoopbackAddress() != policy.allowsLoopback())
-                {
+                    || address.isLoopbackAddress() != policy.allowsLoopback()) {
                     continue;
                 }
                 final String candidate = CandidatePolicy.canonical(address, port);
                 if (out.size() < CandidatePolicy.MAX_CANDIDATES && !out.contains(candidate)
-                    && policy.check(candidate) == CandidatePolicy.Verdict.OK)
-                {
+                    && policy.check(candidate) == CandidatePolicy.Verdict.OK) {
                     out.add(candidate);
                 }
             }

@@ -24,8 +24,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * Threads: one daemon thread ({@code derphole-path-prober}) sends and calls the listener; the endpoint's
  * receive thread calls {@link #onProbe}. {@link #close} from any thread.
  */
-public final class PathProber implements AutoCloseable
-{
+public final class PathProber implements AutoCloseable {
     /** Probe spacing while looking for a direct path, in ms. */
     public static final long PROBE_INTERVAL_MS = 50;
     /** How long to look for a direct path before staying on the relay, in ms. */
@@ -50,8 +49,7 @@ public final class PathProber implements AutoCloseable
     static final int MTU_WAIT_RTTS = 4;
 
     /** Called on the prober's thread. */
-    public interface Listener
-    {
+    public interface Listener {
         /** A direct path was validated, or came back after a fallback (the same path): attach it, switch to it. */
         void onDirect(DirectPath path);
 
@@ -77,8 +75,7 @@ public final class PathProber implements AutoCloseable
     private volatile boolean closed;
 
     public PathProber(final UdpEndpoint endpoint, final ProbeCodec codec, final List<InetSocketAddress> peers,
-        final Listener listener)
-    {
+        final Listener listener) {
         this.endpoint = endpoint;
         this.codec = codec;
         this.peers = List.copyOf(peers);
@@ -87,71 +84,59 @@ public final class PathProber implements AutoCloseable
     }
 
     /** Installs the probe receiver and starts probing. */
-    public PathProber start()
-    {
+    public PathProber start() {
         endpoint.probes(this::onProbe);
         thread.start();
         return this;
     }
 
     /** Probe packets that failed verification (forged, replayed, malformed, another session). */
-    public long invalidProbes()
-    {
+    public long invalidProbes() {
         return invalid.get();
     }
 
     /** Probe packets that verified. */
-    public long validProbes()
-    {
+    public long validProbes() {
         return valid.get();
     }
 
-    private void onProbe(final InetSocketAddress source, final byte[] buffer, final int offset, final int length)
-    {
+    private void onProbe(final InetSocketAddress source, final byte[] buffer, final int offset, final int length) {
         final ProbeCodec.Verified v = codec.verify(buffer, offset, length);
-        if (v == null)
-        {
+        if (v == null) {
             invalid.incrementAndGet();
             return;
         }
         valid.incrementAndGet();
-        if (v.kind() == ProbeCodec.PROBE)
-        {
+        if (v.kind() == ProbeCodec.PROBE) {
             endpoint.sendTo(source, codec.ack(v.sequence(), v.size()));
             // A PROBE only shows that the peer reaches us; an ACK shows that our packets reach it and come back.
             return;
         }
         final long nowNs = System.nanoTime();
         final InetSocketAddress chosen = validated.get();
-        if (chosen == null ? validated.compareAndSet(null, source) : chosen.equals(source))
-        {
+        if (chosen == null ? validated.compareAndSet(null, source) : chosen.equals(source)) {
             lastHeardNs = nowNs;
             acksFromChosen.incrementAndGet();
             largestAnsweredSize.accumulateAndGet(v.size(), Math::max);
             final Long sentNs = probeSentNs.get(v.echo());
-            if (sentNs != null && firstRttNs < 0)
-            {
+            if (sentNs != null && firstRttNs < 0) {
                 firstRttNs = nowNs - sentNs;
             }
         }
     }
 
-    private void sendLadder(final InetSocketAddress peer)
-    {
-        for (final int size : MTU_LADDER)
-        {
+    private void sendLadder(final InetSocketAddress peer) {
+        for (final int size : MTU_LADDER) {
             endpoint.sendTo(peer, codec.probe(size));
         }
     }
 
     /** The direct path's datagram size once promoted (0 before). */
-    public int datagramBytes()
-    {
+    public int datagramBytes() {
         return datagramBytes;
     }
 
-    private void sendProbe(final InetSocketAddress peer, final byte[] probe)
-    {
+    private void sendProbe(final InetSocketAddress peer, final byte[] probe) {
         // Only the probing phase's probes are timed (a few hundred at most), for the ladder's wait.
         probeSentNs.putIfAbsent(ProbeCodec.sequenceOf(probe), System.nanoTime());
         endpoint.sendTo(peer, probe);
@@ -162,10 +147,8 @@ public final class PathProber implements AutoCloseable
      * (ending early once the largest answers). A probe of an answered size crossed unfragmented from us to the
      * peer: that is the direction our stream datagrams take (the peer measures its own).
      */
-    private int discoverDatagramBytes(final InetSocketAddress peer) throws InterruptedException
-    {
-        if (!endpoint.probesPathMtu())
-        {
+    private int discoverDatagramBytes(final InetSocketAddress peer) throws InterruptedException {
+        if (!endpoint.probesPathMtu()) {
             return UdpEndpoint.DIRECT_DATAGRAM_BYTES;
         }
         final long rttNs = Math.max(0, firstRttNs);
@@ -177,10 +160,8 @@ public final class PathProber implements AutoCloseable
         sendLadder(peer);
         // Minimum 100 ms: on a loaded machine the peer's JVM may be busy (JIT, GC) for tens of ms. Each size goes
         // out again halfway, so one lost probe does not cost the size.
-        while (!closed && largestAnsweredSize.get() < top && System.nanoTime() - startNs < waitNs)
-        {
-            if (!resent && System.nanoTime() - startNs >= waitNs / 2)
-            {
+        while (!closed && largestAnsweredSize.get() < top && System.nanoTime() - startNs < waitNs) {
+            if (!resent && System.nanoTime() - startNs >= waitNs / 2) {
                 sendLadder(peer);
                 resent = true;
             }
@@ -189,22 +170,17 @@ public final class PathProber implements AutoCloseable
         return Math.max(UdpEndpoint.DIRECT_DATAGRAM_BYTES, Math.min(top, largestAnsweredSize.get()));
     }
 
-    private void run()
-    {
-        try
-        {
+    private void run() {
+        try {
             final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PROBE_PHASE_MS);
-            while (!closed && validated.get() == null && System.nanoTime() < deadline)
-            {
-                for (final InetSocketAddress peer : peers)
-                {
+            while (!closed && validated.get() == null && System.nanoTime() < deadline) {
+                for (final InetSocketAddress peer : peers) {
                     sendProbe(peer, codec.probe());
                 }
                 Thread.sleep(PROBE_INTERVAL_MS);
             }
             final InetSocketAddress chosen = validated.get();
-            if (closed || chosen == null)
-            {
+            if (closed || chosen == null) {
                 return;
             }
             probeSentNs.clear();
@@ -215,38 +191,30 @@ public final class PathProber implements AutoCloseable
             listener.onDirect(path);
             datagramBytes = discoverDatagramBytes(chosen);
             path.resize(datagramBytes);
-            while (!closed)
-            {
+            while (!closed) {
                 watchUntilDead(chosen);
-                if (closed)
-                {
+                if (closed) {
                     return;
                 }
                 listener.onFallback();
-                if (!awaitRecovery(chosen))
-                {
+                if (!awaitRecovery(chosen)) {
                     return;
                 }
                 recoveries.incrementAndGet();
                 listener.onDirect(path);
             }
-        }
-        catch (final InterruptedException e)
-        {
+        } catch (final InterruptedException e) {
             // Closed.
         }
     }
 
     /** Heartbeats the promoted path until no valid ACK has come from it for {@link #DEAD_AFTER_MS} (or closed). */
-    private void watchUntilDead(final InetSocketAddress chosen) throws InterruptedException
-    {
+    private void watchUntilDead(final InetSocketAddress chosen) throws InterruptedException {
         final long deadNs = TimeUnit.MILLISECONDS.toNanos(DEAD_AFTER_MS);
-        while (!closed)
-        {
+        while (!closed) {
             endpoint.sendTo(chosen, codec.probe());
             Thread.sleep(HEARTBEAT_MS);
-            if (System.nanoTime() - lastHeardNs > deadNs)
-            {
+            if (System.nanoTime() - lastHeardNs > deadNs) {
                 return;
             }
         }
@@ -257,16 +225,13 @@ public final class PathProber implements AutoCloseable
      * returns true once {@link #RECOVERY_ACKS} of them have been answered since the fallback, the last within one
      * probe interval (a path that answers once and dies again is not worth switching for); false when closed.
      */
-    private boolean awaitRecovery(final InetSocketAddress chosen) throws InterruptedException
-    {
+    private boolean awaitRecovery(final InetSocketAddress chosen) throws InterruptedException {
         final long base = acksFromChosen.get();
         final long freshNs = TimeUnit.MILLISECONDS.toNanos(2 * RECOVERY_PROBE_MS);
-        while (!closed)
-        {
+        while (!closed) {
             endpoint.sendTo(chosen, codec.probe());
             Thread.sleep(RECOVERY_PROBE_MS);
-            if (acksFromChosen.get() - base >= RECOVERY_ACKS && System.nanoTime() - lastHeardNs < freshNs)
-            {
+            if (acksFromChosen.get() - base >= RECOVERY_ACKS && System.nanoTime() - lastHeardNs < freshNs) {
                 return true;
             }
         }
@@ -274,14 +239,12 @@ public final class PathProber implements AutoCloseable
     }
 
     /** Times the direct path came back after a fallback and was promoted again. */
-    public long recoveries()
-    {
+    public long recoveries() {
         return recoveries.get();
     }
 
     @Override
-    public void close()
-    {
+    public void close() {
         closed = true;
         thread.interrupt();
     }

@@ -31,8 +31,7 @@ import dev.derphole.derp.proto.NodeKey;
  * <p>
  * Control-plane rate (a few packets per 100 ms): may allocate. Thread-safe (methods are synchronized).
  */
-public final class ProbeCodec
-{
+public final class ProbeCodec {
     /** Sequence numbers remembered below the highest accepted one. */
     private static final int REPLAY_WINDOW = 1024;
 
@@ -48,8 +47,7 @@ public final class ProbeCodec
     private static final byte[] LABEL = "derphole/v1/probe".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     /** What a verified packet said. */
-    public record Verified(int kind, long sequence, long echo, int size)
-    {
+    public record Verified(int kind, long sequence, long echo, int size) {
     }
 
     private final Mac mac;
@@ -65,23 +63,18 @@ public final class ProbeCodec
      * @param own       this side's DERP public key
      * @param peer      the peer's DERP public key
      */
-    public ProbeCodec(final byte[] key, final byte[] sessionId, final NodeKey own, final NodeKey peer)
-    {
-        try
-        {
+    public ProbeCodec(final byte[] key, final byte[] sessionId, final NodeKey own, final NodeKey peer) {
+        try {
             mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(key, "HmacSHA256"));
-        }
-        catch (final GeneralSecurityException e)
-        {
+        } catch (final GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 unavailable", e);
         }
         sendContext = context(sessionId, own, peer);
         receiveContext = context(sessionId, peer, own);
     }
 
-    private static byte[] context(final byte[] sessionId, final NodeKey from, final NodeKey to)
-    {
+    private static byte[] context(final byte[] sessionId, final NodeKey from, final NodeKey to) {
         final byte[] c = new byte[LABEL.length + sessionId.length + 64];
         System.arraycopy(LABEL, 0, c, 0, LABEL.length);
         System.arraycopy(sessionId, 0, c, LABEL.length, sessionId.length);
@@ -91,38 +84,32 @@ public final class ProbeCodec
     }
 
     /** A new unpadded PROBE packet. */
-    public synchronized byte[] probe()
-    {
+    public synchronized byte[] probe() {
         return encode(PROBE, 0, LENGTH);
     }
 
     /** A new PROBE padded to {@code size} bytes ({@link #LENGTH}..{@link #MAX_LENGTH}): a path MTU probe. */
-    public synchronized byte[] probe(final int size)
-    {
-        if (size < LENGTH || size > MAX_LENGTH)
-        {
+    public synchronized byte[] probe(final int size) {
+        if (size < LENGTH || size > MAX_LENGTH) {
             throw new IllegalArgumentException("probe size must be " + LENGTH + ".." + MAX_LENGTH + ": " + size);
         }
         return encode(PROBE, 0, size);
     }
 
     /** A new ACK answering the probe with sequence {@code echo} that was {@code probeSize} bytes long. */
-    public synchronized byte[] ack(final long echo, final int probeSize)
-    {
+    public synchronized byte[] ack(final long echo, final int probeSize) {
         final byte[] p = new byte[LENGTH];
         write(p, ACK, echo, probeSize);
         return p;
     }
 
-    private byte[] encode(final int kind, final long echo, final int size)
-    {
+    private byte[] encode(final int kind, final long echo, final int size) {
         final byte[] p = new byte[size];
         write(p, kind, echo, size);
         return p;
     }
 
-    private void write(final byte[] p, final int kind, final long echo, final int size)
-    {
+    private void write(final byte[] p, final int kind, final long echo, final int size) {
         p[0] = (byte)kind;
         p[1] = VERSION;
         putLong(p, 2, nextSequence++);
@@ -133,8 +120,7 @@ public final class ProbeCodec
     }
 
     /** The sequence number of a packet this codec made (for timing it when its ACK comes back). */
-    public static long sequenceOf(final byte[] packet)
-    {
+    public static long sequenceOf(final byte[] packet) {
         return getLong(packet, 2);
     }
 
@@ -143,83 +129,65 @@ public final class ProbeCodec
      *
      * @return what it said, or null when it is malformed, forged, from another session or a replay
      */
-    public synchronized Verified verify(final byte[] buf, final int offset, final int length)
-    {
-        if (length < LENGTH)
-        {
+    public synchronized Verified verify(final byte[] buf, final int offset, final int length) {
+        if (length < LENGTH) {
             return null;
         }
         final int kind = buf[offset] & 0xff;
-        if (kind != PROBE && kind != ACK || buf[offset + 1] != VERSION)
-        {
+        if (kind != PROBE && kind != ACK || buf[offset + 1] != VERSION) {
             return null;
         }
         final int size = getInt(buf, offset + 18);
-        if (kind == PROBE ? size != length : length != LENGTH || size < LENGTH || size > MAX_LENGTH)
-        {
+        if (kind == PROBE ? size != length : length != LENGTH || size < LENGTH || size > MAX_LENGTH) {
             return null;
         }
         sign(receiveContext, buf, offset);
         if (!MessageDigest.isEqual(java.util.Arrays.copyOf(tag, TAG),
-            java.util.Arrays.copyOfRange(buf, offset + HEADER, offset + HEADER + TAG)))
-        {
+            java.util.Arrays.copyOfRange(buf, offset + HEADER, offset + HEADER + TAG))) {
             return null;
         }
         final long sequence = getLong(buf, offset + 2);
         // A window, not "above the highest": the peer sends PROBEs and ACKs from two threads, so its sequence
         // numbers can leave it slightly out of order; each number is still accepted at most once.
-        if (!seen.accept(sequence))
-        {
+        if (!seen.accept(sequence)) {
             return null;
         }
         return new Verified(kind, sequence, getLong(buf, offset + 10), size);
     }
 
-    private void sign(final byte[] context, final byte[] buf, final int offset)
-    {
-        try
-        {
+    private void sign(final byte[] context, final byte[] buf, final int offset) {
+        try {
             mac.update(context);
             mac.update(buf, offset, HEADER);
             mac.doFinal(tag, 0);
-        }
-        catch (final javax.crypto.ShortBufferException e)
-        {
+        } catch (final javax.crypto.ShortBufferException e) {
             throw new IllegalStateException(e);
         }
     }
 
-    private static void putLong(final byte[] b, final int off, final long v)
-    {
-        for (int i = 0; i < 8; i++)
-        {
+    private static void putLong(final byte[] b, final int off, final long v) {
+        for (int i = 0; i < 8; i++) {
             b[off + i] = (byte)(v >>> (56 - 8 * i));
         }
     }
 
-    private static void putInt(final byte[] b, final int off, final int v)
-    {
-        for (int i = 0; i < 4; i++)
-        {
+    private static void putInt(final byte[] b, final int off, final int v) {
+        for (int i = 0; i < 4; i++) {
             b[off + i] = (byte)(v >>> (24 - 8 * i));
         }
     }
 
-    private static int getInt(final byte[] b, final int off)
-    {
+    private static int getInt(final byte[] b, final int off) {
         int v = 0;
-        for (int i = 0; i < 4; i++)
-        {
+        for (int i = 0; i < 4; i++) {
             v = v << 8 | b[off + i] & 0xff;
         }
         return v;
     }
 
-    private static long getLong(final byte[] b, final int off)
-    {
+    private static long getLong(final byte[] b, final int off) {
         long v = 0;
-        for (int i = 0; i < 8; i++)
-        {
+        for (int i = 0; i < 8; i++) {
             v = v << 8 | b[off + i] & 0xffL;
         }
         return v;

@@ -30,8 +30,7 @@ import dev.derphole.udp.SockAddr;
  * Threads: the receive thread ({@code derphole-direct-rx}) calls the receivers; sends may come from any thread
  * (the engine's send side is guarded by one lock: at most the stream sender and the prober contend).
  */
-public final class UdpEndpoint implements AutoCloseable
-{
+public final class UdpEndpoint implements AutoCloseable {
     /**
      * Largest stream datagram on a direct path, in bytes: fits a 1500-byte MTU under IPv4 or IPv6 with room
      * for a tunnel or PPPoE header, so the kernel never fragments.
@@ -59,8 +58,7 @@ public final class UdpEndpoint implements AutoCloseable
 
     /** Receives probe packets (from the receive thread). */
     @FunctionalInterface
-    public interface ProbeReceiver
-    {
+    public interface ProbeReceiver {
         void onProbe(InetSocketAddress source, byte[] buffer, int offset, int length);
     }
 
@@ -76,8 +74,7 @@ public final class UdpEndpoint implements AutoCloseable
     private volatile DirectPath direct;
     private volatile boolean closed;
 
-    private UdpEndpoint(final DatagramEngine engine)
-    {
+    private UdpEndpoint(final DatagramEngine engine) {
         this.engine = engine;
         this.sendBatch = PacketBatch.gcManaged(1, engine.config().maxDatagramBytes());
         this.pending = PacketBatch.gcManaged(PENDING_DATAGRAMS, engine.config().maxDatagramBytes());
@@ -90,8 +87,7 @@ public final class UdpEndpoint implements AutoCloseable
      * others it keeps {@link #DIRECT_DATAGRAM_BYTES}-sized buffers, so the peer's larger probes go unanswered
      * and it stays at that size too.
      */
-    public static UdpEndpoint open() throws IOException
-    {
+    public static UdpEndpoint open() throws IOException {
         final EngineKind kind = DatagramEngines.selected();
         final DatagramEngineConfig.Builder config = DatagramEngineConfig
             .builder(new InetSocketAddress(InetAddress.getByAddress(new byte[4]), 0))
@@ -99,8 +95,7 @@ public final class UdpEndpoint implements AutoCloseable
             .socketSendBufferBytes(SOCKET_BUFFER_BYTES)
             .gro(true)
             .groMessagesPerReceive(GRO_MESSAGES_PER_RECEIVE);
-        if (kind.setsDontFragment())
-        {
+        if (kind.setsDontFragment()) {
             config.maxDatagramBytes(MAX_DATAGRAM_BYTES).dontFragment(true);
         }
         final UdpEndpoint endpoint = new UdpEndpoint(DatagramEngines.open(kind, config.build()));
@@ -109,26 +104,22 @@ public final class UdpEndpoint implements AutoCloseable
     }
 
     /** Largest datagram the socket sends or receives, in bytes. */
-    public int maxDatagramBytes()
-    {
+    public int maxDatagramBytes() {
         return engine.config().maxDatagramBytes();
     }
 
     /** The local port (every candidate carries it). */
-    public int port()
-    {
+    public int port() {
         return engine.localAddress().getPort();
     }
 
     /** Engine label for status lines ({@code uring}, {@code nio}, ...). */
-    public String engineLabel()
-    {
+    public String engineLabel() {
         return engine.kind().label();
     }
 
     /** Installs the probe receiver; probes before this are dropped (the peer resends). */
-    public void probes(final ProbeReceiver receiver)
-    {
+    public void probes(final ProbeReceiver receiver) {
         probes = receiver;
     }
 
@@ -136,8 +127,7 @@ public final class UdpEndpoint implements AutoCloseable
      * Whether datagrams leave unfragmented, so a path MTU probe that is answered proves its size; without it the
      * direct path keeps {@link #DIRECT_DATAGRAM_BYTES}.
      */
-    public boolean probesPathMtu()
-    {
+    public boolean probesPathMtu() {
         return engine.dontFragment();
     }
 
@@ -145,42 +135,33 @@ public final class UdpEndpoint implements AutoCloseable
      * Creates the direct path to {@code remote}, sending datagrams of up to {@code datagramBytes}; its stream
      * packets are routed to it from now on.
      */
-    public DirectPath promote(final InetSocketAddress remote, final int datagramBytes)
-    {
+    public DirectPath promote(final InetSocketAddress remote, final int datagramBytes) {
         final DirectPath path = new DirectPath(this, remote, datagramBytes);
         direct = path;
         return path;
     }
 
     /** Datagrams nobody wanted (unknown first byte, stream packets from an unpromoted source). */
-    public long dropped()
-    {
+    public long dropped() {
         return dropped.get();
     }
 
     /** Sends one datagram to the address in {@code cell}; false when it was not sent. */
     boolean send(final MemorySegment cell, final byte[] buffer, final int offset, final int length)
-        throws IOException
-    {
-        if (closed)
-        {
+        throws IOException {
+        if (closed) {
             return false;
         }
-        synchronized (sendLock)
-        {
+        synchronized (sendLock) {
             sendBatch.clear();
             final int slot = sendBatch.add(buffer, offset, length);
-            if (slot < 0)
-            {
+            if (slot < 0) {
                 return false;
             }
             sendBatch.address(slot, cell, 0);
-            try
-            {
+            try {
                 return engine.sendBatch(sendBatch) == 1;
-            }
-            catch (final ClosedChannelException e)
-            {
+            } catch (final ClosedChannelException e) {
                 return false;
             }
         }
@@ -191,15 +172,12 @@ public final class UdpEndpoint implements AutoCloseable
      * stream sender thread only.
      */
     boolean queue(final MemorySegment cell, final byte[] buffer, final int offset, final int length)
-        throws IOException
-    {
-        if (closed)
-        {
+        throws IOException {
+        if (closed) {
             return false;
         }
         int slot = pending.add(buffer, offset, length);
-        if (slot < 0)
-        {
+        if (slot < 0) {
             flush();
             slot = pending.add(buffer, offset, length);
         }
@@ -212,30 +190,21 @@ public final class UdpEndpoint implements AutoCloseable
      * has GSO (the first datagram's length is the segment size: the stream sends full datagrams but for the
      * tail). From the stream sender thread only.
      */
-    void flush() throws IOException
-    {
+    void flush() throws IOException {
         final int count = pending.count();
-        if (count == 0)
-        {
+        if (count == 0) {
             return;
         }
-        try
-        {
-            if (!closed)
-            {
+        try {
+            if (!closed) {
                 final int segment = engine.supportsGso() && count > 1 ? pending.length(0) : 0;
-                synchronized (sendLock)
-                {
+                synchronized (sendLock) {
                     engine.sendBatch(pending, segment);
                 }
             }
-        }
-        catch (final ClosedChannelException e)
-        {
+        } catch (final ClosedChannelException e) {
             // Closed under us: the datagrams are lost like any other; the session is shutting down the path.
-        }
-        finally
-        {
+        } finally {
             pending.clear();
         }
     }
@@ -247,145 +216,108 @@ public final class UdpEndpoint implements AutoCloseable
      *
      * @return the mapped address, or null when no valid answer came in time
      */
-    public InetSocketAddress stun(final InetSocketAddress server, final long timeoutMs) throws InterruptedException
-    {
+    public InetSocketAddress stun(final InetSocketAddress server, final long timeoutMs) throws InterruptedException {
         final StunQuery query = new StunQuery(server);
         stunQuery = query;
-        try
-        {
+        try {
             final byte[] request = new byte[StunMessage.BINDING_REQUEST_LENGTH];
             final int length = StunMessage.writeBindingRequest(query.transactionId, request, 0);
             final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-            for (int i = 0; i < STUN_TRANSMISSIONS && !closed; i++)
-            {
+            for (int i = 0; i < STUN_TRANSMISSIONS && !closed; i++) {
                 sendTo(server, java.util.Arrays.copyOf(request, length));
                 final long waitNs = Math.min(deadline - System.nanoTime(),
                     TimeUnit.MILLISECONDS.toNanos(timeoutMs / STUN_TRANSMISSIONS));
                 final InetSocketAddress mapped = query.await(waitNs);
-                if (mapped != null)
-                {
+                if (mapped != null) {
                     return mapped;
                 }
             }
             return query.await(deadline - System.nanoTime());
-        }
-        finally
-        {
+        } finally {
             stunQuery = null;
         }
     }
 
     /** One outstanding STUN binding request: matched by server and transaction id on the receive thread. */
-    private static final class StunQuery
-    {
+    private static final class StunQuery {
         final InetSocketAddress server;
         final StunTransactionId transactionId = StunTransactionId.random();
         final CompletableFuture<InetSocketAddress> mapped = new CompletableFuture<>();
 
-        StunQuery(final InetSocketAddress server)
-        {
+        StunQuery(final InetSocketAddress server) {
             this.server = server;
         }
 
-        void onDatagram(final InetSocketAddress source, final byte[] buffer, final int length)
-        {
-            if (!server.equals(source))
-            {
+        void onDatagram(final InetSocketAddress source, final byte[] buffer, final int length) {
+            if (!server.equals(source)) {
                 return;
             }
-            try
-            {
+            try {
                 final StunResponse response = StunMessage.parseBindingResponse(buffer, 0, length);
-                if (response.transactionId().equals(transactionId))
-                {
+                if (response.transactionId().equals(transactionId)) {
                     mapped.complete(response.mappedAddress());
                 }
-            }
-            catch (final StunException | RuntimeException e)
-            {
+            } catch (final StunException | RuntimeException e) {
                 // Not an answer to us (or malformed): ignore it, the request is repeated.
             }
         }
 
-        InetSocketAddress await(final long nanos) throws InterruptedException
-        {
-            if (nanos <= 0)
-            {
+        InetSocketAddress await(final long nanos) throws InterruptedException {
+            if (nanos <= 0) {
                 return mapped.getNow(null);
             }
-            try
-            {
+            try {
                 return mapped.get(nanos, TimeUnit.NANOSECONDS);
-            }
-            catch (final java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e)
-            {
+            } catch (final java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
                 return null;
             }
         }
     }
 
     /** Sends one control datagram (a probe) to {@code destination}; failures count as a lost probe. */
-    public boolean sendTo(final InetSocketAddress destination, final byte[] packet)
-    {
-        try
-        {
+    public boolean sendTo(final InetSocketAddress destination, final byte[] packet) {
+        try {
             return send(SockAddr.cellOf(destination), packet, 0, packet.length);
-        }
-        catch (final IOException | RuntimeException e)
-        {
+        } catch (final IOException | RuntimeException e) {
             return false;
         }
     }
 
-    private void receiveLoop()
-    {
+    private void receiveLoop() {
         final byte[] scratch = new byte[engine.config().maxDatagramBytes()];
-        try (PacketBatch batch = engine.newReceiveBatch())
-        {
-            while (!closed)
-            {
+        try (PacketBatch batch = engine.newReceiveBatch()) {
+            while (!closed) {
                 final int count = engine.receiveBatch(batch, RECEIVE_WAIT_NS);
-                for (int i = 0; i < count; i++)
-                {
+                for (int i = 0; i < count; i++) {
                     dispatch(batch, i, scratch);
                 }
             }
-        }
-        catch (final IOException e)
-        {
+        } catch (final IOException e) {
             // Closed (the normal way out) or failed for good: the relay path carries on either way.
         }
     }
 
-    private void dispatch(final PacketBatch batch, final int slot, final byte[] scratch)
-    {
+    private void dispatch(final PacketBatch batch, final int slot, final byte[] scratch) {
         final int length = batch.copyTo(slot, scratch, 0);
-        if (length <= 0)
-        {
+        if (length <= 0) {
             dropped.incrementAndGet();
             return;
         }
         final StunQuery query = stunQuery;
-        if (query != null && StunMessage.isStunMessage(scratch, 0, length))
-        {
+        if (query != null && StunMessage.isStunMessage(scratch, 0, length)) {
             query.onDatagram(batch.address(slot), scratch, length);
             return;
         }
         final int first = scratch[0] & 0xff;
-        if (PacketKinds.isStream(first))
-        {
+        if (PacketKinds.isStream(first)) {
             final DirectPath path = direct;
-            if (path != null && batch.addressMatches(slot, path.cell(), 0))
-            {
+            if (path != null && batch.addressMatches(slot, path.cell(), 0)) {
                 path.deliver(scratch, length);
                 return;
             }
-        }
-        else if (PacketKinds.isProbe(first))
-        {
+        } else if (PacketKinds.isProbe(first)) {
             final ProbeReceiver receiver = probes;
-            if (receiver != null)
-            {
+            if (receiver != null) {
                 receiver.onProbe(batch.address(slot), scratch, 0, length);
                 return;
             }
@@ -394,27 +326,20 @@ public final class UdpEndpoint implements AutoCloseable
     }
 
     @Override
-    public void close()
-    {
-        if (closed)
-        {
+    public void close() {
+        if (closed) {
             return;
         }
         closed = true;
         final DirectPath path = direct;
-        if (path != null)
-        {
+        if (path != null) {
             path.close();
         }
         engine.close();
-        if (receiveThread != Thread.currentThread())
-        {
-            try
-            {
+        if (receiveThread != Thread.currentThread()) {
+            try {
                 receiveThread.join(CLOSE_JOIN_MS);
-            }
-            catch (final InterruptedException e)
-            {
+            } catch (final InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         }

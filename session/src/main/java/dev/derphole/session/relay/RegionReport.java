@@ -26,11 +26,9 @@ public record RegionReport(
     Optional<Duration> stunRtt,
     Optional<InetSocketAddress> stunMapped,
     Optional<Duration> derpSetup,
-    Optional<String> error)
-{
+    Optional<String> error) {
     /** A relay counts as reachable when its DERP handshake (or, if not asked, its latency check) worked. */
-    public boolean reachable()
-    {
+    public boolean reachable() {
         return derpSetup.isPresent() || httpsLatency.isPresent();
     }
 }

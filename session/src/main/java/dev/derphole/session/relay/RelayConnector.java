@@ -24,21 +24,18 @@ import dev.derphole.session.token.RelayBootstrap;
  * when the map has several regions) and records how to reach it in the token; the joining side connects to
  * exactly that node, so it never needs a relay flag (design D7).
  */
-public final class RelayConnector
-{
+public final class RelayConnector {
     /** How long the issuing side spends measuring regions before it picks its home. */
     public static final Duration HOME_PROBE_TIMEOUT = Duration.ofSeconds(3);
 
     /** An open relay connection and what the token must say about it. */
-    public record Connected(DerpClient client, RelayBootstrap bootstrap, DerpNode node)
-    {
+    public record Connected(DerpClient client, RelayBootstrap bootstrap, DerpNode node) {
     }
 
     private final DerpNode.HostResolver resolver;
     private final SSLContext ssl;
 
-    public RelayConnector(final DerpNode.HostResolver resolver, final SSLContext ssl)
-    {
+    public RelayConnector(final DerpNode.HostResolver resolver, final SSLContext ssl) {
         this.resolver = resolver;
         this.ssl = ssl;
     }
@@ -52,8 +49,7 @@ public final class RelayConnector
      * @throws RelayUnreachableException when no region answers or the chosen node refuses the connection
      */
     public Connected connectHome(final DerpMap map, final boolean publicMap, final String describe,
-        final Curve25519KeyPair keys) throws RelayUnreachableException
-    {
+        final Curve25519KeyPair keys) throws RelayUnreachableException {
         final DerpRegion home = chooseHome(map, describe);
         final DerpNode node = home.firstDerpNode().orElseThrow();
         final RelayBootstrap bootstrap = publicMap
@@ -69,28 +65,23 @@ public final class RelayConnector
      * @throws RelayUnreachableException when the node is unknown or refuses the connection
      */
     public Connected connectBootstrap(final RelayBootstrap bootstrap, final DerpMap publicMap,
-        final Curve25519KeyPair keys) throws RelayUnreachableException
-    {
-        final DerpNode node = switch (bootstrap)
-        {
+        final Curve25519KeyPair keys) throws RelayUnreachableException {
+        final DerpNode node = switch (bootstrap) {
             case RelayBootstrap.DerpMapNode n -> publicNode(publicMap, n);
             case RelayBootstrap.CustomRelay c -> customNode(c);
         };
         return new Connected(connect(node, keys, "the relay in the token"), bootstrap, node);
     }
 
-    private DerpRegion chooseHome(final DerpMap map, final String describe) throws RelayUnreachableException
-    {
+    private DerpRegion chooseHome(final DerpMap map, final String describe) throws RelayUnreachableException {
         final List<DerpRegion> regions = map.regions().values().stream().filter(DerpRegion::hasDerpNode).toList();
-        if (regions.size() == 1)
-        {
+        if (regions.size() == 1) {
             // One relay: no need to measure, the connection itself is the test.
             return regions.getFirst();
         }
         final List<RegionReport> reports = new RelayProber(resolver, ssl).probe(map, HOME_PROBE_TIMEOUT, false);
         final Optional<DerpRegion> home = RelayProber.home(map, reports);
-        if (home.isEmpty())
-        {
+        if (home.isEmpty()) {
             throw new RelayUnreachableException("no DERP relay reachable (" + regions.size() + " regions of "
                 + describe + " tried within " + HOME_PROBE_TIMEOUT.toSeconds() + "s)");
         }
@@ -98,27 +89,20 @@ public final class RelayConnector
     }
 
     private DerpClient connect(final DerpNode node, final Curve25519KeyPair keys, final String describe)
-        throws RelayUnreachableException
-    {
+        throws RelayUnreachableException {
         final DerpTarget target;
-        try
-        {
+        try {
             target = RelayTargets.of(node, resolver);
-        }
-        catch (final IOException e)
-        {
+        } catch (final IOException e) {
             throw new RelayUnreachableException("cannot resolve DERP relay " + node.hostName() + " (" + describe
                 + "): " + e.getMessage());
         }
         // One busy connection per session: platform I/O threads are cheaper than virtual ones here.
         final DerpClient client = new DerpClient(DerpClientConfig.builder(target).keyPair(keys).sslContext(ssl)
             .platformThreads(true).build());
-        try
-        {
+        try {
             client.connect();
-        }
-        catch (final IOException e)
-        {
+        } catch (final IOException e) {
             client.close();
             throw new RelayUnreachableException(e.getMessage() + " (" + describe + ")");
         }
@@ -126,8 +110,7 @@ public final class RelayConnector
     }
 
     private static DerpNode publicNode(final DerpMap map, final RelayBootstrap.DerpMapNode wanted)
-        throws RelayUnreachableException
-    {
+        throws RelayUnreachableException {
         final DerpRegion region = map.region(wanted.regionId()).orElseThrow(() -> new RelayUnreachableException(
             "the token names DERP region " + wanted.regionId() + ", which this version's public map does not have"));
         return region.derpNodes().stream().filter(n -> n.name().equals(wanted.nodeName())).findFirst()
@@ -135,24 +118,19 @@ public final class RelayConnector
             .orElseThrow(() -> new RelayUnreachableException("DERP region " + wanted.regionId() + " has no node"));
     }
 
-    private static DerpNode customNode(final RelayBootstrap.CustomRelay relay) throws RelayUnreachableException
-    {
-        try
-        {
+    private static DerpNode customNode(final RelayBootstrap.CustomRelay relay) throws RelayUnreachableException {
+        try {
             final DerpRelayUrl parsed = DerpRelayUrl.parse(relay.url());
             final DerpRelayUrl withStun = new DerpRelayUrl(parsed.plainHttp(), parsed.host(), parsed.port(),
                 relay.stunPort() == 0 ? DerpNode.STUN_DISABLED : relay.stunPort());
             return withStun.toDerpMap().lowestDerpRegion().firstDerpNode().orElseThrow();
-        }
-        catch (final DerpMapException | IllegalArgumentException e)
-        {
+        } catch (final DerpMapException | IllegalArgumentException e) {
             throw new RelayUnreachableException("the token's relay URL is unusable: " + e.getMessage());
         }
     }
 
     /** The token form of a node that is not in the public map: its URL (no path, no query) and STUN port. */
-    static RelayBootstrap customBootstrap(final DerpNode node)
-    {
+    static RelayBootstrap customBootstrap(final DerpNode node) {
         final URI url = node.derpUrl();
         final String base = url.getScheme() + "://" + url.getRawAuthority();
         return new RelayBootstrap.CustomRelay(base, node.stunEnabled() ? node.effectiveStunPort() : 0);

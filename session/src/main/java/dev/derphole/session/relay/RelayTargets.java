@@ -6,10 +6,8 @@ import dev.derphole.derp.client.DerpTarget;
 import dev.derphole.derp.map.DerpNode;
 
 /** Bridges DERP map nodes to DERP client targets. */
-public final class RelayTargets
-{
-    private RelayTargets()
-    {
+public final class RelayTargets {
+    private RelayTargets() {
     }
 
     /**
@@ -18,8 +16,7 @@ public final class RelayTargets
      *
      * @throws UnknownHostException when the node has no usable address
      */
-    public static DerpTarget of(final DerpNode node, final DerpNode.HostResolver resolver) throws UnknownHostException
-    {
+    public static DerpTarget of(final DerpNode node, final DerpNode.HostResolver resolver) throws UnknownHostException {
         return new DerpTarget(!node.plainHttp(), node.hostName(), node.effectiveDerpPort(), node.tlsServerName(),
             node.dialAddresses(resolver));
     }

@@ -32,17 +32,14 @@ import dev.derphole.session.token.IdentityKeyPair;
  * Structure is checked here (lengths, bounds, character set, non-zero keys, a valid Ed25519 point); the
  * candidate policy and session semantics are checked by the listener and claimer. Stateless.
  */
-final class BodyCodec
-{
+final class BodyCodec {
     static final int CLAIM_FIXED_LENGTH = 106;
     static final int DECISION_MIN_LENGTH = 19;
 
-    private BodyCodec()
-    {
+    private BodyCodec() {
     }
 
-    static byte[] encodeClaim(final Claim claim)
-    {
+    static byte[] encodeClaim(final Claim claim) {
         final int length =
             CLAIM_FIXED_LENGTH + candidatesLength(claim.candidates()) + claim.extensions().encodedLength();
         checkBodyLength(length);
@@ -58,10 +55,8 @@ final class BodyCodec
         return out.array();
     }
 
-    static Claim decodeClaim(final byte[] body) throws MalformedBodyException
-    {
-        if (body.length < CLAIM_FIXED_LENGTH)
-        {
+    static Claim decodeClaim(final byte[] body) throws MalformedBodyException {
+        if (body.length < CLAIM_FIXED_LENGTH) {
             throw new MalformedBodyException("claim too short");
         }
         final ByteBuffer in = ByteBuffer.wrap(body);
@@ -71,16 +66,13 @@ final class BodyCodec
         final byte[] identity = bytes(in, 32);
         final int capabilities = in.get() & 0xff;
         final long issuedAtMillis = in.getLong();
-        if (isZero(derp))
-        {
+        if (isZero(derp)) {
             throw new MalformedBodyException("claimer DERP key is zero");
         }
-        if (!IdentityKeyPair.isValidPublicKey(identity, 0))
-        {
+        if (!IdentityKeyPair.isValidPublicKey(identity, 0)) {
             throw new MalformedBodyException("claimer identity key is not a valid Ed25519 key");
         }
-        if (issuedAtMillis < 0)
-        {
+        if (issuedAtMillis < 0) {
             throw new MalformedBodyException("issue time is negative");
         }
         final List<String> candidates = readCandidates(in);
@@ -89,8 +81,7 @@ final class BodyCodec
             extensions);
     }
 
-    static byte[] encodeDecision(final Decision decision)
-    {
+    static byte[] encodeDecision(final Decision decision) {
         final byte[] reason = decision.reason().getBytes(StandardCharsets.US_ASCII);
         final int length = DECISION_MIN_LENGTH + reason.length + candidatesLength(decision.candidates())
             + decision.extensions().encodedLength();
@@ -105,45 +96,36 @@ final class BodyCodec
         return out.array();
     }
 
-    static Decision decodeDecision(final byte[] body) throws MalformedBodyException
-    {
-        if (body.length < DECISION_MIN_LENGTH)
-        {
+    static Decision decodeDecision(final byte[] body) throws MalformedBodyException {
+        if (body.length < DECISION_MIN_LENGTH) {
             throw new MalformedBodyException("decision too short");
         }
         final ByteBuffer in = ByteBuffer.wrap(body);
         final byte[] claimId = bytes(in, RendezvousProtocol.CLAIM_ID_LENGTH);
         final int status = in.get() & 0xff;
         final int reasonLength = in.get() & 0xff;
-        if (reasonLength > RendezvousProtocol.MAX_REASON_LENGTH || (status == 0 && reasonLength != 0))
-        {
+        if (reasonLength > RendezvousProtocol.MAX_REASON_LENGTH || (status == 0 && reasonLength != 0)) {
             throw new MalformedBodyException("bad reason length");
         }
         final String reason = ascii(bytes(in, reasonLength), 0x20);
         final List<String> candidates = readCandidates(in);
         final Extensions extensions = Extensions.read(in);
-        if (status == 0)
-        {
+        if (status == 0) {
             return Decision.accept(claimId, candidates, extensions);
         }
-        if (!candidates.isEmpty() || !extensions.isEmpty())
-        {
+        if (!candidates.isEmpty() || !extensions.isEmpty()) {
             throw new MalformedBodyException("a reject carries no candidates or extensions");
         }
         return Decision.reject(claimId, RejectCode.fromWire(status), reason);
     }
 
-    private static int candidatesLength(final List<String> candidates)
-    {
-        if (candidates.size() > CandidatePolicy.MAX_CANDIDATES)
-        {
+    private static int candidatesLength(final List<String> candidates) {
+        if (candidates.size() > CandidatePolicy.MAX_CANDIDATES) {
             throw new IllegalArgumentException("more than 32 candidates");
         }
         int length = 0; // the count byte is part of the fixed length
-        for (final String c : candidates)
-        {
-            if (c.isEmpty() || c.length() > CandidatePolicy.MAX_CANDIDATE_LENGTH || !Decision.isPrintableAscii(c))
-            {
+        for (final String c : candidates) {
+            if (c.isEmpty() || c.length() > CandidatePolicy.MAX_CANDIDATE_LENGTH || !Decision.isPrintableAscii(c)) {
                 throw new IllegalArgumentException("candidate must be 1..64 printable ASCII characters");
             }
             length += 1 + c.length();
@@ -151,31 +133,25 @@ final class BodyCodec
         return length;
     }
 
-    private static void writeCandidates(final ByteBuffer out, final List<String> candidates)
-    {
+    private static void writeCandidates(final ByteBuffer out, final List<String> candidates) {
         out.put((byte)candidates.size());
-        for (final String c : candidates)
-        {
+        for (final String c : candidates) {
             out.put((byte)c.length());
             out.put(c.getBytes(StandardCharsets.US_ASCII));
         }
     }
 
-    private static List<String> readCandidates(final ByteBuffer in) throws MalformedBodyException
-    {
+    private static List<String> readCandidates(final ByteBuffer in) throws MalformedBodyException {
         need(in, 1);
         final int count = in.get() & 0xff;
-        if (count > CandidatePolicy.MAX_CANDIDATES)
-        {
+        if (count > CandidatePolicy.MAX_CANDIDATES) {
             throw new MalformedBodyException("more than 32 candidates");
         }
         final List<String> out = new ArrayList<>(count);
-        for (int i = 0; i < count; i++)
-        {
+        for (int i = 0; i < count; i++) {
             need(in, 1);
             final int length = in.get() & 0xff;
-            if (length == 0 || length > CandidatePolicy.MAX_CANDIDATE_LENGTH)
-            {
+            if (length == 0 || length > CandidatePolicy.MAX_CANDIDATE_LENGTH) {
                 throw new MalformedBodyException("bad candidate length");
             }
             out.add(ascii(bytes(in, length), 0x21));
@@ -184,43 +160,34 @@ final class BodyCodec
     }
 
     /** Bytes as a String when each is in {@code [lowest, 0x7e]}. */
-    private static String ascii(final byte[] bytes, final int lowest) throws MalformedBodyException
-    {
-        for (final byte b : bytes)
-        {
-            if (b < lowest || b > 0x7e)
-            {
+    private static String ascii(final byte[] bytes, final int lowest) throws MalformedBodyException {
+        for (final byte b : bytes) {
+            if (b < lowest || b > 0x7e) {
                 throw new MalformedBodyException("non-printable text");
             }
         }
         return new String(bytes, StandardCharsets.US_ASCII);
     }
 
-    private static byte[] bytes(final ByteBuffer in, final int n) throws MalformedBodyException
-    {
+    private static byte[] bytes(final ByteBuffer in, final int n) throws MalformedBodyException {
         need(in, n);
         final byte[] out = new byte[n];
         in.get(out);
         return out;
     }
 
-    private static void need(final ByteBuffer in, final int n) throws MalformedBodyException
-    {
-        if (in.remaining() < n)
-        {
+    private static void need(final ByteBuffer in, final int n) throws MalformedBodyException {
+        if (in.remaining() < n) {
             throw new MalformedBodyException("truncated");
         }
     }
 
-    private static boolean isZero(final byte[] b)
-    {
+    private static boolean isZero(final byte[] b) {
         return Arrays.equals(b, new byte[b.length]);
     }
 
-    private static void checkBodyLength(final int length)
-    {
-        if (length > RendezvousProtocol.MAX_BODY_LENGTH)
-        {
+    private static void checkBodyLength(final int length) {
+        if (length > RendezvousProtocol.MAX_BODY_LENGTH) {
             throw new IllegalArgumentException("rendezvous body of " + length + " bytes exceeds "
                 + RendezvousProtocol.MAX_BODY_LENGTH);
         }

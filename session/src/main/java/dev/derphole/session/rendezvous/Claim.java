@@ -12,8 +12,7 @@ import dev.derphole.derp.proto.NodeKey;
  *
  * @see BodyCodec#encodeClaim for the layout
  */
-public final class Claim
-{
+public final class Claim {
     private final byte[] claimId;
     private final byte[] sessionId;
     private final NodeKey claimerDerpKey;
@@ -31,11 +30,9 @@ public final class Claim
         final int capabilityBits,
         final long issuedAtMillis,
         final List<String> candidates,
-        final Extensions extensions)
-    {
+        final Extensions extensions) {
         if (claimId.length != RendezvousProtocol.CLAIM_ID_LENGTH || sessionId.length != 16
-            || claimerIdentityKey.length != 32)
-        {
+            || claimerIdentityKey.length != 32) {
             throw new IllegalArgumentException("claim id, session id or identity key has the wrong length");
         }
         this.claimId = claimId.clone();
@@ -49,65 +46,54 @@ public final class Claim
     }
 
     /** Random 16 bytes, the same for every retry of one claim attempt. */
-    public byte[] claimId()
-    {
+    public byte[] claimId() {
         return claimId.clone();
     }
 
-    public byte[] sessionId()
-    {
+    public byte[] sessionId() {
         return sessionId.clone();
     }
 
     /** The claimer's DERP key; the listener only accepts a claim that arrived from this key. */
-    public NodeKey claimerDerpKey()
-    {
+    public NodeKey claimerDerpKey() {
         return claimerDerpKey;
     }
 
     /** The claimer's raw Ed25519 identity key, to pin in the QUIC handshake. */
-    public byte[] claimerIdentityKey()
-    {
+    public byte[] claimerIdentityKey() {
         return claimerIdentityKey.clone();
     }
 
     /** The capability bits asked for; must equal the token's. */
-    public int capabilityBits()
-    {
+    public int capabilityBits() {
         return capabilityBits;
     }
 
     /** When the claimer built the claim, by its clock (informational; clocks differ between machines). */
-    public Instant issuedAt()
-    {
+    public Instant issuedAt() {
         return Instant.ofEpochMilli(issuedAtMillis);
     }
 
-    long issuedAtMillis()
-    {
+    long issuedAtMillis() {
         return issuedAtMillis;
     }
 
     /** The claimer's direct-path candidates, canonical {@code ip:port} strings. */
-    public List<String> candidates()
-    {
+    public List<String> candidates() {
         return candidates;
     }
 
-    public Extensions extensions()
-    {
+    public Extensions extensions() {
         return extensions;
     }
 
     /** True when {@code other} is a retry of this claim attempt: same claim id from the same DERP key. */
-    boolean isRetryOf(final Claim other)
-    {
+    boolean isRetryOf(final Claim other) {
         return Arrays.equals(claimId, other.claimId) && claimerDerpKey.equals(other.claimerDerpKey);
     }
 
     @Override
-    public String toString()
-    {
+    public String toString() {
         return "Claim[id=" + HexFormat.of().formatHex(claimId) + " from=" + claimerDerpKey.shortString()
             + " candidates=" + candidates.size() + " " + extensions + "]";
     }

@@ -17,8 +17,7 @@ import dev.derphole.derp.proto.NodeKey;
  * <p>
  * Used by one thread at a time (the command's main thread).
  */
-public final class ClaimDriver
-{
+public final class ClaimDriver {
     /** Resend interval of the claim: a lost claim or decision costs at most this much. */
     public static final Duration RESEND_INTERVAL = Duration.ofMillis(250);
     /** Default time to wait for the listener's decision. */
@@ -26,15 +25,13 @@ public final class ClaimDriver
 
     /** Sends one DERP packet. */
     @FunctionalInterface
-    public interface PacketSender
-    {
+    public interface PacketSender {
         void send(NodeKey destination, byte[] packet) throws IOException;
     }
 
     /** Received DERP packets in the rendezvous range. */
     @FunctionalInterface
-    public interface PacketSource
-    {
+    public interface PacketSource {
         /**
          * The next packet, waiting at most {@code timeoutNs}; null when none arrived in time.
          */
@@ -42,10 +39,8 @@ public final class ClaimDriver
     }
 
     /** One received packet and its DERP source key. */
-    public record Received(NodeKey source, byte[] buffer, int offset, int length)
-    {
-        public Received(final NodeKey source, final byte[] packet)
-        {
+    public record Received(NodeKey source, byte[] buffer, int offset, int length) {
+        public Received(final NodeKey source, final byte[] packet) {
             this(source, packet, 0, packet.length);
         }
     }
@@ -57,8 +52,7 @@ public final class ClaimDriver
     private final Duration timeout;
 
     /** A driver with the default timeout on the system's nanosecond clock. */
-    public ClaimDriver(final RendezvousClaimer claimer, final PacketSender sender, final PacketSource source)
-    {
+    public ClaimDriver(final RendezvousClaimer claimer, final PacketSender sender, final PacketSource source) {
         this(claimer, sender, source, System::nanoTime, DEFAULT_TIMEOUT);
     }
 
@@ -67,10 +61,8 @@ public final class ClaimDriver
         final PacketSender sender,
         final PacketSource source,
         final LongSupplier nanoClock,
-        final Duration timeout)
-    {
-        if (timeout.isNegative() || timeout.isZero())
-        {
+        final Duration timeout) {
+        if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("timeout must be positive");
         }
         this.claimer = claimer;
@@ -87,39 +79,32 @@ public final class ClaimDriver
      * @throws RendezvousException on a reject (message: the listener's reason) or when no decision came in time
      * @throws IOException         when sending or receiving fails for good
      */
-    public Decision run() throws RendezvousException, IOException, InterruptedException
-    {
+    public Decision run() throws RendezvousException, IOException, InterruptedException {
         final long startNs = nanoClock.getAsLong();
         final long deadlineNs = startNs + timeout.toNanos();
         final long resendNs = RESEND_INTERVAL.toNanos();
         long nextSendNs = startNs;
-        while (true)
-        {
+        while (true) {
             long nowNs = nanoClock.getAsLong();
-            if (nowNs - deadlineNs >= 0)
-            {
+            if (nowNs - deadlineNs >= 0) {
                 throw new RendezvousException("no answer from the listener within " + describe(timeout) + ": is `"
                     + claimer.issuerCommandLine() + "` still running, and is the token current?", null);
             }
-            if (nowNs - nextSendNs >= 0)
-            {
+            if (nowNs - nextSendNs >= 0) {
                 sender.send(claimer.listenerKey(), claimer.claimPacket());
                 nextSendNs = nowNs + resendNs;
             }
             nowNs = nanoClock.getAsLong();
             final long waitNs = Math.max(0, Math.min(nextSendNs, deadlineNs) - nowNs);
             final Received packet = source.poll(waitNs);
-            if (packet == null)
-            {
+            if (packet == null) {
                 continue;
             }
             final Optional<Decision> decision =
                 claimer.onPacket(packet.source(), packet.buffer(), packet.offset(), packet.length());
-            if (decision.isPresent())
-            {
+            if (decision.isPresent()) {
                 final Decision d = decision.get();
-                if (d.accepted())
-                {
+                if (d.accepted()) {
                     return d;
                 }
                 final RejectCode code = d.rejectCode().orElseThrow();
@@ -129,8 +114,7 @@ public final class ClaimDriver
         }
     }
 
-    private static String describe(final Duration d)
-    {
+    private static String describe(final Duration d) {
         final long ms = d.toMillis();
         return ms % 1000 == 0 ? TimeUnit.MILLISECONDS.toSeconds(ms) + "s" : ms + "ms";
     }

@@ -17,8 +17,7 @@ import java.util.TreeMap;
  * Type ranges: 0x0001..0x00ff session and stream-engine parameters, 0x0100..0x7fff future session
  * features, 0x8000..0xffff experiments. Immutable.
  */
-public final class Extensions
-{
+public final class Extensions {
     /** No extensions. */
     public static final Extensions NONE = new Extensions(new TreeMap<>());
 
@@ -26,24 +25,19 @@ public final class Extensions
 
     private final SortedMap<Integer, byte[]> entries;
 
-    private Extensions(final SortedMap<Integer, byte[]> entries)
-    {
+    private Extensions(final SortedMap<Integer, byte[]> entries) {
         this.entries = entries;
     }
 
     /** Extensions with these entries (values copied). */
-    public static Extensions of(final Map<Integer, byte[]> values)
-    {
+    public static Extensions of(final Map<Integer, byte[]> values) {
         final TreeMap<Integer, byte[]> copy = new TreeMap<>();
-        for (final Map.Entry<Integer, byte[]> e : values.entrySet())
-        {
+        for (final Map.Entry<Integer, byte[]> e : values.entrySet()) {
             final int type = e.getKey();
-            if (type < 1 || type > 0xffff)
-            {
+            if (type < 1 || type > 0xffff) {
                 throw new IllegalArgumentException("extension type must be 1..65535, got " + type);
             }
-            if (e.getValue().length > 0xffff)
-            {
+            if (e.getValue().length > 0xffff) {
                 throw new IllegalArgumentException("extension value longer than 65535 bytes");
             }
             copy.put(type, e.getValue().clone());
@@ -52,37 +46,30 @@ public final class Extensions
     }
 
     /** The value of {@code type} (a copy), if present. */
-    public Optional<byte[]> get(final int type)
-    {
+    public Optional<byte[]> get(final int type) {
         final byte[] value = entries.get(type);
         return value == null ? Optional.empty() : Optional.of(value.clone());
     }
 
     /** The entry types present, ascending. */
-    public java.util.Set<Integer> types()
-    {
+    public java.util.Set<Integer> types() {
         return Collections.unmodifiableSet(entries.keySet());
     }
 
-    public boolean isEmpty()
-    {
+    public boolean isEmpty() {
         return entries.isEmpty();
     }
 
-    int encodedLength()
-    {
+    int encodedLength() {
         int length = 0;
-        for (final byte[] value : entries.values())
-        {
+        for (final byte[] value : entries.values()) {
             length += ENTRY_HEADER_LENGTH + value.length;
         }
         return length;
     }
 
-    void write(final ByteBuffer out)
-    {
-        for (final Map.Entry<Integer, byte[]> e : entries.entrySet())
-        {
+    void write(final ByteBuffer out) {
+        for (final Map.Entry<Integer, byte[]> e : entries.entrySet()) {
             out.putShort((short)e.getKey().intValue());
             out.putShort((short)e.getValue().length);
             out.put(e.getValue());
@@ -90,28 +77,22 @@ public final class Extensions
     }
 
     /** Reads entries up to the end of {@code in}. */
-    static Extensions read(final ByteBuffer in) throws MalformedBodyException
-    {
-        if (!in.hasRemaining())
-        {
+    static Extensions read(final ByteBuffer in) throws MalformedBodyException {
+        if (!in.hasRemaining()) {
             return NONE;
         }
         final TreeMap<Integer, byte[]> entries = new TreeMap<>();
         int previous = 0;
-        while (in.hasRemaining())
-        {
-            if (in.remaining() < ENTRY_HEADER_LENGTH)
-            {
+        while (in.hasRemaining()) {
+            if (in.remaining() < ENTRY_HEADER_LENGTH) {
                 throw new MalformedBodyException("truncated extension");
             }
             final int type = in.getShort() & 0xffff;
             final int length = in.getShort() & 0xffff;
-            if (type <= previous)
-            {
+            if (type <= previous) {
                 throw new MalformedBodyException("extension types out of order");
             }
-            if (in.remaining() < length)
-            {
+            if (in.remaining() < length) {
                 throw new MalformedBodyException("truncated extension");
             }
             final byte[] value = new byte[length];
@@ -123,16 +104,12 @@ public final class Extensions
     }
 
     @Override
-    public boolean equals(final Object o)
-    {
-        if (!(o instanceof Extensions other) || !other.entries.keySet().equals(entries.keySet()))
-        {
+    public boolean equals(final Object o) {
+        if (!(o instanceof Extensions other) || !other.entries.keySet().equals(entries.keySet())) {
             return false;
         }
-        for (final Map.Entry<Integer, byte[]> e : entries.entrySet())
-        {
-            if (!java.util.Arrays.equals(e.getValue(), other.entries.get(e.getKey())))
-            {
+        for (final Map.Entry<Integer, byte[]> e : entries.entrySet()) {
+            if (!java.util.Arrays.equals(e.getValue(), other.entries.get(e.getKey()))) {
                 return false;
             }
         }
@@ -140,14 +117,12 @@ public final class Extensions
     }
 
     @Override
-    public int hashCode()
-    {
+    public int hashCode() {
         return entries.keySet().hashCode();
     }
 
     @Override
-    public String toString()
-    {
+    public String toString() {
         return "Extensions" + entries.keySet();
     }
 }

@@ -1,8 +1,7 @@
 package dev.derphole.session.rendezvous;
 
 /** Why a listener refused a claim; the wire value is the decision's status byte (0 = accepted). */
-public enum RejectCode
-{
+public enum RejectCode {
     /** Another claimer already joined this session. */
     CLAIMED(1),
     /** The claim asked for other capabilities than the token grants. */
@@ -20,24 +19,19 @@ public enum RejectCode
 
     private final int wire;
 
-    RejectCode(final int wire)
-    {
+    RejectCode(final int wire) {
         this.wire = wire;
     }
 
     /** The status byte on the wire. */
-    public int wire()
-    {
+    public int wire() {
         return wire;
     }
 
     /** The code for a non-zero status byte; unknown values map to {@link #UNKNOWN}. */
-    public static RejectCode fromWire(final int status)
-    {
-        for (final RejectCode code : values())
-        {
-            if (code.wire == status)
-            {
+    public static RejectCode fromWire(final int status) {
+        for (final RejectCode code : values()) {
+            if (code.wire == status) {
                 return code;
             }
         }

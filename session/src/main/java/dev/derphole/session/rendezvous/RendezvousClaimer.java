@@ -23,11 +23,9 @@ import dev.derphole.session.token.SessionToken;
  * <p>
  * Owned by the thread running the claim; not thread-safe.
  */
-public final class RendezvousClaimer
-{
+public final class RendezvousClaimer {
     /** What the claimer counted. */
-    public enum Counter
-    {
+    public enum Counter {
         /** Claim packets built (first send and resends). */
         CLAIMS_SENT,
         /** From a DERP key other than the token's listener key. */
@@ -73,8 +71,7 @@ public final class RendezvousClaimer
         final List<String> candidates,
         final Extensions extensions,
         final Clock clock,
-        final CandidatePolicy policy)
-    {
+        final CandidatePolicy policy) {
         this(token, ownDerpKey, ownIdentityKey, token.capabilityBits(), candidates, extensions, clock, policy,
             new SecureRandom());
     }
@@ -89,15 +86,12 @@ public final class RendezvousClaimer
         final Extensions extensions,
         final Clock clock,
         final CandidatePolicy policy,
-        final SecureRandom random)
-    {
-        if (!IdentityKeyPair.isValidPublicKey(ownIdentityKey, 0) || ownIdentityKey.length != 32)
-        {
+        final SecureRandom random) {
+        if (!IdentityKeyPair.isValidPublicKey(ownIdentityKey, 0) || ownIdentityKey.length != 32) {
             throw new IllegalArgumentException("identity key is not a valid Ed25519 public key");
         }
         final Optional<String> problem = policy.checkList(candidates);
-        if (problem.isPresent())
-        {
+        if (problem.isPresent()) {
             throw new IllegalArgumentException("own " + problem.get());
         }
         this.token = token;
@@ -111,20 +105,17 @@ public final class RendezvousClaimer
     }
 
     /** Where claims go: the listener's DERP key from the token. */
-    public NodeKey listenerKey()
-    {
+    public NodeKey listenerKey() {
         return token.derpPublicKey();
     }
 
     /** The claim this attempt sends. */
-    public Claim claim()
-    {
+    public Claim claim() {
         return claim;
     }
 
     /** A CLAIM packet for this attempt: same body every time, fresh nonce every time. */
-    public byte[] claimPacket()
-    {
+    public byte[] claimPacket() {
         counters[Counter.CLAIMS_SENT.ordinal()]++;
         return cipher.seal(RendezvousProtocol.KIND_CLAIM, RendezvousProtocol.VERSION, body);
     }
@@ -135,44 +126,33 @@ public final class RendezvousClaimer
      * @param source the DERP-authenticated sender
      * @return the listener's decision on this attempt, or empty when the packet is not one
      */
-    public Optional<Decision> onPacket(final NodeKey source, final byte[] buf, final int offset, final int length)
-    {
-        if (!source.equals(token.derpPublicKey()))
-        {
+    public Optional<Decision> onPacket(final NodeKey source, final byte[] buf, final int offset, final int length) {
+        if (!source.equals(token.derpPublicKey())) {
             return drop(Counter.FOREIGN_SOURCE);
         }
-        if (length < RendezvousProtocol.OVERHEAD || length > RendezvousProtocol.MAX_PACKET_LENGTH)
-        {
+        if (length < RendezvousProtocol.OVERHEAD || length > RendezvousProtocol.MAX_PACKET_LENGTH) {
             return drop(Counter.BAD_SIZE);
         }
-        if (buf[offset] != RendezvousProtocol.KIND_DECISION)
-        {
+        if (buf[offset] != RendezvousProtocol.KIND_DECISION) {
             return drop(Counter.WRONG_KIND);
         }
         final byte[] plain = cipher.open(buf, offset, length);
-        if (plain == null)
-        {
+        if (plain == null) {
             return drop(Counter.AUTH_FAILURE);
         }
-        if ((buf[offset + 1] & 0xff) != RendezvousProtocol.VERSION)
-        {
+        if ((buf[offset + 1] & 0xff) != RendezvousProtocol.VERSION) {
             return drop(Counter.VERSION_MISMATCH);
         }
         final Decision decision;
-        try
-        {
+        try {
             decision = BodyCodec.decodeDecision(plain);
-        }
-        catch (final MalformedBodyException e)
-        {
+        } catch (final MalformedBodyException e) {
             return drop(Counter.MALFORMED);
         }
-        if (!Arrays.equals(decision.claimId(), claim.claimId()))
-        {
+        if (!Arrays.equals(decision.claimId(), claim.claimId())) {
             return drop(Counter.STALE_CLAIM_ID);
         }
-        if (decision.accepted() && policy.checkList(decision.candidates()).isPresent())
-        {
+        if (decision.accepted() && policy.checkList(decision.candidates()).isPresent()) {
             return drop(Counter.MALFORMED);
         }
         counters[Counter.DECISIONS.ordinal()]++;
@@ -180,19 +160,16 @@ public final class RendezvousClaimer
     }
 
     /** The issuing command, for messages ({@code derphole listen}). */
-    String issuerCommandLine()
-    {
+    String issuerCommandLine() {
         return Capability.issuerCommandLine(token.capabilityBits());
     }
 
     /** How many packets ended in {@code counter}. */
-    public long counter(final Counter counter)
-    {
+    public long counter(final Counter counter) {
         return counters[counter.ordinal()];
     }
 
-    private Optional<Decision> drop(final Counter counter)
-    {
+    private Optional<Decision> drop(final Counter counter) {
         counters[counter.ordinal()]++;
         return Optional.empty();
     }

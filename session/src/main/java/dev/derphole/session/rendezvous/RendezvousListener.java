@@ -33,11 +33,9 @@ import dev.derphole.session.token.SessionToken;
  * <p>
  * Owned by the thread that receives the listener's DERP packets; not thread-safe.
  */
-public final class RendezvousListener
-{
+public final class RendezvousListener {
     /** What the listener counted. */
-    public enum Counter
-    {
+    public enum Counter {
         /** Shorter than header plus tag. */
         TOO_SHORT,
         /** Longer than {@link RendezvousProtocol#MAX_PACKET_LENGTH}. */
@@ -69,33 +67,28 @@ public final class RendezvousListener
     }
 
     /** A packet to send over DERP. */
-    public record Reply(NodeKey destination, byte[] packet)
-    {
+    public record Reply(NodeKey destination, byte[] packet) {
     }
 
     /** The result of one packet: maybe a reply, and the claim when this packet took the session. */
-    public static final class Outcome
-    {
+    public static final class Outcome {
         static final Outcome NONE = new Outcome(null, null);
 
         private final Reply reply;
         private final Claim accepted;
 
-        Outcome(final Reply reply, final Claim accepted)
-        {
+        Outcome(final Reply reply, final Claim accepted) {
             this.reply = reply;
             this.accepted = accepted;
         }
 
         /** The packet to send back, if any. */
-        public Optional<Reply> reply()
-        {
+        public Optional<Reply> reply() {
             return Optional.ofNullable(reply);
         }
 
         /** The claim that was accepted by this very packet (only once per listener; not for retries). */
-        public Optional<Claim> accepted()
-        {
+        public Optional<Claim> accepted() {
             return Optional.ofNullable(accepted);
         }
     }
@@ -120,8 +113,7 @@ public final class RendezvousListener
      * @param policy     which claimer candidates to accept
      */
     public RendezvousListener(
-        final SessionToken token, final NodeKey ownDerpKey, final Clock clock, final CandidatePolicy policy)
-    {
+        final SessionToken token, final NodeKey ownDerpKey, final Clock clock, final CandidatePolicy policy) {
         this(token, ownDerpKey, clock, policy, new SecureRandom());
     }
 
@@ -130,10 +122,8 @@ public final class RendezvousListener
         final NodeKey ownDerpKey,
         final Clock clock,
         final CandidatePolicy policy,
-        final SecureRandom random)
-    {
-        if (!token.derpPublicKey().equals(ownDerpKey))
-        {
+        final SecureRandom random) {
+        if (!token.derpPublicKey().equals(ownDerpKey)) {
             throw new IllegalArgumentException("the token names another DERP key than this listener's");
         }
         this.token = token;
@@ -149,15 +139,12 @@ public final class RendezvousListener
      * @throws IllegalArgumentException when a candidate breaks the policy
      * @throws IllegalStateException    after a claim was accepted
      */
-    public void offer(final List<String> candidates, final Extensions extensions)
-    {
-        if (claimed != null)
-        {
+    public void offer(final List<String> candidates, final Extensions extensions) {
+        if (claimed != null) {
             throw new IllegalStateException("the session is already claimed");
         }
         final Optional<String> problem = policy.checkList(candidates);
-        if (problem.isPresent())
-        {
+        if (problem.isPresent()) {
             throw new IllegalArgumentException("own " + problem.get());
         }
         // Fail now, not when the claim arrives, if the acceptance would not fit in a packet.
@@ -171,61 +158,47 @@ public final class RendezvousListener
      *
      * @param source the DERP-authenticated sender (the relay vouches for it, the payload does not)
      */
-    public Outcome onPacket(final NodeKey source, final byte[] buf, final int offset, final int length)
-    {
-        if (length < RendezvousProtocol.OVERHEAD)
-        {
+    public Outcome onPacket(final NodeKey source, final byte[] buf, final int offset, final int length) {
+        if (length < RendezvousProtocol.OVERHEAD) {
             return drop(Counter.TOO_SHORT);
         }
-        if (length > RendezvousProtocol.MAX_PACKET_LENGTH)
-        {
+        if (length > RendezvousProtocol.MAX_PACKET_LENGTH) {
             return drop(Counter.TOO_LONG);
         }
-        if (buf[offset] != RendezvousProtocol.KIND_CLAIM)
-        {
+        if (buf[offset] != RendezvousProtocol.KIND_CLAIM) {
             return drop(Counter.WRONG_KIND);
         }
         final byte[] body = cipher.open(buf, offset, length);
-        if (body == null)
-        {
+        if (body == null) {
             return drop(Counter.AUTH_FAILURE);
         }
         final int version = buf[offset + 1] & 0xff;
-        if (version != RendezvousProtocol.VERSION)
-        {
+        if (version != RendezvousProtocol.VERSION) {
             counters[Counter.VERSION_MISMATCH.ordinal()]++;
             return rejectRaw(source, body, RejectCode.VERSION, "unsupported rendezvous version " + version);
         }
         final Claim claim;
-        try
-        {
+        try {
             claim = BodyCodec.decodeClaim(body);
-        }
-        catch (final MalformedBodyException e)
-        {
+        } catch (final MalformedBodyException e) {
             counters[Counter.MALFORMED.ordinal()]++;
             return rejectRaw(source, body, RejectCode.MALFORMED, "malformed claim: " + e.getMessage());
         }
-        if (!token.hasSessionId(claim.sessionId(), 0))
-        {
+        if (!token.hasSessionId(claim.sessionId(), 0)) {
             return reject(Counter.SESSION_MISMATCH, source, claim, RejectCode.SESSION, "session id mismatch");
         }
-        if (token.isExpired(clock.instant()))
-        {
+        if (token.isExpired(clock.instant())) {
             return reject(Counter.EXPIRED, source, claim, RejectCode.EXPIRED, "token expired at " + token.expiresAt());
         }
-        if (!source.equals(claim.claimerDerpKey()))
-        {
+        if (!source.equals(claim.claimerDerpKey())) {
             return drop(Counter.SOURCE_MISMATCH);
         }
-        if (claim.capabilityBits() != token.capabilityBits())
-        {
+        if (claim.capabilityBits() != token.capabilityBits()) {
             return reject(Counter.CAPABILITY_MISMATCH, source, claim, RejectCode.CAPABILITY,
                 "this session is for " + Capability.describe(token.capabilityBits()));
         }
         final Optional<String> problem = policy.checkList(claim.candidates());
-        if (problem.isPresent())
-        {
+        if (problem.isPresent()) {
             return reject(Counter.CANDIDATE_REJECTED, source, claim, RejectCode.MALFORMED,
                 "malformed claim: " + problem.get());
         }
@@ -233,35 +206,29 @@ public final class RendezvousListener
     }
 
     /** The claim that took the session, once one has. */
-    public Optional<Claim> claimed()
-    {
+    public Optional<Claim> claimed() {
         return Optional.ofNullable(claimed);
     }
 
     /** How many packets ended in {@code counter}. */
-    public long counter(final Counter counter)
-    {
+    public long counter(final Counter counter) {
         return counters[counter.ordinal()];
     }
 
     /** Packets that failed authentication (the count an operator watches for probing). */
-    public long authFailures()
-    {
+    public long authFailures() {
         return counter(Counter.AUTH_FAILURE);
     }
 
-    private Outcome decide(final NodeKey source, final Claim claim)
-    {
-        if (claimed == null)
-        {
+    private Outcome decide(final NodeKey source, final Claim claim) {
+        if (claimed == null) {
             claimed = claim;
             acceptancePacket = cipher.seal(RendezvousProtocol.KIND_DECISION, RendezvousProtocol.VERSION,
                 BodyCodec.encodeDecision(Decision.accept(claim.claimId(), localCandidates, localExtensions)));
             counters[Counter.ACCEPTED.ordinal()]++;
             return new Outcome(new Reply(source, acceptancePacket.clone()), claim);
         }
-        if (claim.isRetryOf(claimed))
-        {
+        if (claim.isRetryOf(claimed)) {
             counters[Counter.RETRY_ANSWERED.ordinal()]++;
             return new Outcome(new Reply(source, acceptancePacket.clone()), null);
         }
@@ -269,38 +236,32 @@ public final class RendezvousListener
     }
 
     private Outcome reject(
-        final Counter counter, final NodeKey source, final Claim claim, final RejectCode code, final String reason)
-    {
+        final Counter counter, final NodeKey source, final Claim claim, final RejectCode code, final String reason) {
         counters[counter.ordinal()]++;
         return reply(source, claim.claimId(), code, reason);
     }
 
     /** A reject for a body we could not parse: answered only when its leading claim id is there to echo. */
-    private Outcome rejectRaw(final NodeKey source, final byte[] body, final RejectCode code, final String reason)
-    {
-        if (body.length < RendezvousProtocol.CLAIM_ID_LENGTH)
-        {
+    private Outcome rejectRaw(final NodeKey source, final byte[] body, final RejectCode code, final String reason) {
+        if (body.length < RendezvousProtocol.CLAIM_ID_LENGTH) {
             return Outcome.NONE;
         }
         return reply(source, Arrays.copyOf(body, RendezvousProtocol.CLAIM_ID_LENGTH), code, reason);
     }
 
-    private Outcome reply(final NodeKey destination, final byte[] claimId, final RejectCode code, final String reason)
-    {
+    private Outcome reply(final NodeKey destination, final byte[] claimId, final RejectCode code, final String reason) {
         final byte[] packet = cipher.seal(RendezvousProtocol.KIND_DECISION, RendezvousProtocol.VERSION,
             BodyCodec.encodeDecision(Decision.reject(claimId, code, reason)));
         return new Outcome(new Reply(destination, packet), null);
     }
 
-    private Outcome drop(final Counter counter)
-    {
+    private Outcome drop(final Counter counter) {
         counters[counter.ordinal()]++;
         return Outcome.NONE;
     }
 
     @Override
-    public String toString()
-    {
+    public String toString() {
         return "RendezvousListener[" + token + (claimed == null ? " waiting" : " claimed by " + claimed) + "]";
     }
 }

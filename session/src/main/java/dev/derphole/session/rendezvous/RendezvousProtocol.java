@@ -13,8 +13,7 @@ package dev.derphole.session.rendezvous;
  * The first byte of any DERP packet between peers says who handles it: 0x01..0x0f rendezvous, 0x10..0x3f
  * the stream engine, 0x80..0xff path probes; the rest is reserved.
  */
-public final class RendezvousProtocol
-{
+public final class RendezvousProtocol {
     /** Lowest first byte of a rendezvous packet. */
     public static final int FIRST_BYTE_MIN = 0x01;
     /** Highest first byte of a rendezvous packet. */
@@ -46,13 +45,11 @@ public final class RendezvousProtocol
     /** Longest reject reason, ASCII characters. */
     public static final int MAX_REASON_LENGTH = 200;
 
-    private RendezvousProtocol()
-    {
+    private RendezvousProtocol() {
     }
 
     /** True when a DERP packet starting with {@code firstByte} belongs to rendezvous. */
-    public static boolean isRendezvousPacket(final byte firstByte)
-    {
+    public static boolean isRendezvousPacket(final byte firstByte) {
         final int b = firstByte & 0xff;
         return b >= FIRST_BYTE_MIN && b <= FIRST_BYTE_MAX;
     }

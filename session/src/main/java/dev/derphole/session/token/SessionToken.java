@@ -20,8 +20,7 @@ import dev.derphole.derp.proto.NodeKey;
  * <p>
  * Immutable; accessors hand out copies. {@link #toString()} never prints the secret.
  */
-public final class SessionToken
-{
+public final class SessionToken {
     /** The token format version this build writes and reads. */
     public static final int VERSION = 1;
     /** How long a token from {@code listen} lives. */
@@ -59,8 +58,7 @@ public final class SessionToken
         final RelayBootstrap relay,
         final NodeKey derpPublicKey,
         final byte[] identityPublicKey,
-        final byte[] bearerSecret)
-    {
+        final byte[] bearerSecret) {
         this(Capability.bits(capabilities), sessionId, expiresUnixSeconds, relay, derpPublicKey, identityPublicKey,
             bearerSecret);
     }
@@ -72,26 +70,21 @@ public final class SessionToken
         final RelayBootstrap relay,
         final NodeKey derpPublicKey,
         final byte[] identityPublicKey,
-        final byte[] bearerSecret)
-    {
-        if (capabilityBits == 0 || (capabilityBits & ~Capability.KNOWN_BITS) != 0)
-        {
+        final byte[] bearerSecret) {
+        if (capabilityBits == 0 || (capabilityBits & ~Capability.KNOWN_BITS) != 0) {
             throw new IllegalArgumentException("capability bits 0x" + Integer.toHexString(capabilityBits)
                 + " are empty or unknown");
         }
         checkNonZero(sessionId, SESSION_ID_LENGTH, "session id");
-        if (expiresUnixSeconds < 1 || expiresUnixSeconds > MAX_EXPIRES_UNIX_SECONDS)
-        {
+        if (expiresUnixSeconds < 1 || expiresUnixSeconds > MAX_EXPIRES_UNIX_SECONDS) {
             throw new IllegalArgumentException("expiry out of range: " + expiresUnixSeconds);
         }
-        if (relay == null)
-        {
+        if (relay == null) {
             throw new IllegalArgumentException("relay bootstrap is required");
         }
         checkNonZero(derpPublicKey.toBytes(), 32, "DERP public key");
         if (identityPublicKey.length != IdentityKeyPair.PUBLIC_KEY_LENGTH
-            || !IdentityKeyPair.isValidPublicKey(identityPublicKey, 0))
-        {
+            || !IdentityKeyPair.isValidPublicKey(identityPublicKey, 0)) {
             throw new IllegalArgumentException("identity public key is not a valid Ed25519 key");
         }
         checkNonZero(bearerSecret, SECRET_LENGTH, "bearer secret");
@@ -113,8 +106,7 @@ public final class SessionToken
         final RelayBootstrap relay,
         final NodeKey derpPublicKey,
         final byte[] identityPublicKey,
-        final Clock clock)
-    {
+        final Clock clock) {
         return issue(capabilities, relay, derpPublicKey, identityPublicKey, DEFAULT_LIFETIME, clock);
     }
 
@@ -125,8 +117,7 @@ public final class SessionToken
         final NodeKey derpPublicKey,
         final byte[] identityPublicKey,
         final Duration lifetime,
-        final Clock clock)
-    {
+        final Clock clock) {
         final byte[] id = new byte[SESSION_ID_LENGTH];
         final byte[] secret = new byte[SECRET_LENGTH];
         RANDOM.nextBytes(id);
@@ -141,16 +132,14 @@ public final class SessionToken
      *
      * @throws TokenException with a one-line message for the user; never anything else
      */
-    public static SessionToken decode(final String text, final Clock clock) throws TokenException
-    {
+    public static SessionToken decode(final String text, final Clock clock) throws TokenException {
         final SessionToken token = TokenCodec.decode(text);
         token.requireUnexpired(clock);
         return token;
     }
 
     /** The token text: base64url without padding. */
-    public String encode()
-    {
+    public String encode() {
         return TokenCodec.encode(this);
     }
 
@@ -160,98 +149,80 @@ public final class SessionToken
      * @param command the command the user ran, for the message ({@code pipe})
      * @throws TokenException CAPABILITY: {@code this token is for `share`, not `pipe`}
      */
-    public void requireCapability(final Capability needed, final String command) throws TokenException
-    {
-        if ((capabilityBits & needed.bit()) == 0)
-        {
+    public void requireCapability(final Capability needed, final String command) throws TokenException {
+        if ((capabilityBits & needed.bit()) == 0) {
             throw new TokenException(TokenException.Kind.CAPABILITY,
                 "this token is for " + Capability.describe(capabilityBits) + ", not `" + command + "`");
         }
     }
 
     /** @throws TokenException EXPIRED when {@code clock} is at or past the expiry */
-    public void requireUnexpired(final Clock clock) throws TokenException
-    {
-        if (isExpired(clock.instant()))
-        {
+    public void requireUnexpired(final Clock clock) throws TokenException {
+        if (isExpired(clock.instant())) {
             throw new TokenException(TokenException.Kind.EXPIRED, "token expired at " + expiresAt());
         }
     }
 
     /** Expired iff {@code now >= expiry} (whole seconds). */
-    public boolean isExpired(final Instant now)
-    {
+    public boolean isExpired(final Instant now) {
         return now.getEpochSecond() >= expiresUnixSeconds;
     }
 
-    public Set<Capability> capabilities()
-    {
+    public Set<Capability> capabilities() {
         return Capability.fromBits(capabilityBits);
     }
 
     /** The capability byte as on the wire. */
-    public int capabilityBits()
-    {
+    public int capabilityBits() {
         return capabilityBits;
     }
 
-    public byte[] sessionId()
-    {
+    public byte[] sessionId() {
         return sessionId.clone();
     }
 
-    public long expiresUnixSeconds()
-    {
+    public long expiresUnixSeconds() {
         return expiresUnixSeconds;
     }
 
-    public Instant expiresAt()
-    {
+    public Instant expiresAt() {
         return Instant.ofEpochSecond(expiresUnixSeconds);
     }
 
-    public RelayBootstrap relay()
-    {
+    public RelayBootstrap relay() {
         return relay;
     }
 
     /** The listener's DERP public key: where claims go, and the only source decisions are taken from. */
-    public NodeKey derpPublicKey()
-    {
+    public NodeKey derpPublicKey() {
         return derpPublicKey;
     }
 
     /** The listener's raw Ed25519 identity public key. */
-    public byte[] identityPublicKey()
-    {
+    public byte[] identityPublicKey() {
         return identityPublicKey.clone();
     }
 
     /** The bearer secret (a copy). Prefer {@link #keys()}; the secret itself should not travel further. */
-    public byte[] bearerSecret()
-    {
+    public byte[] bearerSecret() {
         return bearerSecret.clone();
     }
 
     /** Key derivation for this session (HKDF over the bearer secret, salted with the session id). */
-    public SessionKeyDerivation keys()
-    {
+    public SessionKeyDerivation keys() {
         return new SessionKeyDerivation(bearerSecret, sessionId);
     }
 
     /** True when {@code bytes[offset, offset+16)} is this session id; constant time. */
-    public boolean hasSessionId(final byte[] bytes, final int offset)
-    {
-        if (offset < 0 || bytes.length - offset < SESSION_ID_LENGTH)
-        {
+    public boolean hasSessionId(final byte[] bytes, final int offset) {
+        if (offset < 0 || bytes.length - offset < SESSION_ID_LENGTH) {
             return false;
         }
         return MessageDigest.isEqual(sessionId, Arrays.copyOfRange(bytes, offset, offset + SESSION_ID_LENGTH));
     }
 
     @Override
-    public boolean equals(final Object o)
-    {
+    public boolean equals(final Object o) {
         return o instanceof SessionToken t && t.capabilityBits == capabilityBits
             && t.expiresUnixSeconds == expiresUnixSeconds && Arrays.equals(t.sessionId, sessionId)
             && t.relay.equals(relay) && t.derpPublicKey.equals(derpPublicKey)
@@ -260,14 +231,12 @@ public final class SessionToken
     }
 
     @Override
-    public int hashCode()
-    {
+    public int hashCode() {
         return Arrays.hashCode(sessionId);
     }
 
     @Override
-    public String toString()
-    {
+    public String toString() {
         // The bearer secret is the session's only credential: never print it, nor the token text.
         return "SessionToken[v" + VERSION + " " + Capability.fromBits(capabilityBits)
             + " session=" + HexFormat.of().formatHex(sessionId)
@@ -276,19 +245,15 @@ public final class SessionToken
             + " derp=" + derpPublicKey.shortString() + "]";
     }
 
-    private static void checkNonZero(final byte[] bytes, final int length, final String what)
-    {
-        if (bytes.length != length)
-        {
+    private static void checkNonZero(final byte[] bytes, final int length, final String what) {
+        if (bytes.length != length) {
             throw new IllegalArgumentException(what + " must be " + length + " bytes, got " + bytes.length);
         }
         int or = 0;
-        for (final byte b : bytes)
-        {
+        for (final byte b : bytes) {
             or |= b;
         }
-        if (or == 0)
-        {
+        if (or == 0) {
             throw new IllegalArgumentException(what + " is all zero");
         }
     }

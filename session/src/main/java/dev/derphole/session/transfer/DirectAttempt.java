@@ -29,8 +29,7 @@ import dev.derphole.session.token.SessionToken;
  * <p>
  * Owned by the session's main thread; {@link #close} from any thread.
  */
-final class DirectAttempt implements AutoCloseable
-{
+final class DirectAttempt implements AutoCloseable {
     /** How long {@link #candidates()} waits for the socket before the session goes on with the relay alone. */
     private static final long OPEN_WAIT_MS = 3_000;
     /** How long the STUN query for the reflexive candidate may take, in ms (three requests). */
@@ -42,13 +41,11 @@ final class DirectAttempt implements AutoCloseable
     private volatile CompletableFuture<Opened> discovery;
 
     /** The socket and its candidates, once open. */
-    private record Opened(UdpEndpoint endpoint, List<String> candidates)
-    {
+    private record Opened(UdpEndpoint endpoint, List<String> candidates) {
         static final Opened NONE = new Opened(null, List.of());
     }
 
-    private DirectAttempt(final CompletableFuture<Opened> opening)
-    {
+    private DirectAttempt(final CompletableFuture<Opened> opening) {
         this.opening = opening;
     }
 
@@ -56,11 +53,9 @@ final class DirectAttempt implements AutoCloseable
      * Starts opening the socket on a thread of its own and returns at once: the first open of a UDP engine in a
      * process builds its native call stubs (~0.2 s), which now overlaps with the relay connection.
      */
-    static DirectAttempt open(final TransferSetup setup)
-    {
+    static DirectAttempt open(final TransferSetup setup) {
         final CompletableFuture<Opened> opening = new CompletableFuture<>();
-        if (!setup.direct())
-        {
+        if (!setup.direct()) {
             opening.complete(Opened.NONE);
             return new DirectAttempt(opening);
         }
@@ -69,43 +64,30 @@ final class DirectAttempt implements AutoCloseable
         return attempt;
     }
 
-    private void openSocket(final TransferSetup setup)
-    {
-        try
-        {
+    private void openSocket(final TransferSetup setup) {
+        try {
             final UdpEndpoint endpoint = UdpEndpoint.open();
             opening.complete(new Opened(endpoint, LocalCandidates.gather(endpoint.port(), setup.policy())));
-            if (closed)
-            {
+            if (closed) {
                 endpoint.close(); // closed while we were opening
             }
-        }
-        catch (final IOException | RuntimeException e)
-        {
+        } catch (final IOException | RuntimeException e) {
             // No UDP here (sandbox, no interfaces): the transfer works on the relay alone.
             opening.complete(Opened.NONE);
-        }
-        catch (final OutOfMemoryError e)
-        {
+        } catch (final OutOfMemoryError e) {
             // The socket's buffers did not fit the direct-memory limit: the relay alone still works.
             opening.complete(Opened.NONE);
         }
     }
 
     /** The socket and its candidates, waiting for the open; nothing when it failed, was slow or is closed. */
-    private Opened opened()
-    {
-        try
-        {
+    private Opened opened() {
+        try {
             return opening.get(OPEN_WAIT_MS, TimeUnit.MILLISECONDS);
-        }
-        catch (final InterruptedException e)
-        {
+        } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
             return Opened.NONE;
-        }
-        catch (final ExecutionException | TimeoutException e)
-        {
+        } catch (final ExecutionException | TimeoutException e) {
             return Opened.NONE;
         }
     }
@@ -115,10 +97,8 @@ final class DirectAttempt implements AutoCloseable
      * background; {@link #candidates()} waits for it, at most {@link #STUN_TIMEOUT_MS}. Does nothing when the
      * node has no STUN, the socket did not open or it is not an IPv4 node.
      */
-    void discover(final DerpNode node, final DerpNode.HostResolver resolver, final CandidatePolicy policy)
-    {
-        if (!node.stunEnabled())
-        {
+    void discover(final DerpNode node, final DerpNode.HostResolver resolver, final CandidatePolicy policy) {
+        if (!node.stunEnabled()) {
             return;
         }
         final CompletableFuture<Opened> withReflexive = new CompletableFuture<>();
@@ -128,65 +108,48 @@ final class DirectAttempt implements AutoCloseable
     }
 
     private static Opened withReflexive(final Opened opened, final DerpNode node,
-        final DerpNode.HostResolver resolver, final CandidatePolicy policy)
-    {
-        if (opened.endpoint() == null)
-        {
+        final DerpNode.HostResolver resolver, final CandidatePolicy policy) {
+        if (opened.endpoint() == null) {
             return opened;
         }
-        try
-        {
+        try {
             InetAddress server = null;
-            for (final InetAddress address : resolver.resolve(node.stunHost()))
-            {
-                if (address instanceof Inet4Address && server == null)
-                {
+            for (final InetAddress address : resolver.resolve(node.stunHost())) {
+                if (address instanceof Inet4Address && server == null) {
                     server = address;
                 }
             }
-            if (server == null)
-            {
+            if (server == null) {
                 return opened;
             }
             final InetSocketAddress mapped = opened.endpoint()
                 .stun(new InetSocketAddress(server, node.effectiveStunPort()), STUN_TIMEOUT_MS);
-            if (mapped == null || !(mapped.getAddress() instanceof Inet4Address))
-            {
+            if (mapped == null || !(mapped.getAddress() instanceof Inet4Address)) {
                 return opened;
             }
             final String candidate = CandidatePolicy.canonical(mapped.getAddress(), mapped.getPort());
             if (opened.candidates().contains(candidate) || policy.check(candidate) != CandidatePolicy.Verdict.OK
-                || opened.candidates().size() >= CandidatePolicy.MAX_CANDIDATES)
-            {
+                || opened.candidates().size() >= CandidatePolicy.MAX_CANDIDATES) {
                 return opened;
             }
             final List<String> all = new ArrayList<>(opened.candidates());
             all.add(candidate);
             return new Opened(opened.endpoint(), List.copyOf(all));
-        }
-        catch (final IOException | InterruptedException | RuntimeException e)
-        {
+        } catch (final IOException | InterruptedException | RuntimeException e) {
             // No reflexive candidate: local ones (and the relay) still work.
             return opened;
         }
     }
 
     /** This side's candidates for the claim or decision (empty when direct paths are off). */
-    List<String> candidates()
-    {
+    List<String> candidates() {
         final CompletableFuture<Opened> pending = discovery;
-        if (pending != null)
-        {
-            try
-            {
+        if (pending != null) {
+            try {
                 return pending.get(OPEN_WAIT_MS + STUN_TIMEOUT_MS, TimeUnit.MILLISECONDS).candidates();
-            }
-            catch (final InterruptedException e)
-            {
+            } catch (final InterruptedException e) {
                 Thread.currentThread().interrupt();
-            }
-            catch (final ExecutionException | TimeoutException e)
-            {
+            } catch (final ExecutionException | TimeoutException e) {
                 // Fall back to the local candidates.
             }
         }
@@ -195,16 +158,13 @@ final class DirectAttempt implements AutoCloseable
 
     /** Starts probing the peer's candidates; does nothing without a socket or candidates. */
     void start(final SessionToken token, final NodeKey own, final NodeKey peer, final List<String> peerCandidates,
-        final CandidatePolicy policy, final PathProber.Listener listener)
-    {
+        final CandidatePolicy policy, final PathProber.Listener listener) {
         final UdpEndpoint endpoint = opened().endpoint();
-        if (endpoint == null || peerCandidates.isEmpty() || closed)
-        {
+        if (endpoint == null || peerCandidates.isEmpty() || closed) {
             return;
         }
         final List<InetSocketAddress> peers = new ArrayList<>(peerCandidates.size());
-        for (final String candidate : peerCandidates)
-        {
+        for (final String candidate : peerCandidates) {
             peers.add(policy.toSocketAddress(candidate));
         }
         final ProbeCodec codec = new ProbeCodec(token.keys().keyBytes(KeyPurpose.PATH_PROBE, 32), token.sessionId(),
@@ -216,13 +176,11 @@ final class DirectAttempt implements AutoCloseable
      * One {@code --verbose} line with the direct path's counters (valid and refused probes, datagrams nobody
      * wanted, the UDP engine), or null when there was no socket.
      */
-    String summary()
-    {
+    String summary() {
         final CompletableFuture<Opened> pending = discovery;
         final Opened opened = pending != null ? pending.getNow(opening.getNow(Opened.NONE)) : opening.getNow(Opened.NONE);
         final UdpEndpoint endpoint = opened.endpoint();
-        if (endpoint == null)
-        {
+        if (endpoint == null) {
             return null;
         }
         final PathProber p = prober;
@@ -234,17 +192,14 @@ final class DirectAttempt implements AutoCloseable
     }
 
     @Override
-    public void close()
-    {
+    public void close() {
         closed = true;
         final PathProber p = prober;
-        if (p != null)
-        {
+        if (p != null) {
             p.close();
         }
         final UdpEndpoint endpoint = opening.getNow(Opened.NONE).endpoint();
-        if (endpoint != null)
-        {
+        if (endpoint != null) {
             endpoint.close();
         }
     }

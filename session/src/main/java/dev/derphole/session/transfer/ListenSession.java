@@ -33,8 +33,7 @@ import dev.derphole.session.token.SessionToken;
  * <p>
  * Owned by the command's main thread; {@link #abort(String)} may be called from any thread.
  */
-public final class ListenSession implements AutoCloseable
-{
+public final class ListenSession implements AutoCloseable {
     private static final long POLL_NS = TimeUnit.MILLISECONDS.toNanos(200);
 
     private final TransferSetup setup;
@@ -49,8 +48,7 @@ public final class ListenSession implements AutoCloseable
     private RelayPath relayPath;
     private List<String> claimCandidates = List.of();
 
-    public ListenSession(final TransferSetup setup, final SessionEvents events)
-    {
+    public ListenSession(final TransferSetup setup, final SessionEvents events) {
         this.setup = setup;
         this.events = events;
     }
@@ -60,8 +58,7 @@ public final class ListenSession implements AutoCloseable
      *
      * @throws RelayUnreachableException when no relay can be reached
      */
-    public SessionToken open() throws RelayUnreachableException
-    {
+    public SessionToken open() throws RelayUnreachableException {
         CodecWarmup.startInBackground(); // while we connect and wait for the claim
         direct = DirectAttempt.open(setup); // the socket opens while we connect
         final Curve25519KeyPair derpKeys = Curve25519KeyPair.generate();
@@ -82,150 +79,115 @@ public final class ListenSession implements AutoCloseable
      * @return bytes received
      * @throws TransferException for a failed transfer, an abort, or a token that expired unclaimed
      */
-    public long receive(final OutputStream sink) throws TransferException, InterruptedException
-    {
+    public long receive(final OutputStream sink) throws TransferException, InterruptedException {
         events.status("waiting-for-claim");
         final NodeKey claimer = awaitClaim();
         events.status("claimed");
         lateClaims = Thread.ofVirtual().name("derphole-late-claims").start(this::answerLateClaims);
         events.status("connected-relay");
         final BulkReceiver r = receiver;
-        direct.start(token, link.ownKey(), claimer, claimCandidates, setup.policy(), new PathProber.Listener()
-        {
+        direct.start(token, link.ownKey(), claimer, claimCandidates, setup.policy(), new PathProber.Listener() {
             @Override
-            public void onDirect(final DirectPath path)
-            {
+            public void onDirect(final DirectPath path) {
                 // The sender switches; the receiver answers on the path the newest packet came from.
                 r.attachPath(path);
                 events.status("connected-direct");
             }
 
             @Override
-            public void onFallback()
-            {
+            public void onFallback() {
                 r.switchPath(relayPath);
                 events.status("connected-relay");
             }
         });
-        try
-        {
+        try {
             final long bytes = receiver.receive(sink);
             events.status("stream-complete");
             return bytes;
-        }
-        catch (final StreamException e)
-        {
+        } catch (final StreamException e) {
             throw StreamFailures.of(e, link.gonePeer() != null && link.gonePeer().equals(claimer)
                 ? " (the sender left the relay)" : "");
-        }
-        finally
-        {
+        } finally {
             events.status(StatsLine.of(receiver.stats()));
             final String directStats = direct.summary();
-            if (directStats != null)
-            {
+            if (directStats != null) {
                 events.status(directStats);
             }
         }
     }
 
     /** Aborts: the peer is told (authenticated) and {@link #receive} fails. */
-    public void abort(final String reason)
-    {
+    public void abort(final String reason) {
         abortReason = reason;
         final BulkReceiver r = receiver;
-        if (r != null)
-        {
+        if (r != null) {
             r.abort(reason);
         }
     }
 
-    private NodeKey awaitClaim() throws TransferException, InterruptedException
-    {
-        while (true)
-        {
-            if (abortReason != null)
-            {
+    private NodeKey awaitClaim() throws TransferException, InterruptedException {
+        while (true) {
+            if (abortReason != null) {
                 throw new TransferException(abortReason);
             }
-            if (token.isExpired(Instant.now(setup.clock())))
-            {
+            if (token.isExpired(Instant.now(setup.clock()))) {
                 throw new TransferException("token expired before anyone claimed the session; run listen again");
             }
             final ClaimDriver.Received packet = link.pollRendezvous(POLL_NS);
-            if (packet == null)
-            {
+            if (packet == null) {
                 continue;
             }
             final RendezvousListener.Outcome outcome = onPacket(packet);
             final Optional<NodeKey> claimer = outcome.accepted().map(c -> c.claimerDerpKey());
-            if (claimer.isPresent())
-            {
+            if (claimer.isPresent()) {
                 // The data path must exist before the claimer learns it may start sending.
                 relayPath = link.pathTo(claimer.get());
                 claimCandidates = outcome.accepted().get().candidates();
                 receiver = new BulkReceiver(setup.stream(), StreamKeying.claimerToListener(token), relayPath);
             }
             reply(outcome);
-            if (claimer.isPresent())
-            {
+            if (claimer.isPresent()) {
                 return claimer.get();
             }
         }
     }
 
-    private void answerLateClaims()
-    {
-        try
-        {
-            while (!Thread.currentThread().isInterrupted())
-            {
+    private void answerLateClaims() {
+        try {
+            while (!Thread.currentThread().isInterrupted()) {
                 final ClaimDriver.Received packet = link.pollRendezvous(POLL_NS);
-                if (packet != null)
-                {
+                if (packet != null) {
                     reply(onPacket(packet));
                 }
             }
-        }
-        catch (final InterruptedException e)
-        {
+        } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
 
-    private synchronized RendezvousListener.Outcome onPacket(final ClaimDriver.Received packet)
-    {
+    private synchronized RendezvousListener.Outcome onPacket(final ClaimDriver.Received packet) {
         return rendezvous.onPacket(packet.source(), packet.buffer(), packet.offset(), packet.length());
     }
 
-    private void reply(final RendezvousListener.Outcome outcome)
-    {
-        outcome.reply().ifPresent(reply ->
-        {
-            try
-            {
+    private void reply(final RendezvousListener.Outcome outcome) {
+        outcome.reply().ifPresent(reply -> {
+            try {
                 link.send(reply.destination(), reply.packet());
-            }
-            catch (final IOException e)
-            {
+            } catch (final IOException e) {
                 // The claimer retries its claim; a lost reply costs one retry interval.
             }
         });
     }
 
     @Override
-    public void close()
-    {
-        if (direct != null)
-        {
+    public void close() {
+        if (direct != null) {
             direct.close();
         }
-        if (lateClaims != null)
-        {
+        if (lateClaims != null) {
             lateClaims.interrupt();
         }
-        if (link != null)
-        {
+        if (link != null) {
             link.close();
         }
     }

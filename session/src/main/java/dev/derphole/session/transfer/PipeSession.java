@@ -27,8 +27,7 @@ import dev.derphole.session.token.SessionToken;
  * <p>
  * Owned by the command's main thread; {@link #abort(String)} may be called from any thread.
  */
-public final class PipeSession implements AutoCloseable
-{
+public final class PipeSession implements AutoCloseable {
     private final TransferSetup setup;
     private final SessionEvents events;
     private final SessionToken token;
@@ -42,8 +41,7 @@ public final class PipeSession implements AutoCloseable
      * @param publicMap the public DERP map, for tokens that name a public relay node
      */
     public PipeSession(final TransferSetup setup, final SessionEvents events, final SessionToken token,
-        final DerpMap publicMap)
-    {
+        final DerpMap publicMap) {
         this.setup = setup;
         this.events = events;
         this.token = token;
@@ -57,8 +55,7 @@ public final class PipeSession implements AutoCloseable
      * @throws RelayUnreachableException when the token's relay cannot be reached
      * @throws TransferException         when the claim is refused or unanswered, or the transfer fails
      */
-    public long send(final InputStream source) throws IOException, TransferException, InterruptedException
-    {
+    public long send(final InputStream source) throws IOException, TransferException, InterruptedException {
         CodecWarmup.startInBackground(); // while we connect and claim
         direct = DirectAttempt.open(setup); // the socket opens while we connect
         final RelayConnector.Connected relay = new RelayConnector(setup.resolver(), setup.ssl())
@@ -69,17 +66,13 @@ public final class PipeSession implements AutoCloseable
             IdentityKeyPair.generate().publicKeyRaw(), direct.candidates(), Extensions.NONE, setup.clock(),
             setup.policy());
         final Decision decision;
-        try
-        {
+        try {
             decision = new ClaimDriver(claimer, link::send, link::pollRendezvous).run();
-        }
-        catch (final RendezvousException e)
-        {
+        } catch (final RendezvousException e) {
             throw new TransferException(e.getMessage(), e);
         }
         events.status("claimed");
-        if (abortReason != null)
-        {
+        if (abortReason != null) {
             throw new TransferException(abortReason);
         }
         final RelayPath relayPath = link.pathTo(token.derpPublicKey());
@@ -87,63 +80,49 @@ public final class PipeSession implements AutoCloseable
         sender = s;
         events.status("connected-relay");
         direct.start(token, link.ownKey(), token.derpPublicKey(), decision.candidates(), setup.policy(),
-            new PathProber.Listener()
-            {
+            new PathProber.Listener() {
                 @Override
-                public void onDirect(final DirectPath path)
-                {
+                public void onDirect(final DirectPath path) {
                     s.switchPath(path);
                     events.status("connected-direct");
                 }
 
                 @Override
-                public void onFallback()
-                {
+                public void onFallback() {
                     s.switchPath(relayPath);
                     events.status("connected-relay");
                 }
             });
-        try
-        {
+        try {
             final long bytes = sender.send(source);
             events.status("stream-complete");
             return bytes;
-        }
-        catch (final StreamException e)
-        {
+        } catch (final StreamException e) {
             throw StreamFailures.of(e, link.gonePeer() != null ? " (the listener left the relay)" : "");
-        }
-        finally
-        {
+        } finally {
             events.status(StatsLine.of(sender.stats()));
             final String directStats = direct.summary();
-            if (directStats != null)
-            {
+            if (directStats != null) {
                 events.status(directStats);
             }
         }
     }
 
     /** Aborts: the peer is told (authenticated) and {@link #send} fails. */
-    public void abort(final String reason)
-    {
+    public void abort(final String reason) {
         abortReason = reason;
         final BulkSender s = sender;
-        if (s != null)
-        {
+        if (s != null) {
             s.abort(reason);
         }
     }
 
     @Override
-    public void close()
-    {
-        if (direct != null)
-        {
+    public void close() {
+        if (direct != null) {
             direct.close();
         }
-        if (link != null)
-        {
+        if (link != null) {
             link.close();
         }
     }

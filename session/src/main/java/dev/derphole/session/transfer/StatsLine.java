@@ -3,14 +3,11 @@ package dev.derphole.session.transfer;
 import dev.derphole.lanes.StreamStats;
 
 /** The one-line transfer summary {@code --verbose} prints at the end: enough to see why a transfer was slow. */
-final class StatsLine
-{
-    private StatsLine()
-    {
+final class StatsLine {
+    private StatsLine() {
     }
 
-    static String of(final StreamStats s)
-    {
+    static String of(final StreamStats s) {
         final double retransmitPercent = s.payloadBytesSent() == 0 ? 0
             : 100.0 * s.retransmittedBytes() / s.payloadBytesSent();
         return String.format("stats bytes=%d packets-sent=%d packets-received=%d retransmitted=%.2f%% "

@@ -31,6 +31,5 @@ public record TransferSetup(
     StreamConfig stream,
     CandidatePolicy policy,
     Clock clock,
-    boolean direct)
-{
+    boolean direct) {
 }

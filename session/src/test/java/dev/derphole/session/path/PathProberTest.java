@@ -16,74 +16,61 @@ import dev.derphole.derp.proto.NodeKey;
 
 /** Two endpoints on loopback find each other, promote, and fall back when one goes silent. */
 @Timeout(30)
-class PathProberTest
-{
+class PathProberTest {
     private static final SplittableRandom RANDOM = new SplittableRandom(0x9B0BE2L);
 
-    private static byte[] bytes(final int n)
-    {
+    private static byte[] bytes(final int n) {
         final byte[] b = new byte[n];
         RANDOM.nextBytes(b);
         return b;
     }
 
     /** A session's probe keys and both sides' DERP keys. */
-    private record Peers(byte[] key, byte[] session, NodeKey a, NodeKey b)
-    {
-        static Peers random()
-        {
+    private record Peers(byte[] key, byte[] session, NodeKey a, NodeKey b) {
+        static Peers random() {
             return new Peers(bytes(32), bytes(16), NodeKey.of(bytes(32)), NodeKey.of(bytes(32)));
         }
 
-        ProbeCodec codecA()
-        {
+        ProbeCodec codecA() {
             return new ProbeCodec(key, session, a, b);
         }
 
-        ProbeCodec codecB()
-        {
+        ProbeCodec codecB() {
             return new ProbeCodec(key, session, b, a);
         }
     }
 
     /** Records the prober's calls. */
-    private static final class Recorder implements PathProber.Listener
-    {
+    private static final class Recorder implements PathProber.Listener {
         final CompletableFuture<DirectPath> direct = new CompletableFuture<>();
         final CompletableFuture<Long> fallback = new CompletableFuture<>();
 
         @Override
-        public void onDirect(final DirectPath path)
-        {
+        public void onDirect(final DirectPath path) {
             direct.complete(path);
         }
 
         @Override
-        public void onFallback()
-        {
+        public void onFallback() {
             fallback.complete(System.nanoTime());
         }
     }
 
-    private static InetSocketAddress loopback(final UdpEndpoint endpoint)
-    {
+    private static InetSocketAddress loopback(final UdpEndpoint endpoint) {
         return new InetSocketAddress(InetAddress.getLoopbackAddress(), endpoint.port());
     }
 
     @Test
-    void shouldPromoteBothSidesAndFallBackWhenThePeerGoesSilent() throws Exception
-    {
+    void shouldPromoteBothSidesAndFallBackWhenThePeerGoesSilent() throws Exception {
         final Peers peers = Peers.random();
         final UdpEndpoint eb = UdpEndpoint.open();
-        try (UdpEndpoint ea = UdpEndpoint.open())
-        {
+        try (UdpEndpoint ea = UdpEndpoint.open()) {
             final Recorder ra = new Recorder();
             final Recorder rb = new Recorder();
             // a also lists an address nobody answers on (closed port on loopback): it must not matter.
             final InetSocketAddress dead = new InetSocketAddress(InetAddress.getLoopbackAddress(), 9);
             try (PathProber pa = new PathProber(ea, peers.codecA(), List.of(dead, loopback(eb)),
-                ra).start())
-            {
+                ra).start()) {
                 final PathProber pb = new PathProber(eb, peers.codecB(), List.of(loopback(ea)),
                     rb).start();
                 assertThat(ra.direct.get(5, TimeUnit.SECONDS).remote()).isEqualTo(loopback(eb));
@@ -101,26 +88,21 @@ class PathProberTest
                 assertThat(TimeUnit.NANOSECONDS.toMillis(fellNs - silentNs))
                     .isBetween(PathProber.DEAD_AFTER_MS - 2 * PathProber.HEARTBEAT_MS, PathProber.DEAD_AFTER_MS + 3_000);
             }
-        }
-        finally
-        {
+        } finally {
             eb.close();
         }
     }
 
     @Test
-    void shouldPickTheLargestDatagramThePathCarries() throws Exception
-    {
+    void shouldPickTheLargestDatagramThePathCarries() throws Exception {
         final Peers peers = Peers.random();
-        try (UdpEndpoint ea = UdpEndpoint.open(); UdpEndpoint eb = UdpEndpoint.open())
-        {
+        try (UdpEndpoint ea = UdpEndpoint.open(); UdpEndpoint eb = UdpEndpoint.open()) {
             final Recorder ra = new Recorder();
             final Recorder rb = new Recorder();
             try (PathProber pa = new PathProber(ea, peers.codecA(), List.of(loopback(eb)), ra)
                     .start();
                 PathProber pb = new PathProber(eb, peers.codecB(), List.of(loopback(ea)), rb)
-                    .start())
-            {
+                    .start()) {
                 final DirectPath path = ra.direct.get(5, TimeUnit.SECONDS);
                 rb.direct.get(5, TimeUnit.SECONDS);
                 // Promoted at the size every path carries; the measurement follows.
@@ -128,8 +110,8 @@ class PathProberTest
                 // (the FFM engines); the NIO and Netty fallbacks keep the safe size.
                 final int expected = ea.probesPathMtu() ? UdpEndpoint.MAX_DATAGRAM_BYTES : UdpEndpoint.DIRECT_DATAGRAM_BYTES;
                 final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-                while ((pa.datagramBytes() != expected || pb.datagramBytes() != expected) && System.nanoTime() < deadline)
-                {
+                while ((pa.datagramBytes() != expected || pb.datagramBytes() != expected)
+                    && System.nanoTime() < deadline) {
                     Thread.sleep(10);
                 }
                 assertThat(path.maxDatagramLength()).isEqualTo(expected);
@@ -142,27 +124,22 @@ class PathProberTest
     }
 
     @Test
-    void shouldStayOnTheRelayWhenOnlyForgedProbesArrive() throws Exception
-    {
+    void shouldStayOnTheRelayWhenOnlyForgedProbesArrive() throws Exception {
         final byte[] session = bytes(16);
         final NodeKey a = NodeKey.of(bytes(32));
         final NodeKey b = NodeKey.of(bytes(32));
-        try (UdpEndpoint ea = UdpEndpoint.open(); UdpEndpoint eb = UdpEndpoint.open())
-        {
+        try (UdpEndpoint ea = UdpEndpoint.open(); UdpEndpoint eb = UdpEndpoint.open()) {
             final Recorder ra = new Recorder();
             // b has the wrong key: every probe it sends a is forged as far as a can tell.
             final ProbeCodec forger = new ProbeCodec(bytes(32), session, b, a);
             try (PathProber pa = new PathProber(ea, new ProbeCodec(bytes(32), session, a, b),
-                List.of(loopback(eb)), ra).start())
-            {
-                for (int i = 0; i < 20; i++)
-                {
+                List.of(loopback(eb)), ra).start()) {
+                for (int i = 0; i < 20; i++) {
                     eb.sendTo(loopback(ea), forger.probe());
                     Thread.sleep(10);
                 }
                 final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-                while (pa.invalidProbes() < 20 && System.nanoTime() < deadline)
-                {
+                while (pa.invalidProbes() < 20 && System.nanoTime() < deadline) {
                     Thread.sleep(10);
                 }
                 assertThat(pa.invalidProbes()).isEqualTo(20);
@@ -173,25 +150,20 @@ class PathProberTest
     }
 
     @Test
-    void shouldNotPromoteAPathThatWorksOneWayOnly() throws Exception
-    {
+    void shouldNotPromoteAPathThatWorksOneWayOnly() throws Exception {
         final Peers peers = Peers.random();
-        try (UdpEndpoint ea = UdpEndpoint.open(); UdpEndpoint eb = UdpEndpoint.open())
-        {
+        try (UdpEndpoint ea = UdpEndpoint.open(); UdpEndpoint eb = UdpEndpoint.open()) {
             final Recorder ra = new Recorder();
             // b's genuine probes reach a, but nothing on b answers a's probes (its ACKs are "lost").
             final ProbeCodec bSide = peers.codecB();
             try (PathProber pa = new PathProber(ea, peers.codecA(), List.of(loopback(eb)),
-                ra).start())
-            {
-                for (int i = 0; i < 20; i++)
-                {
+                ra).start()) {
+                for (int i = 0; i < 20; i++) {
                     eb.sendTo(loopback(ea), bSide.probe());
                     Thread.sleep(20);
                 }
                 final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-                while (pa.validProbes() < 20 && System.nanoTime() < deadline)
-                {
+                while (pa.validProbes() < 20 && System.nanoTime() < deadline) {
                     Thread.sleep(10);
                 }
                 assertThat(pa.validProbes()).isEqualTo(20);

@@ -11,24 +11,21 @@ import dev.derphole.derp.proto.NodeKey;
 import dev.derphole.testing.Fuzz;
 
 @Timeout(30)
-class ProbeCodecTest
-{
+class ProbeCodecTest {
     private static final SplittableRandom RANDOM = new SplittableRandom(0x9B0BEL);
     private static final byte[] KEY = bytes(32);
     private static final byte[] SESSION = bytes(16);
     private static final NodeKey LISTENER = NodeKey.of(bytes(32));
     private static final NodeKey CLAIMER = NodeKey.of(bytes(32));
 
-    private static byte[] bytes(final int n)
-    {
+    private static byte[] bytes(final int n) {
         final byte[] b = new byte[n];
         RANDOM.nextBytes(b);
         return b;
     }
 
     @Test
-    void shouldVerifyAProbeAndItsAckInTheOtherDirection()
-    {
+    void shouldVerifyAProbeAndItsAckInTheOtherDirection() {
         final ProbeCodec listener = new ProbeCodec(KEY, SESSION, LISTENER, CLAIMER);
         final ProbeCodec claimer = new ProbeCodec(KEY, SESSION, CLAIMER, LISTENER);
         final byte[] probe = claimer.probe();
@@ -42,8 +39,7 @@ class ProbeCodecTest
     }
 
     @Test
-    void shouldCarryAnAuthenticatedSizeInPaddedProbesAndTheirAcks()
-    {
+    void shouldCarryAnAuthenticatedSizeInPaddedProbesAndTheirAcks() {
         final ProbeCodec listener = new ProbeCodec(KEY, SESSION, LISTENER, CLAIMER);
         final ProbeCodec claimer = new ProbeCodec(KEY, SESSION, CLAIMER, LISTENER);
         final byte[] probe = claimer.probe(8952);
@@ -66,8 +62,7 @@ class ProbeCodecTest
     }
 
     @Test
-    void shouldRefuseReplaysReflectionsAndOtherSessions()
-    {
+    void shouldRefuseReplaysReflectionsAndOtherSessions() {
         final ProbeCodec listener = new ProbeCodec(KEY, SESSION, LISTENER, CLAIMER);
         final ProbeCodec claimer = new ProbeCodec(KEY, SESSION, CLAIMER, LISTENER);
         final byte[] first = claimer.probe();
@@ -79,8 +74,7 @@ class ProbeCodecTest
         assertThat(listener.verify(first, 0, first.length)).as("replay of the older one").isNull();
         final byte[] ancient = claimer.probe();
         byte[] latest = ancient;
-        for (int i = 0; i < 1100; i++)
-        {
+        for (int i = 0; i < 1100; i++) {
             latest = claimer.probe();
         }
         assertThat(listener.verify(latest, 0, latest.length)).isNotNull();
@@ -96,15 +90,12 @@ class ProbeCodecTest
     }
 
     @Test
-    void shouldRefuseEveryMutationAndTruncation()
-    {
+    void shouldRefuseEveryMutationAndTruncation() {
         final ProbeCodec claimer = new ProbeCodec(KEY, SESSION, CLAIMER, LISTENER);
         final byte[] valid = claimer.probe();
         final ProbeCodec listener = new ProbeCodec(KEY, SESSION, LISTENER, CLAIMER);
-        Fuzz.forAll(Fuzz.mutations(Fuzz.DEFAULT_SEED, valid, 2_000), m ->
-        {
-            if (!java.util.Arrays.equals(m, valid))
-            {
+        Fuzz.forAll(Fuzz.mutations(Fuzz.DEFAULT_SEED, valid, 2_000), m -> {
+            if (!java.util.Arrays.equals(m, valid)) {
                 assertThat(listener.verify(m, 0, m.length)).isNull();
             }
         });

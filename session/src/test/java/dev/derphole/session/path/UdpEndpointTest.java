@@ -20,31 +20,24 @@ import dev.derphole.udp.EngineKind;
 
 /** The session's UDP socket: every engine this machine has, sized for what it can prove; STUN on the socket. */
 @Timeout(30)
-class UdpEndpointTest
-{
+class UdpEndpointTest {
     @Test
-    void shouldLearnItsOwnAddressFromAStunServerOnTheDataSocket() throws Exception
-    {
+    void shouldLearnItsOwnAddressFromAStunServerOnTheDataSocket() throws Exception {
         final StunServer server = new StunServer(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         server.start();
-        try (UdpEndpoint endpoint = UdpEndpoint.open())
-        {
+        try (UdpEndpoint endpoint = UdpEndpoint.open()) {
             final InetSocketAddress mapped = endpoint.stun(server.localAddress(), 2_000);
             // No NAT on loopback: the server sees the socket's own port (the data socket, not a second one).
             assertThat(mapped).isEqualTo(new InetSocketAddress(InetAddress.getLoopbackAddress(), endpoint.port()));
-        }
-        finally
-        {
+        } finally {
             server.close();
         }
     }
 
     @Test
-    void shouldGiveUpWhenNoStunServerAnswers() throws Exception
-    {
+    void shouldGiveUpWhenNoStunServerAnswers() throws Exception {
         try (UdpEndpoint endpoint = UdpEndpoint.open();
-            DatagramSocket silent = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)))
-        {
+            DatagramSocket silent = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             final long startNs = System.nanoTime();
             assertThat(endpoint.stun((InetSocketAddress)silent.getLocalSocketAddress(), 300)).isNull();
             assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs)).isBetween(250L, 2_000L);
@@ -59,34 +52,26 @@ class UdpEndpointTest
 
     @ParameterizedTest(name = "{0}")
     @EnumSource(EngineKind.class)
-    void shouldOpenWithEveryAvailableEngine(final EngineKind kind) throws Exception
-    {
-        if (!kind.isAvailable())
-        {
+    void shouldOpenWithEveryAvailableEngine(final EngineKind kind) throws Exception {
+        if (!kind.isAvailable()) {
             // Not on this machine: nothing to open (the contract tests in core-udp say why).
             assertThat(kind.unavailabilityCause()).isNotNull();
             return;
         }
         System.setProperty(DatagramEngines.ENGINE_PROPERTY, kind.label());
-        try (UdpEndpoint endpoint = UdpEndpoint.open())
-        {
+        try (UdpEndpoint endpoint = UdpEndpoint.open()) {
             assertThat(endpoint.engineLabel()).isEqualTo(kind.label());
             assertThat(endpoint.port()).isPositive();
-            if (kind.setsDontFragment())
-            {
+            if (kind.setsDontFragment()) {
                 assertThat(endpoint.probesPathMtu()).isTrue();
                 assertThat(endpoint.maxDatagramBytes()).isEqualTo(UdpEndpoint.MAX_DATAGRAM_BYTES);
-            }
-            else
-            {
+            } else {
                 // Large buffers would only waste memory (the epoll queue holds thousands of slots): the peer's
                 // large probes go unanswered and both sides keep 1,400-byte datagrams.
                 assertThat(endpoint.probesPathMtu()).isFalse();
                 assertThat(endpoint.maxDatagramBytes()).isBetween(UdpEndpoint.DIRECT_DATAGRAM_BYTES, 1500);
             }
-        }
-        finally
-        {
+        } finally {
             System.clearProperty(DatagramEngines.ENGINE_PROPERTY);
         }
     }

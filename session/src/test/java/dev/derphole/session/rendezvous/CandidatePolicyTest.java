@@ -16,8 +16,7 @@ import dev.derphole.session.rendezvous.CandidatePolicy.Verdict;
 import dev.derphole.testing.Fuzz;
 
 @Timeout(30)
-class CandidatePolicyTest
-{
+class CandidatePolicyTest {
     private static final Object[][] TABLE = {
         {"192.0.2.10:41641", Verdict.OK},
         {"203.0.113.255:1", Verdict.OK},
@@ -81,17 +80,14 @@ class CandidatePolicyTest
     };
 
     @Test
-    void shouldJudgeEachCandidateAsTheTableSays()
-    {
-        for (final Object[] row : TABLE)
-        {
+    void shouldJudgeEachCandidateAsTheTableSays() {
+        for (final Object[] row : TABLE) {
             assertThat(CandidatePolicy.STRICT.check((String)row[0])).as("%s", row[0]).isEqualTo(row[1]);
         }
     }
 
     @Test
-    void shouldAllowLoopbackOnlyWhenThePolicySaysSo()
-    {
+    void shouldAllowLoopbackOnlyWhenThePolicySaysSo() {
         assertThat(CandidatePolicy.ALLOW_LOOPBACK.check("127.0.0.1:80")).isEqualTo(Verdict.OK);
         assertThat(CandidatePolicy.ALLOW_LOOPBACK.check("[::1]:80")).isEqualTo(Verdict.OK);
         assertThat(CandidatePolicy.ALLOW_LOOPBACK.check("0.0.0.0:80")).isEqualTo(Verdict.UNSPECIFIED);
@@ -99,8 +95,7 @@ class CandidatePolicyTest
     }
 
     @Test
-    void shouldCheckListsForCountAndDuplicates()
-    {
+    void shouldCheckListsForCountAndDuplicates() {
         assertThat(CandidatePolicy.STRICT.checkList(List.of())).isEmpty();
         assertThat(CandidatePolicy.STRICT.checkList(List.of("192.0.2.1:1", "[2001:db8::1]:1"))).isEmpty();
         assertThat(CandidatePolicy.STRICT.checkList(List.of("192.0.2.1:1", "192.0.2.1:1")))
@@ -108,8 +103,7 @@ class CandidatePolicyTest
         assertThat(CandidatePolicy.STRICT.checkList(List.of("192.0.2.1:1", "127.0.0.1:1")))
             .contains("candidate 2: loopback address");
         final List<String> many = new ArrayList<>();
-        for (int i = 1; i <= 33; i++)
-        {
+        for (int i = 1; i <= 33; i++) {
             many.add("192.0.2." + i + ":1000");
         }
         assertThat(CandidatePolicy.STRICT.checkList(many.subList(0, 32))).isEmpty();
@@ -117,15 +111,12 @@ class CandidatePolicyTest
     }
 
     @Test
-    void shouldRoundTripCanonicalFormWithTheJdk() throws Exception
-    {
+    void shouldRoundTripCanonicalFormWithTheJdk() throws Exception {
         final SplittableRandom random = new SplittableRandom(Fuzz.DEFAULT_SEED);
-        for (int i = 0; i < 2000; i++)
-        {
+        for (int i = 0; i < 2000; i++) {
             final byte[] bytes = new byte[random.nextBoolean() ? 4 : 16];
             random.nextBytes(bytes);
-            if (bytes.length == 16 && random.nextBoolean())
-            {
+            if (bytes.length == 16 && random.nextBoolean()) {
                 // Zero runs exercise "::" placement.
                 final int from = 2 * random.nextInt(8);
                 final int to = Math.min(16, from + 2 * random.nextInt(1, 8));
@@ -137,8 +128,7 @@ class CandidatePolicyTest
             final String text = CandidatePolicy.canonical(address, port);
             assertThat(CandidatePolicy.STRICT.check(text)).as(text).isIn(Verdict.OK, Verdict.MULTICAST,
                 Verdict.LOOPBACK, Verdict.BROADCAST);
-            if (CandidatePolicy.STRICT.check(text) == Verdict.OK)
-            {
+            if (CandidatePolicy.STRICT.check(text) == Verdict.OK) {
                 assertThat(CandidatePolicy.STRICT.toSocketAddress(text))
                     .isEqualTo(new InetSocketAddress(address, port));
             }
@@ -147,8 +137,7 @@ class CandidatePolicyTest
     }
 
     @Test
-    void shouldWriteMappedAddressesAsIpv4AndRefuseToResolveNames() throws Exception
-    {
+    void shouldWriteMappedAddressesAsIpv4AndRefuseToResolveNames() throws Exception {
         final byte[] mapped = new byte[16];
         mapped[10] = (byte)0xff;
         mapped[11] = (byte)0xff;
@@ -161,15 +150,12 @@ class CandidatePolicyTest
     }
 
     @Test
-    void shouldNeverThrowOnRandomText()
-    {
+    void shouldNeverThrowOnRandomText() {
         final List<byte[]> inputs = Fuzz.randomBytes(Fuzz.DEFAULT_SEED, 3000, 70);
         final String alphabet = "0123456789abcdefABCDEF:.[]%";
-        Fuzz.forAll(inputs, b ->
-        {
+        Fuzz.forAll(inputs, b -> {
             final StringBuilder sb = new StringBuilder();
-            for (final byte x : b)
-            {
+            for (final byte x : b) {
                 sb.append(alphabet.charAt((x & 0xff) % alphabet.length()));
             }
             assertThat(CandidatePolicy.STRICT.check(sb.toString())).isNotNull();

@@ -17,16 +17,14 @@ import dev.derphole.derp.proto.NodeKey;
  * nanosecond clock that moves only when the driver waits.
  */
 @Timeout(30)
-class ClaimDriverTest
-{
+class ClaimDriverTest {
     private final long[] nowNs = {1_000_000_000L};
     private final ArrayDeque<ClaimDriver.Received> inbox = new ArrayDeque<>();
     private int sends;
     private int dropFirst;
 
     @Test
-    void shouldReturnTheAcceptanceAfterOneRoundTrip() throws Exception
-    {
+    void shouldReturnTheAcceptanceAfterOneRoundTrip() throws Exception {
         final Peers peers = new Peers(21);
         final NodeKey key = peers.newKey();
         final Decision decision = driver(peers, key, Duration.ofSeconds(30)).run();
@@ -37,8 +35,7 @@ class ClaimDriverTest
     }
 
     @Test
-    void shouldResendEvery250MsUntilAClaimGetsThrough() throws Exception
-    {
+    void shouldResendEvery250MsUntilAClaimGetsThrough() throws Exception {
         final Peers peers = new Peers(22);
         final NodeKey key = peers.newKey();
         dropFirst = 3;
@@ -50,8 +47,7 @@ class ClaimDriverTest
     }
 
     @Test
-    void shouldGiveUpAfterTheTimeoutWithAClearMessage()
-    {
+    void shouldGiveUpAfterTheTimeoutWithAClearMessage() {
         final Peers peers = new Peers(23);
         final NodeKey key = peers.newKey();
         dropFirst = Integer.MAX_VALUE;
@@ -65,8 +61,7 @@ class ClaimDriverTest
     }
 
     @Test
-    void shouldSurfaceTheListenersRejection() throws Exception
-    {
+    void shouldSurfaceTheListenersRejection() throws Exception {
         final Peers peers = new Peers(24);
         final NodeKey first = peers.newKey();
         driver(peers, first, Duration.ofSeconds(5)).run();
@@ -78,8 +73,7 @@ class ClaimDriverTest
     }
 
     @Test
-    void shouldIgnoreNoiseWhileWaiting() throws Exception
-    {
+    void shouldIgnoreNoiseWhileWaiting() throws Exception {
         final Peers peers = new Peers(25);
         final NodeKey key = peers.newKey();
         final RendezvousClaimer claimer = peers.claimer(key);
@@ -88,8 +82,7 @@ class ClaimDriverTest
         forged[0] = RendezvousProtocol.KIND_DECISION;
         forged[1] = RendezvousProtocol.VERSION;
         inbox.add(new ClaimDriver.Received(peers.token.derpPublicKey(), forged));
-        final ClaimDriver driver = new ClaimDriver(claimer, (destination, packet) ->
-        {
+        final ClaimDriver driver = new ClaimDriver(claimer, (destination, packet) -> {
             sends++;
             assertThat(destination).isEqualTo(peers.token.derpPublicKey());
             peers.deliver(key, packet).reply().ifPresent(r -> inbox.add(new ClaimDriver.Received(
@@ -101,8 +94,7 @@ class ClaimDriverTest
     }
 
     @Test
-    void shouldDescribeSubSecondTimeoutsInMilliseconds()
-    {
+    void shouldDescribeSubSecondTimeoutsInMilliseconds() {
         final Peers peers = new Peers(26);
         final NodeKey key = peers.newKey();
         dropFirst = Integer.MAX_VALUE;
@@ -113,14 +105,11 @@ class ClaimDriverTest
             Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
     }
 
-    private ClaimDriver driver(final Peers peers, final NodeKey key, final Duration timeout)
-    {
+    private ClaimDriver driver(final Peers peers, final NodeKey key, final Duration timeout) {
         final RendezvousClaimer claimer = peers.claimer(key, peers.token, peers.token.capabilityBits(), List.of());
-        return new ClaimDriver(claimer, (destination, packet) ->
-        {
+        return new ClaimDriver(claimer, (destination, packet) -> {
             sends++;
-            if (sends <= dropFirst)
-            {
+            if (sends <= dropFirst) {
                 return;
             }
             peers.deliver(key, packet).reply().ifPresent(r -> inbox.add(new ClaimDriver.Received(
@@ -129,11 +118,9 @@ class ClaimDriverTest
     }
 
     /** Next packet, or the whole wait elapses on the fake clock. */
-    private ClaimDriver.Received poll(final long timeoutNs)
-    {
+    private ClaimDriver.Received poll(final long timeoutNs) {
         final ClaimDriver.Received next = inbox.poll();
-        if (next == null)
-        {
+        if (next == null) {
             nowNs[0] += timeoutNs;
         }
         return next;

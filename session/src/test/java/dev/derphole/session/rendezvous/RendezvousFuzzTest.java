@@ -22,11 +22,9 @@ import dev.derphole.testing.Fuzz;
  * answer a packet that does not authenticate, and account for every packet in exactly one counter.
  */
 @Timeout(120)
-class RendezvousFuzzTest
-{
+class RendezvousFuzzTest {
     @Test
-    void shouldOnlyCountUnauthenticatedGarbageAtTheListener()
-    {
+    void shouldOnlyCountUnauthenticatedGarbageAtTheListener() {
         final Peers peers = new Peers(Fuzz.DEFAULT_SEED);
         final NodeKey key = peers.newKey();
         final byte[] valid = peers.claimer(key).claimPacket();
@@ -38,8 +36,7 @@ class RendezvousFuzzTest
         relabelHalf(inputs, RendezvousProtocol.KIND_CLAIM);
         inputs.addAll(Fuzz.truncations(valid));
         inputs.addAll(changed(Fuzz.mutations(Fuzz.DEFAULT_SEED + 2, valid, 3000), valid));
-        Fuzz.forAll(inputs, input ->
-        {
+        Fuzz.forAll(inputs, input -> {
             final RendezvousListener.Outcome outcome = peers.listener.onPacket(key, input, 0, input.length);
             assertThat(outcome.reply()).isEmpty();
             assertThat(outcome.accepted()).isEmpty();
@@ -54,8 +51,7 @@ class RendezvousFuzzTest
     }
 
     @Test
-    void shouldSurviveAuthenticatedButMangledClaimBodies()
-    {
+    void shouldSurviveAuthenticatedButMangledClaimBodies() {
         final Peers peers = new Peers(Fuzz.DEFAULT_SEED + 3, CandidatePolicy.ALLOW_LOOPBACK);
         final NodeKey key = peers.newKey();
         final RendezvousClaimer claimer = peers.claimer(key);
@@ -64,8 +60,7 @@ class RendezvousFuzzTest
         final List<byte[]> bodies = new ArrayList<>(Fuzz.mutations(Fuzz.DEFAULT_SEED + 4, body, 3000));
         bodies.addAll(Fuzz.truncations(body));
         bodies.addAll(Fuzz.randomBytes(Fuzz.DEFAULT_SEED + 5, 500, 300));
-        Fuzz.forAll(bodies, b ->
-        {
+        Fuzz.forAll(bodies, b -> {
             final byte[] packet = cipher.seal(RendezvousProtocol.KIND_CLAIM, RendezvousProtocol.VERSION,
                 Arrays.copyOf(b, Math.min(b.length, RendezvousProtocol.MAX_BODY_LENGTH)));
             final RendezvousListener.Outcome outcome = peers.listener.onPacket(key, packet, 0, packet.length);
@@ -77,8 +72,7 @@ class RendezvousFuzzTest
     }
 
     @Test
-    void shouldOnlyCountGarbageAtTheClaimer()
-    {
+    void shouldOnlyCountGarbageAtTheClaimer() {
         final Peers peers = new Peers(Fuzz.DEFAULT_SEED + 6);
         final NodeKey key = peers.newKey();
         final RendezvousClaimer claimer = peers.claimer(key);
@@ -90,8 +84,7 @@ class RendezvousFuzzTest
         Fuzz.forAll(inputs, input ->
             assertThat(claimer.onPacket(peers.token.derpPublicKey(), input, 0, input.length)).isEmpty());
         long total = 0;
-        for (final RendezvousClaimer.Counter c : RendezvousClaimer.Counter.values())
-        {
+        for (final RendezvousClaimer.Counter c : RendezvousClaimer.Counter.values()) {
             total += c == RendezvousClaimer.Counter.CLAIMS_SENT ? 0 : claimer.counter(c);
         }
         assertThat(total).isEqualTo(inputs.size());
@@ -101,8 +94,7 @@ class RendezvousFuzzTest
         final RendezvousCipher cipher = peers.sessionCipher();
         final byte[] body = BodyCodec.encodeDecision(Decision.accept(claimer.claim().claimId(),
             Peers.LISTENER_CANDIDATES, Peers.STREAM_PARAMS));
-        Fuzz.forAll(Fuzz.mutations(Fuzz.DEFAULT_SEED + 9, body, 3000), b ->
-        {
+        Fuzz.forAll(Fuzz.mutations(Fuzz.DEFAULT_SEED + 9, body, 3000), b -> {
             final byte[] packet = cipher.seal(RendezvousProtocol.KIND_DECISION, 1, b);
             final Optional<Decision> d = claimer.onPacket(peers.token.derpPublicKey(), packet, 0, packet.length);
             d.ifPresent(x -> assertThat(x.claimId()).isEqualTo(claimer.claim().claimId()));
@@ -111,11 +103,9 @@ class RendezvousFuzzTest
     }
 
     @Test
-    void shouldRoundTripRandomClaimAndDecisionBodies() throws MalformedBodyException
-    {
+    void shouldRoundTripRandomClaimAndDecisionBodies() throws MalformedBodyException {
         final SplittableRandom random = new SplittableRandom(Fuzz.DEFAULT_SEED + 10);
-        for (int i = 0; i < 300; i++)
-        {
+        for (int i = 0; i < 300; i++) {
             final List<String> candidates = randomCandidates(random);
             final Extensions extensions = randomExtensions(random);
             final Claim claim = new Claim(TestTokens.bytes(random, 16), TestTokens.bytes(random, 16),
@@ -146,41 +136,31 @@ class RendezvousFuzzTest
         }
     }
 
-    private static Decision claimerView(final Peers peers, final byte[] packet)
-    {
+    private static Decision claimerView(final Peers peers, final byte[] packet) {
         final RendezvousCipher cipher = peers.sessionCipher();
         final byte[] body = cipher.open(packet, 0, packet.length);
         assertThat(body).isNotNull();
-        try
-        {
+        try {
             return BodyCodec.decodeDecision(body);
-        }
-        catch (final MalformedBodyException e)
-        {
+        } catch (final MalformedBodyException e) {
             throw new AssertionError("listener sent an unparseable decision", e);
         }
     }
 
     /** Sets the kind byte of the even-length inputs, so that they get past the kind check. */
-    private static void relabelHalf(final List<byte[]> inputs, final int kind)
-    {
-        for (final byte[] input : inputs)
-        {
-            if (input.length > 0 && (input.length & 1) == 0)
-            {
+    private static void relabelHalf(final List<byte[]> inputs, final int kind) {
+        for (final byte[] input : inputs) {
+            if (input.length > 0 && (input.length & 1) == 0) {
                 input[0] = (byte)kind;
             }
         }
     }
 
     /** Mutants that differ from the original (a mutation can write the value a byte already had). */
-    private static List<byte[]> changed(final List<byte[]> mutants, final byte[] original)
-    {
+    private static List<byte[]> changed(final List<byte[]> mutants, final byte[] original) {
         final List<byte[]> out = new ArrayList<>(mutants.size());
-        for (final byte[] m : mutants)
-        {
-            if (!Arrays.equals(m, original))
-            {
+        for (final byte[] m : mutants) {
+            if (!Arrays.equals(m, original)) {
                 out.add(m);
             }
         }
@@ -188,34 +168,28 @@ class RendezvousFuzzTest
         return out;
     }
 
-    private static long sum(final RendezvousListener listener)
-    {
+    private static long sum(final RendezvousListener listener) {
         long total = 0;
-        for (final RendezvousListener.Counter c : RendezvousListener.Counter.values())
-        {
+        for (final RendezvousListener.Counter c : RendezvousListener.Counter.values()) {
             total += listener.counter(c);
         }
         return total;
     }
 
-    private static List<String> randomCandidates(final SplittableRandom random)
-    {
+    private static List<String> randomCandidates(final SplittableRandom random) {
         final int n = random.nextInt(CandidatePolicy.MAX_CANDIDATES + 1);
         final List<String> out = new ArrayList<>(n);
-        for (int i = 0; i < n; i++)
-        {
+        for (int i = 0; i < n; i++) {
             out.add(random.nextBoolean() ? "192.0.2." + i + ":" + (1 + random.nextInt(65535))
                 : "[2001:db8::" + Integer.toHexString(i + 1) + "]:" + (1 + random.nextInt(65535)));
         }
         return out;
     }
 
-    private static Extensions randomExtensions(final SplittableRandom random)
-    {
+    private static Extensions randomExtensions(final SplittableRandom random) {
         final Map<Integer, byte[]> map = new HashMap<>();
         final int n = random.nextInt(4);
-        for (int i = 0; i < n; i++)
-        {
+        for (int i = 0; i < n; i++) {
             map.put(1 + random.nextInt(0xffff), TestTokens.bytes(random, random.nextInt(1, 40)));
         }
         return Extensions.of(map);

@@ -17,11 +17,9 @@ import dev.derphole.session.token.Capability;
 import dev.derphole.session.token.TestTokens;
 
 @Timeout(30)
-class RendezvousTest
-{
+class RendezvousTest {
     @Test
-    void shouldAcceptAValidClaimAndHandTheClaimerTheListenersCandidates()
-    {
+    void shouldAcceptAValidClaimAndHandTheClaimerTheListenersCandidates() {
         final Peers peers = new Peers(1);
         final NodeKey claimerKey = peers.newKey();
         final RendezvousClaimer claimer = peers.claimer(claimerKey);
@@ -51,8 +49,7 @@ class RendezvousTest
     }
 
     @Test
-    void shouldAnswerARetryOfTheAcceptedClaimWithTheSameAcceptance()
-    {
+    void shouldAnswerARetryOfTheAcceptedClaimWithTheSameAcceptance() {
         final Peers peers = new Peers(2);
         final NodeKey claimerKey = peers.newKey();
         final RendezvousClaimer claimer = peers.claimer(claimerKey);
@@ -71,8 +68,7 @@ class RendezvousTest
     }
 
     @Test
-    void shouldRejectASecondClaimerWithClaimedButGiveAForgerNothing()
-    {
+    void shouldRejectASecondClaimerWithClaimedButGiveAForgerNothing() {
         final Peers peers = new Peers(3);
         final NodeKey firstKey = peers.newKey();
         peers.deliver(firstKey, peers.claimer(firstKey).claimPacket());
@@ -113,8 +109,7 @@ class RendezvousTest
     }
 
     @Test
-    void shouldIgnoreAClaimWhoseDerpSourceIsNotTheClaimedKey()
-    {
+    void shouldIgnoreAClaimWhoseDerpSourceIsNotTheClaimedKey() {
         final Peers peers = new Peers(4);
         final NodeKey victim = peers.newKey();
         final NodeKey attacker = peers.newKey();
@@ -129,8 +124,7 @@ class RendezvousTest
     }
 
     @Test
-    void shouldRejectClaimsOnceTheTokenHasExpired()
-    {
+    void shouldRejectClaimsOnceTheTokenHasExpired() {
         final Peers peers = new Peers(5);
         final NodeKey key = peers.newKey();
         final RendezvousClaimer claimer = peers.claimer(key);
@@ -146,8 +140,7 @@ class RendezvousTest
     }
 
     @Test
-    void shouldRejectAClaimForOtherCapabilities()
-    {
+    void shouldRejectAClaimForOtherCapabilities() {
         final Peers peers = new Peers(6);
         final NodeKey key = peers.newKey();
         final RendezvousClaimer claimer = peers.claimer(key, peers.token, Capability.SHARE.bit(), List.of());
@@ -159,8 +152,7 @@ class RendezvousTest
     }
 
     @Test
-    void shouldRejectCandidatesThePolicyRefuses()
-    {
+    void shouldRejectCandidatesThePolicyRefuses() {
         final Peers peers = new Peers(7);
         final NodeKey key = peers.newKey();
         final RendezvousClaimer loopback = new RendezvousClaimer(peers.token, key, TestTokens.identity(peers.random),
@@ -180,8 +172,7 @@ class RendezvousTest
     }
 
     @Test
-    void shouldRejectAuthenticatedClaimsForAnotherSessionOrVersionOrWithABrokenBody()
-    {
+    void shouldRejectAuthenticatedClaimsForAnotherSessionOrVersionOrWithABrokenBody() {
         final Peers peers = new Peers(8);
         final NodeKey key = peers.newKey();
         final RendezvousClaimer claimer = peers.claimer(key);
@@ -214,8 +205,7 @@ class RendezvousTest
     }
 
     @Test
-    void shouldIgnoreDecisionsFromAnyoneButTheListener()
-    {
+    void shouldIgnoreDecisionsFromAnyoneButTheListener() {
         final Peers peers = new Peers(9);
         final NodeKey key = peers.newKey();
         final RendezvousClaimer claimer = peers.claimer(key);
@@ -227,8 +217,7 @@ class RendezvousTest
     }
 
     @Test
-    void shouldIgnoreAReplayedDecisionForAnotherClaimId()
-    {
+    void shouldIgnoreAReplayedDecisionForAnotherClaimId() {
         final Peers peers = new Peers(10);
         final NodeKey key = peers.newKey();
         final RendezvousClaimer earlier = peers.claimer(key);
@@ -241,8 +230,7 @@ class RendezvousTest
     }
 
     @Test
-    void shouldNotLetAClaimPassAsADecisionOrTheOtherWayRound()
-    {
+    void shouldNotLetAClaimPassAsADecisionOrTheOtherWayRound() {
         final Peers peers = new Peers(11);
         final NodeKey key = peers.newKey();
         final RendezvousClaimer claimer = peers.claimer(key);
@@ -267,8 +255,7 @@ class RendezvousTest
     }
 
     @Test
-    void shouldShowTheRelayNothingButKindVersionNonceAndCiphertext()
-    {
+    void shouldShowTheRelayNothingButKindVersionNonceAndCiphertext() {
         final Peers peers = new Peers(12);
         final NodeKey key = peers.newKey();
         final RendezvousClaimer claimer = peers.claimer(key);
@@ -278,20 +265,17 @@ class RendezvousTest
             .map(RendezvousListener.Reply::packet).orElse(new byte[0]);
 
         final Claim c = claimer.claim();
-        for (final byte[] packet : List.of(claim, decision, reject.length == 0 ? decision : reject))
-        {
+        for (final byte[] packet : List.of(claim, decision, reject.length == 0 ? decision : reject)) {
             assertNotInside(packet, peers.token.sessionId(), "session id");
             assertNotInside(packet, Arrays.copyOf(peers.token.sessionId(), 6), "session id prefix");
             assertNotInside(packet, c.claimId(), "claim id");
             assertNotInside(packet, c.claimerIdentityKey(), "claimer identity");
             assertNotInside(packet, key.toBytes(), "claimer DERP key");
             assertNotInside(packet, peers.token.bearerSecret(), "bearer secret");
-            for (final String candidate : Peers.CLAIMER_CANDIDATES)
-            {
+            for (final String candidate : Peers.CLAIMER_CANDIDATES) {
                 assertNotInside(packet, candidate.getBytes(StandardCharsets.US_ASCII), candidate);
             }
-            for (final String candidate : Peers.LISTENER_CANDIDATES)
-            {
+            for (final String candidate : Peers.LISTENER_CANDIDATES) {
                 assertNotInside(packet, candidate.getBytes(StandardCharsets.US_ASCII), candidate);
             }
             assertNotInside(packet, "already".getBytes(StandardCharsets.US_ASCII), "reject reason");
@@ -303,8 +287,7 @@ class RendezvousTest
     }
 
     @Test
-    void shouldRefuseToOfferBadCandidatesOrChangeTermsAfterAcceptance()
-    {
+    void shouldRefuseToOfferBadCandidatesOrChangeTermsAfterAcceptance() {
         final Peers peers = new Peers(13);
         org.assertj.core.api.Assertions.assertThatThrownBy(
             () -> peers.listener.offer(List.of("127.0.0.1:1"), Extensions.NONE))
@@ -318,8 +301,7 @@ class RendezvousTest
     }
 
     @Test
-    void shouldReadPacketsAtAnOffsetInsideALargerBuffer()
-    {
+    void shouldReadPacketsAtAnOffsetInsideALargerBuffer() {
         final Peers peers = new Peers(14);
         final NodeKey key = peers.newKey();
         final RendezvousClaimer claimer = peers.claimer(key);
@@ -335,8 +317,7 @@ class RendezvousTest
     }
 
     @Test
-    void shouldClassifyFirstBytes()
-    {
+    void shouldClassifyFirstBytes() {
         assertThat(RendezvousProtocol.isRendezvousPacket((byte)0x00)).isFalse();
         assertThat(RendezvousProtocol.isRendezvousPacket((byte)0x01)).isTrue();
         assertThat(RendezvousProtocol.isRendezvousPacket((byte)0x0f)).isTrue();
@@ -345,8 +326,7 @@ class RendezvousTest
     }
 
     private static Decision answer(final Peers peers, final NodeKey source, final RendezvousClaimer claimer,
-        final byte[] packet)
-    {
+        final byte[] packet) {
         final RendezvousListener.Outcome outcome = peers.deliver(source, packet);
         assertThat(outcome.accepted()).isEmpty();
         final byte[] reply = outcome.reply().orElseThrow().packet();
@@ -354,12 +334,9 @@ class RendezvousTest
         return decision.orElseThrow();
     }
 
-    private static void assertNotInside(final byte[] haystack, final byte[] needle, final String what)
-    {
-        for (int i = 0; i + needle.length <= haystack.length; i++)
-        {
-            if (Arrays.equals(haystack, i, i + needle.length, needle, 0, needle.length))
-            {
+    private static void assertNotInside(final byte[] haystack, final byte[] needle, final String what) {
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            if (Arrays.equals(haystack, i, i + needle.length, needle, 0, needle.length)) {
                 throw new AssertionError(what + " visible at offset " + i + " of a relayed packet");
             }
         }

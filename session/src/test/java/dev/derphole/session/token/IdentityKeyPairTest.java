@@ -11,11 +11,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(30)
-class IdentityKeyPairTest
-{
+class IdentityKeyPairTest {
     @Test
-    void shouldExposeTheRawKeyThatVerifiesSignatures() throws Exception
-    {
+    void shouldExposeTheRawKeyThatVerifiesSignatures() throws Exception {
         final IdentityKeyPair identity = IdentityKeyPair.generate();
         final byte[] raw = identity.publicKeyRaw();
         assertThat(raw).hasSize(32);
@@ -33,8 +31,7 @@ class IdentityKeyPairTest
     }
 
     @Test
-    void shouldRejectKeysThatAreNotUsableEd25519Points()
-    {
+    void shouldRejectKeysThatAreNotUsableEd25519Points() {
         final byte[] ff = new byte[32];
         Arrays.fill(ff, (byte)0xff);
         final byte[] identityPoint = new byte[32];

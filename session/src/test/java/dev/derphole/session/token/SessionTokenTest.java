@@ -17,14 +17,12 @@ import dev.derphole.crypto.KeyPurpose;
 import dev.derphole.derp.proto.NodeKey;
 
 @Timeout(30)
-class SessionTokenTest
-{
+class SessionTokenTest {
     private final MutableClock clock = new MutableClock(TestTokens.NOW);
     private final SplittableRandom random = new SplittableRandom(42);
 
     @Test
-    void shouldRoundTripDerpMapAndCustomRelayTokens() throws TokenException
-    {
+    void shouldRoundTripDerpMapAndCustomRelayTokens() throws TokenException {
         final SessionToken derp = TestTokens.stdio(random);
         assertThat(SessionToken.decode(derp.encode(), clock)).isEqualTo(derp);
 
@@ -40,8 +38,7 @@ class SessionTokenTest
     }
 
     @Test
-    void shouldEncodeTheDocumentedLayout()
-    {
+    void shouldEncodeTheDocumentedLayout() {
         final byte[] id = HexFormat.of().parseHex("000102030405060708090a0b0c0d0e0f");
         final byte[] secret = new byte[32];
         java.util.Arrays.fill(secret, (byte)0x5a);
@@ -65,15 +62,13 @@ class SessionTokenTest
     }
 
     @Test
-    void shouldAcceptSurroundingWhitespaceFromAPaste() throws TokenException
-    {
+    void shouldAcceptSurroundingWhitespaceFromAPaste() throws TokenException {
         final SessionToken token = TestTokens.stdio(random);
         assertThat(SessionToken.decode("  \n" + token.encode() + "\r\n\t ", clock)).isEqualTo(token);
     }
 
     @Test
-    void shouldIssueRandomTokensValidForOneHour() throws TokenException
-    {
+    void shouldIssueRandomTokensValidForOneHour() throws TokenException {
         final NodeKey derp = NodeKey.of(TestTokens.bytes(random, 32));
         final IdentityKeyPair identity = IdentityKeyPair.generate();
         final SessionToken a = SessionToken.issue(EnumSet.of(Capability.STDIO), new RelayBootstrap.DerpMapNode(1, "1a"),
@@ -97,8 +92,7 @@ class SessionTokenTest
     }
 
     @Test
-    void shouldNeverPrintTheSecret()
-    {
+    void shouldNeverPrintTheSecret() {
         final SessionToken token = TestTokens.stdio(random);
         final String text = token.toString();
         final String secretHex = HexFormat.of().formatHex(token.bearerSecret());
@@ -109,8 +103,7 @@ class SessionTokenTest
     }
 
     @Test
-    void shouldDeriveSessionKeysFromSecretAndSessionId()
-    {
+    void shouldDeriveSessionKeysFromSecretAndSessionId() {
         final SessionToken a = TestTokens.stdio(random);
         final SessionToken b = TestTokens.stdio(random);
         assertThat(a.keys().aesKey(KeyPurpose.RENDEZVOUS).getEncoded())
@@ -120,8 +113,7 @@ class SessionTokenTest
     }
 
     @Test
-    void shouldRequireTheCapabilityTheCommandNeeds() throws TokenException
-    {
+    void shouldRequireTheCapabilityTheCommandNeeds() throws TokenException {
         final SessionToken share = new SessionToken(EnumSet.of(Capability.SHARE), TestTokens.bytes(random, 16),
             TestTokens.NOW.getEpochSecond() + 60, new RelayBootstrap.DerpMapNode(1, "1a"),
             NodeKey.of(TestTokens.bytes(random, 32)), TestTokens.identity(random), TestTokens.bytes(random, 32));
@@ -133,8 +125,7 @@ class SessionTokenTest
     }
 
     @Test
-    void shouldReportEachKindWithItsMessage()
-    {
+    void shouldReportEachKindWithItsMessage() {
         final SessionToken token = TestTokens.stdio(random);
         final String text = token.encode();
 
@@ -178,23 +169,20 @@ class SessionTokenTest
     }
 
     @Test
-    void shouldRejectBadCustomRelayUrls()
-    {
+    void shouldRejectBadCustomRelayUrls() {
         final String[] bad = {
             "", "ftp://relay.example", "https://", "https://user:pw@relay.example", "https://relay.example/?q=1",
             "https://relay.example/#f", "https://relay.example:0", "https://relay.example:70000", "relay.example",
             "https://relay example", "https://rel\u00e4y.example", "https://relay.example\n", "HTTPS://relay.example",
             "https://" + "a".repeat(250) + ".example"};
-        for (final String url : bad)
-        {
+        for (final String url : bad) {
             assertThatThrownBy(() -> new RelayBootstrap.CustomRelay(url, 0)).as(url)
                 .isInstanceOf(IllegalArgumentException.class);
         }
         final String[] good = {
             "http://127.0.0.1:3340", "https://relay.example:443", "https://relay.example", "https://[::1]:8443/derp",
             "http://relay.example/derp"};
-        for (final String url : good)
-        {
+        for (final String url : good) {
             assertThat(new RelayBootstrap.CustomRelay(url, 3478).uri().getHost()).as(url).isNotEmpty();
         }
         assertThatThrownBy(() -> new RelayBootstrap.CustomRelay("http://127.0.0.1:3340", 65536))
@@ -206,8 +194,7 @@ class SessionTokenTest
     }
 
     @Test
-    void shouldRejectImpossibleFieldsAtConstruction()
-    {
+    void shouldRejectImpossibleFieldsAtConstruction() {
         final byte[] id = TestTokens.bytes(random, 16);
         final NodeKey derp = NodeKey.of(TestTokens.bytes(random, 32));
         final byte[] identity = TestTokens.identity(random);
@@ -230,8 +217,7 @@ class SessionTokenTest
             identity, new byte[31])).hasMessageContaining("bearer secret must be 32 bytes");
     }
 
-    private void expect(final String text, final TokenException.Kind kind, final String message)
-    {
+    private void expect(final String text, final TokenException.Kind kind, final String message) {
         assertThatThrownBy(() -> SessionToken.decode(text, clock)).as("decode %s", text)
             .isInstanceOfSatisfying(TokenException.class, e -> assertThat(e.kind()).isEqualTo(kind))
             .hasMessage(message);

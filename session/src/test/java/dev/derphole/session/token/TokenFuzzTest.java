@@ -22,8 +22,7 @@ import dev.derphole.testing.Fuzz;
  * random bytes. Valid random tokens round-trip.
  */
 @Timeout(60)
-class TokenFuzzTest
-{
+class TokenFuzzTest {
     private static final String ALPHABET =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=+/ \n\t.:\u00e9\u0000";
 
@@ -31,17 +30,14 @@ class TokenFuzzTest
     private final Map<TokenException.Kind, Integer> kinds = new EnumMap<>(TokenException.Kind.class);
 
     @Test
-    void shouldRejectRandomStringsWithTokenExceptionOnly()
-    {
+    void shouldRejectRandomStringsWithTokenExceptionOnly() {
         final SplittableRandom random = new SplittableRandom(Fuzz.DEFAULT_SEED);
-        for (int i = 0; i < 3000; i++)
-        {
+        for (int i = 0; i < 3000; i++) {
             final int length = random.nextInt(260);
             final StringBuilder sb = new StringBuilder(length);
             // Mostly base64url characters, so that many inputs pass the alphabet check and reach deeper checks.
             final int span = random.nextInt(4) == 0 ? ALPHABET.length() : 64;
-            for (int c = 0; c < length; c++)
-            {
+            for (int c = 0; c < length; c++) {
                 sb.append(ALPHABET.charAt(random.nextInt(span)));
             }
             decodeExpectingRejection(sb.toString());
@@ -50,14 +46,11 @@ class TokenFuzzTest
     }
 
     @Test
-    void shouldRejectEveryTruncation()
-    {
+    void shouldRejectEveryTruncation() {
         final SplittableRandom random = new SplittableRandom(Fuzz.DEFAULT_SEED + 1);
-        for (int t = 0; t < 4; t++)
-        {
+        for (int t = 0; t < 4; t++) {
             final String text = TestTokens.random(random).encode();
-            for (int length = 0; length < text.length(); length++)
-            {
+            for (int length = 0; length < text.length(); length++) {
                 decodeExpectingRejection(text.substring(0, length));
             }
         }
@@ -65,11 +58,9 @@ class TokenFuzzTest
     }
 
     @Test
-    void shouldRejectOrAcceptMutationsButNeverThrowAnythingElse()
-    {
+    void shouldRejectOrAcceptMutationsButNeverThrowAnythingElse() {
         final SplittableRandom random = new SplittableRandom(Fuzz.DEFAULT_SEED + 2);
-        for (int t = 0; t < 8; t++)
-        {
+        for (int t = 0; t < 8; t++) {
             final SessionToken token = TestTokens.random(random);
             final byte[] raw = TestTokens.raw(token.encode());
             final List<byte[]> mutants = Fuzz.mutations(random.nextLong(), raw, 400);
@@ -87,15 +78,12 @@ class TokenFuzzTest
     }
 
     @Test
-    void shouldRejectRandomBytesReEncoded()
-    {
+    void shouldRejectRandomBytesReEncoded() {
         final List<byte[]> inputs = Fuzz.randomBytes(Fuzz.DEFAULT_SEED + 3, 2000, 400);
         Fuzz.forAll(inputs, b -> decodeExpectingRejection(Base64.getUrlEncoder().withoutPadding().encodeToString(b)));
         final List<byte[]> versioned = new ArrayList<>();
-        for (final byte[] b : Fuzz.randomBytes(Fuzz.DEFAULT_SEED + 4, 2000, 400))
-        {
-            if (b.length > 0)
-            {
+        for (final byte[] b : Fuzz.randomBytes(Fuzz.DEFAULT_SEED + 4, 2000, 400)) {
+            if (b.length > 0) {
                 b[0] = 1;
             }
             versioned.add(b);
@@ -106,12 +94,10 @@ class TokenFuzzTest
     }
 
     @Test
-    void shouldRoundTripRandomTokens() throws TokenException
-    {
+    void shouldRoundTripRandomTokens() throws TokenException {
         final SplittableRandom random = new SplittableRandom(Fuzz.DEFAULT_SEED + 5);
         clock.set(java.time.Instant.EPOCH);
-        for (int i = 0; i < 500; i++)
-        {
+        for (int i = 0; i < 500; i++) {
             final SessionToken token = TestTokens.random(random);
             final String text = token.encode();
             assertThat(text).matches("[A-Za-z0-9_-]+");
@@ -122,33 +108,24 @@ class TokenFuzzTest
         }
     }
 
-    private void decodeExpectingRejection(final String text)
-    {
-        try
-        {
+    private void decodeExpectingRejection(final String text) {
+        try {
             SessionToken.decode(text, clock);
             fail("decoded garbage: " + text);
-        }
-        catch (final TokenException e)
-        {
+        } catch (final TokenException e) {
             checkException(e);
         }
     }
 
-    private void decodeAny(final String text)
-    {
-        try
-        {
+    private void decodeAny(final String text) {
+        try {
             SessionToken.decode(text, clock);
-        }
-        catch (final TokenException e)
-        {
+        } catch (final TokenException e) {
             checkException(e);
         }
     }
 
-    private void checkException(final TokenException e)
-    {
+    private void checkException(final TokenException e) {
         assertThat(e.getMessage()).isNotBlank().doesNotContain("\n").hasSizeLessThan(200);
         kinds.merge(e.kind(), 1, Integer::sum);
     }

@@ -34,16 +34,14 @@ import dev.derphole.session.token.SessionToken;
 
 /** listen/pipe sessions in one JVM over a real relay on loopback: the layer below the CLI. */
 @Timeout(120)
-class TransferSessionTest
-{
+class TransferSessionTest {
     /** Blocking sessions need threads of their own; the common pool has one on 2 cores. */
     private final ExecutorService threads = Executors.newCachedThreadPool();
     private DerpServer relay;
     private TransferSetup setup;
 
     @BeforeEach
-    void startRelay() throws Exception
-    {
+    void startRelay() throws Exception {
         relay = TestRelays.startPlain();
         final DerpMap map = DerpRelayUrl.parse(relay.derpUrl() + "?stun=-1").toDerpMap();
         setup = new TransferSetup(map, false, "test relay", DerpNode.HostResolver.SYSTEM, DerpTls.defaultContext(),
@@ -51,29 +49,22 @@ class TransferSessionTest
     }
 
     @AfterEach
-    void stopRelay()
-    {
+    void stopRelay() {
         threads.shutdownNow();
         relay.close();
     }
 
     @Test
-    void shouldDeliverAStreamAndRefuseASecondClaimer() throws Exception
-    {
+    void shouldDeliverAStreamAndRefuseASecondClaimer() throws Exception {
         final byte[] payload = new byte[8 << 20];
         new SplittableRandom(3).nextBytes(payload);
-        try (ListenSession listener = new ListenSession(setup, SessionEvents.NONE))
-        {
+        try (ListenSession listener = new ListenSession(setup, SessionEvents.NONE)) {
             final SessionToken token = listener.open();
             final ByteArrayOutputStream received = new ByteArrayOutputStream();
-            final CompletableFuture<Long> receiving = CompletableFuture.supplyAsync(() ->
-            {
-                try
-                {
+            final CompletableFuture<Long> receiving = CompletableFuture.supplyAsync(() -> {
+                try {
                     return listener.receive(received);
-                }
-                catch (final Exception e)
-                {
+                } catch (final Exception e) {
                     throw new IllegalStateException(e);
                 }
             }, threads);
@@ -82,8 +73,7 @@ class TransferSessionTest
 
             // While the first claimer is mid-stream, a second one is turned away.
             source.awaitHalf();
-            try (PipeSession second = new PipeSession(setup, SessionEvents.NONE, token, setup.map()))
-            {
+            try (PipeSession second = new PipeSession(setup, SessionEvents.NONE, token, setup.map())) {
                 assertThatThrownBy(() -> second.send(new ByteArrayInputStream(new byte[1])))
                     .isInstanceOf(TransferException.class).hasMessageContaining("session already claimed");
             }
@@ -95,24 +85,18 @@ class TransferSessionTest
     }
 
     @Test
-    void shouldIgnoreStreamPacketsFromStrangers() throws Exception
-    {
+    void shouldIgnoreStreamPacketsFromStrangers() throws Exception {
         final byte[] payload = new byte[2 << 20];
         new SplittableRandom(4).nextBytes(payload);
         try (ListenSession listener = new ListenSession(setup, SessionEvents.NONE);
-            DerpClient stranger = new DerpClient(DerpClientConfig.builder(DerpTarget.parse(relay.derpUrl())).build()))
-        {
+            DerpClient stranger = new DerpClient(DerpClientConfig.builder(DerpTarget.parse(relay.derpUrl())).build())) {
             final SessionToken token = listener.open();
             stranger.connect();
             final ByteArrayOutputStream received = new ByteArrayOutputStream();
-            final CompletableFuture<Long> receiving = CompletableFuture.supplyAsync(() ->
-            {
-                try
-                {
+            final CompletableFuture<Long> receiving = CompletableFuture.supplyAsync(() -> {
+                try {
                     return listener.receive(received);
-                }
-                catch (final Exception e)
-                {
+                } catch (final Exception e) {
                     throw new IllegalStateException(e);
                 }
             }, threads);
@@ -120,8 +104,7 @@ class TransferSessionTest
                 send(token, new ByteArrayInputStream(payload)), threads);
             // Garbage in the stream range from a key that is not the claimer's.
             final byte[] junk = new byte[1200];
-            for (int i = 0; i < 200; i++)
-            {
+            for (int i = 0; i < 200; i++) {
                 junk[0] = (byte)(0x10 + i % 0x30);
                 stranger.send(token.derpPublicKey(), junk, 0, junk.length);
             }
@@ -132,16 +115,13 @@ class TransferSessionTest
     }
 
     @Test
-    void shouldTimeOutAClaimNobodyAnswers() throws Exception
-    {
+    void shouldTimeOutAClaimNobodyAnswers() throws Exception {
         final SessionToken token;
-        try (ListenSession listener = new ListenSession(setup, SessionEvents.NONE))
-        {
+        try (ListenSession listener = new ListenSession(setup, SessionEvents.NONE)) {
             token = listener.open();
         }
         // The listener is gone: the claim is never answered. (ClaimDriver's own tests cover the 30 s default.)
-        try (PipeSession pipe = new PipeSession(setup, SessionEvents.NONE, token, setup.map()))
-        {
+        try (PipeSession pipe = new PipeSession(setup, SessionEvents.NONE, token, setup.map())) {
             final long startNs = System.nanoTime();
             assertThatThrownBy(() -> pipe.send(new ByteArrayInputStream(new byte[1])))
                 .isInstanceOf(TransferException.class).hasMessageContaining("no answer from the listener");
@@ -149,58 +129,46 @@ class TransferSessionTest
         }
     }
 
-    private long send(final SessionToken token, final InputStream source)
-    {
-        try (PipeSession pipe = new PipeSession(setup, SessionEvents.NONE, token, setup.map()))
-        {
+    private long send(final SessionToken token, final InputStream source) {
+        try (PipeSession pipe = new PipeSession(setup, SessionEvents.NONE, token, setup.map())) {
             return pipe.send(source);
-        }
-        catch (final Exception e)
-        {
+        } catch (final Exception e) {
             throw new IllegalStateException(e);
         }
     }
 
     /** Serves half the payload, then waits until released, so a test can act mid-stream. */
-    private static final class SlowSource extends InputStream
-    {
+    private static final class SlowSource extends InputStream {
         private final byte[] data;
         private final CompletableFuture<Void> half = new CompletableFuture<>();
         private final CompletableFuture<Void> released = new CompletableFuture<>();
         private int position;
 
-        SlowSource(final byte[] data)
-        {
+        SlowSource(final byte[] data) {
             this.data = data;
         }
 
-        void awaitHalf() throws Exception
-        {
+        void awaitHalf() throws Exception {
             half.get(60, TimeUnit.SECONDS);
         }
 
-        void release()
-        {
+        void release() {
             released.complete(null);
         }
 
         @Override
-        public int read()
-        {
+        public int read() {
             final byte[] one = new byte[1];
             return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override
-        public int read(final byte[] b, final int off, final int len)
-        {
-            if (position >= data.length / 2 && !released.isDone())
-            {
+        public int read(final byte[] b, final int off, final int len) {
+            if (position >= data.length / 2 && !released.isDone()) {
                 half.complete(null);
                 released.join();
             }
-            if (position >= data.length)
-            {
+            if (position >= data.length) {
                 return -1;
             }
             final int n = Math.min(len, data.length - position);
