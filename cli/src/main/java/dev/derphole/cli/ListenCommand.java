@@ -44,7 +44,8 @@ final class ListenCommand implements Callable<Integer> {
                 terminal.payload().flush();
             } else {
                 terminal.always(token.encode());
-                terminal.info("On the sending machine, run: derphole pipe <token>   (or --token-file F / --token-stdin)");
+                terminal.info("On the sending machine, run: derphole pipe <token>   "
+                    + "(or --token-file F / --token-stdin)");
             }
             try {
                 session.receive(out);

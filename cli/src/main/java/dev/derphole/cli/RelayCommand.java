@@ -183,7 +183,8 @@ final class RelayCommand implements Callable<Integer> {
 
     private static String advertisedHost(final InetSocketAddress bound) {
         final InetAddress address = bound.getAddress();
-        return address.isAnyLocalAddress() ? InetAddress.getLoopbackAddress().getHostAddress() : address.getHostAddress();
+        return address.isAnyLocalAddress() ? InetAddress.getLoopbackAddress().getHostAddress()
+            : address.getHostAddress();
     }
 
     static String relayUrl(final boolean tls, final String host, final int port, final int stunPort) {

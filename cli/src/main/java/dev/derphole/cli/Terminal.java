@@ -12,7 +12,10 @@ import java.util.Map;
  * and the verbosity the user chose. Injected so commands run in-process in tests.
  */
 public final class Terminal {
-    /** Output levels: {@code -s} silences even summaries, {@code -q} (the default) keeps them, {@code -v} adds status. */
+    /**
+     * Output levels: {@code -s} silences even summaries, {@code -q} (the default) keeps them, {@code -v} adds
+     * status.
+     */
     public enum Verbosity {
         SILENT, QUIET, VERBOSE
     }

@@ -128,7 +128,8 @@ public final class DatagramEngineConfig {
     public String toString() {
         return "DatagramEngineConfig[bind=" + bindAddress + ", connect=" + connectAddress
             + ", rcvbuf=" + socketReceiveBufferBytes + ", sndbuf=" + socketSendBufferBytes
-            + ", maxDatagram=" + maxDatagramBytes + ", gro=" + gro + ", dontFragment=" + dontFragment + ", gsoMaxSegments=" + gsoMaxSegments + "]";
+            + ", maxDatagram=" + maxDatagramBytes + ", gro=" + gro + ", dontFragment=" + dontFragment
+                + ", gsoMaxSegments=" + gsoMaxSegments + "]";
     }
 
     /** Builds a {@link DatagramEngineConfig}; validates on {@link #build()}. Not thread-safe. */
@@ -217,7 +218,8 @@ public final class DatagramEngineConfig {
         /** Validates and builds. */
         public DatagramEngineConfig build() {
             if (bindAddress.isUnresolved() || connectAddress != null && connectAddress.isUnresolved()) {
-                throw new IllegalArgumentException("addresses must be resolved: " + bindAddress + ", " + connectAddress);
+                throw new IllegalArgumentException("addresses must be resolved: " + bindAddress + ", "
+                    + connectAddress);
             }
             require(socketReceiveBufferBytes > 0 && socketSendBufferBytes > 0, "socket buffers must be positive");
             require(maxDatagramBytes >= 1 && maxDatagramBytes <= PacketBatch.MAX_SLOT_CAPACITY,
@@ -225,7 +227,8 @@ public final class DatagramEngineConfig {
             require(gsoMaxSegments >= 1 && gsoMaxSegments <= MAX_GSO_SEGMENTS,
                 "gsoMaxSegments must be 1.." + MAX_GSO_SEGMENTS + ": " + gsoMaxSegments);
             require(receiveBatchSlots >= 1, "receiveBatchSlots must be positive");
-            require(groMessagesPerReceive >= 1 && groMessagesPerReceive <= 1024, "groMessagesPerReceive must be 1..1024");
+            require(groMessagesPerReceive >= 1 && groMessagesPerReceive <= 1024,
+                "groMessagesPerReceive must be 1..1024");
             require(epollQueueSlots >= 2 && epollQueueSlots <= 1 << 20, "epollQueueSlots must be 2..2^20");
             epollQueueSlots = Integer.highestOneBit(epollQueueSlots - 1) << 1;
             return new DatagramEngineConfig(this);

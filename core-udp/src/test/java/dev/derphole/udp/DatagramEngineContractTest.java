@@ -201,9 +201,11 @@ public abstract class DatagramEngineContractTest {
 
     @Test
     void shouldSplitGroSuperPacketsAtTheirSegmentBoundaries() throws IOException {
-        final DatagramEngine receiver = open(DatagramEngineConfig.builder(loopback4()).gro(true).maxDatagramBytes(9000));
+        final DatagramEngine receiver
+            = open(DatagramEngineConfig.builder(loopback4()).gro(true).maxDatagramBytes(9000));
         final DatagramEngine sender = DatagramEngines.open(
-            EngineKind.MMSG.isAvailable() ? EngineKind.MMSG : kind(), DatagramEngineConfig.builder(loopback4()).build());
+            EngineKind.MMSG.isAvailable() ? EngineKind.MMSG : kind(),
+                DatagramEngineConfig.builder(loopback4()).build());
         track(sender);
         final PacketBatch out = batch(64, 9000);
         final PacketBatch in = track(receiver.newReceiveBatch());
@@ -252,8 +254,10 @@ public abstract class DatagramEngineContractTest {
 
         assertThat(sender.sendBatch(out, 1000)).isEqualTo(24);
 
-        assertThat(describeReceived(receive(first, batch(32, 1500), 12))).containsExactlyElementsOf(describeAll(toFirst));
-        assertThat(describeReceived(receive(second, batch(32, 1500), 12))).containsExactlyElementsOf(describeAll(toSecond));
+        assertThat(describeReceived(receive(first, batch(32, 1500),
+            12))).containsExactlyElementsOf(describeAll(toFirst));
+        assertThat(describeReceived(receive(second, batch(32, 1500),
+            12))).containsExactlyElementsOf(describeAll(toSecond));
     }
 
     @Test
@@ -270,7 +274,8 @@ public abstract class DatagramEngineContractTest {
 
         assertThat(sender.sendBatch(out, 1200)).isEqualTo(8);
 
-        assertThat(describeReceived(receive(receiver, batch(8, 1500), 8))).containsExactlyElementsOf(describeAll(expected));
+        assertThat(describeReceived(receive(receiver, batch(8, 1500),
+            8))).containsExactlyElementsOf(describeAll(expected));
     }
 
     @Test
@@ -331,7 +336,8 @@ public abstract class DatagramEngineContractTest {
         assertThat(out.claimRefusals()).isEqualTo(2);
         assertThat(sender.sendBatch(out)).isEqualTo(8);
 
-        assertThat(describeReceived(receive(receiver, batch(16, 1500), 8))).containsExactlyElementsOf(describeAll(expected));
+        assertThat(describeReceived(receive(receiver, batch(16, 1500),
+            8))).containsExactlyElementsOf(describeAll(expected));
     }
 
     @Test

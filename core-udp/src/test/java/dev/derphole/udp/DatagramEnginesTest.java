@@ -39,7 +39,8 @@ class DatagramEnginesTest {
         }
 
         assertThat(DatagramEngines.bestAvailable()).isEqualTo(expected);
-        assertThat(EngineKind.values()).containsExactly(EngineKind.URING, EngineKind.MMSG, EngineKind.EPOLL, EngineKind.NIO);
+        assertThat(EngineKind.values()).containsExactly(EngineKind.URING, EngineKind.MMSG, EngineKind.EPOLL,
+            EngineKind.NIO);
     }
 
     @Test
@@ -59,7 +60,8 @@ class DatagramEnginesTest {
 
     @Test
     void shouldHonourTheOverrideProperty() throws IOException {
-        final Class<?>[] expected = {IoUringUdpEngine.class, MmsgUdpEngine.class, EpollUdpEngine.class, NioUdpEngine.class};
+        final Class<?>[] expected = {IoUringUdpEngine.class, MmsgUdpEngine.class, EpollUdpEngine.class,
+            NioUdpEngine.class};
         for (final EngineKind kind : EngineKind.values()) {
             System.setProperty(DatagramEngines.ENGINE_PROPERTY, kind.label().toUpperCase(java.util.Locale.ROOT));
             assertThat(DatagramEngines.selected()).isEqualTo(kind);

@@ -63,7 +63,8 @@ class DirectUdpPathTest {
             assertThat(path).isSameAs(a);
             atA.add(java.util.Arrays.copyOfRange(buffer, offset, offset + length));
         });
-        b.receiver((path, buffer, offset, length) -> atB.add(java.util.Arrays.copyOfRange(buffer, offset, offset + length)));
+        b.receiver((path, buffer, offset, length) -> atB.add(java.util.Arrays.copyOfRange(buffer, offset, offset
+            + length)));
 
         final List<byte[]> sentByA = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
@@ -101,7 +102,8 @@ class DirectUdpPathTest {
         final DatagramEngine stranger = engine();
         final DirectUdpPath a = path(left, right.localAddress(), 0);
         final List<String> got = new CopyOnWriteArrayList<>();
-        a.receiver((path, buffer, offset, length) -> got.add(new String(buffer, offset, length, java.nio.charset.StandardCharsets.US_ASCII)));
+        a.receiver((path, buffer, offset, length) -> got.add(new String(buffer, offset, length,
+            java.nio.charset.StandardCharsets.US_ASCII)));
 
         try (PacketBatch out = new PacketBatch(2, 100)) {
             out.add("spoof".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, 5, left.localAddress());

@@ -30,7 +30,8 @@ class SockAddrTest {
 
     @Test
     void shouldRoundTripIpv6WithScope() throws Exception {
-        final Inet6Address linkLocal = Inet6Address.getByAddress(null, InetAddress.getByName("fe80::1").getAddress(), 3);
+        final Inet6Address linkLocal = Inet6Address.getByAddress(null, InetAddress.getByName("fe80::1").getAddress(),
+            3);
         final InetSocketAddress address = new InetSocketAddress(linkLocal, 443);
         final MemorySegment cell = SockAddr.cellOf(address);
 
@@ -48,7 +49,8 @@ class SockAddrTest {
         b.set(ValueLayout.JAVA_INT_UNALIGNED, 4, 0xabcdef);
 
         assertThat(SockAddr.matches(a, 0, b, 0)).isTrue();
-        assertThat(SockAddr.matches(a, 0, SockAddr.cellOf(new InetSocketAddress(address.getAddress(), 10)), 0)).isFalse();
+        assertThat(SockAddr.matches(a, 0, SockAddr.cellOf(new InetSocketAddress(address.getAddress(), 10)),
+            0)).isFalse();
         assertThat(SockAddr.matches(a, 0,
             SockAddr.cellOf(new InetSocketAddress(InetAddress.getByName("2001:db8::8"), 9)), 0)).isFalse();
         assertThat(SockAddr.matches(a, 0,

@@ -56,7 +56,8 @@ class NoAllocationTest {
         final SplittableRandom random = new SplittableRandom(61);
         final long[] state = new long[3]; // next pn, next offset, receiver contiguous
 
-        drive(scoreboard, received, outgoing, incoming, wire, payload, ring, cubic, sample, decision, pacer, rtt, random,
+        drive(scoreboard, received, outgoing, incoming, wire, payload, ring, cubic, sample, decision, pacer, rtt,
+            random,
             state, 3 * PACKETS);
         // Best of a few rounds: a one-off allocation (a JIT deoptimisation, a lazily initialised JDK field)
         // can land in any single round on a loaded machine; a per-packet one shows in every round.

@@ -43,7 +43,8 @@ class PacketFuzzTest {
             pair.tamperBtoA(d -> capture(toSender, d));
             final DeterministicSource source = new DeterministicSource(51, 96 << 20, 1 << 16, true);
             final DigestSink sink = new DigestSink();
-            final StreamPair streams = new StreamPair(CONFIG, StreamPair.keys(51), pair.a(), pair.b()).start(source, sink);
+            final StreamPair streams = new StreamPair(CONFIG, StreamPair.keys(51), pair.a(), pair.b()).start(source,
+                sink);
             awaitSamples(toReceiver, toSender);
 
             final List<byte[]> receiverSamples = samples(toReceiver);
@@ -57,7 +58,8 @@ class PacketFuzzTest {
             assertThat(sink.sha256()).isEqualTo(source.sha256());
             // A plain replay may overtake its original and be taken instead of it; then the original is the
             // one counted. Everything else injected must be counted, so the bound excludes only those clones.
-            assertThat(dropped(streams.receiver.stats())).isGreaterThanOrEqualTo(atReceiver.size() - clones(receiverSamples));
+            assertThat(dropped(streams.receiver.stats()))
+                .isGreaterThanOrEqualTo(atReceiver.size() - clones(receiverSamples));
             assertThat(dropped(streams.sender.stats())).isGreaterThanOrEqualTo(atSender.size() - clones(senderSamples));
             System.out.printf("fuzz: receiver %s%nsender %s%n", streams.receiver.stats(), streams.sender.stats());
         }
@@ -230,7 +232,8 @@ class PacketFuzzTest {
         final byte[] packet = new byte[256];
         for (int i = 0; i < 3; i++) {
             Thread.sleep(100);
-            final int body = Control.encodeAbort(packet, WireFormat.HEADER_LENGTH, WireFormat.ABORT_CODE_USER, "fuzz over");
+            final int body = Control.encodeAbort(packet, WireFormat.HEADER_LENGTH, WireFormat.ABORT_CODE_USER,
+                "fuzz over");
             inject.accept(java.util.Arrays.copyOf(packet, peer.seal(PacketType.ABORT, packet, body)));
         }
     }

@@ -31,7 +31,8 @@ class PathSwitchTest {
         try (LossyPathPair relay = relay(); LossyPathPair direct = direct()) {
             final DeterministicSource source = new DeterministicSource(21, SIZE);
             final DigestSink sink = new DigestSink();
-            final StreamPair streams = new StreamPair(CONFIG, StreamPair.keys(21), relay.a(), relay.b()).start(source, sink);
+            final StreamPair streams = new StreamPair(CONFIG, StreamPair.keys(21), relay.a(),
+                relay.b()).start(source, sink);
 
             awaitAcked(streams, acked -> acked > 4 << 20);
             streams.sender.switchPath(direct.a());
@@ -50,7 +51,8 @@ class PathSwitchTest {
         try (LossyPathPair relay = relay(); LossyPathPair direct = direct()) {
             final DeterministicSource source = new DeterministicSource(22, SIZE);
             final DigestSink sink = new DigestSink();
-            final StreamPair streams = new StreamPair(CONFIG, StreamPair.keys(22), relay.a(), relay.b()).start(source, sink);
+            final StreamPair streams = new StreamPair(CONFIG, StreamPair.keys(22), relay.a(),
+                relay.b()).start(source, sink);
 
             awaitAcked(streams, acked -> acked > 4 << 20);
             streams.sender.switchPath(direct.a());
@@ -73,7 +75,8 @@ class PathSwitchTest {
         try (LossyPathPair relay = relay(); LossyPathPair direct = direct()) {
             final DeterministicSource source = new DeterministicSource(23, 16 << 20);
             final DigestSink sink = new DigestSink();
-            final StreamPair streams = new StreamPair(CONFIG, StreamPair.keys(23), relay.a(), relay.b()).start(source, sink);
+            final StreamPair streams = new StreamPair(CONFIG, StreamPair.keys(23), relay.a(),
+                relay.b()).start(source, sink);
 
             streams.receiver.attachPath(direct.b()); // the session attaches direct when it comes up
             awaitAcked(streams, acked -> acked > 2 << 20);
@@ -94,7 +97,8 @@ class PathSwitchTest {
     }
 
     private static LossyPathPair direct() {
-        return LossyPathPair.builder().name("direct").maxDatagram(1452).lossPercent(0.5).reorderDepth(8).seed(6).build();
+        return LossyPathPair.builder().name("direct").maxDatagram(1452).lossPercent(0.5).reorderDepth(8).seed(6)
+            .build();
     }
 
     private static void awaitAcked(final StreamPair streams, final LongPredicate condition)

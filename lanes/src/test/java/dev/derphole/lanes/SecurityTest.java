@@ -125,7 +125,8 @@ class SecurityTest {
     private static StreamPair run(final LossyPathPair pair, final long seed) throws Exception {
         final DeterministicSource source = new DeterministicSource(seed, SIZE);
         final DigestSink sink = new DigestSink();
-        final StreamPair streams = new StreamPair(CONFIG, StreamPair.keys(seed), pair.a(), pair.b()).start(source, sink);
+        final StreamPair streams = new StreamPair(CONFIG, StreamPair.keys(seed), pair.a(), pair.b()).start(source,
+            sink);
         assertThat(streams.await(40, TimeUnit.SECONDS)).isEqualTo(SIZE);
         assertThat(sink.sha256()).isEqualTo(source.sha256());
         return streams;

@@ -145,7 +145,8 @@ class StreamTransferTest {
         try (LossyPathPair pair = path.build()) {
             final DeterministicSource source = new DeterministicSource(9, 6 << 20, 777, true);
             final DigestSink sink = new DigestSink();
-            final StreamPair streams = new StreamPair(small, StreamPair.keys(9), pair.a(), pair.b()).start(source, sink);
+            final StreamPair streams = new StreamPair(small, StreamPair.keys(9), pair.a(), pair.b()).start(source,
+                sink);
             streams.await(60, TimeUnit.SECONDS);
             assertThat(sink.sha256()).isEqualTo(source.sha256());
         }

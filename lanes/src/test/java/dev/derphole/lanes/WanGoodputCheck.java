@@ -33,7 +33,8 @@ class WanGoodputCheck {
             final DeterministicSource source = new DeterministicSource(5, SIZE);
             final DigestSink sink = new DigestSink();
             final long startNs = System.nanoTime();
-            final StreamPair streams = new StreamPair(config, StreamPair.keys(5), pair.a(), pair.b()).start(source, sink);
+            final StreamPair streams = new StreamPair(config, StreamPair.keys(5), pair.a(), pair.b()).start(source,
+                sink);
             streams.await(240, TimeUnit.SECONDS);
             final double seconds = (System.nanoTime() - startNs) / 1e9;
             final double fraction = SIZE / seconds / LINK_BYTES_PER_SECOND;

@@ -41,7 +41,8 @@ public final class Fuzz {
     }
 
     /**
-     * {@code count} mutants of {@code valid}, each different from it: flipped bits, overwritten bytes with interesting values
+     * {@code count} mutants of {@code valid}, each different from it: flipped bits, overwritten bytes with interesting
+     * values
      * (0, 0xff, 0x7f, 0x80), inserted and deleted runs, and duplicated slices.
      */
     public static List<byte[]> mutations(final long seed, final byte[] valid, final int count) {

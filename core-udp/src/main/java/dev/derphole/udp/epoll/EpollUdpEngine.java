@@ -101,7 +101,8 @@ public final class EpollUdpEngine implements DatagramEngine {
     private ByteBuf wrapper;
     private volatile boolean closed;
 
-    private EpollUdpEngine(final DatagramEngineConfig config, final EventLoopGroup group, final EpollDatagramChannel channel,
+    private EpollUdpEngine(final DatagramEngineConfig config, final EventLoopGroup group,
+        final EpollDatagramChannel channel,
         final ReceiveQueue queue) {
         this.config = config;
         this.group = group;

@@ -131,11 +131,13 @@ final class IoUringRing {
                     + Integer.toHexString(features));
             }
             final long sqRingBytes = params.get(INT, P_SQ_OFF + SQ_ARRAY) + 4L * params.get(INT, P_SQ_ENTRIES);
-            final long cqRingBytes = params.get(INT, P_CQ_OFF + CQ_CQES) + (long)CQE_BYTES * params.get(INT, P_CQ_ENTRIES);
+            final long cqRingBytes = params.get(INT, P_CQ_OFF + CQ_CQES) + (long)CQE_BYTES * params.get(INT,
+                P_CQ_ENTRIES);
             final long ringsBytes = Math.max(sqRingBytes, cqRingBytes);
             final int protection = Linux.PROT_READ | Linux.PROT_WRITE;
             final int flags = Linux.MAP_SHARED | Linux.MAP_POPULATE;
-            final MemorySegment rings = LinuxCalls.mmap(state, ringsBytes, protection, flags, fd, Linux.IORING_OFF_SQ_RING);
+            final MemorySegment rings = LinuxCalls.mmap(state, ringsBytes, protection, flags, fd,
+                Linux.IORING_OFF_SQ_RING);
             if (rings.address() == -1L) {
                 throw new IOException("mmap of io_uring rings failed: " + LinuxCalls.describe(LinuxCalls.errno(state)));
             }
@@ -146,7 +148,8 @@ final class IoUringRing {
                 throw new IOException("mmap of io_uring SQEs failed: " + LinuxCalls.describe(LinuxCalls.errno(state)));
             }
             return new IoUringRing(
-                fd, rings.reinterpret(ringsBytes), ringsBytes, sqes.reinterpret(sqesBytes), sqesBytes, params, state, arena);
+                fd, rings.reinterpret(ringsBytes), ringsBytes, sqes.reinterpret(sqesBytes), sqesBytes, params, state,
+                    arena);
         } catch (final IOException | RuntimeException e) {
             LinuxCalls.close(state, fd);
             throw e;

@@ -12,7 +12,8 @@ import dev.derphole.udp.SockAddr;
 
 /**
  * A UDP socket made with {@code socket(2)} and configured with {@code setsockopt(2)} through FFM: buffer
- * sizes ({@code SO_RCVBUFFORCE} when privileged, else {@code SO_RCVBUF}), optional {@code connect}, {@code UDP_GRO}, and a probe for {@code UDP_SEGMENT} (GSO). It also owns an
+ * sizes ({@code SO_RCVBUFFORCE} when privileged, else {@code SO_RCVBUF}), optional {@code connect}, {@code UDP_GRO},
+ * and a probe for {@code UDP_SEGMENT} (GSO). It also owns an
  * {@code eventfd} that {@link #wake()} signals so a thread blocked in {@code poll} or {@code io_uring_enter}
  * returns when the engine closes.
  * <p>
@@ -54,7 +55,8 @@ final class NativeUdpSocket {
             int wakeFd = -1;
             try {
                 final MemorySegment intValue = arena.allocate(ValueLayout.JAVA_INT);
-                setBuffer(state, fd, Linux.SO_RCVBUFFORCE, Linux.SO_RCVBUF, config.socketReceiveBufferBytes(), intValue);
+                setBuffer(state, fd, Linux.SO_RCVBUFFORCE, Linux.SO_RCVBUF, config.socketReceiveBufferBytes(),
+                    intValue);
                 setBuffer(state, fd, Linux.SO_SNDBUFFORCE, Linux.SO_SNDBUF, config.socketSendBufferBytes(), intValue);
 
                 final MemorySegment address = arena.allocate(SockAddr.BYTES, 8);
@@ -80,13 +82,15 @@ final class NativeUdpSocket {
                 if (config.dontFragment()) {
                     intValue.set(ValueLayout.JAVA_INT, 0, Linux.PMTUDISC_PROBE);
                     dontFragment = family == SockAddr.AF_INET6
-                        ? LinuxCalls.setsockopt(state, fd, Linux.IPPROTO_IPV6, Linux.IPV6_MTU_DISCOVER, intValue, 4) == 0
+                        ? LinuxCalls.setsockopt(state, fd, Linux.IPPROTO_IPV6, Linux.IPV6_MTU_DISCOVER, intValue,
+                            4) == 0
                         : LinuxCalls.setsockopt(state, fd, Linux.IPPROTO_IP, Linux.IP_MTU_DISCOVER, intValue, 4) == 0;
                 }
                 // Kernels that know UDP_SEGMENT (4.18+) answer getsockopt with the current size (0).
                 final MemorySegment length = arena.allocate(ValueLayout.JAVA_INT);
                 length.set(ValueLayout.JAVA_INT, 0, 4);
-                final boolean gso = LinuxCalls.getsockopt(state, fd, Linux.SOL_UDP, Linux.UDP_SEGMENT, intValue, length) == 0;
+                final boolean gso = LinuxCalls.getsockopt(state, fd, Linux.SOL_UDP, Linux.UDP_SEGMENT, intValue,
+                    length) == 0;
 
                 length.set(ValueLayout.JAVA_INT, 0, SockAddr.BYTES);
                 if (LinuxCalls.getsockname(state, fd, address, length) < 0) {
@@ -119,7 +123,8 @@ final class NativeUdpSocket {
         final MemorySegment scratch) throws IOException {
         scratch.set(ValueLayout.JAVA_INT, 0, bytes);
         if (LinuxCalls.setsockopt(state, fd, Linux.SOL_SOCKET, forceName, scratch, 4) != 0) {
-            setInt(state, fd, Linux.SOL_SOCKET, name, bytes, scratch, name == Linux.SO_RCVBUF ? "SO_RCVBUF" : "SO_SNDBUF");
+            setInt(state, fd, Linux.SOL_SOCKET, name, bytes, scratch, name == Linux.SO_RCVBUF ? "SO_RCVBUF"
+                : "SO_SNDBUF");
         }
     }
 

@@ -86,7 +86,8 @@ public final class UdpBench {
                 final Run median = sorted.get(sorted.size() / 2);
                 final StringBuilder all = new StringBuilder();
                 for (final Run each : results) {
-                    all.append(all.isEmpty() ? "" : ", ").append(String.format(Locale.ROOT, "%.0f", each.rxMegabytesPerSec()));
+                    all.append(all.isEmpty() ? "" : ", ").append(String.format(Locale.ROOT, "%.0f",
+                        each.rxMegabytesPerSec()));
                 }
                 final long bad = results.stream().mapToLong(Run::badLengths).sum();
                 System.out.printf(Locale.ROOT, "| %s | %s | %.0f | %.0f | %.0f | %.2f | %s%s |%n", kind.label(), mode,

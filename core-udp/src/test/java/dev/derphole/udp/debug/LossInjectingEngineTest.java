@@ -45,7 +45,8 @@ class LossInjectingEngineTest {
             final int held = sender.delayedCount();
             assertThat(sender.releaseDelayed()).isEqualTo(held);
             final LossModel model = sender.model();
-            final long expected = model.count(Action.PASS) + 2 * model.count(Action.DUPLICATE) + model.count(Action.DELAY);
+            final long expected = model.count(Action.PASS) + 2 * model.count(Action.DUPLICATE)
+                + model.count(Action.DELAY);
             final List<Integer> sequences = new ArrayList<>();
             for (final Received r : UdpTestSupport.receive(receiver, in, (int)expected)) {
                 final byte[] p = r.payload();

@@ -33,7 +33,8 @@ class EpollUdpEngineTest extends DatagramEngineContractTest {
     void shouldDropAndCountWhenItsReceiveQueueIsFullWithoutCorruptingQueuedDatagrams() throws IOException {
         final DatagramEngineConfig.Builder config = DatagramEngineConfig.builder(loopback4()).epollQueueSlots(8);
         try (DatagramEngine receiver = DatagramEngines.open(EngineKind.EPOLL, config.build());
-             DatagramEngine sender = DatagramEngines.open(EngineKind.MMSG, DatagramEngineConfig.builder(loopback4()).build());
+             DatagramEngine sender = DatagramEngines.open(EngineKind.MMSG,
+                 DatagramEngineConfig.builder(loopback4()).build());
              PacketBatch out = new PacketBatch(40, 1500);
              PacketBatch in = new PacketBatch(64, 1500)) {
             final List<byte[]> sent = new ArrayList<>();

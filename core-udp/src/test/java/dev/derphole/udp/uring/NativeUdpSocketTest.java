@@ -23,7 +23,8 @@ class NativeUdpSocketTest {
         final InetSocketAddress bind = new InetSocketAddress(InetAddress.getByName(host), 0);
         final boolean v6 = host.contains(":");
         final NativeUdpSocket plain = NativeUdpSocket.open(DatagramEngineConfig.builder(bind).build());
-        final NativeUdpSocket probing = NativeUdpSocket.open(DatagramEngineConfig.builder(bind).dontFragment(true).build());
+        final NativeUdpSocket probing
+            = NativeUdpSocket.open(DatagramEngineConfig.builder(bind).dontFragment(true).build());
         try {
             assertThat(plain.dontFragment).isFalse();
             assertThat(mtuDiscover(plain, v6)).as("the kernel default (want)").isNotEqualTo(Linux.PMTUDISC_PROBE);

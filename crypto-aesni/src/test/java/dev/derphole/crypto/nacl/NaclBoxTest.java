@@ -15,10 +15,14 @@ import dev.derphole.testing.Fuzz;
 class NaclBoxTest {
     // Produced with libsodium 1.0.18 crypto_box_easy (c = box(m, n, bob_pk, alice_sk)).
     private static final HexFormat HEX = HexFormat.of();
-    private static final byte[] ALICE_SK = HEX.parseHex("3d94eea49c580aef816935762be049559d6d1440dede12e6a125f1841fff8e6f");
-    private static final byte[] ALICE_PK = HEX.parseHex("4701d08488451f545a409fb58ae3e58581ca40ac3f7f114698cd71deac73ca01");
-    private static final byte[] BOB_SK = HEX.parseHex("c59c1cd72097760101ae219a64a71cd7d7af5146e44e427c6692245783e5f27a");
-    private static final byte[] BOB_PK = HEX.parseHex("3de70cb2b9bb0bda3873d13e8a7cf4ea870dabeb296caa1dfce0a5f411c8d234");
+    private static final byte[] ALICE_SK
+        = HEX.parseHex("3d94eea49c580aef816935762be049559d6d1440dede12e6a125f1841fff8e6f");
+    private static final byte[] ALICE_PK
+        = HEX.parseHex("4701d08488451f545a409fb58ae3e58581ca40ac3f7f114698cd71deac73ca01");
+    private static final byte[] BOB_SK
+        = HEX.parseHex("c59c1cd72097760101ae219a64a71cd7d7af5146e44e427c6692245783e5f27a");
+    private static final byte[] BOB_PK
+        = HEX.parseHex("3de70cb2b9bb0bda3873d13e8a7cf4ea870dabeb296caa1dfce0a5f411c8d234");
     private static final byte[] NONCE = HEX.parseHex("404142434445464748494a4b4c4d4e4f5051525354555657");
     private static final byte[] MESSAGE = "{\"version\":2,\"CanAckPings\":true}".getBytes(StandardCharsets.UTF_8);
     private static final byte[] LIBSODIUM_BOX = HEX.parseHex(

@@ -127,7 +127,8 @@ final class ClientConnection implements Runnable {
             }
             registry.register(this);
             final DerpServerConfig config = server.config();
-            final ClientWriter clientWriter = new ClientWriter(this, writer, queue, counters, server.serverInfoPayload(key),
+            final ClientWriter clientWriter = new ClientWriter(this, writer, queue, counters,
+                server.serverInfoPayload(key),
                 config.keepAliveInterval().toNanos(), config.keepAliveJitter().toNanos());
             final Thread t = Thread.ofVirtual().name("derp-writer-" + id).unstarted(clientWriter);
             writerThread = t;

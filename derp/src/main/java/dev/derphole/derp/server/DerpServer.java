@@ -90,7 +90,8 @@ public final class DerpServer implements AutoCloseable {
         } catch (final BindException e) {
             ss.close();
             final String where = hostPort(bindTo);
-            final String msg = e.getMessage() != null && e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("in use")
+            final String msg = e.getMessage() != null
+                && e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("in use")
                 ? "address " + where + " already in use" : "cannot listen on " + where + ": " + e.getMessage();
             final BindException clear = new BindException(msg);
             clear.initCause(e);

@@ -117,7 +117,8 @@ final class HttpFrontDoor {
             + "Upgrade: DERP\r\n"
             + "Connection: Upgrade\r\n"
             + DerpProtocol.HEADER_VERSION + ": " + DerpProtocol.PROTOCOL_VERSION + "\r\n"
-            + DerpProtocol.HEADER_PUBLIC_KEY + ": " + serverKey.toHex() + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+            + DerpProtocol.HEADER_PUBLIC_KEY + ": " + serverKey.toHex()
+                + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
     }
 
     /** Best-effort 400 for a request head we could not parse. */

@@ -148,7 +148,8 @@ public final class TlsCredentials {
             }
             final String body = text.substring(labelEnd + 5, end);
             if (body.indexOf(':') >= 0) {
-                throw new IOException(name + ": PEM block " + label + " has headers (encrypted keys are not supported)");
+                throw new IOException(name + ": PEM block " + label
+                    + " has headers (encrypted keys are not supported)");
             }
             try {
                 blocks.add(new PemBlock(label, Base64.getMimeDecoder().decode(body)));

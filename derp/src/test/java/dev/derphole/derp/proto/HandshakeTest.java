@@ -86,6 +86,7 @@ class HandshakeTest {
         assertThat(NodeKey.parse(text)).isEqualTo(clientKey);
         assertThat(NodeKey.parse(clientKey.toHex())).isEqualTo(clientKey);
         assertThatThrownBy(() -> NodeKey.parse("nodekey:zz")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> NodeKey.parse("nodekey:" + "g".repeat(64))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> NodeKey.parse("nodekey:"
+            + "g".repeat(64))).isInstanceOf(IllegalArgumentException.class);
     }
 }

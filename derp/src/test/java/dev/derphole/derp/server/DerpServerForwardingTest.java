@@ -347,7 +347,8 @@ class DerpServerForwardingTest {
     void shouldLetTheObserverSeeAndDropPackets() throws Exception {
         final List<String> seen = new CopyOnWriteArrayList<>();
         final PacketObserver dropOdd = (src, dst, buf, off, len) -> {
-            seen.add(src.shortString() + ">" + dst.shortString() + ":" + new String(buf, off, len, StandardCharsets.UTF_8));
+            seen.add(src.shortString() + ">" + dst.shortString() + ":" + new String(buf, off, len,
+                StandardCharsets.UTF_8));
             return (buf[off + len - 1] - '0') % 2 == 0;
         };
         try (DerpServer server = TestRelays.startPlain(b -> b.packetObserver(dropOdd));

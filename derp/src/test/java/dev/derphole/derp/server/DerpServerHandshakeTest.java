@@ -17,7 +17,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import dev.derphole.crypto.nacl.Curve25519KeyPair;
-import dev.derphole.derp.proto.DerpProtocol;
 import dev.derphole.derp.proto.FrameType;
 import dev.derphole.derp.proto.Handshake;
 import dev.derphole.derp.proto.NodeKey;
@@ -123,7 +122,8 @@ class DerpServerHandshakeTest {
             expectRejected(server, c -> c.sendClientInfo("{\"version\":2,"));
 
             // Too short to hold key, nonce and box; wrong first frame type; longer than derper's 256 KiB.
-            expectRejected(server, c -> c.sendFrame(FrameType.CLIENT_INFO, new byte[Handshake.MIN_CLIENT_INFO_LENGTH - 1]));
+            expectRejected(server, c -> c.sendFrame(FrameType.CLIENT_INFO,
+                new byte[Handshake.MIN_CLIENT_INFO_LENGTH - 1]));
             expectRejected(server, c -> c.sendFrame(FrameType.SEND_PACKET, new byte[100]));
             expectRejected(server, c -> c.sendRawHeader(FrameType.CLIENT_INFO, (256 << 10) + 1, new byte[0]));
 

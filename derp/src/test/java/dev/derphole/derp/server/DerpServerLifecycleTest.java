@@ -52,7 +52,8 @@ class DerpServerLifecycleTest {
     @Test
     void shouldParseListenAddresses() {
         assertThat(DerpServerConfig.parseHostPort("127.0.0.1:3340").getPort()).isEqualTo(3340);
-        assertThat(DerpServerConfig.parseHostPort("[::1]:0").getAddress().getHostAddress()).isEqualTo("0:0:0:0:0:0:0:1");
+        assertThat(DerpServerConfig.parseHostPort("[::1]:0").getAddress().getHostAddress())
+            .isEqualTo("0:0:0:0:0:0:0:1");
         assertThat(DerpServerConfig.parseHostPort(":443").getAddress().isAnyLocalAddress()).isTrue();
         assertThatThrownBy(() -> DerpServerConfig.parseHostPort("::1:80")).hasMessageContaining("brackets");
         assertThatThrownBy(() -> DerpServerConfig.parseHostPort("localhost")).hasMessageContaining("host:port");

@@ -18,7 +18,8 @@ import dev.derphole.testing.Fuzz;
 class HttpRequestHeadTest {
     @Test
     void shouldParseARequestAndLeaveTheBytesAfterIt() throws IOException {
-        final InputStream in = stream("\r\nGET /derp?x=1 HTTP/1.1\r\nHost: a\r\nUPGRADE:  DERP \r\nHost: b\r\n\r\nFRAME");
+        final InputStream in = stream(
+            "\r\nGET /derp?x=1 HTTP/1.1\r\nHost: a\r\nUPGRADE:  DERP \r\nHost: b\r\n\r\nFRAME");
         final HttpRequestHead head = HttpRequestHead.read(in);
         assertThat(head.method()).isEqualTo("GET");
         assertThat(head.path()).isEqualTo("/derp");

@@ -193,7 +193,8 @@ public final class RawDerpTestClient implements AutoCloseable {
         for (int i = 1; i < lines.length; i++) {
             final int colon = lines[i].indexOf(':');
             if (colon > 0) {
-                headers.put(lines[i].substring(0, colon).toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).strip());
+                headers.put(lines[i].substring(0, colon).toLowerCase(Locale.ROOT), lines[i].substring(colon
+                    + 1).strip());
             }
         }
         return new HttpResponse(Integer.parseInt(status[1]), headers, "");

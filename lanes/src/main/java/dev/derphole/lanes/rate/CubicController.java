@@ -14,7 +14,8 @@ package dev.derphole.lanes.rate;
  * {@code t} of its bytes. Random loss on long paths (the derphole use case, and the upstream tool's 1 %
  * budget) then costs repair, not throughput; a bottleneck that overflows still drives loss past the
  * tolerance within a round or two and gets a reduction. A round also spans at least {@code 4 / t} segments,
- * so that one lost packet can never be a quarter of the tolerance or more. Pacing is {@code gain x window / SRTT} (2x in slow start, 1.25x after, as Linux
+ * so that one lost packet can never be a quarter of the tolerance or more. Pacing is {@code gain x window / SRTT} (2x
+ * in slow start, 1.25x after, as Linux
  * does), which is the hook the per-lane rate pacing of the direct path builds on.
  * <p>
  * Owned by the sender engine thread; not thread-safe. No allocation.

@@ -472,7 +472,10 @@ public final class ReceiveEngine {
         return wake;
     }
 
-    /** Linger ends {@code linger} after the sender's last packet (or delivery), at most a peer timeout after delivery. */
+    /**
+     * Linger ends {@code linger} after the sender's last packet (or delivery), at most a peer timeout after
+     * delivery.
+     */
     private long lingerDeadline() {
         final long quietEnd = Math.max(deliveredAtNs - lastHeardNs, 0) + lastHeardNs + lingerNs;
         return earlier(quietEnd, deliveredAtNs + Math.max(lingerNs, peerTimeoutNs));

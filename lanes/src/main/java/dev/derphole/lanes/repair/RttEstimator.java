@@ -2,7 +2,8 @@ package dev.derphole.lanes.repair;
 
 /**
  * Round-trip time estimate and retransmission timeout per RFC 6298 §2 (SRTT, RTTVAR, RTO = SRTT + max(G,
- * 4 RTTVAR), clamped), with the peer's reported ack delay subtracted from each sample (RFC 9002 §5.3). Samples come from unique packet numbers, so Karn's ambiguity
+ * 4 RTTVAR), clamped), with the peer's reported ack delay subtracted from each sample (RFC 9002 §5.3). Samples come
+ * from unique packet numbers, so Karn's ambiguity
  * never arises. Exponential backoff on timeout per RFC 6298 §5.5.
  * <p>
  * Owned by the sender engine thread; not thread-safe.

@@ -94,7 +94,8 @@ public final class Scoreboard {
     // ------------------------------------------------------------------ acknowledgements
 
     /**
-     * Applies an ACK (findings accumulate until {@link #resetFindings}). Impossible ACKs (acknowledging bytes or packets never sent, a final length that does not
+     * Applies an ACK (findings accumulate until {@link #resetFindings}). Impossible ACKs (acknowledging bytes or
+     * packets never sent, a final length that does not
      * match) change nothing and return false; the caller counts them as protocol violations.
      *
      * @param nextPacketNumber one past the highest packet number we have sealed

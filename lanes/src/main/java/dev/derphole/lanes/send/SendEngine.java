@@ -395,7 +395,8 @@ public final class SendEngine {
         episodeDuplicateBytes += fresh;
         if (thresholdRaisedAtNs == 0 || nowNs - thresholdRaisedAtNs > rtt.smoothedNs()) {
             reorderingThreshold = Math.min(MAX_REORDERING_THRESHOLD, reorderingThreshold * 2);
-            timeThresholdEighths = Math.min(MAX_TIME_THRESHOLD_EIGHTHS, timeThresholdEighths + TIME_THRESHOLD_STEP_EIGHTHS);
+            timeThresholdEighths = Math.min(MAX_TIME_THRESHOLD_EIGHTHS, timeThresholdEighths
+                + TIME_THRESHOLD_STEP_EIGHTHS);
             thresholdRaisedAtNs = nowNs;
         }
         if (episodeLostBytes > 0 && episodeDuplicateBytes >= episodeLostBytes
@@ -456,7 +457,8 @@ public final class SendEngine {
                 Reason.PEER_VANISHED, "peer vanished: no packets for " + Control.seconds(peerTimeoutNs) + " s");
         }
         if (pathFailed && nowNs - pathFailedAtNs >= peerTimeoutNs) {
-            throw new StreamException(Reason.IO, "path " + path.name() + " failed: " + pathError.getMessage(), pathError);
+            throw new StreamException(Reason.IO, "path " + path.name() + " failed: " + pathError.getMessage(),
+                pathError);
         }
         final long lossTimer = scoreboard.lossTimerNs();
         if (lossTimer != -1 && nowNs - lossTimer >= 0) {

@@ -43,7 +43,10 @@ public final class AckFrame {
         return ACK_RANGES_OFFSET + rangeCount * ACK_RANGE_LENGTH;
     }
 
-    /** Writes the body at {@code body[offset...]}; returns its length. Ranges must lie within 4 GiB above cumulative. */
+    /**
+     * Writes the body at {@code body[offset...]}; returns its length. Ranges must lie within 4 GiB above
+     * cumulative.
+     */
     public int encode(final byte[] body, final int offset) {
         body[offset + ACK_FLAGS_OFFSET] = (byte)flags;
         BigEndian.putLong(body, offset + ACK_CUMULATIVE_OFFSET, cumulative);

@@ -39,7 +39,8 @@ class ByteRingTest {
                     Thread.onSpinWait();
                     continue;
                 }
-                final int n = (int)Math.min(Math.min(free, ring.contiguous(position)), Math.min(4099, total - position));
+                final int n = (int)Math.min(Math.min(free, ring.contiguous(position)), Math.min(4099,
+                    total - position));
                 final byte[] b = ring.buffer();
                 final int index = ring.index(position);
                 for (int i = 0; i < n; i++) {

@@ -178,7 +178,8 @@ final class DirectAttempt implements AutoCloseable {
      */
     String summary() {
         final CompletableFuture<Opened> pending = discovery;
-        final Opened opened = pending != null ? pending.getNow(opening.getNow(Opened.NONE)) : opening.getNow(Opened.NONE);
+        final Opened opened = pending != null ? pending.getNow(opening.getNow(Opened.NONE))
+            : opening.getNow(Opened.NONE);
         final UdpEndpoint endpoint = opened.endpoint();
         if (endpoint == null) {
             return null;

@@ -86,7 +86,8 @@ class PathProberTest {
                 eb.close();
                 final long fellNs = ra.fallback.get(10, TimeUnit.SECONDS);
                 assertThat(TimeUnit.NANOSECONDS.toMillis(fellNs - silentNs))
-                    .isBetween(PathProber.DEAD_AFTER_MS - 2 * PathProber.HEARTBEAT_MS, PathProber.DEAD_AFTER_MS + 3_000);
+                    .isBetween(PathProber.DEAD_AFTER_MS - 2 * PathProber.HEARTBEAT_MS, PathProber.DEAD_AFTER_MS
+                        + 3_000);
             }
         } finally {
             eb.close();
@@ -108,7 +109,8 @@ class PathProberTest {
                 // Promoted at the size every path carries; the measurement follows.
                 // Loopback's MTU is 64 KiB: the top of the ladder passes when the engine can set don't-fragment
                 // (the FFM engines); the NIO and Netty fallbacks keep the safe size.
-                final int expected = ea.probesPathMtu() ? UdpEndpoint.MAX_DATAGRAM_BYTES : UdpEndpoint.DIRECT_DATAGRAM_BYTES;
+                final int expected = ea.probesPathMtu() ? UdpEndpoint.MAX_DATAGRAM_BYTES
+                    : UdpEndpoint.DIRECT_DATAGRAM_BYTES;
                 final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
                 while ((pa.datagramBytes() != expected || pb.datagramBytes() != expected)
                     && System.nanoTime() < deadline) {
