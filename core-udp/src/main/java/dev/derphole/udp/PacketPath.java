@@ -43,6 +43,14 @@ public interface PacketPath extends AutoCloseable {
     }
 
     /**
+     * The datagram size a receiver should make its buffers for, in bytes: at least {@link #maxDatagramLength()};
+     * larger datagrams (up to {@link #maxReceiveLength()}) are rare and may take a slower way in.
+     */
+    default int typicalReceiveLength() {
+        return maxDatagramLength();
+    }
+
+    /**
      * True when this path loses datagrams only by overflowing a queue (a reliable transport underneath, like
      * the DERP relay over TCP), so every loss means congestion and none is random loss to tolerate. Default
      * false (UDP).

@@ -152,7 +152,8 @@ public final class Inbox {
                 }
             }
             if (port == null) {
-                final int slotSize = Math.min(WireFormat.MAX_DATAGRAM_LENGTH, Math.max(64, path.maxDatagramLength()));
+                final int slotSize = Math.min(WireFormat.MAX_DATAGRAM_LENGTH,
+                    Math.max(64, Math.max(path.maxDatagramLength(), path.typicalReceiveLength())));
                 final int receiveLimit = Math.clamp(path.maxReceiveLength(), slotSize, WireFormat.MAX_DATAGRAM_LENGTH);
                 port = new PathPort(this, path, slotSize, receiveLimit);
                 ports.add(port);

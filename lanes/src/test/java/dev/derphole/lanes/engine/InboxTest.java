@@ -17,12 +17,23 @@ class InboxTest {
     /** A path that only records its handler; datagrams are pushed by the test. */
     private static final class StubPath implements PacketPath {
         private final int send;
+        private final int typical;
         private final int receive;
         private PacketHandler handler;
 
         StubPath(final int send, final int receive) {
+            this(send, send, receive);
+        }
+
+        StubPath(final int send, final int typical, final int receive) {
             this.send = send;
+            this.typical = typical;
             this.receive = receive;
+        }
+
+        @Override
+        public int typicalReceiveLength() {
+            return typical;
         }
 
         @Override
@@ -106,5 +117,19 @@ class InboxTest {
             polled++;
         }
         assertThat(polled).isEqualTo(17);
+    }
+
+    @Test
+    void shouldSizeTheMainPoolForTheTypicalDatagramNotJustOurOwn() {
+        final StreamCounters counters = new StreamCounters();
+        final Inbox inbox = new Inbox(counters, new Signal(), 1 << 20);
+        // We send 1,232-byte datagrams; the peer measured 1,452 for its direction (a 1500-byte MTU).
+        final StubPath path = new StubPath(1232, 1472, 65_000);
+        inbox.attach(path);
+        for (int i = 0; i < 200; i++) {
+            path.deliver(1452, (byte)0);
+        }
+        // 1 MiB of 1,472-byte slots holds all 200; the large pool (16 slots of 64 KiB) would have dropped most.
+        assertThat(counters.get(StreamCounters.INBOUND_DROPS)).isZero();
     }
 }

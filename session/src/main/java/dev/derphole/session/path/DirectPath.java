@@ -52,7 +52,16 @@ public final class DirectPath implements PacketPath {
      * sender picks it up with its next burst. At most {@link UdpEndpoint#maxDatagramBytes()}.
      */
     public void resize(final int bytes) {
-        datagramBytes = Math.clamp(bytes, UdpEndpoint.DIRECT_DATAGRAM_BYTES, endpoint.maxDatagramBytes());
+        datagramBytes = Math.clamp(bytes, UdpEndpoint.MIN_DATAGRAM_BYTES, endpoint.maxDatagramBytes());
+    }
+
+    /**
+     * Whatever either side measured, on most paths the peer's datagrams fit a 1500-byte MTU: buffers of
+     * {@link UdpEndpoint#STANDARD_DATAGRAM_BYTES} (or our own size, when larger) take them all.
+     */
+    @Override
+    public int typicalReceiveLength() {
+        return Math.min(endpoint.maxDatagramBytes(), Math.max(datagramBytes, UdpEndpoint.STANDARD_DATAGRAM_BYTES));
     }
 
     /** The peer may have found a larger path MTU for its direction than we did for ours. */

@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Finds, promotes and watches the direct path. While probing, it sends a PROBE to every peer candidate every
  * {@link #PROBE_INTERVAL_MS} for at most {@link #PROBE_PHASE_MS}; the first address a valid ACK comes from
- * becomes the direct path ({@link Listener#onDirect}) with {@link UdpEndpoint#DIRECT_DATAGRAM_BYTES}-byte datagrams;
+ * becomes the direct path ({@link Listener#onDirect}) with {@link UdpEndpoint#initialDatagramBytes()}-byte datagrams;
  * then padded probes of the {@link #MTU_LADDER} sizes go out, and the largest one acknowledged within a few round
  * trips becomes the path's datagram size ({@link DirectPath#resize}). Only ACKs
  * count: a PROBE proves just one direction, and a path that works one way only would swallow the stream. Then
@@ -38,11 +38,14 @@ public final class PathProber implements AutoCloseable {
     public static final int RECOVERY_ACKS = 3;
 
     /**
-     * Datagram sizes tried above {@link UdpEndpoint#DIRECT_DATAGRAM_BYTES} once the path answers: a 9000-byte
-     * jumbo MTU less IPv6 and UDP headers, and a 64 KiB MTU (loopback, some virtual links). The largest one
-     * that comes back acknowledged is the direct path's datagram size.
+     * Datagram sizes tried above {@link UdpEndpoint#MIN_DATAGRAM_BYTES} once the path answers: WireGuard's 1420-byte
+     * MTU less IPv6 and UDP headers, 1,400 (a 1500-byte MTU with room for PPPoE or a tunnel header), a full
+     * 1500-byte MTU less IPv6 and UDP headers, a 9000-byte jumbo MTU likewise, and a 64 KiB MTU (loopback, some
+     * virtual links). The largest one that comes back
+     * acknowledged is the direct path's datagram size.
      */
-    static final int[] MTU_LADDER = {8952, UdpEndpoint.MAX_DATAGRAM_BYTES};
+    static final int[] MTU_LADDER =
+        {1372, UdpEndpoint.DIRECT_DATAGRAM_BYTES, 1452, 8952, UdpEndpoint.MAX_DATAGRAM_BYTES};
     /** Bounds of the wait for the ladder's answers, in ms; in between it is {@link #MTU_WAIT_RTTS} round trips. */
     static final long MTU_WAIT_MIN_MS = 100;
     static final long MTU_WAIT_MAX_MS = 500;
@@ -149,7 +152,7 @@ public final class PathProber implements AutoCloseable {
      */
     private int discoverDatagramBytes(final InetSocketAddress peer) throws InterruptedException {
         if (!endpoint.probesPathMtu()) {
-            return UdpEndpoint.DIRECT_DATAGRAM_BYTES;
+            return UdpEndpoint.DIRECT_DATAGRAM_BYTES; // no don't-fragment: nothing to measure
         }
         final long rttNs = Math.max(0, firstRttNs);
         final long waitNs = Math.clamp(MTU_WAIT_RTTS * rttNs, TimeUnit.MILLISECONDS.toNanos(MTU_WAIT_MIN_MS),
@@ -167,7 +170,7 @@ public final class PathProber implements AutoCloseable {
             }
             Thread.sleep(1);
         }
-        return Math.max(UdpEndpoint.DIRECT_DATAGRAM_BYTES, Math.min(top, largestAnsweredSize.get()));
+        return Math.max(UdpEndpoint.MIN_DATAGRAM_BYTES, Math.min(top, largestAnsweredSize.get()));
     }
 
     private void run() {
@@ -186,7 +189,7 @@ public final class PathProber implements AutoCloseable {
             probeSentNs.clear();
             // Promote at the size every path carries at once, then measure: on most paths the larger probes
             // are never answered, and waiting for that would hold the stream on the relay for the whole wait.
-            datagramBytes = UdpEndpoint.DIRECT_DATAGRAM_BYTES;
+            datagramBytes = endpoint.initialDatagramBytes();
             final DirectPath path = endpoint.promote(chosen, datagramBytes);
             listener.onDirect(path);
             datagramBytes = discoverDatagramBytes(chosen);

@@ -32,10 +32,19 @@ import dev.derphole.udp.SockAddr;
  */
 public final class UdpEndpoint implements AutoCloseable {
     /**
-     * Largest stream datagram on a direct path, in bytes: fits a 1500-byte MTU under IPv4 or IPv6 with room
-     * for a tunnel or PPPoE header, so the kernel never fragments.
+     * Stream datagram size on a direct path whose socket cannot set don't-fragment (Netty epoll, NIO), in bytes:
+     * fits a 1500-byte MTU under IPv4 or IPv6 with room for a tunnel or PPPoE header; where a path carries less,
+     * the kernel fragments.
      */
     public static final int DIRECT_DATAGRAM_BYTES = 1400;
+    /**
+     * Stream datagram size a don't-fragment socket starts with, in bytes, before its path MTU is measured: the
+     * IPv6 minimum MTU (1280) less IPv6 and UDP headers, which every IPv6 path carries and in practice every IPv4
+     * path too, tunnels and VPNs (WireGuard 1420, Tailscale 1280) included.
+     */
+    public static final int MIN_DATAGRAM_BYTES = 1232;
+    /** The largest datagram a 1500-byte MTU carries under IPv4, in bytes (1500 less IPv4 and UDP headers). */
+    public static final int STANDARD_DATAGRAM_BYTES = 1472;
     /**
      * Largest datagram the endpoint sends or receives, in bytes: the top of the path MTU ladder (a loopback or
      * virtual link with a 64 KiB MTU), under the 65,507-byte UDP limit of IPv4.
@@ -124,11 +133,16 @@ public final class UdpEndpoint implements AutoCloseable {
     }
 
     /**
-     * Whether datagrams leave unfragmented, so a path MTU probe that is answered proves its size; without it the
-     * direct path keeps {@link #DIRECT_DATAGRAM_BYTES}.
+     * Whether datagrams leave unfragmented, so a path MTU probe that is answered proves its size (the direct path
+     * starts at {@link #MIN_DATAGRAM_BYTES}); without it the direct path keeps {@link #DIRECT_DATAGRAM_BYTES}.
      */
     public boolean probesPathMtu() {
         return engine.dontFragment();
+    }
+
+    /** The datagram size a new direct path starts with (see {@link #probesPathMtu()}). */
+    public int initialDatagramBytes() {
+        return probesPathMtu() ? MIN_DATAGRAM_BYTES : DIRECT_DATAGRAM_BYTES;
     }
 
     /**
