@@ -83,8 +83,7 @@ class DirectPathIT {
         throws Exception {
         final long length = mebibytes << 20;
         try (Lab lab = Lab.start("direct")) {
-            lab.netns().execChecked(lab.a(), "ip", "link", "set", "veth-a", "mtu", Integer.toString(mtu));
-            lab.netns().execChecked(lab.b(), "ip", "link", "set", "veth-b", "mtu", Integer.toString(mtu));
+            setMtu(lab, mtu);
             final DigestSink received = new DigestSink();
             try (CliProcess listener = listen(lab, received)) {
                 final String token = listener.awaitStderr("^([A-Za-z0-9_-]{40,})$", TOKEN_MS);
@@ -167,6 +166,41 @@ class DirectPathIT {
                 }
             }
         }
+    }
+
+    @Test
+    void shouldMeasureAgainWhenThePathMtuShrinks() throws Exception {
+        final long length = 128L << 20;
+        final long gateAt = 48L << 20;
+        try (Lab lab = Lab.start("shrink")) {
+            setMtu(lab, 9000);
+            final DigestSink received = new DigestSink();
+            try (CliProcess listener = listen(lab, received)) {
+                final String token = listener.awaitStderr("^([A-Za-z0-9_-]{40,})$", TOKEN_MS);
+                try (CliProcess sender = pipe(lab, token)) {
+                    final CountDownLatch gate = new CountDownLatch(1);
+                    final CompletableFuture<DigestSink> sent = feedGated(sender, length, 29, gateAt, gate);
+                    sender.awaitStderr("^(connected-direct)$", 30_000);
+                    awaitBytes(received, 16L << 20);
+                    // A route change: 8,952-byte datagrams no longer fit. The padded heartbeats stop coming back,
+                    // the session falls back, and the path is promoted again at the size it now carries.
+                    setMtu(lab, 1500);
+                    awaitLine(sender, "connected-relay", 2);
+                    awaitLine(sender, "connected-direct", 2);
+                    gate.countDown();
+                    assertThat(sender.waitFor(90_000)).as(sender.stderr()).isZero();
+                    assertThat(listener.waitFor(30_000)).as(listener.stderr()).isZero();
+                    assertThat(received.bytes()).isEqualTo(length);
+                    assertThat(received.hex()).isEqualTo(sent.get(10, TimeUnit.SECONDS).hex());
+                    assertThat(sender.stderr()).contains(" datagram=1452");
+                }
+            }
+        }
+    }
+
+    private static void setMtu(final Lab lab, final int mtu) throws IOException, InterruptedException {
+        lab.netns().execChecked(lab.a(), "ip", "link", "set", "veth-a", "mtu", Integer.toString(mtu));
+        lab.netns().execChecked(lab.b(), "ip", "link", "set", "veth-b", "mtu", Integer.toString(mtu));
     }
 
     /** Drops every UDP datagram in and out of {@code b}: the direct path dies, the relay (TCP) lives. */

@@ -158,6 +158,7 @@ public final class PathProber implements AutoCloseable {
         final long waitNs = Math.clamp(MTU_WAIT_RTTS * rttNs, TimeUnit.MILLISECONDS.toNanos(MTU_WAIT_MIN_MS),
             TimeUnit.MILLISECONDS.toNanos(MTU_WAIT_MAX_MS));
         final int top = MTU_LADDER[MTU_LADDER.length - 1];
+        largestAnsweredSize.set(0);
         final long startNs = System.nanoTime();
         boolean resent = false;
         sendLadder(peer);
@@ -204,7 +205,12 @@ public final class PathProber implements AutoCloseable {
                     return;
                 }
                 recoveries.incrementAndGet();
+                // The path may have changed under us: start again from the size every path carries and remeasure.
+                datagramBytes = endpoint.initialDatagramBytes();
+                path.resize(datagramBytes);
                 listener.onDirect(path);
+                datagramBytes = discoverDatagramBytes(chosen);
+                path.resize(datagramBytes);
             }
         } catch (final InterruptedException e) {
             // Closed.
@@ -215,7 +221,10 @@ public final class PathProber implements AutoCloseable {
     private void watchUntilDead(final InetSocketAddress chosen) throws InterruptedException {
         final long deadNs = TimeUnit.MILLISECONDS.toNanos(DEAD_AFTER_MS);
         while (!closed) {
-            endpoint.sendTo(chosen, codec.probe());
+            // Padded to the stream's datagram size: if the path MTU shrinks (a route change), full-size datagrams
+            // vanish while small ones pass; then the heartbeats vanish too and the path is dropped and remeasured,
+            // instead of a stream that stalls on a path that still answers small probes.
+            endpoint.sendTo(chosen, codec.probe(Math.max(ProbeCodec.LENGTH, datagramBytes)));
             Thread.sleep(HEARTBEAT_MS);
             if (System.nanoTime() - lastHeardNs > deadNs) {
                 return;
