@@ -122,10 +122,7 @@ class DirectPathIT {
                     awaitBytes(received, 16L << 20);
                     dropUdp(lab);
                     gate.countDown();
-                    assertThat(sender.waitFor(90_000)).as(sender.stderr()).isZero();
-                    assertThat(listener.waitFor(30_000)).as(listener.stderr()).isZero();
-                    assertThat(received.bytes()).isEqualTo(length);
-                    assertThat(received.hex()).isEqualTo(sent.get(10, TimeUnit.SECONDS).hex());
+                    awaitByteExact(sender, listener, received, sent, length, 90_000);
                     assertInOrder(sender.stderr(), "connected-relay", "connected-direct", "connected-relay",
                         "stream-complete");
                     assertInOrder(listener.stderr(), "connected-relay", "connected-direct", "connected-relay",
@@ -155,10 +152,7 @@ class DirectPathIT {
                     lab.netns().execChecked(lab.b(), "nft", "delete", "table", "inet", "t");
                     awaitLine(sender, "connected-direct", 2);
                     gate.countDown();
-                    assertThat(sender.waitFor(90_000)).as(sender.stderr()).isZero();
-                    assertThat(listener.waitFor(30_000)).as(listener.stderr()).isZero();
-                    assertThat(received.bytes()).isEqualTo(length);
-                    assertThat(received.hex()).isEqualTo(sent.get(10, TimeUnit.SECONDS).hex());
+                    awaitByteExact(sender, listener, received, sent, length, 90_000);
                     assertInOrder(sender.stderr(), "connected-relay", "connected-direct", "connected-relay",
                         "connected-direct", "stream-complete");
                     assertInOrder(listener.stderr(), "connected-relay", "connected-direct", "connected-relay",
@@ -188,14 +182,20 @@ class DirectPathIT {
                     awaitLine(sender, "connected-relay", 2);
                     awaitLine(sender, "connected-direct", 2);
                     gate.countDown();
-                    assertThat(sender.waitFor(90_000)).as(sender.stderr()).isZero();
-                    assertThat(listener.waitFor(30_000)).as(listener.stderr()).isZero();
-                    assertThat(received.bytes()).isEqualTo(length);
-                    assertThat(received.hex()).isEqualTo(sent.get(10, TimeUnit.SECONDS).hex());
+                    awaitByteExact(sender, listener, received, sent, length, 90_000);
                     assertThat(sender.stderr()).contains(" datagram=1452");
                 }
             }
         }
+    }
+
+    /** Both ends exit 0 (the sender within {@code senderMs}) and the receiver got exactly what was sent. */
+    private static void awaitByteExact(final CliProcess sender, final CliProcess listener, final DigestSink received,
+        final CompletableFuture<DigestSink> sent, final long length, final long senderMs) throws Exception {
+        assertThat(sender.waitFor(senderMs)).as(sender.stderr()).isZero();
+        assertThat(listener.waitFor(30_000)).as(listener.stderr()).isZero();
+        assertThat(received.bytes()).isEqualTo(length);
+        assertThat(received.hex()).isEqualTo(sent.get(10, TimeUnit.SECONDS).hex());
     }
 
     private static void setMtu(final Lab lab, final int mtu) throws IOException, InterruptedException {
