@@ -245,8 +245,11 @@ run_derphole()
     fi
     wait "$sink_pid" || true
     run_end=$(now)
-    kill -TERM "$relay_pid" 2> /dev/null || true
+    # $relay_pid is the subshell around ip netns exec / timeout / the JVM: SIGTERM reaches the JVM through
+    # kill_tree; the next run needs the port, so wait until nothing listens on it.
+    kill_tree "$relay_pid"
     wait "$relay_pid" 2> /dev/null || true
+    wait_port_free relay "$relay_port" || echo "warning: the relay still holds $relay_port (see $d)" >&2
     bench_stamped_done "$d/listen.err"
     bench_stamped_done "$d/pipe.err"
     finish_sink "$d" || { echo "error: no output hash (see $d)" >&2; return 1; }
@@ -348,6 +351,19 @@ wait_listening_in()
             return 0
         fi
         sleep 0.02
+    done
+    return 1
+}
+
+# wait_port_free HOST PORT: true once nothing in HOST listens on TCP PORT (15 s).
+wait_port_free()
+{
+    local deadline=$((SECONDS + 15))
+    while [ "$SECONDS" -lt "$deadline" ]; do
+        if ! in_ns "$1" ss -Htln "sport = :$2" | grep -q .; then
+            return 0
+        fi
+        sleep 0.05
     done
     return 1
 }
