@@ -458,9 +458,11 @@ max_of()
         END { if (bad || n == 0) print "null"; else print m }' "$csv"
 }
 
+# list_of LOSS TOOL COLUMN [QUOTE]: the column's values over the runs, comma-separated (QUOTE around each).
 list_of()
 {
-    awk -F, -v l="$1" -v t="$2" -v c="$3" 'NR > 1 && $1 == l && $3 == t { printf "%s%s", (n++ ? ", " : ""), ($c == "" ? "null" : $c) }' "$csv"
+    awk -F, -v l="$1" -v t="$2" -v c="$3" -v q="${4:-}" \
+        'NR > 1 && $1 == l && $3 == t { printf "%s%s", (n++ ? ", " : ""), ($c == "" ? "null" : q $c q) }' "$csv"
 }
 
 ge()
@@ -500,7 +502,7 @@ fail_goal "$all_ok"
                 printf ', "t_direct_pipe_s": [%s], "t_direct_listen_s": [%s], "direct": [%s]' \
                     "$(list_of "$loss" "$t" 11)" "$(list_of "$loss" "$t" 12)" "$(list_of "$loss" "$t" 13)"
             else
-                printf ', "cc": [%s]' "$(list_of "$loss" "$t" 14 | sed 's/\([a-z]*\)/"\1"/g')"
+                printf ', "cc": [%s]' "$(list_of "$loss" "$t" 14 '"')"
             fi
             printf ' }'
             tsep=$',\n'
