@@ -20,7 +20,8 @@ package dev.derphole.lanes.rate;
  * drain the queue it made. There is no PROBE_RTT: the minimum RTT of a path is kept until the path changes.
  * <p>
  * <b>Loss.</b> A round that loses more than {@link #HEAVY_LOSS} of its bytes is not random loss but a policer
- * or an overflowing queue: the estimate is cut to what that round delivered. Two retransmission timeouts in a
+ * or an overflowing queue: the estimate is cut to {@link #HEAVY_LOSS_BACKOFF} of itself (at least what that round
+ * delivered). Losses declared by a probe timeout do not count towards it. Two retransmission timeouts in a
  * row (persistent congestion) start over from STARTUP with a minimal window.
  * <p>
  * Owned by the sender engine thread; not thread-safe. No allocation.
@@ -40,8 +41,15 @@ public final class BbrController implements CongestionControl {
     private static final int FULL_BANDWIDTH_ROUNDS = 3;
     /** Fraction of a STARTUP round's bytes lost that ends STARTUP at once (the queue overflowed). */
     static final double STARTUP_LOSS_LIMIT = 0.10;
+    /**
+     * Segments a STARTUP round must have carried before its loss fraction counts: a few random losses among the
+     * first handful of packets are not an overflowing queue (3 % random loss makes 2 of 12 likely enough).
+     */
+    private static final long STARTUP_LOSS_MIN_SEGMENTS = 128;
     /** Fraction of a round's bytes lost that cuts the estimate to the round's delivery rate. */
     static final double HEAVY_LOSS = 0.20;
+    /** Factor the estimate is cut by after a heavily losing round. */
+    static final double HEAVY_LOSS_BACKOFF = 0.7;
     /** Shortest measurement round, in ns (very short RTTs, e.g. loopback). */
     static final long MIN_ROUND_NS = 1_000_000L;
     /** Round length while no RTT is known, in ns. */
@@ -71,6 +79,11 @@ public final class BbrController implements CongestionControl {
     private long roundAckedBytes;
     private long roundLostBytes;
     private boolean roundAppLimited;
+    private long roundMaxRate;
+    private long sampleStartNs;
+    private long epochStartNs;
+    private long sampleAckedBytes;
+    private boolean sampleAppLimited;
     private int probePhase;
     private long phaseStartNs;
     private long minRttNs;
@@ -100,6 +113,11 @@ public final class BbrController implements CongestionControl {
         roundAckedBytes = 0;
         roundLostBytes = 0;
         roundAppLimited = false;
+        roundMaxRate = 0;
+        sampleStartNs = 0;
+        epochStartNs = 0;
+        sampleAckedBytes = 0;
+        sampleAppLimited = false;
         probePhase = 0;
         phaseStartNs = 0;
         minRttNs = 0;
@@ -123,9 +141,19 @@ public final class BbrController implements CongestionControl {
         if (roundStartNs == 0) {
             roundStartNs = s.nowNs;
             phaseStartNs = s.nowNs;
+            sampleStartNs = s.nowNs;
+            epochStartNs = s.nowNs;
         }
+        sample(s);
         roundAckedBytes += s.ackedBytes;
-        roundLostBytes += s.lostBytes;
+        // Lost before this controller started (the previous path's packets, or packets of the old size): they say
+        // nothing about this path and must not end STARTUP before it has measured anything.
+        final boolean earlier = s.largestLostSentNs >= 0 && s.largestLostSentNs - epochStartNs < 0;
+        if (!s.rto && !earlier) {
+            // A probe timeout declares everything in flight lost at once: that says the ACKs stopped, not how
+            // much of the path's capacity was lost, so it must not look like a heavily losing round.
+            roundLostBytes += s.lostBytes;
+        }
         roundAppLimited |= s.appLimited;
         final long roundNs = Math.max(MIN_ROUND_NS, s.smoothedRttNs > 0 ? s.smoothedRttNs : DEFAULT_ROUND_NS);
         if (s.nowNs - roundStartNs >= roundNs) {
@@ -133,6 +161,33 @@ public final class BbrController implements CongestionControl {
         }
         advanceMode(s);
         decide(s.smoothedRttNs, s.bytesInFlight, out);
+    }
+
+    /**
+     * Delivery-rate samples over half the minimum RTT (at least {@link #MIN_ROUND_NS}): short enough that the ACKs
+     * of the 1.25 probing phase, which come back one RTT later at the rate they were sent, form samples of their
+     * own instead of being averaged with the 0.75 phase that follows (which would leave the estimate stuck, and
+     * slowly decaying under random loss). A sample is capped at the highest gain the sender paced with: more
+     * than that is ACKs arriving bunched, not bandwidth, and believing it overflows the bottleneck's queue.
+     */
+    private void sample(final CongestionSample s) {
+        sampleAckedBytes += s.ackedBytes;
+        sampleAppLimited |= s.appLimited;
+        final long windowNs = Math.max(MIN_ROUND_NS, minRttNs / 2);
+        final long elapsedNs = s.nowNs - sampleStartNs;
+        if (elapsedNs < windowNs) {
+            return;
+        }
+        long rate = sampleAckedBytes * 1_000_000_000L / Math.max(1, elapsedNs);
+        if (bandwidth > 0) {
+            rate = Math.min(rate, (long)((mode == Mode.STARTUP ? HIGH_GAIN : PROBE_GAINS[0]) * bandwidth));
+        }
+        if (!sampleAppLimited || rate > bandwidth) {
+            roundMaxRate = Math.max(roundMaxRate, rate);
+        }
+        sampleStartNs = s.nowNs;
+        sampleAckedBytes = 0;
+        sampleAppLimited = false;
     }
 
     private void endRound(final long nowNs, final CongestionDecision out) {
@@ -143,14 +198,17 @@ public final class BbrController implements CongestionControl {
         final double lossFraction = total == 0 ? 0 : (double)roundLostBytes / total;
         round++;
         final int slot = (int)(round % BANDWIDTH_WINDOW_ROUNDS);
-        bandwidthByRound[slot] = 0;
-        if (!roundAppLimited || rate > bandwidth) {
-            bandwidthByRound[slot] = rate;
-        }
+        bandwidthByRound[slot] = roundMaxRate;
+        roundMaxRate = 0;
         if (lossFraction > HEAVY_LOSS && total >= 4L * segment) {
-            // A policer or a full queue, not random loss: believe this round's delivery rate only.
+            // A policer or a full queue, not random loss: back off multiplicatively (as BBRv2 does), never below
+            // what this round delivered.
+            long max = 0;
+            for (final long b : bandwidthByRound) {
+                max = Math.max(max, b);
+            }
             java.util.Arrays.fill(bandwidthByRound, 0);
-            bandwidthByRound[slot] = rate;
+            bandwidthByRound[slot] = Math.max(rate, (long)(HEAVY_LOSS_BACKOFF * max));
             out.congestionEvent = true;
         }
         long max = 0;
@@ -166,7 +224,7 @@ public final class BbrController implements CongestionControl {
                 roundsWithoutGrowth++;
             }
             if (roundsWithoutGrowth >= FULL_BANDWIDTH_ROUNDS
-                || lossFraction > STARTUP_LOSS_LIMIT && total >= 8L * segment) {
+                || lossFraction > STARTUP_LOSS_LIMIT && total >= STARTUP_LOSS_MIN_SEGMENTS * segment) {
                 mode = Mode.DRAIN;
             }
         }
@@ -232,6 +290,11 @@ public final class BbrController implements CongestionControl {
     /** Whether STARTUP is over. */
     public boolean filledPipe() {
         return mode != Mode.STARTUP;
+    }
+
+    @Override
+    public String toString() {
+        return "mode=" + mode + " bw=" + bandwidth + " phase=" + probePhase + " minRtt=" + minRttNs;
     }
 
     private long minWindow() {

@@ -126,6 +126,7 @@ public final class SendEngine {
     private long thresholdRaisedAtNs;
     private int consecutiveTimeouts;
     private int probeCount;
+    private boolean dataLimited;
 
     /**
      * @param config   tuning
@@ -274,7 +275,22 @@ public final class SendEngine {
         applyDecision(nowNs);
     }
 
+    /** Diagnostics: with {@code DERPHOLE_TRACE_RATE} set, the controller's state on stderr every 250 ms. */
+    private static final boolean TRACE_RATE = System.getenv("DERPHOLE_TRACE_RATE") != null;
+    private long tracedAtNs;
+
+    private void traceRate(final long nowNs) {
+        if (!TRACE_RATE || nowNs - tracedAtNs < 250_000_000L) {
+            return;
+        }
+        tracedAtNs = nowNs;
+        System.err.printf("rate-trace cc=%s %s window=%d pacing=%d inflight=%d srtt=%.1fms minrtt=%.1fms acked=%d%n",
+            congestion.getClass().getSimpleName(), congestion, windowBytes, decision.pacingBytesPerSecond,
+            scoreboard.bytesInFlight(), rtt.smoothedNs() / 1e6, rtt.minNs() / 1e6, scoreboard.cumAcked());
+    }
+
     private void applyDecision(final long nowNs) {
+        traceRate(nowNs);
         windowBytes = decision.windowBytes;
         pacer.configure(decision.pacingBytesPerSecond, decision.burstBytes, nowNs);
         counters.set(StreamCounters.CWND_BYTES, windowBytes);
@@ -422,7 +438,11 @@ public final class SendEngine {
         sample.smoothedRttNs = rtt.smoothedNs();
         sample.minRttNs = rtt.minNs();
         sample.bytesInFlight = scoreboard.bytesInFlight();
-        sample.appLimited = scoreboard.bytesInFlight() + sample.ackedBytes < windowBytes / 2;
+        // A rate-based controller must not read "paced below the window" as application-limited: only running out
+        // of data (source or credit) is. The window-based one has no better signal than a half-empty window.
+        sample.appLimited = congestion == bbr ? dataLimited
+            : scoreboard.bytesInFlight() + sample.ackedBytes < windowBytes / 2;
+        dataLimited = false;
         if (sample.ackedBytes == 0 && sample.lostBytes == 0 && !rto) {
             return;
         }
@@ -594,6 +614,7 @@ public final class SendEngine {
                     length = 0;
                     retransmission = scoreboard.highestSent() == finalOffset && finalOffset > 0;
                 } else {
+                    dataLimited = true; // nothing to send: the source or the receiver's credit holds us back
                     break;
                 }
             }

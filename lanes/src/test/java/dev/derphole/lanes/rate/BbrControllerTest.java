@@ -118,4 +118,27 @@ class BbrControllerTest {
         assertThat(bbr.bandwidthBytesPerSecond()).isZero();
         assertThat(decision.windowBytes).isEqualTo(4L * SEGMENT);
     }
+
+    @Test
+    void shouldNotLeaveStartupForLossesOfPacketsSentBeforeItStarted() {
+        final BbrController bbr = started();
+        run(bbr, LINK, 0, 1, new SplittableRandom(10));
+        // The previous path's packets in flight at the switch are declared lost now: a lot, sent earlier.
+        sample.clearEvents();
+        sample.nowNs = nowNs + 50_000_000L;
+        sample.ackedBytes = SEGMENT;
+        sample.lostBytes = 500L * SEGMENT;
+        sample.largestLostSentNs = nowNs - 100_000_000L;
+        bbr.update(sample, decision);
+        assertThat(bbr.filledPipe()).isFalse();
+        assertThat(decision.congestionEvent).isFalse();
+        // The same losses of packets sent since it started end STARTUP: the queue overflowed.
+        sample.clearEvents();
+        sample.nowNs += 50_000_000L;
+        sample.ackedBytes = SEGMENT;
+        sample.lostBytes = 500L * SEGMENT;
+        sample.largestLostSentNs = sample.nowNs - 1_000_000L;
+        bbr.update(sample, decision);
+        assertThat(bbr.filledPipe()).isTrue();
+    }
 }
