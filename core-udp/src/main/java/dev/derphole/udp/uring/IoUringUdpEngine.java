@@ -3,13 +3,11 @@ package dev.derphole.udp.uring;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
 import java.util.Arrays;
 
 import dev.derphole.udp.DatagramEngine;
 import dev.derphole.udp.DatagramEngineConfig;
-import dev.derphole.udp.EngineCounters;
 import dev.derphole.udp.EngineKind;
 import dev.derphole.udp.PacketBatch;
 import dev.derphole.udp.UdpCounter;
@@ -35,7 +33,7 @@ import dev.derphole.udp.UdpCounter;
  * {@link #close()} may come from any thread; the rings, fds and native memory are freed when the last side
  * leaves its call.
  */
-public final class IoUringUdpEngine implements DatagramEngine {
+public final class IoUringUdpEngine extends NativeSocketEngine {
     /** Messages per send submission. */
     private static final int SEND_MESSAGES_PER_CALL = 64;
     /** Messages per receive submission; the batch's size limits it further. */
@@ -59,11 +57,8 @@ public final class IoUringUdpEngine implements DatagramEngine {
     private static final long TAG_CANCEL = 3L << TAG_SHIFT;
     private static final long INDEX_MASK = (1L << TAG_SHIFT) - 1;
 
-    private final DatagramEngineConfig config;
-    private final NativeUdpSocket socket;
     private final Arena arena;
     private final ResourceGuard guard;
-    private final EngineCounters counters = new EngineCounters();
     private final IoUringRing sendRing;
     private final IoUringRing receiveRing;
     private final MsgHdrArray sendMessages;
@@ -74,15 +69,13 @@ public final class IoUringUdpEngine implements DatagramEngine {
     private final int[] fallbackEnd = new int[SEND_MESSAGES_PER_CALL];
     private final MemorySegment closeState;
     private final MemorySegment wakeScratch;
-    private boolean gsoDisabled;
     private int receiveRound = MIN_RECEIVE_ROUND;
     private boolean socketPollArmed;
     private boolean wakePollArmed;
 
     private IoUringUdpEngine(final DatagramEngineConfig config, final NativeUdpSocket socket, final Arena arena)
         throws IOException {
-        this.config = config;
-        this.socket = socket;
+        super(config, socket);
         this.arena = arena;
         this.sendMessages = new MsgHdrArray(arena, SEND_MESSAGES_PER_CALL, DatagramEngineConfig.MAX_GSO_SEGMENTS);
         this.receiveMessages = new MsgHdrArray(arena, RECEIVE_MESSAGES_PER_CALL, 1);
@@ -138,36 +131,6 @@ public final class IoUringUdpEngine implements DatagramEngine {
     @Override
     public EngineKind kind() {
         return EngineKind.URING;
-    }
-
-    @Override
-    public DatagramEngineConfig config() {
-        return config;
-    }
-
-    @Override
-    public InetSocketAddress localAddress() {
-        return socket.localAddress;
-    }
-
-    @Override
-    public boolean supportsGso() {
-        return socket.gsoSupported && !gsoDisabled;
-    }
-
-    @Override
-    public boolean groEnabled() {
-        return socket.groEnabled;
-    }
-
-    @Override
-    public boolean dontFragment() {
-        return socket.dontFragment;
-    }
-
-    @Override
-    public EngineCounters counters() {
-        return counters;
     }
 
     @Override

@@ -4,12 +4,10 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
 
 import dev.derphole.udp.DatagramEngine;
 import dev.derphole.udp.DatagramEngineConfig;
-import dev.derphole.udp.EngineCounters;
 import dev.derphole.udp.EngineKind;
 import dev.derphole.udp.PacketBatch;
 import dev.derphole.udp.UdpCounter;
@@ -26,7 +24,7 @@ import dev.derphole.udp.UdpCounter;
  * has its own message array and errno state. {@link #close()} may come from any thread: it wakes a
  * blocked receive, and the fds and native memory are freed when the last side leaves its call.
  */
-public final class MmsgUdpEngine implements DatagramEngine {
+public final class MmsgUdpEngine extends NativeSocketEngine {
     /** Messages (datagrams, or GSO super-packets) per {@code sendmmsg}. */
     private static final int SEND_MESSAGES_PER_CALL = 64;
     /** Messages per {@code recvmmsg}; the batch's size limits it further. */
@@ -34,11 +32,8 @@ public final class MmsgUdpEngine implements DatagramEngine {
     /** {@code sizeof(struct pollfd)}. */
     private static final int POLLFD_BYTES = 8;
 
-    private final DatagramEngineConfig config;
-    private final NativeUdpSocket socket;
     private final Arena arena;
     private final ResourceGuard guard;
-    private final EngineCounters counters = new EngineCounters();
     private final MsgHdrArray sendMessages;
     private final MsgHdrArray receiveMessages;
     private final MemorySegment sendState;
@@ -46,11 +41,9 @@ public final class MmsgUdpEngine implements DatagramEngine {
     private final MemorySegment closeState;
     private final MemorySegment wakeScratch;
     private final MemorySegment pollFds;
-    private boolean gsoDisabled;
 
     private MmsgUdpEngine(final DatagramEngineConfig config, final NativeUdpSocket socket) {
-        this.config = config;
-        this.socket = socket;
+        super(config, socket);
         this.arena = Arena.ofShared();
         this.sendMessages = new MsgHdrArray(arena, SEND_MESSAGES_PER_CALL, DatagramEngineConfig.MAX_GSO_SEGMENTS);
         this.receiveMessages = new MsgHdrArray(arena, RECEIVE_MESSAGES_PER_CALL, 1);
@@ -93,36 +86,6 @@ public final class MmsgUdpEngine implements DatagramEngine {
     @Override
     public EngineKind kind() {
         return EngineKind.MMSG;
-    }
-
-    @Override
-    public DatagramEngineConfig config() {
-        return config;
-    }
-
-    @Override
-    public InetSocketAddress localAddress() {
-        return socket.localAddress;
-    }
-
-    @Override
-    public boolean supportsGso() {
-        return socket.gsoSupported && !gsoDisabled;
-    }
-
-    @Override
-    public boolean groEnabled() {
-        return socket.groEnabled;
-    }
-
-    @Override
-    public boolean dontFragment() {
-        return socket.dontFragment;
-    }
-
-    @Override
-    public EngineCounters counters() {
-        return counters;
     }
 
     @Override
