@@ -247,8 +247,8 @@ cmd_up()
     done
     [ "$(id -u)" -eq 0 ] || die "lab.sh needs root (network namespaces, nftables, TUN)"
     local tool
-    for tool in ip nft setsid; do
-        command -v "$tool" > /dev/null || die "$tool is required (apt-get install iproute2 nftables util-linux)"
+    for tool in ip nft setsid sysctl; do
+        command -v "$tool" > /dev/null || die "$tool is required (apt-get install iproute2 nftables util-linux procps)"
     done
     if [ -n "$(lab_namespaces)" ] || [ -e "$state/scenario" ]; then
         fail "a lab ($prefix) is already up; run lab.sh down first"
