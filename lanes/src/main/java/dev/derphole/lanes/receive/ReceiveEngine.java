@@ -8,7 +8,6 @@ import static dev.derphole.lanes.wire.WireFormat.HEADER_LENGTH;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.util.concurrent.atomic.AtomicReference;
 
 import dev.derphole.lanes.StreamConfig;
 import dev.derphole.lanes.StreamException;
@@ -17,6 +16,7 @@ import dev.derphole.lanes.StreamKeys;
 import dev.derphole.lanes.StreamListener;
 import dev.derphole.lanes.engine.ByteRing;
 import dev.derphole.lanes.engine.Control;
+import dev.derphole.lanes.engine.EngineCommands;
 import dev.derphole.lanes.engine.Inbox;
 import dev.derphole.lanes.engine.Signal;
 import dev.derphole.lanes.engine.StreamCounters;
@@ -69,14 +69,13 @@ public final class ReceiveEngine {
     private final AckFrame ack = new AckFrame();
     private final byte[] tx = new byte[WireFormat.MAX_DATAGRAM_LENGTH];
     private final byte[] rx = new byte[WireFormat.MAX_DATAGRAM_LENGTH];
-    private final AtomicReference<PacketPath> pendingPath = new AtomicReference<>();
+    private final EngineCommands commands;
     private final long peerTimeoutNs;
     private final long heartbeatNs;
     private final long lingerNs;
     private final long maxAckDelayNs;
     private final int ackEvery;
     private final int maxRanges;
-    private volatile String abortReason;
 
     private SinkWriter writer;
     private PacketPath replyPath;
@@ -117,6 +116,7 @@ public final class ReceiveEngine {
         this.listener = listener;
         this.signal = new Signal();
         this.inbox = new Inbox(counters, signal, config.inboundBytesPerPath());
+        this.commands = new EngineCommands(config, inbox, signal);
         final byte[] sealKey = keys.receiverToSenderKey();
         final byte[] openKey = keys.senderToReceiverKey();
         this.codec = new PacketCodec(
@@ -129,31 +129,25 @@ public final class ReceiveEngine {
         this.lingerNs = config.linger().toNanos();
         this.maxAckDelayNs = config.maxAckDelay().toNanos();
         this.ackEvery = config.ackEveryPackets();
-        Control.datagramLength(path, config);
         this.maxRanges = config.maxAckRanges();
         this.replyPath = path;
         this.chosenPath = path;
-        inbox.attach(path);
+        commands.attachPath(path);
     }
 
     /** From any thread: from now on acknowledge on {@code newPath}; its handler is installed at once. */
     public void switchPath(final PacketPath newPath) {
-        Control.datagramLength(newPath, config);
-        inbox.attach(newPath);
-        pendingPath.set(newPath);
-        signal.signal();
+        commands.switchPath(newPath);
     }
 
     /** From any thread: accept packets from {@code path} as well (its handler is installed at once). */
     public void attachPath(final PacketPath path) {
-        Control.datagramLength(path, config);
-        inbox.attach(path);
+        commands.attachPath(path);
     }
 
     /** From any thread: fail the stream, telling the peer {@code reason}. */
     public void abort(final String reason) {
-        abortReason = reason == null ? "aborted" : reason;
-        signal.signal();
+        commands.abort(reason);
     }
 
     /**
@@ -209,14 +203,14 @@ public final class ReceiveEngine {
     // ------------------------------------------------------------------ commands and sink
 
     private int applyCommands() throws StreamException {
-        final String reason = abortReason;
+        final String reason = commands.abortReason();
         if (reason != null && !delivered) {
             throw new StreamException(Reason.LOCAL_ABORT, "aborted: " + reason);
         }
         if (Thread.currentThread().isInterrupted() && !delivered) {
             throw new StreamException(Reason.LOCAL_ABORT, "aborted: interrupted");
         }
-        final PacketPath next = pendingPath.getAndSet(null);
+        final PacketPath next = commands.takePendingPath();
         if (next == null) {
             return 0;
         }

@@ -9,7 +9,6 @@ import static dev.derphole.lanes.wire.WireFormat.HEADER_LENGTH;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.concurrent.atomic.AtomicReference;
 
 import dev.derphole.lanes.StreamConfig;
 import dev.derphole.lanes.StreamException;
@@ -18,6 +17,7 @@ import dev.derphole.lanes.StreamKeys;
 import dev.derphole.lanes.StreamListener;
 import dev.derphole.lanes.engine.ByteRing;
 import dev.derphole.lanes.engine.Control;
+import dev.derphole.lanes.engine.EngineCommands;
 import dev.derphole.lanes.engine.Inbox;
 import dev.derphole.lanes.engine.Signal;
 import dev.derphole.lanes.engine.StreamCounters;
@@ -94,11 +94,10 @@ public final class SendEngine {
     private final AckFrame ack = new AckFrame();
     private final byte[] tx = new byte[WireFormat.MAX_DATAGRAM_LENGTH];
     private final byte[] rx = new byte[WireFormat.MAX_DATAGRAM_LENGTH];
-    private final AtomicReference<PacketPath> pendingPath = new AtomicReference<>();
+    private final EngineCommands commands;
     private final long peerTimeoutNs;
     private final long heartbeatNs;
     private final long maxAckDelayNs;
-    private volatile String abortReason;
 
     private PacketPath path;
     private boolean pathFailed;
@@ -143,6 +142,7 @@ public final class SendEngine {
         this.listener = listener;
         this.signal = new Signal();
         this.inbox = new Inbox(counters, signal, config.inboundBytesPerPath());
+        this.commands = new EngineCommands(config, inbox, signal);
         final byte[] sealKey = keys.senderToReceiverKey();
         final byte[] openKey = keys.receiverToSenderKey();
         this.codec = new PacketCodec(
@@ -160,29 +160,23 @@ public final class SendEngine {
         this.heartbeatNs = config.heartbeatInterval().toNanos();
         this.maxAckDelayNs = config.maxAckDelay().toNanos();
         this.reorderingThreshold = config.reorderingThreshold();
-        Control.datagramLength(path, config);
+        commands.attachPath(path);
         this.path = path;
-        inbox.attach(path);
     }
 
     /** From any thread: from now on send on {@code newPath}; its handler is installed at once. */
     public void switchPath(final PacketPath newPath) {
-        Control.datagramLength(newPath, config);
-        inbox.attach(newPath);
-        pendingPath.set(newPath);
-        signal.signal();
+        commands.switchPath(newPath);
     }
 
     /** From any thread: accept packets from {@code path} as well (its handler is installed at once). */
     public void attachPath(final PacketPath path) {
-        Control.datagramLength(path, config);
-        inbox.attach(path);
+        commands.attachPath(path);
     }
 
     /** From any thread: fail the stream, telling the peer {@code reason}. */
     public void abort(final String reason) {
-        abortReason = reason == null ? "aborted" : reason;
-        signal.signal();
+        commands.abort(reason);
     }
 
     /**
@@ -232,14 +226,14 @@ public final class SendEngine {
     // ------------------------------------------------------------------ commands
 
     private int applyCommands(final long nowNs) throws StreamException {
-        final String reason = abortReason;
+        final String reason = commands.abortReason();
         if (reason != null) {
             throw new StreamException(Reason.LOCAL_ABORT, "aborted: " + reason);
         }
         if (Thread.currentThread().isInterrupted()) {
             throw new StreamException(Reason.LOCAL_ABORT, "aborted: interrupted");
         }
-        final PacketPath next = pendingPath.getAndSet(null);
+        final PacketPath next = commands.takePendingPath();
         if (next == null) {
             return 0;
         }

@@ -1,0 +1,57 @@
+package dev.derphole.lanes.engine;
+
+import java.util.concurrent.atomic.AtomicReference;
+
+import dev.derphole.lanes.StreamConfig;
+import dev.derphole.udp.PacketPath;
+
+/**
+ * The commands other threads give a stream engine (sender or receiver): switch to a path, accept packets from
+ * another path, abort. Each installs what it must at once (the path's handler), records the command and wakes
+ * the engine thread, which applies it at the start of its next cycle ({@link #takePendingPath()},
+ * {@link #abortReason()}).
+ * <p>
+ * Thread-safe: commands from any thread; the take/read side belongs to the engine thread.
+ */
+public final class EngineCommands {
+    private final StreamConfig config;
+    private final Inbox inbox;
+    private final Signal signal;
+    private final AtomicReference<PacketPath> pendingPath = new AtomicReference<>();
+    private volatile String abortReason;
+
+    public EngineCommands(final StreamConfig config, final Inbox inbox, final Signal signal) {
+        this.config = config;
+        this.inbox = inbox;
+        this.signal = signal;
+    }
+
+    /** Engine from now on uses {@code path}; its handler is installed at once. */
+    public void switchPath(final PacketPath path) {
+        attachPath(path);
+        pendingPath.set(path);
+        signal.signal();
+    }
+
+    /** Packets from {@code path} are accepted as well; its handler is installed at once. */
+    public void attachPath(final PacketPath path) {
+        Control.datagramLength(path, config); // refuses a path too small for the stream
+        inbox.attach(path);
+    }
+
+    /** Fails the stream, telling the peer {@code reason}. */
+    public void abort(final String reason) {
+        abortReason = reason == null ? "aborted" : reason;
+        signal.signal();
+    }
+
+    /** Engine thread: the path of the latest {@link #switchPath}, once, or null. */
+    public PacketPath takePendingPath() {
+        return pendingPath.getAndSet(null);
+    }
+
+    /** Engine thread: why to abort, or null. */
+    public String abortReason() {
+        return abortReason;
+    }
+}
