@@ -12,8 +12,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+
+import dev.derphole.derp.map.DerpMap;
+import dev.derphole.derp.map.DerpNode;
+import dev.derphole.derp.map.DerpRegion;
 
 /**
  * NAT traversal across the network-namespace lab of {@code perf-scripts/lab/lab.sh} (issue 5): a public segment
@@ -28,18 +33,32 @@ class NatLabIT {
     private static final Path LAB = Path.of("..", "perf-scripts", "lab", "lab.sh").toAbsolutePath().normalize();
     private static final String PREFIX = "dhit" + ProcessHandle.current().pid() % 10_000;
     private static final String RELAY = "203.0.113.10:8080";
+    /** A second relay process, only for its STUN server on another port. */
+    private static final String RELAY2 = "203.0.113.10:8081";
+    private static final String STUN2 = "203.0.113.10:3479";
     private static final long LENGTH = 32L << 20;
     private static final String DERPHOLE = "dev.derphole.cli.DerpholeMain";
 
     @ParameterizedTest(name = "{0} -> {1}")
-    @CsvSource({"easy-easy, direct", "symmetric-symmetric, relay", "udp-blocked, relay"})
-    void shouldEndOnTheExpectedPathAndDeliverByteExact(final String scenario, final String expected) throws Exception {
+    @CsvSource({"easy-easy, direct, independent", "symmetric-symmetric, relay, varies",
+        "udp-blocked, relay, unknown"})
+    void shouldEndOnTheExpectedPathAndDeliverByteExact(final String scenario, final String expected,
+        final String listenerNat, @TempDir final Path dir) throws Exception {
         lab("up", scenario);
-        try (CliProcess relay = CliProcess.start(inside("pub"), Map.of(), DERPHOLE, "relay", "--listen", RELAY)) {
+        final Path relayMap = dir.resolve("relay-map.json");
+        try (CliProcess relay = CliProcess.start(inside("pub"), Map.of(), DERPHOLE, "relay", "--listen", RELAY,
+                "--map-out", relayMap.toString());
+            CliProcess stun2 = CliProcess.start(inside("pub"), Map.of(), DERPHOLE, "relay", "--listen", RELAY2,
+                "--stun", STUN2)) {
             relay.awaitStderr("^derp-url (\\S+)$", 20_000);
+            stun2.awaitStderr("^derp-url (\\S+)$", 20_000);
+            // The listener's map names a second STUN server (another port: the symmetric NAT maps each
+            // destination to a new port), so it can tell whether its NAT's mapping varies by destination.
+            final Path map = dir.resolve("map.json");
+            Files.writeString(map, withStunServer(Files.readString(relayMap), STUN2));
             final DigestSink received = new DigestSink();
             try (CliProcess listener = CliProcess.derpholeStreaming(inside("a"), Map.of(), received,
-                "-v", "--derp-url=http://" + RELAY, "listen")) {
+                "-v", "--derp-map=" + map, "listen")) {
                 final String token = listener.awaitStderr("^([A-Za-z0-9_-]{40,})$", 20_000);
                 try (CliProcess sender = CliProcess.derpholeStreaming(inside("b"), Map.of(), null, "-v", "pipe",
                     token)) {
@@ -54,6 +73,7 @@ class NatLabIT {
                     assertThat(listener.waitFor(30_000)).as(listener.stderr()).isZero();
                     assertThat(received.bytes()).isEqualTo(LENGTH);
                     assertThat(received.hex()).isEqualTo(sent.get(10, TimeUnit.SECONDS).hex());
+                    assertThat(listener.stderr()).containsPattern("direct-stats .* nat=" + listenerNat + " ");
                     if (expected.equals("direct")) {
                         assertThat(sender.stderr()).contains("connected-direct");
                         assertThat(listener.stderr()).contains("connected-direct");
@@ -63,11 +83,30 @@ class NatLabIT {
                         assertThat(sender.stderr()).contains("connected-relay").doesNotContain("connected-direct");
                         assertThat(listener.stderr()).contains("connected-relay").doesNotContain("connected-direct");
                     }
+                    if (listenerNat.equals("varies")) {
+                        // The address the STUN server saw is useless to the peer: only the LAN address is offered.
+                        assertThat(listener.stderr()).containsPattern("direct-stats .*candidates=1 ");
+                    }
                 }
             }
         } finally {
             lab("down");
         }
+    }
+
+    /** The relay's one-node map plus a STUN-only node at {@code stun} in the same region. */
+    private static String withStunServer(final String json, final String stun) throws Exception {
+        final DerpMap map = DerpMap.parse(json);
+        final DerpRegion region = map.regions().values().iterator().next();
+        final DerpNode home = region.nodes().getFirst();
+        final String host = stun.substring(0, stun.indexOf(':'));
+        final int port = Integer.parseInt(stun.substring(stun.indexOf(':') + 1));
+        final DerpNode stunOnly = new DerpNode(home.name() + "-stun", region.regionId(), host, "", host, "", port,
+            true, home.derpPort(), false, "", false, home.plainHttp());
+        final List<DerpNode> nodes = new java.util.ArrayList<>(region.nodes());
+        nodes.add(stunOnly);
+        return DerpMap.of(List.of(new DerpRegion(region.regionId(), region.regionCode(), region.regionName(),
+            region.latitude(), region.longitude(), region.avoid(), region.noMeasureNoHome(), nodes))).toJson();
     }
 
     private static List<String> inside(final String host) {

@@ -19,6 +19,8 @@ public enum KeyPurpose {
     STREAM_LISTENER_TO_CLAIMER("derphole/v1/stream/listener-to-claimer"),
     /** MAC key binding direct-path probes to the session. */
     PATH_PROBE("derphole/v1/path-probe"),
+    /** AES-256-GCM key for candidate updates (call-me-maybe) relayed over DERP after the rendezvous. */
+    CANDIDATES("derphole/v1/candidates"),
     /** Secret that binds the QUIC (TLS 1.3) handshake to the session. */
     QUIC("derphole/v1/quic");
 

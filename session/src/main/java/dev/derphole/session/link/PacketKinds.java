@@ -11,6 +11,9 @@ public final class PacketKinds {
     /** Stream engine packets (lanes.wire). */
     public static final int STREAM_FIRST = 0x10;
     public static final int STREAM_LAST = 0x3f;
+    /** Session control after the rendezvous: candidate updates, call-me-maybe (session.path). */
+    public static final int CONTROL_FIRST = 0x40;
+    public static final int CONTROL_LAST = 0x4f;
     /** Direct-path probes and their answers (session.path, with direct UDP). */
     public static final int PROBE_FIRST = 0x80;
     public static final int PROBE_LAST = 0x8f;
@@ -24,6 +27,10 @@ public final class PacketKinds {
 
     public static boolean isStream(final int firstByte) {
         return firstByte >= STREAM_FIRST && firstByte <= STREAM_LAST;
+    }
+
+    public static boolean isControl(final int firstByte) {
+        return firstByte >= CONTROL_FIRST && firstByte <= CONTROL_LAST;
     }
 
     public static boolean isProbe(final int firstByte) {

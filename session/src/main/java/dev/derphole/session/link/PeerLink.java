@@ -6,6 +6,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 import dev.derphole.derp.client.DerpClient;
 import dev.derphole.derp.client.DerpEvent;
@@ -18,8 +19,8 @@ import dev.derphole.session.rendezvous.ClaimDriver;
  * to its {@link RelayPath} (a {@link PacketListener}: no copy into a new array, no queue, no thread hop; the
  * bulk of a transfer takes this way). Everything else goes through the client's receive queue to one
  * dispatcher thread that sorts packets by their first byte ({@link PacketKinds}): rendezvous packets go to a
- * bounded queue the session polls; anything else is counted and dropped. Peer-gone and relay-connection
- * events are kept for the session to report.
+ * bounded queue the session polls; control packets from the bound peer go to the control handler; anything
+ * else is counted and dropped. Peer-gone and relay-connection events are kept for the session to report.
  * <p>
  * The dispatcher thread is the only caller of the client's receive; sends may come from any thread.
  */
@@ -33,6 +34,7 @@ public final class PeerLink implements AutoCloseable {
     private final AtomicLong dropped = new AtomicLong();
     private final Thread dispatcher;
     private volatile RelayPath path;
+    private volatile Consumer<byte[]> controlHandler;
     private volatile NodeKey gonePeer;
     private volatile String relayProblem;
     private volatile boolean closed;
@@ -62,6 +64,14 @@ public final class PeerLink implements AutoCloseable {
         final RelayPath p = new RelayPath(client, peer);
         path = p;
         return p;
+    }
+
+    /**
+     * Installs the handler for session control packets ({@link PacketKinds#isControl}) from the bound peer, called
+     * on the dispatcher thread; control packets from anyone else, or before a peer is bound, are dropped.
+     */
+    public void controlHandler(final Consumer<byte[]> handler) {
+        this.controlHandler = handler;
     }
 
     /** Sends one control packet (rendezvous reply or claim). */
@@ -171,6 +181,13 @@ public final class PeerLink implements AutoCloseable {
             if (p != null && packet.source().equals(p.peer())) {
                 gonePeer = null;
                 p.deliver(data, 0, data.length);
+                return;
+            }
+        } else if (PacketKinds.isControl(first)) {
+            final RelayPath p = path;
+            final Consumer<byte[]> handler = controlHandler;
+            if (p != null && handler != null && packet.source().equals(p.peer())) {
+                handler.accept(data);
                 return;
             }
         } else if (PacketKinds.isRendezvous(first)) {

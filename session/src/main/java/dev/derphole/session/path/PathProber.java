@@ -1,6 +1,7 @@
 package dev.derphole.session.path;
 
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -9,17 +10,19 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Finds, promotes and watches the direct path. While probing, it sends a PROBE to every peer candidate every
- * {@link #PROBE_INTERVAL_MS} for at most {@link #PROBE_PHASE_MS}; the first address a valid ACK comes from
- * becomes the direct path ({@link Listener#onDirect}) with {@link UdpEndpoint#initialDatagramBytes()}-byte datagrams;
- * then padded probes of the {@link #MTU_LADDER} sizes go out, and the largest one acknowledged within a few round
- * trips becomes the path's datagram size ({@link DirectPath#resize}). Only ACKs
- * count: a PROBE proves just one direction, and a path that works one way only would swallow the stream. Then
- * it sends a PROBE to that address every {@link #HEARTBEAT_MS}; when no valid ACK has come from it for
- * {@link #DEAD_AFTER_MS}, the session falls back to the relay ({@link Listener#onFallback}) and the prober keeps
- * knocking every {@link #RECOVERY_PROBE_MS}: after {@link #RECOVERY_ACKS} answers the same path is promoted
- * again (a NAT binding or a firewall rule came back), for as long as the session lasts. Every valid PROBE is
- * answered with an ACK to its source, whatever the state. Invalid packets are counted and dropped.
+ * Finds, promotes and watches the direct path. While probing, it sends a PROBE to every peer address every
+ * {@link #PROBE_INTERVAL_MS}, for {@link #PROBE_PHASE_MS} after the last reason to probe: the start, a candidate
+ * update from the peer ({@link #updatePeers}), or a valid PROBE from the peer (whose source, when new, is probed
+ * too: a peer-reflexive address its NAT chose for us). Until then it idles. The first address a valid ACK comes
+ * from becomes the direct path ({@link Listener#onDirect}) with {@link UdpEndpoint#initialDatagramBytes()}-byte
+ * datagrams; then padded probes of the {@link #MTU_LADDER} sizes go out, and the largest one acknowledged within
+ * a few round trips becomes the path's datagram size ({@link DirectPath#resize}). Only ACKs count: a PROBE
+ * proves just one direction, and a path that works one way only would swallow the stream. Then it sends a PROBE
+ * to that address every {@link #HEARTBEAT_MS}; when no valid ACK has come from it for {@link #DEAD_AFTER_MS},
+ * the session falls back to the relay ({@link Listener#onFallback}) and the prober keeps knocking every
+ * {@link #RECOVERY_PROBE_MS}: after {@link #RECOVERY_ACKS} answers the same path is promoted again (a NAT
+ * binding or a firewall rule came back), for as long as the session lasts. Every valid PROBE is answered with an
+ * ACK to its source, whatever the state. Invalid packets are counted and dropped.
  * <p>
  * Threads: one daemon thread ({@code derphole-path-prober}) sends and calls the listener; the endpoint's
  * receive thread calls {@link #onProbe}. {@link #close} from any thread.
@@ -36,6 +39,10 @@ public final class PathProber implements AutoCloseable {
     /** Probe spacing towards a dead direct path, in ms, and answers in a row that bring it back. */
     public static final long RECOVERY_PROBE_MS = 500;
     public static final int RECOVERY_ACKS = 3;
+    /** Most addresses probed at once: the peer's candidates and a few learned from its probes. */
+    static final int MAX_PEERS = 40;
+    /** While idle (no path, nothing new to probe), how often the prober looks at its state anyway, in ms. */
+    private static final long IDLE_CHECK_MS = 1_000;
 
     /**
      * Datagram sizes tried above {@link UdpEndpoint#MIN_DATAGRAM_BYTES} once the path answers: WireGuard's 1420-byte
@@ -62,7 +69,11 @@ public final class PathProber implements AutoCloseable {
 
     private final UdpEndpoint endpoint;
     private final ProbeCodec codec;
-    private final List<InetSocketAddress> peers;
+    /** The addresses probed: the peer's candidates, then addresses its valid probes came from. Copy on write. */
+    private volatile List<InetSocketAddress> peers;
+    private final long probePhaseNs;
+    private volatile long probeDeadlineNs;
+    private final Object wake = new Object();
     private final Listener listener;
     private final AtomicReference<InetSocketAddress> validated = new AtomicReference<>();
     private final AtomicLong invalid = new AtomicLong();
@@ -79,10 +90,18 @@ public final class PathProber implements AutoCloseable {
 
     public PathProber(final UdpEndpoint endpoint, final ProbeCodec codec, final List<InetSocketAddress> peers,
         final Listener listener) {
+        this(endpoint, codec, peers, listener, PROBE_PHASE_MS);
+    }
+
+    /** With a probing phase of {@code probePhaseMs} (tests). */
+    PathProber(final UdpEndpoint endpoint, final ProbeCodec codec, final List<InetSocketAddress> peers,
+        final Listener listener, final long probePhaseMs) {
         this.endpoint = endpoint;
         this.codec = codec;
         this.peers = List.copyOf(peers);
         this.listener = listener;
+        this.probePhaseNs = TimeUnit.MILLISECONDS.toNanos(probePhaseMs);
+        this.probeDeadlineNs = System.nanoTime() + probePhaseNs;
         this.thread = Thread.ofPlatform().daemon().name("derphole-path-prober").unstarted(this::run);
     }
 
@@ -113,6 +132,11 @@ public final class PathProber implements AutoCloseable {
         if (v.kind() == ProbeCodec.PROBE) {
             endpoint.sendTo(source, codec.ack(v.sequence(), v.size()));
             // A PROBE only shows that the peer reaches us; an ACK shows that our packets reach it and come back.
+            // Its source is an address of the peer's (maybe one its NAT chose just for us, which no candidate
+            // names): probe it too, and probe again if we had stopped, so both sides find the path.
+            if (validated.get() == null) {
+                learnPeer(source);
+            }
             return;
         }
         final long nowNs = System.nanoTime();
@@ -174,16 +198,72 @@ public final class PathProber implements AutoCloseable {
         return Math.max(UdpEndpoint.MIN_DATAGRAM_BYTES, Math.min(top, largestAnsweredSize.get()));
     }
 
-    private void run() {
-        try {
-            final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PROBE_PHASE_MS);
-            while (!closed && validated.get() == null && System.nanoTime() < deadline) {
+    /**
+     * Replaces the peer's candidates (a candidate update relayed after the rendezvous: a late STUN answer, a port
+     * mapping) and, unless a path is already validated, probes them for another {@link #PROBE_PHASE_MS}. Any
+     * thread.
+     */
+    public void updatePeers(final List<InetSocketAddress> candidates) {
+        final List<InetSocketAddress> next = new ArrayList<>(candidates.size());
+        for (final InetSocketAddress c : candidates) {
+            if (!next.contains(c) && next.size() < MAX_PEERS) {
+                next.add(c);
+            }
+        }
+        peers = List.copyOf(next);
+        restartProbing();
+    }
+
+    /** The addresses being probed now. */
+    public List<InetSocketAddress> peers() {
+        return peers;
+    }
+
+    private void learnPeer(final InetSocketAddress source) {
+        final List<InetSocketAddress> current = peers;
+        if (!current.contains(source) && current.size() < MAX_PEERS) {
+            final List<InetSocketAddress> next = new ArrayList<>(current);
+            next.add(source);
+            peers = List.copyOf(next);
+        }
+        restartProbing();
+    }
+
+    private void restartProbing() {
+        synchronized (wake) {
+            probeDeadlineNs = Math.max(probeDeadlineNs, System.nanoTime() + probePhaseNs);
+            wake.notifyAll();
+        }
+    }
+
+    /**
+     * Probes every peer address until one answers, for {@link #PROBE_PHASE_MS} after the last reason to probe (the
+     * start, a candidate update, a probe from the peer); in between it waits for such a reason. Null when closed.
+     */
+    private InetSocketAddress probeUntilValidated() throws InterruptedException {
+        while (!closed) {
+            while (!closed && validated.get() == null && System.nanoTime() < probeDeadlineNs) {
                 for (final InetSocketAddress peer : peers) {
                     sendProbe(peer, codec.probe());
                 }
                 Thread.sleep(PROBE_INTERVAL_MS);
             }
             final InetSocketAddress chosen = validated.get();
+            if (chosen != null || closed) {
+                return chosen;
+            }
+            synchronized (wake) {
+                while (!closed && validated.get() == null && System.nanoTime() >= probeDeadlineNs) {
+                    wake.wait(IDLE_CHECK_MS);
+                }
+            }
+        }
+        return null;
+    }
+
+    private void run() {
+        try {
+            final InetSocketAddress chosen = probeUntilValidated();
             if (closed || chosen == null) {
                 return;
             }
@@ -259,5 +339,8 @@ public final class PathProber implements AutoCloseable {
     public void close() {
         closed = true;
         thread.interrupt();
+        synchronized (wake) {
+            wake.notifyAll();
+        }
     }
 }

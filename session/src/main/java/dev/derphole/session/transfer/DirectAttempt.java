@@ -12,8 +12,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import dev.derphole.crypto.KeyPurpose;
+import dev.derphole.derp.map.DerpMap;
 import dev.derphole.derp.map.DerpNode;
+import dev.derphole.derp.map.DerpRegion;
 import dev.derphole.derp.proto.NodeKey;
+import dev.derphole.session.path.CandidateUpdateCodec;
 import dev.derphole.session.path.LocalCandidates;
 import dev.derphole.session.path.PathProber;
 import dev.derphole.session.path.ProbeCodec;
@@ -24,29 +27,41 @@ import dev.derphole.session.token.SessionToken;
 /**
  * One session's attempt at a direct path: the UDP socket opened before the rendezvous (so its candidates go
  * into the claim or decision: the interfaces' addresses, and the address the relay's STUN server sees for the
- * socket), then the prober once the peer's candidates are known. With direct paths off
- * ({@code --force-relay}) or no usable socket there is nothing: no socket, no candidates, never direct.
+ * socket), then the prober once the peer's candidates are known, and call-me-maybe for whatever either side
+ * learns later ({@link CandidateExchange}). A second STUN server (another node of the map) tells whether the NAT
+ * keeps one mapping for every destination; when it does not (a "symmetric" NAT) the reflexive address is useless
+ * to the peer and is withdrawn. With direct paths off ({@code --force-relay}) or no usable socket there is
+ * nothing: no socket, no candidates, never direct.
  * <p>
- * Owned by the session's main thread; {@link #close} from any thread.
+ * Owned by the session's main thread; discovery runs on its own thread, {@link #onControl} on the relay
+ * dispatcher thread, {@link #close} from any thread.
  */
 final class DirectAttempt implements AutoCloseable {
     /** How long {@link #candidates()} waits for the socket before the session goes on with the relay alone. */
     private static final long OPEN_WAIT_MS = 3_000;
-    /** How long the STUN query for the reflexive candidate may take, in ms (three requests). */
-    private static final long STUN_TIMEOUT_MS = 300;
+    /** How long a STUN query may take, in ms (three requests); later answers go to the peer as an update. */
+    private static final long STUN_TIMEOUT_MS = 1_000;
+    /** How long the claim or decision waits for the first STUN answer, in ms (a late one follows as an update). */
+    private static final long CLAIM_STUN_WAIT_MS = 100;
+    /** STUN servers asked: the home node, and one more to see whether the mapping varies by destination. */
+    private static final int STUN_SERVERS = 2;
 
     private final CompletableFuture<Opened> opening;
+    private final OwnCandidates own;
+    private final CompletableFuture<Void> firstStun = new CompletableFuture<>();
     private volatile boolean closed;
     private volatile PathProber prober;
-    private volatile CompletableFuture<Opened> discovery;
+    private volatile CandidateExchange exchange;
+    private volatile List<String> offered = List.of();
 
-    /** The socket and its candidates, once open. */
-    private record Opened(UdpEndpoint endpoint, List<String> candidates) {
-        static final Opened NONE = new Opened(null, List.of());
+    /** The socket once open. */
+    private record Opened(UdpEndpoint endpoint) {
+        static final Opened NONE = new Opened(null);
     }
 
-    private DirectAttempt(final CompletableFuture<Opened> opening) {
+    private DirectAttempt(final CompletableFuture<Opened> opening, final CandidatePolicy policy) {
         this.opening = opening;
+        this.own = new OwnCandidates(policy);
     }
 
     /**
@@ -55,11 +70,12 @@ final class DirectAttempt implements AutoCloseable {
      */
     static DirectAttempt open(final TransferSetup setup) {
         final CompletableFuture<Opened> opening = new CompletableFuture<>();
+        final DirectAttempt attempt = new DirectAttempt(opening, setup.policy());
         if (!setup.direct()) {
             opening.complete(Opened.NONE);
-            return new DirectAttempt(opening);
+            attempt.firstStun.complete(null);
+            return attempt;
         }
-        final DirectAttempt attempt = new DirectAttempt(opening);
         Thread.ofPlatform().daemon().name("derphole-udp-open").start(() -> attempt.openSocket(setup));
         return attempt;
     }
@@ -67,7 +83,8 @@ final class DirectAttempt implements AutoCloseable {
     private void openSocket(final TransferSetup setup) {
         try {
             final UdpEndpoint endpoint = UdpEndpoint.open();
-            opening.complete(new Opened(endpoint, LocalCandidates.gather(endpoint.port(), setup.policy())));
+            own.local(LocalCandidates.gather(endpoint.port(), setup.policy()));
+            opening.complete(new Opened(endpoint));
             if (closed) {
                 endpoint.close(); // closed while we were opening
             }
@@ -80,38 +97,109 @@ final class DirectAttempt implements AutoCloseable {
         }
     }
 
-    /** The socket and its candidates, waiting for the open; nothing when it failed, was slow or is closed. */
-    private Opened opened() {
+    /** The socket, waiting for the open; null when it failed, was slow or is closed. */
+    private UdpEndpoint endpoint() {
         try {
-            return opening.get(OPEN_WAIT_MS, TimeUnit.MILLISECONDS);
+            return opening.get(OPEN_WAIT_MS, TimeUnit.MILLISECONDS).endpoint();
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
-            return Opened.NONE;
+            return null;
         } catch (final ExecutionException | TimeoutException e) {
-            return Opened.NONE;
+            return null;
         }
     }
 
     /**
-     * Adds the address the relay's STUN server sees for our socket (our side of a NAT) to the candidates, in the
-     * background; {@link #candidates()} waits for it, at most {@link #STUN_TIMEOUT_MS}. Does nothing when the
-     * node has no STUN, the socket did not open or it is not an IPv4 node.
+     * The STUN servers to ask: {@code home} first, then the first other STUN-capable node of {@code map} with a
+     * different STUN address (same region first), so that two answers can be compared. Only when {@code home} is
+     * a node of {@code map}: a session on a private relay never sends a packet to another map's servers (the
+     * joining side of such a session knows only the token's node).
      */
-    void discover(final DerpNode node, final DerpNode.HostResolver resolver, final CandidatePolicy policy) {
-        if (!node.stunEnabled()) {
-            return;
+    static List<DerpNode> stunNodes(final DerpNode home, final DerpMap map) {
+        final List<DerpNode> out = new ArrayList<>();
+        if (home.stunEnabled()) {
+            out.add(home);
         }
-        final CompletableFuture<Opened> withReflexive = new CompletableFuture<>();
-        Thread.ofPlatform().daemon().name("derphole-stun").start(() ->
-            withReflexive.complete(withReflexive(opened(), node, resolver, policy)));
-        discovery = withReflexive;
+        if (!inMap(home, map)) {
+            return out;
+        }
+        final List<DerpNode> others = new ArrayList<>();
+        for (final DerpRegion region : map.regions().values()) {
+            for (final DerpNode node : region.nodes()) {
+                if (node.stunEnabled() && !sameStun(node, home)) {
+                    if (node.regionId() == home.regionId()) {
+                        others.addFirst(node);
+                    } else {
+                        others.add(node);
+                    }
+                }
+            }
+        }
+        for (final DerpNode node : others) {
+            if (out.size() < STUN_SERVERS && out.stream().noneMatch(n -> sameStun(n, node))) {
+                out.add(node);
+            }
+        }
+        return out;
     }
 
-    private static Opened withReflexive(final Opened opened, final DerpNode node,
-        final DerpNode.HostResolver resolver, final CandidatePolicy policy) {
-        if (opened.endpoint() == null) {
-            return opened;
+    private static boolean inMap(final DerpNode home, final DerpMap map) {
+        return map.region(home.regionId()).map(r -> r.nodes().stream()
+            .anyMatch(n -> n.hostName().equals(home.hostName()))).orElse(false);
+    }
+
+    private static boolean sameStun(final DerpNode a, final DerpNode b) {
+        return a.stunHost().equals(b.stunHost()) && a.effectiveStunPort() == b.effectiveStunPort();
+    }
+
+    /**
+     * Learns, in the background, the address the first STUN server sees for our socket (our side of a NAT) and,
+     * with a second server, whether that address depends on the destination. {@link #candidates()} waits for the
+     * first answer at most {@link #CLAIM_STUN_WAIT_MS}; what comes later goes to the peer as an update.
+     */
+    void discover(final List<DerpNode> stunNodes, final DerpNode.HostResolver resolver) {
+        if (stunNodes.isEmpty() || firstStun.isDone()) {
+            firstStun.complete(null);
+            return;
         }
+        Thread.ofPlatform().daemon().name("derphole-stun").start(() -> {
+            try {
+                stunAll(stunNodes, resolver);
+            } finally {
+                firstStun.complete(null);
+            }
+        });
+    }
+
+    private void stunAll(final List<DerpNode> stunNodes, final DerpNode.HostResolver resolver) {
+        final UdpEndpoint endpoint = endpoint();
+        if (endpoint == null) {
+            return;
+        }
+        InetSocketAddress first = null;
+        for (final DerpNode node : stunNodes) {
+            final InetSocketAddress mapped = stun(endpoint, node, resolver);
+            if (closed) {
+                return;
+            }
+            if (mapped == null) {
+                continue;
+            }
+            if (first == null) {
+                first = mapped;
+                changed(own.reflexive(CandidatePolicy.canonical(mapped.getAddress(), mapped.getPort())));
+                firstStun.complete(null);
+            } else {
+                changed(own.mapping(mapped.equals(first) ? OwnCandidates.Mapping.INDEPENDENT
+                    : OwnCandidates.Mapping.VARIES));
+                return;
+            }
+        }
+    }
+
+    /** Our IPv4 address as {@code node}'s STUN server sees it, or null (no answer, no IPv4, not resolvable). */
+    private InetSocketAddress stun(final UdpEndpoint endpoint, final DerpNode node,
+        final DerpNode.HostResolver resolver) {
         try {
             InetAddress server = null;
             for (final InetAddress address : resolver.resolve(node.stunHost())) {
@@ -120,47 +208,57 @@ final class DirectAttempt implements AutoCloseable {
                 }
             }
             if (server == null) {
-                return opened;
+                return null;
             }
-            final InetSocketAddress mapped = opened.endpoint()
-                .stun(new InetSocketAddress(server, node.effectiveStunPort()), STUN_TIMEOUT_MS);
-            if (mapped == null || !(mapped.getAddress() instanceof Inet4Address)) {
-                return opened;
-            }
-            final String candidate = CandidatePolicy.canonical(mapped.getAddress(), mapped.getPort());
-            if (opened.candidates().contains(candidate) || policy.check(candidate) != CandidatePolicy.Verdict.OK
-                || opened.candidates().size() >= CandidatePolicy.MAX_CANDIDATES) {
-                return opened;
-            }
-            final List<String> all = new ArrayList<>(opened.candidates());
-            all.add(candidate);
-            return new Opened(opened.endpoint(), List.copyOf(all));
-        } catch (final IOException | InterruptedException | RuntimeException e) {
-            // No reflexive candidate: local ones (and the relay) still work.
-            return opened;
+            final InetSocketAddress mapped = endpoint.stun(new InetSocketAddress(server, node.effectiveStunPort()),
+                STUN_TIMEOUT_MS);
+            return mapped != null && mapped.getAddress() instanceof Inet4Address ? mapped : null;
+        } catch (final IOException | RuntimeException e) {
+            return null;
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** The home router mapped a port for our socket ({@code ip:port}), or took it back (null). Any thread. */
+    void portMapped(final InetSocketAddress external) {
+        changed(own.mapped(external == null ? null
+            : CandidatePolicy.canonical(external.getAddress(), external.getPort())));
+    }
+
+    private void changed(final boolean changed) {
+        final CandidateExchange e = exchange;
+        if (changed && e != null) {
+            e.announce();
         }
     }
 
     /** This side's candidates for the claim or decision (empty when direct paths are off). */
     List<String> candidates() {
-        final CompletableFuture<Opened> pending = discovery;
-        if (pending != null) {
-            try {
-                return pending.get(OPEN_WAIT_MS + STUN_TIMEOUT_MS, TimeUnit.MILLISECONDS).candidates();
-            } catch (final InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (final ExecutionException | TimeoutException e) {
-                // Fall back to the local candidates.
-            }
+        if (endpoint() == null) {
+            return List.of();
         }
-        return opened().candidates();
+        try {
+            firstStun.get(CLAIM_STUN_WAIT_MS, TimeUnit.MILLISECONDS);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (final ExecutionException | TimeoutException e) {
+            // Not yet: it follows as an update.
+        }
+        final List<String> list = own.list();
+        offered = list;
+        return list;
     }
 
-    /** Starts probing the peer's candidates; does nothing without a socket or candidates. */
-    void start(final SessionToken token, final NodeKey own, final NodeKey peer, final List<String> peerCandidates,
-        final CandidatePolicy policy, final PathProber.Listener listener) {
-        final UdpEndpoint endpoint = opened().endpoint();
-        if (endpoint == null || peerCandidates.isEmpty() || closed) {
+    /**
+     * Starts probing the peer's candidates and exchanging updates with it over {@code channel}; does nothing
+     * without a socket.
+     */
+    void start(final SessionToken token, final NodeKey ownKey, final NodeKey peer, final List<String> peerCandidates,
+        final CandidatePolicy policy, final CandidateExchange.Channel channel, final PathProber.Listener listener) {
+        final UdpEndpoint endpoint = endpoint();
+        if (endpoint == null || closed) {
             return;
         }
         final List<InetSocketAddress> peers = new ArrayList<>(peerCandidates.size());
@@ -168,24 +266,43 @@ final class DirectAttempt implements AutoCloseable {
             peers.add(policy.toSocketAddress(candidate));
         }
         final ProbeCodec codec = new ProbeCodec(token.keys().keyBytes(KeyPurpose.PATH_PROBE, 32), token.sessionId(),
-            own, peer);
-        prober = new PathProber(endpoint, codec, peers, listener).start();
+            ownKey, peer);
+        final PathProber p = new PathProber(endpoint, codec, peers, listener).start();
+        prober = p;
+        final CandidateUpdateCodec updates = new CandidateUpdateCodec(
+            token.keys().keyBytes(KeyPurpose.CANDIDATES, 32), token.sessionId(), ownKey, peer);
+        final CandidateExchange e = new CandidateExchange(updates, channel, policy, p, own::list);
+        exchange = e;
+        if (closed) {
+            e.close();
+        } else if (!own.list().equals(offered)) {
+            e.announce(); // learned between the claim and now
+        }
+    }
+
+    /** A session control packet from the peer (relay dispatcher thread); dropped before {@link #start}. */
+    void onControl(final byte[] packet) {
+        final CandidateExchange e = exchange;
+        if (e != null) {
+            e.onPacket(packet);
+        }
     }
 
     /**
      * One {@code --verbose} line with the direct path's counters (valid and refused probes, datagrams nobody
-     * wanted, the UDP engine), or null when there was no socket.
+     * wanted, the UDP engine, the NAT's mapping, candidate updates sent/received/refused), or null when there was
+     * no socket.
      */
     String summary() {
-        final CompletableFuture<Opened> pending = discovery;
-        final Opened opened = pending != null ? pending.getNow(opening.getNow(Opened.NONE))
-            : opening.getNow(Opened.NONE);
-        final UdpEndpoint endpoint = opened.endpoint();
+        final UdpEndpoint endpoint = opening.getNow(Opened.NONE).endpoint();
         if (endpoint == null) {
             return null;
         }
         final PathProber p = prober;
-        return "direct-stats engine=" + endpoint.engineLabel() + " candidates=" + opened.candidates().size()
+        final CandidateExchange e = exchange;
+        return "direct-stats engine=" + endpoint.engineLabel() + " candidates=" + own.list().size()
+            + " nat=" + own.mapping().text()
+            + " updates=" + (e == null ? "0/0/0" : e.counters())
             + " probes-valid=" + (p == null ? 0 : p.validProbes())
             + " probes-invalid=" + (p == null ? 0 : p.invalidProbes())
             + " udp-dropped=" + endpoint.dropped()
@@ -195,6 +312,10 @@ final class DirectAttempt implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        final CandidateExchange e = exchange;
+        if (e != null) {
+            e.close();
+        }
         final PathProber p = prober;
         if (p != null) {
             p.close();

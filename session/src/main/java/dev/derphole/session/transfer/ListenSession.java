@@ -65,7 +65,8 @@ public final class ListenSession implements AutoCloseable {
         final RelayConnector.Connected relay = new RelayConnector(setup.resolver(), setup.ssl())
             .connectHome(setup.map(), setup.publicMap(), setup.mapDescription(), derpKeys);
         link = new PeerLink(relay.client()).start();
-        direct.discover(relay.node(), setup.resolver(), setup.policy());
+        link.controlHandler(direct::onControl);
+        direct.discover(DirectAttempt.stunNodes(relay.node(), setup.map()), setup.resolver());
         token = SessionToken.issue(EnumSet.of(Capability.STDIO), relay.bootstrap(), link.ownKey(),
             IdentityKeyPair.generate().publicKeyRaw(), setup.clock());
         rendezvous = new RendezvousListener(token, link.ownKey(), setup.clock(), setup.policy());
@@ -86,20 +87,21 @@ public final class ListenSession implements AutoCloseable {
         lateClaims = Thread.ofVirtual().name("derphole-late-claims").start(this::answerLateClaims);
         events.status("connected-relay");
         final BulkReceiver r = receiver;
-        direct.start(token, link.ownKey(), claimer, claimCandidates, setup.policy(), new PathProber.Listener() {
-            @Override
-            public void onDirect(final DirectPath path) {
-                // The sender switches; the receiver answers on the path the newest packet came from.
-                r.attachPath(path);
-                events.status("connected-direct");
-            }
+        direct.start(token, link.ownKey(), claimer, claimCandidates, setup.policy(),
+            CandidateExchange.over(link, claimer), new PathProber.Listener() {
+                @Override
+                public void onDirect(final DirectPath path) {
+                    // The sender switches; the receiver answers on the path the newest packet came from.
+                    r.attachPath(path);
+                    events.status("connected-direct");
+                }
 
-            @Override
-            public void onFallback() {
-                r.switchPath(relayPath);
-                events.status("connected-relay");
-            }
-        });
+                @Override
+                public void onFallback() {
+                    r.switchPath(relayPath);
+                    events.status("connected-relay");
+                }
+            });
         try {
             final long bytes = receiver.receive(sink);
             events.status("stream-complete");

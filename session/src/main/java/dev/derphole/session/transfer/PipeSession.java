@@ -61,7 +61,8 @@ public final class PipeSession implements AutoCloseable {
         final RelayConnector.Connected relay = new RelayConnector(setup.resolver(), setup.ssl())
             .connectBootstrap(token.relay(), publicMap, Curve25519KeyPair.generate());
         link = new PeerLink(relay.client()).start();
-        direct.discover(relay.node(), setup.resolver(), setup.policy());
+        link.controlHandler(direct::onControl);
+        direct.discover(DirectAttempt.stunNodes(relay.node(), setup.map()), setup.resolver());
         final RendezvousClaimer claimer = new RendezvousClaimer(token, link.ownKey(),
             IdentityKeyPair.generate().publicKeyRaw(), direct.candidates(), Extensions.NONE, setup.clock(),
             setup.policy());
@@ -80,7 +81,7 @@ public final class PipeSession implements AutoCloseable {
         sender = s;
         events.status("connected-relay");
         direct.start(token, link.ownKey(), token.derpPublicKey(), decision.candidates(), setup.policy(),
-            new PathProber.Listener() {
+            CandidateExchange.over(link, token.derpPublicKey()), new PathProber.Listener() {
                 @Override
                 public void onDirect(final DirectPath path) {
                     s.switchPath(path);

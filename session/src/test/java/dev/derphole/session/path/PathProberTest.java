@@ -174,4 +174,48 @@ class PathProberTest {
             }
         }
     }
+
+    @Test
+    void shouldFindThePathThroughTheAddressThePeersProbesComeFrom() throws Exception {
+        final Peers peers = Peers.random();
+        try (UdpEndpoint ea = UdpEndpoint.open(); UdpEndpoint eb = UdpEndpoint.open()) {
+            final Recorder ra = new Recorder();
+            final Recorder rb = new Recorder();
+            // a knows no address of b's (b is behind a NAT that picked a new port for a): b's probes teach it.
+            try (PathProber pa = new PathProber(ea, peers.codecA(), List.of(), ra).start();
+                PathProber pb = new PathProber(eb, peers.codecB(), List.of(loopback(ea)), rb).start()) {
+                assertThat(rb.direct.get(5, TimeUnit.SECONDS).remote()).isEqualTo(loopback(ea));
+                assertThat(ra.direct.get(5, TimeUnit.SECONDS).remote()).isEqualTo(loopback(eb));
+                assertThat(pa.peers()).containsExactly(loopback(eb));
+                assertThat(pb.validProbes()).as("a probed b back").isPositive();
+            }
+        }
+    }
+
+    @Test
+    void shouldProbeAgainWhenACandidateUpdateArrivesAfterThePhaseEnded() throws Exception {
+        final Peers peers = Peers.random();
+        try (UdpEndpoint ea = UdpEndpoint.open(); UdpEndpoint eb = UdpEndpoint.open();
+            UdpEndpoint nobody = UdpEndpoint.open()) {
+            // An address that receives (and counts) probes but never answers them.
+            final InetSocketAddress silent = loopback(nobody);
+            final Recorder ra = new Recorder();
+            final Recorder rb = new Recorder();
+            try (PathProber pa = new PathProber(ea, peers.codecA(), List.of(silent), ra, 200).start();
+                PathProber pb = new PathProber(eb, peers.codecB(), List.of(silent), rb, 200).start()) {
+                Thread.sleep(600); // both phases are over: nothing found, both idle
+                assertThat(ra.direct).isNotDone();
+                assertThat(rb.direct).isNotDone();
+                final long knocks = nobody.dropped();
+                assertThat(knocks).as("probes sent while probing").isPositive();
+                Thread.sleep(300);
+                assertThat(nobody.dropped()).as("idle probers send nothing").isEqualTo(knocks);
+                // b's address arrives late (call-me-maybe): a probes it, b learns a from the probes, both promote.
+                pa.updatePeers(List.of(silent, loopback(eb)));
+                assertThat(ra.direct.get(5, TimeUnit.SECONDS).remote()).isEqualTo(loopback(eb));
+                assertThat(rb.direct.get(5, TimeUnit.SECONDS).remote()).isEqualTo(loopback(ea));
+                assertThat(pb.peers()).as("b learned a from its probes").contains(loopback(ea));
+            }
+        }
+    }
 }
