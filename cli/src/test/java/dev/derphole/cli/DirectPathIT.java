@@ -10,6 +10,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -19,6 +20,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * {@code a} (relay and listener, 10.99.0.1) and {@code b} (pipe, 10.99.0.2) joined by a veth pair. The
  * addresses exist only inside the namespaces, which are always removed. Needs root, iproute2 and nftables.
  */
+@Tag("topology")
 @Timeout(120)
 class DirectPathIT {
     private static final long TOKEN_MS = 20_000;

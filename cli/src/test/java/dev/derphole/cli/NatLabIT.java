@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -28,6 +29,7 @@ import dev.derphole.derp.map.DerpRegion;
  * mappings punch through (direct), endpoint-dependent ones or blocked UDP leave the session on the relay. Every
  * transfer is byte-exact either way. The lab lives in namespaces only and is always torn down.
  */
+@Tag("topology")
 @Timeout(120)
 class NatLabIT {
     private static final Path LAB = Path.of("..", "perf-scripts", "lab", "lab.sh").toAbsolutePath().normalize();
