@@ -70,17 +70,8 @@ public final class ProbeCodec {
         } catch (final GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 unavailable", e);
         }
-        sendContext = context(sessionId, own, peer);
-        receiveContext = context(sessionId, peer, own);
-    }
-
-    private static byte[] context(final byte[] sessionId, final NodeKey from, final NodeKey to) {
-        final byte[] c = new byte[LABEL.length + sessionId.length + 64];
-        System.arraycopy(LABEL, 0, c, 0, LABEL.length);
-        System.arraycopy(sessionId, 0, c, LABEL.length, sessionId.length);
-        from.write(c, LABEL.length + sessionId.length);
-        to.write(c, LABEL.length + sessionId.length + 32);
-        return c;
+        sendContext = DirectionContext.of(LABEL, sessionId, own, peer);
+        receiveContext = DirectionContext.of(LABEL, sessionId, peer, own);
     }
 
     /** A new unpadded PROBE packet. */
