@@ -4,15 +4,25 @@
   natprobe.py reflect --bind IP --udp-ports P1,P2 [--tcp-port P]
       In the public namespace: answers every UDP datagram on each port with the source "ip:port" it saw
       (a STUN-like reflector), and every TCP connection on P with the same line. Runs until SIGTERM.
-  natprobe.py map --server IP --udp-ports P1,P2 [--local-port N] [--timeout S]
+  natprobe.py map --server IP --udp-ports P1,P2 [--bind IP] [--local-port N] [--timeout S]
       One UDP socket sends to every reflector port and prints "mapped PORT IP:PORT" per answer; exit 0 when
-      every port answered, 1 otherwise. Same mapped port for all = endpoint-independent mapping.
+      every port answered, 1 otherwise. Same mapped port for all = endpoint-independent mapping. An answer
+      counts only when it comes from exactly IP:PORT (so a port-mapped reflector must answer from its mapping).
   natprobe.py tcp --server IP --tcp-port P [--timeout S]
       Prints "tcp IP:PORT" (the source the reflector saw); exit 1 when no connection.
   natprobe.py punch --server IP --udp-port P --self FILE --peer FILE [--local-port N] [--timeout S]
       Learns its mapped address from the reflector on the same socket, writes it to FILE, waits for the peer's
       FILE, then both sides send to each other's mapped address every 20 ms (simultaneous open). Prints
       "punch direct from=IP:PORT" and exits 0 when a datagram from the peer arrived, "punch none" and 1 if not.
+      --advertise IP:PORT writes that address instead (a port mapping the router granted, e.g. by NAT-PMP).
+  natprobe.py peer --bind IP --port P --to IP:PORT [--send-after S] [--timeout S]
+      A peer on IP:P that prints "peer from SRC" for every new source it hears; from S seconds on it sends
+      probes to --to every 100 ms until a reflector answers from exactly --to ("peer answer TEXT": the source
+      the reflector saw). After --timeout prints "peer heard SRC,... answer TEXT|none"; exit 0 when answered.
+  natprobe.py stun --bind IP --port P [--answers N] [--timeout S]
+      A minimal STUN binding responder (RFC 5389 XOR-MAPPED-ADDRESS, CHANGE-REQUEST ignored, answered from
+      the same address): answers binding requests until N were answered or S seconds passed. lab.sh runs it
+      while miniupnpd starts (see lab.sh --help, portmap_X).
 
 Every wait is bounded (--timeout, default 3 s). Addresses are only ever the ones given on the command line.
 """
@@ -21,6 +31,7 @@ import os
 import select
 import signal
 import socket
+import struct
 import sys
 import time
 
@@ -65,9 +76,9 @@ def reflect(args):
                 s.sendto(("%s:%d" % peer).encode(), peer)
 
 
-def udp_socket(local_port):
+def udp_socket(local_port, bind="0.0.0.0"):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("0.0.0.0", local_port))
+    s.bind((bind, local_port))
     return s
 
 
@@ -88,7 +99,7 @@ def ask_mapping(s, server, port, timeout):
 
 
 def mapping(args):
-    s = udp_socket(args.local_port)
+    s = udp_socket(args.local_port, args.bind)
     ok = True
     for port in args.udp_ports:
         seen = ask_mapping(s, args.server, port, args.timeout)
@@ -117,6 +128,8 @@ def punch(args):
     if mine is None:
         print("punch none (no mapping from the reflector)")
         return 1
+    if args.advertise:
+        mine = args.advertise
     tmp = args.self + ".tmp"
     with open(tmp, "w") as f:
         f.write(mine)
@@ -159,6 +172,71 @@ def punch(args):
     return 0
 
 
+def peer(args):
+    s = udp_socket(args.port, args.bind)
+    ip, port = args.to.rsplit(":", 1)
+    to = (ip, int(port))
+    start = time.monotonic()
+    deadline = start + args.timeout
+    heard = []
+    answer = None
+    next_send = start + args.send_after
+    print("peer ready", flush=True)
+    while time.monotonic() < deadline:
+        now = time.monotonic()
+        if answer is None and now >= next_send:
+            try:
+                s.sendto(b"probe", to)
+            except OSError:
+                pass
+            next_send = now + 0.1
+        wake = deadline if answer is not None else min(deadline, max(next_send, now))
+        ready, _, _ = select.select([s], [], [], max(0.0, wake - time.monotonic()))
+        if not ready:
+            continue
+        data, src = s.recvfrom(2048)
+        if src == to and answer is None and not data.startswith(b"probe"):
+            answer = data.decode(errors="replace")
+            print("peer answer %s" % answer, flush=True)
+        else:
+            where = "%s:%d" % src
+            if where not in heard:
+                heard.append(where)
+                print("peer from %s" % where, flush=True)
+    print("peer heard %s answer %s" % (",".join(heard) or "nothing", answer or "none"))
+    return 0 if answer is not None else 1
+
+
+STUN_BINDING_REQUEST = 0x0001
+STUN_BINDING_RESPONSE = 0x0101
+STUN_XOR_MAPPED_ADDRESS = 0x0020
+STUN_MAGIC = b"\x21\x12\xa4\x42"
+
+
+def stun(args):
+    s = udp_socket(args.port, args.bind)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    print("stun ready", flush=True)
+    deadline = time.monotonic() + args.timeout
+    answered = 0
+    while answered < args.answers and time.monotonic() < deadline:
+        ready, _, _ = select.select([s], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready:
+            break
+        try:
+            data, (ip, port) = s.recvfrom(2048)
+        except OSError:
+            continue
+        if len(data) < 20 or struct.unpack("!H", data[0:2])[0] != STUN_BINDING_REQUEST or data[4:8] != STUN_MAGIC:
+            continue
+        addr = bytes(a ^ b for a, b in zip(socket.inet_aton(ip), STUN_MAGIC))
+        attr = struct.pack("!HHBBH", STUN_XOR_MAPPED_ADDRESS, 8, 0, 1, port ^ 0x2112) + addr
+        s.sendto(struct.pack("!HH", STUN_BINDING_RESPONSE, len(attr)) + data[4:20] + attr, (ip, port))
+        answered += 1
+        print("stun answered %s:%d" % (ip, port), flush=True)
+    return 0
+
+
 def ports(text):
     return [int(p) for p in text.split(",") if p]
 
@@ -173,6 +251,7 @@ def main():
     m = sub.add_parser("map")
     m.add_argument("--server", required=True)
     m.add_argument("--udp-ports", type=ports, required=True)
+    m.add_argument("--bind", default="0.0.0.0")
     m.add_argument("--local-port", type=int, default=0)
     m.add_argument("--timeout", type=float, default=3.0)
     t = sub.add_parser("tcp")
@@ -186,8 +265,20 @@ def main():
     u.add_argument("--peer", required=True)
     u.add_argument("--local-port", type=int, default=0)
     u.add_argument("--timeout", type=float, default=3.0)
+    u.add_argument("--advertise", default="")
+    pe = sub.add_parser("peer")
+    pe.add_argument("--bind", required=True)
+    pe.add_argument("--port", type=int, required=True)
+    pe.add_argument("--to", required=True)
+    pe.add_argument("--send-after", type=float, default=0.0)
+    pe.add_argument("--timeout", type=float, default=3.0)
+    st = sub.add_parser("stun")
+    st.add_argument("--bind", required=True)
+    st.add_argument("--port", type=int, default=3478)
+    st.add_argument("--answers", type=int, default=1000)
+    st.add_argument("--timeout", type=float, default=10.0)
     args = p.parse_args()
-    return {"reflect": reflect, "map": mapping, "tcp": tcp, "punch": punch}[args.cmd](args)
+    return {"reflect": reflect, "map": mapping, "tcp": tcp, "punch": punch, "peer": peer, "stun": stun}[args.cmd](args)
 
 
 if __name__ == "__main__":
