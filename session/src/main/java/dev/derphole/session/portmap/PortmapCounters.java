@@ -15,10 +15,11 @@ public final class PortmapCounters {
         PXP_SENT,
         /** Valid NAT-PMP and PCP responses from the gateway. */
         PXP_RESPONSES,
-        /** NAT-PMP/PCP datagrams from the gateway that failed to parse (length, version, reserved fields). */
+        /**
+         * NAT-PMP/PCP datagrams from the gateway that failed to parse (length, version, reply bit). Datagrams from
+         * other addresses never arrive: the socket is connected to the gateway's server port, so the kernel drops them.
+         */
         PXP_MALFORMED,
-        /** NAT-PMP/PCP datagrams from an address other than the gateway's server port. */
-        PXP_FOREIGN,
         /** Well-formed NAT-PMP/PCP responses that did not answer our request (opcode, nonce, port, protocol). */
         PXP_MISMATCHED,
         /** SSDP M-SEARCH datagrams sent. */

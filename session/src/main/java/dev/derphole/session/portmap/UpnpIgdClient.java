@@ -243,7 +243,8 @@ public final class UpnpIgdClient implements Closeable {
             return null;
         }
         final SoapCodec.Reply reply = SoapCodec.parse(response.body(), response.body().length, action);
-        if (reply == null || reply.fault() != (response.status() == 500)) {
+        // A fault is taken with either status (some routers send it with 200); a 500 must carry one.
+        if (reply == null || response.status() == 500 && !reply.fault()) {
             counters.increment(Name.XML_MALFORMED);
             return null;
         }

@@ -82,7 +82,9 @@ class PortMapperTest {
         try {
             final Mapping m = mapper.awaitFirstAttempt(WAIT).orElseThrow();
 
-            assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(400);
+            // Mapped by the first request (no retransmission at 250 ms was needed).
+            assertThat(pxp.mapRequests(2)).isEqualTo(1);
+            assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(1000);
             assertThat(m.kind()).isEqualTo(Mapping.Kind.PCP);
             assertThat(m.externalText()).isEqualTo("203.0.113.7:" + LOCAL_PORT);
             assertThat(m.lifetime()).isEqualTo(Duration.ofSeconds(2));
@@ -118,7 +120,9 @@ class PortMapperTest {
         try (PortMapper mapper = PortMapper.start(config(), listener)) {
             final Mapping m = mapper.awaitFirstAttempt(WAIT).orElseThrow();
 
-            assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(400);
+            // NAT-PMP right after the first PCP answer, not after the 500 ms PCP-alone wait.
+            assertThat(pxp.mapRequests(2)).isEqualTo(1);
+            assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(1000);
             assertThat(m.kind()).isEqualTo(Mapping.Kind.NAT_PMP);
             assertThat(mapper.describe()).isEqualTo("portmap=pmp external=203.0.113.7:" + LOCAL_PORT);
         }
@@ -133,7 +137,7 @@ class PortMapperTest {
         try (PortMapper mapper = PortMapper.start(config(), listener)) {
             final Mapping m = mapper.awaitFirstAttempt(WAIT).orElseThrow();
 
-            assertThat((System.nanoTime() - start) / 1_000_000).isBetween(450L, 1000L);
+            assertThat((System.nanoTime() - start) / 1_000_000).isBetween(450L, 1400L);
             assertThat(m.kind()).isEqualTo(Mapping.Kind.NAT_PMP);
             assertThat(pxp.mapRequests(2)).isEqualTo(2);
         }
@@ -193,6 +197,44 @@ class PortMapperTest {
     }
 
     @Test
+    void shouldNoticeAGatewayRestartFromItsEpochAndKeepTheMapping() throws Exception {
+        pxp.grantedLifetime = 2;
+        try (PortMapper mapper = PortMapper.start(config(), listener)) {
+            final Mapping first = (Mapping)nextEvent();
+            pxp.epochOffset = 0;
+            pxp.mappings.clear();
+
+            final long deadline = System.nanoTime() + WAIT.toNanos();
+            while (mapper.counters().get(PortmapCounters.Name.GATEWAY_RESTARTS) == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+
+            assertThat(mapper.counters().get(PortmapCounters.Name.GATEWAY_RESTARTS)).isEqualTo(1);
+            // The refresh re-created the mapping on the restarted gateway, at the same port: nothing to report.
+            assertThat(pxp.mappings).containsKey(LOCAL_PORT);
+            assertThat(mapper.current()).contains(first);
+            assertThat(events).isEmpty();
+        }
+    }
+
+    @Test
+    void shouldKeepAPermanentUpnpLeaseAndStillDeleteItOnClose() throws Exception {
+        pxp.pcpMode = FakePxpServer.PcpMode.REFUSE;
+        try (FakeIgd igd = new FakeIgd()) {
+            igd.onlyPermanentLeases = true;
+            try (PortMapper mapper = PortMapper.start(config().withSsdpTargets(List.of(igd.ssdpAddress())),
+                listener)) {
+                final Mapping m = mapper.awaitFirstAttempt(WAIT).orElseThrow();
+
+                assertThat(m.kind()).isEqualTo(Mapping.Kind.UPNP);
+                assertThat(m.lifetime()).isEqualTo(Duration.ZERO);
+                assertThat(igd.mappings).containsEntry(LOCAL_PORT, 0L);
+            }
+            assertThat(igd.mappings).isEmpty();
+        }
+    }
+
+    @Test
     void shouldBoundTheFirstAttemptWhenNothingAnswers() throws Exception {
         pxp.pcpMode = FakePxpServer.PcpMode.SILENT;
         pxp.pmpMode = FakePxpServer.PmpMode.SILENT;
@@ -202,7 +244,7 @@ class PortMapperTest {
 
             assertThat(mapper.awaitFirstAttempt(WAIT)).isEmpty();
 
-            assertThat((System.nanoTime() - start) / 1_000_000).isBetween(1400L, 1900L);
+            assertThat((System.nanoTime() - start) / 1_000_000).isBetween(1400L, 2300L);
             assertThat(mapper.firstAttemptDone()).isTrue();
             assertThat(mapper.describe()).isEqualTo("portmap=none");
             assertThat(pxp.mapRequests(2)).isEqualTo(2);
@@ -221,7 +263,8 @@ class PortMapperTest {
                 listener)) {
                 final Mapping m = mapper.awaitFirstAttempt(WAIT).orElseThrow();
 
-                assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(600);
+                // Faster than the 1 s a silent PCP/NAT-PMP port costs: the ICMP port unreachable ends it at once.
+                assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(950);
                 assertThat(m.kind()).isEqualTo(Mapping.Kind.UPNP);
                 assertThat(m.externalText()).isEqualTo("198.51.100.9:" + LOCAL_PORT);
                 assertThat(mapper.describe()).isEqualTo("portmap=upnp external=198.51.100.9:" + LOCAL_PORT);
@@ -270,7 +313,7 @@ class PortMapperTest {
 
         mapper.close();
 
-        assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(800);
+        assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(1000);
         assertThat(mapper.firstAttemptDone()).isTrue();
         assertThat(mapper.current()).isEmpty();
         assertThat(events).isEmpty();

@@ -199,7 +199,7 @@ class UpnpIgdClientTest {
 
             assertThat(c.discover(Duration.ofMillis(500))).isEmpty();
 
-            assertThat((System.nanoTime() - start) / 1_000_000).isBetween(450L, 900L);
+            assertThat((System.nanoTime() - start) / 1_000_000).isBetween(450L, 1500L);
             assertThat(counters.get(PortmapCounters.Name.SSDP_FOREIGN)).isEqualTo(6);
             assertThat(other.descriptionPaths).isEmpty();
         }
@@ -212,7 +212,7 @@ class UpnpIgdClientTest {
 
         assertThat(client.discover(Duration.ofMillis(700))).isEmpty();
 
-        assertThat((System.nanoTime() - start) / 1_000_000).isBetween(650L, 1100L);
+        assertThat((System.nanoTime() - start) / 1_000_000).isBetween(650L, 1600L);
         // Two rounds of three searches: at 0 and 300 ms.
         assertThat(igd.searches).hasSize(6);
     }
