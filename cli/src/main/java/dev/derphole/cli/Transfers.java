@@ -50,12 +50,18 @@ final class Transfers {
      */
     static final String ALLOW_LOOPBACK_ENV = "DERPHOLE_TEST_ALLOW_LOOPBACK_CANDIDATES";
 
+    /** {@code DERPHOLE_NO_PORTMAP=1}: do not ask the home router for a port mapping (NAT-PMP, PCP, UPnP). */
+    static final String NO_PORTMAP_ENV = "DERPHOLE_NO_PORTMAP";
+
     private static TransferSetup setup(final DerpMap map, final boolean publicMap, final String description,
         final boolean forceRelay) {
         final CandidatePolicy policy = "1".equals(System.getenv(ALLOW_LOOPBACK_ENV))
             ? CandidatePolicy.ALLOW_LOOPBACK : CandidatePolicy.STRICT;
+        // Tests on one machine (loopback candidates) must never ask the machine's real gateway for a mapping.
+        final boolean portMapping = !forceRelay && !policy.allowsLoopback()
+            && !"1".equals(System.getenv(NO_PORTMAP_ENV));
         return new TransferSetup(map, publicMap, description, DerpNode.HostResolver.SYSTEM, DerpTls.defaultContext(),
-            StreamConfig.defaults(), policy, Clock.systemUTC(), !forceRelay);
+            StreamConfig.defaults(), policy, Clock.systemUTC(), !forceRelay, portMapping);
     }
 
     static SessionEvents events(final Terminal terminal) {

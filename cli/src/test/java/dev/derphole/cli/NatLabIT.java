@@ -23,11 +23,14 @@ import dev.derphole.derp.map.DerpRegion;
 
 /**
  * NAT traversal across the network-namespace lab of {@code perf-scripts/lab/lab.sh} (issue 5): a public segment
- * with our relay (DERP + STUN on 203.0.113.10), hosts {@code a} and {@code b} each behind its own nftables NAT
- * router. The listener runs on {@code a}, the sender on {@code b}; each learns its public address from the
- * relay's STUN server on its data socket, both probe at once, and the NATs decide: endpoint-independent
- * mappings punch through (direct), endpoint-dependent ones or blocked UDP leave the session on the relay. Every
- * transfer is byte-exact either way. The lab lives in namespaces only and is always torn down.
+ * with our relay (DERP + STUN on 203.0.113.10, a second STUN port for the listener's map), hosts {@code a} and
+ * {@code b} each behind its own nftables NAT router, b's router optionally running miniupnpd. The listener runs
+ * on {@code a}, the sender on {@code b}; each learns its public address from the relay's STUN server on its
+ * data socket (the listener also whether its NAT's mapping varies by destination), b asks its router for a port
+ * mapping, both probe at once, and the NATs decide: endpoint-independent mappings and port mappings punch through
+ * (direct), endpoint-dependent ones or blocked UDP leave the session on the relay. Every transfer is byte-exact
+ * either way; a mapping is deleted when the session ends. The lab lives in namespaces only and is always torn
+ * down.
  */
 @Tag("topology")
 @Timeout(120)
@@ -42,10 +45,16 @@ class NatLabIT {
     private static final String DERPHOLE = "dev.derphole.cli.DerpholeMain";
 
     @ParameterizedTest(name = "{0} -> {1}")
-    @CsvSource({"easy-easy, direct, independent", "symmetric-symmetric, relay, varies",
-        "udp-blocked, relay, unknown"})
+    @CsvSource(delimiter = ';', value = {
+        // No router offers a mapping: "probing" until the first attempt's 1.5 s (SSDP has no "no") are over.
+        "easy-easy           ; direct ; independent ; candidates=2 .* portmap=(none|probing)",
+        "symmetric-symmetric ; relay  ; varies      ; candidates=2 .* portmap=(none|probing)",
+        "udp-blocked         ; relay  ; unknown     ; candidates=2 .* portmap=(none|probing)",
+        // b's router maps b's port (miniupnpd): its mapped address gets through although its NAT is symmetric.
+        // The STUN answer is the mapped address too when the mapping came first (then 2 candidates, else 3).
+        "portmap-symmetric   ; direct ; independent ; candidates=[23] .* portmap=pcp external=203\\.0\\.113\\.2:\\d+"})
     void shouldEndOnTheExpectedPathAndDeliverByteExact(final String scenario, final String expected,
-        final String listenerNat, @TempDir final Path dir) throws Exception {
+        final String listenerNat, final String senderStats, @TempDir final Path dir) throws Exception {
         lab("up", scenario);
         final Path relayMap = dir.resolve("relay-map.json");
         try (CliProcess relay = CliProcess.start(inside("pub"), Map.of(), DERPHOLE, "relay", "--listen", RELAY,
@@ -76,14 +85,20 @@ class NatLabIT {
                     assertThat(received.bytes()).isEqualTo(LENGTH);
                     assertThat(received.hex()).isEqualTo(sent.get(10, TimeUnit.SECONDS).hex());
                     assertThat(listener.stderr()).containsPattern("direct-stats .* nat=" + listenerNat + " ");
+                    // The sender's candidates: its LAN address, what the relay's STUN server saw, and the router's
+                    // mapping where there is one.
+                    assertThat(sender.stderr()).containsPattern("direct-stats .*" + senderStats);
                     if (expected.equals("direct")) {
                         assertThat(sender.stderr()).contains("connected-direct");
                         assertThat(listener.stderr()).contains("connected-direct");
-                        // The private LAN addresses cannot be reached: the path must be the STUN-learned one.
-                        assertThat(sender.stderr()).containsPattern("direct-stats .*candidates=2");
                     } else {
                         assertThat(sender.stderr()).contains("connected-relay").doesNotContain("connected-direct");
                         assertThat(listener.stderr()).contains("connected-relay").doesNotContain("connected-direct");
+                    }
+                    if (scenario.startsWith("portmap")) {
+                        // The sender deleted its mapping on the way out: the router forwards nothing any more.
+                        assertThat(labOutput("exec", "rb", "nft", "list", "chain", "inet", "miniupnpd",
+                            "prerouting_miniupnpd")).contains("prerouting_miniupnpd").doesNotContain("dnat");
                     }
                     if (listenerNat.equals("varies")) {
                         // The address the STUN server saw is useless to the peer: only the LAN address is offered.
@@ -116,6 +131,11 @@ class NatLabIT {
     }
 
     private static void lab(final String... args) throws IOException, InterruptedException {
+        labOutput(args);
+    }
+
+    /** Runs {@code lab.sh args}, expects exit 0, returns its output (stdout and stderr). */
+    private static String labOutput(final String... args) throws IOException, InterruptedException {
         final String[] command = new String[args.length + 1];
         command[0] = LAB.toString();
         System.arraycopy(args, 0, command, 1, args.length);
@@ -126,5 +146,6 @@ class NatLabIT {
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("lab.sh %s", String.join(" ", args)).isTrue();
         assertThat(process.exitValue()).as("lab.sh %s:%n%s", String.join(" ", args), output).isZero();
         assertThat(Files.isExecutable(LAB)).isTrue();
+        return output;
     }
 }

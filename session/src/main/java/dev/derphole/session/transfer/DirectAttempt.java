@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -21,17 +22,20 @@ import dev.derphole.session.path.LocalCandidates;
 import dev.derphole.session.path.PathProber;
 import dev.derphole.session.path.ProbeCodec;
 import dev.derphole.session.path.UdpEndpoint;
+import dev.derphole.session.portmap.Mapping;
+import dev.derphole.session.portmap.PortMapper;
 import dev.derphole.session.rendezvous.CandidatePolicy;
 import dev.derphole.session.token.SessionToken;
 
 /**
  * One session's attempt at a direct path: the UDP socket opened before the rendezvous (so its candidates go
- * into the claim or decision: the interfaces' addresses, and the address the relay's STUN server sees for the
- * socket), then the prober once the peer's candidates are known, and call-me-maybe for whatever either side
- * learns later ({@link CandidateExchange}). A second STUN server (another node of the map) tells whether the NAT
- * keeps one mapping for every destination; when it does not (a "symmetric" NAT) the reflexive address is useless
- * to the peer and is withdrawn. With direct paths off ({@code --force-relay}) or no usable socket there is
- * nothing: no socket, no candidates, never direct.
+ * into the claim or decision: the interfaces' addresses, the address the relay's STUN server sees for the
+ * socket, and a port mapping from the home router when it grants one: NAT-PMP, PCP or UPnP, held for the session
+ * and deleted at its end), then the prober once the peer's candidates are known, and call-me-maybe for whatever
+ * either side learns later ({@link CandidateExchange}). A second STUN server (another node of the map) tells
+ * whether the NAT keeps one mapping for every destination; when it does not (a "symmetric" NAT) the reflexive
+ * address is useless to the peer and is withdrawn. With direct paths off ({@code --force-relay}) or no usable
+ * socket there is nothing: no socket, no candidates, never direct.
  * <p>
  * Owned by the session's main thread; discovery runs on its own thread, {@link #onControl} on the relay
  * dispatcher thread, {@link #close} from any thread.
@@ -41,8 +45,11 @@ final class DirectAttempt implements AutoCloseable {
     private static final long OPEN_WAIT_MS = 3_000;
     /** How long a STUN query may take, in ms (three requests); later answers go to the peer as an update. */
     private static final long STUN_TIMEOUT_MS = 1_000;
-    /** How long the claim or decision waits for the first STUN answer, in ms (a late one follows as an update). */
-    private static final long CLAIM_STUN_WAIT_MS = 100;
+    /**
+     * How long the claim or decision waits for the first STUN answer and the port mapping, in ms (what comes later
+     * follows as an update).
+     */
+    private static final long CLAIM_DISCOVERY_WAIT_MS = 100;
     /** STUN servers asked: the home node, and one more to see whether the mapping varies by destination. */
     private static final int STUN_SERVERS = 2;
 
@@ -53,6 +60,7 @@ final class DirectAttempt implements AutoCloseable {
     private volatile PathProber prober;
     private volatile CandidateExchange exchange;
     private volatile List<String> offered = List.of();
+    private volatile PortMapper portMapper;
 
     /** The socket once open. */
     private record Opened(UdpEndpoint endpoint) {
@@ -84,9 +92,14 @@ final class DirectAttempt implements AutoCloseable {
         try {
             final UdpEndpoint endpoint = UdpEndpoint.open();
             own.local(LocalCandidates.gather(endpoint.port(), setup.policy()));
+            if (setup.portMapping()) {
+                // Before any probe leaves the socket: a router that maps the port after the socket has talked to
+                // the peer keeps that first flow on its old (random) port.
+                mapPort(endpoint.port());
+            }
             opening.complete(new Opened(endpoint));
             if (closed) {
-                endpoint.close(); // closed while we were opening
+                close(); // closed while we were opening
             }
         } catch (final IOException | RuntimeException e) {
             // No UDP here (sandbox, no interfaces): the transfer works on the relay alone.
@@ -95,6 +108,23 @@ final class DirectAttempt implements AutoCloseable {
             // The socket's buffers did not fit the direct-memory limit: the relay alone still works.
             opening.complete(Opened.NONE);
         }
+    }
+
+    /** Asks the default gateway to map {@code port}; each new, changed or lost mapping updates our candidates. */
+    private void mapPort(final int port) {
+        PortMapper.Config.forDefaultGateway(port).ifPresent(config -> {
+            portMapper = PortMapper.start(config, new PortMapper.Listener() {
+                @Override
+                public void onMapping(final Mapping mapping) {
+                    portMapped(mapping.external());
+                }
+
+                @Override
+                public void onMappingLost(final Mapping lost) {
+                    portMapped(null);
+                }
+            });
+        });
     }
 
     /** The socket, waiting for the open; null when it failed, was slow or is closed. */
@@ -155,7 +185,7 @@ final class DirectAttempt implements AutoCloseable {
     /**
      * Learns, in the background, the address the first STUN server sees for our socket (our side of a NAT) and,
      * with a second server, whether that address depends on the destination. {@link #candidates()} waits for the
-     * first answer at most {@link #CLAIM_STUN_WAIT_MS}; what comes later goes to the peer as an update.
+     * first answer at most {@link #CLAIM_DISCOVERY_WAIT_MS}; what comes later goes to the peer as an update.
      */
     void discover(final List<DerpNode> stunNodes, final DerpNode.HostResolver resolver) {
         if (stunNodes.isEmpty() || firstStun.isDone()) {
@@ -239,8 +269,13 @@ final class DirectAttempt implements AutoCloseable {
         if (endpoint() == null) {
             return List.of();
         }
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLAIM_DISCOVERY_WAIT_MS);
         try {
-            firstStun.get(CLAIM_STUN_WAIT_MS, TimeUnit.MILLISECONDS);
+            firstStun.get(CLAIM_DISCOVERY_WAIT_MS, TimeUnit.MILLISECONDS);
+            final PortMapper mapper = portMapper;
+            if (mapper != null) {
+                mapper.awaitFirstAttempt(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            }
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (final ExecutionException | TimeoutException e) {
@@ -306,12 +341,17 @@ final class DirectAttempt implements AutoCloseable {
             + " probes-valid=" + (p == null ? 0 : p.validProbes())
             + " probes-invalid=" + (p == null ? 0 : p.invalidProbes())
             + " udp-dropped=" + endpoint.dropped()
-            + " datagram=" + (p == null ? 0 : p.datagramBytes());
+            + " datagram=" + (p == null ? 0 : p.datagramBytes())
+            + " " + (portMapper == null ? "portmap=off" : portMapper.describe());
     }
 
     @Override
     public void close() {
         closed = true;
+        final PortMapper mapper = portMapper;
+        if (mapper != null) {
+            mapper.close(); // deletes the mapping on the router
+        }
         final CandidateExchange e = exchange;
         if (e != null) {
             e.close();

@@ -21,6 +21,8 @@ import dev.derphole.session.rendezvous.CandidatePolicy;
  * @param policy         which peer candidates to accept
  * @param clock          wall clock for token expiry
  * @param direct         look for a direct UDP path (false: {@code --force-relay}, no socket, no candidates)
+ * @param portMapping    with {@code direct}: ask the default gateway for a port mapping (NAT-PMP, PCP, UPnP);
+ *                       off in tests that run outside a namespace of their own (nothing may reach the real gateway)
  */
 public record TransferSetup(
     DerpMap map,
@@ -31,5 +33,6 @@ public record TransferSetup(
     StreamConfig stream,
     CandidatePolicy policy,
     Clock clock,
-    boolean direct) {
+    boolean direct,
+    boolean portMapping) {
 }

@@ -45,7 +45,7 @@ class TransferSessionTest {
         relay = TestRelays.startPlain();
         final DerpMap map = DerpRelayUrl.parse(relay.derpUrl() + "?stun=-1").toDerpMap();
         setup = new TransferSetup(map, false, "test relay", DerpNode.HostResolver.SYSTEM, DerpTls.defaultContext(),
-            StreamConfig.defaults(), CandidatePolicy.STRICT, Clock.systemUTC(), false);
+            StreamConfig.defaults(), CandidatePolicy.STRICT, Clock.systemUTC(), false, false);
     }
 
     @AfterEach
