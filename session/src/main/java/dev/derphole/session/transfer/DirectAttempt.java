@@ -10,10 +10,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 import dev.derphole.crypto.KeyPurpose;
 import dev.derphole.derp.map.DerpNode;
 import dev.derphole.derp.proto.NodeKey;
+import dev.derphole.session.path.DirectPath;
+import dev.derphole.session.path.LaneOpener;
+import dev.derphole.session.path.LaneResponder;
 import dev.derphole.session.path.LocalCandidates;
 import dev.derphole.session.path.PathProber;
 import dev.derphole.session.path.ProbeCodec;
@@ -39,6 +43,12 @@ final class DirectAttempt implements AutoCloseable {
     private volatile boolean closed;
     private volatile PathProber prober;
     private volatile CompletableFuture<Opened> discovery;
+    private volatile ProbeCodec codec;
+    private volatile CandidatePolicy policy;
+    private volatile LaneResponder laneResponder;
+    private volatile LaneOpener laneOpener;
+    /** The relay's STUN server (IPv4), once resolved; the extra lanes ask it too. */
+    private volatile InetSocketAddress stunServer;
 
     /** The socket and its candidates, once open. */
     private record Opened(UdpEndpoint endpoint, List<String> candidates) {
@@ -107,7 +117,7 @@ final class DirectAttempt implements AutoCloseable {
         discovery = withReflexive;
     }
 
-    private static Opened withReflexive(final Opened opened, final DerpNode node,
+    private Opened withReflexive(final Opened opened, final DerpNode node,
         final DerpNode.HostResolver resolver, final CandidatePolicy policy) {
         if (opened.endpoint() == null) {
             return opened;
@@ -122,8 +132,8 @@ final class DirectAttempt implements AutoCloseable {
             if (server == null) {
                 return opened;
             }
-            final InetSocketAddress mapped = opened.endpoint()
-                .stun(new InetSocketAddress(server, node.effectiveStunPort()), STUN_TIMEOUT_MS);
+            stunServer = new InetSocketAddress(server, node.effectiveStunPort());
+            final InetSocketAddress mapped = opened.endpoint().stun(stunServer, STUN_TIMEOUT_MS);
             if (mapped == null || !(mapped.getAddress() instanceof Inet4Address)) {
                 return opened;
             }
@@ -167,9 +177,34 @@ final class DirectAttempt implements AutoCloseable {
         for (final String candidate : peerCandidates) {
             peers.add(policy.toSocketAddress(candidate));
         }
-        final ProbeCodec codec = new ProbeCodec(token.keys().keyBytes(KeyPurpose.PATH_PROBE, 32), token.sessionId(),
-            own, peer);
-        prober = new PathProber(endpoint, codec, peers, listener).start();
+        final ProbeCodec probeCodec = new ProbeCodec(token.keys().keyBytes(KeyPurpose.PATH_PROBE, 32),
+            token.sessionId(), own, peer);
+        codec = probeCodec;
+        this.policy = policy;
+        final LaneResponder responder = new LaneResponder(endpoint, probeCodec, policy).start();
+        laneResponder = responder;
+        prober = new PathProber(endpoint, probeCodec, peers, listener).lanes(responder).start();
+    }
+
+    /**
+     * Opens, announces and validates {@code extra} more lanes to the peer address of {@code path} (blocks about
+     * 1.5 s; see {@link LaneOpener}); returns the validated ones, possibly none. {@code onLanes} later gets the
+     * lanes still alive whenever one is dropped.
+     */
+    List<DirectPath> openLanes(final DirectPath path, final int extra, final Consumer<List<DirectPath>> onLanes)
+        throws InterruptedException {
+        final UdpEndpoint endpoint = opened().endpoint();
+        final ProbeCodec probeCodec = codec;
+        if (endpoint == null || probeCodec == null || closed || extra < 1) {
+            return List.of();
+        }
+        final LaneOpener opener = new LaneOpener(endpoint, probeCodec, path.remote(), policy, stunServer);
+        laneOpener = opener;
+        if (closed) {
+            opener.close();
+            return List.of();
+        }
+        return opener.open(extra, path::maxDatagramLength, onLanes);
     }
 
     /**
@@ -189,7 +224,22 @@ final class DirectAttempt implements AutoCloseable {
             + " probes-valid=" + (p == null ? 0 : p.validProbes())
             + " probes-invalid=" + (p == null ? 0 : p.invalidProbes())
             + " udp-dropped=" + endpoint.dropped()
-            + " datagram=" + (p == null ? 0 : p.datagramBytes());
+            + " datagram=" + (p == null ? 0 : p.datagramBytes())
+            + lanesSummary(endpoint);
+    }
+
+    /**
+     * {@code lanes=V/A}: lanes validated and alive (lane 0 included) of those asked for, on the sending side; on the
+     * receiving side the peer's lanes whose stream packets are accepted. Then lane packets refused.
+     */
+    private String lanesSummary(final UdpEndpoint endpoint) {
+        final LaneOpener opener = laneOpener;
+        final LaneResponder responder = laneResponder;
+        final long refused = (opener == null ? 0 : opener.refusedPackets())
+            + (responder == null ? 0 : responder.refusedPackets());
+        final String lanes = opener != null ? (1 + opener.live()) + "/" + (1 + opener.asked())
+            : (1 + endpoint.acceptedLanes()) + "/" + (1 + endpoint.acceptedLanes());
+        return " lanes=" + lanes + " lane-refused=" + refused;
     }
 
     @Override
@@ -198,6 +248,14 @@ final class DirectAttempt implements AutoCloseable {
         final PathProber p = prober;
         if (p != null) {
             p.close();
+        }
+        final LaneOpener opener = laneOpener;
+        if (opener != null) {
+            opener.close();
+        }
+        final LaneResponder responder = laneResponder;
+        if (responder != null) {
+            responder.close();
         }
         final UdpEndpoint endpoint = opening.getNow(Opened.NONE).endpoint();
         if (endpoint != null) {
