@@ -74,7 +74,10 @@ class MultiLaneTransferTest {
         System.out.printf("cross-lane reordering: %d retransmitted of %d packets; lanes %s%n",
             r.sent.retransmittedPackets(), packets, java.util.Arrays.toString(r.lanePackets));
         assertThat(r.lanePackets[3]).as("the slowest lane carried data").isGreaterThan(100);
-        assertThat(r.sent.retransmittedPackets()).as("spurious retransmissions").isLessThanOrEqualTo(packets / 1000);
+        // The per-lane packet threshold never fires here (a global one would fire for nearly every packet of lanes 1
+        // and 3); what remains are a lane's tail bound expiring when a loaded machine delays a lane thread.
+        assertThat(r.lossCauses[0]).as("losses by the per-lane packet threshold").isZero();
+        assertThat(r.sent.retransmittedPackets()).as("spurious retransmissions").isLessThanOrEqualTo(packets / 100);
     }
 
     /**
@@ -135,7 +138,7 @@ class MultiLaneTransferTest {
         }
     }
 
-    private record Result(StreamStats sent, StreamStats received, long[] lanePackets) {
+    private record Result(StreamStats sent, StreamStats received, long[] lanePackets, long[] lossCauses) {
     }
 
     private static Result transfer(final long size, final long seed, final IntFunction<LossyPathPair.Builder> lane)
@@ -158,7 +161,8 @@ class MultiLaneTransferTest {
             for (int i = 0; i < LANES; i++) {
                 perLane[i] = streams.sender.lanePackets(i);
             }
-            return new Result(streams.sender.stats(), streams.receiver.stats(), perLane);
+            return new Result(streams.sender.stats(), streams.receiver.stats(), perLane,
+                streams.sender.laneLossCauses());
         } finally {
             pairs.forEach(LossyPathPair::close);
         }
