@@ -67,7 +67,7 @@ public final class Scoreboard {
     private long laneLostByTail;
     /** When the packets being acknowledged now were acknowledged, or -1 (no lane delay sample). */
     private long ackClockNs = -1;
-    /** Per lane: smoothed time from sending a packet to its acknowledgement, ns (0 = no sample yet). */
+    /** Per lane: time from sealing a packet to its acknowledgement, a decaying maximum in ns (0 = no sample). */
     private final long[] laneDelayNs = new long[MAX_LANES];
     private final long[] laneNextSequence = new long[MAX_LANES];
     private final long[] laneLargestAcked = new long[MAX_LANES];
@@ -487,8 +487,10 @@ public final class Scoreboard {
                 // nothing about how far its own lane got, and taking it as evidence would cascade.
                 laneLargestAcked[lane] = Math.max(laneLargestAcked[lane], log.laneSequence(pn));
                 if (laneMode && ackClockNs != -1) {
+                    // Rises at once, decays by an eighth per sample: a lane thread descheduled for a while (a
+                    // loaded machine) delays a whole batch, and its tail must not look lost the next time.
                     final long sample = Math.max(0, ackClockNs - log.sentNs(pn));
-                    laneDelayNs[lane] = laneDelayNs[lane] == 0 ? sample
+                    laneDelayNs[lane] = sample >= laneDelayNs[lane] ? sample
                         : laneDelayNs[lane] - (laneDelayNs[lane] >> 3) + (sample >> 3);
                 }
             }
