@@ -1,6 +1,7 @@
 package dev.derphole.lanes;
 
 import java.io.InputStream;
+import java.util.List;
 
 import dev.derphole.lanes.engine.StreamCounters;
 import dev.derphole.lanes.send.SendEngine;
@@ -67,6 +68,34 @@ public final class BulkSender {
      */
     public void attachPath(final PacketPath path) {
         engine.attachPath(path);
+    }
+
+    /**
+     * Sends on several lanes at once while the stream is on {@code primary}: {@code extra} are further paths to the
+     * same receiver (direct UDP sockets of their own), each with its own thread, pacer and rate controller; lane 0
+     * is {@code primary} itself. Replaces any earlier set (a lane left out stops); on another path the extra lanes
+     * rest until the stream is back on {@code primary}. Any thread.
+     */
+    public void useLanes(final PacketPath primary, final List<PacketPath> extra) {
+        engine.useLanes(primary, extra);
+    }
+
+    /** Lanes in use now (1 = the current path alone). */
+    public int activeLanes() {
+        return engine.activeLanes();
+    }
+
+    /**
+     * After {@link #send} returned: packets declared lost in lane mode by the per-lane count, by time with evidence
+     * from their lane, and as a lane's tail (diagnostics).
+     */
+    public long[] laneLossCauses() {
+        return engine.laneLossCauses();
+    }
+
+    /** DATA packets handed to lane {@code index} (0..15) so far. */
+    public long lanePackets(final int index) {
+        return engine.lanePackets(index);
     }
 
     public StreamStats stats() {

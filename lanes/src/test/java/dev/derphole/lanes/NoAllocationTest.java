@@ -177,6 +177,79 @@ class NoAllocationTest {
         }
     }
 
+    /**
+     * Four lanes: the engine thread (sealing, handing batches to the lanes) allocates nothing per packet beyond the
+     * GCM cost, and the lane threads (queue and flush of pooled batches) nothing at all.
+     */
+    @Test
+    void shouldNotAllocatePerPacketOnTheLaneThreads() throws Exception {
+        final long sealCost = aeadCost(true);
+        final long openCost = aeadCost(false);
+        final StreamConfig config = StreamConfig.builder().sendBufferBytes(8 << 20).receiveWindowBytes(8 << 20)
+            .peerTimeout(Duration.ofSeconds(20)).build();
+        final java.util.List<LossyPathPair> pairs = new java.util.ArrayList<>();
+        try {
+            final java.util.List<dev.derphole.udp.PacketPath> receiving = new java.util.ArrayList<>();
+            final java.util.List<dev.derphole.udp.PacketPath> extra = new java.util.ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                final LossyPathPair pair = LossyPathPair.builder().maxDatagram(1452).seed(70 + i).build();
+                pairs.add(pair);
+                receiving.add(pair.b());
+                if (i > 0) {
+                    extra.add(pair.a());
+                }
+            }
+            final StreamPair streams = new StreamPair(config, StreamPair.keys(70), pairs.get(0).a(),
+                new dev.derphole.lanes.testing.MergedPath(receiving));
+            streams.sender.useLanes(pairs.get(0).a(), extra);
+            streams.start(new DeterministicSource(70, 1L << 40, 1 << 16, false), new DigestSink(0, false));
+            awaitAcked(streams, 48L << 20);
+            final long senderId = streams.senderThread().threadId();
+            final long[] laneIds = java.util.Arrays.stream(THREADS.getThreadInfo(THREADS.getAllThreadIds()))
+                .filter(t -> t != null && t.getThreadName().startsWith("derphole-lane-"))
+                .mapToLong(java.lang.management.ThreadInfo::getThreadId).toArray();
+            assertThat(laneIds).hasSize(3);
+            final StreamStats s0 = streams.sender.stats();
+            final long[] lanePackets0 = lanePackets(streams);
+            final long sender0 = THREADS.getThreadAllocatedBytes(senderId);
+            final long[] lanes0 = THREADS.getThreadAllocatedBytes(laneIds);
+            awaitAcked(streams, s0.streamBytes() + (64L << 20));
+            final long senderBytes = THREADS.getThreadAllocatedBytes(senderId) - sender0;
+            final long[] lanes1 = THREADS.getThreadAllocatedBytes(laneIds);
+            final StreamStats s1 = streams.sender.stats();
+            final long[] lanePackets1 = lanePackets(streams);
+            streams.sender.abort("test over");
+            long laneBytes = 0;
+            for (int i = 0; i < laneIds.length; i++) {
+                laneBytes += lanes1[i] - lanes0[i];
+            }
+            long extraPackets = 0;
+            for (int i = 1; i < 4; i++) {
+                extraPackets += lanePackets1[i] - lanePackets0[i];
+            }
+            final long seals = s1.packetsSent() - s0.packetsSent();
+            final long opens = s1.packetsReceived() - s0.packetsReceived();
+            final double senderOther = (senderBytes - seals * sealCost - opens * openCost) / (double)seals;
+            System.out.printf("4 lanes: sender engine %.1f B/packet besides GCM over %d packets; lane threads %d B "
+                + "over %d packets%n", senderOther, seals, laneBytes, extraPackets);
+            assertThat(extraPackets).isGreaterThan(PACKETS);
+            assertThat(senderOther).isLessThan(24.0);
+            // The lane threads also run the in-memory receiver's inbox hand-off (synchronous delivery); a few
+            // one-off allocations (JIT, a lazily made pool) are allowed, not one per packet.
+            assertThat((double)laneBytes / extraPackets).as("lane-thread bytes per packet").isLessThan(1.0);
+        } finally {
+            pairs.forEach(LossyPathPair::close);
+        }
+    }
+
+    private static long[] lanePackets(final StreamPair streams) {
+        final long[] n = new long[4];
+        for (int i = 0; i < 4; i++) {
+            n[i] = streams.sender.lanePackets(i);
+        }
+        return n;
+    }
+
     private static long aeadCost(final boolean seal) {
         final SessionAead sealer = SessionAead.sealer(new byte[32], 1);
         final SessionAead opener = SessionAead.opener(new byte[32], 1);

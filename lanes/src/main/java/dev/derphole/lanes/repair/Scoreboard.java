@@ -15,6 +15,14 @@ import dev.derphole.lanes.wire.WireFormat;
  * path's delay, so data still travelling a slower old path is not declared lost just because the new path is
  * faster; they also do not count against the current path's congestion window.
  * <p>
+ * <b>Lanes.</b> Packets may go out on several lanes (UDP sockets) at once; a lane can be slower than another,
+ * so packets of different lanes overtake each other and the largest packet number received says little about a
+ * packet of another lane. Once a packet went on a lane other than 0 in the current epoch ("lane mode"), the
+ * packet threshold counts per lane: a packet is lost when {@code packetThreshold} later packets <em>of its lane</em>
+ * were acknowledged, or by time once a later packet of its lane was acknowledged, or after
+ * {@link #LANE_TAIL_FACTOR} loss delays without that (a lane's tail). Bytes in flight, acknowledged and lost
+ * are also kept per lane, so each lane's rate controller sees its own losses. With lane 0 alone nothing changes.
+ * <p>
  * After each {@link #onAck}, {@link #detectLosses} or {@link #onRto} the counters {@link #ackedBytes()},
  * {@link #lostBytes()} and {@link #largestLostSentNs()} describe what that call found on the current path,
  * for the congestion controller.
@@ -24,6 +32,14 @@ import dev.derphole.lanes.wire.WireFormat;
 public final class Scoreboard {
     /** Packet numbers kept free in the log for control packets (heartbeats, aborts) when data fills it. */
     public static final int CONTROL_RESERVE = 1024;
+    /** Most lanes a packet can be sent on (lane indices 0..15). */
+    public static final int MAX_LANES = 16;
+    private static final int ALL_LANES = (1 << MAX_LANES) - 1;
+    /**
+     * In lane mode, how many loss delays a packet may stay unacknowledged when no later packet of its own lane was
+     * acknowledged yet (lanes may differ in delay; the tail of a lane needs a bound all the same).
+     */
+    static final int LANE_TAIL_FACTOR = 4;
 
     private final SentPacketLog log;
     private final RangeSet sacked;
@@ -45,6 +61,22 @@ public final class Scoreboard {
     private long lostPackets;
     private long largestLostSentNs;
 
+    private boolean laneMode;
+    private long laneLostByCount;
+    private long laneLostByTime;
+    private long laneLostByTail;
+    /** When the packets being acknowledged now were acknowledged, or -1 (no lane delay sample). */
+    private long ackClockNs = -1;
+    /** Per lane: time from sealing a packet to its acknowledgement, a decaying maximum in ns (0 = no sample). */
+    private final long[] laneDelayNs = new long[MAX_LANES];
+    private final long[] laneNextSequence = new long[MAX_LANES];
+    private final long[] laneLargestAcked = new long[MAX_LANES];
+    private final long[] laneBytesInFlight = new long[MAX_LANES];
+    private final int[] lanePacketsInFlight = new int[MAX_LANES];
+    private final long[] laneAckedBytes = new long[MAX_LANES];
+    private final long[] laneLostBytes = new long[MAX_LANES];
+    private final long[] laneLargestLostSentNs = new long[MAX_LANES];
+
     /**
      * @param maxPacketsInFlight log capacity (power of two)
      * @param maxRanges          capacity of the selective-ack and loss range sets
@@ -53,6 +85,8 @@ public final class Scoreboard {
         this.log = new SentPacketLog(maxPacketsInFlight);
         this.sacked = new RangeSet(maxRanges);
         this.lossQueue = new RangeSet(maxRanges);
+        java.util.Arrays.fill(laneLargestAcked, -1);
+        java.util.Arrays.fill(laneLargestLostSentNs, -1);
     }
 
     // ------------------------------------------------------------------ sending
@@ -62,11 +96,24 @@ public final class Scoreboard {
         return log.hasRoom(packetNumber, CONTROL_RESERVE);
     }
 
-    /** Records a DATA packet just handed to the path. */
+    /** Records a DATA packet just handed to the path (lane 0). */
     public void onDataSent(
         final long packetNumber, final long offset, final int length, final boolean fin, final boolean retransmission,
         final long nowNs) {
-        log.recordData(packetNumber, offset, length, fin, retransmission, epoch, nowNs);
+        onDataSent(packetNumber, offset, length, fin, retransmission, nowNs, 0);
+    }
+
+    /** Records a DATA packet just handed to lane {@code lane} (0..{@link #MAX_LANES} - 1). */
+    public void onDataSent(
+        final long packetNumber, final long offset, final int length, final boolean fin, final boolean retransmission,
+        final long nowNs, final int lane) {
+        log.recordData(packetNumber, offset, length, fin, retransmission, epoch, nowNs, lane,
+            laneNextSequence[lane]++);
+        if (lane != 0) {
+            laneMode = true;
+        }
+        laneBytesInFlight[lane] += length;
+        lanePacketsInFlight[lane]++;
         bytesInFlight += length;
         packetsInFlight++;
         highestSent = Math.max(highestSent, offset + length);
@@ -101,6 +148,15 @@ public final class Scoreboard {
      * @param nextPacketNumber one past the highest packet number we have sealed
      */
     public boolean onAck(final AckFrame ack, final long nextPacketNumber) {
+        return onAck(ack, nextPacketNumber, -1);
+    }
+
+    /**
+     * As {@link #onAck(AckFrame, long)}, at {@code nowNs} (the time each lane's packets take to be acknowledged is
+     * measured from it; -1 = unknown).
+     */
+    public boolean onAck(final AckFrame ack, final long nextPacketNumber, final long nowNs) {
+        ackClockNs = nowNs;
         final boolean hasEcho = (ack.flags & WireFormat.ACK_FLAG_HAS_ECHO) != 0;
         final boolean finReceived = (ack.flags & WireFormat.ACK_FLAG_FIN_RECEIVED) != 0;
         if (ack.cumulative > highestSent || (hasEcho && ack.largestPacketNumber >= nextPacketNumber)
@@ -146,6 +202,10 @@ public final class Scoreboard {
      */
     public void detectLosses(
         final long nowNs, final long lossDelayNs, final long oldEpochLossDelayNs, final int packetThreshold) {
+        if (laneMode) {
+            detectLaneLosses(nowNs, lossDelayNs, oldEpochLossDelayNs, packetThreshold);
+            return;
+        }
         lossTimerNs = -1;
         final long last = Math.min(largestAckedPn, log.next() - 1);
         for (long pn = log.oldest(); pn <= last; pn++) {
@@ -167,6 +227,74 @@ public final class Scoreboard {
         }
     }
 
+    /**
+     * Lane mode: first acknowledges every covered packet up to the largest acknowledged (a slow lane's packets
+     * arrive after a fast lane's later ones, so coverage changes anywhere in the window, and each lane's largest
+     * acknowledged packet must be known before judging its older ones); then judges each lane's packets against
+     * that lane's own largest acknowledged, and by time. Costs a scan of the packets in flight per call.
+     */
+    private void detectLaneLosses(
+        final long nowNs, final long lossDelayNs, final long oldEpochLossDelayNs, final int packetThreshold) {
+        lossTimerNs = -1;
+        ackClockNs = nowNs;
+        final long last = Math.min(largestAckedPn, log.next() - 1);
+        for (long pn = log.oldest(); pn <= last; pn++) {
+            if (log.isInFlight(pn) && isCovered(pn)) {
+                acknowledge(pn);
+            }
+        }
+        int done = 0;
+        for (int lane = 0; lane < MAX_LANES; lane++) {
+            if (lanePacketsInFlight[lane] == 0) {
+                done |= 1 << lane;
+            }
+        }
+        for (long pn = log.oldest(); pn <= last; pn++) {
+            if (!log.isInFlight(pn)) {
+                continue;
+            }
+            if (log.epoch(pn) != epoch) {
+                final long deadline = log.sentNs(pn) + oldEpochLossDelayNs;
+                if (deadline - nowNs <= 0) {
+                    declareLost(pn);
+                } else {
+                    lossTimerNs = earlier(lossTimerNs, deadline);
+                }
+                continue;
+            }
+            final int lane = log.lane(pn);
+            if ((done & 1 << lane) != 0) {
+                continue; // an older packet of this lane is not lost yet: neither is this one
+            }
+            // Time alone needs evidence from the packet's own lane (a later packet of it arrived); without it the
+            // lane may just be slower than the others, and only a much older packet counts as lost (its tail).
+            // A lane slower than the path's RTT estimate (which the fastest lane sets) gets its own, longer delay.
+            final long delayNs = Math.max(lossDelayNs, laneDelayNs[lane] + (laneDelayNs[lane] >> 3));
+            final long overtakenBy = laneLargestAcked[lane] - log.laneSequence(pn);
+            final long deadline = log.sentNs(pn) + (overtakenBy > 0 ? delayNs : LANE_TAIL_FACTOR * delayNs);
+            if (overtakenBy >= packetThreshold || deadline - nowNs <= 0) {
+                if (overtakenBy >= packetThreshold) {
+                    laneLostByCount++;
+                } else if (overtakenBy > 0) {
+                    laneLostByTime++;
+                } else {
+                    laneLostByTail++;
+                }
+                declareLost(pn);
+                continue;
+            }
+            lossTimerNs = earlier(lossTimerNs, deadline);
+            done |= 1 << lane;
+            if (done == ALL_LANES) {
+                return;
+            }
+        }
+    }
+
+    private static long earlier(final long timer, final long deadline) {
+        return timer == -1 || deadline - timer < 0 ? deadline : timer;
+    }
+
     /** Retransmission timeout: everything in flight that is not covered is lost. */
     public void onRto() {
         lossTimerNs = -1;
@@ -186,6 +314,45 @@ public final class Scoreboard {
         oldEpochBytesInFlight += bytesInFlight;
         bytesInFlight = 0;
         epoch++;
+        java.util.Arrays.fill(laneBytesInFlight, 0);
+        java.util.Arrays.fill(lanePacketsInFlight, 0);
+        java.util.Arrays.fill(laneAckedBytes, 0);
+        java.util.Arrays.fill(laneLostBytes, 0);
+        java.util.Arrays.fill(laneLargestLostSentNs, -1);
+        laneMode = false; // the old path's packets are judged by time only
+    }
+
+    /**
+     * Diagnostics of lane mode: packets declared lost by the per-lane packet threshold, by time after a later packet
+     * of their lane arrived, and as a lane's tail.
+     */
+    public long[] laneLossCauses() {
+        return new long[] {laneLostByCount, laneLostByTime, laneLostByTail};
+    }
+
+    /** Whether a packet went on a lane other than 0 in this epoch (per-lane loss detection is on). */
+    public boolean laneMode() {
+        return laneMode;
+    }
+
+    /** Bytes in flight on lane {@code lane} of the current path. */
+    public long laneBytesInFlight(final int lane) {
+        return laneBytesInFlight[lane];
+    }
+
+    /** Bytes of lane {@code lane} newly acknowledged in the last calls (see {@link #resetFindings}). */
+    public long laneAckedBytes(final int lane) {
+        return laneAckedBytes[lane];
+    }
+
+    /** Bytes of lane {@code lane} newly declared lost in the last calls. */
+    public long laneLostBytes(final int lane) {
+        return laneLostBytes[lane];
+    }
+
+    /** Send time of the newest packet of lane {@code lane} found lost in the last calls, or -1. */
+    public long laneLargestLostSentNs(final int lane) {
+        return laneLargestLostSentNs[lane];
     }
 
     // ------------------------------------------------------------------ queries
@@ -281,6 +448,15 @@ public final class Scoreboard {
         lostBytes = 0;
         lostPackets = 0;
         largestLostSentNs = -1;
+        if (laneMode) {
+            java.util.Arrays.fill(laneAckedBytes, 0);
+            java.util.Arrays.fill(laneLostBytes, 0);
+            java.util.Arrays.fill(laneLargestLostSentNs, -1);
+        } else {
+            laneAckedBytes[0] = 0;
+            laneLostBytes[0] = 0;
+            laneLargestLostSentNs[0] = -1;
+        }
     }
 
     private boolean isCovered(final long pn) {
@@ -300,8 +476,24 @@ public final class Scoreboard {
             finInFlight--;
         }
         if (current) {
+            final int lane = log.lane(pn);
             bytesInFlight -= length;
             ackedBytes += length;
+            laneBytesInFlight[lane] -= length;
+            lanePacketsInFlight[lane]--;
+            laneAckedBytes[lane] += length;
+            if (!log.isRetransmission(pn)) {
+                // A retransmission may be covered by the late arrival of its original on another lane: that says
+                // nothing about how far its own lane got, and taking it as evidence would cascade.
+                laneLargestAcked[lane] = Math.max(laneLargestAcked[lane], log.laneSequence(pn));
+                if (laneMode && ackClockNs != -1) {
+                    // Rises at once, decays by an eighth per sample: a lane thread descheduled for a while (a
+                    // loaded machine) delays a whole batch, and its tail must not look lost the next time.
+                    final long sample = Math.max(0, ackClockNs - log.sentNs(pn));
+                    laneDelayNs[lane] = sample >= laneDelayNs[lane] ? sample
+                        : laneDelayNs[lane] - (laneDelayNs[lane] >> 3) + (sample >> 3);
+                }
+            }
         } else {
             oldEpochBytesInFlight -= length;
         }
@@ -319,10 +511,15 @@ public final class Scoreboard {
             finInFlight--;
         }
         if (current) {
+            final int lane = log.lane(pn);
             bytesInFlight -= length;
             lostBytes += length;
             lostPackets++;
             largestLostSentNs = Math.max(largestLostSentNs, sent);
+            laneBytesInFlight[lane] -= length;
+            lanePacketsInFlight[lane]--;
+            laneLostBytes[lane] += length;
+            laneLargestLostSentNs[lane] = Math.max(laneLargestLostSentNs[lane], sent);
         } else {
             oldEpochBytesInFlight -= length;
         }

@@ -2,7 +2,8 @@ package dev.derphole.lanes.repair;
 
 /**
  * What the sender sent, by packet number: for DATA packets the byte range, FIN bit, send time, path epoch and
- * whether the packet still counts as in flight; control packets occupy their number without a record. A ring
+ * whether the packet still counts as in flight, and the lane it went on with its number among that lane's DATA
+ * packets (for per-lane loss detection); control packets occupy their number without a record. A ring
  * of parallel primitive arrays indexed by {@code packetNumber & mask}; a slot remembers its packet number so
  * a stale slot is never mistaken for a newer packet.
  * <p>
@@ -21,6 +22,8 @@ public final class SentPacketLog {
     private final int[] lengths;
     private final int[] epochs;
     private final byte[] flags;
+    private final byte[] lanes;
+    private final long[] laneSequences;
     private long oldest;
     private long next;
 
@@ -38,6 +41,8 @@ public final class SentPacketLog {
         lengths = new int[capacity];
         epochs = new int[capacity];
         flags = new byte[capacity];
+        lanes = new byte[capacity];
+        laneSequences = new long[capacity];
     }
 
     public int capacity() {
@@ -59,11 +64,23 @@ public final class SentPacketLog {
         return packetNumber - oldest < capacity - reserve;
     }
 
-    /** Records a DATA packet as in flight. The caller checked {@link #hasRoom}. */
+    /** Records a DATA packet as in flight on lane 0. The caller checked {@link #hasRoom}. */
     public void recordData(
         final long packetNumber, final long offset, final int length, final boolean fin, final boolean retransmission,
         final int epoch, final long nowNs) {
+        recordData(packetNumber, offset, length, fin, retransmission, epoch, nowNs, 0, packetNumber);
+    }
+
+    /**
+     * Records a DATA packet as in flight on {@code lane}, the {@code laneSequence}-th DATA packet of that lane. The
+     * caller checked {@link #hasRoom}.
+     */
+    public void recordData(
+        final long packetNumber, final long offset, final int length, final boolean fin, final boolean retransmission,
+        final int epoch, final long nowNs, final int lane, final long laneSequence) {
         final int i = (int)packetNumber & mask;
+        lanes[i] = (byte)lane;
+        laneSequences[i] = laneSequence;
         packetNumbers[i] = packetNumber;
         offsets[i] = offset;
         lengths[i] = length;
@@ -82,6 +99,7 @@ public final class SentPacketLog {
             sentNs[i] = nowNs;
             epochs[i] = epoch;
             lengths[i] = 0;
+            lanes[i] = 0;
         }
         next = packetNumber + 1;
         if (oldest == packetNumber) {
@@ -114,6 +132,16 @@ public final class SentPacketLog {
 
     public int epoch(final long packetNumber) {
         return epochs[(int)packetNumber & mask];
+    }
+
+    /** The lane a DATA packet was sent on. */
+    public int lane(final long packetNumber) {
+        return lanes[(int)packetNumber & mask];
+    }
+
+    /** The packet's position among the DATA packets of its lane. */
+    public long laneSequence(final long packetNumber) {
+        return laneSequences[(int)packetNumber & mask];
     }
 
     public boolean isFin(final long packetNumber) {

@@ -9,6 +9,9 @@ import static dev.derphole.lanes.wire.WireFormat.HEADER_LENGTH;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReference;
 
 import dev.derphole.lanes.StreamConfig;
 import dev.derphole.lanes.StreamException;
@@ -22,7 +25,6 @@ import dev.derphole.lanes.engine.Inbox;
 import dev.derphole.lanes.engine.Signal;
 import dev.derphole.lanes.engine.StreamCounters;
 import dev.derphole.lanes.rate.BbrController;
-import dev.derphole.lanes.rate.CongestionControl;
 import dev.derphole.lanes.rate.CongestionDecision;
 import dev.derphole.lanes.rate.CongestionSample;
 import dev.derphole.lanes.rate.CubicController;
@@ -73,6 +75,11 @@ public final class SendEngine {
     /** Step and ceiling of the adaptive time threshold, in eighths of an RTT (RACK reo_wnd growth). */
     private static final int TIME_THRESHOLD_STEP_EIGHTHS = 2;
     private static final int MAX_TIME_THRESHOLD_EIGHTHS = 32;
+    /**
+     * Bytes of one extra lane's batch buffer (at least one largest datagram): {@link LaneSender#BATCHES} of them
+     * per lane, so 1 MiB of heap per lane.
+     */
+    private static final int LANE_BATCH_BYTES = 256 << 10;
     /** Selective/loss range capacity. */
     private static final int MAX_RANGES = 1 << 16;
 
@@ -87,10 +94,17 @@ public final class SendEngine {
     private final RttEstimator rtt;
     private final CubicController cubic;
     private final BbrController bbr;
-    private CongestionControl congestion;
-    private final CongestionSample sample = new CongestionSample();
-    private final CongestionDecision decision = new CongestionDecision();
-    private final Pacer pacer = new Pacer();
+    /** Lane 0: the current path, sent on by this thread; its controller is {@link #cubic} or {@link #bbr}. */
+    private final Lane lane0;
+    /** Lane 0 and the extra lanes in use ({@link #laneCount} of them), by position; lane 0 first. */
+    private final Lane[] lanes = new Lane[Scoreboard.MAX_LANES];
+    private int laneCount;
+    /** Which lane gets the first chance in the next cycle (round robin, so no lane starves the others). */
+    private int nextLane;
+    private final AtomicReference<LaneRequest> pendingLanes = new AtomicReference<>();
+    private LaneRequest requestedLanes;
+    /** Packets handed to each lane index (gauge for tests and status lines). */
+    private final AtomicLongArray lanePackets = new AtomicLongArray(Scoreboard.MAX_LANES);
     private final AckFrame ack = new AckFrame();
     private final byte[] tx = new byte[WireFormat.MAX_DATAGRAM_LENGTH];
     private final byte[] rx = new byte[WireFormat.MAX_DATAGRAM_LENGTH];
@@ -103,12 +117,11 @@ public final class SendEngine {
     private boolean pathFailed;
     private IOException pathError;
     private long pathFailedAtNs;
-    private int maxPayload;
+    private volatile int activeLaneCount = 1;
     private SourceReader reader;
     private long sendNext;
     private long finalOffset = -1;
     private long credit = StreamConfig.MIN_RECEIVE_WINDOW;
-    private long windowBytes;
     private boolean deliveredAll;
     private boolean firstAck = true;
     private long lastHeardNs;
@@ -155,7 +168,9 @@ public final class SendEngine {
             config.initialRto().toNanos(), config.minRto().toNanos(), config.maxRto().toNanos());
         this.cubic = new CubicController(config.minWindowPackets(), config.sendBufferBytes(), config.lossTolerance());
         this.bbr = new BbrController(config.sendBufferBytes(), config.maxAckDelay().toNanos());
-        this.congestion = cubic;
+        this.lane0 = new Lane(0, path, null, cubic);
+        lanes[0] = lane0;
+        laneCount = 1;
         this.peerTimeoutNs = config.peerTimeout().toNanos();
         this.heartbeatNs = config.heartbeatInterval().toNanos();
         this.maxAckDelayNs = config.maxAckDelay().toNanos();
@@ -177,6 +192,42 @@ public final class SendEngine {
     /** From any thread: fail the stream, telling the peer {@code reason}. */
     public void abort(final String reason) {
         commands.abort(reason);
+    }
+
+    /**
+     * From any thread: while the engine sends on {@code primary} (lane 0), also send on {@code extra} (lanes 1
+     * and up, each with its own thread, pacer and rate controller). Replaces any earlier set; an empty list leaves
+     * lane 0 alone. On another path (the relay after a fallback) the extra lanes rest, and they are used again when
+     * the engine switches back to {@code primary}. Their handlers are installed at once.
+     */
+    public void useLanes(final PacketPath primary, final List<PacketPath> extra) {
+        if (extra.size() > Scoreboard.MAX_LANES - 1) {
+            throw new IllegalArgumentException("at most " + (Scoreboard.MAX_LANES - 1) + " extra lanes");
+        }
+        for (final PacketPath lane : extra) {
+            commands.attachPath(lane);
+        }
+        pendingLanes.set(new LaneRequest(primary, List.copyOf(extra)));
+        signal.signal();
+    }
+
+    /** From any thread: lanes in use now (1 = lane 0 alone). */
+    public int activeLanes() {
+        return activeLaneCount;
+    }
+
+    /** Engine thread or after {@link #run} returned: lane-mode loss causes (see {@link Scoreboard#laneLossCauses}). */
+    public long[] laneLossCauses() {
+        return scoreboard.laneLossCauses();
+    }
+
+    /** From any thread: DATA packets handed to lane {@code index} so far. */
+    public long lanePackets(final int index) {
+        return lanePackets.get(index);
+    }
+
+    /** A set of extra lanes for one primary path. */
+    private record LaneRequest(PacketPath primary, List<PacketPath> extra) {
     }
 
     /**
@@ -220,6 +271,9 @@ public final class SendEngine {
         } finally {
             inbox.close();
             reader.stop();
+            for (int i = 1; i < laneCount; i++) {
+                lanes[i].sender.close();
+            }
         }
     }
 
@@ -233,14 +287,24 @@ public final class SendEngine {
         if (Thread.currentThread().isInterrupted()) {
             throw new StreamException(Reason.LOCAL_ABORT, "aborted: interrupted");
         }
+        final LaneRequest laneRequest = pendingLanes.getAndSet(null);
         final PacketPath next = commands.takePendingPath();
         if (next == null) {
-            return 0;
+            if (laneRequest == null) {
+                return 0;
+            }
+            requestedLanes = laneRequest;
+            applyLanes(nowNs);
+            return 1;
+        }
+        if (laneRequest != null) {
+            requestedLanes = laneRequest;
         }
         if (next != path || pathFailed) {
             oldEpochLossDelayNs = rtt.lossDelayNs(
                 LOSS_DELAY_FLOOR_NS, config.initialRto().toNanos(), timeThresholdEighths);
             path = next;
+            lane0.path = next;
             pathFailed = false;
             pathError = null;
             scoreboard.switchEpoch();
@@ -253,20 +317,85 @@ public final class SendEngine {
             counters.add(StreamCounters.PATH_SWITCHES, 1);
             listener.onPathSwitched(next);
         }
+        applyLanes(nowNs);
         return 1;
     }
 
+    /**
+     * Makes the extra lanes match the request for the current path: lanes no longer wanted (or all of them, on
+     * another path) stop; new ones start with a fresh rate controller. Lane indices are reused (the scoreboard
+     * keeps counting each index's packets, so a reused index never confuses its loss detection).
+     */
+    private void applyLanes(final long nowNs) {
+        final List<PacketPath> wanted = requestedLanes != null && requestedLanes.primary() == path && !pathFailed
+            ? requestedLanes.extra() : List.of();
+        int kept = 1;
+        for (int i = 1; i < laneCount; i++) {
+            final Lane lane = lanes[i];
+            if (wanted.contains(lane.path) && lane.sender.failed() == null) {
+                lanes[kept++] = lane;
+            } else {
+                lane.sender.close();
+            }
+        }
+        for (int i = kept; i < laneCount; i++) {
+            lanes[i] = null;
+        }
+        laneCount = kept;
+        for (final PacketPath extra : wanted) {
+            if (laneCount < lanes.length && !hasLane(extra)) {
+                final int index = freeLaneIndex();
+                final int batchBytes = Math.max(WireFormat.MAX_DATAGRAM_LENGTH, LANE_BATCH_BYTES);
+                final Lane lane = new Lane(index, extra,
+                    new LaneSender(index, extra, batchBytes, signal).start(),
+                    new BbrController(config.sendBufferBytes(), config.maxAckDelay().toNanos()));
+                resetLane(lane, nowNs);
+                lanes[laneCount++] = lane;
+            }
+        }
+        activeLaneCount = laneCount;
+    }
+
+    private boolean hasLane(final PacketPath candidate) {
+        for (int i = 1; i < laneCount; i++) {
+            if (lanes[i].path == candidate) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private int freeLaneIndex() {
+        for (int index = 1; index < Scoreboard.MAX_LANES; index++) {
+            boolean used = false;
+            for (int i = 1; i < laneCount; i++) {
+                used |= lanes[i].index == index;
+            }
+            if (!used) {
+                return index;
+            }
+        }
+        throw new IllegalStateException("no free lane index");
+    }
+
+    private void resetLane(final Lane lane, final long nowNs) {
+        lane.maxPayload = Control.datagramLength(lane.path, config) - DATA_OVERHEAD;
+        lane.congestion.reset(lane.maxPayload, (long)config.initialWindowPackets() * lane.maxPayload, lane.decision);
+        applyDecision(lane, nowNs);
+    }
+
     private void applyPathParameters(final long nowNs) {
-        maxPayload = Control.datagramLength(path, config) - DATA_OVERHEAD;
-        congestion = switch (config.rateControl()) {
+        lane0.maxPayload = Control.datagramLength(path, config) - DATA_OVERHEAD;
+        lane0.congestion = switch (config.rateControl()) {
             case AUTO -> path.lossIsCongestion() ? cubic : bbr;
             case CUBIC -> cubic;
             case BBR -> bbr;
         };
         // Random loss is tolerated (config) only where it can exist: on the relay every loss is an overflow.
         cubic.lossTolerance(path.lossIsCongestion() ? 0 : config.lossTolerance());
-        congestion.reset(maxPayload, (long)config.initialWindowPackets() * maxPayload, decision);
-        applyDecision(nowNs);
+        lane0.congestion.reset(lane0.maxPayload, (long)config.initialWindowPackets() * lane0.maxPayload,
+            lane0.decision);
+        applyDecision(lane0, nowNs);
     }
 
     /** Diagnostics: with {@code DERPHOLE_TRACE_RATE} set, the controller's state on stderr every 250 ms. */
@@ -278,16 +407,24 @@ public final class SendEngine {
             return;
         }
         tracedAtNs = nowNs;
-        System.err.printf("rate-trace cc=%s %s window=%d pacing=%d inflight=%d srtt=%.1fms minrtt=%.1fms acked=%d%n",
-            congestion.getClass().getSimpleName(), congestion, windowBytes, decision.pacingBytesPerSecond,
-            scoreboard.bytesInFlight(), rtt.smoothedNs() / 1e6, rtt.minNs() / 1e6, scoreboard.cumAcked());
+        System.err.printf("rate-trace lanes=%d cc=%s %s window=%d pacing=%d inflight=%d srtt=%.1fms minrtt=%.1fms "
+                + "acked=%d%n", laneCount, lane0.congestion.getClass().getSimpleName(), lane0.congestion,
+            lane0.windowBytes, lane0.decision.pacingBytesPerSecond, scoreboard.bytesInFlight(), rtt.smoothedNs() / 1e6,
+            rtt.minNs() / 1e6, scoreboard.cumAcked());
     }
 
-    private void applyDecision(final long nowNs) {
-        traceRate(nowNs);
-        windowBytes = decision.windowBytes;
-        pacer.configure(decision.pacingBytesPerSecond, decision.burstBytes, nowNs);
-        counters.set(StreamCounters.CWND_BYTES, windowBytes);
+    private void applyDecision(final Lane lane, final long nowNs) {
+        if (lane == lane0) {
+            traceRate(nowNs);
+        }
+        final CongestionDecision decision = lane.decision;
+        lane.windowBytes = decision.windowBytes;
+        lane.pacer.configure(decision.pacingBytesPerSecond, decision.burstBytes, nowNs);
+        long window = 0;
+        for (int i = 0; i < laneCount; i++) {
+            window += lanes[i].windowBytes;
+        }
+        counters.set(StreamCounters.CWND_BYTES, window);
         if (decision.congestionEvent) {
             counters.add(StreamCounters.LOSS_EVENTS, 1);
         }
@@ -344,7 +481,7 @@ public final class SendEngine {
         final long previousCumulative = scoreboard.cumAcked();
         final long previousLargest = scoreboard.largestAckedPacketNumber();
         scoreboard.resetFindings();
-        if (!scoreboard.onAck(ack, codec.nextPacketNumber())) {
+        if (!scoreboard.onAck(ack, codec.nextPacketNumber(), nowNs)) {
             counters.add(StreamCounters.PROTOCOL_VIOLATIONS, 1);
             return;
         }
@@ -410,8 +547,8 @@ public final class SendEngine {
             thresholdRaisedAtNs = nowNs;
         }
         if (episodeLostBytes > 0 && episodeDuplicateBytes >= episodeLostBytes
-            && congestion == cubic && cubic.undo(rtt.smoothedNs(), decision)) {
-            applyDecision(nowNs);
+            && lane0.congestion == cubic && cubic.undo(rtt.smoothedNs(), lane0.decision)) {
+            applyDecision(lane0, nowNs);
             episodeLostBytes = 0;
         }
     }
@@ -422,31 +559,41 @@ public final class SendEngine {
             oldEpochLossDelayNs, reorderingThreshold);
     }
 
+    /** Feeds each lane's controller what the scoreboard found for that lane (its own losses only). */
     private void feedCongestion(final long nowNs, final boolean rto) {
+        for (int i = 0; i < laneCount; i++) {
+            feedLane(lanes[i], nowNs, rto);
+        }
+        dataLimited = false;
+    }
+
+    private void feedLane(final Lane lane, final long nowNs, final boolean rto) {
+        final CongestionSample sample = lane.sample;
         sample.nowNs = nowNs;
-        sample.ackedBytes = scoreboard.ackedBytes();
-        sample.lostBytes = scoreboard.lostBytes();
-        sample.largestLostSentNs = scoreboard.largestLostSentNs();
+        sample.ackedBytes = scoreboard.laneAckedBytes(lane.index);
+        sample.lostBytes = scoreboard.laneLostBytes(lane.index);
+        sample.largestLostSentNs = scoreboard.laneLargestLostSentNs(lane.index);
         sample.rto = rto;
         sample.consecutiveTimeouts = consecutiveTimeouts;
         sample.smoothedRttNs = rtt.smoothedNs();
         sample.minRttNs = rtt.minNs();
-        sample.bytesInFlight = scoreboard.bytesInFlight();
+        sample.bytesInFlight = scoreboard.laneBytesInFlight(lane.index);
         // A rate-based controller must not read "paced below the window" as application-limited: only running out
         // of data (source or credit) is. The window-based one has no better signal than a half-empty window.
-        sample.appLimited = congestion == bbr ? dataLimited
-            : scoreboard.bytesInFlight() + sample.ackedBytes < windowBytes / 2;
-        dataLimited = false;
+        sample.appLimited = lane.congestion != cubic ? dataLimited
+            : sample.bytesInFlight + sample.ackedBytes < lane.windowBytes / 2;
         if (sample.ackedBytes == 0 && sample.lostBytes == 0 && !rto) {
             return;
         }
-        congestion.update(sample, decision);
-        if (decision.congestionEvent) {
-            episodeLostBytes = 0;
-            episodeDuplicateBytes = 0;
+        lane.congestion.update(sample, lane.decision);
+        if (lane == lane0) {
+            if (lane.decision.congestionEvent) {
+                episodeLostBytes = 0;
+                episodeDuplicateBytes = 0;
+            }
+            episodeLostBytes += sample.lostBytes;
         }
-        episodeLostBytes += sample.lostBytes;
-        applyDecision(nowNs);
+        applyDecision(lane, nowNs);
     }
 
     private void checkSource() throws StreamException {
@@ -567,23 +714,71 @@ public final class SendEngine {
         if (pathFailed) {
             return 0;
         }
-        // A direct path may grow its datagrams once its path MTU is measured (PacketPath.maxDatagramLength): the
-        // controller starts over with the new segment size (its initial window is counted in datagrams).
-        final int payload = Control.datagramLength(path, config) - DATA_OVERHEAD;
-        if (payload != maxPayload) {
-            maxPayload = payload;
-            congestion.reset(maxPayload, (long)config.initialWindowPackets() * maxPayload, decision);
-            applyDecision(nowNs);
+        if (laneCount == 1) {
+            return sendLane0(nowNs);
         }
-        final int sent = sendBurst(nowNs);
+        int sent = 0;
+        final int first = nextLane++ % laneCount;
+        for (int k = 0; k < laneCount; k++) {
+            final Lane lane = lanes[(first + k) % laneCount];
+            sent += lane == lane0 ? sendLane0(nowNs) : sendExtraLane(lane, nowNs);
+        }
+        return sent;
+    }
+
+    private int sendLane0(final long nowNs) {
+        resizeIfNeeded(lane0, nowNs);
+        final int sent = sendBurst(nowNs, lane0, null);
         if (sent > 0) {
             flushPath(nowNs);
         }
         return sent;
     }
 
-    /** Seals and queues up to {@link #SEND_BURST_LIMIT} DATA packets; the caller flushes them together. */
-    private int sendBurst(final long nowNs) {
+    /**
+     * A direct path may grow its datagrams once its path MTU is measured (PacketPath.maxDatagramLength): the
+     * lane's controller starts over with the new segment size (its initial window is counted in datagrams).
+     */
+    private void resizeIfNeeded(final Lane lane, final long nowNs) {
+        final int payload = Control.datagramLength(lane.path, config) - DATA_OVERHEAD;
+        if (payload != lane.maxPayload) {
+            lane.maxPayload = payload;
+            lane.congestion.reset(payload, (long)config.initialWindowPackets() * payload, lane.decision);
+            applyDecision(lane, nowNs);
+        }
+    }
+
+    /** Fills a free batch of an extra lane and hands it to the lane's thread; a busy or failed lane is skipped. */
+    private int sendExtraLane(final Lane lane, final long nowNs) {
+        final LaneSender sender = lane.sender;
+        if (sender.failed() != null) {
+            return 0; // the session drops it (useLanes without it); its packets are repaired on the others
+        }
+        final LaneBatch batch = sender.takeFree();
+        if (batch == null) {
+            return 0; // its thread is still sending: it signals us when a batch comes back
+        }
+        if (batch.dropped > 0) {
+            counters.add(StreamCounters.LOCAL_SEND_DROPS, batch.dropped);
+        }
+        batch.clear();
+        resizeIfNeeded(lane, nowNs);
+        final int sent = sendBurst(nowNs, lane, batch);
+        if (batch.count > 0) {
+            sender.submit(batch);
+        } else {
+            sender.giveBack(batch);
+        }
+        return sent;
+    }
+
+    /**
+     * Seals up to {@link #SEND_BURST_LIMIT} DATA packets for {@code lane}, within its window and pacer: on lane 0
+     * queued on the path (the caller flushes them together), on the others copied into {@code batch}.
+     */
+    private int sendBurst(final long nowNs, final Lane lane, final LaneBatch batch) {
+        final int maxPayload = lane.maxPayload;
+        final Pacer pacer = lane.pacer;
         int sent = 0;
         while (sent < SEND_BURST_LIMIT) {
             final long packetNumber = codec.nextPacketNumber();
@@ -612,14 +807,17 @@ public final class SendEngine {
                     break;
                 }
             }
-            final long inFlight = scoreboard.bytesInFlight();
-            if (inFlight > 0 && inFlight + length > windowBytes) {
+            final long inFlight = scoreboard.laneBytesInFlight(lane.index);
+            if (inFlight > 0 && inFlight + length > lane.windowBytes) {
                 break;
             }
             final int datagram = length + DATA_OVERHEAD;
+            if (batch != null && !batch.fits(datagram)) {
+                break;
+            }
             final long delay = pacer.delayNs(nowNs, datagram);
             if (delay > 0) {
-                pacingWaitNs = nowNs + delay;
+                pacingWaitNs = pacingWaitNs == 0 ? nowNs + delay : earlier(pacingWaitNs, nowNs + delay);
                 break;
             }
             final boolean fin = finalOffset >= 0 && start + length == finalOffset && !scoreboard.finAcked();
@@ -627,11 +825,16 @@ public final class SendEngine {
             BigEndian.putLong(tx, HEADER_LENGTH + DATA_STREAM_OFFSET_OFFSET, start);
             ring.copyOut(start, tx, HEADER_LENGTH + DATA_PAYLOAD_OFFSET, length);
             final int datagramLength = codec.seal(PacketType.DATA, tx, DATA_PAYLOAD_OFFSET + length);
-            if (!transmit(datagramLength, nowNs, true)) {
+            if (batch != null) {
+                batch.add(tx, datagramLength);
+                lastSendNs = nowNs;
+                counters.add(StreamCounters.PACKETS_SENT, 1);
+            } else if (!transmit(datagramLength, nowNs, true)) {
                 scoreboard.onControlSent(packetNumber, nowNs);
                 break;
             }
-            scoreboard.onDataSent(packetNumber, start, length, fin, retransmission, nowNs);
+            lanePackets.lazySet(lane.index, lanePackets.get(lane.index) + 1);
+            scoreboard.onDataSent(packetNumber, start, length, fin, retransmission, nowNs, lane.index);
             if (retransmission) {
                 if (length > 0) {
                     scoreboard.takeLoss(start, start + length);

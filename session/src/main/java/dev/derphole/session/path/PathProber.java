@@ -85,6 +85,7 @@ public final class PathProber implements AutoCloseable {
     private volatile long firstRttNs = -1;
     private volatile int datagramBytes;
     private final Thread thread;
+    private volatile LaneResponder lanes;
     private volatile long lastHeardNs;
     private volatile boolean closed;
 
@@ -122,7 +123,22 @@ public final class PathProber implements AutoCloseable {
         return valid.get();
     }
 
+    /** Lane packets (0x82..0x84) arriving on this socket go to {@code responder}; without one they are refused. */
+    public PathProber lanes(final LaneResponder responder) {
+        lanes = responder;
+        return this;
+    }
+
     private void onProbe(final InetSocketAddress source, final byte[] buffer, final int offset, final int length) {
+        if (length > 0 && ProbeCodec.isLaneKind(buffer[offset] & 0xff)) {
+            final LaneResponder responder = lanes;
+            if (responder != null) {
+                responder.onLanePacket(source, buffer, offset, length);
+            } else {
+                invalid.incrementAndGet();
+            }
+            return;
+        }
         final ProbeCodec.Verified v = codec.verify(buffer, offset, length);
         if (v == null) {
             invalid.incrementAndGet();

@@ -24,8 +24,8 @@ import dev.derphole.udp.SockAddr;
 /**
  * A session's one UDP socket (IPv4 wildcard, any port) over the best {@link DatagramEngine}, with one receive
  * thread that sorts datagrams by first byte: probes (0x80..0x8f) from any source go to the
- * {@link ProbeReceiver}; stream packets (0x10..0x3f) from the promoted peer address go to its
- * {@link DirectPath}; everything else is counted and dropped.
+ * {@link ProbeReceiver}; stream packets (0x10..0x3f) from the promoted peer address (or one of the peer's
+ * lane addresses, {@link #acceptLane}) go to its {@link DirectPath}; everything else is counted and dropped.
  * <p>
  * Threads: the receive thread ({@code derphole-direct-rx}) calls the receivers; sends may come from any thread
  * (the engine's send side is guarded by one lock: at most the stream sender and the prober contend).
@@ -81,6 +81,8 @@ public final class UdpEndpoint implements AutoCloseable {
     private volatile ProbeReceiver probes;
     private volatile StunQuery stunQuery;
     private volatile DirectPath direct;
+    /** Peer lane addresses whose stream packets the direct path takes as well, by lane index (null = none). */
+    private volatile MemorySegment[] laneCells = new MemorySegment[ProbeCodec.MAX_LANE + 1];
     private volatile boolean closed;
 
     private UdpEndpoint(final DatagramEngine engine) {
@@ -153,6 +155,29 @@ public final class UdpEndpoint implements AutoCloseable {
         final DirectPath path = new DirectPath(this, remote, datagramBytes);
         direct = path;
         return path;
+    }
+
+    /**
+     * Stream packets from {@code source} go to the direct path too: the peer's lane {@code lane} (another socket of
+     * its) proved with an authenticated LANE_PROBE that it sends from there. Replaces that lane's earlier address
+     * (a NAT may have rebound it). Acknowledgements still go to the direct path's address only.
+     */
+    public synchronized void acceptLane(final int lane, final InetSocketAddress source) {
+        if (lane < ProbeCodec.MIN_LANE || lane > ProbeCodec.MAX_LANE) {
+            throw new IllegalArgumentException("lane " + lane);
+        }
+        final MemorySegment[] next = laneCells.clone();
+        next[lane] = SockAddr.cellOf(source);
+        laneCells = next;
+    }
+
+    /** Lanes whose stream packets are accepted ({@link #acceptLane}). */
+    public int acceptedLanes() {
+        int n = 0;
+        for (final MemorySegment cell : laneCells) {
+            n += cell == null ? 0 : 1;
+        }
+        return n;
     }
 
     /** Datagrams nobody wanted (unknown first byte, stream packets from an unpromoted source). */
@@ -325,7 +350,7 @@ public final class UdpEndpoint implements AutoCloseable {
         final int first = scratch[0] & 0xff;
         if (PacketKinds.isStream(first)) {
             final DirectPath path = direct;
-            if (path != null && batch.addressMatches(slot, path.cell(), 0)) {
+            if (path != null && (batch.addressMatches(slot, path.cell(), 0) || fromLane(batch, slot))) {
                 path.deliver(scratch, length);
                 return;
             }
@@ -337,6 +362,15 @@ public final class UdpEndpoint implements AutoCloseable {
             }
         }
         dropped.incrementAndGet();
+    }
+
+    private boolean fromLane(final PacketBatch batch, final int slot) {
+        for (final MemorySegment cell : laneCells) {
+            if (cell != null && batch.addressMatches(slot, cell, 0)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 import dev.derphole.crypto.KeyPurpose;
 import dev.derphole.derp.map.DerpMap;
@@ -18,6 +19,9 @@ import dev.derphole.derp.map.DerpNode;
 import dev.derphole.derp.map.DerpRegion;
 import dev.derphole.derp.proto.NodeKey;
 import dev.derphole.session.path.CandidateUpdateCodec;
+import dev.derphole.session.path.DirectPath;
+import dev.derphole.session.path.LaneOpener;
+import dev.derphole.session.path.LaneResponder;
 import dev.derphole.session.path.LocalCandidates;
 import dev.derphole.session.path.PathProber;
 import dev.derphole.session.path.ProbeCodec;
@@ -61,6 +65,12 @@ final class DirectAttempt implements AutoCloseable {
     private volatile CandidateExchange exchange;
     private volatile List<String> offered = List.of();
     private volatile PortMapper portMapper;
+    private volatile ProbeCodec codec;
+    private volatile CandidatePolicy policy;
+    private volatile LaneResponder laneResponder;
+    private volatile LaneOpener laneOpener;
+    /** The home relay's STUN server (IPv4), once resolved; the extra lanes ask it too. */
+    private volatile InetSocketAddress stunServer;
 
     /** The socket once open. */
     private record Opened(UdpEndpoint endpoint) {
@@ -240,8 +250,11 @@ final class DirectAttempt implements AutoCloseable {
             if (server == null) {
                 return null;
             }
-            final InetSocketAddress mapped = endpoint.stun(new InetSocketAddress(server, node.effectiveStunPort()),
-                STUN_TIMEOUT_MS);
+            final InetSocketAddress address = new InetSocketAddress(server, node.effectiveStunPort());
+            if (stunServer == null) {
+                stunServer = address;
+            }
+            final InetSocketAddress mapped = endpoint.stun(address, STUN_TIMEOUT_MS);
             return mapped != null && mapped.getAddress() instanceof Inet4Address ? mapped : null;
         } catch (final IOException | RuntimeException e) {
             return null;
@@ -300,9 +313,13 @@ final class DirectAttempt implements AutoCloseable {
         for (final String candidate : peerCandidates) {
             peers.add(policy.toSocketAddress(candidate));
         }
-        final ProbeCodec codec = new ProbeCodec(token.keys().keyBytes(KeyPurpose.PATH_PROBE, 32), token.sessionId(),
-            ownKey, peer);
-        final PathProber p = new PathProber(endpoint, codec, peers, listener).start();
+        final ProbeCodec probeCodec = new ProbeCodec(token.keys().keyBytes(KeyPurpose.PATH_PROBE, 32),
+            token.sessionId(), ownKey, peer);
+        codec = probeCodec;
+        this.policy = policy;
+        final LaneResponder responder = new LaneResponder(endpoint, probeCodec, policy).start();
+        laneResponder = responder;
+        final PathProber p = new PathProber(endpoint, probeCodec, peers, listener).lanes(responder).start();
         prober = p;
         final CandidateUpdateCodec updates = new CandidateUpdateCodec(
             token.keys().keyBytes(KeyPurpose.CANDIDATES, 32), token.sessionId(), ownKey, peer);
@@ -313,6 +330,27 @@ final class DirectAttempt implements AutoCloseable {
         } else if (!own.list().equals(offered)) {
             e.announce(); // learned between the claim and now
         }
+    }
+
+    /**
+     * Opens, announces and validates {@code extra} more lanes to the peer address of {@code path} (blocks about
+     * 1.5 s; see {@link LaneOpener}); returns the validated ones, possibly none. {@code onLanes} later gets the
+     * lanes still alive whenever one is dropped.
+     */
+    List<DirectPath> openLanes(final DirectPath path, final int extra, final Consumer<List<DirectPath>> onLanes)
+        throws InterruptedException {
+        final UdpEndpoint endpoint = endpoint();
+        final ProbeCodec probeCodec = codec;
+        if (endpoint == null || probeCodec == null || closed || extra < 1) {
+            return List.of();
+        }
+        final LaneOpener opener = new LaneOpener(endpoint, probeCodec, path.remote(), policy, stunServer);
+        laneOpener = opener;
+        if (closed) {
+            opener.close();
+            return List.of();
+        }
+        return opener.open(extra, path::maxDatagramLength, onLanes);
     }
 
     /** A session control packet from the peer (relay dispatcher thread); dropped before {@link #start}. */
@@ -342,7 +380,22 @@ final class DirectAttempt implements AutoCloseable {
             + " probes-invalid=" + (p == null ? 0 : p.invalidProbes())
             + " udp-dropped=" + endpoint.dropped()
             + " datagram=" + (p == null ? 0 : p.datagramBytes())
+            + lanesSummary(endpoint)
             + " " + (portMapper == null ? "portmap=off" : portMapper.describe());
+    }
+
+    /**
+     * {@code lanes=V/A}: lanes validated and alive (lane 0 included) of those asked for, on the sending side; on the
+     * receiving side the peer's lanes whose stream packets are accepted. Then lane packets refused.
+     */
+    private String lanesSummary(final UdpEndpoint endpoint) {
+        final LaneOpener opener = laneOpener;
+        final LaneResponder responder = laneResponder;
+        final long refused = (opener == null ? 0 : opener.refusedPackets())
+            + (responder == null ? 0 : responder.refusedPackets());
+        final String lanes = opener != null ? (1 + opener.live()) + "/" + (1 + opener.asked())
+            : (1 + endpoint.acceptedLanes()) + "/" + (1 + endpoint.acceptedLanes());
+        return " lanes=" + lanes + " lane-refused=" + refused;
     }
 
     @Override
@@ -359,6 +412,14 @@ final class DirectAttempt implements AutoCloseable {
         final PathProber p = prober;
         if (p != null) {
             p.close();
+        }
+        final LaneOpener opener = laneOpener;
+        if (opener != null) {
+            opener.close();
+        }
+        final LaneResponder responder = laneResponder;
+        if (responder != null) {
+            responder.close();
         }
         final UdpEndpoint endpoint = opening.getNow(Opened.NONE).endpoint();
         if (endpoint != null) {

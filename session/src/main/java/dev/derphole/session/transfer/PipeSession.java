@@ -2,6 +2,9 @@ package dev.derphole.session.transfer;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
 import dev.derphole.crypto.nacl.Curve25519KeyPair;
 import dev.derphole.derp.map.DerpMap;
 import dev.derphole.lanes.BulkSender;
@@ -11,6 +14,7 @@ import dev.derphole.session.link.PeerLink;
 import dev.derphole.session.link.RelayPath;
 import dev.derphole.session.path.DirectPath;
 import dev.derphole.session.path.PathProber;
+import dev.derphole.session.path.ProbeCodec;
 import dev.derphole.session.relay.RelayConnector;
 import dev.derphole.session.relay.RelayUnreachableException;
 import dev.derphole.session.rendezvous.ClaimDriver;
@@ -36,6 +40,8 @@ public final class PipeSession implements AutoCloseable {
     private DirectAttempt direct;
     private volatile BulkSender sender;
     private volatile String abortReason;
+    private int parallel = 1;
+    private final AtomicBoolean lanesStarted = new AtomicBoolean();
 
     /**
      * @param publicMap the public DERP map, for tokens that name a public relay node
@@ -46,6 +52,18 @@ public final class PipeSession implements AutoCloseable {
         this.events = events;
         this.token = token;
         this.publicMap = publicMap;
+    }
+
+    /**
+     * Direct UDP lanes to send on (1..16): lane 0 is the direct path; the others are opened and validated once it is
+     * up, each its own socket and sender thread. Call before {@link #send}. Default 1.
+     */
+    public PipeSession parallel(final int lanes) {
+        if (lanes < 1 || lanes > ProbeCodec.MAX_LANE + 1) {
+            throw new IllegalArgumentException("lanes must be 1.." + (ProbeCodec.MAX_LANE + 1) + ": " + lanes);
+        }
+        parallel = lanes;
+        return this;
     }
 
     /**
@@ -86,6 +104,9 @@ public final class PipeSession implements AutoCloseable {
                 public void onDirect(final DirectPath path) {
                     s.switchPath(path);
                     events.status("connected-direct");
+                    if (parallel > 1 && lanesStarted.compareAndSet(false, true)) {
+                        Thread.ofPlatform().daemon().name("derphole-lanes").start(() -> openLanes(s, path));
+                    }
                 }
 
                 @Override
@@ -106,6 +127,25 @@ public final class PipeSession implements AutoCloseable {
             if (directStats != null) {
                 events.status(directStats);
             }
+            if (parallel > 1) {
+                final StringBuilder perLane = new StringBuilder("lane-packets");
+                for (int lane = 0; lane < parallel; lane++) {
+                    perLane.append(lane == 0 ? '=' : '/').append(sender.lanePackets(lane));
+                }
+                events.status(perLane.toString());
+            }
+        }
+    }
+
+    /** Opens the extra lanes (blocks about 1.5 s) and hands them to the sender; a dead lane is withdrawn later. */
+    private void openLanes(final BulkSender s, final DirectPath path) {
+        try {
+            final List<DirectPath> lanes = direct.openLanes(path, parallel - 1,
+                alive -> s.useLanes(path, List.copyOf(alive)));
+            s.useLanes(path, List.copyOf(lanes));
+            events.status("lanes " + (1 + lanes.size()) + "/" + parallel);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
