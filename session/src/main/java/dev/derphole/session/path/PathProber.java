@@ -16,7 +16,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * too: a peer-reflexive address its NAT chose for us). Until then it idles. The first address a valid ACK comes
  * from becomes the direct path ({@link Listener#onDirect}) with {@link UdpEndpoint#initialDatagramBytes()}-byte
  * datagrams; then padded probes of the {@link #MTU_LADDER} sizes go out, and the largest one acknowledged within
- * a few round trips becomes the path's datagram size ({@link DirectPath#resize}). Only ACKs count: a PROBE
+ * a few round trips becomes the path's datagram size ({@link DirectPath#resize}); unless that is the top, the
+ * ladder goes out again {@link #REMEASURE_AFTER_MS} later and a larger answer grows the size. Only ACKs count: a PROBE
  * proves just one direction, and a path that works one way only would swallow the stream. Then it sends a PROBE
  * to that address every {@link #HEARTBEAT_MS}; when no valid ACK has come from it for {@link #DEAD_AFTER_MS},
  * the session falls back to the relay ({@link Listener#onFallback}) and the prober keeps knocking every
@@ -57,6 +58,8 @@ public final class PathProber implements AutoCloseable {
     static final long MTU_WAIT_MIN_MS = 100;
     static final long MTU_WAIT_MAX_MS = 500;
     static final int MTU_WAIT_RTTS = 4;
+    /** When the path MTU is measured again after promotion (in ms on the promoted path), unless it is at the top. */
+    static final long[] REMEASURE_AFTER_MS = {1_000, 4_000};
 
     /** Called on the prober's thread. */
     public interface Listener {
@@ -292,7 +295,7 @@ public final class PathProber implements AutoCloseable {
             datagramBytes = discoverDatagramBytes(chosen);
             path.resize(datagramBytes);
             while (!closed) {
-                watchUntilDead(chosen);
+                watchUntilDead(chosen, path);
                 if (closed) {
                     return;
                 }
@@ -314,8 +317,10 @@ public final class PathProber implements AutoCloseable {
     }
 
     /** Heartbeats the promoted path until no valid ACK has come from it for {@link #DEAD_AFTER_MS} (or closed). */
-    private void watchUntilDead(final InetSocketAddress chosen) throws InterruptedException {
+    private void watchUntilDead(final InetSocketAddress chosen, final DirectPath path) throws InterruptedException {
         final long deadNs = TimeUnit.MILLISECONDS.toNanos(DEAD_AFTER_MS);
+        final long startNs = System.nanoTime();
+        int remeasured = 0;
         while (!closed) {
             // Padded to the stream's datagram size: if the path MTU shrinks (a route change), full-size datagrams
             // vanish while small ones pass; then the heartbeats vanish too and the path is dropped and remeasured,
@@ -324,6 +329,17 @@ public final class PathProber implements AutoCloseable {
             Thread.sleep(HEARTBEAT_MS);
             if (System.nanoTime() - lastHeardNs > deadNs) {
                 return;
+            }
+            // A peer busy starting up (JIT, GC) may answer the ladder too late: measure again a little later, and
+            // take a larger size if one comes back now (never a smaller one: heartbeats watch for that).
+            if (remeasured < REMEASURE_AFTER_MS.length && datagramBytes < MTU_LADDER[MTU_LADDER.length - 1]
+                && System.nanoTime() - startNs >= TimeUnit.MILLISECONDS.toNanos(REMEASURE_AFTER_MS[remeasured])) {
+                remeasured++;
+                final int measured = discoverDatagramBytes(chosen);
+                if (measured > datagramBytes && !closed) {
+                    datagramBytes = measured;
+                    path.resize(measured);
+                }
             }
         }
     }

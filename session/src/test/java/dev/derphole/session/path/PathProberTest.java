@@ -218,4 +218,36 @@ class PathProberTest {
             }
         }
     }
+
+    @Test
+    void shouldMeasureAgainWhenThePeerAnsweredTheLadderTooLate() throws Exception {
+        final Peers peers = Peers.random();
+        try (UdpEndpoint ea = UdpEndpoint.open(); UdpEndpoint eb = UdpEndpoint.open()) {
+            assertThat(ea.probesPathMtu()).as("an FFM engine (io_uring or mmsg) sets don't-fragment").isTrue();
+            final Recorder ra = new Recorder();
+            // b is busy (a JVM starting up): for its first 1.5 s it answers only small probes, then all of them.
+            final ProbeCodec bSide = peers.codecB();
+            final long busyUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1_500);
+            eb.probes((source, buffer, offset, length) -> {
+                final ProbeCodec.Verified v = bSide.verify(buffer, offset, length);
+                if (v != null && v.kind() == ProbeCodec.PROBE
+                    && (v.size() <= UdpEndpoint.MIN_DATAGRAM_BYTES || System.nanoTime() > busyUntil)) {
+                    eb.sendTo(source, bSide.ack(v.sequence(), v.size()));
+                }
+            });
+            try (PathProber pa = new PathProber(ea, peers.codecA(), List.of(loopback(eb)), ra).start()) {
+                final DirectPath path = ra.direct.get(5, TimeUnit.SECONDS);
+                Thread.sleep(PathProber.MTU_WAIT_MAX_MS + 200);
+                assertThat(pa.datagramBytes()).as("the first measurement saw only small answers")
+                    .isEqualTo(UdpEndpoint.MIN_DATAGRAM_BYTES);
+                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
+                while (pa.datagramBytes() != UdpEndpoint.MAX_DATAGRAM_BYTES && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                assertThat(pa.datagramBytes()).isEqualTo(UdpEndpoint.MAX_DATAGRAM_BYTES);
+                assertThat(path.maxDatagramLength()).isEqualTo(UdpEndpoint.MAX_DATAGRAM_BYTES);
+                assertThat(ra.fallback).isNotDone();
+            }
+        }
+    }
 }
