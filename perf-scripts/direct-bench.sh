@@ -43,6 +43,7 @@ Options:
   --size BYTES      bytes to move (default 1073741824 = 1 GiB)
   --only TOOLS      comma-separated subset of derphole,nc,scp (default: all three)
   --java-opts STR   DERPHOLE_JAVA_OPTS for the derphole JVMs (default: unset)
+  --parallel N      pass --parallel N to derphole pipe (direct UDP lanes; default: pipe's own, auto)
   --derphole-root D run D/bin/derphole instead of this tree's (D must have been built already)
   --out DIR         results directory (default .tmp/perf/<utc>-<pid>)
   --build           rebuild the CLI jar first (it is built anyway when missing)
@@ -64,6 +65,7 @@ runs=3
 size=1073741824
 only=derphole,nc,scp
 java_opts=
+pipe_extra=()
 derphole_root=
 out_dir=
 build=0
@@ -81,6 +83,7 @@ while [ $# -gt 0 ]; do
         --size) bench_need_value "$@"; size=$2; shift 2 ;;
         --only) bench_need_value "$@"; only=$2; shift 2 ;;
         --java-opts) bench_need_value "$@"; java_opts=$2; shift 2 ;;
+        --parallel) bench_need_value "$@"; pipe_extra=(--parallel "$2"); shift 2 ;;
         --derphole-root) bench_need_value "$@"; derphole_root=$2; shift 2 ;;
         --out) bench_need_value "$@"; out_dir=$2; shift 2 ;;
         --build) build=1; shift ;;
@@ -403,6 +406,7 @@ if [ "$direct_ok" = true ] && [ "$nc_ok" = true ] && [ "$scp_ok" = true ] && [ "
     printf '  "machine": "%s",\n' "$(bench_machine)"
     printf '  "load_avg_start": "%s",\n  "load_avg_end": "%s",\n' "$load_start" "$load_end"
     printf '  "derphole_java_opts": "%s",\n' "$java_opts"
+    printf '  "derphole_pipe_args": "%s",\n' "${pipe_extra[*]}"
     if has_tool scp; then
         printf '  "scp": "%s, cipher %s",\n' "$(ssh -V 2>&1)" "$scp_cipher"
     fi

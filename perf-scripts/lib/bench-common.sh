@@ -248,9 +248,11 @@ bench_line_time()
 # bench_run_derphole DIR LAUNCHER RELAY_MODE [RELAY_ARG...]: one listen|pipe of $input through a fresh
 # `derphole relay` on 127.0.0.1. RELAY_MODE "url" hands the clients --derp-url and --force-relay (relay only),
 # "map" hands them the relay's --map-out file as --derp-map (direct allowed). Leaves DIR/{relay,listen,pipe,hash}.time, listen.err(.ts), pipe.err(.ts),
-# output.hash, and sets bench_start / bench_end (sender start; sender and receiver both exited).
+# output.hash, and sets bench_start / bench_end (sender start; sender and receiver both exited). The array
+# pipe_extra (may be unset) holds extra pipe arguments, e.g. --parallel 4.
 bench_run_derphole()
 {
+    [ -n "${pipe_extra+x}" ] || pipe_extra=()
     local d=$1 derphole=$2 mode=$3
     shift 3
     mkdir -p "$d"
@@ -290,7 +292,8 @@ bench_run_derphole()
 
     bench_start=$(now)
     DERPHOLE_JAVA_OPTS=$java_opts timeout "$transfer_timeout" "${timed[@]}" "$d/pipe.time" \
-        "$derphole" -v "${client_args[@]}" pipe "${mode_args[@]}" "$token" < "$input" 2> >(stamp "$d/pipe.err") &
+        "$derphole" -v "${client_args[@]}" pipe "${mode_args[@]}" "${pipe_extra[@]}" "$token" < "$input" \
+        2> >(stamp "$d/pipe.err") &
     local pipe_pid=$!
     pids+=("$pipe_pid")
     local rc=0
