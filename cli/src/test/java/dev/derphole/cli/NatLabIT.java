@@ -44,17 +44,20 @@ class NatLabIT {
     private static final long LENGTH = 32L << 20;
     private static final String DERPHOLE = "dev.derphole.cli.DerpholeMain";
 
-    @ParameterizedTest(name = "{0} -> {1}")
+    @ParameterizedTest(name = "{0} -> {1}, {4} lane(s)")
     @CsvSource(delimiter = ';', value = {
         // No router offers a mapping: "probing" until the first attempt's 1.5 s (SSDP has no "no") are over.
-        "easy-easy           ; direct ; independent ; candidates=2 .* portmap=(none|probing)",
-        "symmetric-symmetric ; relay  ; varies      ; candidates=2 .* portmap=(none|probing)",
-        "udp-blocked         ; relay  ; unknown     ; candidates=2 .* portmap=(none|probing)",
+        "easy-easy           ; direct ; independent ; candidates=2 .* portmap=(none|probing) ; 1",
+        "symmetric-symmetric ; relay  ; varies      ; candidates=2 .* portmap=(none|probing) ; 1",
+        "udp-blocked         ; relay  ; unknown     ; candidates=2 .* portmap=(none|probing) ; 1",
+        // Extra lanes through NATs: each lane socket's STUN address is offered, the listener punches towards it.
+        "easy-easy           ; direct ; independent ; candidates=2 .* lanes=3/3 .*         ; 3",
         // b's router maps b's port (miniupnpd): its mapped address gets through although its NAT is symmetric.
         // The STUN answer is the mapped address too when the mapping came first (then 2 candidates, else 3).
-        "portmap-symmetric   ; direct ; independent ; candidates=[23] .* portmap=pcp external=203\\.0\\.113\\.2:\\d+"})
+        "portmap-symmetric ; direct ; independent ; candidates=[23] .* portmap=pcp external=203\\.0\\.113\\.2: ; 1"})
     void shouldEndOnTheExpectedPathAndDeliverByteExact(final String scenario, final String expected,
-        final String listenerNat, final String senderStats, @TempDir final Path dir) throws Exception {
+        final String listenerNat, final String senderStats, final int lanes, @TempDir final Path dir)
+        throws Exception {
         lab("up", scenario);
         final Path relayMap = dir.resolve("relay-map.json");
         try (CliProcess relay = CliProcess.start(inside("pub"), Map.of(), DERPHOLE, "relay", "--listen", RELAY,
@@ -72,7 +75,7 @@ class NatLabIT {
                 "-v", "--derp-map=" + map, "listen")) {
                 final String token = listener.awaitStderr("^([A-Za-z0-9_-]{40,})$", 20_000);
                 try (CliProcess sender = CliProcess.derpholeStreaming(inside("b"), Map.of(), null, "-v", "pipe",
-                    token)) {
+                    "--parallel", String.valueOf(lanes), token)) {
                     final CompletableFuture<DigestSink> sent = CompletableFuture.supplyAsync(() -> {
                         try {
                             return PayloadSource.write(sender.stdin(), LENGTH, 31);
