@@ -1,9 +1,10 @@
 package dev.derphole.cli;
 
 /**
- * {@code --parallel N|auto}: the number of direct UDP lanes, 1..16, or 0 for automatic. Automatic is one lane on a
- * machine with 2 cores or fewer (a second lane's thread competes with sealing for the same cores) and otherwise
- * one lane per two cores, at most {@link #AUTO_MAX}.
+ * {@code --parallel N|auto}: the number of direct UDP lanes, 1..16, or 0 for automatic. Automatic allows one lane on
+ * a machine with 2 cores or fewer (a second lane's thread competes with sealing for the same cores) and otherwise
+ * one lane per two cores, at most {@link #AUTO_MAX}; within that the session opens as many as the measured rate
+ * calls for ({@code session.transfer.LaneCount}).
  */
 final class Lanes {
     static final int AUTO = 0;

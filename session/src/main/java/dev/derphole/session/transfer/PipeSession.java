@@ -32,6 +32,9 @@ import dev.derphole.session.token.SessionToken;
  * Owned by the command's main thread; {@link #abort(String)} may be called from any thread.
  */
 public final class PipeSession implements AutoCloseable {
+    /** Spacing of the payload-rate samples that pick the lane count for {@code --parallel auto}, in ms. */
+    private static final long RATE_SAMPLE_MS = 500;
+
     private final TransferSetup setup;
     private final SessionEvents events;
     private final SessionToken token;
@@ -42,6 +45,8 @@ public final class PipeSession implements AutoCloseable {
     private volatile String abortReason;
     private int parallel = 1;
     private final AtomicBoolean lanesStarted = new AtomicBoolean();
+    private boolean lanesByRate;
+    private volatile boolean finished;
 
     /**
      * @param publicMap the public DERP map, for tokens that name a public relay node
@@ -59,10 +64,19 @@ public final class PipeSession implements AutoCloseable {
      * up, each its own socket and sender thread. Call before {@link #send}. Default 1.
      */
     public PipeSession parallel(final int lanes) {
+        return parallel(lanes, false);
+    }
+
+    /**
+     * Like {@link #parallel(int)}; with {@code byRate}, {@code lanes} is only the most to use: the extra lanes are
+     * opened once the direct path's measured rate calls for them (more than 350 Mbit/s: {@link LaneCount}).
+     */
+    public PipeSession parallel(final int lanes, final boolean byRate) {
         if (lanes < 1 || lanes > ProbeCodec.MAX_LANE + 1) {
             throw new IllegalArgumentException("lanes must be 1.." + (ProbeCodec.MAX_LANE + 1) + ": " + lanes);
         }
         parallel = lanes;
+        lanesByRate = byRate;
         return this;
     }
 
@@ -105,7 +119,8 @@ public final class PipeSession implements AutoCloseable {
                     s.switchPath(path);
                     events.status("connected-direct");
                     if (parallel > 1 && lanesStarted.compareAndSet(false, true)) {
-                        Thread.ofPlatform().daemon().name("derphole-lanes").start(() -> openLanes(s, path));
+                        Thread.ofPlatform().daemon().name("derphole-lanes").start(() -> openLanes(s, path,
+                            lanesByRate ? lanesForRate(s) : parallel));
                     }
                 }
 
@@ -122,6 +137,7 @@ public final class PipeSession implements AutoCloseable {
         } catch (final StreamException e) {
             throw StreamFailures.of(e, link.gonePeer() != null ? " (the listener left the relay)" : "");
         } finally {
+            finished = true;
             events.status(StatsLine.of(sender.stats()));
             final String directStats = direct.summary();
             if (directStats != null) {
@@ -137,13 +153,39 @@ public final class PipeSession implements AutoCloseable {
         }
     }
 
+    /**
+     * Watches the payload rate every {@link #RATE_SAMPLE_MS} until it calls for more than one lane (then that many,
+     * at most {@link #parallel}) or the stream ends (then 1).
+     */
+    private int lanesForRate(final BulkSender s) {
+        long before = s.stats().payloadBytesSent();
+        while (!finished) {
+            try {
+                Thread.sleep(RATE_SAMPLE_MS);
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return 1;
+            }
+            final long now = s.stats().payloadBytesSent();
+            final int lanes = LaneCount.forRate((now - before) * 1_000.0 / RATE_SAMPLE_MS, parallel);
+            if (lanes > 1) {
+                return lanes;
+            }
+            before = now;
+        }
+        return 1;
+    }
+
     /** Opens the extra lanes (blocks about 1.5 s) and hands them to the sender; a dead lane is withdrawn later. */
-    private void openLanes(final BulkSender s, final DirectPath path) {
+    private void openLanes(final BulkSender s, final DirectPath path, final int lanesWanted) {
+        if (lanesWanted < 2 || finished) {
+            return;
+        }
         try {
-            final List<DirectPath> lanes = direct.openLanes(path, parallel - 1,
+            final List<DirectPath> lanes = direct.openLanes(path, lanesWanted - 1,
                 alive -> s.useLanes(path, List.copyOf(alive)));
             s.useLanes(path, List.copyOf(lanes));
-            events.status("lanes " + (1 + lanes.size()) + "/" + parallel);
+            events.status("lanes " + (1 + lanes.size()) + "/" + lanesWanted);
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
         }
