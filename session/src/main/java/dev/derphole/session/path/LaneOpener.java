@@ -5,8 +5,6 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 
@@ -44,8 +42,7 @@ public final class LaneOpener implements AutoCloseable {
     private final CandidatePolicy policy;
     private final InetSocketAddress stunServer;
     private final List<LaneSocket> sockets = new ArrayList<>();
-    private final AtomicLongArray refused = new AtomicLongArray(ProbeCodec.LaneRefusal.values().length);
-    private final AtomicLong valid = new AtomicLong();
+    private final LanePacketCounters counters = new LanePacketCounters();
     private volatile boolean closed;
     private volatile int asked;
     private volatile int live;
@@ -73,14 +70,14 @@ public final class LaneOpener implements AutoCloseable {
             final ProbeCodec.LaneVerified v = length > 0 && ProbeCodec.isLaneKind(buffer[offset] & 0xff)
                 ? codec.verifyLane(buffer, offset, length, why) : null;
             if (v == null) {
-                refused.incrementAndGet((why[0] == null ? ProbeCodec.LaneRefusal.MALFORMED : why[0]).ordinal());
+                counters.refuse(why[0] == null ? ProbeCodec.LaneRefusal.MALFORMED : why[0]);
                 return;
             }
             if (v.lane() != lane) {
-                refused.incrementAndGet(ProbeCodec.LaneRefusal.BAD_LANE.ordinal());
+                counters.refuse(ProbeCodec.LaneRefusal.BAD_LANE);
                 return;
             }
-            valid.incrementAndGet();
+            counters.valid();
             if (v.kind() == ProbeCodec.LANE_ACK && source.equals(peer)) {
                 lastAckNs = System.nanoTime();
                 validated = true;
@@ -242,21 +239,17 @@ public final class LaneOpener implements AutoCloseable {
 
     /** Valid lane packets received on the lane sockets. */
     public long validPackets() {
-        return valid.get();
+        return counters.validPackets();
     }
 
     /** Lane packets refused on the lane sockets for {@code reason}. */
     public long refused(final ProbeCodec.LaneRefusal reason) {
-        return refused.get(reason.ordinal());
+        return counters.refused(reason);
     }
 
     /** Lane packets refused on the lane sockets, all reasons. */
     public long refusedPackets() {
-        long n = 0;
-        for (int i = 0; i < refused.length(); i++) {
-            n += refused.get(i);
-        }
-        return n;
+        return counters.refusedPackets();
     }
 
     @Override

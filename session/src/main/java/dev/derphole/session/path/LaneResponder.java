@@ -4,8 +4,6 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 import dev.derphole.session.rendezvous.CandidatePolicy;
 
@@ -30,8 +28,7 @@ public final class LaneResponder implements AutoCloseable {
     private final ProbeCodec codec;
     private final CandidatePolicy policy;
     private final ConcurrentHashMap<Integer, Offer> offers = new ConcurrentHashMap<>();
-    private final AtomicLongArray refused = new AtomicLongArray(ProbeCodec.LaneRefusal.values().length);
-    private final AtomicLong valid = new AtomicLong();
+    private final LanePacketCounters counters = new LanePacketCounters();
     private final Thread thread;
     private volatile boolean closed;
 
@@ -55,10 +52,10 @@ public final class LaneResponder implements AutoCloseable {
         final ProbeCodec.LaneRefusal[] why = new ProbeCodec.LaneRefusal[1];
         final ProbeCodec.LaneVerified v = codec.verifyLane(buffer, offset, length, why);
         if (v == null) {
-            refused.incrementAndGet(why[0].ordinal());
+            counters.refuse(why[0]);
             return;
         }
-        valid.incrementAndGet();
+        counters.valid();
         switch (v.kind()) {
             case ProbeCodec.LANE_PROBE -> {
                 endpoint.acceptLane(v.lane(), source);
@@ -70,7 +67,7 @@ public final class LaneResponder implements AutoCloseable {
                         == CandidatePolicy.Verdict.OK)
                     .toList();
                 if (usable.isEmpty()) {
-                    refused.incrementAndGet(ProbeCodec.LaneRefusal.MALFORMED.ordinal());
+                    counters.refuse(ProbeCodec.LaneRefusal.MALFORMED);
                     return;
                 }
                 // A repeated offer (the peer resends until the lane answers) does not extend the punching.
@@ -103,21 +100,17 @@ public final class LaneResponder implements AutoCloseable {
 
     /** Valid lane packets received. */
     public long validPackets() {
-        return valid.get();
+        return counters.validPackets();
     }
 
     /** Lane packets refused for {@code reason}. */
     public long refused(final ProbeCodec.LaneRefusal reason) {
-        return refused.get(reason.ordinal());
+        return counters.refused(reason);
     }
 
     /** Lane packets refused for any reason. */
     public long refusedPackets() {
-        long n = 0;
-        for (int i = 0; i < refused.length(); i++) {
-            n += refused.get(i);
-        }
-        return n;
+        return counters.refusedPackets();
     }
 
     @Override
