@@ -17,7 +17,12 @@ import dev.derphole.lanes.wire.WireFormat;
  * <p>
  * After each {@link #onAck}, {@link #detectLosses} or {@link #onRto} the counters {@link #ackedBytes()},
  * {@link #lostBytes()} and {@link #largestLostSentNs()} describe what that call found on the current path,
- * for the congestion controller.
+ * for the congestion controller, together with a delivery-rate sample ({@link #rateSampleBytes()} over
+ * {@link #rateSampleIntervalNs()}) after draft-cheng-iccrg-delivery-rate-estimation: each DATA packet remembers
+ * how much had been delivered when it was sent; when it is acknowledged, the bytes delivered since then divided
+ * by the longer of its send interval and its ACK interval is the rate the path delivered over about one round
+ * trip. Taking the longer interval is what keeps ACKs that arrive bunched (a descheduled sender thread, a
+ * receiver acknowledging in batches) from reading as more bandwidth than the sender ever put on the path.
  * <p>
  * Owned by the sender engine thread; not thread-safe. No allocation after construction.
  */
@@ -45,6 +50,18 @@ public final class Scoreboard {
     private long lostPackets;
     private long largestLostSentNs;
 
+    /** Delivery-rate state on the current path: bytes acknowledged, when that last grew, send-interval start. */
+    private long delivered;
+    private long deliveredNs;
+    private long firstSentNs;
+    /** The clock of the last {@link #onAck} or {@link #detectLosses}. */
+    private long clockNs;
+    /** The newest-sent packet acknowledged since {@link #resetFindings}: its delivery state at send, or -1. */
+    private long rateNewestSentNs;
+    private long ratePriorDelivered = -1;
+    private long ratePriorNs;
+    private long rateSendElapsedNs;
+
     /**
      * @param maxPacketsInFlight log capacity (power of two)
      * @param maxRanges          capacity of the selective-ack and loss range sets
@@ -66,7 +83,13 @@ public final class Scoreboard {
     public void onDataSent(
         final long packetNumber, final long offset, final int length, final boolean fin, final boolean retransmission,
         final long nowNs) {
-        log.recordData(packetNumber, offset, length, fin, retransmission, epoch, nowNs);
+        if (bytesInFlight == 0) {
+            // Nothing in flight: a new send interval starts now (an idle gap is not delivery time).
+            firstSentNs = nowNs;
+            deliveredNs = nowNs;
+        }
+        log.recordData(packetNumber, offset, length, fin, retransmission, epoch, nowNs, delivered, deliveredNs,
+            firstSentNs);
         bytesInFlight += length;
         packetsInFlight++;
         highestSent = Math.max(highestSent, offset + length);
@@ -99,8 +122,9 @@ public final class Scoreboard {
      * match) change nothing and return false; the caller counts them as protocol violations.
      *
      * @param nextPacketNumber one past the highest packet number we have sealed
+     * @param nowNs            when the ACK arrived (the delivery time of what it acknowledges)
      */
-    public boolean onAck(final AckFrame ack, final long nextPacketNumber) {
+    public boolean onAck(final AckFrame ack, final long nextPacketNumber, final long nowNs) {
         final boolean hasEcho = (ack.flags & WireFormat.ACK_FLAG_HAS_ECHO) != 0;
         final boolean finReceived = (ack.flags & WireFormat.ACK_FLAG_FIN_RECEIVED) != 0;
         if (ack.cumulative > highestSent || (hasEcho && ack.largestPacketNumber >= nextPacketNumber)
@@ -112,6 +136,7 @@ public final class Scoreboard {
                 return false;
             }
         }
+        clockNs = nowNs;
         if (ack.cumulative > cumAcked) {
             cumAcked = ack.cumulative;
             sacked.removeBelow(cumAcked);
@@ -146,6 +171,7 @@ public final class Scoreboard {
      */
     public void detectLosses(
         final long nowNs, final long lossDelayNs, final long oldEpochLossDelayNs, final int packetThreshold) {
+        clockNs = nowNs;
         lossTimerNs = -1;
         final long last = Math.min(largestAckedPn, log.next() - 1);
         for (long pn = log.oldest(); pn <= last; pn++) {
@@ -273,6 +299,19 @@ public final class Scoreboard {
         return largestLostSentNs;
     }
 
+    /**
+     * Bytes delivered over {@link #rateSampleIntervalNs()}: the delivery-rate sample of the newest-sent packet
+     * acknowledged since {@link #resetFindings}, or 0 when none was.
+     */
+    public long rateSampleBytes() {
+        return ratePriorDelivered < 0 ? 0 : delivered - ratePriorDelivered;
+    }
+
+    /** The sample's interval in ns: the longer of its send and ACK intervals; 0 when there is no sample. */
+    public long rateSampleIntervalNs() {
+        return ratePriorDelivered < 0 ? 0 : Math.max(rateSendElapsedNs, deliveredNs - ratePriorNs);
+    }
+
     // ------------------------------------------------------------------ internals
 
     /** Clears what the last calls found (acked, lost); the engine calls it before each group of updates. */
@@ -281,6 +320,7 @@ public final class Scoreboard {
         lostBytes = 0;
         lostPackets = 0;
         largestLostSentNs = -1;
+        ratePriorDelivered = -1;
     }
 
     private boolean isCovered(final long pn) {
@@ -302,6 +342,16 @@ public final class Scoreboard {
         if (current) {
             bytesInFlight -= length;
             ackedBytes += length;
+            delivered += length;
+            deliveredNs = Math.max(deliveredNs, clockNs);
+            final long sent = log.sentNs(pn);
+            if (ratePriorDelivered < 0 || sent - rateNewestSentNs > 0) {
+                rateNewestSentNs = sent;
+                ratePriorDelivered = log.deliveredAtSend(pn);
+                ratePriorNs = log.deliveredNsAtSend(pn);
+                rateSendElapsedNs = sent - log.firstSentNsAtSend(pn);
+                firstSentNs = sent;
+            }
         } else {
             oldEpochBytesInFlight -= length;
         }
