@@ -43,7 +43,10 @@ of IP bytes = 25 MB/s, so 100 % is not reachable with payload bytes: TCP tops ou
 Retransmission %: derphole's sender `stats ... retransmitted=` (retransmitted / payload bytes sent); TCP's is
 bytes_retrans / bytes_sent of the forwarder's socket toward a (tcp_info via `ss -ti`, sampled every 0.25 s,
 last sample). t_direct: seconds from a side's `connected-relay` (its first relayed byte follows at once) to its
-`connected-direct`, from time-stamped stderr.
+`connected-direct`, from time-stamped stderr. derphole only: ttfb = seconds from the sender's start to the
+receiver's `connected-relay` (JVM start-up, relay connections and the claim: the time before the first byte can
+arrive), and "after first byte" = bytes / (wall - ttfb) as % of the link, the rate once data flows (it still
+includes the relay phase and the rate controller's start-up). The link %, from the wall, is the headline figure.
 
 Time cap: a transfer still running after --cap seconds is stopped and counted as capped; its MB/s is what
 arrived by then over the elapsed time, and its prefix is verified instead: SHA-256 of the received bytes
@@ -53,6 +56,9 @@ against the whole input's hash). CUBIC at 1 % loss on this link moves about 0.4 
 
 Goals (decision.json, issue 5): derphole >= 95 % of the link at 1 % and 3 % loss; derphole's median MB/s
 never below tcp-bbr's at the same loss; every derphole run direct with t_direct < 1 s on the sender.
+
+Environment: DHLAB_PREFIX / DHLAB_STATE_DIR choose the lab's names (default: wb<pid>, /run/<prefix>), so a
+caller running labs of its own can keep them apart.
 
 Options:
   --runs N          rounds per loss level (default 2; medians are reported)
@@ -138,8 +144,9 @@ if has_tool tcp-bbr && ! grep -qw bbr /proc/sys/net/ipv4/tcp_available_congestio
 fi
 
 lab=$root/perf-scripts/lab/lab.sh
-export DHLAB_PREFIX=wb$(($$ % 100000))
-export DHLAB_STATE_DIR=/run/$DHLAB_PREFIX
+# A caller-chosen prefix (another lab may run at the same time) wins; otherwise one per invocation.
+export DHLAB_PREFIX=${DHLAB_PREFIX:-wb$(($$ % 100000))}
+export DHLAB_STATE_DIR=${DHLAB_STATE_DIR:-/run/$DHLAB_PREFIX}
 lab_up=0
 
 cd "$root"
@@ -164,7 +171,7 @@ bench_make_input "$out_dir/input.bin" "$size"
 commit=$(bench_commit)
 
 csv_tmp=$out_dir/.results.csv.tmp
-echo "loss_pct,run,tool,bytes,completed,wall_s,mb_per_s,link_pct,hash_ok,retrans_pct,t_direct_pipe_s,t_direct_listen_s,direct,cc" \
+echo "loss_pct,run,tool,bytes,completed,wall_s,mb_per_s,link_pct,hash_ok,retrans_pct,t_direct_pipe_s,t_direct_listen_s,direct,cc,ttfb_s,link_pct_after_first_byte" \
     > "$csv_tmp"
 
 # in HOST CMD...: CMD inside the lab host's namespace (relay = pub, a, b).
@@ -261,6 +268,8 @@ run_derphole()
     retrans=${retrans:-null}
     t_pipe=$(relay_to_direct "$d/pipe.err")
     t_listen=$(relay_to_direct "$d/listen.err")
+    # The receiver's connected-relay: the sender's JVM started, claimed, and the first relayed byte follows.
+    ttfb=$(bench_line_time "$d/listen.err" '^connected-relay$' "$run_start")
     direct=false
     if grep -qx connected-direct "$d/pipe.err" && grep -qx connected-direct "$d/listen.err"; then
         direct=true
@@ -330,6 +339,7 @@ run_tcp()
     t_pipe=null
     t_listen=null
     direct=null
+    ttfb=null
 }
 
 run_tcp-cubic()
@@ -393,12 +403,18 @@ record()
     link=$(awk -v m="$mbps" -v r="$link_mbit" 'BEGIN { printf "%.1f", 100 * m / (r / 8) }')
     hash_ok=$(verify "$d")
     if [ "$capped" -eq 1 ] || [ "$bytes" -ne "$size" ]; then completed=false; fi
-    echo "$loss,$n,$tool,$bytes,$completed,$wall,$mbps,$link,$hash_ok,$retrans,$t_pipe,$t_listen,$direct,$cc" >> "$csv_tmp"
+    local after=null
+    if [ "$ttfb" != null ]; then
+        after=$(awk -v b="$bytes" -v w="$wall" -v t="$ttfb" -v r="$link_mbit" \
+            'BEGIN { printf "%.1f", 100 * b / (w - t) / 1e6 / (r / 8) }')
+    fi
+    echo "$loss,$n,$tool,$bytes,$completed,$wall,$mbps,$link,$hash_ok,$retrans,$t_pipe,$t_listen,$direct,$cc,$ttfb,$after" >> "$csv_tmp"
     printf 'loss %s%% %-9s run %d: %7.2f MB/s (%5.1f %% of link)  %s bytes in %s s%s  verified %s  retrans %s %%' \
         "$loss" "$tool" "$n" "$mbps" "$link" "$bytes" "$wall" "$([ "$completed" = true ] || echo ' CAPPED')" \
         "$hash_ok" "$retrans" >&2
     if [ "$tool" = derphole ]; then
-        printf '  direct %s after %s / %s s (pipe / listen)' "$direct" "$t_pipe" "$t_listen" >&2
+        printf '  direct %s after %s / %s s (pipe / listen)  first byte after %s s, then %s %% of link' \
+            "$direct" "$t_pipe" "$t_listen" "$ttfb" "$after" >&2
     else
         printf '  cc %s' "$cc" >&2
     fi
@@ -427,7 +443,7 @@ for loss in "${losses[@]}"; do
             if "run_$tool" "$d"; then
                 record "$loss" "$i" "$tool" "$d"
             else
-                echo "$loss,$i,$tool,0,false,,,,false,null,null,null,false," >> "$csv_tmp"
+                echo "$loss,$i,$tool,0,false,,,,false,null,null,null,false,,null,null" >> "$csv_tmp"
                 for pid in "${pids[@]}"; do
                     kill_tree "$pid"
                 done
@@ -501,6 +517,8 @@ fail_goal "$all_ok"
             if [ "$t" = derphole ]; then
                 printf ', "t_direct_pipe_s": [%s], "t_direct_listen_s": [%s], "direct": [%s]' \
                     "$(list_of "$loss" "$t" 11)" "$(list_of "$loss" "$t" 12)" "$(list_of "$loss" "$t" 13)"
+                printf ', "ttfb_s": [%s], "link_pct_after_first_byte": %s' "$(list_of "$loss" "$t" 15)" \
+                    "$(col "$loss" "$t" 16)"
             else
                 printf ', "cc": [%s]' "$(list_of "$loss" "$t" 14 '"')"
             fi

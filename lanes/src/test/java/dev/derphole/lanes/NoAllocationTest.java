@@ -107,7 +107,7 @@ class NoAllocationTest {
                 final int length = outgoing.encode(wire, 0);
                 incoming.decode(wire, length);
                 scoreboard.resetFindings();
-                scoreboard.onAck(incoming, state[0]);
+                scoreboard.onAck(incoming, state[0], nowNs);
                 rtt.update(50_000, 10_000);
                 scoreboard.detectLosses(nowNs, rtt.lossDelayNs(1_000_000, 1_000_000, 9), 1_000_000, 3);
                 sample.nowNs = nowNs;

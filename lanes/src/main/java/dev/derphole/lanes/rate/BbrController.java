@@ -1,35 +1,58 @@
 package dev.derphole.lanes.rate;
 
+import dev.derphole.lanes.wire.WireFormat;
+
 /**
  * Rate-based congestion control after BBR (Cardwell et al., "BBR: Congestion-Based Congestion Control", 2016):
  * the sender measures the path's delivery rate and minimum round-trip time and paces at the bottleneck rate,
- * with a window of about two bandwidth-delay products. Random loss does not slow it down (it costs only
- * repair), which is why the direct UDP path uses it: loss-based control collapses at a few percent of random
- * loss (measured: CUBIC with a 2 % tolerance kept 2.4 % of a 200 Mbit/s, 40 ms link at 3 % loss).
+ * with a window of two bandwidth-delay products. Random loss does not slow it down (it costs only repair), which
+ * is why the direct UDP path uses it: loss-based control collapses at a few percent of random loss (measured:
+ * CUBIC with a 2 % tolerance kept 2.4 % of a 200 Mbit/s, 40 ms link at 3 % loss).
  * <p>
- * <b>Measurement.</b> The delivery rate is sampled once per measurement round (at least one smoothed RTT and
- * {@link #MIN_ROUND_NS}): bytes newly acknowledged (cumulatively or selectively) in the round divided by its
- * length. The bottleneck rate is the largest sample of the last {@link #BANDWIDTH_WINDOW_ROUNDS} rounds; a
- * sample from a round in which the sender was application-limited only counts when it raises the estimate.
- * The minimum RTT comes from the sender's RTT estimator.
+ * <b>Measurement.</b> Every ACK brings a delivery-rate sample (the scoreboard's: bytes delivered over the longer
+ * of the send and the ACK interval of the newest packet it acknowledged, about one round trip), so ACKs that
+ * arrive bunched cannot read as more than the sender sent; samples over less than the minimum RTT are ignored.
+ * The bottleneck rate is the largest sample of the last {@link #BANDWIDTH_WINDOW_ROUNDS} rounds (a round is one
+ * smoothed RTT), updated on every sample; a sample from a round in which the sender was application-limited
+ * only counts when it raises the estimate. The minimum RTT comes from the sender's RTT estimator.
  * <p>
- * <b>Modes.</b> STARTUP paces at {@link #HIGH_GAIN} x the estimate (doubling per round trip) until the estimate
- * stops growing by 25 % for three rounds, or a round loses more than {@link #STARTUP_LOSS_LIMIT} of its bytes;
- * DRAIN paces at the inverse gain until the data in flight fits one bandwidth-delay product; PROBE_BW then
- * cycles the pacing gain through 1.25, 0.75 and six times 1, one minimum RTT each, to find more bandwidth and
- * drain the queue it made. There is no PROBE_RTT: the minimum RTT of a path is kept until the path changes.
+ * <b>Modes.</b> STARTUP paces at {@link #HIGH_GAIN} x the estimate with a window of two BDPs (as BBRv3: that
+ * still doubles the rate per round trip, and caps the overshoot into the bottleneck's queue at one BDP) until
+ * the estimate stops growing by 25 % for three rounds, a round loses more than {@link #STARTUP_LOSS_LIMIT} of
+ * its bytes, or, with the growth gone, {@link #STARTUP_QUEUE_SAMPLES} RTT samples of a round all exceed the
+ * minimum by a few ms (HyStart++'s delay signal): a queue is building. DRAIN paces at the inverse gain until
+ * the data in flight fits one BDP. PROBE_BW cycles the pacing gain through 1.25, 0.75 and six cruising phases,
+ * one minimum RTT each. If the estimate later grows by a quarter over where STARTUP ended, STARTUP ended early
+ * (a busy CPU looks like a full pipe: flat delivery, long RTTs) or the path got faster: it starts again, rather
+ * than climbing a quarter per probing cycle. There is no PROBE_RTT: the minimum RTT is kept until the path
+ * changes.
+ * <p>
+ * <b>Cruising keeps a small queue.</b> BBR cruises at exactly the estimate, so the bottleneck idles whenever
+ * the sender does not keep up for a moment (a descheduled thread, a burst of ACKs processed late) and for the
+ * share of packets lost before the bottleneck. Instead the cruising phases steer the data in flight into a band
+ * of {@link #CRUISE_QUEUE} to twice that many BDPs above one BDP: {@link #CRUISE_UP_GAIN} below it,
+ * {@link #CRUISE_DOWN_GAIN} above it, 1 within. The bottleneck then always has a few ms of queue to serve from,
+ * random loss is made up for (sending faster until the data in flight is back in the band), and an estimate a
+ * few percent too high (the max-filter keeps the noisiest sample) cannot build a standing queue that overflows.
+ * The 0.75 phase ends once the data in flight is back at the band's lower edge.
+ * <p>
+ * <b>Pacing</b> counts datagram bytes, the estimate payload bytes: the pacing rate adds the
+ * {@link WireFormat#DATA_OVERHEAD} bytes of each segment (2.4 % of a 1,452-byte datagram), or the sender would
+ * send 2.4 % below the rate it measured.
  * <p>
  * <b>Loss.</b> A round that loses more than {@link #HEAVY_LOSS} of its bytes is not random loss but a policer
  * or an overflowing queue: the estimate is cut to {@link #HEAVY_LOSS_BACKOFF} of itself (at least what that round
- * delivered). Losses declared by a probe timeout do not count towards it. Two retransmission timeouts in a
- * row (persistent congestion) start over from STARTUP with a minimal window.
+ * delivered). Losses declared by a probe timeout, losses of packets sent before this controller started, and
+ * STARTUP's overshoot (packets sent in STARTUP found lost after it) do not count towards it. Two retransmission
+ * timeouts in a row (persistent congestion) start over from STARTUP with a minimal window. The loss rate of
+ * cruising rounds with little queue is averaged for diagnostics ({@link #toString()}).
  * <p>
  * Owned by the sender engine thread; not thread-safe. No allocation.
  */
 public final class BbrController implements CongestionControl {
     /** STARTUP gain, 2 / ln 2: the smallest that doubles the delivery rate each round trip. */
     static final double HIGH_GAIN = 2.885;
-    /** Window gain outside STARTUP, in bandwidth-delay products. */
+    /** Window gain, in bandwidth-delay products. */
     static final double WINDOW_GAIN = 2.0;
     /** PROBE_BW pacing gains, one phase per minimum RTT. */
     private static final double[] PROBE_GAINS = {1.25, 0.75, 1, 1, 1, 1, 1, 1};
@@ -46,10 +69,24 @@ public final class BbrController implements CongestionControl {
      * first handful of packets are not an overflowing queue (3 % random loss makes 2 of 12 likely enough).
      */
     private static final long STARTUP_LOSS_MIN_SEGMENTS = 128;
+    /**
+     * Queueing delay that ends STARTUP, in ns: RTT samples all above the minimum by this much (or by
+     * {@link #STARTUP_QUEUE_FRACTION} of the minimum, whichever is more, up to {@link #STARTUP_QUEUE_NS_MAX}) show
+     * a standing queue (HyStart++'s bounds).
+     */
+    static final long STARTUP_QUEUE_NS_MIN = 4_000_000L;
+    private static final long STARTUP_QUEUE_NS_MAX = 16_000_000L;
+    private static final double STARTUP_QUEUE_FRACTION = 0.125;
+    /** RTT samples of a round that must all show the queue before STARTUP ends on delay. */
+    private static final int STARTUP_QUEUE_SAMPLES = 8;
     /** Fraction of a round's bytes lost that cuts the estimate to the round's delivery rate. */
     static final double HEAVY_LOSS = 0.20;
     /** Factor the estimate is cut by after a heavily losing round. */
     static final double HEAVY_LOSS_BACKOFF = 0.7;
+    /** Weight of one round in the (diagnostic) loss average. */
+    private static final double LOSS_AVERAGE_WEIGHT = 1.0 / 16;
+    /** Segments a round must carry before its loss fraction enters the average. */
+    private static final long LOSS_AVERAGE_MIN_SEGMENTS = 64;
     /** Shortest measurement round, in ns (very short RTTs, e.g. loopback). */
     static final long MIN_ROUND_NS = 1_000_000L;
     /** Round length while no RTT is known, in ns. */
@@ -60,6 +97,15 @@ public final class BbrController implements CongestionControl {
     private static final int WORKING_WINDOW_SEGMENTS = 16;
     /** Longest burst the pacer may send at once, in ns of the pacing rate (and at least two segments). */
     private static final long BURST_NS = 1_000_000L;
+    /**
+     * Queue the cruising phases keep at the bottleneck, in BDPs above one BDP in flight (the band's lower edge;
+     * the upper one is twice as far): 6 ms at 40 ms RTT, enough to cover a sender that stalls for a few ms.
+     */
+    static final double CRUISE_QUEUE = 0.15;
+    /** Cruising pacing gain below the band: makes up for up to ~5 % random loss and refills the queue. */
+    static final double CRUISE_UP_GAIN = 1.05;
+    /** Cruising pacing gain above the band: drains what an estimate a little too high queued. */
+    static final double CRUISE_DOWN_GAIN = 0.9;
 
     private enum Mode {
         STARTUP, DRAIN, PROBE_BW
@@ -69,6 +115,7 @@ public final class BbrController implements CongestionControl {
     private final long ackAggregationNs;
     private final long[] bandwidthByRound = new long[BANDWIDTH_WINDOW_ROUNDS];
     private int segment = 1;
+    private double overheadFactor = 1;
     private long initialWindow;
     private Mode mode = Mode.STARTUP;
     private long bandwidth;
@@ -79,14 +126,17 @@ public final class BbrController implements CongestionControl {
     private long roundAckedBytes;
     private long roundLostBytes;
     private boolean roundAppLimited;
-    private long roundMaxRate;
-    private long sampleStartNs;
+    private long roundMinRttNs;
+    private int roundRttSamples;
+    private long startupEndNs;
+    /** Why STARTUP ended, and how often it started again (diagnostics). */
+    private String startupExit = "";
+    private int restarts;
     private long epochStartNs;
-    private long sampleAckedBytes;
-    private boolean sampleAppLimited;
     private int probePhase;
     private long phaseStartNs;
     private long minRttNs;
+    private double lossRate;
 
     /**
      * @param maxWindowBytes   window ceiling in bytes (the send buffer: unacknowledged bytes never exceed it)
@@ -102,6 +152,7 @@ public final class BbrController implements CongestionControl {
     @Override
     public void reset(final int segmentBytes, final long initialWindowBytes, final CongestionDecision out) {
         segment = Math.max(1, segmentBytes);
+        overheadFactor = (double)(segment + WireFormat.DATA_OVERHEAD) / segment;
         initialWindow = Math.clamp(initialWindowBytes, minWindow(), maxWindowBytes);
         java.util.Arrays.fill(bandwidthByRound, 0);
         mode = Mode.STARTUP;
@@ -113,14 +164,16 @@ public final class BbrController implements CongestionControl {
         roundAckedBytes = 0;
         roundLostBytes = 0;
         roundAppLimited = false;
-        roundMaxRate = 0;
-        sampleStartNs = 0;
+        roundMinRttNs = Long.MAX_VALUE;
+        roundRttSamples = 0;
+        startupEndNs = 0;
+        startupExit = "";
+        restarts = 0;
         epochStartNs = 0;
-        sampleAckedBytes = 0;
-        sampleAppLimited = false;
         probePhase = 0;
         phaseStartNs = 0;
         minRttNs = 0;
+        lossRate = 0;
         decide(0, 0, out);
         out.congestionEvent = false;
     }
@@ -141,15 +194,25 @@ public final class BbrController implements CongestionControl {
         if (roundStartNs == 0) {
             roundStartNs = s.nowNs;
             phaseStartNs = s.nowNs;
-            sampleStartNs = s.nowNs;
             epochStartNs = s.nowNs;
         }
         sample(s);
         roundAckedBytes += s.ackedBytes;
+        if (s.latestRttNs > 0) {
+            roundMinRttNs = Math.min(roundMinRttNs, s.latestRttNs);
+            roundRttSamples++;
+        }
+        if (mode == Mode.STARTUP && queueBuilding()) {
+            leaveStartup(s.nowNs, "delay");
+        }
         // Lost before this controller started (the previous path's packets, or packets of the old size): they say
-        // nothing about this path and must not end STARTUP before it has measured anything.
+        // nothing about this path and must not end STARTUP before it has measured anything. Losses of packets
+        // sent in STARTUP, found after it ended, are its overshoot into the queue, not a sign that the rate it
+        // measured is too high: they must not cut the estimate (nor count as the path's random loss).
         final boolean earlier = s.largestLostSentNs >= 0 && s.largestLostSentNs - epochStartNs < 0;
-        if (!s.rto && !earlier) {
+        final boolean overshoot = mode != Mode.STARTUP && s.largestLostSentNs >= 0
+            && s.largestLostSentNs - startupEndNs < 0;
+        if (!s.rto && !earlier && !overshoot) {
             // A probe timeout declares everything in flight lost at once: that says the ACKs stopped, not how
             // much of the path's capacity was lost, so it must not look like a heavily losing round.
             roundLostBytes += s.lostBytes;
@@ -157,40 +220,32 @@ public final class BbrController implements CongestionControl {
         roundAppLimited |= s.appLimited;
         final long roundNs = Math.max(MIN_ROUND_NS, s.smoothedRttNs > 0 ? s.smoothedRttNs : DEFAULT_ROUND_NS);
         if (s.nowNs - roundStartNs >= roundNs) {
-            endRound(s.nowNs, out);
+            endRound(s.nowNs, s.smoothedRttNs, out);
         }
         advanceMode(s);
         decide(s.smoothedRttNs, s.bytesInFlight, out);
     }
 
     /**
-     * Delivery-rate samples over half the minimum RTT (at least {@link #MIN_ROUND_NS}): short enough that the ACKs
-     * of the 1.25 probing phase, which come back one RTT later at the rate they were sent, form samples of their
-     * own instead of being averaged with the 0.75 phase that follows (which would leave the estimate stuck, and
-     * slowly decaying under random loss). A sample is capped at the highest gain the sender paced with: more
-     * than that is ACKs arriving bunched, not bandwidth, and believing it overflows the bottleneck's queue.
+     * One delivery-rate sample: spans about a round trip and is bounded by the sender's own sending rate, so it is
+     * taken as it is. Samples over less than the minimum RTT (a spurious retransmission acknowledged early) are not
+     * a rate.
      */
     private void sample(final CongestionSample s) {
-        sampleAckedBytes += s.ackedBytes;
-        sampleAppLimited |= s.appLimited;
-        final long windowNs = Math.max(MIN_ROUND_NS, minRttNs / 2);
-        final long elapsedNs = s.nowNs - sampleStartNs;
-        if (elapsedNs < windowNs) {
+        if (s.deliveryIntervalNs <= 0 || s.deliveryIntervalNs < minRttNs) {
             return;
         }
-        long rate = sampleAckedBytes * 1_000_000_000L / Math.max(1, elapsedNs);
-        if (bandwidth > 0) {
-            rate = Math.min(rate, (long)((mode == Mode.STARTUP ? HIGH_GAIN : PROBE_GAINS[0]) * bandwidth));
+        final long rate = s.deliveredBytes * 1_000_000_000L / s.deliveryIntervalNs;
+        if (!s.appLimited || rate > bandwidth) {
+            // The max-filter moves on every sample, so STARTUP's pacing follows the rate as it is measured
+            // instead of jumping once per round.
+            final int slot = (int)(round % BANDWIDTH_WINDOW_ROUNDS);
+            bandwidthByRound[slot] = Math.max(bandwidthByRound[slot], rate);
+            bandwidth = Math.max(bandwidth, rate);
         }
-        if (!sampleAppLimited || rate > bandwidth) {
-            roundMaxRate = Math.max(roundMaxRate, rate);
-        }
-        sampleStartNs = s.nowNs;
-        sampleAckedBytes = 0;
-        sampleAppLimited = false;
     }
 
-    private void endRound(final long nowNs, final CongestionDecision out) {
+    private void endRound(final long nowNs, final long smoothedRttNs, final CongestionDecision out) {
         final long elapsedNs = nowNs - roundStartNs;
         final long delivered = roundAckedBytes;
         final long rate = delivered * 1_000_000_000L / Math.max(1, elapsedNs);
@@ -198,40 +253,76 @@ public final class BbrController implements CongestionControl {
         final double lossFraction = total == 0 ? 0 : (double)roundLostBytes / total;
         round++;
         final int slot = (int)(round % BANDWIDTH_WINDOW_ROUNDS);
-        bandwidthByRound[slot] = roundMaxRate;
-        roundMaxRate = 0;
-        if (lossFraction > HEAVY_LOSS && total >= 4L * segment) {
+        bandwidthByRound[slot] = 0;
+        final boolean heavy = lossFraction > HEAVY_LOSS && total >= 4L * segment;
+        if (heavy) {
             // A policer or a full queue, not random loss: back off multiplicatively (as BBRv2 does), never below
             // what this round delivered.
-            long max = 0;
-            for (final long b : bandwidthByRound) {
-                max = Math.max(max, b);
-            }
             java.util.Arrays.fill(bandwidthByRound, 0);
-            bandwidthByRound[slot] = Math.max(rate, (long)(HEAVY_LOSS_BACKOFF * max));
+            bandwidthByRound[slot] = Math.max(rate, (long)(HEAVY_LOSS_BACKOFF * bandwidth));
             out.congestionEvent = true;
+        } else if (mode == Mode.PROBE_BW && total >= LOSS_AVERAGE_MIN_SEGMENTS * segment
+            && smoothedRttNs - minRttNs < minRttNs / 2) {
+            // Rounds with little queue: their losses are the path's random loss, not an overflow.
+            lossRate += LOSS_AVERAGE_WEIGHT * (lossFraction - lossRate);
         }
         long max = 0;
         for (final long b : bandwidthByRound) {
             max = Math.max(max, b);
         }
         bandwidth = max;
-        if (mode == Mode.STARTUP) {
+        if (mode == Mode.PROBE_BW && bandwidth >= fullBandwidth * FULL_BANDWIDTH_GROWTH) {
+            // The rate grew by a quarter since STARTUP ended: it ended early (a busy CPU looks like a full pipe:
+            // no growth and long RTTs), or the path got faster. Find the rate at STARTUP's pace again instead of
+            // a quarter per probing cycle.
+            mode = Mode.STARTUP;
+            restarts++;
+            roundsWithoutGrowth = 0;
+            fullBandwidth = bandwidth;
+        } else if (mode == Mode.STARTUP) {
             if (bandwidth >= fullBandwidth * FULL_BANDWIDTH_GROWTH) {
                 fullBandwidth = bandwidth;
                 roundsWithoutGrowth = 0;
             } else if (!roundAppLimited) {
                 roundsWithoutGrowth++;
             }
-            if (roundsWithoutGrowth >= FULL_BANDWIDTH_ROUNDS
-                || lossFraction > STARTUP_LOSS_LIMIT && total >= STARTUP_LOSS_MIN_SEGMENTS * segment) {
-                mode = Mode.DRAIN;
+            if (roundsWithoutGrowth >= FULL_BANDWIDTH_ROUNDS) {
+                leaveStartup(nowNs, "flat");
+            } else if (lossFraction > STARTUP_LOSS_LIMIT && total >= STARTUP_LOSS_MIN_SEGMENTS * segment) {
+                leaveStartup(nowNs, "loss");
             }
         }
         roundStartNs = nowNs;
         roundAckedBytes = 0;
         roundLostBytes = 0;
         roundAppLimited = false;
+        roundMinRttNs = Long.MAX_VALUE;
+        roundRttSamples = 0;
+    }
+
+    /**
+     * HyStart++-style delay check, on every ACK rather than at the end of a round: once
+     * {@link #STARTUP_QUEUE_SAMPLES} RTT samples of this round all exceed the minimum by the threshold, a queue has
+     * been building for that long and STARTUP ends now. At 2.885 x the rate a queue of one bandwidth-delay product
+     * fills in half a round trip, so waiting for the round to end overflows it.
+     */
+    private boolean queueBuilding() {
+        if (minRttNs == 0 || bandwidth == 0 || roundRttSamples < STARTUP_QUEUE_SAMPLES
+            || bandwidth >= fullBandwidth * FULL_BANDWIDTH_GROWTH) {
+            // Still growing by a quarter per round: longer RTTs with a growing delivery rate are a sender or
+            // receiver falling behind (a busy CPU), not a queue at the bottleneck.
+            return false;
+        }
+        final long queueNs = Math.clamp((long)(STARTUP_QUEUE_FRACTION * minRttNs), STARTUP_QUEUE_NS_MIN,
+            STARTUP_QUEUE_NS_MAX);
+        return roundMinRttNs - minRttNs > queueNs;
+    }
+
+    private void leaveStartup(final long nowNs, final String why) {
+        mode = Mode.DRAIN;
+        fullBandwidth = Math.max(fullBandwidth, bandwidth);
+        startupEndNs = nowNs;
+        startupExit = why;
     }
 
     private void advanceMode(final CongestionSample s) {
@@ -244,7 +335,8 @@ public final class BbrController implements CongestionControl {
             // One phase per minimum RTT; the 0.75 phase ends early once the queue the 1.25 phase built is gone.
             final long phaseNs = Math.max(MIN_ROUND_NS, minRttNs > 0 ? minRttNs : DEFAULT_ROUND_NS);
             final boolean elapsed = s.nowNs - phaseStartNs >= phaseNs;
-            final boolean drained = PROBE_GAINS[probePhase] < 1 && s.bytesInFlight <= bdp();
+            final boolean drained = PROBE_GAINS[probePhase] < 1
+                && s.bytesInFlight <= (long)((1 + CRUISE_QUEUE) * bdp());
             if (elapsed || drained) {
                 probePhase = (probePhase + 1) % PROBE_GAINS.length;
                 phaseStartNs = s.nowNs;
@@ -256,7 +348,7 @@ public final class BbrController implements CongestionControl {
         final double pacingGain = switch (mode) {
             case STARTUP -> HIGH_GAIN;
             case DRAIN -> 1 / HIGH_GAIN;
-            case PROBE_BW -> PROBE_GAINS[probePhase];
+            case PROBE_BW -> PROBE_GAINS[probePhase] == 1 ? cruiseGain(bytesInFlight) : PROBE_GAINS[probePhase];
         };
         final long window;
         final long pacing;
@@ -266,15 +358,27 @@ public final class BbrController implements CongestionControl {
             final long rttNs = smoothedRttNs > 0 ? smoothedRttNs : DEFAULT_ROUND_NS;
             pacing = (long)(HIGH_GAIN * initialWindow * 1_000_000_000L / rttNs);
         } else {
-            final double windowGain = mode == Mode.PROBE_BW ? WINDOW_GAIN : HIGH_GAIN;
+            // Two BDPs in STARTUP too: BBRv1's 2.885 overflows a queue of one BDP by almost another.
             final long aggregation = bandwidth * ackAggregationNs / 1_000_000_000L;
-            window = Math.clamp((long)(windowGain * bdp()) + aggregation, (long)WORKING_WINDOW_SEGMENTS * segment,
+            window = Math.clamp((long)(WINDOW_GAIN * bdp()) + aggregation, (long)WORKING_WINDOW_SEGMENTS * segment,
                 maxWindowBytes);
-            pacing = Math.max(segment, (long)(pacingGain * bandwidth));
+            pacing = Math.max(segment, (long)(pacingGain * bandwidth * overheadFactor));
         }
         out.windowBytes = window;
         out.pacingBytesPerSecond = pacing;
         out.burstBytes = Math.max(2L * segment, pacing * BURST_NS / 1_000_000_000L);
+    }
+
+    /** The cruising phases' gain: steers the data in flight into the band (see the class comment). */
+    private double cruiseGain(final long bytesInFlight) {
+        final long bdp = bdp();
+        if (bytesInFlight < (long)((1 + CRUISE_QUEUE) * bdp)) {
+            return CRUISE_UP_GAIN;
+        }
+        if (bytesInFlight > (long)((1 + 2 * CRUISE_QUEUE) * bdp)) {
+            return CRUISE_DOWN_GAIN;
+        }
+        return 1;
     }
 
     /** The bandwidth-delay product, in bytes (0 before the first estimate). */
@@ -292,9 +396,16 @@ public final class BbrController implements CongestionControl {
         return mode != Mode.STARTUP;
     }
 
+    /** Average loss fraction of cruising rounds with little queue (diagnostics). */
+    double lossRate() {
+        return lossRate;
+    }
+
     @Override
     public String toString() {
-        return "mode=" + mode + " bw=" + bandwidth + " phase=" + probePhase + " minRtt=" + minRttNs;
+        return "mode=" + mode + (startupExit.isEmpty() ? "" : "(" + startupExit + "," + restarts + ")") + " bw="
+            + bandwidth + " phase=" + probePhase + " minRtt=" + minRttNs + " loss="
+            + Math.round(lossRate * 10_000) / 100.0 + "%";
     }
 
     private long minWindow() {

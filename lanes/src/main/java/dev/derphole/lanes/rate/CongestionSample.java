@@ -22,16 +22,24 @@ public final class CongestionSample {
     public int consecutiveTimeouts;
     /** Smoothed RTT, 0 when unknown. */
     public long smoothedRttNs;
+    /** The latest RTT sample, 0 when unknown. */
+    public long latestRttNs;
     /** Minimum RTT, 0 when unknown. */
     public long minRttNs;
     /** Bytes in flight on the current path after this sample. */
     public long bytesInFlight;
     /** The sender had nothing to send (source or credit), so acks say little about capacity. */
     public boolean appLimited;
+    /** Delivery-rate sample: bytes the path delivered over {@link #deliveryIntervalNs} (0 = no sample). */
+    public long deliveredBytes;
+    /** The delivery-rate sample's interval in ns (about one round trip; 0 = no sample). */
+    public long deliveryIntervalNs;
 
-    /** Clears the per-event fields (acked, lost, rto). */
+    /** Clears the per-event fields (acked, lost, rto, the delivery-rate sample). */
     public void clearEvents() {
         ackedBytes = 0;
+        deliveredBytes = 0;
+        deliveryIntervalNs = 0;
         lostBytes = 0;
         largestLostSentNs = -1;
         rto = false;

@@ -50,11 +50,13 @@ public final class Pacer {
     }
 
     private void refill(final long nowNs) {
+        if (lastNs != 0 && nowNs - lastNs <= 0) {
+            // An older clock reading (the engine stamps ACKs with a fresher one than its cycle's): moving back
+            // would credit the same interval twice.
+            return;
+        }
         if (lastNs != 0 && rateBytesPerSecond > 0) {
-            final long elapsed = nowNs - lastNs;
-            if (elapsed > 0) {
-                tokens = Math.min(burstBytes, tokens + elapsed * (double)rateBytesPerSecond / 1e9);
-            }
+            tokens = Math.min(burstBytes, tokens + (nowNs - lastNs) * (double)rateBytesPerSecond / 1e9);
         }
         lastNs = nowNs;
     }

@@ -25,7 +25,12 @@ import dev.derphole.lanes.wire.WireFormat;
  * <p>
  * After each {@link #onAck}, {@link #detectLosses} or {@link #onRto} the counters {@link #ackedBytes()},
  * {@link #lostBytes()} and {@link #largestLostSentNs()} describe what that call found on the current path,
- * for the congestion controller.
+ * for the congestion controller, together with a delivery-rate sample ({@link #rateSampleBytes()} over
+ * {@link #rateSampleIntervalNs()}) after draft-cheng-iccrg-delivery-rate-estimation: each DATA packet remembers
+ * how much had been delivered when it was sent; when it is acknowledged, the bytes delivered since then divided
+ * by the longer of its send interval and its ACK interval is the rate the path delivered over about one round
+ * trip. Taking the longer interval is what keeps ACKs that arrive bunched (a descheduled sender thread, a
+ * receiver acknowledging in batches) from reading as more bandwidth than the sender ever put on the path.
  * <p>
  * Owned by the sender engine thread; not thread-safe. No allocation after construction.
  */
@@ -76,6 +81,20 @@ public final class Scoreboard {
     private final long[] laneAckedBytes = new long[MAX_LANES];
     private final long[] laneLostBytes = new long[MAX_LANES];
     private final long[] laneLargestLostSentNs = new long[MAX_LANES];
+    /**
+     * Delivery-rate state per lane (a lane's controller sees its own rate): bytes acknowledged, when that last
+     * grew, the send-interval start; and the newest-sent packet acknowledged since {@link #resetFindings}: its
+     * delivery state at send (prior delivered -1: none).
+     */
+    private final long[] delivered = new long[MAX_LANES];
+    private final long[] deliveredNs = new long[MAX_LANES];
+    private final long[] firstSentNs = new long[MAX_LANES];
+    private final long[] rateNewestSentNs = new long[MAX_LANES];
+    private final long[] ratePriorDelivered = new long[MAX_LANES];
+    private final long[] ratePriorNs = new long[MAX_LANES];
+    private final long[] rateSendElapsedNs = new long[MAX_LANES];
+    /** The clock of the last {@link #onAck} or {@link #detectLosses}. */
+    private long clockNs;
 
     /**
      * @param maxPacketsInFlight log capacity (power of two)
@@ -87,6 +106,7 @@ public final class Scoreboard {
         this.lossQueue = new RangeSet(maxRanges);
         java.util.Arrays.fill(laneLargestAcked, -1);
         java.util.Arrays.fill(laneLargestLostSentNs, -1);
+        java.util.Arrays.fill(ratePriorDelivered, -1);
     }
 
     // ------------------------------------------------------------------ sending
@@ -107,8 +127,13 @@ public final class Scoreboard {
     public void onDataSent(
         final long packetNumber, final long offset, final int length, final boolean fin, final boolean retransmission,
         final long nowNs, final int lane) {
+        if (laneBytesInFlight[lane] == 0) {
+            // Nothing in flight on the lane: a new send interval starts now (an idle gap is not delivery time).
+            firstSentNs[lane] = nowNs;
+            deliveredNs[lane] = nowNs;
+        }
         log.recordData(packetNumber, offset, length, fin, retransmission, epoch, nowNs, lane,
-            laneNextSequence[lane]++);
+            laneNextSequence[lane]++, delivered[lane], deliveredNs[lane], firstSentNs[lane]);
         if (lane != 0) {
             laneMode = true;
         }
@@ -146,6 +171,7 @@ public final class Scoreboard {
      * match) change nothing and return false; the caller counts them as protocol violations.
      *
      * @param nextPacketNumber one past the highest packet number we have sealed
+     * @param nowNs            when the ACK arrived (the delivery time of what it acknowledges)
      */
     public boolean onAck(final AckFrame ack, final long nextPacketNumber) {
         return onAck(ack, nextPacketNumber, -1);
@@ -157,6 +183,7 @@ public final class Scoreboard {
      */
     public boolean onAck(final AckFrame ack, final long nextPacketNumber, final long nowNs) {
         ackClockNs = nowNs;
+        clockNs = nowNs;
         final boolean hasEcho = (ack.flags & WireFormat.ACK_FLAG_HAS_ECHO) != 0;
         final boolean finReceived = (ack.flags & WireFormat.ACK_FLAG_FIN_RECEIVED) != 0;
         if (ack.cumulative > highestSent || (hasEcho && ack.largestPacketNumber >= nextPacketNumber)
@@ -168,6 +195,7 @@ public final class Scoreboard {
                 return false;
             }
         }
+        clockNs = nowNs;
         if (ack.cumulative > cumAcked) {
             cumAcked = ack.cumulative;
             sacked.removeBelow(cumAcked);
@@ -202,6 +230,7 @@ public final class Scoreboard {
      */
     public void detectLosses(
         final long nowNs, final long lossDelayNs, final long oldEpochLossDelayNs, final int packetThreshold) {
+        clockNs = nowNs;
         if (laneMode) {
             detectLaneLosses(nowNs, lossDelayNs, oldEpochLossDelayNs, packetThreshold);
             return;
@@ -440,6 +469,30 @@ public final class Scoreboard {
         return largestLostSentNs;
     }
 
+    /**
+     * Bytes delivered over {@link #rateSampleIntervalNs()}: the delivery-rate sample of the newest-sent packet
+     * acknowledged since {@link #resetFindings}, or 0 when none was.
+     */
+    public long rateSampleBytes() {
+        return rateSampleBytes(0);
+    }
+
+    /** {@link #rateSampleBytes()} of lane {@code lane}. */
+    public long rateSampleBytes(final int lane) {
+        return ratePriorDelivered[lane] < 0 ? 0 : delivered[lane] - ratePriorDelivered[lane];
+    }
+
+    /** The sample's interval in ns: the longer of its send and ACK intervals; 0 when there is no sample. */
+    public long rateSampleIntervalNs() {
+        return rateSampleIntervalNs(0);
+    }
+
+    /** {@link #rateSampleIntervalNs()} of lane {@code lane}. */
+    public long rateSampleIntervalNs(final int lane) {
+        return ratePriorDelivered[lane] < 0 ? 0
+            : Math.max(rateSendElapsedNs[lane], deliveredNs[lane] - ratePriorNs[lane]);
+    }
+
     // ------------------------------------------------------------------ internals
 
     /** Clears what the last calls found (acked, lost); the engine calls it before each group of updates. */
@@ -457,6 +510,7 @@ public final class Scoreboard {
             laneLostBytes[0] = 0;
             laneLargestLostSentNs[0] = -1;
         }
+        java.util.Arrays.fill(ratePriorDelivered, -1);
     }
 
     private boolean isCovered(final long pn) {
@@ -493,6 +547,16 @@ public final class Scoreboard {
                     laneDelayNs[lane] = sample >= laneDelayNs[lane] ? sample
                         : laneDelayNs[lane] - (laneDelayNs[lane] >> 3) + (sample >> 3);
                 }
+            }
+            delivered[lane] += length;
+            deliveredNs[lane] = Math.max(deliveredNs[lane], clockNs);
+            final long sent = log.sentNs(pn);
+            if (ratePriorDelivered[lane] < 0 || sent - rateNewestSentNs[lane] > 0) {
+                rateNewestSentNs[lane] = sent;
+                ratePriorDelivered[lane] = log.deliveredAtSend(pn);
+                ratePriorNs[lane] = log.deliveredNsAtSend(pn);
+                rateSendElapsedNs[lane] = sent - log.firstSentNsAtSend(pn);
+                firstSentNs[lane] = sent;
             }
         } else {
             oldEpochBytesInFlight -= length;

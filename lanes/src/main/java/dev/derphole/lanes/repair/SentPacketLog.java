@@ -1,9 +1,10 @@
 package dev.derphole.lanes.repair;
 
 /**
- * What the sender sent, by packet number: for DATA packets the byte range, FIN bit, send time, path epoch and
- * whether the packet still counts as in flight, and the lane it went on with its number among that lane's DATA
- * packets (for per-lane loss detection); control packets occupy their number without a record. A ring
+ * What the sender sent, by packet number: for DATA packets the byte range, FIN bit, send time, path epoch,
+ * whether the packet still counts as in flight, the lane it went on with its number among that lane's DATA
+ * packets (for per-lane loss detection), and its lane's delivery state at its send (for delivery-rate samples,
+ * see {@link Scoreboard}); control packets occupy their number without a record. A ring
  * of parallel primitive arrays indexed by {@code packetNumber & mask}; a slot remembers its packet number so
  * a stale slot is never mistaken for a newer packet.
  * <p>
@@ -19,6 +20,9 @@ public final class SentPacketLog {
     private final long[] packetNumbers;
     private final long[] offsets;
     private final long[] sentNs;
+    private final long[] deliveredAtSend;
+    private final long[] deliveredNsAtSend;
+    private final long[] firstSentNsAtSend;
     private final int[] lengths;
     private final int[] epochs;
     private final byte[] flags;
@@ -38,6 +42,9 @@ public final class SentPacketLog {
         java.util.Arrays.fill(packetNumbers, -1L);
         offsets = new long[capacity];
         sentNs = new long[capacity];
+        deliveredAtSend = new long[capacity];
+        deliveredNsAtSend = new long[capacity];
+        firstSentNsAtSend = new long[capacity];
         lengths = new int[capacity];
         epochs = new int[capacity];
         flags = new byte[capacity];
@@ -64,23 +71,21 @@ public final class SentPacketLog {
         return packetNumber - oldest < capacity - reserve;
     }
 
-    /** Records a DATA packet as in flight on lane 0. The caller checked {@link #hasRoom}. */
-    public void recordData(
-        final long packetNumber, final long offset, final int length, final boolean fin, final boolean retransmission,
-        final int epoch, final long nowNs) {
-        recordData(packetNumber, offset, length, fin, retransmission, epoch, nowNs, 0, packetNumber);
-    }
-
     /**
-     * Records a DATA packet as in flight on {@code lane}, the {@code laneSequence}-th DATA packet of that lane. The
-     * caller checked {@link #hasRoom}.
+     * Records a DATA packet as in flight on {@code lane}, the {@code laneSequence}-th DATA packet of that lane, with
+     * that lane's delivery state at this moment: bytes delivered so far, when that count last grew, and the start
+     * of the send interval then. The caller checked {@link #hasRoom}.
      */
     public void recordData(
         final long packetNumber, final long offset, final int length, final boolean fin, final boolean retransmission,
-        final int epoch, final long nowNs, final int lane, final long laneSequence) {
+        final int epoch, final long nowNs, final int lane, final long laneSequence, final long delivered,
+        final long deliveredNs, final long firstSentNs) {
         final int i = (int)packetNumber & mask;
         lanes[i] = (byte)lane;
         laneSequences[i] = laneSequence;
+        deliveredAtSend[i] = delivered;
+        deliveredNsAtSend[i] = deliveredNs;
+        firstSentNsAtSend[i] = firstSentNs;
         packetNumbers[i] = packetNumber;
         offsets[i] = offset;
         lengths[i] = length;
@@ -128,6 +133,21 @@ public final class SentPacketLog {
 
     public long sentNs(final long packetNumber) {
         return sentNs[(int)packetNumber & mask];
+    }
+
+    /** Bytes the sender had seen delivered when it sent this packet. */
+    public long deliveredAtSend(final long packetNumber) {
+        return deliveredAtSend[(int)packetNumber & mask];
+    }
+
+    /** When that delivered count had last grown. */
+    public long deliveredNsAtSend(final long packetNumber) {
+        return deliveredNsAtSend[(int)packetNumber & mask];
+    }
+
+    /** Start of the send interval the packet belongs to (send time of the newest packet delivered before it). */
+    public long firstSentNsAtSend(final long packetNumber) {
+        return firstSentNsAtSend[(int)packetNumber & mask];
     }
 
     public int epoch(final long packetNumber) {

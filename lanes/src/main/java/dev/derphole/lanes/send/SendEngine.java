@@ -54,6 +54,8 @@ import dev.derphole.udp.PacketPath;
 public final class SendEngine {
     /** Datagrams drained from the inbox per cycle. */
     private static final int INBOX_DRAIN_LIMIT = 256;
+    /** Cycles in a row that may skip timers and sending while the inbox still holds more than one drain. */
+    private static final int MAX_BACKLOG_CYCLES = 4;
     /** DATA packets sent per cycle before ACKs are looked at again. */
     private static final int SEND_BURST_LIMIT = 64;
     /** ABORT packets sent when failing (no acknowledgement for them). */
@@ -139,6 +141,7 @@ public final class SendEngine {
     private int consecutiveTimeouts;
     private int probeCount;
     private boolean dataLimited;
+    private int backlogCycles;
 
     /**
      * @param config   tuning
@@ -249,13 +252,19 @@ public final class SendEngine {
                 signal.beginCycle();
                 final long nowNs = System.nanoTime();
                 int work = applyCommands(nowNs);
-                work += drainInbox(nowNs);
+                final int drained = drainInbox(nowNs);
+                work += drained;
                 if (deliveredAll) {
                     return complete();
                 }
                 checkSource();
-                work += runTimers(nowNs);
-                work += sendData(nowNs);
+                // ACKs first: after a stall, timers and sending on a scoreboard with ACKs still queued would
+                // retransmit what those ACKs acknowledge. A bounded number of cycles, so a flood cannot stop us.
+                if (drained < INBOX_DRAIN_LIMIT || ++backlogCycles > MAX_BACKLOG_CYCLES) {
+                    backlogCycles = 0;
+                    work += runTimers(nowNs);
+                    work += sendData(nowNs);
+                }
                 if (work == 0) {
                     signal.idle(nextWakeNs(nowNs) - nowNs);
                 }
@@ -453,7 +462,9 @@ public final class SendEngine {
         }
         lastHeardNs = nowNs;
         switch (codec.openedType()) {
-            case PacketType.ACK -> onAck(bodyLength, nowNs);
+            // The cycle's clock can be milliseconds old by the time a drain reaches this ACK (a descheduled thread):
+            // its RTT and delivery-rate samples need a fresh one, or the minimum RTT comes out short.
+            case PacketType.ACK -> onAck(bodyLength, System.nanoTime());
             case PacketType.HEARTBEAT -> {
                 if (bodyLength != 0) {
                     counters.add(StreamCounters.MALFORMED, 1);
@@ -576,8 +587,11 @@ public final class SendEngine {
         sample.rto = rto;
         sample.consecutiveTimeouts = consecutiveTimeouts;
         sample.smoothedRttNs = rtt.smoothedNs();
+        sample.latestRttNs = rtt.latestNs();
         sample.minRttNs = rtt.minNs();
         sample.bytesInFlight = scoreboard.laneBytesInFlight(lane.index);
+        sample.deliveredBytes = scoreboard.rateSampleBytes(lane.index);
+        sample.deliveryIntervalNs = scoreboard.rateSampleIntervalNs(lane.index);
         // A rate-based controller must not read "paced below the window" as application-limited: only running out
         // of data (source or credit) is. The window-based one has no better signal than a half-empty window.
         sample.appLimited = lane.congestion != cubic ? dataLimited

@@ -10,7 +10,9 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The rate-based controller against a fluid model of one bottleneck: every millisecond the link delivers what the
- * sender's pacing and window allow, up to its rate, and a seeded fraction of it is lost.
+ * sender's pacing and window allow, up to its rate, and a seeded fraction of it is lost; each tick's delivery-rate
+ * sample is what was delivered over the last round trip. ({@link BbrOnEmulatedWanTest} runs it packet by packet
+ * over the lab's emulated link instead.)
  */
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
 class BbrControllerTest {
@@ -22,11 +24,21 @@ class BbrControllerTest {
     private final CongestionSample sample = new CongestionSample();
     private final CongestionDecision decision = new CongestionDecision();
     private long nowNs = 1_000_000_000L;
+    /** Delivered bytes per tick over the last round trip (a ring), for the delivery-rate samples. */
+    private final long[] deliveredPerTick = new long[(int)(RTT_NS / TICK_NS)];
+    private long ticks;
+    /** Data in flight the model reports, in BDPs of the link (0: what the model itself has in flight). */
+    private double heldInFlightBdps;
+    /** Congestion events the controller reported while {@link #run} ran. */
+    private int congestionEvents;
+    /** Sum of pacing rate / estimate over the ticks of the last run (for the average). */
+    private double pacingToEstimate;
 
     /** Runs the model for {@code ms} ticks; returns the bytes delivered (acknowledged) in them. */
     private long run(final BbrController bbr, final long link, final double lossFraction, final int ms,
         final SplittableRandom random) {
         long delivered = 0;
+        pacingToEstimate = 0;
         for (int i = 0; i < ms; i++) {
             nowNs += TICK_NS;
             // What the sender may put on the wire this tick, and what the link carries of it.
@@ -44,17 +56,34 @@ class BbrControllerTest {
             sample.nowNs = nowNs;
             sample.ackedBytes = carried - lost;
             sample.lostBytes = lost;
+            deliveredPerTick[(int)(ticks++ % deliveredPerTick.length)] = carried - lost;
+            if (ticks >= deliveredPerTick.length) {
+                long lastRoundTrip = 0;
+                for (final long d : deliveredPerTick) {
+                    lastRoundTrip += d;
+                }
+                sample.deliveredBytes = lastRoundTrip;
+                sample.deliveryIntervalNs = RTT_NS;
+            }
             sample.smoothedRttNs = RTT_NS;
+            sample.latestRttNs = RTT_NS;
             sample.minRttNs = RTT_NS;
-            sample.bytesInFlight = Math.min(decision.windowBytes, carried * RTT_NS / TICK_NS);
+            sample.bytesInFlight = heldInFlightBdps > 0 ? (long)(heldInFlightBdps * LINK * RTT_NS / 1_000_000_000L)
+                : Math.min(decision.windowBytes, carried * RTT_NS / TICK_NS);
             sample.appLimited = false;
             bbr.update(sample, decision);
+            if (decision.congestionEvent) {
+                congestionEvents++;
+            }
+            pacingToEstimate += (double)decision.pacingBytesPerSecond / Math.max(1, bbr.bandwidthBytesPerSecond());
             delivered += carried - lost;
         }
         return delivered;
     }
 
     private BbrController started() {
+        java.util.Arrays.fill(deliveredPerTick, 0);
+        ticks = 0;
         final BbrController bbr = new BbrController(1 << 30, 2_000_000L);
         bbr.reset(SEGMENT, 10L * SEGMENT, decision);
         return bbr;
@@ -140,5 +169,61 @@ class BbrControllerTest {
         sample.largestLostSentNs = sample.nowNs - 1_000_000L;
         bbr.update(sample, decision);
         assertThat(bbr.filledPipe()).isTrue();
+    }
+
+    @Test
+    void shouldStartOverWhenStartupEndedBelowTheRateThePathHas() {
+        final BbrController bbr = started();
+        // A path (or a busy CPU) that delivers 2 MB/s makes STARTUP end there; then 25 MB/s become possible.
+        run(bbr, LINK / 12, 0, 1_000, new SplittableRandom(11));
+        assertThat(bbr.filledPipe()).isTrue();
+        assertThat(bbr.bandwidthBytesPerSecond()).isLessThan(LINK / 10);
+        int ms = 0;
+        while (bbr.bandwidthBytesPerSecond() < 0.9 * LINK && ms < 5_000) {
+            run(bbr, LINK, 0, 10, new SplittableRandom(12 + ms));
+            ms += 10;
+        }
+        // STARTUP again: 150 ms; climbing by the probing cycle's quarter and the cruising gain: 480 ms.
+        assertThat(ms).as("ms to reach 90 %% of the new rate").isLessThan(300);
+    }
+
+    @Test
+    void shouldNotCutTheEstimateForLossesStartupCausedBeforeItEnded() {
+        final long startedNs = nowNs;
+        final BbrController bbr = started();
+        run(bbr, LINK, 0, 2_000, new SplittableRandom(13));
+        final long estimate = bbr.bandwidthBytesPerSecond();
+        // STARTUP's overshoot into the queue is found lost now: half of a round's bytes, all sent in STARTUP.
+        congestionEvents = 0;
+        sample.clearEvents();
+        sample.nowNs = nowNs;
+        sample.lostBytes = LINK * RTT_NS / 1_000_000_000L;
+        sample.largestLostSentNs = startedNs + 100_000_000L;
+        bbr.update(sample, decision);
+        run(bbr, LINK, 0, 100, new SplittableRandom(14));
+        assertThat(congestionEvents).isZero();
+        assertThat(bbr.bandwidthBytesPerSecond()).isGreaterThanOrEqualTo((long)(0.95 * estimate));
+        // The same loss among packets sent now is congestion.
+        sample.clearEvents();
+        sample.nowNs = nowNs;
+        sample.lostBytes = LINK * RTT_NS / 1_000_000_000L;
+        sample.largestLostSentNs = nowNs - 1_000_000L;
+        bbr.update(sample, decision);
+        run(bbr, LINK, 0, 100, new SplittableRandom(15));
+        assertThat(congestionEvents).isEqualTo(1);
+    }
+
+    @Test
+    void shouldPaceDatagramBytesWhileTheEstimateCountsPayload() {
+        final BbrController bbr = started();
+        run(bbr, LINK, 0, 2_000, new SplittableRandom(16));
+        // Data in flight held inside the cruising band: over whole probing cycles (8 RTTs: 1.25, 0.75, 6 x 1) the
+        // pacing rate averages the estimate plus the per-datagram overhead, not the bare estimate.
+        heldInFlightBdps = 1 + 1.5 * BbrController.CRUISE_QUEUE;
+        final int ticksRun = (int)(10 * 8 * RTT_NS / TICK_NS);
+        run(bbr, LINK, 0, ticksRun, new SplittableRandom(17));
+        heldInFlightBdps = 0;
+        final double overhead = (double)(SEGMENT + dev.derphole.lanes.wire.WireFormat.DATA_OVERHEAD) / SEGMENT;
+        assertThat(pacingToEstimate / ticksRun).isCloseTo(overhead, org.assertj.core.data.Offset.offset(0.005));
     }
 }

@@ -37,4 +37,16 @@ class PacerTest {
             pacer.onSent(1, 65_000);
         }
     }
+
+    @Test
+    void shouldNotCreditAnIntervalTwiceWhenAnOlderClockReadingComesIn() {
+        final Pacer pacer = new Pacer();
+        pacer.configure(1_000_000, 3000, 1); // 1 MB/s: 1000 bytes per ms
+        pacer.onSent(1, 3000);
+        assertThat(pacer.delayNs(1_000_001, 1000)).isZero();
+        pacer.onSent(1_000_001, 1000);
+        // The engine's cycle clock is older than the ACK clock it just used: that half millisecond was credited.
+        assertThat(pacer.delayNs(500_001, 1000)).isPositive();
+        assertThat(pacer.delayNs(1_000_001, 1000)).isEqualTo(1_000_000);
+    }
 }

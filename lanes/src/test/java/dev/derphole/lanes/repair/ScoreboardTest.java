@@ -86,7 +86,7 @@ class ScoreboardTest {
         ack.cumulative = 100;
         ack.largestPacketNumber = 0;
         ack.rangeCount = 0;
-        assertThat(board.onAck(ack, 1)).isTrue();
+        assertThat(board.onAck(ack, 1, 0L)).isTrue();
         assertThat(board.finAcked()).isTrue();
         assertThat(board.finNeeded()).isFalse();
     }
@@ -98,13 +98,13 @@ class ScoreboardTest {
         ack.cumulative = 300;
         ack.largestPacketNumber = 1;
         ack.rangeCount = 0;
-        assertThat(board.onAck(ack, 2)).isFalse();
+        assertThat(board.onAck(ack, 2, 0L)).isFalse();
         ack.cumulative = 100;
         ack.largestPacketNumber = 7;
-        assertThat(board.onAck(ack, 2)).isFalse();
+        assertThat(board.onAck(ack, 2, 0L)).isFalse();
         ack.largestPacketNumber = 1;
         ack.flags |= WireFormat.ACK_FLAG_FIN_RECEIVED;
-        assertThat(board.onAck(ack, 2)).isFalse();
+        assertThat(board.onAck(ack, 2, 0L)).isFalse();
         assertThat(board.cumAcked()).isZero();
     }
 
@@ -119,6 +119,26 @@ class ScoreboardTest {
         assertThat(board.firstLossEnd()).isEqualTo(100);
     }
 
+    @Test
+    void shouldSampleTheDeliveryRateOverTheLongerOfTheSendAndAckIntervals() {
+        sendPackets(10, 1000, 0); // a burst at t = 0
+        ackAt(40 * MS, 5000, 4);
+        // Packet 4 was sent at 0 with nothing delivered yet: 5,000 bytes over its ACK interval of 40 ms.
+        assertThat(board.rateSampleBytes()).isEqualTo(5000);
+        assertThat(board.rateSampleIntervalNs()).isEqualTo(40 * MS);
+        for (int pn = 10; pn < 20; pn++) {
+            board.onDataSent(pn, pn * 1000L, 1000, false, false, (40 + 10L * (pn - 10)) * MS); // t = 40 .. 130 ms
+        }
+        // Everything is acknowledged at once at 135 ms (ACKs held back and delivered in a bunch): since packet 19
+        // was sent, 15,000 bytes were delivered in 95 ms of ACKs, but they took 130 ms to send (from packet 4's
+        // send at 0 to packet 19's): the path did not carry more than that.
+        ackAt(135 * MS, 20_000, 19);
+        assertThat(board.rateSampleBytes()).isEqualTo(15_000);
+        assertThat(board.rateSampleIntervalNs()).isEqualTo(130 * MS);
+        board.resetFindings();
+        assertThat(board.rateSampleIntervalNs()).as("no sample without an acknowledgement").isZero();
+    }
+
     private void sendPackets(final int count, final int length, final long nowNs) {
         for (int pn = 0; pn < count; pn++) {
             board.onDataSent(pn, (long)pn * length, length, false, false, nowNs);
@@ -126,6 +146,10 @@ class ScoreboardTest {
     }
 
     private void ack(final long cumulative, final long largest, final long... ranges) {
+        ackAt(0, cumulative, largest, ranges);
+    }
+
+    private void ackAt(final long nowNs, final long cumulative, final long largest, final long... ranges) {
         ack.flags = WireFormat.ACK_FLAG_HAS_ECHO;
         ack.cumulative = cumulative;
         ack.maxOffset = 1 << 20;
@@ -136,6 +160,6 @@ class ScoreboardTest {
             ack.rangeEnd[i] = ranges[2 * i + 1];
         }
         board.resetFindings();
-        assertThat(board.onAck(ack, 1_000)).isTrue();
+        assertThat(board.onAck(ack, 1_000, nowNs)).isTrue();
     }
 }
