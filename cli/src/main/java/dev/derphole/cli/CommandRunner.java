@@ -34,8 +34,10 @@ final class CommandRunner {
             if (user.hint() != null) {
                 terminal.err().println("hint: " + user.hint());
             }
-            if (terminal.verbose() && user.getCause() != null) {
-                user.getCause().printStackTrace(terminal.err());
+            // A user error is not a bug: -v names the causes, never a stack trace.
+            for (Throwable cause = user.getCause(); terminal.verbose() && cause != null && cause != cause.getCause();
+                cause = cause.getCause()) {
+                terminal.err().println("cause: " + describe(cause));
             }
             return user.exitCode();
         }

@@ -97,6 +97,12 @@ class DerpholeCliTest {
     }
 
     @Test
+    void shouldNameTheCauseOfAUserErrorWithVerboseButPrintNoStackTrace() {
+        assertThat(run("-v", "pipe", "--force-relay", "not-a-token")).isEqualTo(ExitCode.USAGE);
+        assertThat(err()).startsWith("error: malformed token").contains("cause: ").doesNotContain("\tat ");
+    }
+
+    @Test
     void shouldParseDurations() {
         assertThat(Durations.parse("--t", "500ms").toMillis()).isEqualTo(500);
         assertThat(Durations.parse("--t", "5s").toSeconds()).isEqualTo(5);
