@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -76,9 +77,13 @@ final class CandidateExchange implements AutoCloseable {
         if (closed) {
             return;
         }
-        timer.execute(this::sendOwnAskingBack);
-        for (final long delay : RESEND_DELAYS_MS) {
-            timer.schedule(this::sendOwnAskingBack, delay, TimeUnit.MILLISECONDS);
+        try {
+            timer.execute(this::sendOwnAskingBack);
+            for (final long delay : RESEND_DELAYS_MS) {
+                timer.schedule(this::sendOwnAskingBack, delay, TimeUnit.MILLISECONDS);
+            }
+        } catch (final RejectedExecutionException e) {
+            // Closed meanwhile (the session is ending): nothing to announce any more.
         }
     }
 
@@ -107,8 +112,12 @@ final class CandidateExchange implements AutoCloseable {
             addresses.add(policy.toSocketAddress(c));
         }
         prober.updatePeers(addresses);
-        if (update.answerWanted() && answerDue()) {
-            timer.execute(() -> send(false));
+        if (update.answerWanted() && answerDue() && !closed) {
+            try {
+                timer.execute(() -> send(false));
+            } catch (final RejectedExecutionException e) {
+                // Closed meanwhile: no answer.
+            }
         }
     }
 

@@ -98,4 +98,25 @@ class CandidateExchangeTest {
             }
         }
     }
+
+    @Test
+    void shouldIgnoreAnnouncementsAndUpdatesAfterClose() throws Exception {
+        final byte[] session = bytes(16);
+        final NodeKey a = NodeKey.of(bytes(32));
+        final NodeKey b = NodeKey.of(bytes(32));
+        final byte[] updateKey = bytes(32);
+        final java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
+        try (UdpEndpoint ea = UdpEndpoint.open();
+            PathProber pa = new PathProber(ea, new ProbeCodec(bytes(32), session, a, b), List.of(), new Direct())) {
+            final CandidateExchange x = new CandidateExchange(new CandidateUpdateCodec(updateKey, session, a, b),
+                packet -> sent.incrementAndGet(), CandidatePolicy.STRICT, pa, List::of);
+            x.close();
+            // A discovery thread that learns an address as the session ends must not die with an exception.
+            x.announce();
+            final byte[] update = new CandidateUpdateCodec(updateKey, session, b, a).seal(List.of(), true);
+            x.onPacket(update);
+            Thread.sleep(50);
+            assertThat(sent).hasValue(0);
+        }
+    }
 }
