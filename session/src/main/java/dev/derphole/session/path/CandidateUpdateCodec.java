@@ -11,6 +11,7 @@ import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 import dev.derphole.derp.proto.NodeKey;
+import dev.derphole.lanes.wire.BigEndian;
 import dev.derphole.session.rendezvous.CandidatePolicy;
 
 /**
@@ -89,7 +90,7 @@ public final class CandidateUpdateCodec {
             bodyLength += 1 + length;
         }
         final byte[] body = new byte[bodyLength];
-        putLong(body, 0, nextSequence++);
+        BigEndian.putLong(body, 0, nextSequence++);
         body[8] = (byte) (answerWanted ? FLAG_ANSWER : 0);
         body[9] = (byte) candidates.size();
         int at = BODY_FIXED;
@@ -133,7 +134,7 @@ public final class CandidateUpdateCodec {
         } catch (final GeneralSecurityException e) {
             return null;
         }
-        final long sequence = getLong(body, 0);
+        final long sequence = BigEndian.getLong(body, 0);
         if (sequence <= lastAccepted) {
             return null;
         }
@@ -173,19 +174,5 @@ public final class CandidateUpdateCodec {
         cipher.updateAAD(context);
         cipher.updateAAD(header, 0, HEADER);
         return cipher;
-    }
-
-    private static void putLong(final byte[] b, final int at, final long v) {
-        for (int i = 0; i < 8; i++) {
-            b[at + i] = (byte) (v >>> (56 - 8 * i));
-        }
-    }
-
-    private static long getLong(final byte[] b, final int at) {
-        long v = 0;
-        for (int i = 0; i < 8; i++) {
-            v = (v << 8) | (b[at + i] & 0xff);
-        }
-        return v;
     }
 }

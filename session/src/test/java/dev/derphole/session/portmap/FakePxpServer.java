@@ -138,7 +138,7 @@ final class FakePxpServer implements AutoCloseable {
             }
             final byte[] resp = new byte[12];
             resp[1] = (byte)128;
-            putU32(resp, 4, epoch());
+            NatPmpCodec.putU32(resp, 4, epoch());
             if (pmpMode == PmpMode.NO_EXTERNAL) {
                 resp[3] = 3;
             } else {
@@ -150,23 +150,23 @@ final class FakePxpServer implements AutoCloseable {
         if (op != 1 || req.length < 12) {
             return;
         }
-        final int iport = u16(req, 4);
-        final int eport = u16(req, 6);
-        final long lifetime = u32(req, 8);
+        final int iport = NatPmpCodec.u16(req, 4);
+        final int eport = NatPmpCodec.u16(req, 6);
+        final long lifetime = NatPmpCodec.u32(req, 8);
         requests.add(new Request(0, 1, iport, eport, lifetime, null, null, null, 17));
         if (pmpMode == PmpMode.SILENT) {
             return;
         }
         final byte[] resp = new byte[16];
         resp[1] = (byte)129;
-        putU32(resp, 4, epoch());
-        putU16(resp, 8, iport);
+        NatPmpCodec.putU32(resp, 4, epoch());
+        NatPmpCodec.putU16(resp, 8, iport);
         if (noiseFirst) {
             send(new byte[] {0, (byte)129, 0}, to);
             final byte[] other = resp.clone();
-            putU16(other, 8, iport + 1);
-            putU16(other, 10, 9999);
-            putU32(other, 12, 60);
+            NatPmpCodec.putU16(other, 8, iport + 1);
+            NatPmpCodec.putU16(other, 10, 9999);
+            NatPmpCodec.putU32(other, 12, 60);
             send(other, to);
         }
         if (pmpMode == PmpMode.REFUSE || refuseRefresh && lifetime != 0 && mappings.remove(iport) != null) {
@@ -181,20 +181,20 @@ final class FakePxpServer implements AutoCloseable {
         }
         final int assigned = forcedExternalPort != 0 ? forcedExternalPort : eport != 0 ? eport : iport;
         mappings.put(iport, new Entry(assigned, null, false));
-        putU16(resp, 10, assigned);
-        putU32(resp, 12, grantedLifetime != 0 ? grantedLifetime : lifetime);
+        NatPmpCodec.putU16(resp, 10, assigned);
+        NatPmpCodec.putU32(resp, 12, grantedLifetime != 0 ? grantedLifetime : lifetime);
         send(resp, to);
     }
 
     private void onPcp(final byte[] req, final SocketAddress to) throws IOException {
         final int op = req[1] & 0x7f;
-        final long lifetime = u32(req, 4);
+        final long lifetime = NatPmpCodec.u32(req, 4);
         if (op != 1 || req.length < 60) {
             return;
         }
         final byte[] nonce = Arrays.copyOfRange(req, 24, 36);
-        final int iport = u16(req, 40);
-        final int eport = u16(req, 42);
+        final int iport = NatPmpCodec.u16(req, 40);
+        final int eport = NatPmpCodec.u16(req, 42);
         requests.add(new Request(req[0] & 0xff, 1, iport, eport, lifetime, nonce, Arrays.copyOfRange(req, 8, 24),
             Arrays.copyOfRange(req, 44, 60), req[36] & 0xff));
         switch (pcpMode) {
@@ -205,7 +205,7 @@ final class FakePxpServer implements AutoCloseable {
                 final byte[] resp = new byte[8];
                 resp[1] = (byte)(128 + req[1]);
                 resp[3] = 1;
-                putU32(resp, 4, epoch());
+                NatPmpCodec.putU32(resp, 4, epoch());
                 send(resp, to);
                 return;
             }
@@ -217,25 +217,25 @@ final class FakePxpServer implements AutoCloseable {
         resp[1] = (byte)(req[1] | 0x80);
         resp[2] = 0;
         Arrays.fill(resp, 12, 24, (byte)0);
-        putU32(resp, 8, epoch());
+        NatPmpCodec.putU32(resp, 8, epoch());
         if (noiseFirst) {
             final byte[] wrongNonce = resp.clone();
             wrongNonce[24] ^= 1;
-            putU16(wrongNonce, 42, 9999);
-            putU32(wrongNonce, 4, 60);
+            NatPmpCodec.putU16(wrongNonce, 42, 9999);
+            NatPmpCodec.putU32(wrongNonce, 4, 60);
             send(wrongNonce, to);
             send(Arrays.copyOf(resp, 30), to);
         }
         if (pcpMode == PcpMode.PCP_UNSUPP_VERSION) {
             resp[0] = 1;
             resp[3] = 1;
-            putU32(resp, 4, 0);
+            NatPmpCodec.putU32(resp, 4, 0);
             send(resp, to);
             return;
         }
         if (pcpMode == PcpMode.REFUSE || refuseRefresh && lifetime != 0 && mappings.remove(iport) != null) {
             resp[3] = 2;
-            putU32(resp, 4, 0);
+            NatPmpCodec.putU32(resp, 4, 0);
             send(resp, to);
             return;
         }
@@ -251,8 +251,8 @@ final class FakePxpServer implements AutoCloseable {
         }
         final int assigned = forcedExternalPort != 0 ? forcedExternalPort : eport != 0 ? eport : iport;
         mappings.put(iport, new Entry(assigned, nonce, true));
-        putU32(resp, 4, grantedLifetime != 0 ? grantedLifetime : lifetime);
-        putU16(resp, 42, assigned);
+        NatPmpCodec.putU32(resp, 4, grantedLifetime != 0 ? grantedLifetime : lifetime);
+        NatPmpCodec.putU16(resp, 42, assigned);
         Arrays.fill(resp, 44, 54, (byte)0);
         resp[54] = (byte)0xff;
         resp[55] = (byte)0xff;
@@ -262,26 +262,6 @@ final class FakePxpServer implements AutoCloseable {
 
     private void send(final byte[] b, final SocketAddress to) throws IOException {
         socket.send(new DatagramPacket(b, b.length, to));
-    }
-
-    static int u16(final byte[] b, final int off) {
-        return (b[off] & 0xff) << 8 | b[off + 1] & 0xff;
-    }
-
-    static long u32(final byte[] b, final int off) {
-        return (long)(b[off] & 0xff) << 24 | (b[off + 1] & 0xff) << 16 | (b[off + 2] & 0xff) << 8 | b[off + 3] & 0xff;
-    }
-
-    static void putU16(final byte[] b, final int off, final int v) {
-        b[off] = (byte)(v >>> 8);
-        b[off + 1] = (byte)v;
-    }
-
-    static void putU32(final byte[] b, final int off, final long v) {
-        b[off] = (byte)(v >>> 24);
-        b[off + 1] = (byte)(v >>> 16);
-        b[off + 2] = (byte)(v >>> 8);
-        b[off + 3] = (byte)v;
     }
 
     @Override
