@@ -73,7 +73,9 @@ class MultiLaneTransferTest {
         final long packets = java.util.Arrays.stream(r.lanePackets).sum();
         System.out.printf("cross-lane reordering: %d retransmitted of %d packets; lanes %s%n",
             r.sent.retransmittedPackets(), packets, java.util.Arrays.toString(r.lanePackets));
-        assertThat(r.lanePackets[3]).as("the slowest lane carried data").isGreaterThan(100);
+        // Its controller sees the longest RTT, so its share varies with the machine's load (82 to thousands of
+        // packets seen); a few dozen already overtake and are overtaken by the other lanes' packets.
+        assertThat(r.lanePackets[3]).as("the slowest lane carried data").isGreaterThan(20);
         // The per-lane packet threshold never fires here (a global one would fire for nearly every packet of lanes 1
         // and 3); what remains are a lane's tail bound expiring when a loaded machine delays a lane thread.
         assertThat(r.lossCauses[0]).as("losses by the per-lane packet threshold").isZero();
