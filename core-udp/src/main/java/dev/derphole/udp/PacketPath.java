@@ -85,6 +85,14 @@ public interface PacketPath extends AutoCloseable {
     default void flush() throws IOException {
     }
 
+    /**
+     * Drops datagrams this path still holds queued for the peer and has not sent (the relay's send queue can hold
+     * megabytes): called before a final ABORT, which should not wait behind data the peer will never use. From
+     * the sender thread only; the default holds nothing back.
+     */
+    default void discardQueued() {
+    }
+
     /** Installs the handler for received datagrams; replaces any earlier one. */
     void receiver(PacketHandler handler);
 

@@ -9,6 +9,7 @@ import java.io.OutputStream;
 import java.io.SequenceInputStream;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -18,6 +19,7 @@ import dev.derphole.lanes.testing.DeterministicSource;
 import dev.derphole.lanes.testing.DigestSink;
 import dev.derphole.lanes.testing.LossyPathPair;
 import dev.derphole.lanes.testing.StreamPair;
+import dev.derphole.udp.PacketPath;
 
 /** Heartbeats, peer timeouts and aborts, both ways. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -118,6 +120,68 @@ class LivenessTest {
             assertThat(sender.getMessage()).isEqualTo("aborted: user pressed Ctrl-C");
             assertThat(receiver.reason()).isEqualTo(Reason.PEER_ABORTED);
             assertThat(receiver.getMessage()).isEqualTo("peer aborted: aborted: user pressed Ctrl-C");
+        }
+    }
+
+    @Test
+    void shouldDropWhatThePathStillQueuesBeforeSendingTheAbort() throws Exception {
+        try (LossyPathPair pair = LossyPathPair.builder().build()) {
+            final DiscardRecordingPath path = new DiscardRecordingPath(pair.a());
+            final StreamPair streams = new StreamPair(CONFIG, StreamPair.keys(37), path, pair.b())
+                .start(new DeterministicSource(37, 1L << 40, 1 << 16, false), new DigestSink(0, false));
+            awaitProgress(streams);
+            assertThat(path.discards.get()).isZero();
+            streams.sender.abort("interrupted");
+
+            final StreamException receiver = StreamPair.failure(streams.received, 5, TimeUnit.SECONDS);
+            assertThat(receiver.reason()).isEqualTo(Reason.PEER_ABORTED);
+            assertThat(path.discards.get()).isEqualTo(1);
+            // The ABORTs themselves go out after the discard, not into the void with the data.
+            assertThat(path.sends.get() - path.sendsAtDiscard.get()).isGreaterThanOrEqualTo(1);
+        }
+    }
+
+    /** Counts sends and {@link PacketPath#discardQueued()} calls on the way to a real path. */
+    private static final class DiscardRecordingPath implements PacketPath {
+        private final PacketPath delegate;
+        final AtomicLong sends = new AtomicLong();
+        final AtomicLong discards = new AtomicLong();
+        final AtomicLong sendsAtDiscard = new AtomicLong(-1);
+
+        DiscardRecordingPath(final PacketPath delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public String name() {
+            return delegate.name();
+        }
+
+        @Override
+        public int maxDatagramLength() {
+            return delegate.maxDatagramLength();
+        }
+
+        @Override
+        public boolean send(final byte[] buffer, final int offset, final int length) throws IOException {
+            sends.incrementAndGet();
+            return delegate.send(buffer, offset, length);
+        }
+
+        @Override
+        public void discardQueued() {
+            discards.incrementAndGet();
+            sendsAtDiscard.set(sends.get());
+        }
+
+        @Override
+        public void receiver(final PacketHandler handler) {
+            delegate.receiver((p, b, o, l) -> handler.onPacket(this, b, o, l));
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
         }
     }
 

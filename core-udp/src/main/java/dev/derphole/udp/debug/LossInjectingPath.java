@@ -83,6 +83,11 @@ public final class LossInjectingPath implements PacketPath {
     }
 
     @Override
+    public void discardQueued() {
+        delegate.discardQueued();
+    }
+
+    @Override
     public void receiver(final PacketHandler handler) {
         delegate.receiver((path, buffer, offset, length) -> handler.onPacket(this, buffer, offset, length));
     }

@@ -148,6 +148,17 @@ public final class DerpClient implements AutoCloseable {
     }
 
     /**
+     * Drops the packets queued for {@code destination} that have not reached the socket yet: a sender that ends
+     * its stream (an ABORT) should not wait behind megabytes nobody will read. Frames already written are not
+     * recalled.
+     *
+     * @return packets dropped
+     */
+    public long discardQueued(final NodeKey destination) {
+        return outbound.discard(destination);
+    }
+
+    /**
      * The next event (packet, peer gone/present, health, restarting, disconnected, reconnected), waiting up to
      * {@code timeout}.
      *

@@ -214,6 +214,16 @@ final class OutboundQueue {
         }
     }
 
+    /** Packets queued that the writer has not taken yet. */
+    long untaken() {
+        lock.lock();
+        try {
+            return tail - taken;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     NodeKey key(final long seq) {
         return keys[(int)(seq % capacity)];
     }
@@ -235,15 +245,16 @@ final class OutboundQueue {
     boolean awaitDrained(final long timeoutNs) throws InterruptedException {
         lock.lockInterruptibly();
         try {
+            // A discard may shrink the queue below the target meanwhile: what it dropped needs no draining.
             final long target = tail;
             long remainingNs = timeoutNs;
-            while (released < target && !closed && failure == null) {
+            while (released < Math.min(target, tail) && !closed && failure == null) {
                 if (remainingNs <= 0) {
                     return false;
                 }
                 remainingNs = notFull.awaitNanos(remainingNs);
             }
-            return released >= target;
+            return released >= Math.min(target, tail);
         } finally {
             lock.unlock();
         }
@@ -321,6 +332,42 @@ final class OutboundQueue {
         try {
             closed = true;
             return discardQueued();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Drops the packets for {@code dst} that the writer has not taken yet, keeping the others in order (their
+     * slot buffers move with them, so nothing is copied or allocated).
+     *
+     * @return packets dropped
+     */
+    long discard(final NodeKey dst) {
+        lock.lock();
+        try {
+            long kept = taken;
+            for (long seq = taken; seq < tail; seq++) {
+                final int from = (int)(seq % capacity);
+                if (dst.equals(keys[from])) {
+                    continue;
+                }
+                final int to = (int)(kept % capacity);
+                if (to != from) {
+                    final byte[] buffer = buffers[to];
+                    buffers[to] = buffers[from];
+                    buffers[from] = buffer;
+                    keys[to] = keys[from];
+                    lengths[to] = lengths[from];
+                }
+                kept++;
+            }
+            final long dropped = tail - kept;
+            tail = kept;
+            if (dropped > 0) {
+                notFull.signalAll();
+            }
+            return dropped;
         } finally {
             lock.unlock();
         }

@@ -918,6 +918,9 @@ public final class SendEngine {
 
     private void sendAbort(final int code, final String text) {
         final long nowNs = System.nanoTime();
+        if (!pathFailed) {
+            path.discardQueued();
+        }
         for (int i = 0; i < ABORT_REPEATS; i++) {
             final int bodyLength = Control.encodeAbort(tx, HEADER_LENGTH, code, text);
             sendControl(PacketType.ABORT, bodyLength, nowNs);

@@ -66,6 +66,11 @@ public final class RelayPath implements PacketPath {
     }
 
     @Override
+    public void discardQueued() {
+        client.discardQueued(peer);
+    }
+
+    @Override
     public void receiver(final PacketHandler handler) {
         this.handler = handler;
     }
