@@ -88,7 +88,7 @@ class TransferIT {
     }
 
     @Test
-    void shouldFailTheSenderWithinThirtyFiveSecondsWhenTheReceiverIsKilled() throws Exception {
+    void shouldFailTheSenderWithinSecondsWhenTheReceiverIsKilled() throws Exception {
         try (RelayProcess relay = RelayProcess.start()) {
             final Listener listener = listen(relay.url());
             try (CliProcess pipe = CliProcess.derpholeStreaming(null, "pipe", "--force-relay", listener.token());
@@ -98,14 +98,15 @@ class TransferIT {
                 receiving.kill();
                 final long killedNs = System.nanoTime();
                 assertThat(pipe.waitFor(40_000)).as(pipe.stderr()).isEqualTo(ExitCode.RUNTIME);
-                assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - killedNs)).isLessThan(35);
-                assertThat(pipe.stderr()).startsWith("error: ").doesNotContain("\tat ");
+                // The relay's PeerGone cuts the 30 s peer timeout to a few seconds of silence.
+                assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - killedNs)).isLessThan(12);
+                assertThat(pipe.stderr()).startsWith("error: ").contains("left the relay").doesNotContain("\tat ");
             }
         }
     }
 
     @Test
-    void shouldFailTheReceiverWithinThirtyFiveSecondsWhenTheSenderIsKilled() throws Exception {
+    void shouldFailTheReceiverWithinSecondsWhenTheSenderIsKilled() throws Exception {
         try (RelayProcess relay = RelayProcess.start()) {
             final Listener listener = listen(relay.url());
             try (CliProcess pipe = CliProcess.derpholeStreaming(null, "pipe", "--force-relay", listener.token());
@@ -115,8 +116,8 @@ class TransferIT {
                 pipe.kill();
                 final long killedNs = System.nanoTime();
                 assertThat(receiving.waitFor(40_000)).as(receiving.stderr()).isEqualTo(ExitCode.RUNTIME);
-                assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - killedNs)).isLessThan(35);
-                assertThat(receiving.stderr()).contains("error: ").doesNotContain("\tat ");
+                assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - killedNs)).isLessThan(12);
+                assertThat(receiving.stderr()).contains("error: ").contains("left the relay").doesNotContain("\tat ");
             }
         }
     }
@@ -132,7 +133,7 @@ class TransferIT {
                 pipe.terminate();
                 assertThat(pipe.waitFor(15_000)).isEqualTo(ExitCode.RUNTIME);
                 assertThat(receiving.waitFor(15_000)).as(receiving.stderr()).isEqualTo(ExitCode.RUNTIME);
-                assertThat(receiving.stderr()).contains("interrupted");
+                assertThat(receiving.stderr()).as("sender's stderr:%n%s", pipe.stderr()).contains("interrupted");
             }
         }
     }

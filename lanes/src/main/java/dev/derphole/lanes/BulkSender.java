@@ -63,6 +63,15 @@ public final class BulkSender {
     }
 
     /**
+     * The session heard that the receiver left (the relay's PeerGone): unless a packet from it arrives within a few
+     * seconds ({@link dev.derphole.lanes.engine.PeerLeftWatch#GRACE_NS}, at most the peer timeout), the stream
+     * fails as PEER_VANISHED instead of waiting the whole peer timeout. Any thread.
+     */
+    public void peerLeft() {
+        engine.peerLeft();
+    }
+
+    /**
      * Accepts packets arriving on {@code path} too, without sending on it (yet): the session attaches a new
      * direct path as soon as it exists, so nothing the peer sends there is lost before {@link #switchPath}.
      */

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import dev.derphole.lanes.StreamException.Reason;
+import dev.derphole.lanes.engine.PeerLeftWatch;
 import dev.derphole.lanes.testing.DeterministicSource;
 import dev.derphole.lanes.testing.DigestSink;
 import dev.derphole.lanes.testing.LossyPathPair;
@@ -54,6 +55,48 @@ class LivenessTest {
             assertThat(senderMs).isBetween(PEER_TIMEOUT.toMillis() - 100, PEER_TIMEOUT.toMillis() + SLACK_MS);
             assertThat(receiverMs).isBetween(PEER_TIMEOUT.toMillis() - 100, PEER_TIMEOUT.toMillis() + SLACK_MS);
         }
+    }
+
+    @Test
+    void shouldFailBothSidesWithinTheGraceWhenThePeerLeftAndWentSilent() throws Exception {
+        final StreamConfig patient = CONFIG.toBuilder().peerTimeout(Duration.ofSeconds(30)).build();
+        try (LossyPathPair pair = LossyPathPair.builder().build()) {
+            final StreamPair streams = new StreamPair(patient, StreamPair.keys(38), pair.a(), pair.b())
+                .start(new DeterministicSource(38, 1L << 40, 1 << 16, false), new DigestSink(0, false));
+            awaitProgress(streams);
+            pair.blackhole(true);
+            final long leftNs = System.nanoTime();
+            streams.receiver.peerLeft();
+            streams.sender.peerLeft();
+
+            final StreamException receiver = StreamPair.failure(streams.received, 10, TimeUnit.SECONDS);
+            final StreamException sender = StreamPair.failure(streams.sent, 10, TimeUnit.SECONDS);
+            final long ms = (System.nanoTime() - leftNs) / 1_000_000;
+            assertThat(receiver.reason()).isEqualTo(Reason.PEER_VANISHED);
+            assertThat(receiver.getMessage()).isEqualTo("peer vanished: it left the relay and sent nothing for 5 s");
+            assertThat(sender.reason()).isEqualTo(Reason.PEER_VANISHED);
+            assertThat(ms).isBetween(PeerLeftWatch.GRACE_NS / 1_000_000 - 100,
+                PeerLeftWatch.GRACE_NS / 1_000_000 + 3 * SLACK_MS);
+        }
+    }
+
+    @Test
+    void shouldKeepStreamingWhenThePeerLeftTheRelayButStillSends() throws Exception {
+        final StreamConfig patient = CONFIG.toBuilder().peerTimeout(Duration.ofSeconds(30)).build();
+        final byte[] data = new byte[8 << 20];
+        new java.util.SplittableRandom(39).nextBytes(data);
+        final DigestSink sink = new DigestSink(data.length, false);
+        try (LossyPathPair pair = LossyPathPair.builder().bandwidth(1 << 20).build()) {
+            final StreamPair streams = new StreamPair(patient, StreamPair.keys(39), pair.a(), pair.b())
+                .start(new ByteArrayInputStream(data), sink);
+            awaitProgress(streams);
+            streams.receiver.peerLeft();
+            streams.sender.peerLeft();
+
+            // The other 7 MiB at 1 MiB/s outlast the grace: the stream survives because packets keep coming.
+            assertThat(streams.await(30, TimeUnit.SECONDS)).isEqualTo(data.length);
+        }
+        assertThat(sink.kept()).isEqualTo(data);
     }
 
     @Test

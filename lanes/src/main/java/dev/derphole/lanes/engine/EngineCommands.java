@@ -1,5 +1,6 @@
 package dev.derphole.lanes.engine;
 
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 import dev.derphole.lanes.StreamConfig;
@@ -7,9 +8,9 @@ import dev.derphole.udp.PacketPath;
 
 /**
  * The commands other threads give a stream engine (sender or receiver): switch to a path, accept packets from
- * another path, abort. Each installs what it must at once (the path's handler), records the command and wakes
- * the engine thread, which applies it at the start of its next cycle ({@link #takePendingPath()},
- * {@link #abortReason()}).
+ * another path, abort, the peer left the relay. Each installs what it must at once (the path's handler), records
+ * the command and wakes the engine thread, which applies it at the start of its next cycle
+ * ({@link #takePendingPath()}, {@link #abortReason()}, {@link #applyPeerLeft}).
  * <p>
  * Thread-safe: commands from any thread; the take/read side belongs to the engine thread.
  */
@@ -18,6 +19,8 @@ public final class EngineCommands {
     private final Inbox inbox;
     private final Signal signal;
     private final AtomicReference<PacketPath> pendingPath = new AtomicReference<>();
+    private final AtomicBoolean peerLeft = new AtomicBoolean();
+    private volatile long peerLeftAtNs;
     private volatile String abortReason;
 
     public EngineCommands(final StreamConfig config, final Inbox inbox, final Signal signal) {
@@ -43,6 +46,20 @@ public final class EngineCommands {
     public void abort(final String reason) {
         abortReason = reason == null ? "aborted" : reason;
         signal.signal();
+    }
+
+    /** The session heard that the peer left (the relay's PeerGone); see {@link PeerLeftWatch}. */
+    public void peerLeft() {
+        peerLeftAtNs = System.nanoTime();
+        peerLeft.set(true);
+        signal.signal();
+    }
+
+    /** Engine thread: tells {@code watch} about a {@link #peerLeft()} since the last call. */
+    public void applyPeerLeft(final PeerLeftWatch watch) {
+        if (peerLeft.getAndSet(false)) {
+            watch.onLeft(peerLeftAtNs);
+        }
     }
 
     /** Engine thread: the path of the latest {@link #switchPath}, once, or null. */

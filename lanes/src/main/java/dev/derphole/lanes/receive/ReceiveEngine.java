@@ -18,6 +18,7 @@ import dev.derphole.lanes.engine.ByteRing;
 import dev.derphole.lanes.engine.Control;
 import dev.derphole.lanes.engine.EngineCommands;
 import dev.derphole.lanes.engine.Inbox;
+import dev.derphole.lanes.engine.PeerLeftWatch;
 import dev.derphole.lanes.engine.Signal;
 import dev.derphole.lanes.engine.StreamCounters;
 import dev.derphole.lanes.repair.RangeSet;
@@ -71,6 +72,7 @@ public final class ReceiveEngine {
     private final byte[] rx = new byte[WireFormat.MAX_DATAGRAM_LENGTH];
     private final EngineCommands commands;
     private final long peerTimeoutNs;
+    private final PeerLeftWatch peerLeftWatch;
     private final long heartbeatNs;
     private final long lingerNs;
     private final long maxAckDelayNs;
@@ -125,6 +127,7 @@ public final class ReceiveEngine {
         java.util.Arrays.fill(openKey, (byte)0);
         this.ring = new ByteRing(config.receiveWindowBytes());
         this.peerTimeoutNs = config.peerTimeout().toNanos();
+        this.peerLeftWatch = new PeerLeftWatch(peerTimeoutNs);
         this.heartbeatNs = config.heartbeatInterval().toNanos();
         this.lingerNs = config.linger().toNanos();
         this.maxAckDelayNs = config.maxAckDelay().toNanos();
@@ -148,6 +151,11 @@ public final class ReceiveEngine {
     /** From any thread: fail the stream, telling the peer {@code reason}. */
     public void abort(final String reason) {
         commands.abort(reason);
+    }
+
+    /** Any thread: the peer left the relay; fail early if it stays silent ({@link PeerLeftWatch}). */
+    public void peerLeft() {
+        commands.peerLeft();
     }
 
     /**
@@ -210,6 +218,7 @@ public final class ReceiveEngine {
         if (Thread.currentThread().isInterrupted() && !delivered) {
             throw new StreamException(Reason.LOCAL_ABORT, "aborted: interrupted");
         }
+        commands.applyPeerLeft(peerLeftWatch);
         final PacketPath next = commands.takePendingPath();
         if (next == null) {
             return 0;
@@ -447,6 +456,9 @@ public final class ReceiveEngine {
             throw new StreamException(
                 Reason.PEER_VANISHED, "peer vanished: no packets for " + Control.seconds(peerTimeoutNs) + " s");
         }
+        if (!delivered) {
+            peerLeftWatch.check(nowNs, lastHeardNs);
+        }
         if (nowNs - lastSendNs >= heartbeatNs) {
             sendAck(nowNs); // an ACK is our heartbeat: it also repeats credit and ranges
         }
@@ -456,7 +468,7 @@ public final class ReceiveEngine {
         long wake = nowNs + MAX_PARK_NS;
         wake = earlier(wake, lastSendNs + heartbeatNs);
         if (!delivered) {
-            wake = earlier(wake, lastHeardNs + peerTimeoutNs);
+            wake = peerLeftWatch.earlier(earlier(wake, lastHeardNs + peerTimeoutNs), lastHeardNs);
         } else {
             wake = earlier(wake, lingerDeadline());
         }

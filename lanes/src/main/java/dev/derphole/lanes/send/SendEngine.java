@@ -22,6 +22,7 @@ import dev.derphole.lanes.engine.ByteRing;
 import dev.derphole.lanes.engine.Control;
 import dev.derphole.lanes.engine.EngineCommands;
 import dev.derphole.lanes.engine.Inbox;
+import dev.derphole.lanes.engine.PeerLeftWatch;
 import dev.derphole.lanes.engine.Signal;
 import dev.derphole.lanes.engine.StreamCounters;
 import dev.derphole.lanes.rate.BbrController;
@@ -112,6 +113,7 @@ public final class SendEngine {
     private final byte[] rx = new byte[WireFormat.MAX_DATAGRAM_LENGTH];
     private final EngineCommands commands;
     private final long peerTimeoutNs;
+    private final PeerLeftWatch peerLeftWatch;
     private final long heartbeatNs;
     private final long maxAckDelayNs;
 
@@ -175,6 +177,7 @@ public final class SendEngine {
         lanes[0] = lane0;
         laneCount = 1;
         this.peerTimeoutNs = config.peerTimeout().toNanos();
+        this.peerLeftWatch = new PeerLeftWatch(peerTimeoutNs);
         this.heartbeatNs = config.heartbeatInterval().toNanos();
         this.maxAckDelayNs = config.maxAckDelay().toNanos();
         this.reorderingThreshold = config.reorderingThreshold();
@@ -195,6 +198,11 @@ public final class SendEngine {
     /** From any thread: fail the stream, telling the peer {@code reason}. */
     public void abort(final String reason) {
         commands.abort(reason);
+    }
+
+    /** Any thread: the peer left the relay; fail early if it stays silent ({@link PeerLeftWatch}). */
+    public void peerLeft() {
+        commands.peerLeft();
     }
 
     /**
@@ -296,6 +304,7 @@ public final class SendEngine {
         if (Thread.currentThread().isInterrupted()) {
             throw new StreamException(Reason.LOCAL_ABORT, "aborted: interrupted");
         }
+        commands.applyPeerLeft(peerLeftWatch);
         final LaneRequest laneRequest = pendingLanes.getAndSet(null);
         final PacketPath next = commands.takePendingPath();
         if (next == null) {
@@ -631,6 +640,7 @@ public final class SendEngine {
             throw new StreamException(
                 Reason.PEER_VANISHED, "peer vanished: no packets for " + Control.seconds(peerTimeoutNs) + " s");
         }
+        peerLeftWatch.check(nowNs, lastHeardNs);
         if (pathFailed && nowNs - pathFailedAtNs >= peerTimeoutNs) {
             throw new StreamException(Reason.IO, "path " + path.name() + " failed: " + pathError.getMessage(),
                 pathError);
@@ -703,7 +713,7 @@ public final class SendEngine {
 
     private long nextWakeNs(final long nowNs) {
         long wake = nowNs + MAX_PARK_NS;
-        wake = earlier(wake, lastHeardNs + peerTimeoutNs);
+        wake = peerLeftWatch.earlier(earlier(wake, lastHeardNs + peerTimeoutNs), lastHeardNs);
         wake = earlier(wake, lastSendNs + heartbeatInterval());
         if (probeDeadlineNs != 0) {
             wake = earlier(wake, probeDeadlineNs);

@@ -35,6 +35,8 @@ public final class PeerLink implements AutoCloseable {
     private final Thread dispatcher;
     private volatile RelayPath path;
     private volatile Consumer<byte[]> controlHandler;
+    private volatile Runnable peerGoneHandler = () -> {
+    };
     private volatile NodeKey gonePeer;
     private volatile String relayProblem;
     private volatile boolean closed;
@@ -74,6 +76,11 @@ public final class PeerLink implements AutoCloseable {
         this.controlHandler = handler;
     }
 
+    /** Called on the dispatcher thread each time the relay says the bound peer has left it. */
+    public void peerGoneHandler(final Runnable handler) {
+        this.peerGoneHandler = handler;
+    }
+
     /** Sends one control packet (rendezvous reply or claim). */
     public void send(final NodeKey destination, final byte[] packet) throws IOException {
         try {
@@ -104,8 +111,11 @@ public final class PeerLink implements AutoCloseable {
         return dropped.get();
     }
 
-    /** How long close() waits for queued packets (a final ABORT or CLOSE) to reach the relay. */
-    private static final Duration CLOSE_FLUSH = Duration.ofMillis(750);
+    /**
+     * How long close() waits for queued packets (a final ABORT or CLOSE) to reach the relay. An ABORT can sit
+     * behind the writer's batch in hand (≤ 128 packets of ≤ 64 KiB) on a loaded machine; Ctrl-C's hook waits 5 s.
+     */
+    private static final Duration CLOSE_FLUSH = Duration.ofMillis(2_000);
 
     @Override
     public void close() {
@@ -147,6 +157,7 @@ public final class PeerLink implements AutoCloseable {
                     final RelayPath p = path;
                     if (p != null && gone.peer().equals(p.peer())) {
                         gonePeer = gone.peer();
+                        peerGoneHandler.run();
                     }
                 }
                 case DerpEvent.Disconnected d -> relayProblem = d.cause();

@@ -145,7 +145,10 @@ public final class ListenSession implements AutoCloseable {
                 // The data path must exist before the claimer learns it may start sending.
                 relayPath = link.pathTo(claimer.get());
                 claimCandidates = outcome.accepted().get().candidates();
-                receiver = new BulkReceiver(setup.stream(), StreamKeying.claimerToListener(token), relayPath);
+                final BulkReceiver r = new BulkReceiver(setup.stream(), StreamKeying.claimerToListener(token),
+                    relayPath);
+                receiver = r;
+                link.peerGoneHandler(r::peerLeft);
             }
             reply(outcome);
             if (claimer.isPresent()) {

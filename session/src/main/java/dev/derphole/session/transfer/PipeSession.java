@@ -111,6 +111,7 @@ public final class PipeSession implements AutoCloseable {
         final RelayPath relayPath = link.pathTo(token.derpPublicKey());
         final BulkSender s = new BulkSender(setup.stream(), StreamKeying.claimerToListener(token), relayPath);
         sender = s;
+        link.peerGoneHandler(s::peerLeft);
         events.status("connected-relay");
         direct.start(token, link.ownKey(), token.derpPublicKey(), decision.candidates(), setup.policy(),
             CandidateExchange.over(link, token.derpPublicKey()), new PathProber.Listener() {
