@@ -11,14 +11,17 @@ if [ ! -f "$jar" ] || [ -n "${DERPHOLE_REBUILD:-}" ]; then
         exit 1
     fi
 fi
-# Memory: a transfer holds ~60-80 MiB of buffers (32 MiB stream ring, 8 MiB inbox per path, DERP queues). The
-# JVM's defaults (G1, max heap 1/4 of RAM) let the heap grow to ~300 MiB RSS on a 24 GiB machine; the serial
-# collector with a 192 MiB cap keeps each process near 150-200 MiB RSS at the same CPU cost
-# (docs/benchmarks.md). DERPHOLE_JAVA_OPTS comes later, so e.g. -Xmx1g there overrides the cap.
+# Memory: a transfer holds ~40-60 MiB of buffers (32 MiB stream ring, inbox slots per path, lane batches, DERP
+# queues). The JVM's defaults (G1, max heap 1/4 of RAM) let the heap grow to ~300 MiB RSS on a 24 GiB machine;
+# the serial collector with a 192 MiB cap costs the same CPU. A young generation of 24 MiB (default: a third of
+# the heap, all of it touched between collections) and big arrays allocated straight into the old generation
+# (PretenureSizeThreshold: the ring was copied out of eden, 30-100 ms pauses) keep RSS near 185 MiB per side
+# with one lane and 225 MiB with four (docs/benchmarks.md). DERPHOLE_JAVA_OPTS comes later, so e.g. -Xmx1g
+# there overrides the cap.
 # The relay is the exception: its memory grows with its clients (a queue of up to 32 packets each), so it
 # keeps the JVM's defaults rather than risk running out of heap under load.
 # Keep in sync with cli/src/test/java/dev/derphole/cli/CliProcess.java.
-memory=(-XX:+UseSerialGC -Xmx192m)
+memory=(-XX:+UseSerialGC -Xmx192m -Xmn24m -XX:PretenureSizeThreshold=512k)
 for arg in "$@"; do
     if [ "$arg" = relay ]; then
         memory=()

@@ -71,7 +71,7 @@ final class CliProcess implements AutoCloseable {
         command.addAll(List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
             "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"));
         if (!List.of(args).contains("relay")) {
-            command.addAll(List.of("-XX:+UseSerialGC", "-Xmx192m"));
+            command.addAll(List.of("-XX:+UseSerialGC", "-Xmx192m", "-Xmn24m", "-XX:PretenureSizeThreshold=512k"));
         }
         command.addAll(List.of("-cp", JAR.toString(), main));
         command.addAll(List.of(args));

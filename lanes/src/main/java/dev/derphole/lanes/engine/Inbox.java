@@ -96,6 +96,11 @@ public final class Inbox {
             return large;
         }
 
+        /** Bytes per slot of the main pool. */
+        public int slotSize() {
+            return pool.slotSize;
+        }
+
         public PacketPath path() {
             return path;
         }
@@ -134,12 +139,23 @@ public final class Inbox {
     private final StreamCounters counters;
     private final Signal signal;
     private final int bytesPerPath;
+    private final int maxDatagramLength;
     private volatile boolean closed;
 
     public Inbox(final StreamCounters counters, final Signal signal, final int bytesPerPath) {
+        this(counters, signal, bytesPerPath, WireFormat.MAX_DATAGRAM_LENGTH);
+    }
+
+    /**
+     * @param maxDatagramLength the largest datagram this side's peer sends: slots are no larger, longer datagrams
+     *                          are dropped as malformed (a sender's inbox only takes ACKs, HEARTBEATs and ABORTs)
+     */
+    public Inbox(final StreamCounters counters, final Signal signal, final int bytesPerPath,
+        final int maxDatagramLength) {
         this.counters = counters;
         this.signal = signal;
         this.bytesPerPath = bytesPerPath;
+        this.maxDatagramLength = Math.clamp(maxDatagramLength, 64, WireFormat.MAX_DATAGRAM_LENGTH);
     }
 
     /** Installs our handler on {@code path} (once per path; again on re-attach) and returns its port. */
@@ -152,9 +168,9 @@ public final class Inbox {
                 }
             }
             if (port == null) {
-                final int slotSize = Math.min(WireFormat.MAX_DATAGRAM_LENGTH,
+                final int slotSize = Math.min(maxDatagramLength,
                     Math.max(64, Math.max(path.maxDatagramLength(), path.typicalReceiveLength())));
-                final int receiveLimit = Math.clamp(path.maxReceiveLength(), slotSize, WireFormat.MAX_DATAGRAM_LENGTH);
+                final int receiveLimit = Math.clamp(path.maxReceiveLength(), slotSize, maxDatagramLength);
                 port = new PathPort(this, path, slotSize, receiveLimit);
                 ports.add(port);
             }

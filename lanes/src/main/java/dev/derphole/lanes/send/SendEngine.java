@@ -83,6 +83,8 @@ public final class SendEngine {
      * per lane, so 1 MiB of heap per lane.
      */
     private static final int LANE_BATCH_BYTES = 256 << 10;
+    /** Inbox bytes per path: ~950 receiver datagrams of the largest kind, thousands of typical ACKs. */
+    private static final int INBOUND_BYTES_PER_PATH = 1 << 20;
     /** Selective/loss range capacity. */
     private static final int MAX_RANGES = 1 << 16;
 
@@ -159,7 +161,10 @@ public final class SendEngine {
         this.counters = counters;
         this.listener = listener;
         this.signal = new Signal();
-        this.inbox = new Inbox(counters, signal, config.inboundBytesPerPath());
+        // Only ACKs, HEARTBEATs and ABORTs come in: small slots, and a small share of the budget per path (each lane
+        // is a path; with 64 KiB slots five paths held 40 MiB of heap for a few KiB of ACKs).
+        this.inbox = new Inbox(counters, signal,
+            Math.min(config.inboundBytesPerPath(), INBOUND_BYTES_PER_PATH), WireFormat.MAX_RECEIVER_DATAGRAM_LENGTH);
         this.commands = new EngineCommands(config, inbox, signal);
         final byte[] sealKey = keys.senderToReceiverKey();
         final byte[] openKey = keys.receiverToSenderKey();

@@ -52,6 +52,8 @@ public final class WireFormat {
     public static final int ACK_RANGE_LENGTH = 8;
     /** Most selective ranges one ACK carries. */
     public static final int ACK_MAX_RANGES = 64;
+    /** Largest ACK body: the fixed fields and every range. */
+    public static final int ACK_MAX_BODY_LENGTH = ACK_RANGES_OFFSET + ACK_MAX_RANGES * ACK_RANGE_LENGTH;
     /** ACK flag: the receiver knows the final length and has every byte below it. */
     public static final int ACK_FLAG_FIN_RECEIVED = 0x01;
     /** ACK flag: every byte, FIN included, was written and flushed to the receiver's sink. */
@@ -66,6 +68,12 @@ public final class WireFormat {
     public static final int ABORT_TEXT_OFFSET = 2;
     /** Longest abort text in bytes. */
     public static final int ABORT_MAX_TEXT = 200;
+    /**
+     * Largest datagram a receiver ever sends (ACK with every range, ABORT with the longest text; HEARTBEAT is
+     * empty): what a sender's inbox needs room for.
+     */
+    public static final int MAX_RECEIVER_DATAGRAM_LENGTH =
+        PACKET_OVERHEAD + Math.max(ACK_MAX_BODY_LENGTH, ABORT_TEXT_OFFSET + ABORT_MAX_TEXT);
     /** ABORT code: no specific reason. */
     public static final int ABORT_CODE_UNSPECIFIED = 0;
     /** ABORT code: the user or application aborted (Ctrl-C). */

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import dev.derphole.lanes.wire.PacketType;
+import dev.derphole.lanes.wire.WireFormat;
 import dev.derphole.udp.PacketPath;
 
 /** The inbox's slot pools: datagrams up to the path's own size, larger ones up to its receive limit. */
@@ -131,5 +132,28 @@ class InboxTest {
         }
         // 1 MiB of 1,472-byte slots holds all 200; the large pool (16 slots of 64 KiB) would have dropped most.
         assertThat(counters.get(StreamCounters.INBOUND_DROPS)).isZero();
+    }
+
+    @Test
+    void shouldKeepASendersInboxToTheReceiversLargestDatagramEvenOnA64KiBPath() {
+        final StreamCounters counters = new StreamCounters();
+        final int max = WireFormat.MAX_RECEIVER_DATAGRAM_LENGTH;
+        final Inbox inbox = new Inbox(counters, new Signal(), 1 << 20, max);
+        final StubPath path = new StubPath(65_000, 65_000);
+        final Inbox.PathPort port = inbox.attach(path);
+
+        path.deliver(max, (byte)1);
+        path.deliver(max + 1, (byte)2);
+        // 1 MiB of small slots: far more than the 16 a 64 KiB slot size would give, in the same memory.
+        for (int i = 0; i < 500; i++) {
+            path.deliver(64, (byte)3);
+        }
+
+        assertThat(port.slotSize()).isEqualTo(max);
+        assertThat(counters.get(StreamCounters.MALFORMED)).as("larger than any receiver datagram").isEqualTo(1);
+        assertThat(counters.get(StreamCounters.INBOUND_DROPS)).isZero();
+        assertThat(max).as("an ACK with every range fits").isGreaterThanOrEqualTo(
+            WireFormat.PACKET_OVERHEAD + WireFormat.ACK_RANGES_OFFSET
+                + WireFormat.ACK_MAX_RANGES * WireFormat.ACK_RANGE_LENGTH);
     }
 }
