@@ -31,6 +31,10 @@ final class TokenSource {
      */
     String read(final String positional, final InputStream stdin) {
         final int given = (positional != null ? 1 : 0) + (tokenFile != null ? 1 : 0) + (tokenStdin ? 1 : 0);
+        if (given == 0) {
+            throw UserFacingException.usage("no token: give the one the listener printed as an argument, "
+                + "--token-file FILE or --token-stdin");
+        }
         if (given != 1) {
             throw UserFacingException.usage("give the token exactly one way: as an argument, --token-file FILE "
                 + "or --token-stdin");

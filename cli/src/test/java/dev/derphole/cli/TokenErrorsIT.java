@@ -67,7 +67,7 @@ class TokenErrorsIT {
         // Reaching the expiry check proves the token was read from the file.
         expectFailure(ExitCode.RUNTIME, "expired", "pipe", "--token-file", file.toString());
         expectFailure(ExitCode.USAGE, "no such file", "pipe", "--token-file", temp.resolve("missing").toString());
-        expectFailure(ExitCode.USAGE, "exactly one way", "pipe");
+        expectFailure(ExitCode.USAGE, "no token: give the one the listener printed", "pipe");
         expectFailure(ExitCode.USAGE, "exactly one way", "pipe", expired, "--token-file", file.toString());
         try (CliProcess p = CliProcess.derpholeStreaming(null, "pipe", "--token-stdin")) {
             p.stdin().write((expired + "\npayload follows").getBytes());
