@@ -41,6 +41,8 @@ public final class ListenSession implements AutoCloseable {
     private PeerLink link;
     private SessionToken token;
     private RendezvousListener rendezvous;
+    /** Set once the stream is complete: later path changes are not worth a status line. */
+    private volatile boolean finished;
     private volatile BulkReceiver receiver;
     private volatile String abortReason;
     private Thread lateClaims;
@@ -93,17 +95,22 @@ public final class ListenSession implements AutoCloseable {
                 public void onDirect(final DirectPath path) {
                     // The sender switches; the receiver answers on the path the newest packet came from.
                     r.attachPath(path);
-                    events.status("connected-direct");
+                    if (!finished) { // a promotion racing the end: the user already saw stream-complete
+                        events.status("connected-direct");
+                    }
                 }
 
                 @Override
                 public void onFallback() {
                     r.switchPath(relayPath);
-                    events.status("connected-relay");
+                    if (!finished) {
+                        events.status("connected-relay");
+                    }
                 }
             });
         try {
             final long bytes = receiver.receive(sink);
+            finished = true;
             events.status("stream-complete");
             return bytes;
         } catch (final StreamException e) {

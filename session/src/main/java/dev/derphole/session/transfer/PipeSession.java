@@ -118,6 +118,9 @@ public final class PipeSession implements AutoCloseable {
                 @Override
                 public void onDirect(final DirectPath path) {
                     s.switchPath(path);
+                    if (finished) {
+                        return; // a promotion racing the last ACK: the user already saw stream-complete
+                    }
                     events.status("connected-direct");
                     if (parallel > 1 && lanesStarted.compareAndSet(false, true)) {
                         Thread.ofPlatform().daemon().name("derphole-lanes").start(() -> openLanes(s, path,
@@ -128,11 +131,14 @@ public final class PipeSession implements AutoCloseable {
                 @Override
                 public void onFallback() {
                     s.switchPath(relayPath);
-                    events.status("connected-relay");
+                    if (!finished) {
+                        events.status("connected-relay");
+                    }
                 }
             });
         try {
             final long bytes = sender.send(source);
+            finished = true;
             events.status("stream-complete");
             return bytes;
         } catch (final StreamException e) {
