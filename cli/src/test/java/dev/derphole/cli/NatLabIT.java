@@ -47,6 +47,8 @@ class NatLabIT {
     private static final String DERPHOLE = "dev.derphole.cli.DerpholeMain";
     /** portmap-late: bytes sent before the sender waits for the direct path (they cross on the relay). */
     private static final long LATE_GATE_AT = 8L << 20;
+    /** How long a path must stay direct to count as steady: the prober's 2 s heartbeat timeout and some slack. */
+    private static final long STEADY_MS = 3_000;
 
     @ParameterizedTest(name = "{0} -> {1}, {4} lane(s)")
     @CsvSource(delimiter = ';', value = {
@@ -123,7 +125,8 @@ class NatLabIT {
      * (b's NAT is symmetric and b has no mapping), b's port mapper keeps asking on its quick schedule, the mapping
      * it gets goes to the listener as a candidate update, and the running session moves to the direct path:
      * relay first, then direct, on both sides, byte-exact, the mapping deleted on exit. The sender writes the first
-     * {@link #LATE_GATE_AT} bytes at once (they cross on the relay) and the rest only once both ends are direct.
+     * {@link #LATE_GATE_AT} bytes at once (they cross on the relay) and the rest only once both ends have been direct
+     * for {@link #STEADY_MS}, and both must still be direct when the stream completes.
      */
     @Test
     @Timeout(90)
@@ -162,7 +165,9 @@ class NatLabIT {
                                 (System.nanoTime() - upNs) / 1_000_000)
                             .doesNotContain("miniupnpd in rb");
                         sender.awaitStderr("^(connected-direct)$", 45_000);
-                        listener.awaitStderr("^(connected-direct)$", 10_000);
+                        // Direct, and still direct a heartbeat timeout later, on both sides.
+                        awaitSteadyDirect(sender, 15_000);
+                        awaitSteadyDirect(listener, 10_000);
                     } finally {
                         gate.countDown();
                     }
@@ -172,6 +177,9 @@ class NatLabIT {
                     assertThat(received.hex()).isEqualTo(sent.get(10, TimeUnit.SECONDS).hex());
                     assertInOrder(sender.stderr(), "connected-relay", "connected-direct", "stream-complete");
                     assertInOrder(listener.stderr(), "connected-relay", "connected-direct", "stream-complete");
+                    // The bytes after the gate crossed the direct path: no side went back to the relay.
+                    assertThat(pathLines(sender.stderr()).getLast()).isEqualTo("connected-direct");
+                    assertThat(pathLines(listener.stderr()).getLast()).isEqualTo("connected-direct");
                     assertThat(sender.stderr())
                         .containsPattern("direct-stats .*portmap=pcp external=203\\.0\\.113\\.2:");
                     // The sender deleted its mapping on the way out: the router forwards nothing any more.
@@ -193,6 +201,30 @@ class NatLabIT {
             assertThat(at).as("line '%s' after line %d in:%n%s", line, from, text).isGreaterThanOrEqualTo(0);
             from += at + 1;
         }
+    }
+
+    /** Waits until {@code process}'s latest path line is connected-direct and has stayed so for {@link #STEADY_MS}. */
+    private static void awaitSteadyDirect(final CliProcess process, final long timeoutMs) throws InterruptedException {
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        int seen = -1;
+        long since = 0;
+        while (System.nanoTime() < deadline) {
+            final List<String> lines = pathLines(process.stderr());
+            if (lines.size() != seen || !lines.getLast().equals("connected-direct")) {
+                seen = lines.size();
+                since = System.nanoTime();
+            } else if (System.nanoTime() - since >= TimeUnit.MILLISECONDS.toNanos(STEADY_MS)) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("not steadily direct within " + timeoutMs + " ms:\n" + process.stderr());
+    }
+
+    /** The connected-relay / connected-direct lines of {@code stderr} up to stream-complete, in order. */
+    private static List<String> pathLines(final String stderr) {
+        return stderr.lines().takeWhile(l -> !l.equals("stream-complete"))
+            .filter(l -> l.equals("connected-relay") || l.equals("connected-direct")).toList();
     }
 
     private static void awaitBytes(final DigestSink sink, final long atLeast) throws InterruptedException {
