@@ -72,6 +72,12 @@ Topology (names carry the prefix $DHLAB_PREFIX, default "dhlab"):
   the daemon asks a one-shot STUN responder on 203.0.113.254:3478 (natprobe.py stun in pub, gone when `up`
   returns), which tells it that WAN_X is its own unfiltered address. Clients see the external address
   203.0.113.X; one that rejects reserved external addresses (miniupnpc's upnpc does: use upnpc -i) refuses it.
+  portmap_delay_X=SECONDS starts router X's watcher and miniupnpd that long after `up` returns (a router whose
+  mapping service comes up late, or a client whose first attempt found no gateway): until then the router
+  answers NAT-PMP/PCP with ICMP port unreachable and SSDP with silence. A launcher (lab.sh _portmap-late, in
+  pub's namespace so that `down` ends it) sleeps, then starts the one-shot STUN responder, the watcher and
+  miniupnpd as `up` would, and logs "portmap-late: miniupnpd in rX up after N s" to
+  $DHLAB_STATE_DIR/portmap-late.log.
 
 Scenario files (scenarios/*.conf): one KEY=VALUE per line, `#` starts a comment, no quoting. Keys (defaults):
   description=TEXT
@@ -80,6 +86,8 @@ Scenario files (scenarios/*.conf): one KEY=VALUE per line, `#` starts a comment,
   udp_a=allow|block (allow)     udp_b likewise
   lan_a=192.168.10  lan_b=192.168.20   first three octets of the /24 LANs (must differ from 203.0.113)
   portmap_a=off|on (off)        portmap_b likewise: router runs miniupnpd (UPnP IGD, NAT-PMP, PCP), see above
+  portmap_delay_a=0 (0)         portmap_delay_b likewise: seconds (integer, 0-60) after `up` before the router's
+                                miniupnpd starts (needs portmap_X=on), see above
   wan_a=off|on (off)            wan_b likewise; with on:
   wan_a_delay_ms=20  wan_a_loss=0  wan_a_rate_mbit=200  wan_a_queue_bytes=1000000  wan_a_seed=1
                                 one-way delay (ms), random loss per direction (%), rate (Mbit/s of IP bytes,
@@ -87,7 +95,7 @@ Scenario files (scenarios/*.conf): one KEY=VALUE per line, `#` starts a comment,
 
 Environment: DHLAB_PREFIX (default dhlab, [a-z0-9]{1,8}), DHLAB_STATE_DIR (default /run/$DHLAB_PREFIX).
 After `up`, $DHLAB_STATE_DIR/env holds LAB_* shell variables (addresses, namespaces, expect, the routers' LAN
-addresses LAB_X_GW and LAB_X_PORTMAP=on|off) for scripts.
+addresses LAB_X_GW, LAB_X_PORTMAP=on|off and LAB_X_PORTMAP_DELAY) for scripts.
 Needs root, iproute2, nftables, and for wan scenarios a C compiler (wanem is built on demand); for portmap
 scenarios miniupnpd (apt-get install miniupnpd-nftables: only that package, whose install starts nothing),
 conntrack and python3.
@@ -108,7 +116,8 @@ upnp_http_port=2869
 stun_port=3478
 miniupnpd=
 # Ports the lab's own probes use on the relay address (selftest.sh); derphole picks its own.
-keys=(description expect nat_a nat_b udp_a udp_b lan_a lan_b portmap_a portmap_b wan_a wan_b
+keys=(description expect nat_a nat_b udp_a udp_b lan_a lan_b portmap_a portmap_b portmap_delay_a portmap_delay_b
+    wan_a wan_b
     wan_a_delay_ms wan_a_loss wan_a_rate_mbit wan_a_queue_bytes wan_a_seed
     wan_b_delay_ms wan_b_loss wan_b_rate_mbit wan_b_queue_bytes wan_b_seed)
 declare -A cfg
@@ -145,7 +154,8 @@ lab_namespaces()
 set_defaults()
 {
     cfg=([description]="" [expect]="" [nat_a]=easy [nat_b]=easy [udp_a]=allow [udp_b]=allow
-        [lan_a]=192.168.10 [lan_b]=192.168.20 [portmap_a]=off [portmap_b]=off [wan_a]=off [wan_b]=off)
+        [lan_a]=192.168.10 [lan_b]=192.168.20 [portmap_a]=off [portmap_b]=off [portmap_delay_a]=0
+        [portmap_delay_b]=0 [wan_a]=off [wan_b]=off)
     local s
     for s in a b; do
         cfg[wan_${s}_delay_ms]=20
@@ -171,6 +181,9 @@ set_key()
         nat_?) [[ "$v" =~ ^(easy|symmetric)$ ]] || die "$where: $k must be easy or symmetric" ;;
         udp_?) [[ "$v" =~ ^(allow|block)$ ]] || die "$where: $k must be allow or block" ;;
         wan_?|portmap_?) [[ "$v" =~ ^(on|off)$ ]] || die "$where: $k must be on or off" ;;
+        portmap_delay_?)
+            [[ "$v" =~ ^[0-9]{1,2}$ ]] && [ "$v" -le 60 ] || die "$where: $k must be whole seconds, 0 to 60"
+            ;;
         lan_?)
             [[ "$v" =~ ^(10\.[0-9]{1,3}|172\.(1[6-9]|2[0-9]|3[01])|192\.168)\.[0-9]{1,3}$ ]] \
                 || die "$where: $k must be the first three octets of a private /24"
@@ -377,16 +390,64 @@ EOF
 # start_portmaps: miniupnpd on every router with portmap_X=on, each asking the one-shot STUN responder first.
 start_portmaps()
 {
-    [ "${cfg[portmap_a]}" = on ] || [ "${cfg[portmap_b]}" = on ] || return 0
+    now_portmap a || now_portmap b || return 0
     local log=$state/stun.log
     ip netns exec "$(ns pub)" python3 "$here/natprobe.py" stun --bind "$pub_gw" --port "$stun_port" \
         --timeout 20 < /dev/null > "$log" 2>&1 &
     local stun_pid=$!
     wait_log "$log" '^stun ready' "$stun_pid" 10 || fail "STUN responder did not start: $(cat "$log")"
-    [ "${cfg[portmap_a]}" = off ] || start_portmap a 1
-    [ "${cfg[portmap_b]}" = off ] || start_portmap b 2
+    ! now_portmap a || start_portmap a 1
+    ! now_portmap b || start_portmap b 2
     kill "$stun_pid" 2> /dev/null || true
     wait "$stun_pid" 2> /dev/null || true
+}
+
+# now_portmap SIDE: true when router SIDE runs miniupnpd from `up` on (portmap_X=on, no delay).
+now_portmap()
+{
+    [ "${cfg[portmap_$1]}" = on ] && [ "${cfg[portmap_delay_$1]}" -eq 0 ]
+}
+
+# start_late_portmaps: with portmap_delay_X > 0, the launcher that starts those routers' miniupnpd later.
+start_late_portmaps()
+{
+    [ "${cfg[portmap_delay_a]}" -gt 0 ] || [ "${cfg[portmap_delay_b]}" -gt 0 ] || return 0
+    # In pub's namespace (down ends every process there); it starts the STUN responder there and the rest in
+    # the routers' namespaces, one side at a time, so that the responder's port is never taken twice.
+    setsid ip netns exec "$(ns pub)" env DHLAB_PREFIX="$prefix" DHLAB_STATE_DIR="$state" \
+        bash "$here/lab.sh" _portmap-late < /dev/null > "$state/portmap-late.log" 2>&1 &
+    echo "$!" > "$state/portmap-late.pid"
+}
+
+# cmd_portmap_late (internal, runs in pub's namespace): after each delayed router's delay (counted from now, in
+# the order of the delays), starts its watcher and miniupnpd with the STUN responder running meanwhile.
+cmd_portmap_late()
+{
+    local t0=$SECONDS line s order=() stun_pid log=$state/stun-late.log
+    set_defaults
+    while IFS= read -r line; do
+        [ "${line%%=*}" = scenario ] || cfg[${line%%=*}]=${line#*=}
+    done < "$state/scenario"
+    miniupnpd=$(command -v miniupnpd || echo /usr/sbin/miniupnpd)
+    if [ "${cfg[portmap_delay_a]}" -le "${cfg[portmap_delay_b]}" ]; then
+        order=(a b)
+    else
+        order=(b a)
+    fi
+    for s in "${order[@]}"; do
+        [ "${cfg[portmap_$s]}" = on ] && [ "${cfg[portmap_delay_$s]}" -gt 0 ] || continue
+        while [ $((SECONDS - t0)) -lt "${cfg[portmap_delay_$s]}" ]; do
+            sleep 0.1
+        done
+        python3 "$here/natprobe.py" stun --bind "$pub_gw" --port "$stun_port" --timeout 20 < /dev/null \
+            > "$log" 2>&1 &
+        stun_pid=$!
+        wait_log "$log" '^stun ready' "$stun_pid" 10 || fail "STUN responder did not start: $(cat "$log")"
+        start_portmap "$s" "$([ "$s" = a ] && echo 1 || echo 2)"
+        kill "$stun_pid" 2> /dev/null || true
+        wait "$stun_pid" 2> /dev/null || true
+        echo "portmap-late: miniupnpd in r$s up after $((SECONDS - t0)) s"
+    done
 }
 
 # rehome_flows PROTO HOST IPORT EPORT (portmap-sync): deletes HOST:IPORT's conntrack entries that do not use
@@ -580,6 +641,10 @@ cmd_up()
         [[ "$kv" == *=* ]] || die "override '$kv' is not KEY=VALUE"
         set_key "${kv%%=*}" "${kv#*=}" "override"
     done
+    for kv in a b; do
+        [ "${cfg[portmap_delay_$kv]}" -eq 0 ] || [ "${cfg[portmap_$kv]}" = on ] \
+            || die "portmap_delay_$kv needs portmap_$kv=on"
+    done
     [ "$(id -u)" -eq 0 ] || die "lab.sh needs root (network namespaces, nftables, TUN)"
     local tool
     for tool in ip nft setsid sysctl; do
@@ -634,12 +699,15 @@ LAB_A_GW=${cfg[lan_a]}.1
 LAB_B_GW=${cfg[lan_b]}.1
 LAB_A_PORTMAP=${cfg[portmap_a]}
 LAB_B_PORTMAP=${cfg[portmap_b]}
+LAB_A_PORTMAP_DELAY=${cfg[portmap_delay_a]}
+LAB_B_PORTMAP_DELAY=${cfg[portmap_delay_b]}
 LAB_NS_RELAY=$(ns pub)
 LAB_NS_A=$(ns a)
 LAB_NS_B=$(ns b)
 LAB_NS_RA=$(ns ra)
 LAB_NS_RB=$(ns rb)
 EOF
+    start_late_portmaps
     up_done=1
     echo "lab $prefix up: $name (expect=${cfg[expect]})"
 }
@@ -684,6 +752,18 @@ cmd_down()
             wanem_pids+=("$pid")
         fi
     done
+    # The late-portmap launcher first: once it is gone it starts nothing in a namespace already emptied.
+    f=$state/portmap-late.pid
+    if [ -f "$f" ]; then
+        pid=$(cat "$f")
+        if [[ "$pid" =~ ^[0-9]+$ ]] && [ "$(cat "/proc/$pid/comm" 2> /dev/null)" = bash ]; then
+            kill -TERM "$pid" 2> /dev/null || true
+            for ((i = 0; i < 40 && $(alive "$pid" && echo 1 || echo 0); i++)); do
+                sleep 0.05
+            done
+            alive "$pid" && kill -KILL "$pid" 2> /dev/null || true
+        fi
+    fi
     ns_procs=()
     for n in $(lab_namespaces); do
         kill_ns_pids "$n"
@@ -811,5 +891,6 @@ case "$command" in
     status) cmd_status ;;
     list) cmd_list ;;
     _portmap-sync) cmd_portmap_sync "$@" ;;
+    _portmap-late) cmd_portmap_late ;;
     *) die "unknown command $command (see --help)" ;;
 esac

@@ -58,6 +58,9 @@ the source it saw, and the answer must come from WAN_X:EPORT):
   rehome-X             a flow from 40003 to the relay's 3481 started before the mapping leaves from the new
                        mapping (41003) within 3 s after NAT-PMP maps 40003 (lab.sh re-homes such flows)
   daemon-X             miniupnpd still runs and logged no netlink error
+With portmap_delay_X > 0 as well (checked first, then the above once miniupnpd is up):
+  late-X               right after up, natpmpc maps nothing (no miniupnpd yet: port unreachable); lab.sh's
+                       launcher then logs miniupnpd up within [delay, delay + 5] s
 
 Prints a table; exit status 0 when every check passed, 1 when any failed, 2 bad arguments or missing tools.
 Needs root, iproute2, nftables, python3, ping (iputils-ping), a C compiler; iperf3 for the rate checks
@@ -329,6 +332,26 @@ clash_check()
     row "$sc" "clash-$s" "from old port; seen as :<not 3482>" "from ${heard:-nothing}; seen as ${answer:-none}" "$ok"
 }
 
+# late_check SCENARIO SIDE: portmap_delay_X > 0: no mapping service right after up, miniupnpd up after the delay.
+late_check()
+{
+    local sc=$1 s=$2 delay gw out early i up_at
+    delay=$(cfg "portmap_delay_$s")
+    gw=$([ "$s" = a ] && echo "$LAB_A_GW" || echo "$LAB_B_GW")
+    out=$(in_lab "$s" timeout 2 natpmpc -g "$gw" -a 41009 40009 udp 60 2>&1 || true)
+    early=$(grep -c '^Mapped public port' <<< "$out" || true)
+    for ((i = 0; i < (delay + 15) * 10; i++)); do
+        grep -q "miniupnpd in r$s up" "$state/portmap-late.log" 2> /dev/null && break
+        sleep 0.1
+    done
+    up_at=$(sed -n "s/^portmap-late: miniupnpd in r$s up after \([0-9]*\) s$/\1/p" "$state/portmap-late.log" \
+        2> /dev/null || true)
+    local ok=0
+    [ "$early" -eq 0 ] && [ -n "$up_at" ] && [ "$up_at" -ge "$delay" ] && [ "$up_at" -le $((delay + 5)) ] && ok=1
+    row "$sc" "late-$s" "no map; up after $delay..$((delay + 5)) s" \
+        "$([ "$early" -eq 0 ] && echo "no map" || echo mapped); up after ${up_at:-never} s" "$ok"
+}
+
 # portmap_checks SCENARIO SIDE: router SIDE runs miniupnpd; see --help (pmp-*, upnp-*, secure, rehome, ...).
 portmap_checks()
 {
@@ -533,6 +556,9 @@ run_scenario()
     done
 
     local s ok
+    for s in a b; do
+        [ "$(cfg "portmap_$s")" = on ] && [ "$(cfg "portmap_delay_$s")" -gt 0 ] && late_check "$sc" "$s"
+    done
     for s in a b; do
         ok=0
         ping_ok "$s" "$LAB_RELAY_IP" && ok=1

@@ -9,9 +9,11 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -29,8 +31,8 @@ import dev.derphole.derp.map.DerpRegion;
  * data socket (the listener also whether its NAT's mapping varies by destination), b asks its router for a port
  * mapping, both probe at once, and the NATs decide: endpoint-independent mappings and port mappings punch through
  * (direct), endpoint-dependent ones or blocked UDP leave the session on the relay. Every transfer is byte-exact
- * either way; a mapping is deleted when the session ends. The lab lives in namespaces only and is always torn
- * down.
+ * either way; a mapping is deleted when the session ends; a mapping that appears only while the session runs on
+ * the relay moves it to the direct path. The lab lives in namespaces only and is always torn down.
  */
 @Tag("topology")
 @Timeout(120)
@@ -43,6 +45,10 @@ class NatLabIT {
     private static final String STUN2 = "203.0.113.10:3479";
     private static final long LENGTH = 32L << 20;
     private static final String DERPHOLE = "dev.derphole.cli.DerpholeMain";
+    /** portmap-late: bytes sent before the sender waits for the direct path (they cross on the relay). */
+    private static final long LATE_GATE_AT = 8L << 20;
+    /** How long a path must stay direct to count as steady: the prober's 2 s heartbeat timeout and some slack. */
+    private static final long STEADY_MS = 3_000;
 
     @ParameterizedTest(name = "{0} -> {1}, {4} lane(s)")
     @CsvSource(delimiter = ';', value = {
@@ -111,6 +117,123 @@ class NatLabIT {
             }
         } finally {
             lab("down");
+        }
+    }
+
+    /**
+     * portmap-late: b's router starts miniupnpd 20 s after the lab is up. The session starts meanwhile on the relay
+     * (b's NAT is symmetric and b has no mapping), b's port mapper keeps asking on its quick schedule, the mapping
+     * it gets goes to the listener as a candidate update, and the running session moves to the direct path:
+     * relay first, then direct, on both sides, byte-exact, the mapping deleted on exit. The sender writes the first
+     * {@link #LATE_GATE_AT} bytes at once (they cross on the relay) and the rest only once both ends have been direct
+     * for {@link #STEADY_MS}, and both must still be direct when the stream completes.
+     */
+    @Test
+    @Timeout(90)
+    void shouldMoveARelaySessionDirectWhenAPortMappingAppearsLater(@TempDir final Path dir) throws Exception {
+        lab("up", "portmap-late");
+        final long upNs = System.nanoTime();
+        final Path relayMap = dir.resolve("relay-map.json");
+        try (CliProcess relay = CliProcess.start(inside("pub"), Map.of(), DERPHOLE, "relay", "--listen", RELAY,
+                "--map-out", relayMap.toString());
+            CliProcess stun2 = CliProcess.start(inside("pub"), Map.of(), DERPHOLE, "relay", "--listen", RELAY2,
+                "--stun", STUN2)) {
+            relay.awaitStderr("^derp-url (\\S+)$", 20_000);
+            stun2.awaitStderr("^derp-url (\\S+)$", 20_000);
+            final Path map = dir.resolve("map.json");
+            Files.writeString(map, withStunServer(Files.readString(relayMap), STUN2));
+            final DigestSink received = new DigestSink();
+            try (CliProcess listener = CliProcess.derpholeStreaming(inside("a"), Map.of(), received,
+                "-v", "--derp-map=" + map, "listen")) {
+                final String token = listener.awaitStderr("^([A-Za-z0-9_-]{40,})$", 20_000);
+                try (CliProcess sender = CliProcess.derpholeStreaming(inside("b"), Map.of(), null, "-v", "pipe",
+                    token)) {
+                    final CountDownLatch gate = new CountDownLatch(1);
+                    final CompletableFuture<DigestSink> sent = CompletableFuture.supplyAsync(() -> {
+                        try {
+                            return PayloadSource.write(sender.stdin(), LENGTH, 37, LATE_GATE_AT, gate);
+                        } catch (final IOException | InterruptedException e) {
+                            return null;
+                        }
+                    });
+                    try {
+                        sender.awaitStderr("^(connected-relay)$", 20_000);
+                        awaitBytes(received, LATE_GATE_AT);
+                        // The relay carried the first bytes before the router had any mapping service.
+                        assertThat(labOutput("status"))
+                            .as("the mapping service was up %d ms after the lab: too late for this test",
+                                (System.nanoTime() - upNs) / 1_000_000)
+                            .doesNotContain("miniupnpd in rb");
+                        sender.awaitStderr("^(connected-direct)$", 45_000);
+                        // Direct, and still direct a heartbeat timeout later, on both sides.
+                        awaitSteadyDirect(sender, 15_000);
+                        awaitSteadyDirect(listener, 10_000);
+                    } finally {
+                        gate.countDown();
+                    }
+                    assertThat(sender.waitFor(30_000)).as(sender.stderr()).isZero();
+                    assertThat(listener.waitFor(30_000)).as(listener.stderr()).isZero();
+                    assertThat(received.bytes()).isEqualTo(LENGTH);
+                    assertThat(received.hex()).isEqualTo(sent.get(10, TimeUnit.SECONDS).hex());
+                    assertInOrder(sender.stderr(), "connected-relay", "connected-direct", "stream-complete");
+                    assertInOrder(listener.stderr(), "connected-relay", "connected-direct", "stream-complete");
+                    // The bytes after the gate crossed the direct path: no side went back to the relay.
+                    assertThat(pathLines(sender.stderr()).getLast()).isEqualTo("connected-direct");
+                    assertThat(pathLines(listener.stderr()).getLast()).isEqualTo("connected-direct");
+                    assertThat(sender.stderr())
+                        .containsPattern("direct-stats .*portmap=pcp external=203\\.0\\.113\\.2:");
+                    // The sender deleted its mapping on the way out: the router forwards nothing any more.
+                    assertThat(labOutput("exec", "rb", "nft", "list", "chain", "inet", "miniupnpd",
+                        "prerouting_miniupnpd")).contains("prerouting_miniupnpd").doesNotContain("dnat");
+                }
+            }
+        } finally {
+            lab("down");
+        }
+    }
+
+    /** Each of {@code lines} is a whole line of {@code text}, in this order. */
+    private static void assertInOrder(final String text, final String... lines) {
+        final List<String> all = text.lines().toList();
+        int from = 0;
+        for (final String line : lines) {
+            final int at = all.subList(from, all.size()).indexOf(line);
+            assertThat(at).as("line '%s' after line %d in:%n%s", line, from, text).isGreaterThanOrEqualTo(0);
+            from += at + 1;
+        }
+    }
+
+    /** Waits until {@code process}'s latest path line is connected-direct and has stayed so for {@link #STEADY_MS}. */
+    private static void awaitSteadyDirect(final CliProcess process, final long timeoutMs) throws InterruptedException {
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        int seen = -1;
+        long since = 0;
+        while (System.nanoTime() < deadline) {
+            final List<String> lines = pathLines(process.stderr());
+            if (lines.size() != seen || !lines.getLast().equals("connected-direct")) {
+                seen = lines.size();
+                since = System.nanoTime();
+            } else if (System.nanoTime() - since >= TimeUnit.MILLISECONDS.toNanos(STEADY_MS)) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("not steadily direct within " + timeoutMs + " ms:\n" + process.stderr());
+    }
+
+    /** The connected-relay / connected-direct lines of {@code stderr} up to stream-complete, in order. */
+    private static List<String> pathLines(final String stderr) {
+        return stderr.lines().takeWhile(l -> !l.equals("stream-complete"))
+            .filter(l -> l.equals("connected-relay") || l.equals("connected-direct")).toList();
+    }
+
+    private static void awaitBytes(final DigestSink sink, final long atLeast) throws InterruptedException {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (sink.bytes() < atLeast) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("only " + sink.bytes() + " bytes arrived");
+            }
+            Thread.sleep(20);
         }
     }
 

@@ -21,9 +21,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * proves just one direction, and a path that works one way only would swallow the stream. Then it sends a PROBE
  * to that address every {@link #HEARTBEAT_MS}; when no valid ACK has come from it for {@link #DEAD_AFTER_MS},
  * the session falls back to the relay ({@link Listener#onFallback}) and the prober keeps knocking every
- * {@link #RECOVERY_PROBE_MS}: after {@link #RECOVERY_ACKS} answers the same path is promoted again (a NAT
- * binding or a firewall rule came back), for as long as the session lasts. Every valid PROBE is answered with an
- * ACK to its source, whatever the state. Invalid packets are counted and dropped.
+ * {@link #RECOVERY_PROBE_MS}, on that address and on the peer's others: after {@link #RECOVERY_ACKS} answers from
+ * the lost address the same path is promoted again (a NAT binding or a firewall rule came back), or from another
+ * one, that one is (the lost address was one the peer's NAT made for us and has forgotten, e.g. a conntrack entry
+ * created in the moment a port mapping appeared, while the peer's mapped address works), for as long as the
+ * session lasts. Every valid PROBE is answered with an ACK to its source, whatever the state. Invalid packets are
+ * counted and dropped.
  * <p>
  * Threads: one daemon thread ({@code derphole-path-prober}) sends and calls the listener; the endpoint's
  * receive thread calls {@link #onProbe}. {@link #close} from any thread.
@@ -84,6 +87,11 @@ public final class PathProber implements AutoCloseable {
     private final AtomicInteger largestAnsweredSize = new AtomicInteger();
     private final AtomicLong acksFromChosen = new AtomicLong();
     private final AtomicLong recoveries = new AtomicLong();
+    /** While recovering: the first other peer address that answered, its answers since, and when it last did. */
+    private final AtomicReference<InetSocketAddress> alternative = new AtomicReference<>();
+    private final AtomicLong acksFromAlternative = new AtomicLong();
+    private volatile long alternativeHeardNs;
+    private volatile boolean recovering;
     private final ConcurrentHashMap<Long, Long> probeSentNs = new ConcurrentHashMap<>();
     private volatile long firstRttNs = -1;
     private volatile int datagramBytes;
@@ -160,6 +168,14 @@ public final class PathProber implements AutoCloseable {
         }
         final long nowNs = System.nanoTime();
         final InetSocketAddress chosen = validated.get();
+        if (recovering && chosen != null && !chosen.equals(source) && peers.contains(source)) {
+            final InetSocketAddress other = alternative.get();
+            if (other == null ? alternative.compareAndSet(null, source) : other.equals(source)) {
+                alternativeHeardNs = nowNs;
+                acksFromAlternative.incrementAndGet();
+            }
+            return;
+        }
         if (chosen == null ? validated.compareAndSet(null, source) : chosen.equals(source)) {
             lastHeardNs = nowNs;
             acksFromChosen.incrementAndGet();
@@ -282,7 +298,7 @@ public final class PathProber implements AutoCloseable {
 
     private void run() {
         try {
-            final InetSocketAddress chosen = probeUntilValidated();
+            InetSocketAddress chosen = probeUntilValidated();
             if (closed || chosen == null) {
                 return;
             }
@@ -290,7 +306,7 @@ public final class PathProber implements AutoCloseable {
             // Promote at the size every path carries at once, then measure: on most paths the larger probes
             // are never answered, and waiting for that would hold the stream on the relay for the whole wait.
             datagramBytes = endpoint.initialDatagramBytes();
-            final DirectPath path = endpoint.promote(chosen, datagramBytes);
+            DirectPath path = endpoint.promote(chosen, datagramBytes);
             listener.onDirect(path);
             datagramBytes = discoverDatagramBytes(chosen);
             path.resize(datagramBytes);
@@ -300,13 +316,22 @@ public final class PathProber implements AutoCloseable {
                     return;
                 }
                 listener.onFallback();
-                if (!awaitRecovery(chosen)) {
+                final InetSocketAddress back = awaitRecovery(chosen);
+                if (back == null) {
                     return;
                 }
                 recoveries.incrementAndGet();
                 // The path may have changed under us: start again from the size every path carries and remeasure.
                 datagramBytes = endpoint.initialDatagramBytes();
-                path.resize(datagramBytes);
+                if (back.equals(chosen)) {
+                    path.resize(datagramBytes);
+                } else {
+                    // Another of the peer's addresses answers: it becomes the path (its ACKs count from now on).
+                    chosen = back;
+                    lastHeardNs = alternativeHeardNs;
+                    validated.set(back);
+                    path = endpoint.promote(back, datagramBytes);
+                }
                 listener.onDirect(path);
                 datagramBytes = discoverDatagramBytes(chosen);
                 path.resize(datagramBytes);
@@ -345,21 +370,40 @@ public final class PathProber implements AutoCloseable {
     }
 
     /**
-     * After a fallback: probes the lost address every {@link #RECOVERY_PROBE_MS} for the rest of the session and
-     * returns true once {@link #RECOVERY_ACKS} of them have been answered since the fallback, the last within one
-     * probe interval (a path that answers once and dies again is not worth switching for); false when closed.
+     * After a fallback: probes the lost address and the peer's other ones every {@link #RECOVERY_PROBE_MS} for the
+     * rest of the session and returns the lost address once {@link #RECOVERY_ACKS} probes to it have been answered
+     * since the fallback, the last within two probe intervals (a path that answers once and dies again is not worth
+     * switching for), or else the first other address that has done the same; null when closed.
      */
-    private boolean awaitRecovery(final InetSocketAddress chosen) throws InterruptedException {
+    private InetSocketAddress awaitRecovery(final InetSocketAddress chosen) throws InterruptedException {
         final long base = acksFromChosen.get();
         final long freshNs = TimeUnit.MILLISECONDS.toNanos(2 * RECOVERY_PROBE_MS);
-        while (!closed) {
-            endpoint.sendTo(chosen, codec.probe());
-            Thread.sleep(RECOVERY_PROBE_MS);
-            if (acksFromChosen.get() - base >= RECOVERY_ACKS && System.nanoTime() - lastHeardNs < freshNs) {
-                return true;
+        alternative.set(null);
+        acksFromAlternative.set(0);
+        recovering = true;
+        try {
+            while (!closed) {
+                endpoint.sendTo(chosen, codec.probe());
+                for (final InetSocketAddress peer : peers) {
+                    if (!peer.equals(chosen)) {
+                        endpoint.sendTo(peer, codec.probe());
+                    }
+                }
+                Thread.sleep(RECOVERY_PROBE_MS);
+                final long nowNs = System.nanoTime();
+                if (acksFromChosen.get() - base >= RECOVERY_ACKS && nowNs - lastHeardNs < freshNs) {
+                    return chosen;
+                }
+                final InetSocketAddress other = alternative.get();
+                if (other != null && acksFromAlternative.get() >= RECOVERY_ACKS
+                    && nowNs - alternativeHeardNs < freshNs) {
+                    return other;
+                }
             }
+            return null;
+        } finally {
+            recovering = false;
         }
-        return false;
     }
 
     /** Times the direct path came back after a fallback and was promoted again. */

@@ -32,7 +32,11 @@ import dev.derphole.session.portmap.PortmapCounters.Name;
  * answers PCP with "unsupported version" or stays silent for 500 ms; UPnP when neither maps. UPnP discovery (SSDP
  * and the description fetch, which change nothing on the router) runs in parallel from the start, so a UPnP-only
  * router costs little more than the PCP wait; only one protocol ever creates a mapping. When nothing maps, the
- * attempt is repeated every {@link Config#retryInterval()}.
+ * attempt is repeated on a schedule that is quick while a session is likely still running (see
+ * {@link #retryDelayNs}): {@link Config#retryInitial()} (2 s) after the first failure, doubling up to
+ * {@link #RETRY_EARLY_MAX} (30 s) for the first {@link #RETRY_EARLY_WINDOW} (10 min), then every
+ * {@link Config#retryInterval()} (2 min). A mapping service that starts late (the router booted after us, the
+ * user just enabled UPnP) is thus found within seconds, and reported like any other mapping.
  * <p>
  * A refresh that fails is retried with backoff until the mapping would expire; a refusal, or the expiry, loses the
  * mapping ({@link Listener#onMappingLost}) and a fresh attempt starts at once. A refresh that comes back with
@@ -70,7 +74,20 @@ public final class PortMapper implements AutoCloseable {
     static final int PERMANENT_MAX_FAILURES = 4;
     /** Default floor under the refresh interval. */
     public static final Duration DEFAULT_MIN_REFRESH = Duration.ofSeconds(5);
-    /** Default wait between attempts when nothing maps. */
+    /**
+     * Default wait after the first attempt that mapped nothing. Short: a session that starts on the relay (symmetric
+     * NAT) goes direct as soon as a mapping appears, so a mapping service that comes up a few seconds late should
+     * cost seconds of relay, not minutes. One attempt is a few small UDP packets to the gateway plus an SSDP search.
+     */
+    public static final Duration DEFAULT_RETRY_INITIAL = Duration.ofSeconds(2);
+    /** Longest wait between attempts during {@link #RETRY_EARLY_WINDOW}: 2, 4, 8, 16, then 30 s apart. */
+    static final Duration RETRY_EARLY_MAX = Duration.ofSeconds(30);
+    /**
+     * How long the quick schedule lasts after the first attempt that mapped nothing (the start, or a loss): about 23
+     * attempts. A gateway still silent by then is unlikely to start; a long-lived tunnel keeps asking, but rarely.
+     */
+    static final Duration RETRY_EARLY_WINDOW = Duration.ofMinutes(10);
+    /** Default wait between attempts when nothing maps after {@link #RETRY_EARLY_WINDOW}. */
     public static final Duration DEFAULT_RETRY_INTERVAL = Duration.ofMinutes(2);
     /** UPnP external ports tried per service when the router reports a conflict (error 718). */
     static final int UPNP_PORT_ATTEMPTS = 3;
@@ -103,11 +120,14 @@ public final class PortMapper implements AutoCloseable {
      * @param lifetimeSeconds          the lifetime (UPnP lease) to ask for
      * @param firstAttemptBudget       bound on one attempt over all protocols
      * @param minRefresh               floor under the refresh interval (half the granted lifetime)
-     * @param retryInterval            wait between attempts when nothing maps
+     * @param retryInitial             wait after the first attempt that mapped nothing (doubles per failure, up
+     *                                 to {@link #RETRY_EARLY_MAX} and {@code retryInterval})
+     * @param retryInterval            wait between attempts when nothing maps, after {@link #RETRY_EARLY_WINDOW}
      */
     public record Config(int localPort, InetAddress gateway, InetAddress lanAddress, int pxpPort,
                          List<InetSocketAddress> ssdpTargets, Set<Mapping.Kind> protocols, long lifetimeSeconds,
-                         Duration firstAttemptBudget, Duration minRefresh, Duration retryInterval) {
+                         Duration firstAttemptBudget, Duration minRefresh, Duration retryInitial,
+                         Duration retryInterval) {
         /** Validates the fields. */
         public Config {
             NatPmpClient.checkPort(localPort, 1);
@@ -124,6 +144,7 @@ public final class PortMapper implements AutoCloseable {
             }
             requirePositive(firstAttemptBudget, "firstAttemptBudget");
             requirePositive(minRefresh, "minRefresh");
+            requirePositive(retryInitial, "retryInitial");
             requirePositive(retryInterval, "retryInterval");
         }
 
@@ -131,7 +152,8 @@ public final class PortMapper implements AutoCloseable {
         public static Config of(final int localPort, final InetAddress gateway, final InetAddress lanAddress) {
             return new Config(localPort, gateway, lanAddress, NatPmpClient.DEFAULT_PORT,
                 UpnpIgdClient.defaultSsdpTargets(gateway), EnumSet.allOf(Mapping.Kind.class),
-                DEFAULT_LIFETIME_SECONDS, DEFAULT_FIRST_ATTEMPT_BUDGET, DEFAULT_MIN_REFRESH, DEFAULT_RETRY_INTERVAL);
+                DEFAULT_LIFETIME_SECONDS, DEFAULT_FIRST_ATTEMPT_BUDGET, DEFAULT_MIN_REFRESH, DEFAULT_RETRY_INITIAL,
+                DEFAULT_RETRY_INTERVAL);
         }
 
         /** Defaults for mapping {@code localPort} through the default IPv4 gateway; empty when there is none. */
@@ -142,31 +164,37 @@ public final class PortMapper implements AutoCloseable {
         /** This config with the NAT-PMP/PCP server port {@code port}. */
         public Config withPxpPort(final int port) {
             return new Config(localPort, gateway, lanAddress, port, ssdpTargets, protocols, lifetimeSeconds,
-                firstAttemptBudget, minRefresh, retryInterval);
+                firstAttemptBudget, minRefresh, retryInitial, retryInterval);
         }
 
         /** This config with SSDP searches going to {@code targets}. */
         public Config withSsdpTargets(final List<InetSocketAddress> targets) {
             return new Config(localPort, gateway, lanAddress, pxpPort, targets, protocols, lifetimeSeconds,
-                firstAttemptBudget, minRefresh, retryInterval);
+                firstAttemptBudget, minRefresh, retryInitial, retryInterval);
         }
 
         /** This config trying only {@code kinds}. */
         public Config withProtocols(final Set<Mapping.Kind> kinds) {
             return new Config(localPort, gateway, lanAddress, pxpPort, ssdpTargets, kinds, lifetimeSeconds,
-                firstAttemptBudget, minRefresh, retryInterval);
+                firstAttemptBudget, minRefresh, retryInitial, retryInterval);
         }
 
         /** This config asking for {@code seconds} of lifetime. */
         public Config withLifetimeSeconds(final long seconds) {
             return new Config(localPort, gateway, lanAddress, pxpPort, ssdpTargets, protocols, seconds,
-                firstAttemptBudget, minRefresh, retryInterval);
+                firstAttemptBudget, minRefresh, retryInitial, retryInterval);
         }
 
-        /** This config with other timing. */
+        /** This config with other timing ({@code retry}: the wait between attempts after the quick schedule). */
         public Config withTiming(final Duration firstAttempt, final Duration refreshFloor, final Duration retry) {
             return new Config(localPort, gateway, lanAddress, pxpPort, ssdpTargets, protocols, lifetimeSeconds,
-                firstAttempt, refreshFloor, retry);
+                firstAttempt, refreshFloor, retryInitial, retry);
+        }
+
+        /** This config waiting {@code initial} after the first attempt that mapped nothing. */
+        public Config withRetryInitial(final Duration initial) {
+            return new Config(localPort, gateway, lanAddress, pxpPort, ssdpTargets, protocols, lifetimeSeconds,
+                firstAttemptBudget, minRefresh, initial, retryInterval);
         }
 
         private static void requirePositive(final Duration d, final String name) {
@@ -297,17 +325,26 @@ public final class PortMapper implements AutoCloseable {
 
     private void run() {
         Active active = null;
+        // Attempts in a row that mapped nothing, and when the first of them ended (the retry schedule's origin).
+        int failed = 0;
+        long failingSinceNs = 0;
         try {
             active = attempt();
             firstAttemptDone.countDown();
             while (!closing) {
                 if (active == null) {
-                    if (!sleepUntil(System.nanoTime() + config.retryInterval().toNanos())) {
+                    final long now = System.nanoTime();
+                    if (failed++ == 0) {
+                        failingSinceNs = now;
+                    }
+                    if (!sleepUntil(now + retryDelayNs(config, failed, now - failingSinceNs))) {
                         break;
                     }
                     active = attempt();
                     continue;
                 }
+                // Holding a mapping: a later loss starts the quick schedule afresh (a rebooted router comes back).
+                failed = 0;
                 if (!sleepUntil(active.refreshAtNs)) {
                     break;
                 }
@@ -322,6 +359,24 @@ public final class PortMapper implements AutoCloseable {
             }
             current = null;
         }
+    }
+
+    /**
+     * The wait before the next attempt when the last {@code failed} (at least 1) attempts in a row mapped nothing,
+     * the first of them having ended {@code sinceFirstNs} ago: {@link Config#retryInitial()} doubled per further
+     * failure, at most {@link #RETRY_EARLY_MAX} (and {@link Config#retryInterval()}) within
+     * {@link #RETRY_EARLY_WINDOW}, {@link Config#retryInterval()} after it.
+     */
+    static long retryDelayNs(final Config config, final int failed, final long sinceFirstNs) {
+        final long late = config.retryInterval().toNanos();
+        if (sinceFirstNs >= RETRY_EARLY_WINDOW.toNanos()) {
+            return late;
+        }
+        final long cap = Math.min(RETRY_EARLY_MAX.toNanos(), late);
+        final long initial = config.retryInitial().toNanos();
+        final int shift = Math.min(Math.max(0, failed - 1), 30);
+        // initial << shift without overflow: anything at or above cap >> shift ends at the cap anyway.
+        return initial >= cap >> shift ? cap : initial << shift;
     }
 
     /** One attempt over all protocols; publishes and reports a mapping it makes. */

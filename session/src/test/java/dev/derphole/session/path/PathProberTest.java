@@ -6,15 +6,21 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import dev.derphole.derp.proto.NodeKey;
 
-/** Two endpoints on loopback find each other, promote, and fall back when one goes silent. */
+/**
+ * Two endpoints on loopback find each other, promote, fall back when one goes silent, and recover (onto another of
+ * the peer's addresses when the lost one stays dead).
+ */
 @Timeout(30)
 class PathProberTest {
     private static final SplittableRandom RANDOM = new SplittableRandom(0x9B0BE2L);
@@ -217,6 +223,58 @@ class PathProberTest {
                 assertThat(pb.peers()).as("b learned a from its probes").contains(loopback(ea));
             }
         }
+    }
+
+    @Test
+    void shouldRecoverOntoAnotherPeerAddressWhenTheValidatedOneIsGoneForGood() throws Exception {
+        final Peers peers = Peers.random();
+        try (UdpEndpoint ea = UdpEndpoint.open(); UdpEndpoint ex = UdpEndpoint.open();
+            UdpEndpoint ey = UdpEndpoint.open()) {
+            // The peer answers at x first (an address its NAT made for us) and later only at y (its port mapping):
+            // x's NAT entry was deleted, y worked all along but was never needed.
+            final ProbeCodec peerSide = peers.codecB();
+            final AtomicBoolean xAnswers = new AtomicBoolean(true);
+            final AtomicBoolean yAnswers = new AtomicBoolean(false);
+            answerProbes(ex, peerSide, xAnswers);
+            answerProbes(ey, peerSide, yAnswers);
+            final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
+            final PathProber.Listener listener = new PathProber.Listener() {
+                @Override
+                public void onDirect(final DirectPath path) {
+                    events.add(path);
+                }
+
+                @Override
+                public void onFallback() {
+                    events.add("fallback");
+                }
+            };
+            try (PathProber pa = new PathProber(ea, peers.codecA(), List.of(loopback(ex), loopback(ey)), listener)
+                .start()) {
+                assertThat(((DirectPath)events.poll(5, TimeUnit.SECONDS)).remote()).isEqualTo(loopback(ex));
+                yAnswers.set(true);
+                xAnswers.set(false);
+
+                assertThat(events.poll(PathProber.DEAD_AFTER_MS + 3_000, TimeUnit.MILLISECONDS)).isEqualTo("fallback");
+                final Object next = events.poll(5, TimeUnit.SECONDS);
+
+                assertThat(next).as("promoted again, at the address that answers").isInstanceOf(DirectPath.class);
+                assertThat(((DirectPath)next).remote()).isEqualTo(loopback(ey));
+                assertThat(pa.recoveries()).isEqualTo(1);
+                // It stays there: y's answers keep the new path alive.
+                assertThat(events.poll(PathProber.DEAD_AFTER_MS + 500, TimeUnit.MILLISECONDS)).isNull();
+            }
+        }
+    }
+
+    /** {@code endpoint} answers valid PROBEs with ACKs while {@code on} is set. */
+    private static void answerProbes(final UdpEndpoint endpoint, final ProbeCodec codec, final AtomicBoolean on) {
+        endpoint.probes((source, buffer, offset, length) -> {
+            final ProbeCodec.Verified v = codec.verify(buffer, offset, length);
+            if (on.get() && v != null && v.kind() == ProbeCodec.PROBE) {
+                endpoint.sendTo(source, codec.ack(v.sequence(), v.size()));
+            }
+        });
     }
 
     @Test

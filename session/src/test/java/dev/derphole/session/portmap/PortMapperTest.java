@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The facade against loopback fakes: which protocol wins, refresh at half the lifetime, change and loss reports,
- * delete on close, the bound on a first attempt with a silent or absent router, and close during an attempt.
+ * delete on close, the bound on a first attempt with a silent or absent router, close during an attempt, and the
+ * retry schedule that finds a mapping service starting late.
  */
 @Timeout(60)
 class PortMapperTest {
@@ -320,6 +321,77 @@ class PortMapperTest {
         final int seen = pxp.requests.size();
         Thread.sleep(300);
         assertThat(pxp.requests).hasSize(seen);
+    }
+
+    @Test
+    void shouldRetryQuicklyAtFirstThenEvery30SecondsThenAtTheLongInterval() {
+        final PortMapper.Config defaults = PortMapper.Config.of(LOCAL_PORT, LOOPBACK, LOOPBACK);
+        final long early = Duration.ofSeconds(5).toNanos();
+        final long[] waits = new long[7];
+        for (int failed = 1; failed <= waits.length; failed++) {
+            waits[failed - 1] = PortMapper.retryDelayNs(defaults, failed, early) / 1_000_000_000L;
+        }
+
+        // A session running now finds a late mapping service within seconds; a long-lived one keeps asking.
+        assertThat(waits).containsExactly(2, 4, 8, 16, 30, 30, 30);
+        assertThat(PortMapper.retryDelayNs(defaults, 40, Duration.ofMinutes(9).toNanos()))
+            .isEqualTo(Duration.ofSeconds(30).toNanos());
+        assertThat(PortMapper.retryDelayNs(defaults, 30, Duration.ofMinutes(10).toNanos()))
+            .isEqualTo(PortMapper.DEFAULT_RETRY_INTERVAL.toNanos());
+        assertThat(PortMapper.retryDelayNs(defaults, Integer.MAX_VALUE, 0)).isEqualTo(Duration.ofSeconds(30).toNanos());
+        // The long interval also caps the quick schedule, and a huge initial wait does not overflow.
+        final PortMapper.Config tight = defaults.withTiming(PortMapper.DEFAULT_FIRST_ATTEMPT_BUDGET,
+            PortMapper.DEFAULT_MIN_REFRESH, Duration.ofSeconds(5));
+        assertThat(PortMapper.retryDelayNs(tight, 3, 0)).isEqualTo(Duration.ofSeconds(5).toNanos());
+        assertThat(PortMapper.retryDelayNs(defaults.withRetryInitial(Duration.ofDays(100_000)), 31, 0))
+            .isEqualTo(Duration.ofSeconds(30).toNanos());
+    }
+
+    @Test
+    void shouldFindAMappingServiceThatStartsAfterTheFirstAttempt() throws Exception {
+        // The router's mapping service is not up yet: PCP/NAT-PMP silent, no UPnP.
+        pxp.pcpMode = FakePxpServer.PcpMode.SILENT;
+        pxp.pmpMode = FakePxpServer.PmpMode.SILENT;
+        try (PortMapper mapper = PortMapper.start(config(), listener)) {
+            assertThat(mapper.awaitFirstAttempt(WAIT)).isEmpty();
+            final long failedAt = System.nanoTime();
+            pxp.pcpMode = FakePxpServer.PcpMode.ANSWER;
+            pxp.pmpMode = FakePxpServer.PmpMode.ANSWER;
+
+            // Reported like any mapping (the session's cue for a candidate update), at the 2 s retry, not minutes.
+            final Mapping late = (Mapping)nextEvent();
+
+            assertThat((System.nanoTime() - failedAt) / 1_000_000).isBetween(1_900L, 3_500L);
+            assertThat(late.kind()).isEqualTo(Mapping.Kind.PCP);
+            assertThat(late.externalText()).isEqualTo("203.0.113.7:" + LOCAL_PORT);
+            assertThat(mapper.current()).contains(late);
+            assertThat(mapper.counters().get(PortmapCounters.Name.MAPPINGS_CREATED)).isEqualTo(1);
+        }
+        assertThat(pxp.deletes()).hasSize(1);
+        assertThat(pxp.mappings).isEmpty();
+    }
+
+    @Test
+    void shouldRestartTheQuickScheduleAfterALoss() throws Exception {
+        pxp.grantedLifetime = 2;
+        try (PortMapper mapper = PortMapper.start(config(), listener)) {
+            final Mapping first = (Mapping)nextEvent();
+            // The router reboots: silent until the mapping expires, then back.
+            pxp.pcpMode = FakePxpServer.PcpMode.SILENT;
+            pxp.pmpMode = FakePxpServer.PmpMode.SILENT;
+            assertThat(nextEvent()).isEqualTo(new Lost(first));
+            final long lostAt = System.nanoTime();
+            // The loss's own fresh attempt (up to 1.5 s) still meets silence; the retry 2 s after it does not.
+            Thread.sleep(PortMapper.DEFAULT_FIRST_ATTEMPT_BUDGET.toMillis() + 200);
+            pxp.pcpMode = FakePxpServer.PcpMode.ANSWER;
+            pxp.pmpMode = FakePxpServer.PmpMode.ANSWER;
+
+            final Mapping again = (Mapping)nextEvent();
+
+            assertThat((System.nanoTime() - lostAt) / 1_000_000).isBetween(3_000L, 5_000L);
+            assertThat(again.kind()).isEqualTo(Mapping.Kind.PCP);
+            assertThat(mapper.current()).contains(again);
+        }
     }
 
     @Test
