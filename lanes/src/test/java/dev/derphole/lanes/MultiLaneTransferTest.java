@@ -50,7 +50,9 @@ class MultiLaneTransferTest {
         final double overhead = (double)r.sent.retransmittedBytes() / r.received.streamBytes();
         final double loss = lossPercent / 100.0;
         System.out.printf("4 lanes: repair overhead %.2f %% at %d %% loss%n", 100 * overhead, lossPercent);
-        assertThat(overhead).isLessThanOrEqualTo(2 * loss / (1 - loss) + 0.01);
+        // 3 points of slack: a loaded machine that delays a lane thread makes a lane's tail bound expire (1.5 % of
+        // spurious repair seen at 0 % loss with a load average of 8).
+        assertThat(overhead).isLessThanOrEqualTo(2 * loss / (1 - loss) + 0.03);
     }
 
     @Test
@@ -104,8 +106,9 @@ class MultiLaneTransferTest {
         // what the slow lane's losses allow.
         assertThat(oneSlow).as("goodput with one slow lane").isGreaterThan(0.6 * allFast);
         final long total = java.util.Arrays.stream(lanes).sum();
+        // About 30 % each when the machine is idle; a lane thread starved by other jobs gets less.
         for (final int lane : new int[] {0, 2, 3}) {
-            assertThat(lanes[lane]).as("share of fast lane %d", lane).isGreaterThan(total / 5);
+            assertThat(lanes[lane]).as("share of fast lane %d", lane).isGreaterThan(total / 6);
         }
         assertThat(lanes[1]).as("share of the slow lane").isLessThan(total / 8);
     }
