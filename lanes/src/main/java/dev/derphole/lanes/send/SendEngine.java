@@ -83,7 +83,7 @@ public final class SendEngine {
      * per lane, so 1 MiB of heap per lane.
      */
     private static final int LANE_BATCH_BYTES = 256 << 10;
-    /** Inbox bytes per path: ~1,800 receiver datagrams of the largest kind (576 bytes), more of the typical. */
+    /** Inbox bytes per path: ~1,800 slots of 576 bytes (the receiver's largest datagram), a deep ACK backlog. */
     private static final int INBOUND_BYTES_PER_PATH = 1 << 20;
     /** Selective/loss range capacity. */
     private static final int MAX_RANGES = 1 << 16;
