@@ -87,6 +87,8 @@ public final class PortMapper implements AutoCloseable {
      * attempts. A gateway still silent by then is unlikely to start; a long-lived tunnel keeps asking, but rarely.
      */
     static final Duration RETRY_EARLY_WINDOW = Duration.ofMinutes(10);
+    /** Fewest seconds between two checks asked for by {@link #recheckSoon()} (a flapping path must not hammer it). */
+    static final Duration RECHECK_MIN_INTERVAL = Duration.ofSeconds(10);
     /** Default wait between attempts when nothing maps after {@link #RETRY_EARLY_WINDOW}. */
     public static final Duration DEFAULT_RETRY_INTERVAL = Duration.ofMinutes(2);
     /** UPnP external ports tried per service when the router reports a conflict (error 718). */
@@ -242,6 +244,10 @@ public final class PortMapper implements AutoCloseable {
     private final List<Closeable> inFlight = new CopyOnWriteArrayList<>();
     private final SplittableRandom random = new SplittableRandom();
     private volatile boolean closing;
+    /** Guarded by {@link #lock}: {@link #recheckSoon()} asked, and when the last such check ran. */
+    private boolean recheckAsked;
+    private long lastRecheckNs;
+    private boolean rechecked;
     private volatile Mapping current;
 
     private PortMapper(final Config config, final Listener listener, final PortmapCounters counters) {
@@ -294,6 +300,21 @@ public final class PortMapper implements AutoCloseable {
     /** The counters this mapper and its clients update. */
     public PortmapCounters counters() {
         return counters;
+    }
+
+    /**
+     * Checks the mapping now rather than at its next refresh, or tries again now when there is none: the session's
+     * direct path went quiet, perhaps because the router rebooted and forgot the mapping (a changed or lost one is
+     * reported as usual). At most once per {@link #RECHECK_MIN_INTERVAL}; any thread.
+     */
+    public void recheckSoon() {
+        lock.lock();
+        try {
+            recheckAsked = true;
+            wake.signalAll();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**
@@ -597,6 +618,16 @@ public final class PortMapper implements AutoCloseable {
         try {
             long left = deadlineNs - System.nanoTime();
             while (!closing && left > 0) {
+                if (recheckAsked) {
+                    recheckAsked = false;
+                    final long nowNs = System.nanoTime();
+                    if (!rechecked || nowNs - lastRecheckNs >= RECHECK_MIN_INTERVAL.toNanos()) {
+                        rechecked = true;
+                        lastRecheckNs = nowNs;
+                        counters.increment(Name.RECHECKS);
+                        break;
+                    }
+                }
                 left = wake.awaitNanos(left);
             }
         } catch (final InterruptedException e) {

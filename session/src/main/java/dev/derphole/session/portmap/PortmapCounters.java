@@ -56,6 +56,8 @@ public final class PortmapCounters {
         LOSSES,
         /** NAT-PMP/PCP epochs that went backwards: the gateway restarted and lost its mappings. */
         GATEWAY_RESTARTS,
+        /** Early checks run because the session asked (its direct path went quiet). */
+        RECHECKS,
         /** Mappings deleted on close. */
         DELETES,
         /** Deletes that got no confirmation. */

@@ -319,7 +319,23 @@ final class DirectAttempt implements AutoCloseable {
         this.policy = policy;
         final LaneResponder responder = new LaneResponder(endpoint, probeCodec, policy).start();
         laneResponder = responder;
-        final PathProber p = new PathProber(endpoint, probeCodec, peers, listener).lanes(responder).start();
+        final PathProber.Listener recheckOnFallback = new PathProber.Listener() {
+            @Override
+            public void onDirect(final DirectPath path) {
+                listener.onDirect(path);
+            }
+
+            @Override
+            public void onFallback() {
+                // A router that rebooted forgot our mapping; its refresh would only notice in up to an hour.
+                final PortMapper mapper = portMapper;
+                if (mapper != null) {
+                    mapper.recheckSoon();
+                }
+                listener.onFallback();
+            }
+        };
+        final PathProber p = new PathProber(endpoint, probeCodec, peers, recheckOnFallback).lanes(responder).start();
         prober = p;
         final CandidateUpdateCodec updates = new CandidateUpdateCodec(
             token.keys().keyBytes(KeyPurpose.CANDIDATES, 32), token.sessionId(), ownKey, peer);

@@ -162,6 +162,28 @@ class PortMapperTest {
     }
 
     @Test
+    void shouldCheckAtOnceWhenAskedAndAtMostOncePerInterval() throws Exception {
+        pxp.grantedLifetime = 3600; // next refresh in half an hour
+        try (PortMapper mapper = PortMapper.start(config(), listener)) {
+            final Mapping first = (Mapping)nextEvent();
+            // The router rebooted and now hands out another port; nobody would notice for 30 minutes.
+            pxp.forcedExternalPort = 50002;
+            final int before = pxp.requests.size();
+
+            mapper.recheckSoon();
+            final Mapping changed = (Mapping)nextEvent();
+            mapper.recheckSoon(); // within the interval: no second check
+            Thread.sleep(300);
+
+            assertThat(first.external().getPort()).isEqualTo(LOCAL_PORT);
+            assertThat(changed.externalText()).isEqualTo("203.0.113.7:50002");
+            assertThat(mapper.counters().get(PortmapCounters.Name.RECHECKS)).isEqualTo(1);
+            assertThat(pxp.requests.size() - before).as("requests for one check").isEqualTo(1);
+            assertThat(events).isEmpty();
+        }
+    }
+
+    @Test
     void shouldReportALossAndMapAfresh() throws Exception {
         pxp.grantedLifetime = 2;
         try (PortMapper mapper = PortMapper.start(config(), listener)) {
