@@ -2,6 +2,7 @@ package dev.derphole.cli;
 
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.util.Locale;
@@ -22,8 +23,11 @@ final class PipeBuffers {
     private static final int F_SETPIPE_SZ = 1031;
     /** {@code F_GETPIPE_SZ} from {@code linux/fcntl.h}. */
     private static final int F_GETPIPE_SZ = 1032;
+    /** {@code FIONREAD} from {@code asm-generic/ioctls.h}: bytes queued in a pipe (either end). */
+    private static final long FIONREAD = 0x541B;
 
     private static final MethodHandle FCNTL = lookup();
+    private static final MethodHandle IOCTL = lookupIoctl();
 
     private PipeBuffers() {
     }
@@ -46,6 +50,43 @@ final class PipeBuffers {
             return grown < 0 ? size : grown;
         } catch (final Throwable e) {
             return -1; // FFM refused (no native access): keep the default pipe
+        }
+    }
+
+    /**
+     * Bytes written to the pipe on {@code fd} that its reader has not read yet.
+     *
+     * @param cell a 4-byte native cell for the answer, owned by the calling thread
+     * @return the byte count, or -1 when {@code fd} is not a pipe or the call failed
+     */
+    static int queued(final int fd, final MemorySegment cell) {
+        if (IOCTL == null) {
+            return -1;
+        }
+        try {
+            final int result = (int)IOCTL.invokeExact(fd, FIONREAD, cell);
+            return result < 0 ? -1 : cell.get(ValueLayout.JAVA_INT, 0);
+        } catch (final Throwable e) {
+            return -1;
+        }
+    }
+
+    @SuppressWarnings("restricted")
+    private static MethodHandle lookupIoctl() {
+        if (FCNTL == null) {
+            return null;
+        }
+        try {
+            final Linker linker = Linker.nativeLinker();
+            // int ioctl(int fd, unsigned long request, ...): the third argument is variadic.
+            return linker.defaultLookup().find("ioctl")
+                .map(address -> linker.downcallHandle(address,
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
+                        ValueLayout.ADDRESS),
+                    Linker.Option.firstVariadicArg(2)))
+                .orElse(null);
+        } catch (final RuntimeException e) {
+            return null;
         }
     }
 

@@ -1,7 +1,5 @@
 package dev.derphole.cli;
 
-import java.io.FilterOutputStream;
-import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Clock;
 
@@ -91,24 +89,12 @@ final class Transfers {
     /**
      * stdout for payload; {@code close()} only flushes (stdout stays open). Not buffered here: the stream engine's
      * sink writer already writes large pieces from its receive ring, and a buffer would copy every byte once more.
-     * A pipe on stdout is grown first ({@link PipeBuffers}).
+     * A pipe on stdout is grown first ({@link PipeBuffers}) and written only where it has room ({@link PipeOutput}).
      */
     static OutputStream payloadOut(final Terminal terminal) {
         terminal.out().flush();
-        if (terminal.isSystem()) {
-            PipeBuffers.grow(STDOUT_FD);
-        }
-        return new FilterOutputStream(terminal.payload()) {
-            @Override
-            public void write(final byte[] b, final int off, final int len) throws IOException {
-                out.write(b, off, len); // FilterOutputStream would write byte by byte
-            }
-
-            @Override
-            public void close() throws IOException {
-                flush();
-            }
-        };
+        final int pipeBytes = terminal.isSystem() ? PipeBuffers.grow(STDOUT_FD) : -1;
+        return new PipeOutput(terminal.payload(), STDOUT_FD, pipeBytes);
     }
 
     /** Grows a pipe on stdin (the sender's source) like {@link #payloadOut} does for stdout. */
