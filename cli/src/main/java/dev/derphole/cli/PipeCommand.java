@@ -52,6 +52,7 @@ final class PipeCommand implements Callable<Integer> {
         try (PipeSession session = new PipeSession(setup, Transfers.events(terminal), decoded, setup.map())
             .parallel(lanes, Lanes.parse(parallel) == Lanes.AUTO)) {
             signal.onSignal(() -> session.abort("interrupted"));
+            Transfers.growPayloadIn(terminal);
             session.send(terminal.in());
             return ExitCode.OK;
         } catch (final RelayUnreachableException e) {

@@ -25,25 +25,32 @@ public final class Terminal {
     private final PrintStream err;
     private final Map<String, String> env;
     private final OutputStream payload;
+    private final boolean system;
     private volatile Verbosity verbosity = Verbosity.QUIET;
 
     public Terminal(final InputStream in, final PrintStream out, final PrintStream err, final Map<String, String> env) {
-        this(in, out, err, env, out);
+        this(in, out, err, env, out, false);
     }
 
     private Terminal(final InputStream in, final PrintStream out, final PrintStream err, final Map<String, String> env,
-        final OutputStream payload) {
+        final OutputStream payload, final boolean system) {
         this.in = in;
         this.out = out;
         this.err = err;
         this.env = env;
         this.payload = payload;
+        this.system = system;
     }
 
     public static Terminal system() {
         // Payload bypasses PrintStream, which would swallow write errors such as a closed pipe.
         return new Terminal(System.in, System.out, System.err, System.getenv(),
-            new FileOutputStream(FileDescriptor.out));
+            new FileOutputStream(FileDescriptor.out), true);
+    }
+
+    /** True for the process's own stdin/stdout (file descriptors 0 and 1), false for an injected test terminal. */
+    boolean isSystem() {
+        return system;
     }
 
     /** Raw stdout for payload bytes: write errors surface as exceptions. Flush {@link #out()} first. */

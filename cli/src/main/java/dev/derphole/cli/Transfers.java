@@ -1,7 +1,5 @@
 package dev.derphole.cli;
 
-import java.io.BufferedOutputStream;
-import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Clock;
 
@@ -21,6 +19,9 @@ import dev.derphole.session.transfer.TransferSetup;
 
 /** What {@code listen}, {@code pipe} (and later {@code send}/{@code receive}) share: setup, tokens, errors. */
 final class Transfers {
+    private static final int STDIN_FD = 0;
+    private static final int STDOUT_FD = 1;
+
     private Transfers() {
     }
 
@@ -85,14 +86,21 @@ final class Transfers {
         }
     }
 
-    /** stdout for payload, buffered in large chunks; {@code close()} only flushes (stdout stays open). */
+    /**
+     * stdout for payload; {@code close()} only flushes (stdout stays open). Not buffered here: the stream engine's
+     * sink writer already writes large pieces from its receive ring, and a buffer would copy every byte once more.
+     * A pipe on stdout is grown first ({@link PipeBuffers}) and written only where it has room ({@link PipeOutput}).
+     */
     static OutputStream payloadOut(final Terminal terminal) {
         terminal.out().flush();
-        return new BufferedOutputStream(terminal.payload(), 1 << 20) {
-            @Override
-            public void close() throws IOException {
-                flush();
-            }
-        };
+        final int pipeBytes = terminal.isSystem() ? PipeBuffers.grow(STDOUT_FD) : -1;
+        return new PipeOutput(terminal.payload(), STDOUT_FD, pipeBytes);
+    }
+
+    /** Grows a pipe on stdin (the sender's source) like {@link #payloadOut} does for stdout. */
+    static void growPayloadIn(final Terminal terminal) {
+        if (terminal.isSystem()) {
+            PipeBuffers.grow(STDIN_FD);
+        }
     }
 }

@@ -73,6 +73,8 @@ final class CliProcess implements AutoCloseable {
         if (!List.of(args).contains("relay")) {
             command.addAll(List.of("-XX:+UseSerialGC", "-Xmx192m", "-Xmn24m", "-XX:PretenureSizeThreshold=512k"));
         }
+        command.addAll(List.of("-XX:Tier4InvocationThreshold=20000", "-XX:Tier4MinInvocationThreshold=2400",
+            "-XX:Tier4CompileThreshold=60000", "-XX:Tier4BackEdgeThreshold=160000"));
         command.addAll(List.of("-cp", JAR.toString(), main));
         command.addAll(List.of(args));
         final ProcessBuilder builder = new ProcessBuilder(command);

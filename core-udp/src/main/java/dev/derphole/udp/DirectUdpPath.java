@@ -16,8 +16,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code gsoSegmentBytes > 0} and the engine supports it.
  * <p>
  * <b>Receive.</b> The first {@link #receiver} call starts a platform thread
- * ({@code derphole-udp-rx-<port>}) that receives batches and, for each datagram from the peer, copies it
- * into a heap array (JDK AES-GCM is fastest on heap arrays) and calls the handler. Until then datagrams
+ * ({@code derphole-udp-rx-<port>}) that receives batches and hands each datagram from the peer to the handler
+ * in place ({@link PacketHandler#onPacket(PacketPath, MemorySegment, long, int, byte[])}: the handler copies it
+ * into a heap array, where JDK AES-GCM is fastest). Until then datagrams
  * wait in the kernel's socket buffer. Datagrams from any other source are dropped and counted.
  * <p>
  * <b>Threads.</b> {@link #send}, {@link #offer} and {@link #flush} belong to one sender thread; the handler
@@ -187,9 +188,9 @@ public final class DirectUdpPath implements PacketPath {
                         foreignSourceDrops.incrementAndGet();
                         continue;
                     }
-                    final int length = batch.copyTo(i, scratch, 0);
                     try {
-                        handler.onPacket(this, scratch, 0, length);
+                        // A handler that keeps the datagram copies it from the batch itself (the default: scratch).
+                        handler.onPacket(this, batch.data(), batch.offset(i), batch.length(i), scratch);
                         delivered.incrementAndGet();
                     } catch (final RuntimeException e) {
                         // A handler bug must not stop the path; it is counted for the status line.

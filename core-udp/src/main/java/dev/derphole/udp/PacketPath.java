@@ -1,6 +1,8 @@
 package dev.derphole.udp;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * The seam between the session layer, which finds and owns paths to the peer (the DERP relay, direct UDP
@@ -23,6 +25,19 @@ public interface PacketPath extends AutoCloseable {
          * @param buffer bytes of the datagram at {@code [offset, offset + length)}
          */
         void onPacket(PacketPath path, byte[] buffer, int offset, int length);
+
+        /**
+         * One datagram still in native memory (a receive batch): {@code segment[offset, offset + length)}, valid
+         * for the duration of the call. A handler that keeps datagrams overrides this to copy them once, straight
+         * to where they go; the default copies into {@code scratch} (at least {@code length} bytes) and calls
+         * {@link #onPacket(PacketPath, byte[], int, int)}.
+         */
+        default void onPacket(
+            final PacketPath path, final MemorySegment segment, final long offset, final int length,
+            final byte[] scratch) {
+            MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, offset, scratch, 0, length);
+            onPacket(path, scratch, 0, length);
+        }
     }
 
     /** Short name for status lines and counters: {@code relay}, {@code direct}. */

@@ -1,5 +1,7 @@
 package dev.derphole.lanes.engine;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -107,27 +109,50 @@ public final class Inbox {
 
         @Override
         public void onPacket(final PacketPath from, final byte[] buffer, final int offset, final int length) {
+            final Slot slot = claim(length, length < 1 ? 0 : buffer[offset] & 0xFF);
+            if (slot != null) {
+                System.arraycopy(buffer, offset, slot.data, 0, length);
+                enqueue(slot, length);
+            }
+        }
+
+        /** Copies the datagram from the receive batch straight into a slot (no intermediate heap copy). */
+        @Override
+        public void onPacket(
+            final PacketPath from, final MemorySegment segment, final long offset, final int length,
+            final byte[] scratch) {
+            final Slot slot = claim(length, length < 1 ? 0 : segment.get(ValueLayout.JAVA_BYTE, offset) & 0xFF);
+            if (slot != null) {
+                MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, offset, slot.data, 0, length);
+                enqueue(slot, length);
+            }
+        }
+
+        /** A free slot for a datagram of {@code length} bytes starting with {@code firstByte}, or null (counted). */
+        private Slot claim(final int length, final int firstByte) {
             final StreamCounters counters = inbox.counters;
             if (inbox.closed) {
                 counters.increment(StreamCounters.AFTER_CLOSE);
-                return;
+                return null;
             }
             final Pool target = length < 1 ? null : poolFor(length);
-            if (target == null || !PacketType.isStreamPacket(buffer[offset] & 0xFF)) {
+            if (target == null || !PacketType.isStreamPacket(firstByte)) {
                 counters.increment(StreamCounters.MALFORMED);
-                return;
+                return null;
             }
             final Slot slot = target.free.relaxedPoll();
             if (slot == null) {
                 counters.increment(StreamCounters.INBOUND_DROPS);
-                return;
             }
-            System.arraycopy(buffer, offset, slot.data, 0, length);
+            return slot;
+        }
+
+        private void enqueue(final Slot slot, final int length) {
             slot.length = length;
             slot.port = this;
             if (!inbox.queue.offer(slot)) {
-                target.free.offer(slot);
-                counters.increment(StreamCounters.INBOUND_DROPS);
+                slot.pool.free.offer(slot);
+                inbox.counters.increment(StreamCounters.INBOUND_DROPS);
                 return;
             }
             inbox.signal.signal();

@@ -75,8 +75,9 @@ final class SinkWriter implements Runnable {
                     if (caughtUp) {
                         sink.flush(); // caught up: do not leave interactive bytes in a buffer
                     }
-                    // The engine reads our position every cycle; wake it only for a sizeable window update.
-                    if (caughtUp || position - signalledAt >= ring.capacity() / 8) {
+                    // The engine reads our position every cycle; wake it only for a sizeable window update (it
+                    // advertises credit in quarters of the ring), not after every write.
+                    if (position - signalledAt >= ring.capacity() / 8) {
                         signalledAt = position;
                         engine.signal();
                     }

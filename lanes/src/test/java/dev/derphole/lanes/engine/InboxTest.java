@@ -2,8 +2,12 @@ package dev.derphole.lanes.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -155,5 +159,47 @@ class InboxTest {
         assertThat(max).as("an ACK with every range fits").isGreaterThanOrEqualTo(
             WireFormat.PACKET_OVERHEAD + WireFormat.ACK_RANGES_OFFSET
                 + WireFormat.ACK_MAX_RANGES * WireFormat.ACK_RANGE_LENGTH);
+    }
+
+    /**
+     * A datagram handed over in native memory (a receive batch) lands in a slot byte for byte, from the offset it
+     * sits at, and is checked like a heap one: a non-stream first byte is malformed, an empty pool drops.
+     */
+    @Test
+    void shouldCopyDatagramsFromNativeMemoryStraightIntoASlot() {
+        final StreamCounters counters = new StreamCounters();
+        final Inbox inbox = new Inbox(counters, new Signal(), 1 << 20);
+        final StubPath path = new StubPath(65_000, 65_000);
+        inbox.attach(path);
+        final SplittableRandom random = new SplittableRandom(73);
+        final byte[] expected = new byte[65_000];
+        random.nextBytes(expected);
+        expected[0] = PacketType.DATA;
+        final byte[] scratch = new byte[65_000];
+        try (Arena arena = Arena.ofConfined()) {
+            final MemorySegment batch = arena.allocate(3 * 65_536L);
+            final long offset = 65_536L + 17;
+            MemorySegment.copy(expected, 0, batch, ValueLayout.JAVA_BYTE, offset, expected.length);
+            path.handler.onPacket(path, batch, offset, expected.length, scratch);
+            batch.set(ValueLayout.JAVA_BYTE, 0, (byte)0x7f); // not a stream packet
+            path.handler.onPacket(path, batch, 0, 100, scratch);
+
+            final Inbox.Slot slot = inbox.poll();
+            assertThat(slot).isNotNull();
+            assertThat(slot.length).isEqualTo(expected.length);
+            assertThat(java.util.Arrays.copyOf(slot.data, slot.length)).isEqualTo(expected);
+            assertThat(slot.port.path()).isSameAs(path);
+            inbox.release(slot);
+            assertThat(inbox.poll()).isNull();
+            assertThat(counters.get(StreamCounters.MALFORMED)).isEqualTo(1);
+            assertThat(scratch).as("the inbox copies straight from native memory, not via scratch")
+                .containsOnly((byte)0);
+
+            // 1 MiB of 65,000-byte slots is 16: the 17th finds none and is dropped, as from a heap array.
+            for (int i = 0; i < 17; i++) {
+                path.handler.onPacket(path, batch, offset, expected.length, scratch);
+            }
+            assertThat(counters.get(StreamCounters.INBOUND_DROPS)).isEqualTo(1);
+        }
     }
 }

@@ -90,10 +90,11 @@ public final class DirectPath implements PacketPath {
         handler = newHandler;
     }
 
-    void deliver(final byte[] data, final int length) {
+    /** A stream datagram still in the endpoint's receive batch; {@code scratch} is the receive thread's. */
+    void deliver(final MemorySegment data, final long offset, final int length, final byte[] scratch) {
         final PacketHandler h = handler;
         if (h != null && !closed) {
-            h.onPacket(this, data, 0, length);
+            h.onPacket(this, data, offset, length, scratch);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.derphole.session.path;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
@@ -337,29 +338,42 @@ public final class UdpEndpoint implements AutoCloseable {
     }
 
     private void dispatch(final PacketBatch batch, final int slot, final byte[] scratch) {
-        final int length = batch.copyTo(slot, scratch, 0);
+        final int length = batch.length(slot);
         if (length <= 0) {
             dropped.incrementAndGet();
             return;
         }
+        final int first = batch.data().get(ValueLayout.JAVA_BYTE, batch.offset(slot)) & 0xff;
         final StunQuery query = stunQuery;
+        if (query == null && PacketKinds.isStream(first)) {
+            // The bulk of the traffic: handed over in place, so the inbox copies it once (no scratch copy).
+            deliverStream(batch, slot, length, scratch);
+            return;
+        }
+        batch.copyTo(slot, scratch, 0);
         if (query != null && StunMessage.isStunMessage(scratch, 0, length)) {
             query.onDatagram(batch.address(slot), scratch, length);
             return;
         }
-        final int first = scratch[0] & 0xff;
         if (PacketKinds.isStream(first)) {
-            final DirectPath path = direct;
-            if (path != null && (batch.addressMatches(slot, path.cell(), 0) || fromLane(batch, slot))) {
-                path.deliver(scratch, length);
-                return;
-            }
-        } else if (PacketKinds.isProbe(first)) {
+            deliverStream(batch, slot, length, scratch);
+            return;
+        }
+        if (PacketKinds.isProbe(first)) {
             final ProbeReceiver receiver = probes;
             if (receiver != null) {
                 receiver.onProbe(batch.address(slot), scratch, 0, length);
                 return;
             }
+        }
+        dropped.incrementAndGet();
+    }
+
+    private void deliverStream(final PacketBatch batch, final int slot, final int length, final byte[] scratch) {
+        final DirectPath path = direct;
+        if (path != null && (batch.addressMatches(slot, path.cell(), 0) || fromLane(batch, slot))) {
+            path.deliver(batch.data(), batch.offset(slot), length, scratch);
+            return;
         }
         dropped.incrementAndGet();
     }
