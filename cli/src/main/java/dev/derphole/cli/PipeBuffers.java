@@ -2,6 +2,7 @@ package dev.derphole.cli;
 
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
@@ -71,37 +72,28 @@ final class PipeBuffers {
         }
     }
 
-    @SuppressWarnings("restricted")
     private static MethodHandle lookupIoctl() {
-        if (FCNTL == null) {
-            return null;
-        }
-        try {
-            final Linker linker = Linker.nativeLinker();
-            // int ioctl(int fd, unsigned long request, ...): the third argument is variadic.
-            return linker.defaultLookup().find("ioctl")
-                .map(address -> linker.downcallHandle(address,
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
-                        ValueLayout.ADDRESS),
-                    Linker.Option.firstVariadicArg(2)))
-                .orElse(null);
-        } catch (final RuntimeException e) {
-            return null;
-        }
+        // int ioctl(int fd, unsigned long request, ...): the third argument is variadic.
+        return FCNTL == null ? null : variadicDowncall("ioctl", ValueLayout.JAVA_LONG, ValueLayout.ADDRESS);
     }
 
-    @SuppressWarnings("restricted")
     private static MethodHandle lookup() {
         if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux")) {
             return null;
         }
+        // int fcntl(int fd, int cmd, ...): the third argument is variadic.
+        return variadicDowncall("fcntl", ValueLayout.JAVA_INT, ValueLayout.JAVA_INT);
+    }
+
+    /** {@code int name(int fd, request, ...)} with one variadic argument, or null when it cannot be bound. */
+    @SuppressWarnings("restricted")
+    private static MethodHandle variadicDowncall(final String name, final MemoryLayout request,
+        final MemoryLayout argument) {
         try {
             final Linker linker = Linker.nativeLinker();
-            // int fcntl(int fd, int cmd, ...): the third argument is variadic.
-            return linker.defaultLookup().find("fcntl")
+            return linker.defaultLookup().find(name)
                 .map(address -> linker.downcallHandle(address,
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                        ValueLayout.JAVA_INT),
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, request, argument),
                     Linker.Option.firstVariadicArg(2)))
                 .orElse(null);
         } catch (final RuntimeException e) {

@@ -3,6 +3,7 @@ package dev.derphole.cli;
 import java.io.OutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.HexFormat;
 
 /** An OutputStream that keeps only the SHA-256 and the byte count of what passes through. Thread-safe. */
@@ -32,6 +33,17 @@ final class DigestSink extends OutputStream {
 
     synchronized long bytes() {
         return bytes;
+    }
+
+    /** Waits (polling, bounded by {@code timeout}) until at least {@code atLeast} bytes went through. */
+    void awaitBytes(final long atLeast, final Duration timeout) throws InterruptedException {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (bytes() < atLeast) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("only " + bytes() + " bytes arrived");
+            }
+            Thread.sleep(20);
+        }
     }
 
     /** Hex SHA-256 of everything written (call once, at the end). */

@@ -1,9 +1,10 @@
 package dev.derphole.cli;
 
+import static dev.derphole.cli.StatusLines.assertInOrder;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.util.List;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -121,7 +122,7 @@ class DirectPathIT {
                     final CountDownLatch gate = new CountDownLatch(1);
                     final CompletableFuture<DigestSink> sent = feedGated(sender, length, 21, gateAt, gate);
                     sender.awaitStderr("^(connected-direct)$", 30_000);
-                    awaitBytes(received, 16L << 20);
+                    received.awaitBytes(16L << 20, Duration.ofSeconds(60));
                     dropUdp(lab);
                     gate.countDown();
                     awaitByteExact(sender, listener, received, sent, length, 90_000);
@@ -146,7 +147,7 @@ class DirectPathIT {
                     final CountDownLatch gate = new CountDownLatch(1);
                     final CompletableFuture<DigestSink> sent = feedGated(sender, length, 23, gateAt, gate);
                     sender.awaitStderr("^(connected-direct)$", 30_000);
-                    awaitBytes(received, 16L << 20);
+                    received.awaitBytes(16L << 20, Duration.ofSeconds(60));
                     dropUdp(lab);
                     awaitLine(sender, "connected-relay", 2);
                     awaitLine(listener, "connected-relay", 2);
@@ -177,7 +178,7 @@ class DirectPathIT {
                     final CountDownLatch gate = new CountDownLatch(1);
                     final CompletableFuture<DigestSink> sent = feedGated(sender, length, 29, gateAt, gate);
                     sender.awaitStderr("^(connected-direct)$", 30_000);
-                    awaitBytes(received, 16L << 20);
+                    received.awaitBytes(16L << 20, Duration.ofSeconds(60));
                     // A route change: 8,952-byte datagrams no longer fit. The padded heartbeats stop coming back,
                     // the session falls back, and the path is promoted again at the size it now carries.
                     setMtu(lab, 1500);
@@ -265,27 +266,6 @@ class DirectPathIT {
             return PayloadSource.write(sender.stdin(), length, 17);
         } catch (final IOException e) {
             return null;
-        }
-    }
-
-    /** Each of {@code lines} is a whole line of {@code text}, in this order. */
-    private static void assertInOrder(final String text, final String... lines) {
-        final List<String> all = text.lines().toList();
-        int from = 0;
-        for (final String line : lines) {
-            final int at = all.subList(from, all.size()).indexOf(line);
-            assertThat(at).as("line '%s' after line %d in:%n%s", line, from, text).isGreaterThanOrEqualTo(0);
-            from += at + 1;
-        }
-    }
-
-    private static void awaitBytes(final DigestSink sink, final long atLeast) throws InterruptedException {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (sink.bytes() < atLeast) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("only " + sink.bytes() + " bytes arrived");
-            }
-            Thread.sleep(20);
         }
     }
 }

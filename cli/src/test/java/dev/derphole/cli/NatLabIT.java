@@ -1,11 +1,13 @@
 package dev.derphole.cli;
 
+import static dev.derphole.cli.StatusLines.assertInOrder;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -65,17 +67,8 @@ class NatLabIT {
         final String listenerNat, final String senderStats, final int lanes, @TempDir final Path dir)
         throws Exception {
         lab("up", scenario);
-        final Path relayMap = dir.resolve("relay-map.json");
-        try (CliProcess relay = CliProcess.start(inside("pub"), Map.of(), DERPHOLE, "relay", "--listen", RELAY,
-                "--map-out", relayMap.toString());
-            CliProcess stun2 = CliProcess.start(inside("pub"), Map.of(), DERPHOLE, "relay", "--listen", RELAY2,
-                "--stun", STUN2)) {
-            relay.awaitStderr("^derp-url (\\S+)$", 20_000);
-            stun2.awaitStderr("^derp-url (\\S+)$", 20_000);
-            // The listener's map names a second STUN server (another port: the symmetric NAT maps each
-            // destination to a new port), so it can tell whether its NAT's mapping varies by destination.
-            final Path map = dir.resolve("map.json");
-            Files.writeString(map, withStunServer(Files.readString(relayMap), STUN2));
+        try (CliProcess relay = startRelay(dir); CliProcess stun2 = startSecondStun()) {
+            final Path map = listenerMap(relay, stun2, dir);
             final DigestSink received = new DigestSink();
             try (CliProcess listener = CliProcess.derpholeStreaming(inside("a"), Map.of(), received,
                 "-v", "--derp-map=" + map, "listen")) {
@@ -133,15 +126,8 @@ class NatLabIT {
     void shouldMoveARelaySessionDirectWhenAPortMappingAppearsLater(@TempDir final Path dir) throws Exception {
         lab("up", "portmap-late");
         final long upNs = System.nanoTime();
-        final Path relayMap = dir.resolve("relay-map.json");
-        try (CliProcess relay = CliProcess.start(inside("pub"), Map.of(), DERPHOLE, "relay", "--listen", RELAY,
-                "--map-out", relayMap.toString());
-            CliProcess stun2 = CliProcess.start(inside("pub"), Map.of(), DERPHOLE, "relay", "--listen", RELAY2,
-                "--stun", STUN2)) {
-            relay.awaitStderr("^derp-url (\\S+)$", 20_000);
-            stun2.awaitStderr("^derp-url (\\S+)$", 20_000);
-            final Path map = dir.resolve("map.json");
-            Files.writeString(map, withStunServer(Files.readString(relayMap), STUN2));
+        try (CliProcess relay = startRelay(dir); CliProcess stun2 = startSecondStun()) {
+            final Path map = listenerMap(relay, stun2, dir);
             final DigestSink received = new DigestSink();
             try (CliProcess listener = CliProcess.derpholeStreaming(inside("a"), Map.of(), received,
                 "-v", "--derp-map=" + map, "listen")) {
@@ -158,7 +144,7 @@ class NatLabIT {
                     });
                     try {
                         sender.awaitStderr("^(connected-relay)$", 20_000);
-                        awaitBytes(received, LATE_GATE_AT);
+                        received.awaitBytes(LATE_GATE_AT, Duration.ofSeconds(20));
                         // The relay carried the first bytes before the router had any mapping service.
                         assertThat(labOutput("status"))
                             .as("the mapping service was up %d ms after the lab: too late for this test",
@@ -191,18 +177,6 @@ class NatLabIT {
             lab("down");
         }
     }
-
-    /** Each of {@code lines} is a whole line of {@code text}, in this order. */
-    private static void assertInOrder(final String text, final String... lines) {
-        final List<String> all = text.lines().toList();
-        int from = 0;
-        for (final String line : lines) {
-            final int at = all.subList(from, all.size()).indexOf(line);
-            assertThat(at).as("line '%s' after line %d in:%n%s", line, from, text).isGreaterThanOrEqualTo(0);
-            from += at + 1;
-        }
-    }
-
     /** Waits until {@code process}'s latest path line is connected-direct and has stayed so for {@link #STEADY_MS}. */
     private static void awaitSteadyDirect(final CliProcess process, final long timeoutMs) throws InterruptedException {
         final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
@@ -227,14 +201,28 @@ class NatLabIT {
             .filter(l -> l.equals("connected-relay") || l.equals("connected-direct")).toList();
     }
 
-    private static void awaitBytes(final DigestSink sink, final long atLeast) throws InterruptedException {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (sink.bytes() < atLeast) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("only " + sink.bytes() + " bytes arrived");
-            }
-            Thread.sleep(20);
-        }
+    /** Our relay in pub (DERP + STUN), writing its map into {@code dir}. */
+    private static CliProcess startRelay(final Path dir) throws IOException {
+        return CliProcess.start(inside("pub"), Map.of(), DERPHOLE, "relay", "--listen", RELAY, "--map-out",
+            dir.resolve("relay-map.json").toString());
+    }
+
+    /** A second relay process in pub, there for its STUN port only. */
+    private static CliProcess startSecondStun() throws IOException {
+        return CliProcess.start(inside("pub"), Map.of(), DERPHOLE, "relay", "--listen", RELAY2, "--stun", STUN2);
+    }
+
+    /**
+     * Once both are up: the listener's map, the relay's plus the second STUN server (another port: the symmetric
+     * NAT maps each destination to a new port), so the listener can tell whether its NAT's mapping varies by
+     * destination.
+     */
+    private static Path listenerMap(final CliProcess relay, final CliProcess stun2, final Path dir) throws Exception {
+        relay.awaitStderr("^derp-url (\\S+)$", 20_000);
+        stun2.awaitStderr("^derp-url (\\S+)$", 20_000);
+        final Path map = dir.resolve("map.json");
+        Files.writeString(map, withStunServer(Files.readString(dir.resolve("relay-map.json")), STUN2));
+        return map;
     }
 
     /** The relay's one-node map plus a STUN-only node at {@code stun} in the same region. */

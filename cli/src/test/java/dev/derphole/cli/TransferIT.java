@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -94,7 +95,7 @@ class TransferIT {
             try (CliProcess pipe = CliProcess.derpholeStreaming(null, "pipe", "--force-relay", listener.token());
                 CliProcess receiving = listener.process()) {
                 feed(pipe, 64L << 30, 7);
-                awaitBytes(listener.received(), 4 << 20);
+                listener.received().awaitBytes(4 << 20, Duration.ofSeconds(60));
                 receiving.kill();
                 final long killedNs = System.nanoTime();
                 assertThat(pipe.waitFor(40_000)).as(pipe.stderr()).isEqualTo(ExitCode.RUNTIME);
@@ -112,7 +113,7 @@ class TransferIT {
             try (CliProcess pipe = CliProcess.derpholeStreaming(null, "pipe", "--force-relay", listener.token());
                 CliProcess receiving = listener.process()) {
                 feed(pipe, 64L << 30, 8);
-                awaitBytes(listener.received(), 4 << 20);
+                listener.received().awaitBytes(4 << 20, Duration.ofSeconds(60));
                 pipe.kill();
                 final long killedNs = System.nanoTime();
                 assertThat(receiving.waitFor(40_000)).as(receiving.stderr()).isEqualTo(ExitCode.RUNTIME);
@@ -129,7 +130,7 @@ class TransferIT {
             try (CliProcess pipe = CliProcess.derpholeStreaming(null, "pipe", "--force-relay", listener.token());
                 CliProcess receiving = listener.process()) {
                 feed(pipe, 64L << 30, 9);
-                awaitBytes(listener.received(), 1 << 20);
+                listener.received().awaitBytes(1 << 20, Duration.ofSeconds(60));
                 pipe.terminate();
                 assertThat(pipe.waitFor(15_000)).isEqualTo(ExitCode.RUNTIME);
                 assertThat(receiving.waitFor(15_000)).as(receiving.stderr()).isEqualTo(ExitCode.RUNTIME);
@@ -176,13 +177,4 @@ class TransferIT {
         assertThat(relayOutput).containsPattern("dropped=[1-9]");
     }
 
-    private static void awaitBytes(final DigestSink sink, final long atLeast) throws InterruptedException {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (sink.bytes() < atLeast) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("only " + sink.bytes() + " bytes arrived");
-            }
-            Thread.sleep(20);
-        }
-    }
 }

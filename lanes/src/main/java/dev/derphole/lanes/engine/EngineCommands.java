@@ -1,6 +1,6 @@
 package dev.derphole.lanes.engine;
 
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 import dev.derphole.lanes.StreamConfig;
@@ -15,12 +15,14 @@ import dev.derphole.udp.PacketPath;
  * Thread-safe: commands from any thread; the take/read side belongs to the engine thread.
  */
 public final class EngineCommands {
+    private static final long NOT_LEFT = Long.MIN_VALUE;
+
     private final StreamConfig config;
     private final Inbox inbox;
     private final Signal signal;
     private final AtomicReference<PacketPath> pendingPath = new AtomicReference<>();
-    private final AtomicBoolean peerLeft = new AtomicBoolean();
-    private volatile long peerLeftAtNs;
+    /** When the peer left ({@link #peerLeft()}), not yet applied by the engine; {@link #NOT_LEFT} for none. */
+    private final AtomicLong peerLeftAtNs = new AtomicLong(NOT_LEFT);
     private volatile String abortReason;
 
     public EngineCommands(final StreamConfig config, final Inbox inbox, final Signal signal) {
@@ -50,15 +52,15 @@ public final class EngineCommands {
 
     /** The session heard that the peer left (the relay's PeerGone); see {@link PeerLeftWatch}. */
     public void peerLeft() {
-        peerLeftAtNs = System.nanoTime();
-        peerLeft.set(true);
+        peerLeftAtNs.set(System.nanoTime());
         signal.signal();
     }
 
     /** Engine thread: tells {@code watch} about a {@link #peerLeft()} since the last call. */
     public void applyPeerLeft(final PeerLeftWatch watch) {
-        if (peerLeft.getAndSet(false)) {
-            watch.onLeft(peerLeftAtNs);
+        final long atNs = peerLeftAtNs.getAndSet(NOT_LEFT);
+        if (atNs != NOT_LEFT) {
+            watch.onLeft(atNs);
         }
     }
 

@@ -246,8 +246,7 @@ public final class PortMapper implements AutoCloseable {
     private volatile boolean closing;
     /** Guarded by {@link #lock}: {@link #recheckSoon()} asked, and when the last such check ran. */
     private boolean recheckAsked;
-    private long lastRecheckNs;
-    private boolean rechecked;
+    private long lastRecheckNs = System.nanoTime() - RECHECK_MIN_INTERVAL.toNanos();
     private volatile Mapping current;
 
     private PortMapper(final Config config, final Listener listener, final PortmapCounters counters) {
@@ -621,8 +620,7 @@ public final class PortMapper implements AutoCloseable {
                 if (recheckAsked) {
                     recheckAsked = false;
                     final long nowNs = System.nanoTime();
-                    if (!rechecked || nowNs - lastRecheckNs >= RECHECK_MIN_INTERVAL.toNanos()) {
-                        rechecked = true;
+                    if (nowNs - lastRecheckNs >= RECHECK_MIN_INTERVAL.toNanos()) {
                         lastRecheckNs = nowNs;
                         counters.increment(Name.RECHECKS);
                         break;
