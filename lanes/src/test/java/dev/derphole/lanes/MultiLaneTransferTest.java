@@ -94,12 +94,25 @@ class MultiLaneTransferTest {
         final long fast = 8_000_000;
         final long slow = 800_000;
         final long size = 32 << 20;
-        final double allFast = rate(size, 53, lane -> LossyPathPair.builder().maxDatagram(UDP_DATAGRAM)
-            .delay(Duration.ofMillis(2)).bandwidth(fast).queueBytes(1 << 20).seed(53 + lane), null);
+        final IntFunction<LossyPathPair.Builder> allFastLanes = lane -> LossyPathPair.builder()
+            .maxDatagram(UDP_DATAGRAM).delay(Duration.ofMillis(2)).bandwidth(fast).queueBytes(1 << 20).seed(53 + lane);
+        final IntFunction<LossyPathPair.Builder> oneSlowLane = lane -> LossyPathPair.builder()
+            .maxDatagram(UDP_DATAGRAM).delay(Duration.ofMillis(2)).bandwidth(lane == 1 ? slow : fast)
+            .queueBytes(lane == 1 ? 32 << 10 : 1 << 20).lossPercent(lane == 1 ? 2 : 0).seed(54 + lane);
+        // Best of two alternating rounds each: the links' threads share the cores with other test forks (and the
+        // JIT warms up during the first round), and one starved round must not decide the comparison.
+        double allFast = 0;
+        double oneSlow = 0;
         final long[] lanes = new long[LANES];
-        final double oneSlow = rate(size, 54, lane -> LossyPathPair.builder().maxDatagram(UDP_DATAGRAM)
-            .delay(Duration.ofMillis(2)).bandwidth(lane == 1 ? slow : fast).queueBytes(lane == 1 ? 32 << 10 : 1 << 20)
-            .lossPercent(lane == 1 ? 2 : 0).seed(54 + lane), lanes);
+        final long[] roundLanes = new long[LANES];
+        for (int round = 0; round < 2; round++) {
+            allFast = Math.max(allFast, rate(size, 53, allFastLanes, null));
+            final double roundRate = rate(size, 54, oneSlowLane, roundLanes);
+            if (roundRate > oneSlow) {
+                oneSlow = roundRate;
+                System.arraycopy(roundLanes, 0, lanes, 0, LANES);
+            }
+        }
         System.out.printf("four fast lanes: %.1f MB/s; one of them slow and lossy: %.1f MB/s; lanes %s%n",
             allFast / 1e6, oneSlow / 1e6, java.util.Arrays.toString(lanes));
         // Three fast lanes keep three quarters of four; a controller shared by all lanes would throttle them all to
