@@ -61,7 +61,7 @@ final class Transfers {
         // Tests on one machine (loopback candidates) must never ask the machine's real gateway for a mapping.
         final boolean portMapping = !forceRelay && !policy.allowsLoopback()
             && !"1".equals(System.getenv(NO_PORTMAP_ENV));
-        return new TransferSetup(map, publicMap, description, DerpNode.HostResolver.SYSTEM, DerpTls.defaultContext(),
+        return new TransferSetup(map, publicMap, description, DerpNode.HostResolver.SYSTEM, DerpTls::defaultContext,
             StreamConfig.defaults(), policy, Clock.systemUTC(), !forceRelay, portMapping);
     }
 

@@ -317,7 +317,7 @@ public final class DerpClient implements AutoCloseable {
 
     private DerpConnection open() throws IOException {
         return DerpConnection.open(config.target(), keyPair, config.canAckPings(), config.connectTimeout(),
-            config.handshakeTimeout(), config.readTimeout(), config.sslContext());
+            config.handshakeTimeout(), config.readTimeout(), config.target().https() ? config.sslContext() : null);
     }
 
     /** Makes {@code conn} the live connection and starts its reader and writer; null (conn closed) if closed. */

@@ -58,7 +58,7 @@ final class DerpConnection implements Closeable {
     /**
      * Connects and runs the handshake: TCP within {@code connectTimeout}; TLS, the HTTP upgrade, ServerKey,
      * ClientInfo and ServerInfo within {@code handshakeTimeout}. Afterwards reads time out after
-     * {@code readTimeout} of silence.
+     * {@code readTimeout} of silence. {@code sslContext} is used for https targets only (null for http).
      *
      * @throws DerpProtocolException when the relay breaks the protocol (bad magic, bad box, wrong frame)
      * @throws IOException           for everything else, one line starting "cannot connect to DERP relay host:port"

@@ -5,6 +5,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 import javax.net.ssl.SSLContext;
 
@@ -33,9 +34,10 @@ public final class RelayConnector {
     }
 
     private final DerpNode.HostResolver resolver;
-    private final SSLContext ssl;
+    /** Asked only when an https relay is dialled: building the JDK's trust store takes ~0.1 s of start-up. */
+    private final Supplier<SSLContext> ssl;
 
-    public RelayConnector(final DerpNode.HostResolver resolver, final SSLContext ssl) {
+    public RelayConnector(final DerpNode.HostResolver resolver, final Supplier<SSLContext> ssl) {
         this.resolver = resolver;
         this.ssl = ssl;
     }
@@ -79,7 +81,7 @@ public final class RelayConnector {
             // One relay: no need to measure, the connection itself is the test.
             return regions.getFirst();
         }
-        final List<RegionReport> reports = new RelayProber(resolver, ssl).probe(map, HOME_PROBE_TIMEOUT, false);
+        final List<RegionReport> reports = new RelayProber(resolver, ssl.get()).probe(map, HOME_PROBE_TIMEOUT, false);
         final Optional<DerpRegion> home = RelayProber.home(map, reports);
         if (home.isEmpty()) {
             throw new RelayUnreachableException("no DERP relay reachable (" + regions.size() + " regions of "
@@ -98,8 +100,11 @@ public final class RelayConnector {
                 + "): " + e.getMessage());
         }
         // One busy connection per session: platform I/O threads are cheaper than virtual ones here.
-        final DerpClient client = new DerpClient(DerpClientConfig.builder(target).keyPair(keys).sslContext(ssl)
-            .platformThreads(true).build());
+        final DerpClientConfig.Builder config = DerpClientConfig.builder(target).keyPair(keys).platformThreads(true);
+        if (target.https()) {
+            config.sslContext(ssl.get());
+        }
+        final DerpClient client = new DerpClient(config.build());
         try {
             client.connect();
         } catch (final IOException e) {

@@ -1,6 +1,7 @@
 package dev.derphole.session.transfer;
 
 import java.time.Clock;
+import java.util.function.Supplier;
 
 import javax.net.ssl.SSLContext;
 
@@ -16,7 +17,8 @@ import dev.derphole.session.rendezvous.CandidatePolicy;
  * @param publicMap      {@code map} is the public map both sides know (tokens then name the node by region)
  * @param mapDescription where the map came from, for messages ({@code --derp-url http://...})
  * @param resolver       DNS for relay host names
- * @param ssl            TLS trust for relays (the JDK's WebPKI trust in production)
+ * @param ssl            TLS trust for relays (the JDK's WebPKI trust in production), asked for only when an https
+ *                       relay is dialled
  * @param stream         stream engine settings
  * @param policy         which peer candidates to accept
  * @param clock          wall clock for token expiry
@@ -29,7 +31,7 @@ public record TransferSetup(
     boolean publicMap,
     String mapDescription,
     DerpNode.HostResolver resolver,
-    SSLContext ssl,
+    Supplier<SSLContext> ssl,
     StreamConfig stream,
     CandidatePolicy policy,
     Clock clock,
