@@ -3,6 +3,8 @@ package dev.derphole.session.transfer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.derphole.crypto.nacl.Curve25519KeyPair;
@@ -98,6 +100,11 @@ public final class PipeSession implements AutoCloseable {
         final RendezvousClaimer claimer = new RendezvousClaimer(token, link.ownKey(),
             IdentityKeyPair.generate().publicKeyRaw(), direct.candidates(), Extensions.NONE, setup.clock(),
             setup.policy());
+        final RelayPath relayPath = link.pathTo(token.derpPublicKey());
+        // The stream engine (ring, keys, ciphers: ~50-70 ms on a cold JVM) is built while the claim travels.
+        final FutureTask<BulkSender> engine = new FutureTask<>(
+            () -> new BulkSender(setup.stream(), StreamKeying.claimerToListener(token), relayPath));
+        Thread.ofPlatform().daemon().name("derphole-prepare").start(engine);
         final Decision decision;
         try {
             decision = new ClaimDriver(claimer, link::send, link::pollRendezvous).run();
@@ -108,8 +115,7 @@ public final class PipeSession implements AutoCloseable {
         if (abortReason != null) {
             throw new TransferException(abortReason);
         }
-        final RelayPath relayPath = link.pathTo(token.derpPublicKey());
-        final BulkSender s = new BulkSender(setup.stream(), StreamKeying.claimerToListener(token), relayPath);
+        final BulkSender s = prepared(engine);
         sender = s;
         link.peerGoneHandler(s::peerLeft);
         events.status("connected-relay");
@@ -157,6 +163,17 @@ public final class PipeSession implements AutoCloseable {
                 }
                 events.status(perLane.toString());
             }
+        }
+    }
+
+    private static BulkSender prepared(final FutureTask<BulkSender> engine) throws InterruptedException {
+        try {
+            return engine.get();
+        } catch (final ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
         }
     }
 
