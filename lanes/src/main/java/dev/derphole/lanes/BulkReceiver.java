@@ -34,6 +34,24 @@ public final class BulkReceiver {
     }
 
     /**
+     * A receiver whose first path is named later with {@link #bindPath}: its buffers (the receive window, tens of
+     * MiB) and ciphers are ready before the peer is known, so answering a claim costs no allocation.
+     */
+    public BulkReceiver(final StreamConfig config, final StreamKeys keys) {
+        this(config, keys, null, StreamListener.NONE);
+    }
+
+    /**
+     * Names the first path of a receiver built without one and installs its handler; before {@link #receive}, on
+     * the thread that will call it.
+     *
+     * @throws IllegalStateException when the receiver already has a path
+     */
+    public void bindPath(final PacketPath path) {
+        engine.bindPath(path);
+    }
+
+    /**
      * Writes the stream to {@code sink}; returns after the last byte was written and flushed and the sender
      * closed (or the linger time passed).
      *

@@ -1,9 +1,11 @@
 package dev.derphole.lanes;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.time.Duration;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -57,6 +59,27 @@ class StreamTransferTest {
             lossPercent);
         assertThat(overhead).as("repair overhead at %d %% loss", lossPercent)
             .isLessThanOrEqualTo(2 * loss / (1 - loss) + 0.01);
+    }
+
+    @Test
+    void shouldDeliverThroughAReceiverBuiltBeforeItsPathWasKnown() throws Exception {
+        final StreamKeys keys = StreamPair.keys(21);
+        // As a listener does: buffers and ciphers while it waits for the claim, the claimer's path afterwards.
+        final BulkReceiver receiver = new BulkReceiver(CONFIG, keys);
+        assertThatThrownBy(() -> new BulkReceiver(CONFIG, keys).receive(new DigestSink()))
+            .isInstanceOf(IllegalStateException.class).hasMessageContaining("bindPath");
+        try (LossyPathPair pair = LossyPathPair.builder().maxDatagram(UDP_DATAGRAM).lossPercent(1).seed(21).build()) {
+            final BulkSender sender = new BulkSender(CONFIG, keys, pair.a());
+            receiver.bindPath(pair.b());
+            assertThatThrownBy(() -> receiver.bindPath(pair.b())).isInstanceOf(IllegalStateException.class);
+            final DeterministicSource source = new DeterministicSource(21, 4 << 20);
+            final DigestSink sink = new DigestSink();
+            final FutureTask<Long> received = new FutureTask<>(() -> receiver.receive(sink));
+            Thread.ofPlatform().daemon().name("test-receiver").start(received);
+            assertThat(sender.send(source)).isEqualTo(4 << 20);
+            assertThat(received.get(30, TimeUnit.SECONDS)).isEqualTo(4 << 20);
+            assertThat(sink.sha256()).isEqualTo(source.sha256());
+        }
     }
 
     @ParameterizedTest(name = "{0}% loss, 48 MiB over 60 KiB relay datagrams")

@@ -116,7 +116,7 @@ public final class ReceiveEngine {
     /**
      * @param config   tuning
      * @param keys     stream keys (we open sender-to-receiver, seal receiver-to-sender)
-     * @param path     the first path; its handler is installed now
+     * @param path     the first path; its handler is installed now. Null: {@link #bindPath} names it later
      * @param counters where everything is counted
      * @param listener milestone callbacks (engine thread)
      */
@@ -143,8 +143,23 @@ public final class ReceiveEngine {
         this.maxAckDelayNs = config.maxAckDelay().toNanos();
         this.ackEvery = config.ackEveryPackets();
         this.maxRanges = config.maxAckRanges();
-        this.replyPath = path;
-        this.chosenPath = path;
+        if (path != null) {
+            bindPath(path);
+        }
+    }
+
+    /**
+     * Names the first path of an engine built without one (a listener builds its engine while it waits for the
+     * claim, and learns the claimer's path only then). Before {@link #run}, on the thread that will run it.
+     *
+     * @throws IllegalStateException when the engine already has a path
+     */
+    public void bindPath(final PacketPath path) {
+        if (chosenPath != null) {
+            throw new IllegalStateException("the engine already has its first path");
+        }
+        replyPath = path;
+        chosenPath = path;
         commands.attachPath(path);
     }
 
@@ -176,6 +191,9 @@ public final class ReceiveEngine {
      * @throws StreamException on abort (either side), peer timeout, protocol violation or sink failure
      */
     public long run(final OutputStream sink) throws StreamException {
+        if (chosenPath == null) {
+            throw new IllegalStateException("bindPath first: the engine has no path");
+        }
         signal.bindOwner();
         final long startNs = System.nanoTime();
         lastHeardNs = startNs;

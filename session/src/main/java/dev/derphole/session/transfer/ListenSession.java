@@ -49,6 +49,8 @@ public final class ListenSession implements AutoCloseable {
     private DirectAttempt direct;
     private RelayPath relayPath;
     private List<String> claimCandidates = List.of();
+    /** Built while we wait for the claim; bound to the claimer's path when it comes. */
+    private Prepared<BulkReceiver> preparedReceiver;
 
     public ListenSession(final TransferSetup setup, final SessionEvents events) {
         this.setup = setup;
@@ -73,6 +75,9 @@ public final class ListenSession implements AutoCloseable {
             IdentityKeyPair.generate().publicKeyRaw(), setup.clock());
         rendezvous = new RendezvousListener(token, link.ownKey(), setup.clock(), setup.policy());
         rendezvous.offer(direct.candidates(), Extensions.NONE);
+        final SessionToken issued = token;
+        preparedReceiver = Prepared.start(
+            () -> new BulkReceiver(setup.stream(), StreamKeying.claimerToListener(issued)));
         return token;
     }
 
@@ -152,8 +157,8 @@ public final class ListenSession implements AutoCloseable {
                 // The data path must exist before the claimer learns it may start sending.
                 relayPath = link.pathTo(claimer.get());
                 claimCandidates = outcome.accepted().get().candidates();
-                final BulkReceiver r = new BulkReceiver(setup.stream(), StreamKeying.claimerToListener(token),
-                    relayPath);
+                final BulkReceiver r = preparedReceiver.get();
+                r.bindPath(relayPath);
                 receiver = r;
                 link.peerGoneHandler(r::peerLeft);
             }

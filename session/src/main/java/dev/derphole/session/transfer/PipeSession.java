@@ -3,8 +3,6 @@ package dev.derphole.session.transfer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.FutureTask;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.derphole.crypto.nacl.Curve25519KeyPair;
@@ -102,9 +100,8 @@ public final class PipeSession implements AutoCloseable {
             setup.policy());
         final RelayPath relayPath = link.pathTo(token.derpPublicKey());
         // The stream engine (ring, keys, ciphers: ~50-70 ms on a cold JVM) is built while the claim travels.
-        final FutureTask<BulkSender> engine = new FutureTask<>(
+        final Prepared<BulkSender> engine = Prepared.start(
             () -> new BulkSender(setup.stream(), StreamKeying.claimerToListener(token), relayPath));
-        Thread.ofPlatform().daemon().name("derphole-prepare").start(engine);
         final Decision decision;
         try {
             decision = new ClaimDriver(claimer, link::send, link::pollRendezvous).run();
@@ -115,7 +112,7 @@ public final class PipeSession implements AutoCloseable {
         if (abortReason != null) {
             throw new TransferException(abortReason);
         }
-        final BulkSender s = prepared(engine);
+        final BulkSender s = engine.get();
         sender = s;
         link.peerGoneHandler(s::peerLeft);
         events.status("connected-relay");
@@ -163,17 +160,6 @@ public final class PipeSession implements AutoCloseable {
                 }
                 events.status(perLane.toString());
             }
-        }
-    }
-
-    private static BulkSender prepared(final FutureTask<BulkSender> engine) throws InterruptedException {
-        try {
-            return engine.get();
-        } catch (final ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new IllegalStateException(e.getCause());
         }
     }
 
