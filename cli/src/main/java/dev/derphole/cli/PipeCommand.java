@@ -47,7 +47,7 @@ final class PipeCommand implements Callable<Integer> {
         final SessionToken decoded = Transfers.decode(tokenSource.read(token, terminal.in()), Capability.STDIO,
             "pipe");
         final ShutdownSignal signal = ShutdownSignal.install(ExitCode.RUNTIME);
-        final TransferSetup setup = Transfers.joining(forceRelay);
+        final TransferSetup setup = Transfers.joining(decoded, forceRelay);
         // The joining setup's map is the public map; the token names a node in it or carries its own URL.
         try (PipeSession session = new PipeSession(setup, Transfers.events(terminal), decoded, setup.map())
             .parallel(lanes, Lanes.parse(parallel) == Lanes.AUTO)) {

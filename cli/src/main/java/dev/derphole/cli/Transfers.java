@@ -12,6 +12,7 @@ import dev.derphole.derp.map.DerpNode;
 import dev.derphole.lanes.StreamConfig;
 import dev.derphole.session.rendezvous.CandidatePolicy;
 import dev.derphole.session.token.Capability;
+import dev.derphole.session.token.RelayBootstrap;
 import dev.derphole.session.token.SessionToken;
 import dev.derphole.session.token.TokenException;
 import dev.derphole.session.transfer.SessionEvents;
@@ -29,11 +30,17 @@ final class Transfers {
     static TransferSetup issuing(final GlobalOptions global, final Terminal terminal, final boolean forceRelay) {
         final DerpMapSource source = Relays.source(global, terminal);
         final DerpMap map = Relays.load(source);
+        if (map.regions().values().stream().flatMap(r -> r.derpNodes().stream()).anyMatch(n -> !n.plainHttp())) {
+            DerpTls.prepareInBackground(); // the trust store loads while we resolve and connect
+        }
         return setup(map, source instanceof DerpMapSource.Bundled, source.describe(), forceRelay);
     }
 
     /** The joining side's setup: the token names the relay; the public map resolves public nodes. */
-    static TransferSetup joining(final boolean forceRelay) {
+    static TransferSetup joining(final SessionToken token, final boolean forceRelay) {
+        if (!(token.relay() instanceof RelayBootstrap.CustomRelay custom) || custom.url().startsWith("https:")) {
+            DerpTls.prepareInBackground(); // the trust store loads while we resolve and connect
+        }
         return setup(publicMap(), true, "the built-in public DERP map", forceRelay);
     }
 

@@ -19,6 +19,23 @@ public final class DerpTls {
     private DerpTls() {
     }
 
+    /**
+     * Builds {@link #defaultContext()} on a daemon thread ({@code derphole-tls-prepare}): loading the JDK's trust
+     * store takes ~0.1 s, which then overlaps the rest of start-up (token, DNS, TCP connect) instead of delaying the
+     * TLS handshake. Harmless to skip; a failure shows again, and is reported, when a connection needs the context.
+     *
+     * @return the thread (tests join it)
+     */
+    public static Thread prepareInBackground() {
+        return Thread.ofPlatform().daemon().name("derphole-tls-prepare").start(() -> {
+            try {
+                defaultContext();
+            } catch (final IllegalStateException e) {
+                // The dial that needs the context fails with the same message.
+            }
+        });
+    }
+
     /** The JDK's default trust anchors, meta-cert tolerant; created once. */
     public static SSLContext defaultContext() {
         SSLContext context = defaultContext;
