@@ -137,6 +137,8 @@ public final class BbrController implements CongestionControl {
     private long phaseStartNs;
     private long minRttNs;
     private double lossRate;
+    /** Data in flight at the last sample (a resize decides between samples). */
+    private long lastBytesInFlight;
 
     /**
      * @param maxWindowBytes   window ceiling in bytes (the send buffer: unacknowledged bytes never exceed it)
@@ -174,13 +176,33 @@ public final class BbrController implements CongestionControl {
         phaseStartNs = 0;
         minRttNs = 0;
         lossRate = 0;
+        lastBytesInFlight = 0;
         decide(0, 0, out);
+        out.congestionEvent = false;
+    }
+
+    /**
+     * Keeps the estimate, the minimum RTT and the mode: the rate is in bytes per second whatever the datagrams'
+     * size. Starting over instead cost the WAN lab a second STARTUP from the initial window ~0.2 s after every
+     * promotion, when the path MTU probes came back. Before any estimate it is {@link #reset}.
+     */
+    @Override
+    public void resize(final int segmentBytes, final long initialWindowBytes, final CongestionDecision out) {
+        if (bandwidth == 0 || minRttNs == 0) {
+            reset(segmentBytes, initialWindowBytes, out);
+            return;
+        }
+        segment = Math.max(1, segmentBytes);
+        overheadFactor = (double)(segment + WireFormat.DATA_OVERHEAD) / segment;
+        initialWindow = Math.clamp(initialWindowBytes, minWindow(), maxWindowBytes);
+        decide(0, lastBytesInFlight, out);
         out.congestionEvent = false;
     }
 
     @Override
     public void update(final CongestionSample s, final CongestionDecision out) {
         out.congestionEvent = false;
+        lastBytesInFlight = s.bytesInFlight;
         if (s.minRttNs > 0) {
             minRttNs = s.minRttNs;
         }

@@ -13,6 +13,14 @@ public interface CongestionControl {
      */
     void reset(int segmentBytes, long initialWindowBytes, CongestionDecision out);
 
+    /**
+     * The same path now carries datagrams of another size (its MTU was measured after promotion). A controller
+     * keeps what it learned of the path that does not depend on the size; by default it starts over.
+     */
+    default void resize(final int segmentBytes, final long initialWindowBytes, final CongestionDecision out) {
+        reset(segmentBytes, initialWindowBytes, out);
+    }
+
     /** Applies one sample and writes the new decision. */
     void update(CongestionSample sample, CongestionDecision out);
 }

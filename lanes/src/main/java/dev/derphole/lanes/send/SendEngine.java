@@ -766,13 +766,13 @@ public final class SendEngine {
 
     /**
      * A direct path may grow its datagrams once its path MTU is measured (PacketPath.maxDatagramLength): the
-     * lane's controller starts over with the new segment size (its initial window is counted in datagrams).
+     * lane's controller takes the new segment size and keeps what it measured where it can (BBR's rate).
      */
     private void resizeIfNeeded(final Lane lane, final long nowNs) {
         final int payload = Control.datagramLength(lane.path, config) - DATA_OVERHEAD;
         if (payload != lane.maxPayload) {
             lane.maxPayload = payload;
-            lane.congestion.reset(payload, (long)config.initialWindowPackets() * payload, lane.decision);
+            lane.congestion.resize(payload, (long)config.initialWindowPackets() * payload, lane.decision);
             applyDecision(lane, nowNs);
         }
     }

@@ -214,6 +214,29 @@ class BbrControllerTest {
     }
 
     @Test
+    void shouldKeepItsEstimateWhenThePathMtuIsMeasured() {
+        final BbrController bbr = started();
+        run(bbr, LINK, 0, 150, new SplittableRandom(18));
+        final long midStartup = bbr.bandwidthBytesPerSecond();
+        assertThat(bbr.filledPipe()).isFalse();
+        assertThat(midStartup).isPositive();
+        // The promoted path's MTU probes come back: 1,400-byte datagrams become 1,452-byte ones.
+        final int larger = SEGMENT + 52;
+        bbr.resize(larger, 10L * larger, decision);
+        assertThat(bbr.bandwidthBytesPerSecond()).isEqualTo(midStartup);
+        assertThat(bbr.filledPipe()).isFalse();
+        assertThat(decision.pacingBytesPerSecond).as("STARTUP's pace from the estimate, not the initial window")
+            .isGreaterThan(2 * midStartup);
+        assertThat(decision.windowBytes).isGreaterThan(10L * larger);
+        run(bbr, LINK, 0, 2_000, new SplittableRandom(19));
+        assertThat(bbr.bandwidthBytesPerSecond()).isBetween((long)(0.9 * LINK), (long)(1.1 * LINK));
+        // Without an estimate there is nothing to keep: the initial window in the new datagrams.
+        final BbrController fresh = started();
+        fresh.resize(larger, 10L * larger, decision);
+        assertThat(decision.windowBytes).isEqualTo(10L * larger);
+    }
+
+    @Test
     void shouldPaceDatagramBytesWhileTheEstimateCountsPayload() {
         final BbrController bbr = started();
         run(bbr, LINK, 0, 2_000, new SplittableRandom(16));
