@@ -366,12 +366,13 @@ public final class ReceiveEngine {
             return;
         }
         if (largestPacketNumber - codec.openedPacketNumber() >= WireFormat.DATA_MAX_PACKET_AGE) {
-            // So old that the stream may have moved 2^31 bytes since: its 32-bit offset is no longer unambiguous.
+            // So old that the stream may have moved on by more than 2^31 bytes since: its 32-bit offset could be
+            // misread. Its bytes, if still missing, are repaired like lost ones.
             counters.add(StreamCounters.REPLAYS, 1);
             return;
         }
-        // The sender sent it within the credit of an ACK whose cumulative offset was at most ours, so it lies
-        // within the window of our cumulative offset: restore the high bits from there (docs/stream-protocol.md).
+        // An honest sender's DATA lies at most a window above our cumulative offset and, younger than the age
+        // limit, less than 2^31 + a window below it: restore the high bits from there (docs/stream-protocol.md).
         final long offset = Truncated.expand(BigEndian.getInt(rx, DATA_STREAM_OFFSET_OFFSET), contiguous);
         final int length = bodyLength - DATA_PAYLOAD_OFFSET;
         final long end = offset + length;
