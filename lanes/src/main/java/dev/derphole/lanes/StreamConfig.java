@@ -12,7 +12,7 @@ import dev.derphole.lanes.wire.WireFormat;
  *
  * @param sendBufferBytes       sender: bytes read from the source and not yet acknowledged (power of two)
  * @param receiveWindowBytes    receiver: reorder buffer and advertised credit (power of two, at least
- *                              {@link #MIN_RECEIVE_WINDOW})
+ *                              {@link #MIN_RECEIVE_WINDOW}, at most {@link #MAX_RECEIVE_WINDOW})
  * @param inboundBytesPerPath   memory for datagrams queued between a path's receive thread and the engine
  * @param maxPacketsInFlight    packet numbers the sender tracks (power of two); bounds packets in flight
  * @param peerTimeout           fail with PEER_VANISHED after this long without an authenticated packet
@@ -75,10 +75,21 @@ public record StreamConfig(
      * sides assume it).
      */
     public static final int MIN_RECEIVE_WINDOW = 1 << 20;
+    /**
+     * Largest receive window (512 MiB, below 2^30). DATA carries only the low 32 bits of its stream offset and the
+     * receiver restores them from its cumulative offset; that is unambiguous only while every offset a sender may
+     * use lies well within 2^31 of it, which this bound and {@link WireFormat#DATA_MAX_PACKET_AGE} guarantee
+     * (docs/stream-protocol.md section 3, DATA).
+     */
+    public static final int MAX_RECEIVE_WINDOW = 1 << 29;
 
     public StreamConfig {
         requirePowerOfTwo("sendBufferBytes", sendBufferBytes, 1 << 16);
         requirePowerOfTwo("receiveWindowBytes", receiveWindowBytes, MIN_RECEIVE_WINDOW);
+        if (receiveWindowBytes > MAX_RECEIVE_WINDOW) {
+            throw new IllegalArgumentException("receiveWindowBytes must be <= " + MAX_RECEIVE_WINDOW + ": "
+                + receiveWindowBytes);
+        }
         requirePowerOfTwo("maxPacketsInFlight", maxPacketsInFlight, 4096);
         requirePositive("inboundBytesPerPath", inboundBytesPerPath);
         requirePositive("peerTimeout", peerTimeout);

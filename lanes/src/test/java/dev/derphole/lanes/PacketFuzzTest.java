@@ -180,8 +180,8 @@ class PacketFuzzTest {
             final byte[] b = new byte[WireFormat.PACKET_OVERHEAD + random.nextInt(1400)];
             random.nextBytes(b);
             b[0] = (byte)(PacketType.DATA + random.nextInt(5));
-            b[1] = (byte)WireFormat.VERSION;
-            b[2] = 0;
+            b[WireFormat.PACKET_NUMBER_OFFSET] = 0; // a packet number near the real ones
+            b[WireFormat.PACKET_NUMBER_OFFSET + 1] = 0;
             out.add(b);
         }
         for (int i = 0; i < valid.size(); i += 8) {

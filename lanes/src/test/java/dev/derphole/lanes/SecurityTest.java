@@ -87,8 +87,9 @@ class SecurityTest {
                 synchronized (forger) {
                     // A forged DATA at offset 0 with garbage: if it were accepted the SHA-256 would differ.
                     packet[WireFormat.HEADER_LENGTH] = 0;
-                    BigEndian.putLong(packet, WireFormat.HEADER_LENGTH + 1, 0);
-                    forger.advanceTo(Math.max(forger.nextPacketNumber(), BigEndian.getLong(d, 2) + 1));
+                    BigEndian.putInt(packet, WireFormat.HEADER_LENGTH + WireFormat.DATA_STREAM_OFFSET_OFFSET, 0);
+                    forger.advanceTo(Math.max(forger.nextPacketNumber(),
+                        BigEndian.getUnsignedInt(d, WireFormat.PACKET_NUMBER_OFFSET) + 1));
                     final int n = forger.seal(PacketType.DATA, packet, WireFormat.DATA_PAYLOAD_OFFSET + 1000);
                     return List.of(java.util.Arrays.copyOf(packet, n), d);
                 }

@@ -13,7 +13,7 @@ import dev.derphole.crypto.SessionAead;
 import dev.derphole.lanes.wire.CodecWarmup;
 
 /**
- * {@link SessionAead} on its own: AES-256-GCM seal and open of one body into caller buffers, with the 10-byte
+ * {@link SessionAead} on its own: AES-256-GCM seal and open of one body into caller buffers, with the 5-byte
  * AAD the stream header uses. The lanes {@code PacketCodec} adds a header, a replay check and counters on top
  * (see {@code dev.derphole.jmh.lanes.PacketCodecBenchmark}).
  * <p>
@@ -25,7 +25,7 @@ import dev.derphole.lanes.wire.CodecWarmup;
 public class SessionAeadBenchmark extends HotPathBenchmark {
     /** Distinct sealed packets {@link #open} cycles through (a power of two). */
     private static final int BATCH = 16;
-    private static final int AAD_LENGTH = 10;
+    private static final int AAD_LENGTH = 5;
 
     /** Body bytes: a 1,400 B direct-path payload, 8 KiB, and a ~60 KiB relay datagram. */
     @Param({"1400", "8192", "61440"})

@@ -18,12 +18,13 @@ import org.openjdk.jmh.annotations.State;
 import dev.derphole.jmh.HotPathBenchmark;
 import dev.derphole.lanes.engine.ByteRing;
 import dev.derphole.lanes.wire.BigEndian;
+import dev.derphole.lanes.wire.Truncated;
 
 /**
  * The DATA packet around the AEAD, without it: {@link #build} is what {@code SendEngine.sendData} does before
  * {@code codec.seal} (flags, stream offset, payload copied out of the send ring); {@link #accept} is what
- * {@code ReceiveEngine.onData} does after {@code codec.open} (flags and offset checks, payload copied into the
- * receive ring). Rings have the default 32 MiB; the stream offset moves on every call, so copies wrap.
+ * {@code ReceiveEngine.onData} does after {@code codec.open} (flags check, offset restored and checked, payload
+ * copied into the receive ring). Rings have the default 32 MiB; the stream offset moves on every call, so copies wrap.
  */
 @State(Scope.Thread)
 public class DataPacketBenchmark extends HotPathBenchmark {
@@ -58,7 +59,7 @@ public class DataPacketBenchmark extends HotPathBenchmark {
         sendOffset += payloadLength;
         final boolean fin = (start & 0x1_0000) != 0;
         tx[HEADER_LENGTH + DATA_FLAGS_OFFSET] = (byte)(fin ? DATA_FLAG_FIN : 0);
-        BigEndian.putLong(tx, HEADER_LENGTH + DATA_STREAM_OFFSET_OFFSET, start);
+        BigEndian.putInt(tx, HEADER_LENGTH + DATA_STREAM_OFFSET_OFFSET, Truncated.truncate(start));
         sendRing.copyOut(start, tx, HEADER_LENGTH + DATA_PAYLOAD_OFFSET, payloadLength);
         return DATA_PAYLOAD_OFFSET + payloadLength + tx[HEADER_LENGTH + DATA_PAYLOAD_OFFSET + (int)(start & 0x3FF)];
     }
@@ -67,13 +68,14 @@ public class DataPacketBenchmark extends HotPathBenchmark {
     @Benchmark
     public long accept() {
         rx[DATA_FLAGS_OFFSET] = 0;
-        BigEndian.putLong(rx, DATA_STREAM_OFFSET_OFFSET, receiveOffset); // what the peer would have sent
+        // what the peer would have sent
+        BigEndian.putInt(rx, DATA_STREAM_OFFSET_OFFSET, Truncated.truncate(receiveOffset));
         final int bodyLength = rx.length;
         final int flags = rx[DATA_FLAGS_OFFSET] & 0xFF;
-        final long offset = BigEndian.getLong(rx, DATA_STREAM_OFFSET_OFFSET);
+        final long offset = Truncated.expand(BigEndian.getInt(rx, DATA_STREAM_OFFSET_OFFSET), receiveOffset);
         final int length = bodyLength - DATA_PAYLOAD_OFFSET;
         final long end = offset + length;
-        if ((flags & ~DATA_FLAG_FIN) != 0 || offset < 0 || end < offset) {
+        if ((flags & ~DATA_FLAG_FIN) != 0 || end - receiveOffset > RING_BYTES) {
             throw new IllegalStateException("malformed DATA");
         }
         receiveRing.copyIn(offset, rx, DATA_PAYLOAD_OFFSET, length);

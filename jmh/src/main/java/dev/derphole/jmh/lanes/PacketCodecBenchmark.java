@@ -78,7 +78,8 @@ public class PacketCodecBenchmark extends HotPathBenchmark {
         final long offset = writeDataHeader();
         final int datagram = sender.seal(PacketType.DATA, tx, DATA_PAYLOAD_OFFSET + payloadLength);
         final int body = receiver.open(tx, 0, datagram, rx);
-        if (body != DATA_PAYLOAD_OFFSET + payloadLength || BigEndian.getLong(rx, DATA_STREAM_OFFSET_OFFSET) != offset) {
+        if (body != DATA_PAYLOAD_OFFSET + payloadLength
+            || BigEndian.getInt(rx, DATA_STREAM_OFFSET_OFFSET) != (int)offset) {
             throw new IllegalStateException("open failed: " + body);
         }
         bh.consume(receiver.openedPacketNumber());
@@ -89,7 +90,7 @@ public class PacketCodecBenchmark extends HotPathBenchmark {
         final long offset = streamOffset;
         streamOffset += payloadLength;
         tx[HEADER_LENGTH + DATA_FLAGS_OFFSET] = (byte)((offset & 0x1_0000) == 0 ? 0 : DATA_FLAG_FIN);
-        BigEndian.putLong(tx, HEADER_LENGTH + DATA_STREAM_OFFSET_OFFSET, offset);
+        BigEndian.putInt(tx, HEADER_LENGTH + DATA_STREAM_OFFSET_OFFSET, (int)offset);
         return offset;
     }
 

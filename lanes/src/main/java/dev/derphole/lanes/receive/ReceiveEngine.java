@@ -26,6 +26,7 @@ import dev.derphole.lanes.wire.AckFrame;
 import dev.derphole.lanes.wire.BigEndian;
 import dev.derphole.lanes.wire.PacketCodec;
 import dev.derphole.lanes.wire.PacketType;
+import dev.derphole.lanes.wire.Truncated;
 import dev.derphole.lanes.wire.WireFormat;
 import dev.derphole.udp.PacketPath;
 
@@ -163,6 +164,22 @@ public final class ReceiveEngine {
         commands.attachPath(path);
     }
 
+    /**
+     * Before {@link #run}, on the thread that will call it: continue a stream whose first {@code offset} bytes were
+     * received and written before, so the engine works at stream offsets far from 0. For tests of the 32-bit
+     * offset wrap that cannot move 4 GiB first; the sink gets the bytes from {@code offset} on and {@link #run}
+     * returns the absolute end offset. The sender must start there too.
+     */
+    public void startAt(final long offset) {
+        if (offset < 0 || writer != null || contiguous != 0) {
+            throw new IllegalStateException("startAt: once, before run, at an offset >= 0");
+        }
+        contiguous = offset;
+        highestReceived = offset;
+        ring.publishProducer(offset);
+        ring.publishConsumer(offset);
+    }
+
     /** From any thread: from now on acknowledge on {@code newPath}; its handler is installed at once. */
     public void switchPath(final PacketPath newPath) {
         commands.switchPath(newPath);
@@ -198,7 +215,7 @@ public final class ReceiveEngine {
         final long startNs = System.nanoTime();
         lastHeardNs = startNs;
         lastSendNs = startNs;
-        advertisedLimit = ring.capacity();
+        advertisedLimit = ring.consumerPosition() + ring.capacity();
         sinkWakeBytes = Math.min(SINK_WAKE_BYTES, ring.capacity() / 8);
         writer = new SinkWriter(sink, ring, signal);
         writer.start();
@@ -362,11 +379,25 @@ public final class ReceiveEngine {
             return;
         }
         final int flags = rx[DATA_FLAGS_OFFSET] & 0xFF;
-        final long offset = BigEndian.getLong(rx, DATA_STREAM_OFFSET_OFFSET);
+        if ((flags & ~DATA_FLAG_FIN) != 0) {
+            counters.add(StreamCounters.MALFORMED, 1);
+            return;
+        }
+        if (largestPacketNumber - codec.openedPacketNumber() >= WireFormat.DATA_MAX_PACKET_AGE) {
+            // So old that the stream may have moved on by more than 2^31 bytes since: its 32-bit offset could be
+            // misread. Its bytes, if still missing, are repaired like lost ones.
+            counters.add(StreamCounters.REPLAYS, 1);
+            return;
+        }
+        // An honest sender's DATA lies at most a window above our cumulative offset and, younger than the age
+        // limit, less than 2^31 + a window below it: restore the high bits from there (docs/stream-protocol.md).
+        final long offset = Truncated.expand(BigEndian.getInt(rx, DATA_STREAM_OFFSET_OFFSET), contiguous);
         final int length = bodyLength - DATA_PAYLOAD_OFFSET;
         final long end = offset + length;
-        if ((flags & ~DATA_FLAG_FIN) != 0 || offset < 0 || end < offset) {
-            counters.add(StreamCounters.MALFORMED, 1);
+        if (end - contiguous > ring.capacity()) {
+            // No credit we ever gave reaches this far: a broken sender, never an honest one (bytes below the
+            // cumulative offset, however far, are duplicates and handled as such below).
+            counters.add(StreamCounters.PROTOCOL_VIOLATIONS, 1);
             return;
         }
         final boolean fin = (flags & DATA_FLAG_FIN) != 0;

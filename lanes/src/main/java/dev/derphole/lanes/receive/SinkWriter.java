@@ -60,8 +60,8 @@ final class SinkWriter implements Runnable {
     @Override
     public void run() {
         self.bindOwner();
-        long position = 0;
-        long signalledAt = 0;
+        long position = ring.consumerPosition(); // 0, unless the engine continues a stream (startAt)
+        long signalledAt = position;
         try {
             while (!stopped) {
                 self.beginCycle();

@@ -36,6 +36,7 @@ import dev.derphole.lanes.wire.AckFrame;
 import dev.derphole.lanes.wire.BigEndian;
 import dev.derphole.lanes.wire.PacketCodec;
 import dev.derphole.lanes.wire.PacketType;
+import dev.derphole.lanes.wire.Truncated;
 import dev.derphole.lanes.wire.WireFormat;
 import dev.derphole.udp.PacketPath;
 
@@ -851,7 +852,8 @@ public final class SendEngine {
             }
             final boolean fin = finalOffset >= 0 && start + length == finalOffset && !scoreboard.finAcked();
             tx[HEADER_LENGTH + DATA_FLAGS_OFFSET] = (byte)(fin ? DATA_FLAG_FIN : 0);
-            BigEndian.putLong(tx, HEADER_LENGTH + DATA_STREAM_OFFSET_OFFSET, start);
+            // Low 32 bits only: the receiver restores the rest from its cumulative offset (Truncated).
+            BigEndian.putInt(tx, HEADER_LENGTH + DATA_STREAM_OFFSET_OFFSET, Truncated.truncate(start));
             ring.copyOut(start, tx, HEADER_LENGTH + DATA_PAYLOAD_OFFSET, length);
             final int datagramLength = codec.seal(PacketType.DATA, tx, DATA_PAYLOAD_OFFSET + length);
             if (batch != null) {

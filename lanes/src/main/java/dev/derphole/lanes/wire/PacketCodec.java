@@ -5,24 +5,25 @@ import static dev.derphole.lanes.wire.WireFormat.MAX_DATAGRAM_LENGTH;
 import static dev.derphole.lanes.wire.WireFormat.PACKET_NUMBER_OFFSET;
 import static dev.derphole.lanes.wire.WireFormat.PACKET_OVERHEAD;
 import static dev.derphole.lanes.wire.WireFormat.TYPE_OFFSET;
-import static dev.derphole.lanes.wire.WireFormat.VERSION;
-import static dev.derphole.lanes.wire.WireFormat.VERSION_OFFSET;
 
 import dev.derphole.crypto.ReplayWindow;
 import dev.derphole.crypto.SessionAead;
 import dev.derphole.lanes.engine.StreamCounters;
 
 /**
- * Seals outgoing packets and opens incoming ones for one endpoint: the clear header (type, version, packet
- * number) is the AEAD additional data, the body is AES-256-GCM sealed, and the nonce is the direction's prefix
- * and the packet number. Every packet sealed takes the next packet number, so retransmissions never reuse a
- * nonce. Incoming packets are checked in order of cost: length, type range, version, replay window, tag; a
- * failure is counted in {@link StreamCounters} and reported as a negative result, never thrown.
+ * Seals outgoing packets and opens incoming ones for one endpoint: the clear header (type, low 32 bits of the
+ * packet number) is the AEAD additional data, the body is AES-256-GCM sealed, and the nonce is the direction's
+ * prefix and the full 64-bit packet number. Every packet sealed takes the next packet number, so retransmissions
+ * never reuse a nonce. The receiver restores the full number as the one closest to the largest it authenticated
+ * plus one ({@link Truncated}); a wrong guess (a packet more than 2^31 numbers away) has the wrong nonce and fails
+ * the tag, and only an authenticated packet moves the largest number. Incoming packets are checked in order of
+ * cost: length, type range, replay window (on the restored number), tag; a failure is counted in
+ * {@link StreamCounters} and reported as a negative result, never thrown.
  * <p>
  * Owned by the engine thread; not thread-safe.
  */
 public final class PacketCodec {
-    /** {@link #open} result: too short or long, wrong version or unknown type. */
+    /** {@link #open} result: too short or long, or unknown type. */
     public static final int MALFORMED = -1;
     /** {@link #open} result: the tag did not verify. */
     public static final int AUTH_FAILED = -2;
@@ -81,8 +82,7 @@ public final class PacketCodec {
     public int seal(final byte type, final byte[] packet, final int bodyLength) {
         final long packetNumber = nextPacketNumber++;
         packet[TYPE_OFFSET] = type;
-        packet[VERSION_OFFSET] = (byte)VERSION;
-        BigEndian.putLong(packet, PACKET_NUMBER_OFFSET, packetNumber);
+        BigEndian.putInt(packet, PACKET_NUMBER_OFFSET, Truncated.truncate(packetNumber));
         return HEADER_LENGTH + sealer.seal(
             packetNumber, packet, 0, HEADER_LENGTH, packet, HEADER_LENGTH, bodyLength, packet, HEADER_LENGTH);
     }
@@ -100,14 +100,15 @@ public final class PacketCodec {
             return MALFORMED;
         }
         final int type = in[offset + TYPE_OFFSET] & 0xFF;
-        if (!PacketType.isKnown(type) || (in[offset + VERSION_OFFSET] & 0xFF) != VERSION) {
+        if (!PacketType.isKnown(type)) {
             counters.add(StreamCounters.MALFORMED, 1);
             return MALFORMED;
         }
-        final long packetNumber = BigEndian.getLong(in, offset + PACKET_NUMBER_OFFSET);
+        final long packetNumber = Truncated.expand(
+            BigEndian.getInt(in, offset + PACKET_NUMBER_OFFSET), replay.highest() + 1);
         if (!replay.isFresh(packetNumber)) {
-            counters.add(packetNumber < 0 ? StreamCounters.MALFORMED : StreamCounters.REPLAYS, 1);
-            return packetNumber < 0 ? MALFORMED : REPLAYED;
+            counters.add(StreamCounters.REPLAYS, 1);
+            return REPLAYED;
         }
         final int bodyLength = opener.open(
             packetNumber, in, offset, HEADER_LENGTH, in, offset + HEADER_LENGTH, length - HEADER_LENGTH, body, 0);

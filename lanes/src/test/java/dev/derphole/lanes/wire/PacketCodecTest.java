@@ -3,6 +3,9 @@ package dev.derphole.lanes.wire;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -27,13 +30,13 @@ class PacketCodecTest {
         packet[WireFormat.HEADER_LENGTH] = 42;
         final int n1 = a.seal(PacketType.DATA, packet, 100);
         assertThat(n1).isEqualTo(100 + WireFormat.PACKET_OVERHEAD);
+        assertThat(WireFormat.HEADER_LENGTH).isEqualTo(5);
         assertThat(packet[0]).isEqualTo(PacketType.DATA);
-        assertThat(packet[1]).isEqualTo((byte)WireFormat.VERSION);
-        assertThat(BigEndian.getLong(packet, 2)).isZero();
+        assertThat(BigEndian.getInt(packet, 1)).isZero();
         final byte[] first = java.util.Arrays.copyOf(packet, n1);
         packet[WireFormat.HEADER_LENGTH] = 42;
         a.seal(PacketType.DATA, packet, 100);
-        assertThat(BigEndian.getLong(packet, 2)).isEqualTo(1);
+        assertThat(BigEndian.getInt(packet, 1)).isEqualTo(1);
 
         assertThat(b.open(first, 0, first.length, body)).isEqualTo(100);
         assertThat(body[0]).isEqualTo((byte)42);
@@ -50,17 +53,38 @@ class PacketCodecTest {
     }
 
     @Test
-    void shouldRejectWrongVersionUnknownTypeAndShortPacketsWithoutDecrypting() {
+    void shouldRejectUnknownTypeAndShortPacketsWithoutDecrypting() {
         final int n = a.seal(PacketType.HEARTBEAT, packet, 0);
         final byte[] v = java.util.Arrays.copyOf(packet, n);
-        v[1] = 2;
-        assertThat(b.open(v, 0, n, body)).isEqualTo(PacketCodec.MALFORMED);
-        v[1] = 1;
         v[0] = 0x20;
         assertThat(b.open(v, 0, n, body)).isEqualTo(PacketCodec.MALFORMED);
         assertThat(b.open(v, 0, WireFormat.PACKET_OVERHEAD - 1, body)).isEqualTo(PacketCodec.MALFORMED);
-        assertThat(bCounters.get(StreamCounters.MALFORMED)).isEqualTo(3);
+        assertThat(bCounters.get(StreamCounters.MALFORMED)).isEqualTo(2);
         assertThat(bCounters.get(StreamCounters.AUTH_FAILURES)).isZero();
+    }
+
+    @Test
+    void shouldFailTheTagWhenAnyHeaderByteIsTampered() {
+        a.advanceTo(1_000);
+        final int n = a.seal(PacketType.DATA, packet, 40);
+        final byte[] sealed = java.util.Arrays.copyOf(packet, n);
+        int failures = 0;
+        for (int i = 0; i < WireFormat.HEADER_LENGTH; i++) {
+            for (final int flip : new int[] {0x01, 0x80}) {
+                final byte[] v = sealed.clone();
+                v[i] ^= (byte)flip;
+                final int result = b.open(v, 0, n, body);
+                if (i == 0 && !PacketType.isKnown(v[0] & 0xFF)) {
+                    assertThat(result).isEqualTo(PacketCodec.MALFORMED);
+                } else {
+                    assertThat(result).as("byte %d ^ %x", i, flip).isEqualTo(PacketCodec.AUTH_FAILED);
+                    failures++;
+                }
+            }
+        }
+        assertThat(bCounters.get(StreamCounters.AUTH_FAILURES)).isEqualTo(failures).isGreaterThanOrEqualTo(8);
+        assertThat(b.open(sealed, 0, n, body)).as("forgeries did not block the real packet").isEqualTo(40);
+        assertThat(b.openedPacketNumber()).isEqualTo(1_000);
     }
 
     @Test
@@ -76,8 +100,95 @@ class PacketCodecTest {
     void shouldOnlyMovePacketNumbersForward() {
         a.advanceTo(100);
         a.seal(PacketType.HEARTBEAT, packet, 0);
-        assertThat(BigEndian.getLong(packet, 2)).isEqualTo(100);
+        assertThat(BigEndian.getInt(packet, 1)).isEqualTo(100);
         assertThatThrownBy(() -> a.advanceTo(50)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void shouldRestoreFullPacketNumbersAcrossTheWrapInAnyOrder() {
+        final long wrap = 1L << 32;
+        a.advanceTo(wrap - 8);
+        final List<byte[]> sealed = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            final int n = a.seal(PacketType.HEARTBEAT, packet, 0);
+            sealed.add(java.util.Arrays.copyOf(packet, n));
+        }
+        assertThat(BigEndian.getUnsignedInt(sealed.get(7), 1)).isEqualTo(wrap - 1);
+        assertThat(BigEndian.getUnsignedInt(sealed.get(8), 1)).isZero();
+        // The oldest (so the receiver knows where the numbers are), the newest, then the rest shuffled: each
+        // restores to its own full number.
+        final List<Integer> order = new ArrayList<>(List.of(0, 15));
+        final List<Integer> rest = new ArrayList<>();
+        for (int i = 1; i < 15; i++) {
+            rest.add(i);
+        }
+        Collections.shuffle(rest, new java.util.Random(7));
+        order.addAll(rest);
+        for (final int i : order) {
+            final byte[] p = sealed.get(i);
+            assertThat(b.open(p, 0, p.length, body)).as("packet %d", i).isZero();
+            assertThat(b.openedPacketNumber()).isEqualTo(wrap - 8 + i);
+        }
+        for (final byte[] p : sealed) {
+            assertThat(b.open(p, 0, p.length, body)).isEqualTo(PacketCodec.REPLAYED);
+        }
+        assertThat(bCounters.get(StreamCounters.AUTH_FAILURES)).isZero();
+    }
+
+    @Test
+    void shouldAcceptReorderingUpToTheReplayWindowAndRejectOlder() {
+        final long base = (1L << 32) - 1_000;
+        a.advanceTo(base - 1);
+        final byte[] primer = sealHeartbeat(); // tells the receiver where the numbers are
+        final byte[] oldest = sealHeartbeat();
+        a.advanceTo(base + 1);
+        final byte[] inWindow = sealHeartbeat();
+        a.advanceTo(base + 1 + PacketCodec.REPLAY_WINDOW_PACKETS - 1);
+        final byte[] newest = sealHeartbeat();
+        assertThat(b.open(primer, 0, primer.length, body)).isZero();
+        assertThat(b.open(newest, 0, newest.length, body)).isZero();
+        assertThat(b.openedPacketNumber()).isEqualTo(base + PacketCodec.REPLAY_WINDOW_PACKETS);
+        assertThat(b.open(inWindow, 0, inWindow.length, body)).isZero();
+        assertThat(b.openedPacketNumber()).isEqualTo(base + 1);
+        assertThat(b.open(oldest, 0, oldest.length, body)).isEqualTo(PacketCodec.REPLAYED);
+    }
+
+    @Test
+    void shouldNotConfuseAPacketWithOneWhoseNumberIsTwoToThe32Later() {
+        final long wrap = 1L << 32;
+        a.advanceTo(5);
+        final byte[] old = sealHeartbeat();
+        a.advanceTo(wrap - 10);
+        final byte[] bridge = sealHeartbeat();
+        a.advanceTo(wrap + 5);
+        final byte[] later = sealHeartbeat(); // same low 32 bits as old
+        assertThat(BigEndian.getInt(later, 1)).isEqualTo(BigEndian.getInt(old, 1));
+        a.advanceTo(wrap + 100);
+        final byte[] newest = sealHeartbeat();
+
+        assertThat(b.open(old, 0, old.length, body)).isZero();
+        assertThat(b.openedPacketNumber()).isEqualTo(5);
+        assertThat(b.open(bridge, 0, bridge.length, body)).isZero();
+        assertThat(b.openedPacketNumber()).isEqualTo(wrap - 10);
+        assertThat(b.open(newest, 0, newest.length, body)).isZero();
+        assertThat(b.openedPacketNumber()).isEqualTo(wrap + 100);
+        // The old packet replayed now reads as number 2^32 + 5, which is fresh, but its tag was made for 5.
+        assertThat(b.open(old, 0, old.length, body)).isEqualTo(PacketCodec.AUTH_FAILED);
+        // The real 2^32 + 5 is neither blocked by that nor taken for the old one.
+        assertThat(b.open(later, 0, later.length, body)).isZero();
+        assertThat(b.openedPacketNumber()).isEqualTo(wrap + 5);
+        assertThat(b.open(later, 0, later.length, body)).isEqualTo(PacketCodec.REPLAYED);
+        assertThat(b.open(old, 0, old.length, body)).isEqualTo(PacketCodec.REPLAYED);
+        // A receiver that expects numbers near 0 reads 2^32 + 5 as 5: a wrong guess, so the tag fails.
+        final StreamCounters freshCounters = new StreamCounters();
+        final PacketCodec fresh = new PacketCodec(K2, 20, K1, 10, freshCounters);
+        assertThat(fresh.open(later, 0, later.length, body)).isEqualTo(PacketCodec.AUTH_FAILED);
+        assertThat(freshCounters.get(StreamCounters.AUTH_FAILURES)).isEqualTo(1);
+    }
+
+    private byte[] sealHeartbeat() {
+        final int n = a.seal(PacketType.HEARTBEAT, packet, 0);
+        return java.util.Arrays.copyOf(packet, n);
     }
 
     private static byte[] key(final int seed) {
