@@ -22,6 +22,8 @@ public final class PortmapCounters {
         PXP_MALFORMED,
         /** Well-formed NAT-PMP/PCP responses that did not answer our request (opcode, nonce, port, protocol). */
         PXP_MISMATCHED,
+        /** NAT-PMP/PCP answers dropped before an exchange: replies to the previous exchange's retransmissions. */
+        PXP_STALE,
         /** SSDP M-SEARCH datagrams sent. */
         SSDP_SENT,
         /** SSDP responses from the gateway naming an IGD or WAN connection service. */

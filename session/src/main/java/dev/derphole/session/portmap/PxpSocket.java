@@ -29,6 +29,8 @@ final class PxpSocket implements Closeable {
     static final long INITIAL_RETRANSMIT_MS = 250;
     /** Receive buffer, in bytes: the largest PCP message (1100) with room to spare, so oversize ones show. */
     private static final int RECEIVE_BYTES = 1200;
+    /** Most stale answers dropped before a new exchange. */
+    private static final int MAX_STALE = 16;
 
     /** Sends one round of requests (the first transmission or a retransmission). */
     @FunctionalInterface
@@ -82,6 +84,7 @@ final class PxpSocket implements Closeable {
         long nextSend = start;
         long intervalNs = INITIAL_RETRANSMIT_MS * 1_000_000L;
         final DatagramPacket packet = new DatagramPacket(receiveBuffer, receiveBuffer.length);
+        dropStaleAnswers(packet);
         while (!closed) {
             long now = System.nanoTime();
             if (now - deadline >= 0) {
@@ -111,6 +114,24 @@ final class PxpSocket implements Closeable {
             }
         }
         return MapResult.Failed.of(MapResult.Failure.ABORTED);
+    }
+
+    /**
+     * Drops what the gateway sent since the last exchange returned: answers to that exchange's retransmissions.
+     * A NAT-PMP answer carries no request id, so one of them would pass for this exchange's answer (a mapping
+     * refreshed to a new port read as the old port).
+     */
+    private void dropStaleAnswers(final DatagramPacket packet) {
+        try {
+            socket.setSoTimeout(1);
+            for (int i = 0; i < MAX_STALE; i++) {
+                packet.setLength(receiveBuffer.length);
+                socket.receive(packet);
+                counters.increment(Name.PXP_STALE);
+            }
+        } catch (final IOException e) {
+            // Timed out: nothing (more) is waiting. Any other failure shows again in the exchange.
+        }
     }
 
     @Override

@@ -45,6 +45,18 @@ final class FakeIgd implements AutoCloseable {
 
     final List<Call> calls = new CopyOnWriteArrayList<>();
     final List<String> searches = new CopyOnWriteArrayList<>();
+
+    /**
+     * The M-SEARCHes seen once there are {@code count} (or after 5 s): the client may return on the first answer
+     * while this fake's thread still records the copies sent with it.
+     */
+    List<String> awaitSearches(final int count) throws InterruptedException {
+        final long deadline = System.nanoTime() + 5_000_000_000L;
+        while (searches.size() < count && System.nanoTime() - deadline < 0) {
+            Thread.sleep(5);
+        }
+        return searches;
+    }
     final List<String> descriptionPaths = new CopyOnWriteArrayList<>();
     /** Active mappings: external port to lease. */
     final Map<Integer, Long> mappings = new ConcurrentHashMap<>();

@@ -76,6 +76,8 @@ final class FakePxpServer implements AutoCloseable {
     volatile boolean noiseFirst;
     /** Refuse refreshes (a map request for an internal port already mapped), dropping the mapping. */
     volatile boolean refuseRefresh;
+    /** Every answer twice, as a gateway answers a request and its retransmission. */
+    volatile boolean answerTwice;
 
     private final DatagramSocket socket;
     private final Thread thread;
@@ -262,6 +264,9 @@ final class FakePxpServer implements AutoCloseable {
 
     private void send(final byte[] b, final SocketAddress to) throws IOException {
         socket.send(new DatagramPacket(b, b.length, to));
+        if (answerTwice) {
+            socket.send(new DatagramPacket(b, b.length, to));
+        }
     }
 
     @Override

@@ -67,6 +67,19 @@ class NatPmpClientTest {
     }
 
     @Test
+    void shouldNotTakeALateAnswerToTheLastRequestForTheAnswerToThisOne() {
+        server.answerTwice = true; // the second copy stands for the answer to a retransmission
+        server.forcedExternalPort = 50000;
+        final MapResult first = client.map(41641, 0, 7200, BUDGET);
+        server.forcedExternalPort = 50001;
+        final MapResult second = client.map(41641, 50000, 7200, BUDGET);
+
+        assertThat(((MapResult.Mapped)first).mapping().external().getPort()).isEqualTo(50000);
+        assertThat(((MapResult.Mapped)second).mapping().external().getPort()).isEqualTo(50001);
+        assertThat(counters.get(PortmapCounters.Name.PXP_STALE)).isPositive();
+    }
+
+    @Test
     void shouldDeleteWithZeroLifetimeAndZeroSuggestedPort() {
         client.map(41641, 0, 7200, BUDGET);
 

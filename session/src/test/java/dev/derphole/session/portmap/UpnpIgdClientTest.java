@@ -39,7 +39,7 @@ class UpnpIgdClientTest {
     }
 
     @Test
-    void shouldDiscoverTheWanIpConnectionAndItsControlUrl() {
+    void shouldDiscoverTheWanIpConnectionAndItsControlUrl() throws InterruptedException {
         final List<UpnpIgdClient.Service> services = client.discover(BUDGET);
 
         assertThat(services).singleElement().satisfies(s -> {
@@ -47,7 +47,7 @@ class UpnpIgdClientTest {
             assertThat(s.controlAddress()).isEqualTo(new InetSocketAddress(LOOPBACK, igd.httpPort()));
             assertThat(s.controlPath()).isEqualTo("/ctl/IPConn");
         });
-        assertThat(igd.searches).hasSize(3).allSatisfy(m -> assertThat(m).contains("MAN: \"ssdp:discover\""));
+        assertThat(igd.awaitSearches(3)).hasSize(3).allSatisfy(m -> assertThat(m).contains("MAN: \"ssdp:discover\""));
         assertThat(igd.searches).anySatisfy(m -> assertThat(m).contains(
             "ST: urn:schemas-upnp-org:device:InternetGatewayDevice:1\r\n"));
         assertThat(igd.searches).anySatisfy(m -> assertThat(m).contains("ST: " + FakeIgd.WAN_IP_2 + "\r\n"));
