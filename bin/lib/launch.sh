@@ -26,8 +26,9 @@ else
     derphole_jvm_flags all transfer
     # The AOT cache (JEP 483/514/515) trained at build time on a loopback transfer with exactly these flags
     # (cli/pom.xml, bin/lib/aot-train.sh): loaded and linked classes, method profiles and compiled lambda forms
-    # ready at start-up. One older than the jar is stale and left out; one the JVM finds unusable anyway (other
-    # flags in DERPHOLE_JAVA_OPTS, another JDK) costs an error line on stderr and nothing else.
+    # ready at start-up. One older than the jar is stale and must be left out: the JDK does not notice a rebuilt jar
+    # and would run the cache's old classes. One the JVM refuses (other flags in DERPHOLE_JAVA_OPTS, another JDK)
+    # costs a few [aot] lines on stderr and a slower start, nothing else.
     aot="$root/cli/target/derphole.aot"
     if [ -f "$aot" ] && [ ! "$aot" -ot "$jar" ]; then
         jvm_flags+=("-XX:AOTCache=$aot")
