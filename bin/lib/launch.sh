@@ -11,33 +11,30 @@ if [ ! -f "$jar" ] || [ -n "${DERPHOLE_REBUILD:-}" ]; then
         exit 1
     fi
 fi
-# Memory: a transfer holds ~40-60 MiB of buffers (32 MiB stream ring, inbox slots per path, lane batches, DERP
-# queues). The JVM's defaults (G1, max heap 1/4 of RAM) let the heap grow to ~300 MiB RSS on a 24 GiB machine;
-# the serial collector with a 192 MiB cap costs the same CPU. A young generation of 24 MiB (default: a third of
-# the heap, all of it touched between collections) and big arrays allocated straight into the old generation
-# (PretenureSizeThreshold: the ring was copied out of eden, 30-100 ms pauses) keep RSS near 185 MiB per side
-# with one lane and 225 MiB with four (docs/benchmarks.md). DERPHOLE_JAVA_OPTS comes later, so e.g. -Xmx1g
-# there overrides the cap.
-# The relay is the exception: its memory grows with its clients (a queue of up to 32 packets each), so it
-# keeps the JVM's defaults rather than risk running out of heap under load.
-# Keep in sync with cli/src/test/java/dev/derphole/cli/CliProcess.java.
-memory=(-XX:+UseSerialGC -Xmx192m -Xmn24m -XX:PretenureSizeThreshold=512k)
-# JIT: C2 waits for 4x the default invocation/back-edge counts. A transfer's lukewarm start-up code (picocli,
-# JSON, the relay handshake, FFM binding, class-file generation for lambdas) then stays in C1 instead of being
-# compiled twice. The per-packet methods reach C2 later (after 2-3 s on loopback), which costs little: their
-# time goes to AES-GCM intrinsics, copies and system calls. Measured on 1 GiB loopback transfers: JIT threads
-# 1.5-1.9 -> 0.9-1.1 CPU-s per side, the engine threads +0.1 s at most (docs/benchmarks.md).
-jit=(-XX:Tier4InvocationThreshold=20000 -XX:Tier4MinInvocationThreshold=2400 -XX:Tier4CompileThreshold=60000
-    -XX:Tier4BackEdgeThreshold=160000)
+# JVM flags: bin/lib/jvm.flags (why each one; shared with the AOT training run and the system tests).
+. "$root/bin/lib/jvm-flags.sh"
+command=transfer
 for arg in "$@"; do
     if [ "$arg" = relay ]; then
-        memory=()
+        command=relay
         break
     fi
 done
+if [ "$command" = relay ]; then
+    derphole_jvm_flags all
+else
+    derphole_jvm_flags all transfer
+    # The AOT cache (JEP 483/514/515) trained at build time on a loopback transfer with exactly these flags
+    # (cli/pom.xml, bin/lib/aot-train.sh): loaded and linked classes, method profiles and compiled lambda forms
+    # ready at start-up. One older than the jar is stale and must be left out: the JDK does not notice a rebuilt jar
+    # and would run the cache's old classes. One the JVM refuses (other flags in DERPHOLE_JAVA_OPTS, another JDK)
+    # costs a few [aot] lines on stderr and a slower start, nothing else.
+    aot="$root/cli/target/derphole.aot"
+    if [ -f "$aot" ] && [ ! "$aot" -ot "$jar" ]; then
+        jvm_flags+=("-XX:AOTCache=$aot")
+    fi
+fi
 exec "$JAVA_HOME/bin/java" \
-    --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow \
-    --add-exports java.base/jdk.internal.misc=ALL-UNNAMED \
-    "${memory[@]}" "${jit[@]}" \
+    "${jvm_flags[@]}" \
     ${DERPHOLE_JAVA_OPTS:-} \
     -cp "$jar" "$main" "$@"

@@ -58,12 +58,19 @@ final class Transfers {
      */
     static final String ALLOW_LOOPBACK_ENV = "DERPHOLE_TEST_ALLOW_LOOPBACK_CANDIDATES";
 
+    /**
+     * The same switch as a system property, for an in-process run that has no such environment: the AOT cache's
+     * training ({@link AotTraining}) and tests. Never set in production either.
+     */
+    static final String ALLOW_LOOPBACK_PROPERTY = "derphole.test.allowLoopbackCandidates";
+
     /** {@code DERPHOLE_NO_PORTMAP=1}: do not ask the home router for a port mapping (NAT-PMP, PCP, UPnP). */
     static final String NO_PORTMAP_ENV = "DERPHOLE_NO_PORTMAP";
 
     private static TransferSetup setup(final DerpMap map, final boolean publicMap, final String description,
         final boolean forceRelay) {
         final CandidatePolicy policy = "1".equals(System.getenv(ALLOW_LOOPBACK_ENV))
+            || "1".equals(System.getProperty(ALLOW_LOOPBACK_PROPERTY))
             ? CandidatePolicy.ALLOW_LOOPBACK : CandidatePolicy.STRICT;
         // Tests on one machine (loopback candidates) must never ask the machine's real gateway for a mapping.
         final boolean portMapping = !forceRelay && !policy.allowsLoopback()

@@ -20,6 +20,9 @@ import java.util.regex.Pattern;
  */
 final class CliProcess implements AutoCloseable {
     private static final Path JAR = Path.of("target", "derphole.jar");
+    private static final Path AOT_CACHE = Path.of("target", "derphole.aot");
+    /** The launcher's JVM flags, one per line in sections ({@code [all]}, {@code [transfer]}). */
+    static final Path JVM_FLAGS = Path.of("..", "bin", "lib", "jvm.flags");
     private static final String DERPHOLE = "dev.derphole.cli.DerpholeMain";
 
     private final Process process;
@@ -66,15 +69,15 @@ final class CliProcess implements AutoCloseable {
         }
         final List<String> command = new ArrayList<>(prefix);
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        // The launcher's flags (bin/lib/launch.sh), so the system tests run under them: transfers get the serial
-        // collector and a 192 MiB heap cap, the relay keeps the JVM's defaults.
-        command.addAll(List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"));
-        if (!List.of(args).contains("relay")) {
-            command.addAll(List.of("-XX:+UseSerialGC", "-Xmx192m", "-Xmn24m", "-XX:PretenureSizeThreshold=512k"));
+        // The launcher's flags (bin/lib/jvm.flags, as bin/lib/launch.sh reads them), so the system tests run under
+        // them: transfers get the serial collector, a 192 MiB heap cap and the AOT cache, the relay keeps the JVM's
+        // defaults.
+        final boolean relay = List.of(args).contains("relay");
+        command.addAll(launcherFlags(relay ? List.of("all") : List.of("all", "transfer")));
+        if (!relay && Files.isRegularFile(AOT_CACHE)
+            && Files.getLastModifiedTime(AOT_CACHE).compareTo(Files.getLastModifiedTime(JAR)) >= 0) {
+            command.add("-XX:AOTCache=" + AOT_CACHE);
         }
-        command.addAll(List.of("-XX:Tier4InvocationThreshold=20000", "-XX:Tier4MinInvocationThreshold=2400",
-            "-XX:Tier4CompileThreshold=60000", "-XX:Tier4BackEdgeThreshold=160000"));
         command.addAll(List.of("-cp", JAR.toString(), main));
         command.addAll(List.of(args));
         final ProcessBuilder builder = new ProcessBuilder(command);
@@ -86,6 +89,23 @@ final class CliProcess implements AutoCloseable {
             p.process.getOutputStream().close();
         }
         return p;
+    }
+
+    /** The flags of {@code sections} in {@link #JVM_FLAGS}, in file order, as the launcher reads them. */
+    static List<String> launcherFlags(final List<String> sections) throws IOException {
+        final List<String> flags = new ArrayList<>();
+        String section = "";
+        for (final String line : Files.readAllLines(JVM_FLAGS, StandardCharsets.UTF_8)) {
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            if (line.startsWith("[") && line.endsWith("]")) {
+                section = line.substring(1, line.length() - 1);
+            } else if (sections.contains(section)) {
+                flags.add(line);
+            }
+        }
+        return flags;
     }
 
     /** Waits for exit; fails the test if it does not exit in time. */
