@@ -50,6 +50,16 @@ public interface PacketPath extends AutoCloseable {
     int maxDatagramLength();
 
     /**
+     * A round-trip time measured on this path before a stream used it (a direct path's validating probe), in ns;
+     * 0 when unknown. A sender that switches onto the path starts its retransmission timer from it: without it
+     * the first flight waits for the initial timeout (1 s) if the peer drops it (the receiver of a direct path
+     * promotes it up to a round trip after the sender does, and drops stream packets until then).
+     */
+    default long rttHintNanos() {
+        return 0;
+    }
+
+    /**
      * Largest datagram that may arrive on this path, in bytes: at least {@link #maxDatagramLength()}, larger when
      * the peer's direction carries more than ours (each side measures the path MTU it sends on).
      */

@@ -333,6 +333,9 @@ public final class SendEngine {
             pathError = null;
             scoreboard.switchEpoch();
             rtt.reset();
+            if (next.rttHintNanos() > 0) {
+                rtt.update(Math.min(next.rttHintNanos(), config.initialRto().toNanos()), 0);
+            }
             applyPathParameters(nowNs);
             probeCount = 0;
             if (scoreboard.packetsInFlight() > 0) {

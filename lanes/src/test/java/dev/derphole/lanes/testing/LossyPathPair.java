@@ -35,8 +35,8 @@ public final class LossyPathPair implements AutoCloseable {
     private final End b;
 
     private LossyPathPair(final Builder builder) {
-        a = new End(builder.name, builder.maxDatagram);
-        b = new End(builder.name, builder.maxDatagram);
+        a = new End(builder.name, builder.maxDatagram, builder.rttHint.toNanos());
+        b = new End(builder.name, builder.maxDatagram, builder.rttHint.toNanos());
         aToB = new Link(builder, builder.seed, b);
         bToA = new Link(builder, builder.seed * 31 + 17, a);
         a.out = aToB;
@@ -129,6 +129,7 @@ public final class LossyPathPair implements AutoCloseable {
         private long bandwidthBytesPerSecond;
         private int queueBytes = 1 << 20;
         private long seed = 1;
+        private Duration rttHint = Duration.ZERO;
 
         public Builder name(final String v) {
             name = v;
@@ -176,6 +177,12 @@ public final class LossyPathPair implements AutoCloseable {
             return this;
         }
 
+        /** What both ends report as {@link PacketPath#rttHintNanos()} (a direct path's probe RTT). */
+        public Builder rttHint(final Duration v) {
+            rttHint = v;
+            return this;
+        }
+
         public LossyPathPair build() {
             return new LossyPathPair(this);
         }
@@ -187,10 +194,17 @@ public final class LossyPathPair implements AutoCloseable {
         private final int maxDatagram;
         private volatile PacketHandler handler;
         private Link out;
+        private final long rttHintNanos;
 
-        End(final String name, final int maxDatagram) {
+        End(final String name, final int maxDatagram, final long rttHintNanos) {
             this.name = name;
             this.maxDatagram = maxDatagram;
+            this.rttHintNanos = rttHintNanos;
+        }
+
+        @Override
+        public long rttHintNanos() {
+            return rttHintNanos;
         }
 
         @Override

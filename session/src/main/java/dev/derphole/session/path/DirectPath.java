@@ -19,6 +19,7 @@ public final class DirectPath implements PacketPath {
     private final InetSocketAddress remote;
     private final MemorySegment cell;
     private volatile int datagramBytes;
+    private volatile long rttHintNanos;
     private volatile PacketHandler handler;
     private volatile boolean closed;
 
@@ -45,6 +46,16 @@ public final class DirectPath implements PacketPath {
     @Override
     public int maxDatagramLength() {
         return datagramBytes;
+    }
+
+    @Override
+    public long rttHintNanos() {
+        return rttHintNanos;
+    }
+
+    /** The round trip its validating probe took (the prober, before it hands the path over). */
+    void rttHint(final long nanos) {
+        rttHintNanos = Math.max(0, nanos);
     }
 
     /**

@@ -307,6 +307,7 @@ public final class PathProber implements AutoCloseable {
             // are never answered, and waiting for that would hold the stream on the relay for the whole wait.
             datagramBytes = endpoint.initialDatagramBytes();
             DirectPath path = endpoint.promote(chosen, datagramBytes);
+            path.rttHint(firstRttNs);
             listener.onDirect(path);
             datagramBytes = discoverDatagramBytes(chosen);
             path.resize(datagramBytes);

@@ -50,9 +50,12 @@ class PathProberTest {
     private static final class Recorder implements PathProber.Listener {
         final CompletableFuture<DirectPath> direct = new CompletableFuture<>();
         final CompletableFuture<Long> fallback = new CompletableFuture<>();
+        /** What the path said its round trip was when it was handed over. */
+        final CompletableFuture<Long> rttHint = new CompletableFuture<>();
 
         @Override
         public void onDirect(final DirectPath path) {
+            rttHint.complete(path.rttHintNanos());
             direct.complete(path);
         }
 
@@ -81,6 +84,8 @@ class PathProberTest {
                     rb).start();
                 assertThat(ra.direct.get(5, TimeUnit.SECONDS).remote()).isEqualTo(loopback(eb));
                 assertThat(rb.direct.get(5, TimeUnit.SECONDS).remote()).isEqualTo(loopback(ea));
+                // The validating probe's round trip comes with the path (a sender starts its timers from it).
+                assertThat(ra.rttHint.get()).isBetween(1L, TimeUnit.SECONDS.toNanos(5));
                 // Healthy heartbeats keep it up.
                 Thread.sleep(PathProber.DEAD_AFTER_MS + 500);
                 assertThat(ra.fallback).isNotDone();
