@@ -388,7 +388,15 @@ public final class BbrController implements CongestionControl {
         }
         out.windowBytes = window;
         out.pacingBytesPerSecond = pacing;
-        out.burstBytes = Math.max(2L * segment, pacing * BURST_NS / 1_000_000_000L);
+        if (mode == Mode.STARTUP && bandwidth > 0) {
+            // As Linux BBR, STARTUP never paces below where it began: one early sample taken across a dropped
+            // first flight (a rate over the whole stall) read 6 KB/s in the WAN lab and held the sender at one
+            // datagram per 70 ms until larger samples came back.
+            final long rttNs = smoothedRttNs > 0 ? smoothedRttNs : minRttNs > 0 ? minRttNs : DEFAULT_ROUND_NS;
+            out.windowBytes = Math.max(window, initialWindow);
+            out.pacingBytesPerSecond = Math.max(pacing, (long)(HIGH_GAIN * initialWindow * 1_000_000_000L / rttNs));
+        }
+        out.burstBytes = Math.max(2L * segment, out.pacingBytesPerSecond * BURST_NS / 1_000_000_000L);
     }
 
     /** The cruising phases' gain: steers the data in flight into the band (see the class comment). */

@@ -237,6 +237,32 @@ class BbrControllerTest {
     }
 
     @Test
+    void shouldNeverPaceStartupBelowWhereItBegan() {
+        final BbrController bbr = started();
+        // Where STARTUP begins once the RTT is known: the initial window, 2.885 times per round trip.
+        final long initialPacing = (long)(BbrController.HIGH_GAIN * 10 * SEGMENT * 1_000_000_000L / RTT_NS);
+        final long initialWindow = decision.windowBytes;
+        // The first flight was dropped; the one retransmitted datagram is acknowledged 200 ms after it left.
+        sample.clearEvents();
+        nowNs += RTT_NS;
+        sample.nowNs = nowNs;
+        sample.ackedBytes = SEGMENT;
+        sample.deliveredBytes = SEGMENT;
+        sample.deliveryIntervalNs = 5 * RTT_NS;
+        sample.smoothedRttNs = RTT_NS;
+        sample.latestRttNs = RTT_NS;
+        sample.minRttNs = RTT_NS;
+        sample.bytesInFlight = 0;
+        bbr.update(sample, decision);
+
+        assertThat(bbr.bandwidthBytesPerSecond()).as("the sample counts").isPositive().isLessThan(10_000);
+        assertThat(decision.pacingBytesPerSecond).isGreaterThanOrEqualTo(initialPacing);
+        assertThat(decision.windowBytes).isGreaterThanOrEqualTo(initialWindow);
+        run(bbr, LINK, 0, 2_000, new SplittableRandom(20));
+        assertThat(bbr.bandwidthBytesPerSecond()).isBetween((long)(0.9 * LINK), (long)(1.1 * LINK));
+    }
+
+    @Test
     void shouldPaceDatagramBytesWhileTheEstimateCountsPayload() {
         final BbrController bbr = started();
         run(bbr, LINK, 0, 2_000, new SplittableRandom(16));
