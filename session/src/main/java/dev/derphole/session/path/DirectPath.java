@@ -101,6 +101,11 @@ public final class DirectPath implements PacketPath {
         handler = newHandler;
     }
 
+    /** Whether a stream engine takes this path's packets yet. */
+    boolean hasReceiver() {
+        return handler != null && !closed;
+    }
+
     /** A stream datagram still in the endpoint's receive batch; {@code scratch} is the receive thread's. */
     void deliver(final MemorySegment data, final long offset, final int length, final byte[] scratch) {
         final PacketHandler h = handler;

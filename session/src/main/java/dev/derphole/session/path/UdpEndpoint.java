@@ -26,7 +26,8 @@ import dev.derphole.udp.SockAddr;
  * A session's one UDP socket (IPv4 wildcard, any port) over the best {@link DatagramEngine}, with one receive
  * thread that sorts datagrams by first byte: probes (0x80..0x8f) from any source go to the
  * {@link ProbeReceiver}; stream packets (0x10..0x3f) from the promoted peer address (or one of the peer's
- * lane addresses, {@link #acceptLane}) go to its {@link DirectPath}; everything else is counted and dropped.
+ * lane addresses, {@link #acceptLane}) go to its {@link DirectPath}; until a path is promoted and its stream
+ * engine attached they wait in {@link EarlyStream}; everything else is counted and dropped.
  * <p>
  * Threads: the receive thread ({@code derphole-direct-rx}) calls the receivers; sends may come from any thread
  * (the engine's send side is guarded by one lock: at most the stream sender and the prober contend).
@@ -62,6 +63,8 @@ public final class UdpEndpoint implements AutoCloseable {
     private static final int GRO_MESSAGES_PER_RECEIVE = 2;
     /** How long one receive call waits before checking whether the endpoint closed, in ns. */
     private static final long RECEIVE_WAIT_NS = 100_000_000L;
+    /** The same while stream datagrams wait for their path's promotion ({@link EarlyStream}), in ns. */
+    private static final long EARLY_POLL_NS = 2_000_000L;
     private static final long CLOSE_JOIN_MS = 2_000;
     /** Datagrams one {@link #flush} sends at most: the stream sender's burst (64) fits. */
     private static final int PENDING_DATAGRAMS = 64;
@@ -85,6 +88,8 @@ public final class UdpEndpoint implements AutoCloseable {
     /** Peer lane addresses whose stream packets the direct path takes as well, by lane index (null = none). */
     private volatile MemorySegment[] laneCells = new MemorySegment[ProbeCodec.MAX_LANE + 1];
     private volatile boolean closed;
+    /** Stream datagrams that came before their path was promoted (receive thread). */
+    private final EarlyStream early = new EarlyStream();
 
     private UdpEndpoint(final DatagramEngine engine) {
         this.engine = engine;
@@ -327,9 +332,12 @@ public final class UdpEndpoint implements AutoCloseable {
         final byte[] scratch = new byte[engine.config().maxDatagramBytes()];
         try (PacketBatch batch = engine.newReceiveBatch()) {
             while (!closed) {
-                final int count = engine.receiveBatch(batch, RECEIVE_WAIT_NS);
+                final int count = engine.receiveBatch(batch, early.isEmpty() ? RECEIVE_WAIT_NS : EARLY_POLL_NS);
                 for (int i = 0; i < count; i++) {
                     dispatch(batch, i, scratch);
+                }
+                if (!early.isEmpty()) {
+                    dropped.addAndGet(early.release(direct, scratch, System.nanoTime()));
                 }
             }
         } catch (final IOException e) {
@@ -371,8 +379,15 @@ public final class UdpEndpoint implements AutoCloseable {
 
     private void deliverStream(final PacketBatch batch, final int slot, final int length, final byte[] scratch) {
         final DirectPath path = direct;
-        if (path != null && (batch.addressMatches(slot, path.cell(), 0) || fromLane(batch, slot))) {
+        final boolean attached = path != null && path.hasReceiver();
+        if (attached && (batch.addressMatches(slot, path.cell(), 0) || fromLane(batch, slot))) {
+            if (!early.isEmpty()) {
+                dropped.addAndGet(early.release(path, scratch, System.nanoTime())); // in order, before this one
+            }
             path.deliver(batch.data(), batch.offset(slot), length, scratch);
+            return;
+        }
+        if (!attached && early.hold(batch.address(slot), batch.data(), batch.offset(slot), length, System.nanoTime())) {
             return;
         }
         dropped.incrementAndGet();

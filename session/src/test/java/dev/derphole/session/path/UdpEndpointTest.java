@@ -6,6 +6,9 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -47,6 +50,53 @@ class UdpEndpointTest {
             silent.receive(packet);
             assertThat(StunMessage.checkBindingRequest(packet.getData(), 0, packet.getLength()))
                 .isEqualTo(StunMessage.VALID_BINDING_REQUEST);
+        }
+    }
+
+    @Test
+    void shouldHandStreamPacketsThatCameBeforeThePromotionToThePathOfTheirSource() throws Exception {
+        try (UdpEndpoint endpoint = UdpEndpoint.open();
+            DatagramSocket peer = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            DatagramSocket stranger = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            final InetSocketAddress to = new InetSocketAddress(InetAddress.getLoopbackAddress(), endpoint.port());
+            // The sender switched first: its first flight arrives before this side promoted anything.
+            for (int i = 0; i < 3; i++) {
+                peer.send(new DatagramPacket(new byte[] {0x10, (byte)i, 42}, 3, to));
+            }
+            stranger.send(new DatagramPacket(new byte[] {0x10, 9, 9}, 3, to));
+            Thread.sleep(100);
+            final DirectPath path = endpoint.promote((InetSocketAddress)peer.getLocalSocketAddress(), 1232);
+            final List<byte[]> got = new CopyOnWriteArrayList<>();
+            path.receiver((p, buffer, offset, length) -> got.add(Arrays.copyOfRange(buffer, offset, offset + length)));
+            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (got.size() < 3 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertThat(got).extracting(b -> (int)b[1]).containsExactly(0, 1, 2);
+            // Later datagrams from the peer come after them; the stranger's was never the path's.
+            peer.send(new DatagramPacket(new byte[] {0x10, 3, 42}, 3, to));
+            while (got.size() < 4 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertThat(got).extracting(b -> (int)b[1]).containsExactly(0, 1, 2, 3);
+            assertThat(endpoint.dropped()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void shouldForgetEarlyStreamPacketsWhenNoPathComesForThem() throws Exception {
+        try (UdpEndpoint endpoint = UdpEndpoint.open();
+            DatagramSocket peer = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            final InetSocketAddress to = new InetSocketAddress(InetAddress.getLoopbackAddress(), endpoint.port());
+            peer.send(new DatagramPacket(new byte[] {0x10, 0, 42}, 3, to));
+            peer.send(new DatagramPacket(new byte[] {0x10, 1, 42}, 3, to));
+            Thread.sleep(TimeUnit.NANOSECONDS.toMillis(EarlyStream.MAX_AGE_NS) + 300);
+            assertThat(endpoint.dropped()).isEqualTo(2);
+            final DirectPath path = endpoint.promote((InetSocketAddress)peer.getLocalSocketAddress(), 1232);
+            final List<byte[]> got = new CopyOnWriteArrayList<>();
+            path.receiver((p, buffer, offset, length) -> got.add(Arrays.copyOfRange(buffer, offset, offset + length)));
+            Thread.sleep(100);
+            assertThat(got).isEmpty();
         }
     }
 
