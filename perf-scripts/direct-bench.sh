@@ -206,7 +206,7 @@ run_derphole()
 run_nc()
 {
     local d=$2 port
-    mkdir -p "$d"
+    fresh_dir "$d"
     port=$(free_port)
     ( timeout "$transfer_timeout" "${timed[@]}" "$d/listen.time" nc -d -l 127.0.0.1 "$port" 2> "$d/listen.err" \
         | "${timed[@]}" "$d/hash.time" "${hash_cmd[@]}" > "$d/output.hash" ) &
@@ -228,7 +228,7 @@ run_nc()
 run_scp()
 {
     local d=$2 port out=$out_dir/scp-output.bin
-    mkdir -p "$d"
+    fresh_dir "$d"
     port=$(free_port)
     write_sshd_config "$port"
     rm -f "$out"

@@ -135,7 +135,7 @@ run_derphole()
 run_socat()
 {
     local n=$1 d=$logs/socat-$1
-    mkdir -p "$d"
+    fresh_dir "$d"
     local recv_port send_port
     recv_port=$(free_port)
     send_port=$(free_port)

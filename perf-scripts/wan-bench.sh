@@ -228,7 +228,7 @@ stop_receiver()
 run_derphole()
 {
     local d=$1
-    mkdir -p "$d"
+    fresh_dir "$d"
     DERPHOLE_JAVA_OPTS=$java_opts in_ns relay timeout $((cap + 120)) "$derphole" relay \
         --listen "$LAB_RELAY_IP:$relay_port" > "$d/relay.out" 2> "$d/relay.err" &
     local relay_pid=$!
@@ -293,7 +293,7 @@ relay_to_direct()
 run_tcp()
 {
     local d=$1 algo=$2
-    mkdir -p "$d"
+    fresh_dir "$d"
     local opt=setsockopt-string=6:13:$algo recv_port=$((relay_port + 1)) send_port=$((relay_port + 2))
     in_ns relay timeout $((cap + 120)) socat \
         TCP-LISTEN:"$recv_port",bind="$LAB_RELAY_IP",reuseaddr,"$opt" \

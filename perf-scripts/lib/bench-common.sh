@@ -165,6 +165,15 @@ rss_of()
 # function, so that `timeout` can run it.
 timed=(/usr/bin/time -f '%e %U %S %M' -o)
 
+# fresh_dir DIR: DIR, emptied. A run must not see an earlier run's files: with the same --out, wait_for_line
+# found the old listener's token before the new listener's output replaced it, and the sender got an empty
+# token (direct-bench's intermittent "malformed token: empty", then a listener waiting 300 s for its claim).
+fresh_dir()
+{
+    rm -rf -- "$1"
+    mkdir -p -- "$1"
+}
+
 wait_for_line()
 {
     # wait_for_line FILE REGEX SECONDS: true once FILE has a line matching REGEX.
@@ -255,7 +264,7 @@ bench_run_derphole()
     [ -n "${pipe_extra+x}" ] || pipe_extra=()
     local d=$1 derphole=$2 mode=$3
     shift 3
-    mkdir -p "$d"
+    fresh_dir "$d"
     local relay_args=(relay --listen 127.0.0.1:0 --no-stun "$@")
     if [ "$mode" = map ]; then
         relay_args+=(--map-out "$d/derp-map.json")
