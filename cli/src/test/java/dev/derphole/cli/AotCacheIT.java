@@ -5,17 +5,16 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -115,25 +114,25 @@ class AotCacheIT {
             final Process listen = start(launcher, env, "-v", "--derp-url", relay.url(), "listen");
             final ByteArrayOutputStream received = new ByteArrayOutputStream();
             final ByteArrayOutputStream listenErr = new ByteArrayOutputStream();
-            final CompletableFuture<Void> outPump = pump(listen.getInputStream(), received);
-            final CompletableFuture<Void> errPump = pump(listen.getErrorStream(), listenErr);
+            final Thread outPump = CliProcess.pump(listen.getInputStream(), received, "outPump");
+            final Thread errPump = CliProcess.pump(listen.getErrorStream(), listenErr, "errPump");
             try {
                 final String token = awaitToken(listenErr, listen);
                 final Process pipe = start(launcher, env, "-v", "pipe", token);
                 final ByteArrayOutputStream pipeOut = new ByteArrayOutputStream();
                 final ByteArrayOutputStream pipeErr = new ByteArrayOutputStream();
-                final CompletableFuture<Void> pipeOutPump = pump(pipe.getInputStream(), pipeOut);
-                final CompletableFuture<Void> pipeErrPump = pump(pipe.getErrorStream(), pipeErr);
+                final Thread pipeOutPump = CliProcess.pump(pipe.getInputStream(), pipeOut, "pipeOutPump");
+                final Thread pipeErrPump = CliProcess.pump(pipe.getErrorStream(), pipeErr, "pipeErrPump");
                 try (OutputStream in = pipe.getOutputStream()) {
                     in.write(payload);
                 }
                 assertThat(pipe.waitFor(EXIT_MS, TimeUnit.MILLISECONDS)).isTrue();
-                pipeOutPump.get(5, TimeUnit.SECONDS);
-                pipeErrPump.get(5, TimeUnit.SECONDS);
+                assertThat(pipeOutPump.join(Duration.ofSeconds(5))).isTrue();
+                assertThat(pipeErrPump.join(Duration.ofSeconds(5))).isTrue();
                 assertThat(pipe.exitValue()).as(text(pipeErr)).isZero();
                 assertThat(listen.waitFor(EXIT_MS, TimeUnit.MILLISECONDS)).isTrue();
-                outPump.get(5, TimeUnit.SECONDS);
-                errPump.get(5, TimeUnit.SECONDS);
+                assertThat(outPump.join(Duration.ofSeconds(5))).isTrue();
+                assertThat(errPump.join(Duration.ofSeconds(5))).isTrue();
                 assertThat(listen.exitValue()).as(text(listenErr)).isZero();
                 assertThat(received.toByteArray()).isEqualTo(payload);
                 assertThat(pipeOut.size()).isZero();
@@ -180,22 +179,6 @@ class AotCacheIT {
         return builder.start();
     }
 
-    private static CompletableFuture<Void> pump(final InputStream in, final ByteArrayOutputStream sink) {
-        return CompletableFuture.runAsync(() -> {
-            final byte[] buffer = new byte[1 << 16];
-            try (in) {
-                int n;
-                while ((n = in.read(buffer)) >= 0) {
-                    synchronized (sink) {
-                        sink.write(buffer, 0, n);
-                    }
-                }
-            } catch (final IOException ignored) {
-                // Process gone.
-            }
-        }, runnable -> Thread.ofPlatform().daemon().start(runnable));
-    }
-
     private static String text(final ByteArrayOutputStream bytes) {
         synchronized (bytes) {
             return bytes.toString(StandardCharsets.UTF_8);
@@ -209,14 +192,14 @@ class AotCacheIT {
             process.getOutputStream().close();
             final ByteArrayOutputStream out = new ByteArrayOutputStream();
             final ByteArrayOutputStream err = new ByteArrayOutputStream();
-            final CompletableFuture<Void> outPump = pump(process.getInputStream(), out);
-            final CompletableFuture<Void> errPump = pump(process.getErrorStream(), err);
+            final Thread outPump = CliProcess.pump(process.getInputStream(), out, "outPump");
+            final Thread errPump = CliProcess.pump(process.getErrorStream(), err, "errPump");
             if (!process.waitFor(EXIT_MS, TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
                 throw new AssertionError("launcher did not exit; stderr:\n" + text(err));
             }
-            outPump.get(5, TimeUnit.SECONDS);
-            errPump.get(5, TimeUnit.SECONDS);
+            assertThat(outPump.join(Duration.ofSeconds(5))).isTrue();
+            assertThat(errPump.join(Duration.ofSeconds(5))).isTrue();
             return new Run(process.exitValue(), text(out), text(err));
         }
     }

@@ -187,7 +187,8 @@ final class CliProcess implements AutoCloseable {
         }
     }
 
-    private static Thread pump(final InputStream in, final OutputStream sink, final String name) {
+    /** Copies {@code in} into {@code sink} (locked per write) on a daemon thread until the stream ends. */
+    static Thread pump(final InputStream in, final OutputStream sink, final String name) {
         return Thread.ofPlatform().daemon().name("cli-" + name).start(() -> {
             final byte[] buffer = new byte[8192];
             try (in) {
