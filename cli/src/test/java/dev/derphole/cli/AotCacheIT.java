@@ -67,6 +67,25 @@ class AotCacheIT {
     }
 
     @Test
+    void shouldNotStartAJvmJustToLearnTheJdkVersion() throws Exception {
+        // A JAVA_HOME whose java counts its starts: the launcher must read the version from the release file
+        // (one start: the tool itself), not run `java -version` first (that cost every launch ~60 ms).
+        final Path jdk = root.resolve("jdk");
+        Files.createDirectories(jdk.resolve("bin"));
+        final Path real = Path.of(System.getProperty("java.home"), "bin", "java");
+        final Path starts = root.resolve("starts");
+        Files.writeString(jdk.resolve("bin/java"), "#!/bin/sh\necho start >> '" + starts + "'\nexec '" + real
+            + "' \"$@\"\n");
+        jdk.resolve("bin/java").toFile().setExecutable(true);
+        Files.copy(Path.of(System.getProperty("java.home"), "release"), jdk.resolve("release"));
+
+        final Run run = Run.of(launcher, Map.of("JAVA_HOME", jdk.toString()), "--version");
+        assertThat(run.exit).as(run.err).isZero();
+        assertThat(run.out).isEqualTo(VERSION_LINE);
+        assertThat(Files.readAllLines(starts)).hasSize(1);
+    }
+
+    @Test
     void shouldStartFromTheCacheWithByteExactStdout() throws Exception {
         final Run run = Run.of(launcher, Map.of("DERPHOLE_JAVA_OPTS", LOG_AOT + " -XX:AOTMode=on"), "--version");
         assertThat(run.exit).as(run.err).isZero();
