@@ -69,10 +69,8 @@ class NatLabIT {
         throws Exception {
         lab("up", scenario);
         try (CliProcess relay = startRelay(dir); CliProcess stun2 = startSecondStun()) {
-            final Path map = listenerMap(relay, stun2, dir);
             final DigestSink received = new DigestSink();
-            try (CliProcess listener = CliProcess.derpholeStreaming(inside("a"), Map.of(), received,
-                "-v", "--derp-map=" + map, "listen")) {
+            try (CliProcess listener = startListener(relay, stun2, dir, received)) {
                 final String token = listener.awaitStderr("^([A-Za-z0-9_-]{40,})$", 20_000);
                 try (CliProcess sender = CliProcess.derpholeStreaming(inside("b"), Map.of(), null, "-v", "pipe",
                     "--parallel", String.valueOf(lanes), token)) {
@@ -128,10 +126,8 @@ class NatLabIT {
         lab("up", "portmap-late");
         final long upNs = System.nanoTime();
         try (CliProcess relay = startRelay(dir); CliProcess stun2 = startSecondStun()) {
-            final Path map = listenerMap(relay, stun2, dir);
             final DigestSink received = new DigestSink();
-            try (CliProcess listener = CliProcess.derpholeStreaming(inside("a"), Map.of(), received,
-                "-v", "--derp-map=" + map, "listen")) {
+            try (CliProcess listener = startListener(relay, stun2, dir, received)) {
                 final String token = listener.awaitStderr("^([A-Za-z0-9_-]{40,})$", 20_000);
                 try (CliProcess sender = CliProcess.derpholeStreaming(inside("b"), Map.of(), null, "-v", "pipe",
                     token)) {
@@ -211,6 +207,13 @@ class NatLabIT {
     /** A second relay process in pub, there for its STUN port only. */
     private static CliProcess startSecondStun() throws IOException {
         return CliProcess.start(inside("pub"), Map.of(), DERPHOLE, "relay", "--listen", RELAY2, "--stun", STUN2);
+    }
+
+    /** `derphole -v listen` in host a with {@link #listenerMap}, its payload into {@code received}. */
+    private static CliProcess startListener(final CliProcess relay, final CliProcess stun2, final Path dir,
+        final DigestSink received) throws Exception {
+        return CliProcess.derpholeStreaming(inside("a"), Map.of(), received, "-v",
+            "--derp-map=" + listenerMap(relay, stun2, dir), "listen");
     }
 
     /**

@@ -69,6 +69,12 @@ class PortMapperTest {
             .withTiming(PortMapper.DEFAULT_FIRST_ATTEMPT_BUDGET, Duration.ofMillis(200), Duration.ofMinutes(1));
     }
 
+    /** PCP and NAT-PMP stop answering (a router rebooting, or one whose mapping service is not up yet). */
+    private void silenceGateway() {
+        pxp.pcpMode = FakePxpServer.PcpMode.SILENT;
+        pxp.pmpMode = FakePxpServer.PmpMode.SILENT;
+    }
+
     private Object nextEvent() throws InterruptedException {
         final Object e = events.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
         assertThat(e).as("listener event within %s", WAIT).isNotNull();
@@ -206,8 +212,7 @@ class PortMapperTest {
         pxp.grantedLifetime = 2;
         try (PortMapper mapper = PortMapper.start(config(), listener)) {
             final Mapping first = (Mapping)nextEvent();
-            pxp.pcpMode = FakePxpServer.PcpMode.SILENT;
-            pxp.pmpMode = FakePxpServer.PmpMode.SILENT;
+            silenceGateway();
 
             assertThat(nextEvent()).isEqualTo(new Lost(first));
             final long deadline = System.nanoTime() + WAIT.toNanos();
@@ -259,8 +264,7 @@ class PortMapperTest {
 
     @Test
     void shouldBoundTheFirstAttemptWhenNothingAnswers() throws Exception {
-        pxp.pcpMode = FakePxpServer.PcpMode.SILENT;
-        pxp.pmpMode = FakePxpServer.PmpMode.SILENT;
+        silenceGateway();
         final long start = System.nanoTime();
         try (PortMapper mapper = PortMapper.start(config(), listener)) {
             assertThat(mapper.describe()).isEqualTo("portmap=probing");
@@ -328,8 +332,7 @@ class PortMapperTest {
 
     @Test
     void shouldStopQuicklyWhenClosedDuringTheFirstAttempt() throws Exception {
-        pxp.pcpMode = FakePxpServer.PcpMode.SILENT;
-        pxp.pmpMode = FakePxpServer.PmpMode.SILENT;
+        silenceGateway();
         final PortMapper mapper = PortMapper.start(config(), listener);
         Thread.sleep(100);
         final long start = System.nanoTime();
@@ -372,8 +375,7 @@ class PortMapperTest {
     @Test
     void shouldFindAMappingServiceThatStartsAfterTheFirstAttempt() throws Exception {
         // The router's mapping service is not up yet: PCP/NAT-PMP silent, no UPnP.
-        pxp.pcpMode = FakePxpServer.PcpMode.SILENT;
-        pxp.pmpMode = FakePxpServer.PmpMode.SILENT;
+        silenceGateway();
         try (PortMapper mapper = PortMapper.start(config(), listener)) {
             assertThat(mapper.awaitFirstAttempt(WAIT)).isEmpty();
             final long failedAt = System.nanoTime();
@@ -399,8 +401,7 @@ class PortMapperTest {
         try (PortMapper mapper = PortMapper.start(config(), listener)) {
             final Mapping first = (Mapping)nextEvent();
             // The router reboots: silent until the mapping expires, then back.
-            pxp.pcpMode = FakePxpServer.PcpMode.SILENT;
-            pxp.pmpMode = FakePxpServer.PmpMode.SILENT;
+            silenceGateway();
             assertThat(nextEvent()).isEqualTo(new Lost(first));
             final long lostAt = System.nanoTime();
             // The loss's own fresh attempt (up to 1.5 s) still meets silence; the retry 2 s after it does not.
