@@ -405,9 +405,15 @@ public final class SendEngine {
         throw new IllegalStateException("no free lane index");
     }
 
+    /** The first window on {@code p}: a direct path's RTT is known from its probe, so it starts larger. */
+    private long initialWindowBytes(final PacketPath p, final int payload) {
+        return (long)(p.lossIsCongestion() ? config.initialWindowPackets() : config.directInitialWindowPackets())
+            * payload;
+    }
+
     private void resetLane(final Lane lane, final long nowNs) {
         lane.maxPayload = Control.datagramLength(lane.path, config) - DATA_OVERHEAD;
-        lane.congestion.reset(lane.maxPayload, (long)config.initialWindowPackets() * lane.maxPayload, lane.decision);
+        lane.congestion.reset(lane.maxPayload, initialWindowBytes(lane.path, lane.maxPayload), lane.decision);
         applyDecision(lane, nowNs);
     }
 
@@ -420,24 +426,39 @@ public final class SendEngine {
         };
         // Random loss is tolerated (config) only where it can exist: on the relay every loss is an overflow.
         cubic.lossTolerance(path.lossIsCongestion() ? 0 : config.lossTolerance());
-        lane0.congestion.reset(lane0.maxPayload, (long)config.initialWindowPackets() * lane0.maxPayload,
-            lane0.decision);
+        lane0.congestion.reset(lane0.maxPayload, initialWindowBytes(path, lane0.maxPayload), lane0.decision);
         applyDecision(lane0, nowNs);
     }
 
-    /** Diagnostics: with {@code DERPHOLE_TRACE_RATE} set, the controller's state on stderr every 250 ms. */
-    private static final boolean TRACE_RATE = System.getenv("DERPHOLE_TRACE_RATE") != null;
+    /**
+     * Diagnostics: with {@code DERPHOLE_TRACE_RATE=MS} set, the controller's state and the last rate sample on stderr
+     * every MS ms (250 when not a number).
+     */
+    private static final long TRACE_NS = traceIntervalNs(System.getenv("DERPHOLE_TRACE_RATE"));
     private long tracedAtNs;
 
+    private static long traceIntervalNs(final String value) {
+        if (value == null) {
+            return -1;
+        }
+        try {
+            return Math.max(1, Long.parseLong(value.strip())) * 1_000_000L;
+        } catch (final NumberFormatException e) {
+            return 250_000_000L;
+        }
+    }
+
     private void traceRate(final long nowNs) {
-        if (!TRACE_RATE || nowNs - tracedAtNs < 250_000_000L) {
+        if (TRACE_NS < 0 || nowNs - tracedAtNs < TRACE_NS) {
             return;
         }
         tracedAtNs = nowNs;
+        final CongestionSample last = lane0.sample;
         System.err.printf("rate-trace lanes=%d cc=%s %s window=%d pacing=%d inflight=%d srtt=%.1fms minrtt=%.1fms "
-                + "acked=%d%n", laneCount, lane0.congestion.getClass().getSimpleName(), lane0.congestion,
-            lane0.windowBytes, lane0.decision.pacingBytesPerSecond, scoreboard.bytesInFlight(), rtt.smoothedNs() / 1e6,
-            rtt.minNs() / 1e6, scoreboard.cumAcked());
+                + "acked=%d sample=%d/%dns app-limited=%b%n", laneCount, lane0.congestion.getClass().getSimpleName(),
+            lane0.congestion, lane0.windowBytes, lane0.decision.pacingBytesPerSecond, scoreboard.bytesInFlight(),
+            rtt.smoothedNs() / 1e6, rtt.minNs() / 1e6, scoreboard.cumAcked(), last.deliveredBytes,
+            last.deliveryIntervalNs, last.appLimited);
     }
 
     private void applyDecision(final Lane lane, final long nowNs) {
@@ -776,7 +797,7 @@ public final class SendEngine {
         final int payload = Control.datagramLength(lane.path, config) - DATA_OVERHEAD;
         if (payload != lane.maxPayload) {
             lane.maxPayload = payload;
-            lane.congestion.resize(payload, (long)config.initialWindowPackets() * payload, lane.decision);
+            lane.congestion.resize(payload, initialWindowBytes(lane.path, payload), lane.decision);
             applyDecision(lane, nowNs);
         }
     }

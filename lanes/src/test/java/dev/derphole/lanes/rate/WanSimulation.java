@@ -51,6 +51,10 @@ final class WanSimulation {
         /** The same for the receiver: what arrives while it stalls is processed (and acknowledged) at once after. */
         long receiverStallEveryNs;
         long receiverMaxStallNs;
+        /** The controller's initial window, in datagrams. */
+        int initialWindowPackets = 10;
+        /** The path's RTT as its validating probe measured it (0 = none), as a promoted direct path brings. */
+        long rttHintNs;
 
         Config loss(final double fraction) {
             dataLoss = fraction;
@@ -196,7 +200,10 @@ final class WanSimulation {
         this.receiverStalls = new SplittableRandom(config.seed * 37 + 11);
         nextReceiverStallNs = config.receiverStallEveryNs > 0
             ? nowNs + receiverStalls.nextLong(2 * config.receiverStallEveryNs) : Long.MAX_VALUE;
-        controller.reset(PAYLOAD, 10L * PAYLOAD, decision);
+        if (config.rttHintNs > 0) {
+            rtt.update(config.rttHintNs, 0);
+        }
+        controller.reset(PAYLOAD, (long)config.initialWindowPackets * PAYLOAD, decision);
         pacer.configure(decision.pacingBytesPerSecond, decision.burstBytes, nowNs);
         nextStallNs = config.stallEveryNs > 0 ? nowNs + stalls.nextLong(2 * config.stallEveryNs) : Long.MAX_VALUE;
         wakeAt(nowNs);

@@ -35,8 +35,8 @@ public final class LossyPathPair implements AutoCloseable {
     private final End b;
 
     private LossyPathPair(final Builder builder) {
-        a = new End(builder.name, builder.maxDatagram, builder.rttHint.toNanos());
-        b = new End(builder.name, builder.maxDatagram, builder.rttHint.toNanos());
+        a = new End(builder.name, builder.maxDatagram, builder.rttHint.toNanos(), builder.lossIsCongestion);
+        b = new End(builder.name, builder.maxDatagram, builder.rttHint.toNanos(), builder.lossIsCongestion);
         aToB = new Link(builder, builder.seed, b);
         bToA = new Link(builder, builder.seed * 31 + 17, a);
         a.out = aToB;
@@ -130,6 +130,7 @@ public final class LossyPathPair implements AutoCloseable {
         private int queueBytes = 1 << 20;
         private long seed = 1;
         private Duration rttHint = Duration.ZERO;
+        private boolean lossIsCongestion;
 
         public Builder name(final String v) {
             name = v;
@@ -177,6 +178,12 @@ public final class LossyPathPair implements AutoCloseable {
             return this;
         }
 
+        /** What both ends report as {@link PacketPath#lossIsCongestion()}: true for a relay-like path. */
+        public Builder lossIsCongestion(final boolean v) {
+            lossIsCongestion = v;
+            return this;
+        }
+
         /** What both ends report as {@link PacketPath#rttHintNanos()} (a direct path's probe RTT). */
         public Builder rttHint(final Duration v) {
             rttHint = v;
@@ -195,11 +202,18 @@ public final class LossyPathPair implements AutoCloseable {
         private volatile PacketHandler handler;
         private Link out;
         private final long rttHintNanos;
+        private final boolean lossIsCongestion;
 
-        End(final String name, final int maxDatagram, final long rttHintNanos) {
+        End(final String name, final int maxDatagram, final long rttHintNanos, final boolean lossIsCongestion) {
             this.name = name;
             this.maxDatagram = maxDatagram;
             this.rttHintNanos = rttHintNanos;
+            this.lossIsCongestion = lossIsCongestion;
+        }
+
+        @Override
+        public boolean lossIsCongestion() {
+            return lossIsCongestion;
         }
 
         @Override
