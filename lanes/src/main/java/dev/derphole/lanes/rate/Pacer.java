@@ -8,6 +8,14 @@ package dev.derphole.lanes.rate;
  * Owned by the sender engine thread; not thread-safe. No allocation.
  */
 public final class Pacer {
+    /**
+     * Shortest wait, in ns of the rate: a sender that must wait waits until this much may go, then sends it at
+     * once (one system call, one GSO message) instead of waking for every datagram. At the WAN lab's 25 MB/s one
+     * datagram is 59 us of the rate; a wake-up per datagram cost the sender a send call per datagram and the
+     * kernel its forwarding path per datagram.
+     */
+    static final long QUANTUM_NS = 250_000L;
+
     private long rateBytesPerSecond;
     private long burstBytes;
     private double tokens;
@@ -26,14 +34,22 @@ public final class Pacer {
         configured = true;
     }
 
-    /** Nanoseconds until {@code bytes} may be sent (0 = now). */
+    /**
+     * Nanoseconds to wait before sending {@code bytes}: 0 when they may go now, else until a quantum's worth may
+     * ({@link #QUANTUM_NS} of the rate, at least {@code bytes}, at most the burst).
+     */
     public long delayNs(final long nowNs, final int bytes) {
         if (rateBytesPerSecond == 0) {
             return 0;
         }
         refill(nowNs);
-        final double need = Math.min(bytes, burstBytes) - tokens;
-        return need <= 0 ? 0 : (long)Math.ceil(need * 1e9 / rateBytesPerSecond);
+        final long size = Math.min(bytes, burstBytes);
+        if (size <= tokens) {
+            return 0;
+        }
+        final long quantum = Math.clamp(rateBytesPerSecond * QUANTUM_NS / 1_000_000_000L, size, Math.max(size,
+            burstBytes));
+        return (long)Math.ceil((quantum - tokens) * 1e9 / rateBytesPerSecond);
     }
 
     /** Takes {@code bytes} of tokens (may go negative by up to one datagram). */

@@ -29,6 +29,37 @@ class PacerTest {
     }
 
     @Test
+    void shouldWaitForAQuantumSoSeveralDatagramsGoInOneCall() {
+        final Pacer pacer = new Pacer();
+        pacer.configure(25_000_000, 25_000, 1); // the WAN lab's link: 1,480 bytes every 59 us
+        long now = 1;
+        while (pacer.delayNs(now, 1480) == 0) {
+            pacer.onSent(now, 1480);
+        }
+        final long wait = pacer.delayNs(now, 1480);
+        assertThat(wait).as("waits for a quantum, not for one datagram").isBetween(Pacer.QUANTUM_NS - 60_000,
+            Pacer.QUANTUM_NS);
+        now += wait;
+        int burst = 0;
+        while (pacer.delayNs(now, 1480) == 0) {
+            pacer.onSent(now, 1480);
+            burst++;
+        }
+        assertThat(burst).as("datagrams after one wait").isEqualTo(4);
+        // Over time the rate is still the rate: 10 ms of waits carry 10 ms of bytes.
+        long bytes = 0;
+        final long end = now + 10_000_000;
+        while (now < end) {
+            now += Math.max(1, pacer.delayNs(now, 1480));
+            while (pacer.delayNs(now, 1480) == 0) {
+                pacer.onSent(now, 1480);
+                bytes += 1480;
+            }
+        }
+        assertThat(bytes).isBetween(245_000L, 256_000L);
+    }
+
+    @Test
     void shouldNotPaceAtRateZero() {
         final Pacer pacer = new Pacer();
         pacer.configure(0, 1, 1);

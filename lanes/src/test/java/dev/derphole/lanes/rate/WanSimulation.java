@@ -16,10 +16,11 @@ import dev.derphole.lanes.wire.WireFormat;
  * tail-drop queue, then a constant one-way delay), on a virtual clock. The sender is the real
  * {@link Scoreboard}, {@link RttEstimator}, {@link Pacer} and controller wired as {@code SendEngine} wires them
  * (loss detection by packet and time threshold, probe timeouts, retransmissions first, window and pacing); the
- * receiver acknowledges like {@code ReceiveEngine} (every 2 DATA packets, at most 32 ranges, newest first). Both
- * can be made to stall at random (a descheduled thread: nothing happens for a while, then everything that arrived
- * is processed at once), which is what bunches ACKs on a loaded machine. Goodput counts stream bytes that reached
- * the receiver for the first time; the forward link's idle time says how much of the link was left unused.
+ * receiver acknowledges like {@code ReceiveEngine} (every 8 DATA packets and at once out of order, at most 32
+ * ranges, newest first). Both can be made to stall at random (a descheduled thread: nothing happens for a while,
+ * then everything that arrived is processed at once), which is what bunches ACKs on a loaded machine. Goodput
+ * counts stream bytes that reached the receiver for the first time; the forward link's idle time says how much of
+ * the link was left unused.
  * <p>
  * Used by tests only; not thread-safe. Allocates (events), which is fine here.
  */
@@ -28,7 +29,7 @@ final class WanSimulation {
     static final int IP_UDP_OVERHEAD = 28;
     private static final int DATAGRAM = 1452;
     static final int PAYLOAD = DATAGRAM - WireFormat.DATA_OVERHEAD;
-    private static final int ACK_EVERY = 2;
+    private static final int ACK_EVERY = 8;
     private static final int MAX_ACK_RANGES = 32;
     private static final long MAX_ACK_DELAY_NS = 2_000_000L;
     private static final int REORDERING_THRESHOLD = 3;
@@ -184,6 +185,8 @@ final class WanSimulation {
     private long uniqueBytes;
     private long lastArrivalOffset = -1;
     private long largestReceived = -1;
+    /** End of the highest stream byte received. */
+    private long highestEnd;
     private long largestReceivedAtNs;
     private int packetsSinceAck;
     private boolean ackTimerSet;
@@ -487,6 +490,10 @@ final class WanSimulation {
         if (e.offset < 0) {
             ackNow = true; // a HEARTBEAT
         } else {
+            if (e.offset != highestEnd) {
+                ackNow = true; // out of order: a new gap or a repair
+            }
+            highestEnd = Math.max(highestEnd, e.offset + e.length);
             final long low = Math.max(e.offset, contiguous);
             final long high = e.offset + e.length;
             if (low < high) {

@@ -18,9 +18,11 @@ import dev.derphole.session.link.PacketKinds;
 import dev.derphole.udp.DatagramEngine;
 import dev.derphole.udp.DatagramEngineConfig;
 import dev.derphole.udp.DatagramEngines;
+import dev.derphole.udp.EngineCounters;
 import dev.derphole.udp.EngineKind;
 import dev.derphole.udp.PacketBatch;
 import dev.derphole.udp.SockAddr;
+import dev.derphole.udp.UdpCounter;
 
 /**
  * A session's one UDP socket (IPv4 wildcard, any port) over the best {@link DatagramEngine}, with one receive
@@ -184,6 +186,16 @@ public final class UdpEndpoint implements AutoCloseable {
             n += cell == null ? 0 : 1;
         }
         return n;
+    }
+
+    /**
+     * {@code udp-sent=D send-calls=C gso=G gro=R}: datagrams sent, the system calls (or io_uring submissions) that
+     * sent them, and the GSO and GRO messages among them; D / C is the batching the pacing allowed.
+     */
+    public String ioSummary() {
+        final EngineCounters c = engine.counters();
+        return "udp-sent=" + c.get(UdpCounter.DATAGRAMS_SENT) + " send-calls=" + c.get(UdpCounter.SEND_CALLS)
+            + " gso=" + c.get(UdpCounter.GSO_MESSAGES) + " gro=" + c.get(UdpCounter.GRO_MESSAGES);
     }
 
     /** Datagrams nobody wanted (unknown first byte, stream packets from an unpromoted source). */

@@ -411,7 +411,7 @@ final class DirectAttempt implements AutoCloseable {
             + " updates=" + (e == null ? "0/0/0" : e.counters())
             + " probes-valid=" + (p == null ? 0 : p.validProbes())
             + " probes-invalid=" + (p == null ? 0 : p.invalidProbes())
-            + " udp-dropped=" + endpoint.dropped()
+            + " udp-dropped=" + endpoint.dropped() + " " + endpoint.ioSummary()
             + " datagram=" + (p == null ? 0 : p.datagramBytes())
             + lanesSummary(endpoint)
             + " " + (portMapper == null ? "portmap=off" : portMapper.describe());
