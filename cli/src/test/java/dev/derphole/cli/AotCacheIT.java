@@ -94,6 +94,32 @@ class AotCacheIT {
     }
 
     @Test
+    void shouldParseArgumentsWithPicocliFromTheCache() throws Exception {
+        // picocli ships Java 5 class files, which the cache leaves out; the build rewrites them as Java 8 ones
+        // (bin/lib/ClassVersionUpgrade.java), so the parser is loaded from the cache, not parsed and verified anew.
+        final Run run = Run.of(launcher, Map.of("DERPHOLE_JAVA_OPTS", "-Xlog:class+load=info:stderr"), "--version");
+        assertThat(run.exit).as(run.err).isZero();
+        assertThat(run.out).isEqualTo(VERSION_LINE);
+        assertThat(run.err).containsPattern("picocli\\.CommandLine source: shared objects file")
+            .doesNotContainPattern("picocli\\.\\S+ source: (file|jar):");
+        try (java.util.zip.ZipFile jar = new java.util.zip.ZipFile(JAR.toFile())) {
+            final List<String> old = new ArrayList<>();
+            for (final var entries = jar.entries(); entries.hasMoreElements();) {
+                final var entry = entries.nextElement();
+                if (entry.getName().endsWith(".class")) {
+                    try (var in = jar.getInputStream(entry)) {
+                        final byte[] head = in.readNBytes(8);
+                        if (((head[6] & 0xff) << 8 | head[7] & 0xff) < 50) {
+                            old.add(entry.getName());
+                        }
+                    }
+                }
+            }
+            assertThat(old).as("class files older than Java 6 (the AOT cache leaves them out)").isEmpty();
+        }
+    }
+
+    @Test
     void shouldRunWithoutTheCacheWhenAFlagDoesNotMatchIt() throws Exception {
         // Compact object headers change the object layout: the JVM refuses the cache and says so on stderr.
         final Run run = Run.of(launcher, Map.of("DERPHOLE_JAVA_OPTS", LOG_AOT + " -XX:+UseCompactObjectHeaders"),
