@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jctools.queues.MpmcArrayQueue;
 import org.jctools.queues.MpscArrayQueue;
@@ -28,6 +29,8 @@ public final class Inbox {
     private static final int MIN_SLOTS_PER_PATH = 16;
     /** Most slots a path gets. */
     private static final int MAX_SLOTS_PER_PATH = 8192;
+    /** Slot size from which a pool's slots are made as needed rather than all at once. */
+    static final int LAZY_SLOT_BYTES = 16 * 1024;
     /** Capacity of the shared queue to the engine. */
     private static final int QUEUE_CAPACITY = 16_384;
 
@@ -44,17 +47,47 @@ public final class Inbox {
         }
     }
 
-    /** Free slots of one size; a slot goes back to the pool it came from. */
+    /**
+     * Free slots of one size, at most {@code slots} of them; a slot goes back to the pool it came from. Slots of
+     * datagram size are all made at once (the engine then never allocates per packet). Slots of at least
+     * {@link #LAZY_SLOT_BYTES} (the relay's large datagrams) are made {@link #MIN_SLOTS_PER_PATH} at once and the
+     * rest when the path's rate needs them, then kept: the relay path's 8 MiB of 64 KiB slots took the listener
+     * ~25 ms to allocate between accepting a claim and answering it, and a relay path rarely needs many.
+     */
     static final class Pool {
         final MpmcArrayQueue<Slot> free;
         final int slotSize;
+        private final int capacity;
+        private final AtomicInteger made = new AtomicInteger();
 
         Pool(final int slotSize, final int slots) {
             this.slotSize = slotSize;
-            this.free = new MpmcArrayQueue<>(Math.max(2, slots));
-            for (int i = 0; i < slots; i++) {
+            this.capacity = Math.max(2, slots);
+            this.free = new MpmcArrayQueue<>(capacity);
+            final int eager = slotSize >= LAZY_SLOT_BYTES ? Math.min(capacity, MIN_SLOTS_PER_PATH) : capacity;
+            for (int i = 0; i < eager; i++) {
                 free.offer(new Slot(this, slotSize));
             }
+            made.set(eager);
+        }
+
+        /** A free slot, made now while fewer than the bound exist; null when all are in use. */
+        Slot take() {
+            final Slot slot = free.relaxedPoll();
+            if (slot != null) {
+                return slot;
+            }
+            for (int n = made.get(); n < capacity; n = made.get()) {
+                if (made.compareAndSet(n, n + 1)) {
+                    return new Slot(this, slotSize);
+                }
+            }
+            return null;
+        }
+
+        /** Slots made so far. */
+        int made() {
+            return made.get();
         }
     }
 
@@ -103,6 +136,11 @@ public final class Inbox {
             return pool.slotSize;
         }
 
+        /** Slots of the main pool made so far (tests). */
+        int slotsMade() {
+            return pool.made();
+        }
+
         public PacketPath path() {
             return path;
         }
@@ -140,7 +178,7 @@ public final class Inbox {
                 counters.increment(StreamCounters.MALFORMED);
                 return null;
             }
-            final Slot slot = target.free.relaxedPoll();
+            final Slot slot = target.take();
             if (slot == null) {
                 counters.increment(StreamCounters.INBOUND_DROPS);
             }

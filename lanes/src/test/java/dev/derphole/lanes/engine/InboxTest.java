@@ -125,6 +125,37 @@ class InboxTest {
     }
 
     @Test
+    void shouldMakeARelaySizedPoolsSlotsOnlyAsThePathNeedsThemUpToItsBound() {
+        final StreamCounters counters = new StreamCounters();
+        final Inbox inbox = new Inbox(counters, new Signal(), 8 << 20);
+        final int size = 60 * 1024;
+        final StubPath path = new StubPath(size, size);
+        final Inbox.PathPort port = inbox.attach(path);
+        final int bound = (8 << 20) / size;
+        assertThat(port.slotsMade()).as("made when the path is attached").isEqualTo(16);
+        for (int i = 0; i < 100; i++) {
+            path.deliver(size, (byte)0);
+        }
+        assertThat(port.slotsMade()).isEqualTo(100);
+        for (int i = 100; i <= bound; i++) {
+            path.deliver(size, (byte)0);
+        }
+        assertThat(port.slotsMade()).isEqualTo(bound);
+        assertThat(counters.get(StreamCounters.INBOUND_DROPS)).as("one beyond the bound").isEqualTo(1);
+        Inbox.Slot slot;
+        while ((slot = inbox.poll()) != null) {
+            inbox.release(slot);
+        }
+        for (int i = 0; i < bound; i++) {
+            path.deliver(size, (byte)0);
+        }
+        assertThat(port.slotsMade()).as("released slots are used again, no new ones").isEqualTo(bound);
+        // Datagram-sized slots are all made at once: the engine never allocates per packet on a direct path.
+        assertThat(inbox.attach(new StubPath(1452, 1452)).slotsMade()).isEqualTo((8 << 20) / 1452);
+        assertThat(counters.get(StreamCounters.INBOUND_DROPS)).isEqualTo(1);
+    }
+
+    @Test
     void shouldSizeTheMainPoolForTheTypicalDatagramNotJustOurOwn() {
         final StreamCounters counters = new StreamCounters();
         final Inbox inbox = new Inbox(counters, new Signal(), 1 << 20);
