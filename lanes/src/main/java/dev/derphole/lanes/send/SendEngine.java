@@ -431,18 +431,16 @@ public final class SendEngine {
     }
 
     /**
-     * Diagnostics: with {@code DERPHOLE_TRACE_RATE=MS} set, the controller's state and the last rate sample on stderr
-     * every MS ms (250 when not a number).
+     * Diagnostics: with {@code DERPHOLE_TRACE_RATE} set, the controller's state and the last rate sample on stderr
+     * every 250 ms, or every {@code DERPHOLE_TRACE_RATE_MS} ms.
      */
-    private static final long TRACE_NS = traceIntervalNs(System.getenv("DERPHOLE_TRACE_RATE"));
+    private static final long TRACE_NS = System.getenv("DERPHOLE_TRACE_RATE") == null ? -1
+        : traceIntervalNs(System.getenv("DERPHOLE_TRACE_RATE_MS"));
     private long tracedAtNs;
 
-    private static long traceIntervalNs(final String value) {
-        if (value == null) {
-            return -1;
-        }
+    private static long traceIntervalNs(final String ms) {
         try {
-            return Math.max(1, Long.parseLong(value.strip())) * 1_000_000L;
+            return ms == null ? 250_000_000L : Math.max(1, Long.parseLong(ms.strip())) * 1_000_000L;
         } catch (final NumberFormatException e) {
             return 250_000_000L;
         }
