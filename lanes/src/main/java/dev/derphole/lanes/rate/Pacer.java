@@ -47,8 +47,7 @@ public final class Pacer {
         if (size <= tokens) {
             return 0;
         }
-        final long quantum = Math.clamp(rateBytesPerSecond * QUANTUM_NS / 1_000_000_000L, size, Math.max(size,
-            burstBytes));
+        final long quantum = Math.clamp(rateBytesPerSecond * QUANTUM_NS / 1_000_000_000L, size, burstBytes);
         return (long)Math.ceil((quantum - tokens) * 1e9 / rateBytesPerSecond);
     }
 
