@@ -14,9 +14,9 @@ import dev.derphole.lanes.wire.WireFormat;
 import dev.derphole.udp.PacketPath;
 
 /**
- * Hands datagrams from path receive threads to the engine thread without allocating: each attached path gets
- * its own pool of preallocated {@link Slot}s sized for its datagrams (and a second one for larger datagrams
- * from the peer, see {@link PathPort}); its receive thread copies a datagram into
+ * Hands datagrams from path receive threads to the engine thread without allocating per packet: each attached path
+ * gets its own pool of {@link Slot}s sized for its datagrams (and a second one for larger datagrams from the peer,
+ * see {@link PathPort}); its receive thread copies a datagram into
  * a free slot and offers the slot to one bounded MPSC queue that the engine drains; the engine gives slots
  * back after use. A full pool or queue drops the datagram and counts it ({@code inbound-drops}): the stream
  * engine repairs it like any other loss. Memory is bounded by {@code bytesPerPath} per pool.
@@ -27,10 +27,12 @@ import dev.derphole.udp.PacketPath;
 public final class Inbox {
     /** Fewest slots a path gets, whatever its datagram size. */
     private static final int MIN_SLOTS_PER_PATH = 16;
+    /** Slots made at once per pool, in bytes (at least {@link #MIN_SLOTS_PER_PATH} slots); see {@link Pool}. */
+    static final int EAGER_BYTES = 512 * 1024;
+    /** Slot size from which a pool's slots are made only as needed. */
+    static final int LAZY_SLOT_BYTES = 16 * 1024;
     /** Most slots a path gets. */
     private static final int MAX_SLOTS_PER_PATH = 8192;
-    /** Slot size from which a pool's slots are made as needed rather than all at once. */
-    static final int LAZY_SLOT_BYTES = 16 * 1024;
     /** Capacity of the shared queue to the engine. */
     private static final int QUEUE_CAPACITY = 16_384;
 
@@ -48,11 +50,14 @@ public final class Inbox {
     }
 
     /**
-     * Free slots of one size, at most {@code slots} of them; a slot goes back to the pool it came from. Slots of
-     * datagram size are all made at once (the engine then never allocates per packet). Slots of at least
-     * {@link #LAZY_SLOT_BYTES} (the relay's large datagrams) are made {@link #MIN_SLOTS_PER_PATH} at once and the
-     * rest when the path's rate needs them, then kept: the relay path's 8 MiB of 64 KiB slots took the listener
-     * ~25 ms to allocate between accepting a claim and answering it, and a relay path rarely needs many.
+     * Free slots of one size, at most {@code slots} of them; a slot goes back to the pool it came from.
+     * {@link #EAGER_BYTES} of them are made at once. A pool of datagram-sized slots (a direct path) makes the rest
+     * on a virtual thread of its own, so the engine never allocates per packet once it is full; a pool of slots of
+     * at least {@link #LAZY_SLOT_BYTES} (the relay's large datagrams) makes them only when the path's rate needs
+     * them (no free slot left), then keeps them: a relay path rarely needs many. Making them all on the caller's
+     * thread put the allocation between a path and its use: 8 MiB of 64 KiB slots took the listener ~25 ms between
+     * accepting a claim and answering it (the relay path), and 8 MiB of 1.5 KiB slots ~55 ms between validating
+     * the direct path and taking it (the WAN lab's loaded listener), with the sender's first direct flight waiting.
      */
     static final class Pool {
         final MpmcArrayQueue<Slot> free;
@@ -64,11 +69,23 @@ public final class Inbox {
             this.slotSize = slotSize;
             this.capacity = Math.max(2, slots);
             this.free = new MpmcArrayQueue<>(capacity);
-            final int eager = slotSize >= LAZY_SLOT_BYTES ? Math.min(capacity, MIN_SLOTS_PER_PATH) : capacity;
+            final int eager = Math.min(capacity, Math.max(MIN_SLOTS_PER_PATH, EAGER_BYTES / slotSize));
             for (int i = 0; i < eager; i++) {
                 free.offer(new Slot(this, slotSize));
             }
             made.set(eager);
+            if (slotSize < LAZY_SLOT_BYTES && eager < capacity) {
+                Thread.ofVirtual().name("derphole-inbox-fill").start(this::fill);
+            }
+        }
+
+        /** Makes the rest of the pool (never more than the bound: {@link #take} may be making some too). */
+        private void fill() {
+            for (int n = made.get(); n < capacity; n = made.get()) {
+                if (made.compareAndSet(n, n + 1)) {
+                    free.offer(new Slot(this, slotSize));
+                }
+            }
         }
 
         /** A free slot, made now while fewer than the bound exist; null when all are in use. */

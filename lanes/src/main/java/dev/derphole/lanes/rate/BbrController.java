@@ -95,8 +95,12 @@ public final class BbrController implements CongestionControl {
     private static final int MIN_WINDOW_SEGMENTS = 4;
     /** Window floor otherwise, in segments: acknowledgements come in batches, not per packet. */
     private static final int WORKING_WINDOW_SEGMENTS = 16;
-    /** Longest burst the pacer may send at once, in ns of the pacing rate (and at least two segments). */
-    private static final long BURST_NS = 1_000_000L;
+    /**
+     * Shortest burst the pacer may send at once, in ns of the pacing rate (and at least two segments). Once the
+     * minimum RTT is known the burst is the cruising queue's lower edge instead ({@link #CRUISE_QUEUE} of it), if
+     * that is longer: see {@link #burstNs()}.
+     */
+    private static final long MIN_BURST_NS = 1_000_000L;
     /**
      * Queue the cruising phases keep at the bottleneck, in BDPs above one BDP in flight (the band's lower edge;
      * the upper one is twice as far): 6 ms at 40 ms RTT, enough to cover a sender that stalls for a few ms.
@@ -396,7 +400,18 @@ public final class BbrController implements CongestionControl {
             out.windowBytes = Math.max(window, initialWindow);
             out.pacingBytesPerSecond = Math.max(pacing, (long)(HIGH_GAIN * initialWindow * 1_000_000_000L / rttNs));
         }
-        out.burstBytes = Math.max(2L * segment, out.pacingBytesPerSecond * BURST_NS / 1_000_000_000L);
+        out.burstBytes = Math.max(2L * segment, out.pacingBytesPerSecond * burstNs() / 1_000_000_000L);
+    }
+
+    /**
+     * How far a late sender may catch up at once. A sender descheduled for a few ms (the WAN lab's loaded 2 vCPUs:
+     * 5-20 ms now and then) lets the bottleneck's queue run down by that long; sending what it missed in one burst
+     * refills the queue to where it was, so a burst as long as the queue the cruising phases keep anyway (0.15
+     * RTT: 6 ms at 40 ms) adds no queue beyond the band. A 1 ms burst lost the rest of every longer stall: 92.5
+     * instead of 96.0 % of the simulated link with 1 % loss and stalls of up to 8 ms every ~30 ms.
+     */
+    private long burstNs() {
+        return Math.max(MIN_BURST_NS, (long)(CRUISE_QUEUE * minRttNs));
     }
 
     /** The cruising phases' gain: steers the data in flight into the band (see the class comment). */

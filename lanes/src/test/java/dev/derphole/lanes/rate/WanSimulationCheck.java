@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Timeout;
 class WanSimulationCheck {
     /** Sender stall every ~ms, up to ms; receiver stall every ~ms, up to ms (0 = none). */
     private static final long[][] STALLS = {
-        {0, 0, 0, 0}, {20, 3, 0, 0}, {20, 3, 20, 3}, {5, 1, 5, 1}, {300, 10, 300, 10},
+        {0, 0, 0, 0}, {20, 3, 0, 0}, {20, 3, 20, 3}, {5, 1, 5, 1}, {300, 10, 300, 10}, {30, 8, 0, 0}, {50, 15, 20, 3},
     };
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.BlockingQueue;
@@ -199,6 +200,53 @@ class PathProberTest {
                 assertThat(ra.direct.get(5, TimeUnit.SECONDS).remote()).isEqualTo(loopback(eb));
                 assertThat(pa.peers()).containsExactly(loopback(eb));
                 assertThat(pb.validProbes()).as("a probed b back").isPositive();
+            }
+        }
+    }
+
+    @Test
+    void shouldPromoteAsSoonAsTheFirstAnswerArrives() throws Exception {
+        final Peers peers = Peers.random();
+        try (UdpEndpoint ea = UdpEndpoint.open(); UdpEndpoint eb = UdpEndpoint.open()) {
+            final ProbeCodec bSide = peers.codecB();
+            eb.probes((source, buffer, offset, length) -> {
+                final ProbeCodec.Verified v = bSide.verify(buffer, offset, length);
+                if (v != null && v.kind() == ProbeCodec.PROBE) {
+                    eb.sendTo(source, bSide.ack(v.sequence(), v.size()));
+                }
+            });
+            // a's next round of probes is a minute away: the answer to its first must promote the path on its own.
+            final Recorder ra = new Recorder();
+            try (PathProber pa = new PathProber(ea, peers.codecA(), List.of(loopback(eb)), ra, 10_000, 60_000)
+                .start()) {
+                assertThat(ra.direct.get(5, TimeUnit.SECONDS).remote()).isEqualTo(loopback(eb));
+                assertThat(pa.validProbes()).as("b's answers").isPositive();
+            }
+        }
+    }
+
+    @Test
+    void shouldProbeThePeerBackAsSoonAsItsProbeArrives() throws Exception {
+        final Peers peers = Peers.random();
+        try (UdpEndpoint ea = UdpEndpoint.open(); UdpEndpoint eb = UdpEndpoint.open()) {
+            final ProbeCodec aSide = peers.codecA();
+            final BlockingQueue<Integer> kinds = new LinkedBlockingQueue<>();
+            ea.probes((source, buffer, offset, length) -> {
+                final ProbeCodec.Verified v = aSide.verify(buffer, offset, length);
+                if (v != null && source.equals(loopback(eb))) {
+                    kinds.add(v.kind());
+                }
+            });
+            // b knows no address of a's and, on its own, would probe again only a minute from now: the PROBE that
+            // reaches a must be the one a's probe triggered (its NAT just opened for us; the next interval is late).
+            try (PathProber pb = new PathProber(eb, peers.codecB(), List.of(), new Recorder(), 10_000, 60_000)
+                .start()) {
+                ea.sendTo(loopback(eb), aSide.probe());
+                final Integer first = kinds.poll(5, TimeUnit.SECONDS);
+                final Integer second = kinds.poll(5, TimeUnit.SECONDS);
+                assertThat(Arrays.asList(first, second)).as("b's answer and b's own probe")
+                    .containsExactlyInAnyOrder(ProbeCodec.ACK, ProbeCodec.PROBE);
+                assertThat(pb.peers()).containsExactly(loopback(ea));
             }
         }
     }
