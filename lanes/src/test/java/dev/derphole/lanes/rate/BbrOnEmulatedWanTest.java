@@ -52,6 +52,17 @@ class BbrOnEmulatedWanTest {
         assertThat(steady.linkFraction(LINK)).as("share of the link").isGreaterThan(CEILING - 0.01);
     }
 
+    /** Seconds 2-8 of a transfer whose sender (only) stalls about every {@code everyNs} for up to {@code maxNs}. */
+    private static WanSimulation.Result steadyWithSenderStalls(final double lossPercent, final long everyNs,
+        final long maxNs) {
+        final WanSimulation.Config c = new WanSimulation.Config().loss(lossPercent / 100);
+        c.stallEveryNs = everyNs;
+        c.maxStallNs = maxNs;
+        final WanSimulation sim = new WanSimulation(c, new BbrController(32 << 20, 2_000_000L));
+        sim.run(2 * SECOND);
+        return sim.run(6 * SECOND);
+    }
+
     @ParameterizedTest(name = "{0}% loss")
     @ValueSource(doubles = {1, 3})
     void shouldMakeUpForRandomLossWhenTheSenderStalls(final double lossPercent) {
@@ -59,12 +70,7 @@ class BbrOnEmulatedWanTest {
         // stall and for the lost share of every cruising round: 94.1 and 92.2 % of the link (0.1 and 0.2 s idle in
         // 6 s). The previous controller kept it busy by overflowing its queue: 3,844 and 1,631 drops, 5.6 %
         // retransmitted.
-        final WanSimulation.Config c = new WanSimulation.Config().loss(lossPercent / 100);
-        c.stallEveryNs = 20_000_000L;
-        c.maxStallNs = 3_000_000L;
-        final WanSimulation sim = new WanSimulation(c, new BbrController(32 << 20, 2_000_000L));
-        sim.run(2 * SECOND);
-        final WanSimulation.Result steady = sim.run(6 * SECOND);
+        final WanSimulation.Result steady = steadyWithSenderStalls(lossPercent, 20_000_000L, 3_000_000L);
         System.out.printf("stalling sender, %.0f%% loss: %.2f%% of the link, %s%n", lossPercent,
             100 * steady.linkFraction(LINK), steady);
         assertThat(steady.queueDrops).as("queue overflows").isZero();
@@ -78,12 +84,7 @@ class BbrOnEmulatedWanTest {
         // What the WAN lab's sender sees while two JVMs compile and wanem runs on 2 vCPUs: woken up to 5-20 ms late
         // now and then. With the pacer's burst at 1 ms of the rate, the rest of every longer stall was lost to the
         // link: 92.5 and 90.7 % of it (0.3 and 0.5 s idle in 6 s); a burst as long as the cruising queue makes it up.
-        final WanSimulation.Config c = new WanSimulation.Config().loss(lossPercent / 100);
-        c.stallEveryNs = 30_000_000L;
-        c.maxStallNs = 8_000_000L;
-        final WanSimulation sim = new WanSimulation(c, new BbrController(32 << 20, 2_000_000L));
-        sim.run(2 * SECOND);
-        final WanSimulation.Result steady = sim.run(6 * SECOND);
+        final WanSimulation.Result steady = steadyWithSenderStalls(lossPercent, 30_000_000L, 8_000_000L);
         System.out.printf("sender late by up to 8 ms, %.0f%% loss: %.2f%% of the link, %s%n", lossPercent,
             100 * steady.linkFraction(LINK), steady);
         assertThat(steady.queueDrops).as("queue overflows").isZero();
