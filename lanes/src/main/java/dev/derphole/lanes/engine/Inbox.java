@@ -79,12 +79,10 @@ public final class Inbox {
             }
         }
 
-        /** Makes the rest of the pool (never more than the bound: {@link #take} may be making some too). */
+        /** Makes the rest of the pool ({@link #take} may be making some too; the bound holds for both). */
         private void fill() {
-            for (int n = made.get(); n < capacity; n = made.get()) {
-                if (made.compareAndSet(n, n + 1)) {
-                    free.offer(new Slot(this, slotSize));
-                }
+            while (reserve()) {
+                free.offer(new Slot(this, slotSize));
             }
         }
 
@@ -94,12 +92,17 @@ public final class Inbox {
             if (slot != null) {
                 return slot;
             }
+            return reserve() ? new Slot(this, slotSize) : null;
+        }
+
+        /** Counts one more slot as made, unless the bound is reached: the caller then makes it. */
+        private boolean reserve() {
             for (int n = made.get(); n < capacity; n = made.get()) {
                 if (made.compareAndSet(n, n + 1)) {
-                    return new Slot(this, slotSize);
+                    return true;
                 }
             }
-            return null;
+            return false;
         }
 
         /** Slots made so far. */
