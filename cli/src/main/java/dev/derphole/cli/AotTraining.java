@@ -64,7 +64,8 @@ final class AotTraining {
     }
 
     /**
-     * Runs both commands' {@code --help}, then one transfer of {@code bytes}; returns the bytes that arrived.
+     * Runs the tool's and both commands' {@code --help}, then one transfer of {@code bytes}; returns the bytes
+     * that arrived.
      *
      * @throws TrainingException a command failed, did not go direct, lost bytes or overran {@code timeoutMs}
      */
@@ -83,11 +84,13 @@ final class AotTraining {
 
     private static long train(final long bytes, final long timeoutMs) throws IOException, InterruptedException {
         DatagramEngines.prepareInBackground();
-        for (final String command : new String[] {"listen", "pipe"}) {
+        // A command's help builds only its own model; the tool's builds every one, so the cache keeps the classes
+        // of the commands a transfer never builds (for `derphole --help`, netcheck, a usage error).
+        for (final String[] command : new String[][] {{"--help"}, {"listen", "--help"}, {"pipe", "--help"}}) {
             final Captured help = new Captured();
-            final int code = DerpholeMain.execute(help.terminal(InputStream.nullInputStream()), command, "--help");
+            final int code = DerpholeMain.execute(help.terminal(InputStream.nullInputStream()), command);
             if (code != ExitCode.OK || !help.out().contains("Usage:")) {
-                throw new TrainingException(command + " --help exited " + code);
+                throw new TrainingException(String.join(" ", command) + " exited " + code);
             }
         }
         final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);

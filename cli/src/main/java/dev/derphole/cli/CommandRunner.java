@@ -15,6 +15,23 @@ final class CommandRunner {
     }
 
     static int run(final CommandLine commandLine, final Terminal terminal, final String[] args) {
+        return configure(commandLine, terminal).execute(args);
+    }
+
+    /**
+     * Parses {@code args} as {@link #run} would, without running or printing anything: the parse result, or null
+     * when picocli rejects them (then {@link #run} on the same arguments reports the error).
+     */
+    static CommandLine.ParseResult parseQuietly(final CommandLine commandLine, final Terminal terminal,
+        final String[] args) {
+        try {
+            return configure(commandLine, terminal).parseArgs(args);
+        } catch (final CommandLine.PicocliException e) {
+            return null;
+        }
+    }
+
+    private static CommandLine configure(final CommandLine commandLine, final Terminal terminal) {
         final String tool = commandLine.getCommandName();
         commandLine.setOut(new PrintWriter(terminal.out(), true));
         commandLine.setErr(new PrintWriter(terminal.err(), true));
@@ -25,7 +42,7 @@ final class CommandRunner {
             return ExitCode.USAGE;
         });
         commandLine.setExecutionExceptionHandler((ex, cl, parseResult) -> report(ex, terminal));
-        return commandLine.execute(args);
+        return commandLine;
     }
 
     static int report(final Throwable failure, final Terminal terminal) {

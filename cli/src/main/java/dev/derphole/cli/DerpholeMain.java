@@ -1,12 +1,14 @@
 package dev.derphole.cli;
 
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
 
 import dev.derphole.udp.DatagramEngines;
@@ -21,6 +23,14 @@ import dev.derphole.udp.DatagramEngines;
         "Relays: Tailscale's public DERP map by default; --derp-url / --derp-map (or DERPHOLE_DERP_URL /",
         "DERPHOLE_DERP_MAP) pick others; `derphole relay` runs your own."})
 public final class DerpholeMain implements Callable<Integer> {
+    /** The subcommands' names, in the order help lists them; {@link #subcommand} builds each. */
+    static final List<String> SUBCOMMANDS = List.of("listen", "pipe", "version", "relay", "netcheck");
+    /**
+     * The global options that take the next argument as their value (see {@link GlobalOptions}). One missing here
+     * costs only speed: its value is taken for the subcommand's name, and picocli rejects that as the value.
+     */
+    private static final Set<String> VALUED_GLOBAL_OPTIONS = Set.of("--derp-url", "--derp-map");
+
     @Mixin
     GlobalOptions global = new GlobalOptions();
 
@@ -41,15 +51,68 @@ public final class DerpholeMain implements Callable<Integer> {
         return (words.contains("listen") || words.contains("pipe")) && !words.contains("--force-relay");
     }
 
-    /** Runs the tool in-process: returns the exit code. */
+    /**
+     * Runs the tool in-process: returns the exit code. Builds picocli's model of the invoked subcommand only, when
+     * that is enough (see {@link #invokedOnly}): the model costs reflection and a generated proxy class per
+     * annotation type, and the four subcommands a run never uses cost it 20-30 ms before the command starts.
+     */
     public static int execute(final Terminal terminal, final String... args) {
+        final CommandLine one = invokedOnly(terminal, args);
+        return CommandRunner.run(one != null ? one : commandLine(terminal, SUBCOMMANDS), terminal, args);
+    }
+
+    /** Runs the tool with every subcommand built: what {@link #execute} does when it cannot build just one. */
+    static int executeWithEverySubcommand(final Terminal terminal, final String... args) {
+        return CommandRunner.run(commandLine(terminal, SUBCOMMANDS), terminal, args);
+    }
+
+    /**
+     * The command line with only the subcommand {@code args} invoke, when it parses them without an error and
+     * without help at the root (which lists every subcommand); else null, and nothing printed: errors and help
+     * come from the full model, word for word. {@link CommandRunner#run} then parses once more (~1 ms), so a run
+     * keeps its one path. See {@link #invokedSubcommand} for why the missing subcommands cannot change the parse.
+     */
+    static CommandLine invokedOnly(final Terminal terminal, final String... args) {
+        final String invoked = invokedSubcommand(args);
+        if (invoked == null) {
+            return null;
+        }
+        final CommandLine one = commandLine(terminal, List.of(invoked));
+        final ParseResult parsed = CommandRunner.parseQuietly(one, terminal, args);
+        return parsed != null && parsed.hasSubcommand() && !parsed.isUsageHelpRequested() ? one : null;
+    }
+
+    /**
+     * The subcommand that {@code args} name, read without picocli: the first word that is neither an option nor
+     * a global option's value. Null when that is not a subcommand, or when the other subcommands could change how
+     * picocli reads the arguments before it: picocli expands {@code @file}s, and refuses a subcommand's name as
+     * an option's value ({@code --derp-url listen}, also {@code --derp-url=listen}) only when it knows that
+     * subcommand. Everything after the subcommand is parsed in its own scope, blind to the others.
+     */
+    private static String invokedSubcommand(final String... args) {
+        for (int i = 0; i < args.length; i++) {
+            final String arg = args[i];
+            // "--" ends the options: what follows is the root's positionals, and it takes none.
+            if (!arg.startsWith("-") || "--".equals(arg)) {
+                return SUBCOMMANDS.contains(arg) ? arg : null;
+            }
+            if (SUBCOMMANDS.contains(arg.substring(arg.indexOf('=') + 1))) {
+                return null;
+            }
+            if (VALUED_GLOBAL_OPTIONS.contains(arg) && ++i < args.length
+                && (SUBCOMMANDS.contains(args[i]) || args[i].startsWith("@"))) {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    private static CommandLine commandLine(final Terminal terminal, final List<String> subcommands) {
         final DerpholeMain root = new DerpholeMain();
         final CommandLine commandLine = new CommandLine(root);
-        commandLine.addSubcommand(new ListenCommand(terminal, root.global));
-        commandLine.addSubcommand(new PipeCommand(terminal, root.global));
-        commandLine.addSubcommand(new VersionCommand(terminal));
-        commandLine.addSubcommand(new RelayCommand(terminal, root.global));
-        commandLine.addSubcommand(new NetcheckCommand(terminal, root.global));
+        for (final String name : subcommands) {
+            commandLine.addSubcommand(subcommand(name, terminal, root.global));
+        }
         commandLine.setExecutionStrategy(parseResult -> {
             try {
                 root.global.applyTo(terminal);
@@ -58,7 +121,20 @@ public final class DerpholeMain implements Callable<Integer> {
             }
             return new CommandLine.RunLast().execute(parseResult);
         });
-        return CommandRunner.run(commandLine, terminal, args);
+        return commandLine;
+    }
+
+    // A switch, not a map of constructor references: a lambda the AOT cache's training never ran costs its
+    // class generation at start-up.
+    private static Object subcommand(final String name, final Terminal terminal, final GlobalOptions global) {
+        return switch (name) {
+            case "listen" -> new ListenCommand(terminal, global);
+            case "pipe" -> new PipeCommand(terminal, global);
+            case "version" -> new VersionCommand(terminal);
+            case "relay" -> new RelayCommand(terminal, global);
+            case "netcheck" -> new NetcheckCommand(terminal, global);
+            default -> throw new IllegalArgumentException("no subcommand " + name);
+        };
     }
 
     @Override
