@@ -73,6 +73,16 @@ public final class PathProber implements AutoCloseable {
         /** A direct path was validated, or came back after a fallback (the same path): attach it, switch to it. */
         void onDirect(DirectPath path);
 
+        /**
+         * Before any path is validated, a valid PROBE came from the peer at {@code path}'s address: the peer reaches
+         * us there and may promote it (when our ACK reaches it) before we do. A receiver may attach it now, so the
+         * peer's first stream datagrams are taken (and authenticated, and answered on the path they came from)
+         * instead of waiting for our own validation; nothing may be sent on it yet. If that address is validated
+         * later, {@link #onDirect} gets this same path. Default: nothing.
+         */
+        default void onPeerHeard(final DirectPath path) {
+        }
+
         /** The direct path went quiet: go back to the relay (it may come back: {@link #onDirect} again). */
         void onFallback();
     }
@@ -87,6 +97,10 @@ public final class PathProber implements AutoCloseable {
     private final Object wake = new Object();
     private final Listener listener;
     private final AtomicReference<InetSocketAddress> validated = new AtomicReference<>();
+    /** The first address a valid PROBE came from before validation (receive thread sets it, once). */
+    private final AtomicReference<InetSocketAddress> heard = new AtomicReference<>();
+    /** The path handed to {@link Listener#onPeerHeard} (prober thread only). */
+    private DirectPath heardPath;
     private final AtomicLong invalid = new AtomicLong();
     private final AtomicLong valid = new AtomicLong();
     private final AtomicInteger largestAnsweredSize = new AtomicInteger();
@@ -176,6 +190,11 @@ public final class PathProber implements AutoCloseable {
             if (validated.get() == null) {
                 learnPeer(source);
                 sendProbe(source, codec.probe());
+                if (heard.compareAndSet(null, source)) {
+                    synchronized (wake) {
+                        wake.notifyAll(); // the prober thread hands the path to the listener
+                    }
+                }
             }
             return;
         }
@@ -321,12 +340,37 @@ public final class PathProber implements AutoCloseable {
      */
     private void awaitValidation(final long ms) throws InterruptedException {
         final long endNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
-        synchronized (wake) {
-            long leftNs;
-            while (!closed && validated.get() == null && (leftNs = endNs - System.nanoTime()) > 0) {
-                TimeUnit.NANOSECONDS.timedWait(wake, leftNs);
+        while (true) {
+            announceHeard();
+            synchronized (wake) {
+                long leftNs;
+                while (!closed && validated.get() == null && !heardPending()
+                    && (leftNs = endNs - System.nanoTime()) > 0) {
+                    TimeUnit.NANOSECONDS.timedWait(wake, leftNs);
+                }
+                if (closed || validated.get() != null || !heardPending()) {
+                    return;
+                }
             }
         }
+    }
+
+    /** Prober thread: a peer address was heard and not yet handed to the listener. */
+    private boolean heardPending() {
+        return heardPath == null && heard.get() != null;
+    }
+
+    /**
+     * Prober thread: hands the path to the first address the peer's valid PROBEs came from to the listener
+     * ({@link Listener#onPeerHeard}), unless a path is validated already (then {@link #run} promotes it).
+     */
+    private void announceHeard() {
+        final InetSocketAddress source = heard.get();
+        if (source == null || heardPath != null || validated.get() != null || closed) {
+            return;
+        }
+        heardPath = endpoint.promote(source, endpoint.initialDatagramBytes());
+        listener.onPeerHeard(heardPath);
     }
 
     private void run() {
@@ -339,7 +383,9 @@ public final class PathProber implements AutoCloseable {
             // Promote at the size every path carries at once, then measure: on most paths the larger probes
             // are never answered, and waiting for that would hold the stream on the relay for the whole wait.
             datagramBytes = endpoint.initialDatagramBytes();
-            DirectPath path = endpoint.promote(chosen, datagramBytes);
+            // The path the listener may have attached when the peer was first heard, if this is its address.
+            DirectPath path = heardPath != null && heardPath.remote().equals(chosen) ? heardPath
+                : endpoint.promote(chosen, datagramBytes);
             path.rttHint(firstRttNs);
             listener.onDirect(path);
             datagramBytes = discoverDatagramBytes(chosen);

@@ -343,6 +343,11 @@ final class DirectAttempt implements AutoCloseable {
             }
 
             @Override
+            public void onPeerHeard(final DirectPath path) {
+                listener.onPeerHeard(path);
+            }
+
+            @Override
             public void onFallback() {
                 // A router that rebooted forgot our mapping; its refresh would only notice in up to an hour.
                 final PortMapper mapper = portMapper;

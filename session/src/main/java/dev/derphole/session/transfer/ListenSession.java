@@ -106,6 +106,13 @@ public final class ListenSession implements AutoCloseable {
                 }
 
                 @Override
+                public void onPeerHeard(final DirectPath path) {
+                    // The sender may promote this path before we do (our ACK reached it first): its first flight
+                    // is taken and acknowledged at once instead of held until our own probe is answered.
+                    r.attachPath(path);
+                }
+
+                @Override
                 public void onFallback() {
                     r.switchPath(relayPath);
                     if (!finished) {

@@ -53,6 +53,14 @@ class PathProberTest {
         final CompletableFuture<Long> fallback = new CompletableFuture<>();
         /** What the path said its round trip was when it was handed over. */
         final CompletableFuture<Long> rttHint = new CompletableFuture<>();
+        final CompletableFuture<DirectPath> heard = new CompletableFuture<>();
+
+        @Override
+        public void onPeerHeard(final DirectPath path) {
+            if (!heard.complete(path)) {
+                throw new AssertionError("onPeerHeard more than once");
+            }
+        }
 
         @Override
         public void onDirect(final DirectPath path) {
@@ -247,6 +255,58 @@ class PathProberTest {
                 assertThat(Arrays.asList(first, second)).as("b's answer and b's own probe")
                     .containsExactlyInAnyOrder(ProbeCodec.ACK, ProbeCodec.PROBE);
                 assertThat(pb.peers()).containsExactly(loopback(ea));
+            }
+        }
+    }
+
+    @Test
+    void shouldOfferThePathThePeersProbesComeFromBeforeItIsValidatedAndPromoteThatSamePath() throws Exception {
+        final Peers peers = Peers.random();
+        try (UdpEndpoint ea = UdpEndpoint.open(); UdpEndpoint eb = UdpEndpoint.open()) {
+            // a probes b but answers b's probes only when told: b hears a long before its own probe is answered
+            // (as a receiver whose peer promoted first, because our ACK reached it first).
+            final ProbeCodec aSide = peers.codecA();
+            final AtomicBoolean aAnswers = new AtomicBoolean();
+            ea.probes((source, buffer, offset, length) -> {
+                final ProbeCodec.Verified v = aSide.verify(buffer, offset, length);
+                if (v != null && v.kind() == ProbeCodec.PROBE && aAnswers.get()) {
+                    ea.sendTo(source, aSide.ack(v.sequence(), v.size()));
+                }
+            });
+            final Recorder rb = new Recorder();
+            try (PathProber pb = new PathProber(eb, peers.codecB(), List.of(), rb, 10_000, 60_000).start()) {
+                ea.sendTo(loopback(eb), aSide.probe());
+                ea.sendTo(loopback(eb), aSide.probe());
+                final DirectPath early = rb.heard.get(5, TimeUnit.SECONDS);
+                assertThat(early.remote()).isEqualTo(loopback(ea));
+                Thread.sleep(100);
+                assertThat(rb.direct).as("heard is not validated").isNotDone();
+                aAnswers.set(true);
+                ea.sendTo(loopback(eb), aSide.probe()); // b's triggered probe, now answered
+                assertThat(rb.direct.get(5, TimeUnit.SECONDS)).as("the path offered before").isSameAs(early);
+                assertThat(pb.validProbes()).isGreaterThanOrEqualTo(3);
+            }
+        }
+    }
+
+    @Test
+    void shouldNotOfferAPathWhenOnlyForgedProbesArrive() throws Exception {
+        final Peers peers = Peers.random();
+        try (UdpEndpoint ea = UdpEndpoint.open(); UdpEndpoint eb = UdpEndpoint.open()) {
+            // Another session's key: the probes do not verify, so nothing may be attached for them.
+            final ProbeCodec stranger = Peers.random().codecA();
+            final Recorder rb = new Recorder();
+            try (PathProber pb = new PathProber(eb, peers.codecB(), List.of(), rb, 10_000, 60_000).start()) {
+                for (int i = 0; i < 5; i++) {
+                    ea.sendTo(loopback(eb), stranger.probe());
+                }
+                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                while (pb.invalidProbes() < 5 && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                assertThat(pb.invalidProbes()).isEqualTo(5);
+                Thread.sleep(100);
+                assertThat(rb.heard).isNotDone();
             }
         }
     }
