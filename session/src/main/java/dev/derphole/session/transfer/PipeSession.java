@@ -3,6 +3,7 @@ package dev.derphole.session.transfer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.derphole.crypto.nacl.Curve25519KeyPair;
@@ -113,14 +114,24 @@ public final class PipeSession implements AutoCloseable {
         if (abortReason != null) {
             throw new TransferException(abortReason);
         }
-        final BulkSender s = engine.get();
-        sender = s;
-        link.peerGoneHandler(s::peerLeft);
-        events.status("connected-relay");
+        // Probing starts before the stream engine is collected (still being built on a loaded machine: ~10 ms in
+        // the WAN lab), so the first probe is not held back by it; a promotion waits until the engine is there and
+        // connected-relay was said, so the status lines keep their order.
+        final CountDownLatch onRelay = new CountDownLatch(1);
         direct.start(token, link.ownKey(), token.derpPublicKey(), decision.candidates(), setup.policy(),
             CandidateExchange.over(link, token.derpPublicKey()), new PathProber.Listener() {
                 @Override
                 public void onDirect(final DirectPath path) {
+                    try {
+                        onRelay.await();
+                    } catch (final InterruptedException e) {
+                        Thread.currentThread().interrupt(); // closing
+                        return;
+                    }
+                    final BulkSender s = sender;
+                    if (s == null) {
+                        return; // the engine failed: the session is ending
+                    }
                     s.switchPath(path);
                     if (finished) {
                         return; // a promotion racing the last ACK: the user already saw stream-complete
@@ -134,12 +145,23 @@ public final class PipeSession implements AutoCloseable {
 
                 @Override
                 public void onFallback() {
-                    s.switchPath(relayPath);
+                    final BulkSender s = sender;
+                    if (s != null) {
+                        s.switchPath(relayPath);
+                    }
                     if (!finished) {
                         events.status("connected-relay");
                     }
                 }
             });
+        try {
+            final BulkSender s = engine.get();
+            sender = s;
+            link.peerGoneHandler(s::peerLeft);
+            events.status("connected-relay");
+        } finally {
+            onRelay.countDown();
+        }
         try {
             final long bytes = sender.send(source);
             finished = true;
