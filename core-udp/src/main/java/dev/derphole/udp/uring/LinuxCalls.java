@@ -14,9 +14,24 @@ import java.util.Locale;
 /**
  * The libc functions the FFM engines call, as Panama downcall handles looked up once. Every call captures
  * {@code errno} into a caller-supplied state segment ({@link #newCallState}) so nothing allocates per call;
- * each thread uses its own state segment. The raw io_uring syscalls go through the variadic
- * {@code syscall(2)} with every argument passed as a {@code long}, so no upper register bits are left
- * undefined.
+ * each thread uses its own state segment.
+ * <p>
+ * <b>One call shape for all.</b> Every function is bound with the same descriptor, that of the variadic
+ * {@code long syscall(long, ...)} with seven {@code long}s: ints widened, pointers passed as their address, the
+ * result narrowed again where the C function returns an {@code int}. The JDK builds and caches one native stub
+ * and one specialised Java adapter per descriptor, and building one costs 3-12 ms of cold code, so fifteen
+ * signatures cost ~90 ms of CPU at every start (measured with the AOT cache; 130-170 ms without), on the way to
+ * the first UDP packet; one costs ~20 ms. This is sound on the two ABIs the engine allows (x86-64 System V and
+ * AArch64 Linux): integer and pointer arguments go in the same registers in the same order whatever their C
+ * type, the first six (x86-64) or eight (AArch64) in registers, a callee ignores the ones it does not declare
+ * (x86-64 passes the seventh on the stack, which the caller owns), it reads only the low 32 bits of an
+ * {@code int} argument, and the variadic convention differs from the plain one only by the vector-register
+ * count in {@code al} (x86-64), which a non-variadic callee ignores. The raw io_uring syscalls go through
+ * {@code syscall(2)} itself.
+ * <p>
+ * Pointers go in as addresses, so the FFM runtime no longer keeps their segments alive during a call: every
+ * segment passed here belongs to an arena that outlives the engine's calls (the engines close it last).
+ * Only native segments may be passed (as before: heap segments were never accepted).
  * <p>
  * Allocation: the JDK slices the capture segment on each call ({@code SharedUtils.checkCaptureSegment}, one
  * 40-byte object) which C2 usually scalar-replaces; nothing else is allocated per call.
@@ -32,10 +47,11 @@ final class LinuxCalls {
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO =
         CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final ValueLayout.OfInt C_INT = ValueLayout.JAVA_INT;
     private static final ValueLayout.OfLong C_LONG = ValueLayout.JAVA_LONG;
     private static final ValueLayout.OfShort C_SHORT = ValueLayout.JAVA_SHORT;
-    private static final ValueLayout PTR = ValueLayout.ADDRESS;
+    /** The one call shape: {@code long f(long, ...)} with seven {@code long}s (see the class comment). */
+    private static final FunctionDescriptor SHAPE =
+        FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG);
 
     private static final MethodHandle SOCKET;
     private static final MethodHandle BIND;
@@ -76,29 +92,27 @@ final class LinuxCalls {
             if (!os.startsWith("linux")) {
                 throw new UnsupportedOperationException("not Linux: " + os);
             }
-            // The struct layouts below (msghdr, mmsghdr, io_uring_params) are those of LP64 Linux.
+            // The struct layouts below (msghdr, mmsghdr, io_uring_params) are those of LP64 Linux, and the shared
+            // call shape relies on these two calling conventions.
             if (!arch.equals("amd64") && !arch.equals("x86_64") && !arch.equals("aarch64")) {
                 throw new UnsupportedOperationException("unsupported architecture: " + arch);
             }
             final SymbolLookup libc = LINKER.defaultLookup();
-            socket = downcall(libc, "socket", FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT));
-            bind = downcall(libc, "bind", FunctionDescriptor.of(C_INT, C_INT, PTR, C_INT));
-            connect = downcall(libc, "connect", FunctionDescriptor.of(C_INT, C_INT, PTR, C_INT));
-            getsockname = downcall(libc, "getsockname", FunctionDescriptor.of(C_INT, C_INT, PTR, PTR));
-            setsockopt = downcall(libc, "setsockopt", FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT, PTR, C_INT));
-            getsockopt = downcall(libc, "getsockopt", FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT, PTR, PTR));
-            close = downcall(libc, "close", FunctionDescriptor.of(C_INT, C_INT));
-            sendmmsg = downcall(libc, "sendmmsg", FunctionDescriptor.of(C_INT, C_INT, PTR, C_INT, C_INT));
-            recvmmsg = downcall(libc, "recvmmsg", FunctionDescriptor.of(C_INT, C_INT, PTR, C_INT, C_INT, PTR));
-            poll = downcall(libc, "poll", FunctionDescriptor.of(C_INT, PTR, C_LONG, C_INT));
-            eventfd = downcall(libc, "eventfd", FunctionDescriptor.of(C_INT, C_INT, C_INT));
-            write = downcall(libc, "write", FunctionDescriptor.of(C_LONG, C_INT, PTR, C_LONG));
-            mmap = downcall(libc, "mmap", FunctionDescriptor.of(PTR, PTR, C_LONG, C_INT, C_INT, C_INT, C_LONG));
-            munmap = downcall(libc, "munmap", FunctionDescriptor.of(C_INT, PTR, C_LONG));
-            syscall6 = LINKER.downcallHandle(
-                libc.find("syscall").orElseThrow(() -> new UnsatisfiedLinkError("syscall")),
-                FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG),
-                Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
+            socket = downcall(libc, "socket");
+            bind = downcall(libc, "bind");
+            connect = downcall(libc, "connect");
+            getsockname = downcall(libc, "getsockname");
+            setsockopt = downcall(libc, "setsockopt");
+            getsockopt = downcall(libc, "getsockopt");
+            close = downcall(libc, "close");
+            sendmmsg = downcall(libc, "sendmmsg");
+            recvmmsg = downcall(libc, "recvmmsg");
+            poll = downcall(libc, "poll");
+            eventfd = downcall(libc, "eventfd");
+            write = downcall(libc, "write");
+            mmap = downcall(libc, "mmap");
+            munmap = downcall(libc, "munmap");
+            syscall6 = downcall(libc, "syscall");
         } catch (final Throwable t) {
             cause = t;
         }
@@ -123,10 +137,26 @@ final class LinuxCalls {
     private LinuxCalls() {
     }
 
-    private static MethodHandle downcall(final SymbolLookup libc, final String name,
-        final FunctionDescriptor descriptor) {
+    private static MethodHandle downcall(final SymbolLookup libc, final String name) {
         final MemorySegment symbol = libc.find(name).orElseThrow(() -> new UnsatisfiedLinkError(name));
-        return LINKER.downcallHandle(symbol, descriptor, Linker.Option.captureCallState("errno"));
+        return LINKER.downcallHandle(symbol, SHAPE, Linker.Option.firstVariadicArg(1),
+            Linker.Option.captureCallState("errno"));
+    }
+
+    /** Calls {@code handle} (bound with {@link #SHAPE}) with up to seven arguments, the unused ones 0. */
+    private static long call(final MethodHandle handle, final MemorySegment state, final long a, final long b,
+        final long c, final long d, final long e, final long f, final long g) {
+        try {
+            return (long)handle.invokeExact(state, a, b, c, d, e, f, g);
+        } catch (final Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Distinct call shapes among the bound functions (1: one native stub for all; see the class comment). */
+    static long callShapes() {
+        return java.util.stream.Stream.of(SOCKET, BIND, CONNECT, GETSOCKNAME, SETSOCKOPT, GETSOCKOPT, CLOSE, SENDMMSG,
+            RECVMMSG, POLL, EVENTFD, WRITE, MMAP, MUNMAP, SYSCALL6).map(MethodHandle::type).distinct().count();
     }
 
     /** A segment to capture errno into; one per thread (allocate from an arena that outlives its use). */
@@ -145,135 +175,76 @@ final class LinuxCalls {
     }
 
     static int socket(final MemorySegment state, final int domain, final int type, final int protocol) {
-        try {
-            return (int)SOCKET.invokeExact(state, domain, type, protocol);
-        } catch (final Throwable t) {
-            throw rethrow(t);
-        }
+        return (int)call(SOCKET, state, domain, type, protocol, 0, 0, 0, 0);
     }
 
     static int bind(final MemorySegment state, final int fd, final MemorySegment address, final int length) {
-        try {
-            return (int)BIND.invokeExact(state, fd, address, length);
-        } catch (final Throwable t) {
-            throw rethrow(t);
-        }
+        return (int)call(BIND, state, fd, address.address(), length, 0, 0, 0, 0);
     }
 
     static int connect(final MemorySegment state, final int fd, final MemorySegment address, final int length) {
-        try {
-            return (int)CONNECT.invokeExact(state, fd, address, length);
-        } catch (final Throwable t) {
-            throw rethrow(t);
-        }
+        return (int)call(CONNECT, state, fd, address.address(), length, 0, 0, 0, 0);
     }
 
     static int getsockname(final MemorySegment state, final int fd, final MemorySegment address,
         final MemorySegment len) {
-        try {
-            return (int)GETSOCKNAME.invokeExact(state, fd, address, len);
-        } catch (final Throwable t) {
-            throw rethrow(t);
-        }
+        return (int)call(GETSOCKNAME, state, fd, address.address(), len.address(), 0, 0, 0, 0);
     }
 
     static int setsockopt(
         final MemorySegment state, final int fd, final int level, final int name, final MemorySegment value,
             final int len) {
-        try {
-            return (int)SETSOCKOPT.invokeExact(state, fd, level, name, value, len);
-        } catch (final Throwable t) {
-            throw rethrow(t);
-        }
+        return (int)call(SETSOCKOPT, state, fd, level, name, value.address(), len, 0, 0);
     }
 
     static int getsockopt(
         final MemorySegment state, final int fd, final int level, final int name, final MemorySegment value,
         final MemorySegment len) {
-        try {
-            return (int)GETSOCKOPT.invokeExact(state, fd, level, name, value, len);
-        } catch (final Throwable t) {
-            throw rethrow(t);
-        }
+        return (int)call(GETSOCKOPT, state, fd, level, name, value.address(), len.address(), 0, 0);
     }
 
     static int close(final MemorySegment state, final int fd) {
-        try {
-            return (int)CLOSE.invokeExact(state, fd);
-        } catch (final Throwable t) {
-            throw rethrow(t);
-        }
+        return (int)call(CLOSE, state, fd, 0, 0, 0, 0, 0, 0);
     }
 
     static int sendmmsg(final MemorySegment state, final int fd, final MemorySegment msgs, final int count,
         final int flags) {
-        try {
-            return (int)SENDMMSG.invokeExact(state, fd, msgs, count, flags);
-        } catch (final Throwable t) {
-            throw rethrow(t);
-        }
+        return (int)call(SENDMMSG, state, fd, msgs.address(), count, flags, 0, 0, 0);
     }
 
     static int recvmmsg(final MemorySegment state, final int fd, final MemorySegment msgs, final int count,
         final int flags) {
-        try {
-            return (int)RECVMMSG.invokeExact(state, fd, msgs, count, flags, MemorySegment.NULL);
-        } catch (final Throwable t) {
-            throw rethrow(t);
-        }
+        return (int)call(RECVMMSG, state, fd, msgs.address(), count, flags, 0, 0, 0); // no timeout
     }
 
     static int poll(final MemorySegment state, final MemorySegment fds, final long count, final int timeoutMs) {
-        try {
-            return (int)POLL.invokeExact(state, fds, count, timeoutMs);
-        } catch (final Throwable t) {
-            throw rethrow(t);
-        }
+        return (int)call(POLL, state, fds.address(), count, timeoutMs, 0, 0, 0, 0);
     }
 
     static int eventfd(final MemorySegment state, final int initial, final int flags) {
-        try {
-            return (int)EVENTFD.invokeExact(state, initial, flags);
-        } catch (final Throwable t) {
-            throw rethrow(t);
-        }
+        return (int)call(EVENTFD, state, initial, flags, 0, 0, 0, 0, 0);
     }
 
     static long write(final MemorySegment state, final int fd, final MemorySegment buffer, final long count) {
-        try {
-            return (long)WRITE.invokeExact(state, fd, buffer, count);
-        } catch (final Throwable t) {
-            throw rethrow(t);
-        }
+        return call(WRITE, state, fd, buffer.address(), count, 0, 0, 0, 0);
     }
 
+    /** {@code mmap(NULL, ...)}: the mapping (zero length; reinterpret it), or address -1 with errno in state. */
     static MemorySegment mmap(
         final MemorySegment state, final long length, final int prot, final int flags, final int fd,
             final long offset) {
-        try {
-            return (MemorySegment)MMAP.invokeExact(state, MemorySegment.NULL, length, prot, flags, fd, offset);
-        } catch (final Throwable t) {
-            throw rethrow(t);
-        }
+        return MemorySegment.ofAddress(call(MMAP, state, 0, length, prot, flags, fd, offset, 0));
     }
 
     static int munmap(final MemorySegment state, final MemorySegment address, final long length) {
-        try {
-            return (int)MUNMAP.invokeExact(state, address, length);
-        } catch (final Throwable t) {
-            throw rethrow(t);
-        }
+        return (int)call(MUNMAP, state, address.address(), length, 0, 0, 0, 0, 0);
     }
 
     /** {@code syscall(number, a..f)}: returns the result, or -1 with errno in {@code state}. */
     static long syscall(
         final MemorySegment state, final long number, final long a, final long b, final long c, final long d,
         final long e, final long f) {
-        try {
-            return (long)SYSCALL6.invokeExact(state, number, a, b, c, d, e, f);
-        } catch (final Throwable t) {
-            throw rethrow(t);
-        }
+        return call(SYSCALL6, state, number, a, b, c, d, e, f);
     }
 
     /** Writes a C {@code short} (for pollfd fields). */
