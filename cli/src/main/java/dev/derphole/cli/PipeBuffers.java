@@ -1,12 +1,12 @@
 package dev.derphole.cli;
 
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.util.Locale;
+
+import dev.derphole.udp.uring.SharedCallShape;
 
 /**
  * Grows the kernel buffer of a pipe on stdin or stdout (Linux {@code fcntl(F_SETPIPE_SZ)}). A default pipe holds
@@ -27,8 +27,8 @@ final class PipeBuffers {
     /** {@code FIONREAD} from {@code asm-generic/ioctls.h}: bytes queued in a pipe (either end). */
     private static final long FIONREAD = 0x541B;
 
-    private static final MethodHandle FCNTL = lookup();
-    private static final MethodHandle IOCTL = lookupIoctl();
+    private static final MethodHandle FCNTL = bind("fcntl");
+    private static final MethodHandle IOCTL = FCNTL == null ? null : bind("ioctl");
 
     private PipeBuffers() {
     }
@@ -42,14 +42,15 @@ final class PipeBuffers {
         if (FCNTL == null) {
             return -1;
         }
-        try {
-            final int size = (int)FCNTL.invokeExact(fd, F_GETPIPE_SZ, 0);
+        try (Arena arena = Arena.ofConfined()) {
+            final MemorySegment state = SharedCallShape.newCallState(arena);
+            final int size = (int)SharedCallShape.call(FCNTL, state, fd, F_GETPIPE_SZ, 0, 0, 0, 0, 0);
             if (size < 0 || size >= TARGET_BYTES) {
                 return size;
             }
-            final int grown = (int)FCNTL.invokeExact(fd, F_SETPIPE_SZ, TARGET_BYTES);
+            final int grown = (int)SharedCallShape.call(FCNTL, state, fd, F_SETPIPE_SZ, TARGET_BYTES, 0, 0, 0, 0);
             return grown < 0 ? size : grown;
-        } catch (final Throwable e) {
+        } catch (final RuntimeException e) {
             return -1; // FFM refused (no native access): keep the default pipe
         }
     }
@@ -57,46 +58,33 @@ final class PipeBuffers {
     /**
      * Bytes written to the pipe on {@code fd} that its reader has not read yet.
      *
-     * @param cell a 4-byte native cell for the answer, owned by the calling thread
+     * @param cell  a 4-byte native cell for the answer, owned by the calling thread
+     * @param state a call state ({@link SharedCallShape#newCallState}) owned by the calling thread
      * @return the byte count, or -1 when {@code fd} is not a pipe or the call failed
      */
-    static int queued(final int fd, final MemorySegment cell) {
+    static int queued(final int fd, final MemorySegment cell, final MemorySegment state) {
         if (IOCTL == null) {
             return -1;
         }
         try {
-            final int result = (int)IOCTL.invokeExact(fd, FIONREAD, cell);
+            final int result = (int)SharedCallShape.call(IOCTL, state, fd, FIONREAD, cell.address(), 0, 0, 0, 0);
             return result < 0 ? -1 : cell.get(ValueLayout.JAVA_INT, 0);
-        } catch (final Throwable e) {
+        } catch (final RuntimeException e) {
             return -1;
         }
     }
 
-    private static MethodHandle lookupIoctl() {
-        // int ioctl(int fd, unsigned long request, ...): the third argument is variadic.
-        return FCNTL == null ? null : variadicDowncall("ioctl", ValueLayout.JAVA_LONG, ValueLayout.ADDRESS);
-    }
-
-    private static MethodHandle lookup() {
+    /**
+     * {@code name} from libc with the process's shared call shape (one FFM stub for every native call: see
+     * {@link SharedCallShape}), or null off Linux or when it cannot be bound.
+     */
+    private static MethodHandle bind(final String name) {
         if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux")) {
             return null;
         }
-        // int fcntl(int fd, int cmd, ...): the third argument is variadic.
-        return variadicDowncall("fcntl", ValueLayout.JAVA_INT, ValueLayout.JAVA_INT);
-    }
-
-    /** {@code int name(int fd, request, ...)} with one variadic argument, or null when it cannot be bound. */
-    @SuppressWarnings("restricted")
-    private static MethodHandle variadicDowncall(final String name, final MemoryLayout request,
-        final MemoryLayout argument) {
         try {
-            final Linker linker = Linker.nativeLinker();
-            return linker.defaultLookup().find(name)
-                .map(address -> linker.downcallHandle(address,
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, request, argument),
-                    Linker.Option.firstVariadicArg(2)))
-                .orElse(null);
-        } catch (final RuntimeException e) {
+            return SharedCallShape.bind(name);
+        } catch (final RuntimeException | LinkageError e) {
             return null;
         }
     }

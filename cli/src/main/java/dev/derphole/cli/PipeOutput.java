@@ -7,6 +7,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.concurrent.locks.LockSupport;
 
+import dev.derphole.udp.uring.SharedCallShape;
+
 /**
  * Payload output to a pipe that writes only into room the pipe has, instead of blocking inside {@code write(2)}
  * on a full pipe. A blocked writer is woken each time the reader frees a little (8 KiB for {@code openssl dgst}),
@@ -32,6 +34,8 @@ final class PipeOutput extends OutputStream {
     private final int fd;
     private final int pipeBytes;
     private final MemorySegment cell;
+    /** errno of the FIONREAD calls (the shared FFM call shape captures it). */
+    private final MemorySegment state;
 
     /**
      * @param out       the raw descriptor's stream (unbuffered)
@@ -43,7 +47,9 @@ final class PipeOutput extends OutputStream {
         this.fd = fd;
         this.pipeBytes = pipeBytes;
         // A confined arena would tie the cell to the constructing thread; the sink writer is another one.
-        this.cell = pipeBytes > 0 ? Arena.ofAuto().allocate(ValueLayout.JAVA_INT) : null;
+        final Arena arena = Arena.ofAuto();
+        this.cell = pipeBytes > 0 ? arena.allocate(ValueLayout.JAVA_INT) : null;
+        this.state = pipeBytes > 0 ? SharedCallShape.newCallState(arena) : null;
     }
 
     @Override
@@ -62,7 +68,7 @@ final class PipeOutput extends OutputStream {
         long waitNs = FIRST_WAIT_NS;
         int spins = 0;
         while (remaining > 0) {
-            final int queued = PipeBuffers.queued(fd, cell);
+            final int queued = PipeBuffers.queued(fd, cell, state);
             final int free = queued < 0 ? remaining : pipeBytes - queued;
             if (free >= Math.min(remaining, pipeBytes / 4) || spins >= MAX_SPINS) {
                 final int n = spins >= MAX_SPINS ? remaining : Math.min(remaining, free);

@@ -1,11 +1,8 @@
 package dev.derphole.udp.uring;
 
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
@@ -16,13 +13,13 @@ import java.util.Locale;
  * {@code errno} into a caller-supplied state segment ({@link #newCallState}) so nothing allocates per call;
  * each thread uses its own state segment.
  * <p>
- * <b>One call shape for all.</b> Every function is bound with the same descriptor, that of the variadic
- * {@code long syscall(long, ...)} with seven {@code long}s: ints widened, pointers passed as their address, the
- * result narrowed again where the C function returns an {@code int}. The JDK builds and caches one native stub
- * and one specialised Java adapter per descriptor, and building one costs 3-12 ms of cold code, so fifteen
- * signatures cost ~90 ms of CPU at every start (measured with the AOT cache; 130-170 ms without), on the way to
- * the first UDP packet; one costs ~20 ms. This is sound on the two ABIs the engine allows (x86-64 System V and
- * AArch64 Linux): integer and pointer arguments go in the same registers in the same order whatever their C
+ * <b>One call shape for all</b> ({@link SharedCallShape}): every function is bound with the descriptor of the
+ * variadic {@code long syscall(long, ...)} with seven {@code long}s: ints widened, pointers passed as their
+ * address, the result narrowed again where the C function returns an {@code int}. The JDK builds and caches one
+ * native stub and one specialised Java adapter per descriptor, and building one costs 3-12 ms of cold code, so
+ * fifteen signatures cost ~90 ms of CPU at every start (measured with the AOT cache; 130-170 ms without), on the
+ * way to the first UDP packet; one costs ~20 ms. This is sound on the two ABIs the engine allows (x86-64 System V
+ * and AArch64 Linux): integer and pointer arguments go in the same registers in the same order whatever their C
  * type, the first six (x86-64) or eight (AArch64) in registers, a callee ignores the ones it does not declare
  * (x86-64 passes the seventh on the stack, which the caller owns), it reads only the low 32 bits of an
  * {@code int} argument, and the variadic convention differs from the plain one only by the vector-register
@@ -43,15 +40,10 @@ final class LinuxCalls {
     /** Why the native calls cannot be used here, or null when they can. */
     static final Throwable UNAVAILABILITY_CAUSE;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+    private static final StructLayout CALL_STATE = SharedCallShape.callStateLayout();
     private static final VarHandle ERRNO =
         CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final ValueLayout.OfLong C_LONG = ValueLayout.JAVA_LONG;
     private static final ValueLayout.OfShort C_SHORT = ValueLayout.JAVA_SHORT;
-    /** The one call shape: {@code long f(long, ...)} with seven {@code long}s (see the class comment). */
-    private static final FunctionDescriptor SHAPE =
-        FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG);
 
     private static final MethodHandle SOCKET;
     private static final MethodHandle BIND;
@@ -97,22 +89,21 @@ final class LinuxCalls {
             if (!arch.equals("amd64") && !arch.equals("x86_64") && !arch.equals("aarch64")) {
                 throw new UnsupportedOperationException("unsupported architecture: " + arch);
             }
-            final SymbolLookup libc = LINKER.defaultLookup();
-            socket = downcall(libc, "socket");
-            bind = downcall(libc, "bind");
-            connect = downcall(libc, "connect");
-            getsockname = downcall(libc, "getsockname");
-            setsockopt = downcall(libc, "setsockopt");
-            getsockopt = downcall(libc, "getsockopt");
-            close = downcall(libc, "close");
-            sendmmsg = downcall(libc, "sendmmsg");
-            recvmmsg = downcall(libc, "recvmmsg");
-            poll = downcall(libc, "poll");
-            eventfd = downcall(libc, "eventfd");
-            write = downcall(libc, "write");
-            mmap = downcall(libc, "mmap");
-            munmap = downcall(libc, "munmap");
-            syscall6 = downcall(libc, "syscall");
+            socket = SharedCallShape.bind("socket");
+            bind = SharedCallShape.bind("bind");
+            connect = SharedCallShape.bind("connect");
+            getsockname = SharedCallShape.bind("getsockname");
+            setsockopt = SharedCallShape.bind("setsockopt");
+            getsockopt = SharedCallShape.bind("getsockopt");
+            close = SharedCallShape.bind("close");
+            sendmmsg = SharedCallShape.bind("sendmmsg");
+            recvmmsg = SharedCallShape.bind("recvmmsg");
+            poll = SharedCallShape.bind("poll");
+            eventfd = SharedCallShape.bind("eventfd");
+            write = SharedCallShape.bind("write");
+            mmap = SharedCallShape.bind("mmap");
+            munmap = SharedCallShape.bind("munmap");
+            syscall6 = SharedCallShape.bind("syscall");
         } catch (final Throwable t) {
             cause = t;
         }
@@ -137,20 +128,9 @@ final class LinuxCalls {
     private LinuxCalls() {
     }
 
-    private static MethodHandle downcall(final SymbolLookup libc, final String name) {
-        final MemorySegment symbol = libc.find(name).orElseThrow(() -> new UnsatisfiedLinkError(name));
-        return LINKER.downcallHandle(symbol, SHAPE, Linker.Option.firstVariadicArg(1),
-            Linker.Option.captureCallState("errno"));
-    }
-
-    /** Calls {@code handle} (bound with {@link #SHAPE}) with up to seven arguments, the unused ones 0. */
     private static long call(final MethodHandle handle, final MemorySegment state, final long a, final long b,
         final long c, final long d, final long e, final long f, final long g) {
-        try {
-            return (long)handle.invokeExact(state, a, b, c, d, e, f, g);
-        } catch (final Throwable t) {
-            throw rethrow(t);
-        }
+        return SharedCallShape.call(handle, state, a, b, c, d, e, f, g);
     }
 
     /** Distinct call shapes among the bound functions (1: one native stub for all; see the class comment). */
@@ -161,7 +141,7 @@ final class LinuxCalls {
 
     /** A segment to capture errno into; one per thread (allocate from an arena that outlives its use). */
     static MemorySegment newCallState(final java.lang.foreign.Arena arena) {
-        return arena.allocate(CALL_STATE);
+        return SharedCallShape.newCallState(arena);
     }
 
     /** The errno captured by the last call that used {@code state}. */
@@ -250,15 +230,5 @@ final class LinuxCalls {
     /** Writes a C {@code short} (for pollfd fields). */
     static void putShort(final MemorySegment segment, final long offset, final short value) {
         segment.set(C_SHORT, offset, value);
-    }
-
-    private static RuntimeException rethrow(final Throwable t) {
-        if (t instanceof RuntimeException r) {
-            throw r;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        throw new IllegalStateException("native call failed", t);
     }
 }
