@@ -78,10 +78,10 @@ public final class PathProber implements AutoCloseable {
          * us there and may promote it (when our ACK reaches it) before we do. A receiver may attach it now, so the
          * peer's first stream datagrams are taken (and authenticated, and answered on the path they came from)
          * instead of waiting for our own validation; nothing may be sent on it yet. If that address is validated
-         * later, {@link #onDirect} gets this same path. Default: nothing.
+         * later, {@link #onDirect} gets this same path. Not a default method, so a wrapping listener cannot drop it
+         * without saying so; a sender ignores it.
          */
-        default void onPeerHeard(final DirectPath path) {
-        }
+        void onPeerHeard(DirectPath path);
 
         /** The direct path went quiet: go back to the relay (it may come back: {@link #onDirect} again). */
         void onFallback();

@@ -144,6 +144,12 @@ public final class PipeSession implements AutoCloseable {
                 }
 
                 @Override
+                public void onPeerHeard(final DirectPath path) {
+                    // Nothing to take early: the receiver's only packets on it are ACKs of our stream, which moves
+                    // there only once the path is validated.
+                }
+
+                @Override
                 public void onFallback() {
                     final BulkSender s = sender;
                     if (s != null) {

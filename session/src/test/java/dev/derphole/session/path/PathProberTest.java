@@ -358,6 +358,10 @@ class PathProberTest {
                 }
 
                 @Override
+                public void onPeerHeard(final DirectPath path) {
+                }
+
+                @Override
                 public void onFallback() {
                     events.add("fallback");
                 }

@@ -45,6 +45,10 @@ class CandidateExchangeTest {
         }
 
         @Override
+        public void onPeerHeard(final DirectPath p) {
+        }
+
+        @Override
         public void onFallback() {
         }
     }
