@@ -28,9 +28,9 @@ import dev.derphole.lanes.wire.WireFormat;
  * @param ackEveryPackets       receiver: acknowledge at least every this many in-order DATA packets
  * @param initialWindowPackets  sender: initial congestion window in full datagrams, on the relay
  * @param directInitialWindowPackets sender: the same on a direct path, whose round-trip time its validating probe
- *                              already measured, so the first window is paced over it (32, as Chromium's QUIC: each
- *                              doubling of it saves the rate controller's start-up one round trip, ~0.06 s on the
- *                              WAN lab's 40 ms link)
+ *                              already measured, so the first window is paced over it (64, ~79 KB of 1,232-byte
+ *                              datagrams: each doubling saves the rate controller's start-up one round trip; 32, as
+ *                              Chromium's QUIC, left 0.09 s more of a WAN lab transfer to it, docs/benchmarks.md)
  * @param minWindowPackets      sender: smallest congestion window in full datagrams
  * @param reorderingThreshold   sender: packets received after an unacknowledged one before it counts as lost
  * @param maxAckRanges          receiver: selective ranges per ACK (at most {@link WireFormat#ACK_MAX_RANGES})
@@ -195,7 +195,7 @@ public record StreamConfig(
         private Duration maxAckDelay = Duration.ofMillis(2);
         private int ackEveryPackets = 8;
         private int initialWindowPackets = 10;
-        private int directInitialWindowPackets = 32;
+        private int directInitialWindowPackets = 64;
         private int minWindowPackets = 2;
         private int reorderingThreshold = 3;
         private int maxAckRanges = 32;

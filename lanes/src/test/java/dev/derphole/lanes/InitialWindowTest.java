@@ -25,7 +25,7 @@ import dev.derphole.lanes.wire.WireFormat;
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class InitialWindowTest {
     @ParameterizedTest(name = "relay={0}")
-    @CsvSource({"false, 32", "true, 10"})
+    @CsvSource({"false, 64", "true, 10"})
     void shouldSendTheInitialWindowAndNoMoreBeforeTheFirstAck(final boolean relay, final int window)
         throws Exception {
         final StreamConfig config = StreamConfig.builder()
