@@ -335,23 +335,24 @@ public final class PathProber implements AutoCloseable {
     }
 
     /**
-     * Waits up to {@code ms} for the first valid ACK. A sleep here held a validated path back for the rest of the
-     * interval: 25 ms on average before {@code connected-direct}, on each side.
+     * Waits up to {@code ms} for the first valid ACK, handing the listener the path to the peer once it is heard
+     * ({@link #announceHeard}) on the way. A sleep here held a validated path back for the rest of the interval:
+     * 25 ms on average before {@code connected-direct}, on each side.
      */
     private void awaitValidation(final long ms) throws InterruptedException {
         final long endNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
-        while (true) {
-            announceHeard();
+        while (!closed && validated.get() == null) {
             synchronized (wake) {
                 long leftNs;
                 while (!closed && validated.get() == null && !heardPending()
                     && (leftNs = endNs - System.nanoTime()) > 0) {
                     TimeUnit.NANOSECONDS.timedWait(wake, leftNs);
                 }
-                if (closed || validated.get() != null || !heardPending()) {
-                    return;
-                }
             }
+            if (!heardPending() || closed || validated.get() != null) {
+                return; // validated, closed or out of time
+            }
+            announceHeard(); // at most once: then nothing is pending and the wait goes on
         }
     }
 
@@ -362,14 +363,10 @@ public final class PathProber implements AutoCloseable {
 
     /**
      * Prober thread: hands the path to the first address the peer's valid PROBEs came from to the listener
-     * ({@link Listener#onPeerHeard}), unless a path is validated already (then {@link #run} promotes it).
+     * ({@link Listener#onPeerHeard}). Only while nothing is validated (then {@link #run} promotes that path).
      */
     private void announceHeard() {
-        final InetSocketAddress source = heard.get();
-        if (source == null || heardPath != null || validated.get() != null || closed) {
-            return;
-        }
-        heardPath = endpoint.promote(source, endpoint.initialDatagramBytes());
+        heardPath = endpoint.promote(heard.get(), endpoint.initialDatagramBytes());
         listener.onPeerHeard(heardPath);
     }
 
