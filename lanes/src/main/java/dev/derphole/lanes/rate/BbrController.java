@@ -16,6 +16,16 @@ import dev.derphole.lanes.wire.WireFormat;
  * smoothed RTT), updated on every sample; a sample from a round in which the sender was application-limited
  * only counts when it raises the estimate. The minimum RTT comes from the sender's RTT estimator.
  * <p>
+ * <b>First flight.</b> Those samples span a round trip, so from an initial window STARTUP needs four or five
+ * doublings to find a 200 Mbit/s, 40 ms path (~0.45 s of a promotion in the WAN lab, whose loaded machine stretches
+ * the samples to ~1.4 rounds per doubling). So the initial window leaves as one burst, and the spacing of its ACKs
+ * (the scoreboard's packet train: the bottleneck's rate, or the sender's if that was slower) starts STARTUP at
+ * {@link #TRAIN_SHARE} of that rate: half, because the bottleneck may carry other traffic and ACKs processed late
+ * on a busy sender read as a shorter spacing. STARTUP then finds the rest in a round or two. A train shorter than
+ * {@link #TRAIN_MIN_NS} or {@link #TRAIN_MIN_SEGMENTS} (a fast path: too little to time), or whose first ACK came
+ * back later than the path's RTT allows (a receiver that held the flight and acknowledged it in one bunch), is not
+ * used.
+ * <p>
  * <b>Modes.</b> STARTUP paces at {@link #HIGH_GAIN} x the estimate with a window of two BDPs (as BBRv3: that
  * still doubles the rate per round trip, and caps the overshoot into the bottleneck's queue at one BDP) until
  * the estimate stops growing by 25 % for three rounds, a round loses more than {@link #STARTUP_LOSS_LIMIT} of
@@ -52,6 +62,12 @@ import dev.derphole.lanes.wire.WireFormat;
 public final class BbrController implements CongestionControl {
     /** STARTUP gain, 2 / ln 2: the smallest that doubles the delivery rate each round trip. */
     static final double HIGH_GAIN = 2.885;
+    /** Share of the first flight's train rate STARTUP starts from (see the class comment). */
+    static final double TRAIN_SHARE = 0.5;
+    /** Shortest train interval used, in ns: a shorter one is at the mercy of when the ACKs were processed. */
+    static final long TRAIN_MIN_NS = 1_000_000L;
+    /** Fewest segments a train must have timed. */
+    private static final int TRAIN_MIN_SEGMENTS = 16;
     /** Window gain, in bandwidth-delay products. */
     static final double WINDOW_GAIN = 2.0;
     /** PROBE_BW pacing gains, one phase per minimum RTT. */
@@ -136,6 +152,9 @@ public final class BbrController implements CongestionControl {
     /** Why STARTUP ended, and how often it started again (diagnostics). */
     private String startupExit = "";
     private int restarts;
+    /** The first flight's train rate in bytes per second (0 = none yet), and whether STARTUP used it (diagnostics). */
+    private long trainRate;
+    private boolean trainUsed;
     private long epochStartNs;
     private int probePhase;
     private long phaseStartNs;
@@ -175,6 +194,8 @@ public final class BbrController implements CongestionControl {
         startupEndNs = 0;
         startupExit = "";
         restarts = 0;
+        trainRate = 0;
+        trainUsed = false;
         epochStartNs = 0;
         probePhase = 0;
         phaseStartNs = 0;
@@ -223,6 +244,9 @@ public final class BbrController implements CongestionControl {
             epochStartNs = s.nowNs;
         }
         sample(s);
+        if (mode == Mode.STARTUP && s.trainBytes > 0) {
+            trainSample(s);
+        }
         roundAckedBytes += s.ackedBytes;
         if (s.latestRttNs > 0) {
             roundMinRttNs = Math.min(roundMinRttNs, s.latestRttNs);
@@ -268,6 +292,22 @@ public final class BbrController implements CongestionControl {
             final int slot = (int)(round % BANDWIDTH_WINDOW_ROUNDS);
             bandwidthByRound[slot] = Math.max(bandwidthByRound[slot], rate);
             bandwidth = Math.max(bandwidth, rate);
+        }
+    }
+
+    /** The first flight's packet train: STARTUP starts from a share of its rate (see the class comment). */
+    private void trainSample(final CongestionSample s) {
+        trainRate = s.trainIntervalNs <= 0 ? 0 : s.trainBytes * 1_000_000_000L / s.trainIntervalNs;
+        if (s.trainIntervalNs < TRAIN_MIN_NS || s.trainBytes < (long)TRAIN_MIN_SEGMENTS * segment || minRttNs == 0
+            || s.trainFirstRttNs > minRttNs + minRttNs / 4 + ackAggregationNs) {
+            return;
+        }
+        trainUsed = true;
+        final long rate = (long)(TRAIN_SHARE * trainRate);
+        if (rate > bandwidth) {
+            final int slot = (int)(round % BANDWIDTH_WINDOW_ROUNDS);
+            bandwidthByRound[slot] = Math.max(bandwidthByRound[slot], rate);
+            bandwidth = rate;
         }
     }
 
@@ -376,23 +416,23 @@ public final class BbrController implements CongestionControl {
             case DRAIN -> 1 / HIGH_GAIN;
             case PROBE_BW -> PROBE_GAINS[probePhase] == 1 ? cruiseGain(bytesInFlight) : PROBE_GAINS[probePhase];
         };
-        final long window;
-        final long pacing;
         if (bandwidth == 0 || minRttNs == 0) {
-            // No estimate yet: the initial window per RTT, doubling like slow start.
-            window = initialWindow;
+            // No estimate yet: the initial window per RTT, doubling like slow start. It leaves as one burst: the
+            // spacing of its ACKs is the first estimate (the scoreboard's packet train).
             final long rttNs = smoothedRttNs > 0 ? smoothedRttNs : DEFAULT_ROUND_NS;
-            pacing = (long)(HIGH_GAIN * initialWindow * 1_000_000_000L / rttNs);
-        } else {
-            // Two BDPs in STARTUP too: BBRv1's 2.885 overflows a queue of one BDP by almost another.
-            final long aggregation = bandwidth * ackAggregationNs / 1_000_000_000L;
-            window = Math.clamp((long)(WINDOW_GAIN * bdp()) + aggregation, (long)WORKING_WINDOW_SEGMENTS * segment,
-                maxWindowBytes);
-            pacing = Math.max(segment, (long)(pacingGain * bandwidth * overheadFactor));
+            out.windowBytes = initialWindow;
+            out.pacingBytesPerSecond = (long)(HIGH_GAIN * initialWindow * 1_000_000_000L / rttNs);
+            out.burstBytes = initialWindow;
+            return;
         }
+        // Two BDPs in STARTUP too: BBRv1's 2.885 overflows a queue of one BDP by almost another.
+        final long aggregation = bandwidth * ackAggregationNs / 1_000_000_000L;
+        final long window = Math.clamp((long)(WINDOW_GAIN * bdp()) + aggregation,
+            (long)WORKING_WINDOW_SEGMENTS * segment, maxWindowBytes);
+        final long pacing = Math.max(segment, (long)(pacingGain * bandwidth * overheadFactor));
         out.windowBytes = window;
         out.pacingBytesPerSecond = pacing;
-        if (mode == Mode.STARTUP && bandwidth > 0) {
+        if (mode == Mode.STARTUP) {
             // As Linux BBR, STARTUP never paces below where it began: one early sample taken across a dropped
             // first flight (a rate over the whole stall) read 6 KB/s in the WAN lab and held the sender at one
             // datagram per 70 ms until larger samples came back.
@@ -450,7 +490,8 @@ public final class BbrController implements CongestionControl {
     public String toString() {
         return "mode=" + mode + (startupExit.isEmpty() ? "" : "(" + startupExit + "," + restarts + ")") + " bw="
             + bandwidth + " phase=" + probePhase + " minRtt=" + minRttNs + " loss="
-            + Math.round(lossRate * 10_000) / 100.0 + "%";
+            + Math.round(lossRate * 10_000) / 100.0 + "%" + (trainRate == 0 ? "" : " train=" + trainRate
+            + (trainUsed ? "" : "(unused)"));
     }
 
     private long minWindow() {

@@ -34,12 +34,24 @@ public final class CongestionSample {
     public long deliveredBytes;
     /** The delivery-rate sample's interval in ns (about one round trip; 0 = no sample). */
     public long deliveryIntervalNs;
+    /**
+     * The first flight's packet train, once per path (the scoreboard's): bytes acknowledged after its first ACK
+     * over {@link #trainIntervalNs}, the time to its last (0 = no sample).
+     */
+    public long trainBytes;
+    /** The train's interval in ns (0 = no sample). */
+    public long trainIntervalNs;
+    /** Round trip of the packet the train's first ACK acknowledged, in ns (0 = no sample). */
+    public long trainFirstRttNs;
 
-    /** Clears the per-event fields (acked, lost, rto, the delivery-rate sample). */
+    /** Clears the per-event fields (acked, lost, rto, the delivery-rate and train samples). */
     public void clearEvents() {
         ackedBytes = 0;
         deliveredBytes = 0;
         deliveryIntervalNs = 0;
+        trainBytes = 0;
+        trainIntervalNs = 0;
+        trainFirstRttNs = 0;
         lostBytes = 0;
         largestLostSentNs = -1;
         rto = false;

@@ -35,6 +35,15 @@ public final class Pacer {
     }
 
     /**
+     * Fills the bucket to the burst: a new path (or lane) has nothing in flight, so its first window may leave at
+     * once, whatever the previous path's pacing left in the bucket.
+     */
+    public void fill(final long nowNs) {
+        refill(nowNs);
+        tokens = burstBytes;
+    }
+
+    /**
      * Nanoseconds to wait before sending {@code bytes}: 0 when they may go now, else until a quantum's worth may
      * ({@link #QUANTUM_NS} of the rate, at least {@code bytes}, at most the burst).
      */

@@ -32,6 +32,16 @@ import dev.derphole.lanes.wire.WireFormat;
  * trip. Taking the longer interval is what keeps ACKs that arrive bunched (a descheduled sender thread, a
  * receiver acknowledging in batches) from reading as more bandwidth than the sender ever put on the path.
  * <p>
+ * <b>First flight.</b> That sample cannot see a path's capacity in its first round trips: it spans a round trip,
+ * so it reads the initial window over the RTT, and the rate only doubles per round from there. The first flight on
+ * a lane of a new path is therefore also measured as a packet train (as in packet-pair probing): the packets of
+ * that flight sent within {@link #TRAIN_SEND_SPREAD_NS} of its first leave at once, queue at the bottleneck and
+ * reach the receiver spaced by its rate (or by the sender's, if that was slower), and so do their ACKs. The bytes
+ * acknowledged after the train's first ACK over the time to its last ({@link #trainSampleBytes(int)} over
+ * {@link #trainSampleIntervalNs(int)}) are that rate, reported once per lane and path, with the first ACK's round
+ * trip ({@link #trainSampleFirstRttNs(int)}) so the controller can refuse a train a receiver held back and
+ * acknowledged in one bunch.
+ * <p>
  * Owned by the sender engine thread; not thread-safe. No allocation after construction.
  */
 public final class Scoreboard {
@@ -45,6 +55,15 @@ public final class Scoreboard {
      * acknowledged yet (lanes may differ in delay; the tail of a lane needs a bound all the same).
      */
     static final int LANE_TAIL_FACTOR = 4;
+    /**
+     * Longest time after the first packet of a lane's first flight that a packet still joins its train: the flight
+     * is sealed in one engine cycle; a packet the pacer let out later would stretch the ACKs' spacing by its delay.
+     */
+    static final long TRAIN_SEND_SPREAD_NS = 500_000L;
+    private static final byte TRAIN_ARMED = 0;
+    private static final byte TRAIN_SENDING = 1;
+    private static final byte TRAIN_MEASURING = 2;
+    private static final byte TRAIN_DONE = 3;
 
     private final SentPacketLog log;
     private final RangeSet sacked;
@@ -93,6 +112,23 @@ public final class Scoreboard {
     private final long[] ratePriorDelivered = new long[MAX_LANES];
     private final long[] ratePriorNs = new long[MAX_LANES];
     private final long[] rateSendElapsedNs = new long[MAX_LANES];
+    /**
+     * First-flight train per lane (see the class comment): its state, lane sequences [first, end), packets still
+     * in flight, when its first packet was sent, when its first and latest ACK arrived, the bytes acknowledged
+     * after the first ACK, the first ACK's round trip; and the finished sample, a finding.
+     */
+    private final byte[] trainState = new byte[MAX_LANES];
+    private final long[] trainFirstSequence = new long[MAX_LANES];
+    private final long[] trainEndSequence = new long[MAX_LANES];
+    private final int[] trainOutstanding = new int[MAX_LANES];
+    private final long[] trainSentNs = new long[MAX_LANES];
+    private final long[] trainStartNs = new long[MAX_LANES];
+    private final long[] trainLastNs = new long[MAX_LANES];
+    private final long[] trainBytes = new long[MAX_LANES];
+    private final long[] trainFirstRttNs = new long[MAX_LANES];
+    private final long[] trainSampleBytes = new long[MAX_LANES];
+    private final long[] trainSampleNs = new long[MAX_LANES];
+    private final long[] trainSampleFirstRttNs = new long[MAX_LANES];
     /** The clock of the last {@link #onAck} or {@link #detectLosses}. */
     private long clockNs;
 
@@ -132,8 +168,10 @@ public final class Scoreboard {
             firstSentNs[lane] = nowNs;
             deliveredNs[lane] = nowNs;
         }
+        final long sequence = laneNextSequence[lane]++;
+        joinTrain(lane, sequence, nowNs);
         log.recordData(packetNumber, offset, length, fin, retransmission, epoch, nowNs, lane,
-            laneNextSequence[lane]++, delivered[lane], deliveredNs[lane], firstSentNs[lane]);
+            sequence, delivered[lane], deliveredNs[lane], firstSentNs[lane]);
         if (lane != 0) {
             laneMode = true;
         }
@@ -348,6 +386,7 @@ public final class Scoreboard {
         java.util.Arrays.fill(laneAckedBytes, 0);
         java.util.Arrays.fill(laneLostBytes, 0);
         java.util.Arrays.fill(laneLargestLostSentNs, -1);
+        java.util.Arrays.fill(trainState, TRAIN_ARMED);
         laneMode = false; // the old path's packets are judged by time only
     }
 
@@ -493,6 +532,24 @@ public final class Scoreboard {
             : Math.max(rateSendElapsedNs[lane], deliveredNs[lane] - ratePriorNs[lane]);
     }
 
+    /**
+     * Payload bytes the first flight's train on lane {@code lane} delivered over {@link #trainSampleIntervalNs},
+     * found by the last calls (see {@link #resetFindings}); 0 when no train finished in them.
+     */
+    public long trainSampleBytes(final int lane) {
+        return trainSampleBytes[lane];
+    }
+
+    /** Time from the train's first ACK to its last, in ns (0 = no sample). */
+    public long trainSampleIntervalNs(final int lane) {
+        return trainSampleNs[lane];
+    }
+
+    /** The round trip of the packet the train's first ACK acknowledged, in ns (0 = no sample). */
+    public long trainSampleFirstRttNs(final int lane) {
+        return trainSampleFirstRttNs[lane];
+    }
+
     // ------------------------------------------------------------------ internals
 
     /** Clears what the last calls found (acked, lost); the engine calls it before each group of updates. */
@@ -511,6 +568,70 @@ public final class Scoreboard {
             laneLargestLostSentNs[0] = -1;
         }
         java.util.Arrays.fill(ratePriorDelivered, -1);
+        java.util.Arrays.fill(trainSampleBytes, 0);
+        java.util.Arrays.fill(trainSampleNs, 0);
+        java.util.Arrays.fill(trainSampleFirstRttNs, 0);
+    }
+
+    /** A packet sent on {@code lane}: the lane's first flight on this path gathers its train. */
+    private void joinTrain(final int lane, final long sequence, final long nowNs) {
+        if (trainState[lane] == TRAIN_ARMED) {
+            trainState[lane] = TRAIN_SENDING;
+            trainFirstSequence[lane] = sequence;
+            trainEndSequence[lane] = sequence;
+            trainOutstanding[lane] = 0;
+            trainBytes[lane] = 0;
+            trainSentNs[lane] = nowNs;
+        }
+        if (trainState[lane] == TRAIN_SENDING && trainEndSequence[lane] == sequence
+            && nowNs - trainSentNs[lane] <= TRAIN_SEND_SPREAD_NS) {
+            trainEndSequence[lane] = sequence + 1;
+            trainOutstanding[lane]++;
+        }
+    }
+
+    /** A current-path packet of {@code lane} was acknowledged ({@code acked}) or declared lost. */
+    private void trainResolved(final int lane, final long pn, final boolean acked) {
+        final byte state = trainState[lane];
+        if (state != TRAIN_SENDING && state != TRAIN_MEASURING) {
+            return;
+        }
+        final long sequence = log.laneSequence(pn);
+        if (sequence < trainFirstSequence[lane] || sequence >= trainEndSequence[lane]) {
+            if (acked && state == TRAIN_MEASURING) {
+                finishTrain(lane); // a packet sent after the train arrived: the train is over
+            }
+            return;
+        }
+        trainOutstanding[lane]--;
+        if (!acked) {
+            if (state == TRAIN_SENDING) {
+                trainState[lane] = TRAIN_DONE; // lost before any ACK came back (a timeout): no spacing to measure
+                return;
+            }
+        } else if (state == TRAIN_SENDING) {
+            // The first ACK marks the start: the spacing of what it acknowledges is unknown.
+            trainState[lane] = TRAIN_MEASURING;
+            trainStartNs[lane] = clockNs;
+            trainLastNs[lane] = clockNs;
+            trainFirstRttNs[lane] = clockNs - log.sentNs(pn);
+        } else if (clockNs != trainStartNs[lane] && !log.isRetransmission(pn)) {
+            // A retransmission may be covered by its original's late arrival, not by its own.
+            trainBytes[lane] += log.length(pn);
+            trainLastNs[lane] = clockNs;
+        }
+        if (trainOutstanding[lane] == 0) {
+            finishTrain(lane);
+        }
+    }
+
+    private void finishTrain(final int lane) {
+        trainState[lane] = TRAIN_DONE;
+        if (trainBytes[lane] > 0 && trainLastNs[lane] - trainStartNs[lane] > 0) {
+            trainSampleBytes[lane] = trainBytes[lane];
+            trainSampleNs[lane] = trainLastNs[lane] - trainStartNs[lane];
+            trainSampleFirstRttNs[lane] = trainFirstRttNs[lane];
+        }
     }
 
     private boolean isCovered(final long pn) {
@@ -536,6 +657,7 @@ public final class Scoreboard {
             laneBytesInFlight[lane] -= length;
             lanePacketsInFlight[lane]--;
             laneAckedBytes[lane] += length;
+            trainResolved(lane, pn, true);
             if (!log.isRetransmission(pn)) {
                 // A retransmission may be covered by the late arrival of its original on another lane: that says
                 // nothing about how far its own lane got, and taking it as evidence would cascade.
@@ -584,6 +706,7 @@ public final class Scoreboard {
             lanePacketsInFlight[lane]--;
             laneLostBytes[lane] += length;
             laneLargestLostSentNs[lane] = Math.max(laneLargestLostSentNs[lane], sent);
+            trainResolved(lane, pn, false);
         } else {
             oldEpochBytesInFlight -= length;
         }

@@ -415,6 +415,7 @@ public final class SendEngine {
         lane.maxPayload = Control.datagramLength(lane.path, config) - DATA_OVERHEAD;
         lane.congestion.reset(lane.maxPayload, initialWindowBytes(lane.path, lane.maxPayload), lane.decision);
         applyDecision(lane, nowNs);
+        lane.pacer.fill(nowNs);
     }
 
     private void applyPathParameters(final long nowNs) {
@@ -428,6 +429,7 @@ public final class SendEngine {
         cubic.lossTolerance(path.lossIsCongestion() ? 0 : config.lossTolerance());
         lane0.congestion.reset(lane0.maxPayload, initialWindowBytes(path, lane0.maxPayload), lane0.decision);
         applyDecision(lane0, nowNs);
+        lane0.pacer.fill(nowNs);
     }
 
     /**
@@ -629,6 +631,9 @@ public final class SendEngine {
         sample.bytesInFlight = scoreboard.laneBytesInFlight(lane.index);
         sample.deliveredBytes = scoreboard.rateSampleBytes(lane.index);
         sample.deliveryIntervalNs = scoreboard.rateSampleIntervalNs(lane.index);
+        sample.trainBytes = scoreboard.trainSampleBytes(lane.index);
+        sample.trainIntervalNs = scoreboard.trainSampleIntervalNs(lane.index);
+        sample.trainFirstRttNs = scoreboard.trainSampleFirstRttNs(lane.index);
         // A rate-based controller must not read "paced below the window" as application-limited: only running out
         // of data (source or credit) is. The window-based one has no better signal than a half-empty window.
         sample.appLimited = lane.congestion != cubic ? dataLimited

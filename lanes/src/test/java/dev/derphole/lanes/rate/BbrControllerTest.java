@@ -275,4 +275,72 @@ class BbrControllerTest {
         final double overhead = (double)(SEGMENT + dev.derphole.lanes.wire.WireFormat.DATA_OVERHEAD) / SEGMENT;
         assertThat(pacingToEstimate / ticksRun).isCloseTo(overhead, org.assertj.core.data.Offset.offset(0.005));
     }
+
+    @Test
+    void shouldSendTheFirstFlightAsOneBurst() {
+        started();
+        assertThat(decision.burstBytes).as("the initial window leaves at once").isEqualTo(10L * SEGMENT);
+    }
+
+    /** One ACK of the first flight that completes its packet train: {@code bytes} over {@code intervalNs}. */
+    private void trainAck(final BbrController bbr, final long bytes, final long intervalNs, final long firstRttNs) {
+        sample.clearEvents();
+        nowNs += RTT_NS;
+        sample.nowNs = nowNs;
+        sample.ackedBytes = 10L * SEGMENT;
+        sample.deliveredBytes = 10L * SEGMENT;
+        sample.deliveryIntervalNs = RTT_NS + intervalNs;
+        sample.trainBytes = bytes;
+        sample.trainIntervalNs = intervalNs;
+        sample.trainFirstRttNs = firstRttNs;
+        sample.smoothedRttNs = RTT_NS;
+        sample.latestRttNs = RTT_NS;
+        sample.minRttNs = RTT_NS;
+        sample.bytesInFlight = 0;
+        bbr.update(sample, decision);
+    }
+
+    @Test
+    void shouldStartFromHalfTheRateTheFirstFlightsTrainMeasured() {
+        final BbrController bbr = started();
+        // 40 segments 2.24 ms apart end to end: the 25 MB/s bottleneck.
+        final long interval = 40L * SEGMENT * 1_000_000_000L / LINK;
+        trainAck(bbr, 40L * SEGMENT, interval, RTT_NS);
+        assertThat(bbr.bandwidthBytesPerSecond()).isCloseTo(LINK / 2, org.assertj.core.data.Offset.offset(LINK / 100));
+        assertThat(bbr.filledPipe()).isFalse();
+        assertThat(decision.pacingBytesPerSecond).isGreaterThan(LINK);
+        assertThat(bbr.toString()).contains("train=" + 40L * SEGMENT * 1_000_000_000L / interval);
+        // STARTUP goes on from there and finds the rest.
+        run(bbr, LINK, 0, 1_000, new SplittableRandom(30));
+        assertThat(bbr.bandwidthBytesPerSecond()).isBetween((long)(0.9 * LINK), (long)(1.1 * LINK));
+    }
+
+    @Test
+    void shouldNotUseATrainTooShortToTimeOrOneTheReceiverHeldBack() {
+        final long fast = 40L * SEGMENT * 1_000_000_000L / LINK;
+        // Shorter than a millisecond: at the mercy of when the ACKs were processed.
+        final BbrController tooShort = started();
+        trainAck(tooShort, 8L * SEGMENT, 8L * SEGMENT * 1_000_000_000L / LINK, RTT_NS);
+        assertThat(tooShort.bandwidthBytesPerSecond()).isLessThan(LINK / 10);
+        assertThat(tooShort.toString()).contains("(unused)");
+        // Too few segments.
+        final BbrController tooFew = started();
+        trainAck(tooFew, 8L * SEGMENT, 2 * fast, RTT_NS);
+        assertThat(tooFew.bandwidthBytesPerSecond()).isLessThan(LINK / 10);
+        // The first ACK came back 30 ms later than the path's RTT: the receiver held the flight and acknowledged it
+        // in one bunch, so the spacing is its own, not the bottleneck's.
+        final BbrController held = started();
+        trainAck(held, 40L * SEGMENT, fast, RTT_NS + 30_000_000L);
+        assertThat(held.bandwidthBytesPerSecond()).isLessThan(LINK / 10);
+    }
+
+    @Test
+    void shouldIgnoreATrainOnceStartupIsOver() {
+        final BbrController bbr = started();
+        run(bbr, LINK / 4, 0, 2_000, new SplittableRandom(31));
+        assertThat(bbr.filledPipe()).isTrue();
+        final long before = bbr.bandwidthBytesPerSecond();
+        trainAck(bbr, 40L * SEGMENT, 40L * SEGMENT * 1_000_000_000L / (4 * LINK), RTT_NS);
+        assertThat(bbr.bandwidthBytesPerSecond()).isEqualTo(before);
+    }
 }

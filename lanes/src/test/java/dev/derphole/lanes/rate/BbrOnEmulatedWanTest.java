@@ -96,7 +96,8 @@ class BbrOnEmulatedWanTest {
     void shouldFillTheLinkSoonAfterAPromotion(final double lossPercent) {
         // A promoted direct path: its RTT known from the probe, the direct initial window. Deterministic: with the
         // relay's 10 datagrams the first second fell 0.26-0.29 s short of the ceiling, with 32 0.20-0.21 s, with 64
-        // 0.15-0.16 s (the first 20 ms, one way, are lost to any sender).
+        // 0.15-0.16 s; with STARTUP starting from half the first flight's train rate 0.063-0.068 s (the first 20 ms,
+        // one way, are lost to any sender, and the first flight's round trip to all but 64 datagrams of it).
         final WanSimulation.Config c = new WanSimulation.Config().loss(lossPercent / 100);
         c.initialWindowPackets = StreamConfig.builder().build().directInitialWindowPackets();
         c.rttHintNs = 40_000_000L;
@@ -105,7 +106,7 @@ class BbrOnEmulatedWanTest {
         final double shortSeconds = 1 - first.linkFraction(LINK) / CEILING;
         System.out.printf("first second after a promotion, %.0f%% loss: %.3f s short of the ceiling, %s%n",
             lossPercent, shortSeconds, first);
-        assertThat(shortSeconds).as("seconds of the first one lost to the start").isLessThan(0.18);
+        assertThat(shortSeconds).as("seconds of the first one lost to the start").isLessThan(0.10);
         assertThat(first.queueDrops).as("queue drops in the first second").isLessThan(50);
     }
 

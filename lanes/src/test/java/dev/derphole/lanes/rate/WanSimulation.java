@@ -368,6 +368,9 @@ final class WanSimulation {
         sample.bytesInFlight = scoreboard.bytesInFlight();
         sample.deliveredBytes = scoreboard.rateSampleBytes();
         sample.deliveryIntervalNs = scoreboard.rateSampleIntervalNs();
+        sample.trainBytes = scoreboard.trainSampleBytes(0);
+        sample.trainIntervalNs = scoreboard.trainSampleIntervalNs(0);
+        sample.trainFirstRttNs = scoreboard.trainSampleFirstRttNs(0);
         sample.appLimited = false;
         if (sample.ackedBytes == 0 && sample.lostBytes == 0 && !rto) {
             return;

@@ -139,6 +139,68 @@ class ScoreboardTest {
         assertThat(board.rateSampleIntervalNs()).as("no sample without an acknowledgement").isZero();
     }
 
+    @Test
+    void shouldTimeTheFirstFlightAsAPacketTrainByTheSpacingOfItsAcks() {
+        // 64 packets leave at once; the bottleneck spaces them 50 us apart; every 8th is acknowledged 40 ms later.
+        sendPackets(64, 1000, 0);
+        for (int k = 1; k <= 8; k++) {
+            final long at = 40 * MS + k * 8 * 50_000L;
+            ackAt(at, k * 8000L, k * 8 - 1);
+            if (k < 8) {
+                assertThat(board.trainSampleBytes(0)).as("no sample before the train is complete").isZero();
+            }
+        }
+        // The first ACK only marks the start: 56 packets over the 7 spacings after it.
+        assertThat(board.trainSampleBytes(0)).isEqualTo(56_000);
+        assertThat(board.trainSampleIntervalNs(0)).isEqualTo(7 * 8 * 50_000L);
+        assertThat(board.trainSampleFirstRttNs(0)).isEqualTo(40 * MS + 8 * 50_000L);
+        board.onDataSent(64, 64_000, 1000, false, false, 44 * MS);
+        ackAt(85 * MS, 65_000, 64);
+        assertThat(board.trainSampleBytes(0)).as("reported once per path").isZero();
+    }
+
+    @Test
+    void shouldEndTheTrainWhereTheBurstEnded() {
+        sendPackets(16, 1000, 0);
+        // Sent after the burst (the pacer let them out later): their ACKs come later by as much.
+        for (int pn = 16; pn < 20; pn++) {
+            board.onDataSent(pn, pn * 1000L, 1000, false, false, 5 * MS);
+        }
+        ackAt(40 * MS, 4000, 3);
+        ackAt(41 * MS, 16_000, 15);
+        assertThat(board.trainSampleBytes(0)).isEqualTo(12_000);
+        assertThat(board.trainSampleIntervalNs(0)).isEqualTo(MS);
+    }
+
+    @Test
+    void shouldFinishATrainWhoseTailWasLostAtTheFirstLaterPacketAcknowledged() {
+        sendPackets(16, 1000, 0);
+        board.onDataSent(16, 16_000, 1000, false, false, 2 * MS);
+        ackAt(40 * MS, 4000, 3);
+        ackAt(41 * MS, 12_000, 11);
+        assertThat(board.trainSampleBytes(0)).isZero();
+        ackAt(43 * MS, 12_000, 16, 16_000, 17_000); // packets 12-15 missing
+        assertThat(board.trainSampleBytes(0)).isEqualTo(8000);
+        assertThat(board.trainSampleIntervalNs(0)).isEqualTo(MS);
+    }
+
+    @Test
+    void shouldNotTimeRetransmissionsOrPacketsOfTheOldPathAndStartAgainOnANewPath() {
+        sendPackets(4, 1000, 0);
+        ackAt(40 * MS, 4000, 3);
+        assertThat(board.trainSampleBytes(0)).as("one ACK: no spacing").isZero();
+        board.switchEpoch();
+        board.onDataSent(4, 4000, 1000, false, false, 50 * MS);
+        board.onDataSent(5, 1000, 1000, false, true, 50 * MS); // a retransmission in the new path's first flight
+        board.onDataSent(6, 5000, 1000, false, false, 50 * MS);
+        board.onDataSent(7, 6000, 1000, false, false, 50 * MS);
+        ackAt(90 * MS, 5000, 4);
+        ackAt(91 * MS, 7000, 7);
+        assertThat(board.trainSampleBytes(0)).isEqualTo(2000);
+        assertThat(board.trainSampleIntervalNs(0)).isEqualTo(MS);
+        assertThat(board.trainSampleFirstRttNs(0)).isEqualTo(40 * MS);
+    }
+
     private void sendPackets(final int count, final int length, final long nowNs) {
         for (int pn = 0; pn < count; pn++) {
             board.onDataSent(pn, (long)pn * length, length, false, false, nowNs);
