@@ -50,6 +50,7 @@ public final class PacketBatch implements AutoCloseable {
     private final int stride;
     private final int[] offsets;
     private final int[] lengths;
+    private final long[] receivedNs;
     private ByteBuffer[] slotBuffers;
     private int count;
     private long claimRefusals;
@@ -92,6 +93,7 @@ public final class PacketBatch implements AutoCloseable {
         this.addresses = arena.allocate((long)capacity * SockAddr.BYTES, SLOT_ALIGNMENT);
         this.offsets = new int[capacity];
         this.lengths = new int[capacity];
+        this.receivedNs = new long[capacity];
     }
 
     /**
@@ -178,6 +180,7 @@ public final class PacketBatch implements AutoCloseable {
         final int slot = count++;
         offsets[slot] = slot * stride;
         lengths[slot] = 0;
+        receivedNs[slot] = 0;
         SockAddr.clear(addresses, addressOffset(slot));
         return slot;
     }
@@ -262,7 +265,21 @@ public final class PacketBatch implements AutoCloseable {
         return SockAddr.matches(addresses, addressOffset(checkSlot(a)), addresses, addressOffset(checkSlot(b)));
     }
 
+    /**
+     * When slot {@code slot}'s datagram reached the host, on the {@link System#nanoTime()} clock: the kernel's
+     * receive time stamp, which a thread descheduled for a while or reading in batches does not blur; 0 when the
+     * engine has none (slots claimed for sending, engines without time stamps).
+     */
+    public long receivedNs(final int slot) {
+        return receivedNs[checkSlot(slot)];
+    }
+
     // ---- Engine side: how receive paths fill the batch. ----
+
+    /** Engine side: sets {@link #receivedNs(int)} of a received slot. */
+    public void receivedNs(final int slot, final long nanoTime) {
+        receivedNs[checkSlot(slot)] = nanoTime;
+    }
 
     /**
      * Number of 64 KiB GRO regions a receive may use, or 0 when the batch is too small for GRO receives
@@ -289,6 +306,7 @@ public final class PacketBatch implements AutoCloseable {
         final int slot = count++;
         offsets[slot] = (int)offset;
         lengths[slot] = length;
+        receivedNs[slot] = 0;
         return slot;
     }
 
