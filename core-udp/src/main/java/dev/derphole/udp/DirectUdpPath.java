@@ -190,7 +190,8 @@ public final class DirectUdpPath implements PacketPath {
                     }
                     try {
                         // A handler that keeps the datagram copies it from the batch itself (the default: scratch).
-                        handler.onPacket(this, batch.data(), batch.offset(i), batch.length(i), scratch);
+                        handler.onPacket(this, batch.data(), batch.offset(i), batch.length(i), scratch,
+                            batch.receivedNs(i));
                         delivered.incrementAndGet();
                     } catch (final RuntimeException e) {
                         // A handler bug must not stop the path; it is counted for the status line.

@@ -38,6 +38,17 @@ public interface PacketPath extends AutoCloseable {
             MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, offset, scratch, 0, length);
             onPacket(path, scratch, 0, length);
         }
+
+        /**
+         * As {@link #onPacket(PacketPath, MemorySegment, long, int, byte[])}, with the time the datagram reached
+         * the host ({@link PacketBatch#receivedNs(int)}: the {@link System#nanoTime()} clock, 0 when unknown). A
+         * handler that times arrivals overrides this one; the default drops the time.
+         */
+        default void onPacket(
+            final PacketPath path, final MemorySegment segment, final long offset, final int length,
+            final byte[] scratch, final long receivedNs) {
+            onPacket(path, segment, offset, length, scratch);
+        }
     }
 
     /** Short name for status lines and counters: {@code relay}, {@code direct}. */

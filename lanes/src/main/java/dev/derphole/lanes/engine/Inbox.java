@@ -41,6 +41,8 @@ public final class Inbox {
         public final byte[] data;
         public int length;
         public PathPort port;
+        /** When the datagram reached the host ({@link PacketBatch#receivedNs(int)}'s clock), or 0 when unknown. */
+        public long receivedNs;
         private final Pool pool;
 
         Slot(final Pool pool, final int size) {
@@ -170,18 +172,27 @@ public final class Inbox {
             final Slot slot = claim(length, length < 1 ? 0 : buffer[offset] & 0xFF);
             if (slot != null) {
                 System.arraycopy(buffer, offset, slot.data, 0, length);
+                slot.receivedNs = 0;
                 enqueue(slot, length);
             }
+        }
+
+        @Override
+        public void onPacket(
+            final PacketPath from, final MemorySegment segment, final long offset, final int length,
+            final byte[] scratch) {
+            onPacket(from, segment, offset, length, scratch, 0);
         }
 
         /** Copies the datagram from the receive batch straight into a slot (no intermediate heap copy). */
         @Override
         public void onPacket(
             final PacketPath from, final MemorySegment segment, final long offset, final int length,
-            final byte[] scratch) {
+            final byte[] scratch, final long receivedNs) {
             final Slot slot = claim(length, length < 1 ? 0 : segment.get(ValueLayout.JAVA_BYTE, offset) & 0xFF);
             if (slot != null) {
                 MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, offset, slot.data, 0, length);
+                slot.receivedNs = receivedNs;
                 enqueue(slot, length);
             }
         }

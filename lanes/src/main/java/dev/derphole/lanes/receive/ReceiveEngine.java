@@ -67,6 +67,8 @@ public final class ReceiveEngine {
     private static final int SINK_WAKE_BYTES = 256 * 1024;
     /** Longest a published byte waits for the sink writer to be woken, in ns (interactive output stays prompt). */
     private static final long SINK_MAX_DELAY_NS = 500_000L;
+    /** DATA packets on a new path acknowledged as they are taken: the stream sender's first flight is 64. */
+    static final int FIRST_FLIGHT_PACKETS = 128;
 
     private final StreamConfig config;
     private final StreamCounters counters;
@@ -95,7 +97,11 @@ public final class ReceiveEngine {
     private long finalOffset = -1;
     private long highestReceived;
     private long largestPacketNumber = -1;
+    /** When the largest packet reached the host (the kernel's stamp where the path has one), for the ACK delay. */
     private long largestPacketAtNs;
+    /** The path whose first flight is being acknowledged packet-train style, and DATA packets of it still to go. */
+    private PacketPath trainPath;
+    private int trainPacketsLeft;
     private long lastArrivalOffset = -1;
     private long duplicateBytes;
     private int packetsSinceAck;
@@ -338,12 +344,15 @@ public final class ReceiveEngine {
         final long packetNumber = codec.openedPacketNumber();
         if (packetNumber > largestPacketNumber) {
             largestPacketNumber = packetNumber;
-            largestPacketAtNs = nowNs;
+            largestPacketAtNs = slot.receivedNs != 0 ? slot.receivedNs : nowNs;
             // Follow the sender to the path its newest packet used (it switched before we were told).
             replyPath = slot.port.path();
         }
         switch (codec.openedType()) {
-            case PacketType.DATA -> onData(bodyLength, nowNs);
+            case PacketType.DATA -> {
+                onData(bodyLength, nowNs);
+                ackFirstFlight(slot.port.path(), nowNs);
+            }
             case PacketType.HEARTBEAT -> {
                 if (bodyLength != 0) {
                     counters.add(StreamCounters.MALFORMED, 1);
@@ -465,6 +474,24 @@ public final class ReceiveEngine {
 
     // ------------------------------------------------------------------ acknowledging
 
+    /**
+     * The first {@link #FIRST_FLIGHT_PACKETS} DATA packets on a path are acknowledged every {@code ackEvery} as they
+     * are taken, not once per drain: the sender times its first flight by these ACKs (their delay fields carry
+     * each one's arrival at the host), and a drain that found the whole flight waiting would answer it with one.
+     */
+    private void ackFirstFlight(final PacketPath from, final long nowNs) {
+        if (from != trainPath) {
+            trainPath = from;
+            trainPacketsLeft = FIRST_FLIGHT_PACKETS;
+        }
+        if (trainPacketsLeft > 0) {
+            trainPacketsLeft--;
+            if (ackNow || packetsSinceAck >= ackEvery) {
+                sendAck(nowNs);
+            }
+        }
+    }
+
     private int maybeAck(final long nowNs) {
         if (ackNow || packetsSinceAck >= ackEvery || bytesSinceAck >= ACK_EVERY_BYTES
             || (ackPendingSinceNs != 0 && nowNs - ackPendingSinceNs >= maxAckDelayNs)) {
@@ -486,7 +513,9 @@ public final class ReceiveEngine {
         if (largestPacketNumber >= 0) {
             ack.flags |= WireFormat.ACK_FLAG_HAS_ECHO;
             ack.largestPacketNumber = largestPacketNumber;
-            ack.ackDelayMicros = (nowNs - largestPacketAtNs) / 1000;
+            // From when the packet reached the host (RFC 9002's ack delay), on a fresh clock: the cycle's may be
+            // older than a kernel time stamp taken while the cycle ran.
+            ack.ackDelayMicros = Math.max(0, System.nanoTime() - largestPacketAtNs) / 1000;
         } else {
             ack.largestPacketNumber = 0;
             ack.ackDelayMicros = 0;

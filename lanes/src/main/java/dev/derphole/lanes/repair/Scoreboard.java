@@ -114,8 +114,9 @@ public final class Scoreboard {
     private final long[] rateSendElapsedNs = new long[MAX_LANES];
     /**
      * First-flight train per lane (see the class comment): its state, lane sequences [first, end), packets still
-     * in flight, when its first packet was sent, when its first and latest ACK arrived, the bytes acknowledged
-     * after the first ACK, the first ACK's round trip; and the finished sample, a finding.
+     * in flight, when its first packet was sent, when its first and latest ACK's packets arrived and which ACK was
+     * the first, the bytes acknowledged after the first ACK, the first ACK's round trip; and the finished sample,
+     * a finding.
      */
     private final byte[] trainState = new byte[MAX_LANES];
     private final long[] trainFirstSequence = new long[MAX_LANES];
@@ -123,12 +124,17 @@ public final class Scoreboard {
     private final int[] trainOutstanding = new int[MAX_LANES];
     private final long[] trainSentNs = new long[MAX_LANES];
     private final long[] trainStartNs = new long[MAX_LANES];
+    private final long[] trainStartAck = new long[MAX_LANES];
     private final long[] trainLastNs = new long[MAX_LANES];
     private final long[] trainBytes = new long[MAX_LANES];
     private final long[] trainFirstRttNs = new long[MAX_LANES];
     private final long[] trainSampleBytes = new long[MAX_LANES];
     private final long[] trainSampleNs = new long[MAX_LANES];
     private final long[] trainSampleFirstRttNs = new long[MAX_LANES];
+    /** When the packets the last ACK acknowledged reached the receiver's host, on our clock (see onAck). */
+    private long trainClockNs;
+    /** ACKs applied so far (which one started each lane's train). */
+    private long acks;
     /** The clock of the last {@link #onAck} or {@link #detectLosses}. */
     private long clockNs;
 
@@ -220,6 +226,18 @@ public final class Scoreboard {
      * measured from it; -1 = unknown).
      */
     public boolean onAck(final AckFrame ack, final long nextPacketNumber, final long nowNs) {
+        return onAck(ack, nextPacketNumber, nowNs, nowNs);
+    }
+
+    /**
+     * As {@link #onAck(AckFrame, long, long)}, for an ACK that reached the host at {@code arrivedNs} (the kernel's
+     * time stamp; {@code nowNs} when there is none). The first flight's train is timed by it less the ACK's delay:
+     * when the acknowledged packet reached the peer's host, as far as that is known, whenever either side got
+     * round to processing it.
+     */
+    public boolean onAck(final AckFrame ack, final long nextPacketNumber, final long nowNs, final long arrivedNs) {
+        trainClockNs = arrivedNs - ack.ackDelayMicros * 1000L;
+        acks++;
         ackClockNs = nowNs;
         clockNs = nowNs;
         final boolean hasEcho = (ack.flags & WireFormat.ACK_FLAG_HAS_ECHO) != 0;
@@ -612,13 +630,14 @@ public final class Scoreboard {
         } else if (state == TRAIN_SENDING) {
             // The first ACK marks the start: the spacing of what it acknowledges is unknown.
             trainState[lane] = TRAIN_MEASURING;
-            trainStartNs[lane] = clockNs;
-            trainLastNs[lane] = clockNs;
-            trainFirstRttNs[lane] = clockNs - log.sentNs(pn);
-        } else if (clockNs != trainStartNs[lane] && !log.isRetransmission(pn)) {
+            trainStartNs[lane] = trainClockNs;
+            trainStartAck[lane] = acks;
+            trainLastNs[lane] = trainClockNs;
+            trainFirstRttNs[lane] = trainClockNs - log.sentNs(pn);
+        } else if (acks != trainStartAck[lane] && !log.isRetransmission(pn)) {
             // A retransmission may be covered by its original's late arrival, not by its own.
             trainBytes[lane] += log.length(pn);
-            trainLastNs[lane] = clockNs;
+            trainLastNs[lane] = trainClockNs;
         }
         if (trainOutstanding[lane] == 0) {
             finishTrain(lane);

@@ -503,7 +503,7 @@ public final class SendEngine {
         switch (codec.openedType()) {
             // The cycle's clock can be milliseconds old by the time a drain reaches this ACK (a descheduled thread):
             // its RTT and delivery-rate samples need a fresh one, or the minimum RTT comes out short.
-            case PacketType.ACK -> onAck(bodyLength, System.nanoTime());
+            case PacketType.ACK -> onAck(bodyLength, System.nanoTime(), slot.receivedNs);
             case PacketType.HEARTBEAT -> {
                 if (bodyLength != 0) {
                     counters.add(StreamCounters.MALFORMED, 1);
@@ -523,7 +523,8 @@ public final class SendEngine {
         throw new StreamException(Reason.PEER_ABORTED, "peer aborted: " + text);
     }
 
-    private void onAck(final int bodyLength, final long nowNs) {
+    /** @param arrivedNs when the ACK reached the host (the kernel's stamp), 0 when unknown */
+    private void onAck(final int bodyLength, final long nowNs, final long arrivedNs) {
         if (!ack.decode(rx, bodyLength)) {
             counters.add(StreamCounters.MALFORMED, 1);
             return;
@@ -531,7 +532,7 @@ public final class SendEngine {
         final long previousCumulative = scoreboard.cumAcked();
         final long previousLargest = scoreboard.largestAckedPacketNumber();
         scoreboard.resetFindings();
-        if (!scoreboard.onAck(ack, codec.nextPacketNumber(), nowNs)) {
+        if (!scoreboard.onAck(ack, codec.nextPacketNumber(), nowNs, arrivedNs != 0 ? arrivedNs : nowNs)) {
             counters.add(StreamCounters.PROTOCOL_VIOLATIONS, 1);
             return;
         }

@@ -160,6 +160,26 @@ class ScoreboardTest {
     }
 
     @Test
+    void shouldTimeTheTrainByWhenItsPacketsReachedThePeerNotWhenItsAcksWereRead() {
+        // The receiver found the flight waiting and its ACKs came in one bunch, read at 60 ms; their delays say
+        // when each acknowledged packet reached the receiver's host: 400 us apart.
+        sendPackets(64, 1000, 0);
+        for (int k = 1; k <= 8; k++) {
+            ack.ackDelayMicros = (60_000_000L - (20 * MS + k * 400_000L)) / 1000;
+            ack.flags = WireFormat.ACK_FLAG_HAS_ECHO;
+            ack.cumulative = k * 8000L;
+            ack.maxOffset = 1 << 20;
+            ack.largestPacketNumber = k * 8 - 1;
+            ack.rangeCount = 0;
+            board.resetFindings();
+            assertThat(board.onAck(ack, 1_000, 60 * MS + k, 60 * MS)).isTrue();
+        }
+        assertThat(board.trainSampleBytes(0)).isEqualTo(56_000);
+        assertThat(board.trainSampleIntervalNs(0)).isEqualTo(7 * 400_000L);
+        assertThat(board.trainSampleFirstRttNs(0)).isEqualTo(20 * MS + 400_000L);
+    }
+
+    @Test
     void shouldEndTheTrainWhereTheBurstEnded() {
         sendPackets(16, 1000, 0);
         // Sent after the burst (the pacer let them out later): their ACKs come later by as much.

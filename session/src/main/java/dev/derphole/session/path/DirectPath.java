@@ -106,11 +106,15 @@ public final class DirectPath implements PacketPath {
         return handler != null && !closed;
     }
 
-    /** A stream datagram still in the endpoint's receive batch; {@code scratch} is the receive thread's. */
-    void deliver(final MemorySegment data, final long offset, final int length, final byte[] scratch) {
+    /**
+     * A stream datagram still in the endpoint's receive batch; {@code scratch} is the receive thread's,
+     * {@code receivedNs} when it reached the host (0 = unknown).
+     */
+    void deliver(final MemorySegment data, final long offset, final int length, final byte[] scratch,
+        final long receivedNs) {
         final PacketHandler h = handler;
         if (h != null && !closed) {
-            h.onPacket(this, data, offset, length, scratch);
+            h.onPacket(this, data, offset, length, scratch, receivedNs);
         }
     }
 

@@ -29,6 +29,7 @@ final class EarlyStream {
     private final int[] offsets = new int[MAX_PACKETS];
     private final int[] lengths = new int[MAX_PACKETS];
     private final InetSocketAddress[] sources = new InetSocketAddress[MAX_PACKETS];
+    private final long[] receivedNs = new long[MAX_PACKETS];
     private int count;
     private int used;
     private long firstHeldNs;
@@ -42,12 +43,13 @@ final class EarlyStream {
     }
 
     /**
-     * Holds {@code data[offset, offset + length)} from {@code source}.
+     * Holds {@code data[offset, offset + length)} from {@code source}, which reached the host at {@code arrivedNs}
+     * (0 = unknown: the stream engine then times it when it takes it).
      *
      * @return false when it does not fit (the caller counts it dropped)
      */
     boolean hold(final InetSocketAddress source, final MemorySegment data, final long offset, final int length,
-        final long nowNs) {
+        final long arrivedNs, final long nowNs) {
         if (count == MAX_PACKETS || used + length > MAX_BYTES) {
             return false;
         }
@@ -58,6 +60,7 @@ final class EarlyStream {
         offsets[count] = used;
         lengths[count] = length;
         sources[count] = source;
+        receivedNs[count] = arrivedNs;
         used += length;
         count++;
         return true;
@@ -85,7 +88,7 @@ final class EarlyStream {
         int dropped = 0;
         for (int i = 0; i < count; i++) {
             if (path.remote().equals(sources[i])) {
-                path.deliver(held, offsets[i], lengths[i], scratch);
+                path.deliver(held, offsets[i], lengths[i], scratch, receivedNs[i]);
             } else {
                 dropped++;
             }

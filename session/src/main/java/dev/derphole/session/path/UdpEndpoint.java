@@ -396,10 +396,11 @@ public final class UdpEndpoint implements AutoCloseable {
             if (!early.isEmpty()) {
                 dropped.addAndGet(early.release(path, scratch, System.nanoTime())); // in order, before this one
             }
-            path.deliver(batch.data(), batch.offset(slot), length, scratch);
+            path.deliver(batch.data(), batch.offset(slot), length, scratch, batch.receivedNs(slot));
             return;
         }
-        if (!attached && early.hold(batch.address(slot), batch.data(), batch.offset(slot), length, System.nanoTime())) {
+        if (!attached && early.hold(batch.address(slot), batch.data(), batch.offset(slot), length,
+            batch.receivedNs(slot), System.nanoTime())) {
             return;
         }
         dropped.incrementAndGet();
