@@ -42,6 +42,15 @@ public interface DatagramEngine extends AutoCloseable {
         return false;
     }
 
+    /**
+     * Whether received datagrams carry the kernel's receive time in {@link PacketBatch#receivedNs(int)} (asked for
+     * with {@link DatagramEngineConfig.Builder#receiveTimestamps} and set). Only the FFM engines ({@code uring},
+     * {@code mmsg}) set it; Netty epoll and NIO leave every {@code receivedNs} 0.
+     */
+    default boolean receiveTimestamps() {
+        return false;
+    }
+
     /** Whether received GRO super-packets are coalesced by the kernel (and split again by the engine). */
     boolean groEnabled();
 
@@ -65,9 +74,10 @@ public interface DatagramEngine extends AutoCloseable {
 
     /**
      * Receives up to {@code batch.capacity()} datagrams into {@code batch} (clearing it first), waiting up to
-     * {@code timeoutNanos} for the first. Each slot holds one datagram and its source address; GRO
-     * super-packets come back split into their datagrams. With GRO the batch needs
-     * {@link PacketBatch#groMessagesPerReceive()} &gt; 0 (see {@link #newReceiveBatch()}).
+     * {@code timeoutNanos} for the first. Each slot holds one datagram, its source address and, where
+     * {@link #receiveTimestamps()}, its kernel receive time; GRO super-packets come back split into their
+     * datagrams. With GRO the batch needs {@link PacketBatch#groMessagesPerReceive()} &gt; 0 (see
+     * {@link #newReceiveBatch()}).
      *
      * @param timeoutNanos how long to wait when nothing is queued; 0 = do not wait
      * @return datagrams received, 0 when the time ran out

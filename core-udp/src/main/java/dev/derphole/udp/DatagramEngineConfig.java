@@ -5,7 +5,8 @@ import java.util.Objects;
 
 /**
  * How to open a {@link DatagramEngine}: the socket's local (and optionally connected remote) address,
- * kernel buffer sizes, and the GSO/GRO settings. Immutable; build with {@link #builder(InetSocketAddress)}.
+ * kernel buffer sizes, the GSO/GRO settings and kernel receive time stamps. Immutable; build with
+ * {@link #builder(InetSocketAddress)}.
  */
 public final class DatagramEngineConfig {
     /** Default kernel socket buffers: 4 MiB, this VM's {@code net.core.rmem_max} (the kernel doubles it). */
@@ -30,6 +31,7 @@ public final class DatagramEngineConfig {
     private final int maxDatagramBytes;
     private final boolean gro;
     private final boolean dontFragment;
+    private final boolean receiveTimestamps;
     private final int gsoMaxSegments;
     private final int receiveBatchSlots;
     private final int groMessagesPerReceive;
@@ -43,6 +45,7 @@ public final class DatagramEngineConfig {
         this.maxDatagramBytes = b.maxDatagramBytes;
         this.gro = b.gro;
         this.dontFragment = b.dontFragment;
+        this.receiveTimestamps = b.receiveTimestamps;
         this.gsoMaxSegments = b.gsoMaxSegments;
         this.receiveBatchSlots = b.receiveBatchSlots;
         this.groMessagesPerReceive = b.groMessagesPerReceive;
@@ -63,6 +66,7 @@ public final class DatagramEngineConfig {
             .maxDatagramBytes(maxDatagramBytes)
             .gro(gro)
             .dontFragment(dontFragment)
+            .receiveTimestamps(receiveTimestamps)
             .gsoMaxSegments(gsoMaxSegments)
             .receiveBatchSlots(receiveBatchSlots)
             .groMessagesPerReceive(groMessagesPerReceive)
@@ -104,6 +108,11 @@ public final class DatagramEngineConfig {
         return dontFragment;
     }
 
+    /** Whether to ask for the kernel's receive time stamps (see {@link Builder#receiveTimestamps}). */
+    public boolean receiveTimestamps() {
+        return receiveTimestamps;
+    }
+
     /** Most datagrams one GSO message carries (1 = no GSO). */
     public int gsoMaxSegments() {
         return gsoMaxSegments;
@@ -129,7 +138,7 @@ public final class DatagramEngineConfig {
         return "DatagramEngineConfig[bind=" + bindAddress + ", connect=" + connectAddress
             + ", rcvbuf=" + socketReceiveBufferBytes + ", sndbuf=" + socketSendBufferBytes
             + ", maxDatagram=" + maxDatagramBytes + ", gro=" + gro + ", dontFragment=" + dontFragment
-                + ", gsoMaxSegments=" + gsoMaxSegments + "]";
+                + ", receiveTimestamps=" + receiveTimestamps + ", gsoMaxSegments=" + gsoMaxSegments + "]";
     }
 
     /** Builds a {@link DatagramEngineConfig}; validates on {@link #build()}. Not thread-safe. */
@@ -141,6 +150,7 @@ public final class DatagramEngineConfig {
         private int maxDatagramBytes = DEFAULT_MAX_DATAGRAM_BYTES;
         private boolean gro;
         private boolean dontFragment;
+        private boolean receiveTimestamps = true;
         private int gsoMaxSegments = DEFAULT_GSO_MAX_SEGMENTS;
         private int receiveBatchSlots = DEFAULT_RECEIVE_BATCH_SLOTS;
         private int groMessagesPerReceive = DEFAULT_GRO_MESSAGES_PER_RECEIVE;
@@ -188,6 +198,16 @@ public final class DatagramEngineConfig {
          */
         public Builder dontFragment(final boolean on) {
             this.dontFragment = on;
+            return this;
+        }
+
+        /**
+         * Turns the kernel's receive time stamps ({@code SO_TIMESTAMPNS}) on (the default) or off: engines that set
+         * them report when each datagram reached the host in {@link PacketBatch#receivedNs(int)}, unblurred by the
+         * receiving thread's scheduling; see {@link DatagramEngine#receiveTimestamps()}.
+         */
+        public Builder receiveTimestamps(final boolean on) {
+            this.receiveTimestamps = on;
             return this;
         }
 

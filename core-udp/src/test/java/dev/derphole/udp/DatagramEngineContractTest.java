@@ -50,6 +50,11 @@ public abstract class DatagramEngineContractTest {
         return kind() == EngineKind.URING || kind() == EngineKind.MMSG;
     }
 
+    /** Whether the engine stamps received datagrams with the kernel's receive time (the FFM engines do). */
+    protected boolean stampsReceiveTimes() {
+        return kind() == EngineKind.URING || kind() == EngineKind.MMSG;
+    }
+
     @BeforeEach
     void skipOnlyWhenAllowed() {
         final Throwable cause = kind().unavailabilityCause();
@@ -110,6 +115,31 @@ public abstract class DatagramEngineContractTest {
         assertThat(sender.counters().get(UdpCounter.BYTES_SENT)).isEqualTo(100);
         assertThat(receiver.counters().get(UdpCounter.DATAGRAMS_RECEIVED)).isEqualTo(1);
         assertThat(receiver.counters().get(UdpCounter.BYTES_RECEIVED)).isEqualTo(100);
+    }
+
+    @Test
+    void shouldStampReceivedDatagramsWithTheirArrivalTimeOrLeaveZero() throws IOException {
+        final DatagramEngine receiver = open(loopback4());
+        final DatagramEngine sender = open(loopback4());
+        final PacketBatch out = batch(8, 1500);
+        for (int i = 0; i < 8; i++) {
+            final byte[] message = payload(SEED, i, 300);
+            out.add(message, 0, message.length, receiver.localAddress());
+        }
+        final long before = System.nanoTime();
+        assertThat(sender.sendBatch(out)).isEqualTo(8);
+        final List<Received> got = receive(receiver, batch(8, 1500), 8);
+        final long after = System.nanoTime();
+
+        assertThat(receiver.receiveTimestamps()).isEqualTo(stampsReceiveTimes());
+        assertThat(got).hasSize(8);
+        if (stampsReceiveTimes()) {
+            assertThat(got).extracting(Received::receivedNs)
+                .allSatisfy(ns -> assertThat(ns).isBetween(before, after))
+                .isSorted();
+        } else {
+            assertThat(got).extracting(Received::receivedNs).containsOnly(0L);
+        }
     }
 
     @Test

@@ -84,8 +84,8 @@ public final class UdpTestSupport {
         return out;
     }
 
-    /** A received datagram, copied out of its batch. */
-    public record Received(byte[] payload, InetSocketAddress source) {
+    /** A received datagram, copied out of its batch, with its {@link PacketBatch#receivedNs(int)}. */
+    public record Received(byte[] payload, InetSocketAddress source, long receivedNs) {
     }
 
     /**
@@ -110,7 +110,7 @@ public final class UdpTestSupport {
         for (int i = 0; i < n; i++) {
             final byte[] bytes = new byte[batch.length(i)];
             batch.copyTo(i, bytes, 0);
-            out.add(new Received(bytes, batch.address(i)));
+            out.add(new Received(bytes, batch.address(i), batch.receivedNs(i)));
         }
     }
 

@@ -147,6 +147,11 @@ public final class LossInjectingEngine implements DatagramEngine {
     }
 
     @Override
+    public boolean receiveTimestamps() {
+        return delegate.receiveTimestamps();
+    }
+
+    @Override
     public EngineCounters counters() {
         return delegate.counters();
     }

@@ -78,7 +78,7 @@ public final class IoUringUdpEngine extends NativeSocketEngine {
         super(config, socket);
         this.arena = arena;
         this.sendMessages = new MsgHdrArray(arena, SEND_MESSAGES_PER_CALL, DatagramEngineConfig.MAX_GSO_SEGMENTS);
-        this.receiveMessages = new MsgHdrArray(arena, RECEIVE_MESSAGES_PER_CALL, 1);
+        this.receiveMessages = new MsgHdrArray(arena, RECEIVE_MESSAGES_PER_CALL, 1, socket.receiveTimestamps);
         this.closeState = LinuxCalls.newCallState(arena);
         this.wakeScratch = arena.allocate(8, 8);
         this.sendRing = IoUringRing.create(arena, LinuxCalls.newCallState(arena), SEND_RING_ENTRIES);

@@ -2,8 +2,8 @@ package dev.derphole.udp.uring;
 
 /**
  * Linux ABI constants used by the FFM engines (x86-64 and arm64 share these values). Sources:
- * {@code include/uapi/linux/{socket,in,udp,io_uring,eventfd}.h}, {@code asm-generic/errno*.h} and
- * {@code bits/socket.h}.
+ * {@code include/uapi/linux/{socket,in,udp,io_uring,eventfd,time}.h}, {@code asm-generic/{errno*,socket}.h}
+ * and {@code bits/socket.h}.
  */
 final class Linux {
     // socket(2)
@@ -19,6 +19,13 @@ final class Linux {
     static final int SO_SNDBUFFORCE = 32;
     /** Like SO_RCVBUF but ignores {@code rmem_max}; needs CAP_NET_ADMIN. */
     static final int SO_RCVBUFFORCE = 33;
+    /**
+     * Stamp each received datagram with the kernel's receive time (int flag): a SCM_TIMESTAMPNS cmsg at level
+     * SOL_SOCKET carrying a {@code struct timespec} on CLOCK_REALTIME. 35 is SO_TIMESTAMPNS_OLD, which on LP64
+     * (x86-64, arm64's asm-generic) has the 64-bit timespec already.
+     */
+    static final int SO_TIMESTAMPNS = 35;
+    static final int SCM_TIMESTAMPNS = SO_TIMESTAMPNS;
     static final int SOL_UDP = 17;
     static final int IPPROTO_IP = 0;
     static final int IPPROTO_IPV6 = 41;
@@ -36,6 +43,9 @@ final class Linux {
     static final int MSG_CTRUNC = 0x08;
     static final int MSG_TRUNC = 0x20;
     static final int MSG_DONTWAIT = 0x40;
+
+    // clock_gettime(2)
+    static final int CLOCK_REALTIME = 0;
 
     // poll(2)
     static final short POLLIN = 0x1;

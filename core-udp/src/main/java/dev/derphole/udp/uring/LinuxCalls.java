@@ -59,6 +59,7 @@ final class LinuxCalls {
     private static final MethodHandle WRITE;
     private static final MethodHandle MMAP;
     private static final MethodHandle MUNMAP;
+    private static final MethodHandle CLOCK_GETTIME;
     private static final MethodHandle SYSCALL6;
 
     static {
@@ -76,6 +77,7 @@ final class LinuxCalls {
         MethodHandle write = null;
         MethodHandle mmap = null;
         MethodHandle munmap = null;
+        MethodHandle clockGettime = null;
         MethodHandle syscall6 = null;
         Throwable cause = null;
         try {
@@ -103,6 +105,7 @@ final class LinuxCalls {
             write = SharedCallShape.bind("write");
             mmap = SharedCallShape.bind("mmap");
             munmap = SharedCallShape.bind("munmap");
+            clockGettime = SharedCallShape.bind("clock_gettime");
             syscall6 = SharedCallShape.bind("syscall");
         } catch (final Throwable t) {
             cause = t;
@@ -121,6 +124,7 @@ final class LinuxCalls {
         WRITE = write;
         MMAP = mmap;
         MUNMAP = munmap;
+        CLOCK_GETTIME = clockGettime;
         SYSCALL6 = syscall6;
         UNAVAILABILITY_CAUSE = cause;
     }
@@ -136,7 +140,8 @@ final class LinuxCalls {
     /** Distinct call shapes among the bound functions (1: one native stub for all; see the class comment). */
     static long callShapes() {
         return java.util.stream.Stream.of(SOCKET, BIND, CONNECT, GETSOCKNAME, SETSOCKOPT, GETSOCKOPT, CLOSE, SENDMMSG,
-            RECVMMSG, POLL, EVENTFD, WRITE, MMAP, MUNMAP, SYSCALL6).map(MethodHandle::type).distinct().count();
+            RECVMMSG, POLL, EVENTFD, WRITE, MMAP, MUNMAP, CLOCK_GETTIME, SYSCALL6)
+            .map(MethodHandle::type).distinct().count();
     }
 
     /** A segment to capture errno into; one per thread (allocate from an arena that outlives its use). */
@@ -218,6 +223,11 @@ final class LinuxCalls {
 
     static int munmap(final MemorySegment state, final MemorySegment address, final long length) {
         return (int)call(MUNMAP, state, address.address(), length, 0, 0, 0, 0, 0);
+    }
+
+    /** {@code clock_gettime(clock, timespec)}: 0, or -1 with errno in {@code state}. */
+    static int clockGettime(final MemorySegment state, final int clock, final MemorySegment timespec) {
+        return (int)call(CLOCK_GETTIME, state, clock, timespec.address(), 0, 0, 0, 0, 0);
     }
 
     /** {@code syscall(number, a..f)}: returns the result, or -1 with errno in {@code state}. */

@@ -46,7 +46,7 @@ public final class MmsgUdpEngine extends NativeSocketEngine {
         super(config, socket);
         this.arena = Arena.ofShared();
         this.sendMessages = new MsgHdrArray(arena, SEND_MESSAGES_PER_CALL, DatagramEngineConfig.MAX_GSO_SEGMENTS);
-        this.receiveMessages = new MsgHdrArray(arena, RECEIVE_MESSAGES_PER_CALL, 1);
+        this.receiveMessages = new MsgHdrArray(arena, RECEIVE_MESSAGES_PER_CALL, 1, socket.receiveTimestamps);
         this.sendState = LinuxCalls.newCallState(arena);
         this.receiveState = LinuxCalls.newCallState(arena);
         this.closeState = LinuxCalls.newCallState(arena);

@@ -24,7 +24,9 @@ import dev.derphole.udp.UdpCounter;
  * <p>
  * <b>Receive.</b> Without GRO each message receives one datagram into one slot. With GRO each message
  * receives into a 64 KiB region of the batch, and {@link #completeReceive} splits it by the segment size
- * from the {@code UDP_GRO} cmsg into slots pointing at the segments, so nothing is copied either.
+ * from the {@code UDP_GRO} cmsg into slots pointing at the segments, so nothing is copied either. With receive
+ * time stamps on, every message has a control buffer for the {@code SCM_TIMESTAMPNS} cmsg, and every slot the
+ * message produced (all segments of a super-packet) gets its stamp on the {@code nanoTime} clock.
  * <p>
  * Owned by one engine side (send or receive); not thread-safe.
  */
@@ -33,7 +35,10 @@ final class MsgHdrArray {
     static final int MMSGHDR_BYTES = 64;
     /** {@code sizeof(struct iovec)}. */
     static final int IOVEC_BYTES = 16;
-    /** Control buffer per message: room for a UDP_SEGMENT/UDP_GRO cmsg and a spare one. */
+    /**
+     * Control buffer per message: room for a UDP_SEGMENT/UDP_GRO cmsg (CMSG_SPACE(4) = 24) and an SCM_TIMESTAMPNS
+     * one (CMSG_SPACE(16) = 32).
+     */
     static final int CONTROL_BYTES = 64;
 
     // struct msghdr / mmsghdr field offsets
@@ -49,6 +54,8 @@ final class MsgHdrArray {
     private static final int CMSG_HEADER_BYTES = 16;
     /** CMSG_SPACE(sizeof(uint16_t)) for UDP_SEGMENT. */
     private static final int CMSG_SEGMENT_SPACE = 24;
+    /** {@code sizeof(struct timespec)}: the data of an SCM_TIMESTAMPNS cmsg. */
+    private static final int TIMESPEC_BYTES = 16;
 
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
@@ -67,17 +74,28 @@ final class MsgHdrArray {
     private final int[] firstSlot;
     private final int[] slotCount;
     private final int[] payloadBytes;
+    /** Converts receive stamps; null when the socket has none (and for send arrays). */
+    private final ReceiveClock clock;
     private int nextSlot;
     private long receivedBytes;
     private PacketBatch preparedBatch;
     private boolean preparedGro;
     private int preparedCount;
+    // what readControl found in the last message's control data, 0 when absent
+    private int groSegmentBytes;
+    private long kernelStampNs;
+
+    /** An array without receive stamps, as every send array is. */
+    MsgHdrArray(final Arena arena, final int capacity, final int iovPerMessage) {
+        this(arena, capacity, iovPerMessage, false);
+    }
 
     /**
      * @param capacity      messages per call
      * @param iovPerMessage iovecs per message: GSO segments per message when sending, 1 when receiving
+     * @param stamps        receive with the socket's SCM_TIMESTAMPNS stamps (the socket must have SO_TIMESTAMPNS)
      */
-    MsgHdrArray(final Arena arena, final int capacity, final int iovPerMessage) {
+    MsgHdrArray(final Arena arena, final int capacity, final int iovPerMessage, final boolean stamps) {
         this.capacity = capacity;
         this.iovPerMessage = iovPerMessage;
         this.headers = arena.allocate((long)capacity * MMSGHDR_BYTES, 64);
@@ -91,6 +109,7 @@ final class MsgHdrArray {
         this.firstSlot = new int[capacity];
         this.slotCount = new int[capacity];
         this.payloadBytes = new int[capacity];
+        this.clock = stamps ? new ReceiveClock(arena) : null;
     }
 
     /** Messages per call. */
@@ -225,10 +244,13 @@ final class MsgHdrArray {
             most = batch.capacity();
         }
         final int messages = Math.max(0, Math.min(Math.min(capacity, most), limit));
+        if (clock != null) {
+            clock.invalidate();
+        }
         int m = 0;
         if (batch == preparedBatch && gro == preparedGro) {
             final int reusable = Math.min(messages, preparedCount);
-            final long controlLength = gro ? CONTROL_BYTES : 0L;
+            final long controlLength = gro || clock != null ? CONTROL_BYTES : 0L;
             for (; m < reusable; m++) {
                 final long header = (long)m * MMSGHDR_BYTES;
                 headers.set(INT, header + NAMELEN, SockAddr.BYTES);
@@ -251,6 +273,7 @@ final class MsgHdrArray {
         final long dataAddress = batch.data().address();
         final long step = gro ? PacketBatch.GRO_REGION_BYTES : batch.stride();
         final int length = gro ? PacketBatch.GRO_REGION_BYTES : batch.slotCapacity();
+        final boolean control = gro || clock != null;
         for (int m = from; m < to; m++) {
             final long header = (long)m * MMSGHDR_BYTES;
             final long iov = (long)m * iovPerMessage * IOVEC_BYTES;
@@ -260,16 +283,17 @@ final class MsgHdrArray {
             headers.set(INT, header + NAMELEN, SockAddr.BYTES);
             headers.set(LONG, header + IOV, iovecsAddress + iov);
             headers.set(LONG, header + IOVLEN, 1L);
-            headers.set(LONG, header + CONTROL, gro ? controlsAddress + (long)m * CONTROL_BYTES : 0L);
-            headers.set(LONG, header + CONTROLLEN, gro ? CONTROL_BYTES : 0L);
+            headers.set(LONG, header + CONTROL, control ? controlsAddress + (long)m * CONTROL_BYTES : 0L);
+            headers.set(LONG, header + CONTROLLEN, control ? CONTROL_BYTES : 0L);
             headers.set(INT, header + FLAGS, 0);
         }
     }
 
     /**
-     * Turns received message {@code m} ({@code length} bytes) into batch slots: one, or one per GRO segment.
-     * Truncated datagrams are counted and dropped. Payload bytes accumulate in {@link #takeReceivedBytes()}
-     * so the counter is updated once per call, not per segment.
+     * Turns received message {@code m} ({@code length} bytes) into batch slots: one, or one per GRO segment,
+     * each with the message's receive stamp (0 without one). Truncated datagrams are counted and dropped.
+     * Payload bytes accumulate in {@link #takeReceivedBytes()} so the counter is updated once per call, not per
+     * segment.
      *
      * @return datagrams added to the batch
      */
@@ -282,17 +306,21 @@ final class MsgHdrArray {
             return 0;
         }
         final long name = (long)m * SockAddr.BYTES;
+        readControl(header);
+        final long receivedNs = kernelStampNs == 0 ? 0 : clock.toNanoTime(kernelStampNs);
         if (!gro) {
             final int slot = batch.append((long)m * batch.stride(), length);
             SockAddr.copy(names, name, batch.addresses(), PacketBatch.addressOffset(slot));
+            batch.receivedNs(slot, receivedNs);
             receivedBytes += length;
             return 1;
         }
-        final int segmentSize = groSegmentSize(header);
+        final int segmentSize = groSegmentBytes;
         final long region = (long)m * PacketBatch.GRO_REGION_BYTES;
         if (segmentSize <= 0 || segmentSize >= length) {
             final int slot = batch.append(region, length);
             SockAddr.copy(names, name, batch.addresses(), PacketBatch.addressOffset(slot));
+            batch.receivedNs(slot, receivedNs);
             receivedBytes += length;
             return 1;
         }
@@ -305,6 +333,7 @@ final class MsgHdrArray {
             final int segment = Math.min(segmentSize, length - offset);
             final int slot = batch.append(region + offset, segment);
             SockAddr.copy(names, name, batch.addresses(), PacketBatch.addressOffset(slot));
+            batch.receivedNs(slot, receivedNs);
             receivedBytes += segment;
             added++;
         }
@@ -319,23 +348,34 @@ final class MsgHdrArray {
         return bytes;
     }
 
-    /** The UDP_GRO segment size from message header {@code header}'s control data, or 0 when absent. */
-    private int groSegmentSize(final long header) {
-        final long controlLength = headers.get(LONG, header + CONTROLLEN);
+    /**
+     * Reads message header {@code header}'s control data in one walk: the UDP_GRO segment size into
+     * {@link #groSegmentBytes} and, with stamps on, the SCM_TIMESTAMPNS stamp (ns since the epoch) into
+     * {@link #kernelStampNs}; each 0 when absent.
+     */
+    private void readControl(final long header) {
+        groSegmentBytes = 0;
+        kernelStampNs = 0;
+        // The kernel leaves msg_controllen at the bytes it wrote (0 when the message had no buffer).
+        final long controlLength = Math.min(headers.get(LONG, header + CONTROLLEN), CONTROL_BYTES);
         final long control = headers.get(LONG, header + CONTROL) - controlsAddress;
         long offset = 0;
-        while (offset + CMSG_HEADER_BYTES + 4 <= controlLength && offset + CMSG_HEADER_BYTES + 4 <= CONTROL_BYTES) {
+        while (offset + CMSG_HEADER_BYTES <= controlLength) {
             final long cmsgLength = controls.get(LONG, control + offset);
-            if (cmsgLength < CMSG_HEADER_BYTES) {
-                return 0;
+            if (cmsgLength < CMSG_HEADER_BYTES || cmsgLength > controlLength - offset) {
+                return;
             }
             final int level = controls.get(INT, control + offset + 8);
             final int type = controls.get(INT, control + offset + 12);
-            if (level == Linux.SOL_UDP && type == Linux.UDP_GRO) {
-                return controls.get(INT, control + offset + CMSG_HEADER_BYTES);
+            final long data = control + offset + CMSG_HEADER_BYTES;
+            final long dataLength = cmsgLength - CMSG_HEADER_BYTES;
+            if (level == Linux.SOL_UDP && type == Linux.UDP_GRO && dataLength >= 4) {
+                groSegmentBytes = controls.get(INT, data);
+            } else if (clock != null && level == Linux.SOL_SOCKET && type == Linux.SCM_TIMESTAMPNS
+                && dataLength >= TIMESPEC_BYTES) {
+                kernelStampNs = ReceiveClock.epochNanos(controls, data);
             }
             offset += (cmsgLength + 7) & ~7L;
         }
-        return 0;
     }
 }

@@ -50,6 +50,11 @@ abstract class NativeSocketEngine implements DatagramEngine {
     }
 
     @Override
+    public final boolean receiveTimestamps() {
+        return socket.receiveTimestamps;
+    }
+
+    @Override
     public final EngineCounters counters() {
         return counters;
     }

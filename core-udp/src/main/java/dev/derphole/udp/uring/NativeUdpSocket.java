@@ -13,7 +13,7 @@ import dev.derphole.udp.SockAddr;
 /**
  * A UDP socket made with {@code socket(2)} and configured with {@code setsockopt(2)} through FFM: buffer
  * sizes ({@code SO_RCVBUFFORCE} when privileged, else {@code SO_RCVBUF}), optional {@code connect}, {@code UDP_GRO},
- * and a probe for {@code UDP_SEGMENT} (GSO). It also owns an
+ * {@code SO_TIMESTAMPNS} (kernel receive stamps), and a probe for {@code UDP_SEGMENT} (GSO). It also owns an
  * {@code eventfd} that {@link #wake()} signals so a thread blocked in {@code poll} or {@code io_uring_enter}
  * returns when the engine closes.
  * <p>
@@ -29,11 +29,14 @@ final class NativeUdpSocket {
     final boolean gsoSupported;
     final boolean groEnabled;
     final boolean dontFragment;
+    final boolean receiveTimestamps;
 
     private NativeUdpSocket(
         final int fd, final int wakeFd, final int family, final InetSocketAddress localAddress,
-        final boolean gsoSupported, final boolean groEnabled, final boolean dontFragment) {
+        final boolean gsoSupported, final boolean groEnabled, final boolean dontFragment,
+        final boolean receiveTimestamps) {
         this.dontFragment = dontFragment;
+        this.receiveTimestamps = receiveTimestamps;
         this.fd = fd;
         this.wakeFd = wakeFd;
         this.family = family;
@@ -86,6 +89,15 @@ final class NativeUdpSocket {
                             4) == 0
                         : LinuxCalls.setsockopt(state, fd, Linux.IPPROTO_IP, Linux.IP_MTU_DISCOVER, intValue, 4) == 0;
                 }
+                // Kernel receive stamps, so receive spacing survives a receiving thread's scheduling delays (the
+                // kernel then reads the clock for every packet it receives, ~20 ns). If it refuses, datagrams simply
+                // come without stamps.
+                boolean stamps = false;
+                if (config.receiveTimestamps()) {
+                    intValue.set(ValueLayout.JAVA_INT, 0, 1);
+                    stamps =
+                        LinuxCalls.setsockopt(state, fd, Linux.SOL_SOCKET, Linux.SO_TIMESTAMPNS, intValue, 4) == 0;
+                }
                 // Kernels that know UDP_SEGMENT (4.18+) answer getsockopt with the current size (0).
                 final MemorySegment length = arena.allocate(ValueLayout.JAVA_INT);
                 length.set(ValueLayout.JAVA_INT, 0, 4);
@@ -102,7 +114,7 @@ final class NativeUdpSocket {
                 if (wakeFd < 0) {
                     throw new IOException("eventfd failed: " + LinuxCalls.describe(LinuxCalls.errno(state)));
                 }
-                return new NativeUdpSocket(fd, wakeFd, family, local, gso, gro, dontFragment);
+                return new NativeUdpSocket(fd, wakeFd, family, local, gso, gro, dontFragment, stamps);
             } catch (final IOException | RuntimeException e) {
                 LinuxCalls.close(state, fd);
                 if (wakeFd >= 0) {

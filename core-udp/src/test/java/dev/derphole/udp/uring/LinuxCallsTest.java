@@ -38,6 +38,23 @@ class LinuxCallsTest {
     }
 
     @Test
+    void shouldReadTheWallClockIntoATimespec() {
+        try (Arena arena = Arena.ofConfined()) {
+            final MemorySegment state = LinuxCalls.newCallState(arena);
+            final MemorySegment timespec = arena.allocate(16, 8);
+            final long beforeMs = System.currentTimeMillis();
+            assertThat(LinuxCalls.clockGettime(state, Linux.CLOCK_REALTIME, timespec)).isZero();
+            final long afterMs = System.currentTimeMillis();
+
+            final long nanos = timespec.get(ValueLayout.JAVA_LONG, 8);
+            assertThat(nanos).isBetween(0L, 999_999_999L);
+            assertThat(ReceiveClock.epochNanos(timespec, 0) / 1_000_000).isBetween(beforeMs, afterMs);
+            assertThat(LinuxCalls.clockGettime(state, -1, timespec)).isEqualTo(-1);
+            assertThat(LinuxCalls.errno(state)).isEqualTo(Linux.EINVAL);
+        }
+    }
+
+    @Test
     void shouldPassIntsAndPointersThrough() {
         try (Arena arena = Arena.ofConfined()) {
             final MemorySegment state = LinuxCalls.newCallState(arena);

@@ -36,16 +36,32 @@ class NativeUdpSocketTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(booleans = {true, false})
+    void shouldSetKernelReceiveStampsUnlessTurnedOff(final boolean stamps) throws Exception {
+        final InetSocketAddress bind = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        final NativeUdpSocket socket =
+            NativeUdpSocket.open(DatagramEngineConfig.builder(bind).receiveTimestamps(stamps).build());
+        try {
+            assertThat(socket.receiveTimestamps).isEqualTo(stamps);
+            assertThat(intOption(socket, Linux.SOL_SOCKET, Linux.SO_TIMESTAMPNS)).isEqualTo(stamps ? 1 : 0);
+        } finally {
+            close(socket);
+        }
+    }
+
     private static int mtuDiscover(final NativeUdpSocket socket, final boolean v6) {
+        return v6 ? intOption(socket, Linux.IPPROTO_IPV6, Linux.IPV6_MTU_DISCOVER)
+            : intOption(socket, Linux.IPPROTO_IP, Linux.IP_MTU_DISCOVER);
+    }
+
+    private static int intOption(final NativeUdpSocket socket, final int level, final int name) {
         try (Arena arena = Arena.ofConfined()) {
             final MemorySegment state = LinuxCalls.newCallState(arena);
             final MemorySegment value = arena.allocate(ValueLayout.JAVA_INT);
             final MemorySegment length = arena.allocate(ValueLayout.JAVA_INT);
             length.set(ValueLayout.JAVA_INT, 0, 4);
-            final int result = v6
-                ? LinuxCalls.getsockopt(state, socket.fd, Linux.IPPROTO_IPV6, Linux.IPV6_MTU_DISCOVER, value, length)
-                : LinuxCalls.getsockopt(state, socket.fd, Linux.IPPROTO_IP, Linux.IP_MTU_DISCOVER, value, length);
-            assertThat(result).isZero();
+            assertThat(LinuxCalls.getsockopt(state, socket.fd, level, name, value, length)).isZero();
             return value.get(ValueLayout.JAVA_INT, 0);
         }
     }
