@@ -20,11 +20,18 @@ import dev.derphole.lanes.wire.WireFormat;
  * doublings to find a 200 Mbit/s, 40 ms path (~0.45 s of a promotion in the WAN lab, whose loaded machine stretches
  * the samples to ~1.4 rounds per doubling). So the initial window leaves as one burst, and the spacing of its ACKs
  * (the scoreboard's packet train: the bottleneck's rate, or the sender's if that was slower) starts STARTUP at
- * {@link #TRAIN_SHARE} of that rate: half, because the bottleneck may carry other traffic and ACKs processed late
- * on a busy sender read as a shorter spacing. STARTUP then finds the rest in a round or two. A train shorter than
- * {@link #TRAIN_MIN_NS} or {@link #TRAIN_MIN_SEGMENTS} (a fast path: too little to time), or whose first ACK came
- * back later than the path's RTT allows (a receiver that held the flight and acknowledged it in one bunch), is not
- * used.
+ * {@link #TRAIN_SHARE} of that rate: half, because the bottleneck may carry other traffic. STARTUP then finds the
+ * rest in a round or two. The train is a floor under STARTUP's pacing and window, as the initial window is, not a
+ * sample of the estimate: an estimate that jumped would stop "growing" the next round, and STARTUP would take the
+ * longer RTTs of that round (the burst's queue, a busy host) for a full pipe and cruise at half the rate (seen in
+ * the WAN lab: 0.4 s at 10.8 of 25 MB/s). For the same reason STARTUP does not end on delay or flat growth while
+ * the measured rate is still below the floor: its samples span the idle start for two rounds or so (in the lab
+ * they read 9 MB/s of a 25 MB/s link 0.15 s after the train), and a train that read a little high queues a
+ * little. The floor goes once the measured rate reaches it, or after {@link #TRAIN_FLOOR_ROUNDS} rounds, so a
+ * train that read far too high cannot hold STARTUP open; STARTUP's loss exit stays armed throughout. A train
+ * shorter than {@link #TRAIN_MIN_NS} or {@link #TRAIN_MIN_SEGMENTS} (a fast path: too little to time), or whose
+ * first ACK came back later than the path's RTT allows (a receiver without arrival stamps that held the flight and
+ * acknowledged it in one bunch), is not used.
  * <p>
  * <b>Modes.</b> STARTUP paces at {@link #HIGH_GAIN} x the estimate with a window of two BDPs (as BBRv3: that
  * still doubles the rate per round trip, and caps the overshoot into the bottleneck's queue at one BDP) until
@@ -66,6 +73,8 @@ public final class BbrController implements CongestionControl {
     static final double TRAIN_SHARE = 0.5;
     /** Shortest train interval used, in ns: a shorter one is at the mercy of when the ACKs were processed. */
     static final long TRAIN_MIN_NS = 1_000_000L;
+    /** Rounds the train's floor lasts at most. */
+    static final int TRAIN_FLOOR_ROUNDS = 8;
     /** Fewest segments a train must have timed. */
     private static final int TRAIN_MIN_SEGMENTS = 16;
     /** Window gain, in bandwidth-delay products. */
@@ -154,7 +163,11 @@ public final class BbrController implements CongestionControl {
     private int restarts;
     /** The first flight's train rate in bytes per second (0 = none yet), and whether STARTUP used it (diagnostics). */
     private long trainRate;
+    private long trainFirstRttNs;
     private boolean trainUsed;
+    /** STARTUP's floor from the train, in bytes per second (0 = none; cleared when STARTUP first ends). */
+    private long trainFloor;
+    private int trainFloorRounds;
     private long epochStartNs;
     private int probePhase;
     private long phaseStartNs;
@@ -196,6 +209,7 @@ public final class BbrController implements CongestionControl {
         restarts = 0;
         trainRate = 0;
         trainUsed = false;
+        trainFloor = 0;
         epochStartNs = 0;
         probePhase = 0;
         phaseStartNs = 0;
@@ -298,17 +312,14 @@ public final class BbrController implements CongestionControl {
     /** The first flight's packet train: STARTUP starts from a share of its rate (see the class comment). */
     private void trainSample(final CongestionSample s) {
         trainRate = s.trainIntervalNs <= 0 ? 0 : s.trainBytes * 1_000_000_000L / s.trainIntervalNs;
+        trainFirstRttNs = s.trainFirstRttNs;
         if (s.trainIntervalNs < TRAIN_MIN_NS || s.trainBytes < (long)TRAIN_MIN_SEGMENTS * segment || minRttNs == 0
             || s.trainFirstRttNs > minRttNs + minRttNs / 4 + ackAggregationNs) {
             return;
         }
         trainUsed = true;
-        final long rate = (long)(TRAIN_SHARE * trainRate);
-        if (rate > bandwidth) {
-            final int slot = (int)(round % BANDWIDTH_WINDOW_ROUNDS);
-            bandwidthByRound[slot] = Math.max(bandwidthByRound[slot], rate);
-            bandwidth = rate;
-        }
+        trainFloor = (long)(TRAIN_SHARE * trainRate);
+        trainFloorRounds = TRAIN_FLOOR_ROUNDS;
     }
 
     private void endRound(final long nowNs, final long smoothedRttNs, final CongestionDecision out) {
@@ -346,10 +357,13 @@ public final class BbrController implements CongestionControl {
             roundsWithoutGrowth = 0;
             fullBandwidth = bandwidth;
         } else if (mode == Mode.STARTUP) {
+            if (trainFloor > 0 && (bandwidth >= trainFloor || --trainFloorRounds <= 0)) {
+                trainFloor = 0;
+            }
             if (bandwidth >= fullBandwidth * FULL_BANDWIDTH_GROWTH) {
                 fullBandwidth = bandwidth;
                 roundsWithoutGrowth = 0;
-            } else if (!roundAppLimited) {
+            } else if (!roundAppLimited && bandwidth >= trainFloor) {
                 roundsWithoutGrowth++;
             }
             if (roundsWithoutGrowth >= FULL_BANDWIDTH_ROUNDS) {
@@ -374,7 +388,7 @@ public final class BbrController implements CongestionControl {
      */
     private boolean queueBuilding() {
         if (minRttNs == 0 || bandwidth == 0 || roundRttSamples < STARTUP_QUEUE_SAMPLES
-            || bandwidth >= fullBandwidth * FULL_BANDWIDTH_GROWTH) {
+            || bandwidth >= fullBandwidth * FULL_BANDWIDTH_GROWTH || bandwidth < trainFloor) {
             // Still growing by a quarter per round: longer RTTs with a growing delivery rate are a sender or
             // receiver falling behind (a busy CPU), not a queue at the bottleneck.
             return false;
@@ -386,6 +400,7 @@ public final class BbrController implements CongestionControl {
 
     private void leaveStartup(final long nowNs, final String why) {
         mode = Mode.DRAIN;
+        trainFloor = 0;
         fullBandwidth = Math.max(fullBandwidth, bandwidth);
         startupEndNs = nowNs;
         startupExit = why;
@@ -416,7 +431,9 @@ public final class BbrController implements CongestionControl {
             case DRAIN -> 1 / HIGH_GAIN;
             case PROBE_BW -> PROBE_GAINS[probePhase] == 1 ? cruiseGain(bytesInFlight) : PROBE_GAINS[probePhase];
         };
-        if (bandwidth == 0 || minRttNs == 0) {
+        // STARTUP starts no lower than the first flight's train says (a floor, not an estimate: see the class comment).
+        final long rate = mode == Mode.STARTUP ? Math.max(bandwidth, trainFloor) : bandwidth;
+        if (rate == 0 || minRttNs == 0) {
             // No estimate yet: the initial window per RTT, doubling like slow start. It leaves as one burst: the
             // spacing of its ACKs is the first estimate (the scoreboard's packet train).
             final long rttNs = smoothedRttNs > 0 ? smoothedRttNs : DEFAULT_ROUND_NS;
@@ -426,10 +443,10 @@ public final class BbrController implements CongestionControl {
             return;
         }
         // Two BDPs in STARTUP too: BBRv1's 2.885 overflows a queue of one BDP by almost another.
-        final long aggregation = bandwidth * ackAggregationNs / 1_000_000_000L;
-        final long window = Math.clamp((long)(WINDOW_GAIN * bdp()) + aggregation,
+        final long aggregation = rate * ackAggregationNs / 1_000_000_000L;
+        final long window = Math.clamp((long)(WINDOW_GAIN * rate * minRttNs / 1e9) + aggregation,
             (long)WORKING_WINDOW_SEGMENTS * segment, maxWindowBytes);
-        final long pacing = Math.max(segment, (long)(pacingGain * bandwidth * overheadFactor));
+        final long pacing = Math.max(segment, (long)(pacingGain * rate * overheadFactor));
         out.windowBytes = window;
         out.pacingBytesPerSecond = pacing;
         if (mode == Mode.STARTUP) {
@@ -491,7 +508,7 @@ public final class BbrController implements CongestionControl {
         return "mode=" + mode + (startupExit.isEmpty() ? "" : "(" + startupExit + "," + restarts + ")") + " bw="
             + bandwidth + " phase=" + probePhase + " minRtt=" + minRttNs + " loss="
             + Math.round(lossRate * 10_000) / 100.0 + "%" + (trainRate == 0 ? "" : " train=" + trainRate
-            + (trainUsed ? "" : "(unused)"));
+            + (trainUsed ? "" : "(unused)") + "/" + trainFirstRttNs / 100_000 / 10.0 + "ms");
     }
 
     private long minWindow() {

@@ -180,6 +180,18 @@ class ScoreboardTest {
     }
 
     @Test
+    void shouldTakeTheMedianGapBetweenAcksSoALateFirstOneCannotShortenTheTrain() {
+        // Every 8 packets 400 us apart (20 MB/s), but the first ACK's packets were forwarded 1.2 ms late: the span
+        // from it to the last would read 1.6 instead of 2.8 ms.
+        sendPackets(64, 1000, 0);
+        for (int k = 1; k <= 8; k++) {
+            ackAt(40 * MS + k * 400_000L + (k == 1 ? 1_200_000L : 0), k * 8000L, k * 8 - 1);
+        }
+        assertThat(board.trainSampleBytes(0)).isEqualTo(56_000);
+        assertThat(board.trainSampleIntervalNs(0)).isEqualTo(56_000L * 1_000_000_000L / 20_000_000L);
+    }
+
+    @Test
     void shouldEndTheTrainWhereTheBurstEnded() {
         sendPackets(16, 1000, 0);
         // Sent after the burst (the pacer let them out later): their ACKs come later by as much.
@@ -202,6 +214,17 @@ class ScoreboardTest {
         ackAt(43 * MS, 12_000, 16, 16_000, 17_000); // packets 12-15 missing
         assertThat(board.trainSampleBytes(0)).isEqualTo(8000);
         assertThat(board.trainSampleIntervalNs(0)).isEqualTo(MS);
+    }
+
+    @Test
+    void shouldFinishTheTrainWhenItsLastPacketIsAcknowledgedThoughAnEarlierOneIsStillOut() {
+        sendPackets(16, 1000, 0);
+        ackAt(40 * MS, 4000, 3);
+        ackAt(41 * MS, 8000, 7);
+        ackAt(42 * MS, 8000, 15, 9000, 16_000); // packet 8 missing, too recent to be declared lost
+        assertThat(board.hasLoss()).isFalse();
+        assertThat(board.trainSampleBytes(0)).isEqualTo(11_000);
+        assertThat(board.trainSampleIntervalNs(0)).isEqualTo(2 * MS);
     }
 
     @Test
