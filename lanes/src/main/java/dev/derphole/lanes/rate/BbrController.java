@@ -208,8 +208,10 @@ public final class BbrController implements CongestionControl {
         startupExit = "";
         restarts = 0;
         trainRate = 0;
+        trainFirstRttNs = 0;
         trainUsed = false;
         trainFloor = 0;
+        trainFloorRounds = 0;
         epochStartNs = 0;
         probePhase = 0;
         phaseStartNs = 0;
@@ -314,7 +316,7 @@ public final class BbrController implements CongestionControl {
         trainRate = s.trainIntervalNs <= 0 ? 0 : s.trainBytes * 1_000_000_000L / s.trainIntervalNs;
         trainFirstRttNs = s.trainFirstRttNs;
         if (s.trainIntervalNs < TRAIN_MIN_NS || s.trainBytes < (long)TRAIN_MIN_SEGMENTS * segment || minRttNs == 0
-            || s.trainFirstRttNs > minRttNs + minRttNs / 4 + ackAggregationNs) {
+            || s.trainFirstRttNs > minRttNs + minRttNs / 2 + ackAggregationNs) {
             return;
         }
         trainUsed = true;

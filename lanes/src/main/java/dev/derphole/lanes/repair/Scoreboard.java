@@ -667,6 +667,10 @@ public final class Scoreboard {
 
     private void finishTrain(final int lane) {
         trainState[lane] = TRAIN_DONE;
+        // A new send interval starts here, as after an idle spell: what the sender sends next (at the rate the
+        // train found) must not be measured against the first flight's send times, a round trip and more ago,
+        // or its delivery-rate samples read a half or a third of the rate for several rounds (seen in the lab).
+        firstSentNs[lane] = clockNs;
         if (trainBytes[lane] > 0 && trainLastNs[lane] - trainStartNs[lane] > 0) {
             trainSampleBytes[lane] = trainBytes[lane];
             final long median = medianGapRate(lane);

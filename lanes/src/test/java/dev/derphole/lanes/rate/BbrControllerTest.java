@@ -343,6 +343,20 @@ class BbrControllerTest {
     }
 
     @Test
+    void shouldNotLetATrainThatReadFarTooHighHoldStartupOpen() {
+        final BbrController bbr = started();
+        // The train read four times the link (ACKs bunched on the way back): the floor is twice what the link does,
+        // so the measured rate never reaches it; the floor must go after a few rounds and STARTUP end as usual.
+        trainAck(bbr, 200L * SEGMENT, 200L * SEGMENT * 1_000_000_000L / (4 * LINK), RTT_NS);
+        assertThat((double)decision.pacingBytesPerSecond).isGreaterThan(BbrController.HIGH_GAIN * 2 * LINK);
+        run(bbr, LINK, 0, (int)((BbrController.TRAIN_FLOOR_ROUNDS + 6) * RTT_NS / TICK_NS), new SplittableRandom(33));
+        assertThat(bbr.filledPipe()).as(bbr.toString()).isTrue();
+        run(bbr, LINK, 0, 1_000, new SplittableRandom(34));
+        assertThat(bbr.bandwidthBytesPerSecond()).isBetween((long)(0.9 * LINK), (long)(1.1 * LINK));
+        assertThat((double)decision.pacingBytesPerSecond).isLessThan(1.3 * LINK);
+    }
+
+    @Test
     void shouldNotUseATrainTooShortToTimeOrOneTheReceiverHeldBack() {
         final long fast = 40L * SEGMENT * 1_000_000_000L / LINK;
         // Shorter than a millisecond: at the mercy of when the ACKs were processed.

@@ -192,6 +192,24 @@ class ScoreboardTest {
     }
 
     @Test
+    void shouldStartANewSendIntervalWhenTheTrainEnds() {
+        sendPackets(16, 1000, 0);
+        for (int pn = 16; pn < 20; pn++) {
+            board.onDataSent(pn, pn * 1000L, 1000, false, false, MS); // after the burst: still in flight below
+        }
+        for (int k = 1; k <= 4; k++) {
+            ackAt(40 * MS + k * MS, k * 4000L, k * 4 - 1);
+        }
+        assertThat(board.trainSampleBytes(0)).isPositive();
+        // Sent 2 ms after the train's end, at the rate it found; acknowledged 17 ms later. Its interval runs from
+        // the last ACK before it (44 ms); measured from the first flight's send times, its send interval alone
+        // would be 46 ms.
+        board.onDataSent(20, 20_000, 1000, false, false, 46 * MS);
+        ackAt(63 * MS, 21_000, 20);
+        assertThat(board.rateSampleIntervalNs()).isEqualTo(63 * MS - 44 * MS);
+    }
+
+    @Test
     void shouldEndTheTrainWhereTheBurstEnded() {
         sendPackets(16, 1000, 0);
         // Sent after the burst (the pacer let them out later): their ACKs come later by as much.

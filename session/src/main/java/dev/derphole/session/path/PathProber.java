@@ -55,12 +55,13 @@ public final class PathProber implements AutoCloseable {
     /**
      * Datagram sizes tried above {@link UdpEndpoint#MIN_DATAGRAM_BYTES} once the path answers: WireGuard's 1420-byte
      * MTU less IPv6 and UDP headers, 1,400 (a 1500-byte MTU with room for PPPoE or a tunnel header), a full
-     * 1500-byte MTU less IPv6 and UDP headers, a 9000-byte jumbo MTU likewise, and a 64 KiB MTU (loopback, some
-     * virtual links). The largest one that comes back
-     * acknowledged is the direct path's datagram size.
+     * 1500-byte MTU less IPv6 and UDP headers, the same less IPv4's (20 bytes more per datagram: 1.4 % fewer
+     * datagrams for the same bytes, and 0.05 % more of the link for data), a 9000-byte jumbo MTU less IPv6 and UDP
+     * headers, and a 64 KiB MTU (loopback, some virtual links). The largest one that comes back acknowledged is the
+     * direct path's datagram size.
      */
     static final int[] MTU_LADDER =
-        {1372, UdpEndpoint.DIRECT_DATAGRAM_BYTES, 1452, 8952, UdpEndpoint.MAX_DATAGRAM_BYTES};
+        {1372, UdpEndpoint.DIRECT_DATAGRAM_BYTES, 1452, 1472, 8952, UdpEndpoint.MAX_DATAGRAM_BYTES};
     /** Bounds of the wait for the ladder's answers, in ms; in between it is {@link #MTU_WAIT_RTTS} round trips. */
     static final long MTU_WAIT_MIN_MS = 100;
     static final long MTU_WAIT_MAX_MS = 500;
