@@ -99,6 +99,7 @@ public final class ReceiveEngine {
     private long largestPacketNumber = -1;
     /** When the largest packet reached the host (the kernel's stamp where the path has one), for the ACK delay. */
     private long largestPacketAtNs;
+    private boolean largestPacketStamped;
     /** The path whose first flight is being acknowledged packet-train style, and DATA packets of it still to go. */
     private PacketPath trainPath;
     private int trainPacketsLeft;
@@ -344,7 +345,8 @@ public final class ReceiveEngine {
         final long packetNumber = codec.openedPacketNumber();
         if (packetNumber > largestPacketNumber) {
             largestPacketNumber = packetNumber;
-            largestPacketAtNs = slot.receivedNs != 0 ? slot.receivedNs : nowNs;
+            largestPacketStamped = slot.receivedNs != 0;
+            largestPacketAtNs = largestPacketStamped ? slot.receivedNs : nowNs;
             // Follow the sender to the path its newest packet used (it switched before we were told).
             replyPath = slot.port.path();
         }
@@ -514,8 +516,11 @@ public final class ReceiveEngine {
             ack.flags |= WireFormat.ACK_FLAG_HAS_ECHO;
             ack.largestPacketNumber = largestPacketNumber;
             // From when the packet reached the host (RFC 9002's ack delay), on a fresh clock: the cycle's may be
-            // older than a kernel time stamp taken while the cycle ran.
-            ack.ackDelayMicros = Math.max(0, System.nanoTime() - largestPacketAtNs) / 1000;
+            // older than a kernel time stamp taken while the cycle ran. Without a stamp, from the cycle that took
+            // it to this one, as before stamps: a receiver's own lag then stays in the sender's RTT samples, whose
+            // loss delay must cover it (a loaded in-memory test path reordered into spurious repairs otherwise).
+            final long sealedNs = largestPacketStamped ? System.nanoTime() : nowNs;
+            ack.ackDelayMicros = Math.max(0, sealedNs - largestPacketAtNs) / 1000;
         } else {
             ack.largestPacketNumber = 0;
             ack.ackDelayMicros = 0;
