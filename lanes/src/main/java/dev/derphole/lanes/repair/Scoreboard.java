@@ -62,7 +62,7 @@ public final class Scoreboard {
      * is sealed in one engine cycle; a packet the pacer let out later would stretch the ACKs' spacing by its delay.
      */
     static final long TRAIN_SEND_SPREAD_NS = 500_000L;
-    /** ACKs of a train whose times are kept (later ones merge into the last). */
+    /** ACKs of a train whose times are kept (later ones extend the last gap). */
     private static final int TRAIN_POINTS = 32;
     private static final byte TRAIN_ARMED = 0;
     private static final byte TRAIN_SENDING = 1;
@@ -652,9 +652,13 @@ public final class Scoreboard {
             // A retransmission may be covered by its original's late arrival, not by its own.
             trainBytes[lane] += log.length(pn);
             trainLastNs[lane] = trainClockNs;
-            if (acks != trainPointAck[lane] && trainPoints[lane] < TRAIN_POINTS) {
+            if (acks != trainPointAck[lane]) {
+                // A new ACK: a new point, or once they are all used the last one moves on (its gap grows whole).
                 trainPointAck[lane] = acks;
-                trainPointNs[lane * TRAIN_POINTS + trainPoints[lane]++] = trainClockNs;
+                if (trainPoints[lane] < TRAIN_POINTS) {
+                    trainPoints[lane]++;
+                }
+                trainPointNs[lane * TRAIN_POINTS + trainPoints[lane] - 1] = trainClockNs;
             }
             trainPointBytes[lane * TRAIN_POINTS + trainPoints[lane] - 1] = trainBytes[lane];
         }
