@@ -446,7 +446,7 @@ public final class BbrController implements CongestionControl {
         }
         // Two BDPs in STARTUP too: BBRv1's 2.885 overflows a queue of one BDP by almost another.
         final long aggregation = rate * ackAggregationNs / 1_000_000_000L;
-        final long window = Math.clamp((long)(WINDOW_GAIN * rate * minRttNs / 1e9) + aggregation,
+        final long window = Math.clamp((long)(WINDOW_GAIN * bdpOf(rate)) + aggregation,
             (long)WORKING_WINDOW_SEGMENTS * segment, maxWindowBytes);
         final long pacing = Math.max(segment, (long)(pacingGain * rate * overheadFactor));
         out.windowBytes = window;
@@ -487,7 +487,11 @@ public final class BbrController implements CongestionControl {
 
     /** The bandwidth-delay product, in bytes (0 before the first estimate). */
     long bdp() {
-        return bandwidth * minRttNs / 1_000_000_000L;
+        return bdpOf(bandwidth);
+    }
+
+    private long bdpOf(final long rate) {
+        return rate * minRttNs / 1_000_000_000L;
     }
 
     /** The bottleneck rate estimate, in bytes per second (0 before the first round). */

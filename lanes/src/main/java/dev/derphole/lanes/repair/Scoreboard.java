@@ -118,21 +118,20 @@ public final class Scoreboard {
     private final long[] rateSendElapsedNs = new long[MAX_LANES];
     /**
      * First-flight train per lane (see the class comment): its state, lane sequences [first, end), packets still
-     * in flight, when its first packet was sent, when its first and latest ACK's packets arrived and which ACK was
-     * the first, the bytes acknowledged after the first ACK, the first ACK's round trip; and the finished sample,
-     * a finding.
+     * in flight, when its first packet was sent, which ACK was its first, the first ACK's round trip; and the
+     * finished sample, a finding.
      */
     private final byte[] trainState = new byte[MAX_LANES];
     private final long[] trainFirstSequence = new long[MAX_LANES];
     private final long[] trainEndSequence = new long[MAX_LANES];
     private final int[] trainOutstanding = new int[MAX_LANES];
     private final long[] trainSentNs = new long[MAX_LANES];
-    private final long[] trainStartNs = new long[MAX_LANES];
     private final long[] trainStartAck = new long[MAX_LANES];
-    private final long[] trainLastNs = new long[MAX_LANES];
-    private final long[] trainBytes = new long[MAX_LANES];
     private final long[] trainFirstRttNs = new long[MAX_LANES];
-    /** Per lane, per ACK of the train after the first: bytes acknowledged so far and when (TRAIN_POINTS each). */
+    /**
+     * Per lane, per ACK of the train (TRAIN_POINTS each; point 0 the first ACK, at 0 bytes): bytes acknowledged
+     * after the first ACK so far, and when the ACK's packets arrived.
+     */
     private final long[] trainPointBytes = new long[MAX_LANES * TRAIN_POINTS];
     private final long[] trainPointNs = new long[MAX_LANES * TRAIN_POINTS];
     private final int[] trainPoints = new int[MAX_LANES];
@@ -608,7 +607,6 @@ public final class Scoreboard {
             trainFirstSequence[lane] = sequence;
             trainEndSequence[lane] = sequence;
             trainOutstanding[lane] = 0;
-            trainBytes[lane] = 0;
             trainSentNs[lane] = nowNs;
         }
         if (trainState[lane] == TRAIN_SENDING && trainEndSequence[lane] == sequence
@@ -640,9 +638,7 @@ public final class Scoreboard {
         } else if (state == TRAIN_SENDING) {
             // The first ACK marks the start: the spacing of what it acknowledges is unknown.
             trainState[lane] = TRAIN_MEASURING;
-            trainStartNs[lane] = trainClockNs;
             trainStartAck[lane] = acks;
-            trainLastNs[lane] = trainClockNs;
             trainPoints[lane] = 1;
             trainPointAck[lane] = acks;
             trainPointBytes[lane * TRAIN_POINTS] = 0;
@@ -650,17 +646,17 @@ public final class Scoreboard {
             trainFirstRttNs[lane] = trainClockNs - log.sentNs(pn);
         } else if (acks != trainStartAck[lane] && !log.isRetransmission(pn)) {
             // A retransmission may be covered by its original's late arrival, not by its own.
-            trainBytes[lane] += log.length(pn);
-            trainLastNs[lane] = trainClockNs;
+            final int base = lane * TRAIN_POINTS;
             if (acks != trainPointAck[lane]) {
-                // A new ACK: a new point, or once they are all used the last one moves on (its gap grows whole).
+                // A new ACK: a new point carrying on from the last, or once all are used the last one moves on.
                 trainPointAck[lane] = acks;
                 if (trainPoints[lane] < TRAIN_POINTS) {
+                    trainPointBytes[base + trainPoints[lane]] = trainPointBytes[base + trainPoints[lane] - 1];
                     trainPoints[lane]++;
                 }
-                trainPointNs[lane * TRAIN_POINTS + trainPoints[lane] - 1] = trainClockNs;
+                trainPointNs[base + trainPoints[lane] - 1] = trainClockNs;
             }
-            trainPointBytes[lane * TRAIN_POINTS + trainPoints[lane] - 1] = trainBytes[lane];
+            trainPointBytes[base + trainPoints[lane] - 1] += log.length(pn);
         }
         // Its last packet acknowledged, the train is over: a packet of it still out is lost and adds nothing, and
         // waiting for it to be declared lost would hold the sample back a round trip.
@@ -675,11 +671,14 @@ public final class Scoreboard {
         // train found) must not be measured against the first flight's send times, a round trip and more ago,
         // or its delivery-rate samples read a half or a third of the rate for several rounds (seen in the lab).
         firstSentNs[lane] = clockNs;
-        if (trainBytes[lane] > 0 && trainLastNs[lane] - trainStartNs[lane] > 0) {
-            trainSampleBytes[lane] = trainBytes[lane];
+        final int base = lane * TRAIN_POINTS;
+        final int last = base + trainPoints[lane] - 1;
+        final long bytes = trainPointBytes[last];
+        final long spanNs = trainPointNs[last] - trainPointNs[base];
+        if (bytes > 0 && spanNs > 0) {
+            trainSampleBytes[lane] = bytes;
             final long median = medianGapRate(lane);
-            trainSampleNs[lane] = median > 0 ? Math.max(1, trainBytes[lane] * 1_000_000_000L / median)
-                : trainLastNs[lane] - trainStartNs[lane];
+            trainSampleNs[lane] = median > 0 ? Math.max(1, bytes * 1_000_000_000L / median) : spanNs;
             trainSampleFirstRttNs[lane] = trainFirstRttNs[lane];
         }
     }
