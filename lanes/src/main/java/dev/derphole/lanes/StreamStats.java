@@ -28,6 +28,7 @@ import dev.derphole.lanes.engine.StreamCounters;
  * @param smoothedRttNanos     smoothed round-trip time (sender), 0 if unknown
  * @param minRttNanos          minimum round-trip time (sender), 0 if unknown
  * @param windowBytes          congestion window (sender)
+ * @param tailCopies           DATA packets copied at the stream's end before any loss was known (sender)
  */
 public record StreamStats(
     long streamBytes,
@@ -52,7 +53,8 @@ public record StreamStats(
     long pathSwitches,
     long smoothedRttNanos,
     long minRttNanos,
-    long windowBytes) {
+    long windowBytes,
+    long tailCopies) {
     /** Snapshot of {@code c}. */
     public static StreamStats of(final StreamCounters c) {
         return new StreamStats(
@@ -78,6 +80,7 @@ public record StreamStats(
             c.get(StreamCounters.PATH_SWITCHES),
             c.get(StreamCounters.SMOOTHED_RTT_NS),
             c.get(StreamCounters.MIN_RTT_NS),
-            c.get(StreamCounters.CWND_BYTES));
+            c.get(StreamCounters.CWND_BYTES),
+            c.get(StreamCounters.TAIL_COPIES));
     }
 }

@@ -72,7 +72,9 @@ class SecurityTest {
             });
             final StreamPair streams = run(pair, 42);
             assertThat(streams.receiver.stats().replays()).isGreaterThan(100);
-            assertThat(streams.receiver.stats().duplicatePackets()).isZero();
+            // Only our own tail copies (sent on purpose at the end of the stream) arrive twice.
+            assertThat(streams.receiver.stats().duplicatePackets())
+                .isLessThanOrEqualTo(streams.sender.stats().tailCopies());
         }
     }
 

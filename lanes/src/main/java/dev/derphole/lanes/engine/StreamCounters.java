@@ -62,7 +62,10 @@ public final class StreamCounters {
     /** Probe packets sent when the probe timeout fired (RFC 9002 PTO). */
     public static final int PROBES = 24;
 
-    private static final int COUNT = 25;
+    /** DATA packets sent again at the stream's end before any loss was known (sender; not retransmissions). */
+    public static final int TAIL_COPIES = 25;
+
+    private static final int COUNT = 26;
 
     /** Labels by id. */
     public static final String[] LABELS = {
@@ -70,7 +73,7 @@ public final class StreamCounters {
         "stream-bytes", "duplicate-bytes", "duplicate-packets", "auth-failures", "replays", "malformed",
         "after-close", "inbound-drops", "local-send-drops", "loss-events", "rto-expiries", "flow-control-drops",
         "protocol-violations", "acks", "path-switches", "srtt-ns", "min-rtt-ns", "cwnd-bytes", "data-packets-sent",
-        "probes"};
+        "probes", "tail-copies"};
 
     private final AtomicLongArray values = new AtomicLongArray(COUNT);
 

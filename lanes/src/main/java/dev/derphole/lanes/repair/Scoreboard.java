@@ -389,6 +389,42 @@ public final class Scoreboard {
         return timer == -1 || deadline - timer < 0 ? deadline : timer;
     }
 
+    /**
+     * The newest packet numbered below {@code below} that is worth a tail copy: in flight on the current path, not
+     * covered by what the receiver acknowledged, and sent at or after {@code notBeforeNs}; -1 when the scan
+     * reaches an older packet (or the log's start) first. The caller walks down from the newest packet, passing
+     * the last candidate it copied, so over a stream's tail each packet number is looked at about once.
+     */
+    public long tailCopyCandidate(final long below, final long notBeforeNs) {
+        for (long pn = Math.min(below, log.next()) - 1; pn >= log.oldest(); pn--) {
+            if (!log.isKnown(pn)) {
+                continue;
+            }
+            if (log.sentNs(pn) - notBeforeNs < 0) {
+                return -1;
+            }
+            if (log.isInFlight(pn) && log.epoch(pn) == epoch && !isCovered(pn)) {
+                return pn;
+            }
+        }
+        return -1;
+    }
+
+    /** A tail copy of {@code packetNumber} was sent: its acknowledgement may come from the copy's arrival. */
+    public void onCopied(final long packetNumber) {
+        log.markCopied(packetNumber);
+    }
+
+    /** Stream offset of the DATA packet {@code packetNumber} (in the log). */
+    public long offsetOf(final long packetNumber) {
+        return log.offset(packetNumber);
+    }
+
+    /** Payload length of the DATA packet {@code packetNumber} (in the log). */
+    public int lengthOf(final long packetNumber) {
+        return log.length(packetNumber);
+    }
+
     /** Retransmission timeout: everything in flight that is not covered is lost. */
     public void onRto() {
         lossTimerNs = -1;
@@ -723,9 +759,10 @@ public final class Scoreboard {
             lanePacketsInFlight[lane]--;
             laneAckedBytes[lane] += length;
             trainResolved(lane, pn, true);
-            if (!log.isRetransmission(pn)) {
-                // A retransmission may be covered by the late arrival of its original on another lane: that says
-                // nothing about how far its own lane got, and taking it as evidence would cascade.
+            if (!log.isRetransmission(pn) && !log.isCopied(pn)) {
+                // A retransmission may be covered by the late arrival of its original on another lane (and a copied
+                // original by its copy's arrival): that says nothing about how far its own lane got, and taking it
+                // as evidence would cascade.
                 laneLargestAcked[lane] = Math.max(laneLargestAcked[lane], log.laneSequence(pn));
                 if (laneMode && ackClockNs != -1) {
                     // Rises at once, decays by an eighth per sample: a lane thread descheduled for a while (a

@@ -14,6 +14,7 @@ public final class SentPacketLog {
     private static final byte IN_FLIGHT = 1;
     private static final byte FIN = 2;
     private static final byte RETRANSMISSION = 4;
+    private static final byte COPIED = 8;
 
     private final int capacity;
     private final int mask;
@@ -170,6 +171,15 @@ public final class SentPacketLog {
 
     public boolean isRetransmission(final long packetNumber) {
         return (flags[(int)packetNumber & mask] & RETRANSMISSION) != 0;
+    }
+
+    /** A copy of the packet's range went out under another number (a tail copy), which may arrive instead. */
+    public void markCopied(final long packetNumber) {
+        flags[(int)packetNumber & mask] |= COPIED;
+    }
+
+    public boolean isCopied(final long packetNumber) {
+        return (flags[(int)packetNumber & mask] & COPIED) != 0;
     }
 
     /** Takes a packet out of flight (acknowledged or declared lost). */

@@ -68,6 +68,8 @@ public final class SendEngine {
     private static final long LOSS_DELAY_FLOOR_NS = 1_000_000L;
     /** Longest park of the loop; timers are usually sooner. */
     private static final long MAX_PARK_NS = 100_000_000L;
+    /** A probe timeout at the stream's tail copies what was sent within this long (far more than any PTO). */
+    private static final long PROBE_COPY_AGE_NS = 60_000_000_000L;
     /** Shortest heartbeat interval while waiting for the final ACK. */
     private static final long DRAIN_PROBE_MIN_NS = 20_000_000L;
     /** Unanswered probe timeouts in a row before everything in flight is declared lost (RFC 9002 §7.6). */
@@ -128,6 +130,13 @@ public final class SendEngine {
     private SourceReader reader;
     private long sendNext;
     private long finalOffset = -1;
+    /**
+     * Tail copies ({@link #nextTailCopy}): -1 until the stream's last byte was sent, then the packet number below
+     * which the next copy is looked for (0 once done).
+     */
+    private long tailCursor = -1;
+    /** Packets sent before this time get no tail copy (a round trip before the tail began). */
+    private long tailFloorNs;
     private long credit = StreamConfig.MIN_RECEIVE_WINDOW;
     private boolean deliveredAll;
     private boolean firstAck = true;
@@ -594,6 +603,9 @@ public final class SendEngine {
         }
         final long fresh = ack.duplicateBytes - peerDuplicateBytes;
         peerDuplicateBytes = ack.duplicateBytes;
+        if (tailCursor != -1) {
+            return; // our tail copies: duplicates by design, not reordering
+        }
         episodeDuplicateBytes += fresh;
         if (thresholdRaisedAtNs == 0 || nowNs - thresholdRaisedAtNs > rtt.smoothedNs()) {
             reorderingThreshold = Math.min(MAX_REORDERING_THRESHOLD, reorderingThreshold * 2);
@@ -725,6 +737,13 @@ public final class SendEngine {
         } else {
             counters.add(StreamCounters.PROBES, 1);
             sendControl(PacketType.HEARTBEAT, 0, nowNs);
+            if (tailCursor != -1) {
+                // The tail's last packets or their ACKs were lost: what is still out gets one more copy now (a few
+                // packets at most), so the heartbeat's ACK finds them there instead of asking for repairs a
+                // round trip later (RFC 9002 6.2.4: a probe may carry data in flight).
+                tailCursor = codec.nextPacketNumber();
+                tailFloorNs = nowNs - PROBE_COPY_AGE_NS;
+            }
         }
         probeDeadlineNs = nowNs + probeTimeoutNs();
     }
@@ -850,6 +869,7 @@ public final class SendEngine {
             final long start;
             final int length;
             final boolean retransmission;
+            long copyOf = -1;
             if (scoreboard.hasLoss()) {
                 start = scoreboard.firstLossStart();
                 length = (int)Math.min(scoreboard.firstLossEnd() - start, maxPayload);
@@ -864,6 +884,10 @@ public final class SendEngine {
                     start = finalOffset;
                     length = 0;
                     retransmission = scoreboard.highestSent() == finalOffset && finalOffset > 0;
+                } else if ((copyOf = nextTailCopy(nowNs)) >= 0) {
+                    start = scoreboard.offsetOf(copyOf);
+                    length = scoreboard.lengthOf(copyOf);
+                    retransmission = true;
                 } else {
                     dataLimited = true; // nothing to send: the source or the receiver's credit holds us back
                     break;
@@ -898,7 +922,11 @@ public final class SendEngine {
             }
             lanePackets.lazySet(lane.index, lanePackets.get(lane.index) + 1);
             scoreboard.onDataSent(packetNumber, start, length, fin, retransmission, nowNs, lane.index);
-            if (retransmission) {
+            if (copyOf >= 0) {
+                tailCursor = copyOf;
+                scoreboard.onCopied(copyOf);
+                counters.add(StreamCounters.TAIL_COPIES, 1);
+            } else if (retransmission) {
                 if (length > 0) {
                     scoreboard.takeLoss(start, start + length);
                 }
@@ -916,6 +944,31 @@ public final class SendEngine {
             sent++;
         }
         return sent;
+    }
+
+    /**
+     * The packet to send a copy of now, or -1: once the stream's last byte and FIN were sent on a path with random
+     * loss, and nothing is waiting for repair, the link would idle for a round trip while the sender waits for the
+     * final ACKs. That time carries one copy of each packet of the last round trip the receiver has not
+     * acknowledged yet, newest first: a packet lost near the end is otherwise found lost only when later packets'
+     * ACKs come back (or by the probe timeout, for the very last ones), and its repair arrives one or two round
+     * trips after the rest. Sent newest first, the copy of a packet sent y before the end leaves about y after it,
+     * so it beats a repair while y is under half a round trip; older ones are acknowledged (or found lost and
+     * repaired) before their turn comes, which ends the copies. The relay (TCP) loses nothing, so gets none.
+     */
+    private long nextTailCopy(final long nowNs) {
+        if (tailCursor == 0 || finalOffset < 0 || sendNext != finalOffset || path.lossIsCongestion()) {
+            return -1;
+        }
+        if (tailCursor == -1) {
+            tailCursor = codec.nextPacketNumber();
+            tailFloorNs = nowNs - rtt.smoothedNs();
+        }
+        final long candidate = scoreboard.tailCopyCandidate(tailCursor, tailFloorNs);
+        if (candidate < 0) {
+            tailCursor = 0;
+        }
+        return candidate;
     }
 
     private void sendControl(final byte type, final int bodyLength, final long nowNs) {

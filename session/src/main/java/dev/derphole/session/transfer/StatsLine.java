@@ -11,8 +11,10 @@ final class StatsLine {
         final double retransmitPercent = s.payloadBytesSent() == 0 ? 0
             : 100.0 * s.retransmittedBytes() / s.payloadBytesSent();
         return String.format("stats bytes=%d packets-sent=%d packets-received=%d retransmitted=%.2f%% "
-                + "loss-events=%d probes=%d rtt=%.2fms window=%d inbound-drops=%d duplicates=%d auth-failures=%d",
+                + "loss-events=%d probes=%d rtt=%.2fms window=%d inbound-drops=%d duplicates=%d auth-failures=%d"
+                + " tail-copies=%d",
             s.streamBytes(), s.packetsSent(), s.packetsReceived(), retransmitPercent, s.lossEvents(), s.probes(),
-            s.smoothedRttNanos() / 1e6, s.windowBytes(), s.inboundDrops(), s.duplicatePackets(), s.authFailures());
+            s.smoothedRttNanos() / 1e6, s.windowBytes(), s.inboundDrops(), s.duplicatePackets(), s.authFailures(),
+            s.tailCopies());
     }
 }
