@@ -102,6 +102,7 @@ final class AotTraining {
                 listener.terminal(InputStream.nullInputStream()), "-v", "--derp-url", url, "listen"));
             final String token = awaitToken(listener, listen, deadline);
             final Captured sender = new Captured();
+            EarlyJoin.start(new String[] {"pipe", token}); // as DerpholeMain.main does
             final CompletableFuture<Integer> pipe = start("aot-pipe", () -> DerpholeMain.execute(
                 sender.terminal(new PatternInput(bytes)), "-v", "pipe", token));
             final int pipeCode = await(pipe, "pipe", deadline);

@@ -38,6 +38,9 @@ public final class DerpholeMain implements Callable<Integer> {
     CommandSpec spec;
 
     public static void main(final String[] args) {
+        if ("pipe".equals(invokedSubcommand(args))) {
+            EarlyJoin.start(args); // the relay handshake runs while picocli builds its model (~80 ms cold)
+        }
         if (mayGoDirect(args)) {
             // Overlaps the UDP engine's native set-up with argument parsing and the relay connection.
             DatagramEngines.prepareInBackground();

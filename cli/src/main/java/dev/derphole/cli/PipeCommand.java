@@ -50,7 +50,7 @@ final class PipeCommand implements Callable<Integer> {
         final TransferSetup setup = Transfers.joining(decoded, forceRelay);
         // The joining setup's map is the public map; the token names a node in it or carries its own URL.
         try (PipeSession session = new PipeSession(setup, Transfers.events(terminal), decoded, setup.map())
-            .parallel(lanes, Lanes.parse(parallel) == Lanes.AUTO)) {
+            .parallel(lanes, Lanes.parse(parallel) == Lanes.AUTO).earlyRelay(EarlyJoin.take())) {
             signal.onSignal(() -> session.abort("interrupted"));
             Transfers.growPayloadIn(terminal);
             session.send(terminal.in());

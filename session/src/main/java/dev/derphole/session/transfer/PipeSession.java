@@ -48,6 +48,7 @@ public final class PipeSession implements AutoCloseable {
     private final AtomicBoolean lanesStarted = new AtomicBoolean();
     private boolean lanesByRate;
     private volatile boolean finished;
+    private EarlyRelay earlyRelay;
 
     /**
      * @param publicMap the public DERP map, for tokens that name a public relay node
@@ -58,6 +59,15 @@ public final class PipeSession implements AutoCloseable {
         this.events = events;
         this.token = token;
         this.publicMap = publicMap;
+    }
+
+    /**
+     * A relay connection started before this session (at process start, from the same token): {@link #send} takes it
+     * instead of connecting when it is to the token's relay. Call before {@link #send}.
+     */
+    public PipeSession earlyRelay(final EarlyRelay early) {
+        earlyRelay = early;
+        return this;
     }
 
     /**
@@ -93,8 +103,9 @@ public final class PipeSession implements AutoCloseable {
         direct = DirectAttempt.open(setup); // the socket opens while we connect
         // A fresh Ed25519 key for the claim: ~40 ms on a cold JVM, now beside the relay connection.
         final Prepared<byte[]> identity = Prepared.start(() -> IdentityKeyPair.generate().publicKeyRaw());
-        final RelayConnector.Connected relay = new RelayConnector(setup.resolver(), setup.ssl())
-            .connectBootstrap(token.relay(), publicMap, Curve25519KeyPair.generate());
+        final RelayConnector.Connected early = earlyRelay != null ? earlyRelay.take(token.relay()) : null;
+        final RelayConnector.Connected relay = early != null ? early : new RelayConnector(setup.resolver(),
+            setup.ssl()).connectBootstrap(token.relay(), publicMap, Curve25519KeyPair.generate());
         link = new PeerLink(relay.client()).start();
         link.controlHandler(direct::onControl);
         direct.discover(DirectAttempt.stunNodes(relay.node(), setup.map()), setup.resolver());

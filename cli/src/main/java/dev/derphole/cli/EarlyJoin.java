@@ -1,0 +1,56 @@
+package dev.derphole.cli;
+
+import java.time.Clock;
+
+import dev.derphole.session.token.SessionToken;
+import dev.derphole.session.token.TokenException;
+import dev.derphole.session.transfer.EarlyRelay;
+
+/**
+ * {@code pipe TOKEN}: the token's relay connection, started by {@link DerpholeMain#main} before picocli parses the
+ * arguments (see {@link EarlyRelay}). Only a token given as a word of the command line counts: one from a file or
+ * stdin waits for the command. A word that is not a current token starts nothing; the command reports it.
+ */
+final class EarlyJoin {
+    /** Shortest token text (a custom relay's adds its URL). */
+    private static final int MIN_TOKEN_LENGTH = 40;
+    private static volatile EarlyRelay started;
+
+    private EarlyJoin() {
+    }
+
+    /** Starts the connection for the first word of {@code args} that decodes as a current token. */
+    static void start(final String[] args) {
+        for (final String arg : args) {
+            if (tokenShaped(arg)) {
+                try {
+                    final SessionToken token = SessionToken.decode(arg, Clock.systemUTC());
+                    started = EarlyRelay.start(token, () -> Transfers.joining(token, false));
+                    return;
+                } catch (final TokenException e) {
+                    // not a token after all: maybe an option's value
+                }
+            }
+        }
+    }
+
+    /** The connection started at process start, once; null when none was. */
+    static EarlyRelay take() {
+        final EarlyRelay early = started;
+        started = null;
+        return early;
+    }
+
+    private static boolean tokenShaped(final String arg) {
+        if (arg.length() < MIN_TOKEN_LENGTH) {
+            return false;
+        }
+        for (int i = 0; i < arg.length(); i++) {
+            final char c = arg.charAt(i);
+            if (!(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_')) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
