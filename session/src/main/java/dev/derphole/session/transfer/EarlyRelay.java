@@ -61,13 +61,7 @@ public final class EarlyRelay {
         try {
             return connection.get();
         } catch (final ExecutionException e) {
-            if (e.getCause() instanceof RelayUnreachableException unreachable) {
-                throw unreachable;
-            }
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new IllegalStateException(e.getCause());
+            throw Prepared.rethrow(e, RelayUnreachableException.class);
         }
     }
 }

@@ -29,13 +29,26 @@ final class Prepared<T> {
         try {
             return task.get();
         } catch (final ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            if (e.getCause() instanceof Error error) {
-                throw error;
-            }
-            throw new IllegalStateException(e.getCause());
+            throw rethrow(e, RuntimeException.class);
         }
+    }
+
+    /**
+     * Rethrows the cause of a failed task: as {@code checked} when it is one, as is when unchecked; any other is
+     * returned wrapped, for the caller to throw.
+     */
+    static <E extends Exception> IllegalStateException rethrow(final ExecutionException failed,
+        final Class<E> checked) throws E {
+        final Throwable cause = failed.getCause();
+        if (checked.isInstance(cause)) {
+            throw checked.cast(cause);
+        }
+        if (cause instanceof RuntimeException r) {
+            throw r;
+        }
+        if (cause instanceof Error error) {
+            throw error;
+        }
+        return new IllegalStateException(cause);
     }
 }

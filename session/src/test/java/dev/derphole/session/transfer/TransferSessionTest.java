@@ -6,8 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
+import java.net.ServerSocket;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumSet;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -25,13 +28,21 @@ import dev.derphole.derp.client.DerpTarget;
 import dev.derphole.derp.map.DerpMap;
 import dev.derphole.derp.map.DerpNode;
 import dev.derphole.derp.map.DerpRelayUrl;
+import dev.derphole.derp.proto.NodeKey;
 import dev.derphole.derp.server.DerpServer;
 import dev.derphole.derp.server.TestRelays;
 import dev.derphole.lanes.StreamConfig;
+import dev.derphole.session.relay.RelayUnreachableException;
 import dev.derphole.session.rendezvous.CandidatePolicy;
+import dev.derphole.session.token.Capability;
+import dev.derphole.session.token.RelayBootstrap;
 import dev.derphole.session.token.SessionToken;
+import dev.derphole.session.token.TestTokens;
 
-/** listen/pipe sessions in one JVM over a real relay on loopback: the layer below the CLI. */
+/**
+ * listen/pipe sessions in one JVM over a real relay on loopback: the layer below the CLI. Also the joining side's
+ * relay connection opened before its session ({@link EarlyRelay}, as {@code pipe TOKEN} does at process start).
+ */
 @Timeout(120)
 class TransferSessionTest {
     /** Blocking sessions need threads of their own; the common pool has one on 2 cores. */
@@ -62,13 +73,7 @@ class TransferSessionTest {
         try (ListenSession listener = new ListenSession(setup, SessionEvents.NONE)) {
             final SessionToken token = listener.open();
             final ByteArrayOutputStream received = new ByteArrayOutputStream();
-            final CompletableFuture<Long> receiving = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return listener.receive(received);
-                } catch (final Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            }, threads);
+            final CompletableFuture<Long> receiving = receiving(listener, received);
             final SlowSource source = new SlowSource(payload);
             final CompletableFuture<Long> sending = CompletableFuture.supplyAsync(() -> send(token, source), threads);
 
@@ -94,13 +99,7 @@ class TransferSessionTest {
             final SessionToken token = listener.open();
             stranger.connect();
             final ByteArrayOutputStream received = new ByteArrayOutputStream();
-            final CompletableFuture<Long> receiving = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return listener.receive(received);
-                } catch (final Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            }, threads);
+            final CompletableFuture<Long> receiving = receiving(listener, received);
             final CompletableFuture<Long> sending = CompletableFuture.supplyAsync(() ->
                 send(token, new ByteArrayInputStream(payload)), threads);
             // Garbage in the stream range from a key that is not the claimer's.
@@ -128,6 +127,73 @@ class TransferSessionTest {
                 .isInstanceOf(TransferException.class).hasMessageContaining("no answer from the listener");
             assertThat(Duration.ofNanos(System.nanoTime() - startNs)).isLessThan(Duration.ofSeconds(45));
         }
+    }
+
+    @Test
+    void shouldCarryTheSessionOnTheEarlyConnection() throws Exception {
+        final byte[] payload = new byte[256 << 10];
+        new SplittableRandom(5).nextBytes(payload);
+        try (ListenSession listener = new ListenSession(setup, SessionEvents.NONE)) {
+            final SessionToken token = listener.open();
+            final ByteArrayOutputStream received = new ByteArrayOutputStream();
+            final CompletableFuture<Long> receiving = receiving(listener, received);
+            final EarlyRelay early = EarlyRelay.start(token, () -> setup);
+            try (PipeSession pipe = new PipeSession(setup, SessionEvents.NONE, token, setup.map())
+                .earlyRelay(early)) {
+                assertThat(pipe.send(new ByteArrayInputStream(payload))).isEqualTo(payload.length);
+            }
+            assertThat(receiving.get(30, TimeUnit.SECONDS)).isEqualTo(payload.length);
+            assertThat(received.toByteArray()).isEqualTo(payload);
+            assertThat(early.take(token.relay())).as("taken by the session").isNull();
+            assertThat(relay.counters().clientsRegistered()).as("the listener and the early connection only")
+                .isEqualTo(2);
+        }
+    }
+
+    @Test
+    void shouldCloseAConnectionToAnotherRelay() throws Exception {
+        try (ListenSession listener = new ListenSession(setup, SessionEvents.NONE)) {
+            final SessionToken token = listener.open();
+            final EarlyRelay early = EarlyRelay.start(token, () -> setup);
+            awaitClients(2);
+            assertThat(early.take(new RelayBootstrap.CustomRelay("http://127.0.0.1:9", 0))).isNull();
+            awaitClients(1);
+            assertThat(early.take(token.relay())).as("closed, not kept for a later session").isNull();
+        }
+    }
+
+    @Test
+    void shouldReportAnUnreachableRelayWhenTaken() throws Exception {
+        final int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        final String url = "http://127.0.0.1:" + closedPort;
+        final SplittableRandom random = new SplittableRandom(6);
+        final SessionToken elsewhere = new SessionToken(EnumSet.of(Capability.STDIO), TestTokens.bytes(random, 16),
+            Instant.now().getEpochSecond() + 3600, new RelayBootstrap.CustomRelay(url, 0),
+            NodeKey.of(TestTokens.bytes(random, 32)), TestTokens.identity(random), TestTokens.bytes(random, 32));
+        final EarlyRelay early = EarlyRelay.start(elsewhere, () -> setup);
+        assertThatThrownBy(() -> early.take(elsewhere.relay())).isInstanceOf(RelayUnreachableException.class)
+            .hasMessageContaining(String.valueOf(closedPort));
+    }
+
+    private void awaitClients(final long count) throws InterruptedException {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (relay.counters().currentClients() != count && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(relay.counters().currentClients()).as("clients on the relay").isEqualTo(count);
+    }
+
+    private CompletableFuture<Long> receiving(final ListenSession listener, final ByteArrayOutputStream received) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return listener.receive(received);
+            } catch (final Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, threads);
     }
 
     private long send(final SessionToken token, final InputStream source) {
