@@ -80,6 +80,12 @@ public final class DerpholeMain implements Callable<Integer> {
         if (invoked == null) {
             return null;
         }
+        if ("pipe".equals(invoked) && PipeLine.plain(args)) {
+            final CommandLine fast = PipeLine.build(terminal);
+            if (parsesToRun(CommandRunner.parseQuietly(fast, terminal, args))) {
+                return fast;
+            }
+        }
         final CommandLine one = commandLine(terminal, List.of(invoked));
         final ParseResult parsed = CommandRunner.parseQuietly(one, terminal, args);
         return parsed != null && parsed.hasSubcommand() && !parsed.isUsageHelpRequested() ? one : null;
@@ -110,12 +116,31 @@ public final class DerpholeMain implements Callable<Integer> {
         return null;
     }
 
-    private static CommandLine commandLine(final Terminal terminal, final List<String> subcommands) {
+    /** A parse that runs a subcommand: no help or version asked for anywhere on the line. */
+    static boolean parsesToRun(final ParseResult parsed) {
+        if (parsed == null || !parsed.hasSubcommand()) {
+            return false;
+        }
+        for (ParseResult p = parsed; p != null; p = p.subcommand()) {
+            if (p.isUsageHelpRequested() || p.isVersionHelpRequested()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static CommandLine commandLine(final Terminal terminal, final List<String> subcommands) {
         final DerpholeMain root = new DerpholeMain();
         final CommandLine commandLine = new CommandLine(root);
         for (final String name : subcommands) {
             commandLine.addSubcommand(subcommand(name, terminal, root.global));
         }
+        executeWith(commandLine, root, terminal);
+        return commandLine;
+    }
+
+    /** Runs the last subcommand once the global options are applied (a usage error of theirs is reported). */
+    static void executeWith(final CommandLine commandLine, final DerpholeMain root, final Terminal terminal) {
         commandLine.setExecutionStrategy(parseResult -> {
             try {
                 root.global.applyTo(terminal);
@@ -124,7 +149,6 @@ public final class DerpholeMain implements Callable<Integer> {
             }
             return new CommandLine.RunLast().execute(parseResult);
         });
-        return commandLine;
     }
 
     // A switch, not a map of constructor references: a lambda the AOT cache's training never ran costs its
