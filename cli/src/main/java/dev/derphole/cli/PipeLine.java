@@ -21,15 +21,15 @@ import picocli.CommandLine.ScopeType;
  * mirror {@link GlobalOptions}, {@link PipeCommand} and {@link TokenSource}; {@code PipeLineTest} holds them equal.
  */
 final class PipeLine {
-    private PipeLine() {
-    }
-
     /** Options by every name (short and long), to their canonical one: a line may give each at most once. */
     private static final Map<String, String> NAMES = Map.ofEntries(Map.entry("-v", "-v"), Map.entry("--verbose", "-v"),
         Map.entry("-q", "-q"), Map.entry("--quiet", "-q"), Map.entry("-s", "-s"), Map.entry("--silent", "-s"),
         Map.entry("--derp-url", "--derp-url"), Map.entry("--derp-map", "--derp-map"),
         Map.entry("--token-file", "--token-file"), Map.entry("--token-stdin", "--token-stdin"),
         Map.entry("--force-relay", "--force-relay"), Map.entry("-P", "-P"), Map.entry("--parallel", "-P"));
+
+    private PipeLine() {
+    }
 
     /**
      * Whether this line is plain enough for the fast path: each option given once, by a name of its own (no
