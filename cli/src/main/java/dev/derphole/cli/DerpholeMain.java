@@ -80,9 +80,9 @@ public final class DerpholeMain implements Callable<Integer> {
         if (invoked == null) {
             return null;
         }
-        if ("pipe".equals(invoked) && PipeLine.plain(args)) {
+        if ("pipe".equals(invoked)) {
             final CommandLine fast = PipeLine.build(terminal);
-            if (parsesToRun(CommandRunner.parseQuietly(fast, terminal, args))) {
+            if (PipeLine.plain(fast, args) && parsesToRun(CommandRunner.parseQuietly(fast, terminal, args))) {
                 return fast;
             }
         }

@@ -19,10 +19,13 @@ final class EarlyJoin {
     private EarlyJoin() {
     }
 
-    /** Starts the connection for the first word of {@code args} that decodes as a current token. */
+    /**
+     * Starts the connection for the first word of {@code args} that decodes as a current token (shorter words are
+     * not tried: subcommand names, options, values).
+     */
     static void start(final String[] args) {
         for (final String arg : args) {
-            if (tokenShaped(arg)) {
+            if (arg.length() >= MIN_TOKEN_LENGTH) {
                 try {
                     final SessionToken token = SessionToken.decode(arg, Clock.systemUTC());
                     started = EarlyRelay.start(token, () -> Transfers.joining(token, false));
@@ -39,18 +42,5 @@ final class EarlyJoin {
         final EarlyRelay early = started;
         started = null;
         return early;
-    }
-
-    private static boolean tokenShaped(final String arg) {
-        if (arg.length() < MIN_TOKEN_LENGTH) {
-            return false;
-        }
-        for (int i = 0; i < arg.length(); i++) {
-            final char c = arg.charAt(i);
-            if (!(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_')) {
-                return false;
-            }
-        }
-        return true;
     }
 }

@@ -21,23 +21,18 @@ import picocli.CommandLine.ScopeType;
  * mirror {@link GlobalOptions}, {@link PipeCommand} and {@link TokenSource}; {@code PipeLineTest} holds them equal.
  */
 final class PipeLine {
-    /** Options by every name (short and long), to their canonical one: a line may give each at most once. */
-    private static final Map<String, String> NAMES = Map.ofEntries(Map.entry("-v", "-v"), Map.entry("--verbose", "-v"),
-        Map.entry("-q", "-q"), Map.entry("--quiet", "-q"), Map.entry("-s", "-s"), Map.entry("--silent", "-s"),
-        Map.entry("--derp-url", "--derp-url"), Map.entry("--derp-map", "--derp-map"),
-        Map.entry("--token-file", "--token-file"), Map.entry("--token-stdin", "--token-stdin"),
-        Map.entry("--force-relay", "--force-relay"), Map.entry("-P", "-P"), Map.entry("--parallel", "-P"));
-
     private PipeLine() {
     }
 
     /**
-     * Whether this line is plain enough for the fast path: each option given once, by a name of its own (no
-     * clustered short options like {@code -vq}), and nothing picocli reads specially ({@code @file}s). Repeats and
-     * clusters of inherited options meet picocli's per-subcommand initial values differently in the two models, and
-     * nobody writes them on purpose: they go to the annotated model.
+     * Whether {@code args} are plain enough for {@code line} (from {@link #build}): each option given once, by a name
+     * of its own (no clustered short options like {@code -vq}), and nothing picocli reads specially ({@code @file}s).
+     * Repeats and clusters of inherited options meet picocli's per-subcommand initial values differently in the two
+     * models, and nobody writes them on purpose: they go to the annotated model.
      */
-    static boolean plain(final String... args) {
+    static boolean plain(final CommandLine line, final String... args) {
+        final Map<String, OptionSpec> pipeOptions = line.getSubcommands().get("pipe").getCommandSpec().optionsMap();
+        final Map<String, OptionSpec> rootOptions = line.getCommandSpec().optionsMap();
         final Set<String> seen = new HashSet<>();
         for (final String arg : args) {
             if ("--".equals(arg)) {
@@ -57,8 +52,8 @@ final class PipeLine {
                     return false; // a cluster, -vq
                 }
             }
-            final String canonical = NAMES.get(name);
-            if (canonical != null && !seen.add(canonical)) {
+            final OptionSpec option = pipeOptions.getOrDefault(name, rootOptions.get(name));
+            if (option != null && !seen.add(option.longestName())) {
                 return false;
             }
         }

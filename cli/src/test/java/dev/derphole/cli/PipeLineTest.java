@@ -93,10 +93,10 @@ class PipeLineTest {
     }
 
     private static Values fastValues(final String[] args) {
-        if (!PipeLine.plain(args)) {
+        final CommandLine fast = PipeLine.build(terminal());
+        if (!PipeLine.plain(fast, args)) {
             return null;
         }
-        final CommandLine fast = PipeLine.build(terminal());
         return DerpholeMain.parsesToRun(CommandRunner.parseQuietly(fast, terminal(), args)) ? Values.of(fast) : null;
     }
 

@@ -68,8 +68,6 @@ public final class SendEngine {
     private static final long LOSS_DELAY_FLOOR_NS = 1_000_000L;
     /** Longest park of the loop; timers are usually sooner. */
     private static final long MAX_PARK_NS = 100_000_000L;
-    /** A probe timeout at the stream's tail copies what was sent within this long (far more than any PTO). */
-    private static final long PROBE_COPY_AGE_NS = 60_000_000_000L;
     /** Shortest heartbeat interval while waiting for the final ACK. */
     private static final long DRAIN_PROBE_MIN_NS = 20_000_000L;
     /** Unanswered probe timeouts in a row before everything in flight is declared lost (RFC 9002 §7.6). */
@@ -740,9 +738,9 @@ public final class SendEngine {
             if (tailCursor != -1) {
                 // The tail's last packets or their ACKs were lost: what is still out gets one more copy now (a few
                 // packets at most), so the heartbeat's ACK finds them there instead of asking for repairs a
-                // round trip later (RFC 9002 6.2.4: a probe may carry data in flight).
+                // round trip later (RFC 9002 6.2.4: a probe may carry data in flight). Same floor as the tail's
+                // first pass: anything older still out is found overdue by the heartbeat's ACK and repaired.
                 tailCursor = codec.nextPacketNumber();
-                tailFloorNs = nowNs - PROBE_COPY_AGE_NS;
             }
         }
         probeDeadlineNs = nowNs + probeTimeoutNs();
