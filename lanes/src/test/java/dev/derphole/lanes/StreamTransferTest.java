@@ -138,6 +138,34 @@ class StreamTransferTest {
         }
     }
 
+    /** The source's end comes after its last bytes left, so FIN goes alone: sent once, it is no repair. */
+    @Test
+    void shouldNotCountAFinSentAloneAsARetransmission() throws Exception {
+        final byte[] data = new DeterministicSource(16, 10_000).readAllBytes();
+        final java.io.InputStream endingLate = new ByteArrayInputStream(data) {
+            @Override
+            public synchronized int read(final byte[] b, final int off, final int len) {
+                final int n = super.read(b, off, len);
+                if (n < 0) {
+                    try {
+                        Thread.sleep(200);
+                    } catch (final InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return n;
+            }
+        };
+        final DigestSink sink = new DigestSink();
+        try (LossyPathPair pair = LossyPathPair.builder().maxDatagram(UDP_DATAGRAM).build()) {
+            final StreamPair streams = new StreamPair(CONFIG, StreamPair.keys(16), pair.a(), pair.b())
+                .start(endingLate, sink);
+            assertThat(streams.await(10, TimeUnit.SECONDS)).isEqualTo(data.length);
+            assertThat(streams.sender.stats().retransmittedPackets()).isZero();
+        }
+        assertThat(sink.count()).isEqualTo(data.length);
+    }
+
     @Test
     void shouldDeliverOneByteAndEveryByteValue() throws Exception {
         assertThat(roundTrip(new byte[] {42}, UDP_DATAGRAM)).containsExactly(42);

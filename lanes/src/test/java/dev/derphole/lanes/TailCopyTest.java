@@ -49,8 +49,9 @@ class TailCopyTest {
         final TailCounts sender = transfer(false, dropFirstFinalDatagram(seen));
         assertThat(seen.get()).as("the final datagram and its copy").isGreaterThanOrEqualTo(2);
         assertThat(sender.copies()).isPositive();
+        // Probe timeouts are not counted here: the copy's ACK comes a round trip after the final packet, and the
+        // timeout is that plus a few milliseconds, so a loaded machine may run into it (it only sends more copies).
         assertThat(sender.repairs()).as("repairs").isZero();
-        assertThat(sender.probes()).as("probe timeouts").isZero();
     }
 
     /**

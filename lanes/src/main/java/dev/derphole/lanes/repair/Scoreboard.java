@@ -77,6 +77,7 @@ public final class Scoreboard {
     private long largestAckedPn = -1;
     private long finalOffset = -1;
     private boolean finAcked;
+    private boolean finSent;
     private int finInFlight;
     private int epoch;
     private long bytesInFlight;
@@ -198,6 +199,7 @@ public final class Scoreboard {
         if (fin) {
             finalOffset = offset + length;
             finInFlight++;
+            finSent = true;
         }
     }
 
@@ -509,12 +511,13 @@ public final class Scoreboard {
         return finAcked;
     }
 
-    public long cumAcked() {
-        return cumAcked;
+    /** A packet carrying FIN has been sent (a FIN sent again is a retransmission). */
+    public boolean finSent() {
+        return finSent;
     }
 
-    public long highestSent() {
-        return highestSent;
+    public long cumAcked() {
+        return cumAcked;
     }
 
     public long largestAckedPacketNumber() {
@@ -811,6 +814,12 @@ public final class Scoreboard {
             trainResolved(lane, pn, false);
         } else {
             oldEpochBytesInFlight -= length;
+        }
+        if (log.isCopied(pn)) {
+            // Its tail copy carries the range under its own number: the copy's ACK covers it, the copy's loss
+            // queues it. A repair now would duplicate a copy still on its way, e.g. when a probe timeout's ACK for
+            // its heartbeat comes a moment before the ACK for the copy sent behind the heartbeat.
+            return;
         }
         // Queue the parts of the range the receiver does not have.
         final long end = offset + length;

@@ -881,7 +881,7 @@ public final class SendEngine {
                 } else if (finalOffset >= 0 && sendNext == finalOffset && scoreboard.finNeeded()) {
                     start = finalOffset;
                     length = 0;
-                    retransmission = scoreboard.highestSent() == finalOffset && finalOffset > 0;
+                    retransmission = scoreboard.finSent();
                 } else if ((copyOf = nextTailCopy(nowNs)) >= 0) {
                     start = scoreboard.offsetOf(copyOf);
                     length = scoreboard.lengthOf(copyOf);

@@ -119,6 +119,38 @@ class ScoreboardTest {
         assertThat(board.firstLossEnd()).isEqualTo(100);
     }
 
+    /**
+     * A probe timeout in the tail sends a heartbeat and, behind it, a copy of the last packet. The heartbeat's ACK
+     * finds the original overdue: its range waits for the copy (repaired only if the copy is lost too).
+     */
+    @Test
+    void shouldLeaveTheRangeOfALostPacketToItsTailCopy() {
+        sendPackets(3, 100, 0);
+        board.onControlSent(3, MS); // the probe timeout's heartbeat
+        board.onDataSent(4, 200, 100, false, true, MS);
+        board.onCopied(2);
+        ack(200, 3);
+        board.detectLosses(20 * MS, 10 * MS, 10 * MS, 3);
+        assertThat(board.hasLoss()).as("the copy is still on its way").isFalse();
+        assertThat(board.lostBytes()).isEqualTo(100);
+        assertThat(board.packetsInFlight()).isEqualTo(1);
+        board.onControlSent(5, 2 * MS);
+        ack(200, 5);
+        board.detectLosses(30 * MS, 10 * MS, 10 * MS, 3);
+        assertThat(board.hasLoss()).as("the copy was lost too").isTrue();
+        assertThat(board.firstLossStart()).isEqualTo(200);
+        assertThat(board.firstLossEnd()).isEqualTo(300);
+    }
+
+    @Test
+    void shouldKnowWhetherAFinWasSent() {
+        board.finalOffset(100);
+        board.onDataSent(0, 0, 100, false, false, 0);
+        assertThat(board.finSent()).as("the last bytes went before the source's end was seen").isFalse();
+        board.onDataSent(1, 100, 0, true, false, 0);
+        assertThat(board.finSent()).isTrue();
+    }
+
     @Test
     void shouldSampleTheDeliveryRateOverTheLongerOfTheSendAndAckIntervals() {
         sendPackets(10, 1000, 0); // a burst at t = 0
