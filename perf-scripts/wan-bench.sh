@@ -47,6 +47,10 @@ last sample). t_direct: seconds from a side's `connected-relay` (its first relay
 receiver's `connected-relay` (JVM start-up, relay connections and the claim: the time before the first byte can
 arrive), and "after first byte" = bytes / (wall - ttfb) as % of the link, the rate once data flows (it still
 includes the relay phase and the rate controller's start-up). The link %, from the wall, is the headline figure.
+Link use (every tool, on stderr and in DIR/logs/<run>/link.txt): the emulated link's own counters towards a,
+read by SIGUSR1 just before the sender starts and just after both ended: IP bytes it carried as % of what the wall
+allowed, and the time it stood idle in gaps under 1 s (with the number of gaps of 1 ms or more), i.e. where the
+wall went that the link did not carry data.
 
 Time cap: a transfer still running after --cap seconds is stopped and counted as capped; its MB/s is what
 arrived by then over the elapsed time, and its prefix is verified instead: SHA-256 of the received bytes
@@ -241,6 +245,7 @@ run_derphole()
         || { echo "error: listen printed no token (see $d)" >&2; return 1; }
     local token
     token=$(grep -E '^[A-Za-z0-9_-]{40,}$' "$d/listen.err" | head -n 1)
+    link_start=$(wanem_counters)
     run_start=$(now)
     local rc=0
     DERPHOLE_JAVA_OPTS=$java_opts in_ns b timeout "$cap" "$derphole" -v pipe "$token" < "$input" \
@@ -252,6 +257,7 @@ run_derphole()
     fi
     wait "$sink_pid" || true
     run_end=$(now)
+    link_end=$(wanem_counters)
     # $relay_pid is the subshell around ip netns exec / timeout / the JVM: SIGTERM reaches the JVM through
     # kill_tree; the next run needs the port, so wait until nothing listens on it.
     kill_tree "$relay_pid"
@@ -313,6 +319,7 @@ run_tcp()
     done ) &
     local ss_pid=$!
     pids+=("$ss_pid")
+    link_start=$(wanem_counters)
     run_start=$(now)
     local rc=0
     in_ns b timeout "$cap" socat -u STDIN TCP:"$LAB_RELAY_IP:$send_port,$opt" < "$input" 2> "$d/pipe.err" || rc=$?
@@ -323,6 +330,7 @@ run_tcp()
     fi
     wait "$sink_pid" || true
     run_end=$(now)
+    link_end=$(wanem_counters)
     kill_tree "$ss_pid"
     kill_tree "$fwd_pid"
     wait "$fwd_pid" 2> /dev/null || true
@@ -392,6 +400,32 @@ verify()
     if [ "$got" = "$want" ]; then echo true; else echo false; fi
 }
 
+# wanem_counters: "tx_bytes idle_us idle_gaps_1ms" of the emulated link towards a (wanem-a's direction ba,
+# pub -> a's router: the data's way), read from the counters wanem prints on SIGUSR1; "" when there are none.
+wanem_counters()
+{
+    local pidfile=$DHLAB_STATE_DIR/wanem-a.pid log=$DHLAB_STATE_DIR/wanem-a.log before after i
+    [ -f "$pidfile" ] || return 0
+    before=$(grep -c 'wanem stats ba:' "$log" 2> /dev/null || true)
+    kill -USR1 "$(cat "$pidfile")" 2> /dev/null || return 0
+    for ((i = 0; i < 50; i++)); do
+        after=$(grep -c 'wanem stats ba:' "$log" 2> /dev/null || true)
+        [ "${after:-0}" -gt "${before:-0}" ] && break
+        sleep 0.01
+    done
+    grep 'wanem stats ba:' "$log" | tail -n 1 \
+        | sed -n 's/.* tx_bytes=\([0-9]*\) .* idle_us=\([0-9]*\) idle_gaps_1ms=\([0-9]*\) .*/\1 \2 \3/p'
+}
+
+# link_use START END WALL: "link busy P % of the wall, idle I ms in G gaps >= 1 ms" from two wanem_counters.
+link_use()
+{
+    [ -n "$1" ] && [ -n "$2" ] || return 0
+    awk -v s="$1" -v e="$2" -v w="$3" -v r="$link_mbit" 'BEGIN { split(s, a, " "); split(e, b, " ")
+        printf "link busy %.2f %% of the wall, idle %.1f ms in %d gaps >= 1 ms", 100 * (b[1] - a[1]) * 8 / (r * 1e6) / w,
+            (b[2] - a[2]) / 1000, b[3] - a[3] }'
+}
+
 # record LOSS N TOOL DIR: one CSV row and one line on stderr.
 record()
 {
@@ -421,6 +455,12 @@ record()
     echo >&2
     if [ "$tool" = derphole ]; then
         grep -h -e '^stats ' -e '^direct-stats ' "$d/pipe.err" | sed 's/^/         /' >&2 || true
+    fi
+    local use
+    use=$(link_use "$link_start" "$link_end" "$wall")
+    if [ -n "$use" ]; then
+        echo "         $use" >&2
+        echo "$use" > "$d/link.txt"
     fi
     if [ "$hash_ok" != true ]; then
         echo "warning: $tool run $n at loss $loss %: output differs from the input" >&2

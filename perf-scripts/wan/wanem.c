@@ -57,7 +57,12 @@ struct slot
 struct counters
 {
     uint64_t rx, rx_bytes, tx, tx_bytes, lost, queue_drop, ring_drop, write_err;
+    /* Rate-limited links: time the link stood idle between packets less than IDLE_SPAN_NS apart (a transfer's
+     * gaps, not the quiet between runs), and how many such gaps were 1 ms or longer. */
+    uint64_t idle_ns, idle_gaps_1ms;
 };
+
+#define IDLE_SPAN_NS 1000000000.0
 
 /* One direction of the link. Owned by the main loop; not thread-safe (there is only one thread). */
 struct direction
@@ -275,10 +280,11 @@ static void print_stats(const struct direction *d, int n)
         const struct counters *c = &d[i].c;
         fprintf(stderr,
             "wanem stats %s: rx=%llu rx_bytes=%llu tx=%llu tx_bytes=%llu lost=%llu queue_drop=%llu ring_drop=%llu"
-            " write_err=%llu queued=%u delay_ms=%g loss_pct=%g rate_mbit=%g queue_bytes=%lld slots=%u\n",
+            " write_err=%llu idle_us=%llu idle_gaps_1ms=%llu queued=%u delay_ms=%g loss_pct=%g rate_mbit=%g queue_bytes=%lld slots=%u\n",
             d[i].name, (unsigned long long)c->rx, (unsigned long long)c->rx_bytes, (unsigned long long)c->tx,
             (unsigned long long)c->tx_bytes, (unsigned long long)c->lost, (unsigned long long)c->queue_drop,
-            (unsigned long long)c->ring_drop, (unsigned long long)c->write_err, d[i].count, d[i].delay_ms,
+            (unsigned long long)c->ring_drop, (unsigned long long)c->write_err,
+            (unsigned long long)(c->idle_ns / 1000), (unsigned long long)c->idle_gaps_1ms, d[i].count, d[i].delay_ms,
             d[i].loss_pct, d[i].rate_mbit, d[i].queue_bytes, d[i].nslots);
     }
 }
@@ -352,6 +358,13 @@ static void read_burst(struct direction *d, uint8_t *scratch)
         if (d->ns_per_byte > 0.0)
         {
             double start = d->tx_end_ns > (double)now ? d->tx_end_ns : (double)now;
+            double gap = (double)now - d->tx_end_ns;
+            if (d->tx_end_ns > 0.0 && gap > 0.0 && gap < IDLE_SPAN_NS)
+            {
+                d->c.idle_ns += (uint64_t)gap;
+                if (gap >= 1e6)
+                    d->c.idle_gaps_1ms++;
+            }
             /* Backlog ahead of this packet, in bytes still to be sent; tail drop when it would not fit. */
             double backlog = (start - (double)now) / d->ns_per_byte;
             if (backlog + (double)n > (double)d->queue_bytes)
