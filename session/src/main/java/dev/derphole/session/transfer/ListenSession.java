@@ -2,6 +2,7 @@ package dev.derphole.session.transfer;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
@@ -51,6 +52,8 @@ public final class ListenSession implements AutoCloseable {
     private List<String> claimCandidates = List.of();
     /** Built while we wait for the claim; bound to the claimer's path when it comes. */
     private Prepared<BulkReceiver> preparedReceiver;
+    /** Longest the token waits for the listener's warm-up and receiver build ({@link #settle}), in ms. */
+    static final long SETTLE_MS = 2_000;
 
     public ListenSession(final TransferSetup setup, final SessionEvents events) {
         this.setup = setup;
@@ -63,7 +66,7 @@ public final class ListenSession implements AutoCloseable {
      * @throws RelayUnreachableException when no relay can be reached
      */
     public SessionToken open() throws RelayUnreachableException {
-        CodecWarmup.startInBackground(); // while we connect and wait for the claim
+        final Thread warmup = CodecWarmup.startInBackground(); // while we connect
         direct = DirectAttempt.open(setup); // the socket opens while we connect
         final Curve25519KeyPair derpKeys = Curve25519KeyPair.generate();
         final RelayConnector.Connected relay = new RelayConnector(setup.resolver(), setup.ssl())
@@ -78,7 +81,29 @@ public final class ListenSession implements AutoCloseable {
         final SessionToken issued = token;
         preparedReceiver = Prepared.start(
             () -> new BulkReceiver(setup.stream(), StreamKeying.claimerToListener(issued)));
+        settle(warmup);
         return token;
+    }
+
+    /**
+     * The token means "ready": the crypto warm-up and the receiver's build (a receive window of tens of MiB to zero,
+     * ciphers: together ~0.1-0.2 CPU-s on a cold JVM) end before it is shown, at most {@link #SETTLE_MS} later. A
+     * sender started the moment the token appears (a script, or both ends on one small machine) then does not share
+     * the CPU with them during its own start-up, which is CPU-bound; on its own machine the listener only waits.
+     */
+    private void settle(final Thread warmup) {
+        final long deadline = System.nanoTime() + SETTLE_MS * 1_000_000L;
+        try {
+            warmup.join(Duration.ofMillis(SETTLE_MS));
+            preparedReceiver.await(Math.max(0, deadline - System.nanoTime()));
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt(); // closing: the token is shown (or not) as before
+        }
+    }
+
+    /** The receiver's build has ended (tests: {@link #open} waits for it). */
+    boolean receiverReady() {
+        return preparedReceiver != null && preparedReceiver.isDone();
     }
 
     /**

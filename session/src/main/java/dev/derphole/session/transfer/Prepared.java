@@ -3,6 +3,8 @@ package dev.derphole.session.transfer;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Work started now on a daemon thread and collected later: a stream engine (receive window or send ring of tens
@@ -22,6 +24,19 @@ final class Prepared<T> {
         final Prepared<T> prepared = new Prepared<>(work);
         Thread.ofPlatform().daemon().name("derphole-prepare").start(prepared.task);
         return prepared;
+    }
+
+    /** Waits up to {@code nanos} for the work to end, successfully or not (a failure comes from {@link #get}). */
+    void await(final long nanos) throws InterruptedException {
+        try {
+            task.get(nanos, TimeUnit.NANOSECONDS);
+        } catch (final ExecutionException | TimeoutException e) {
+            // reported by get(), or still running: nothing to wait for here
+        }
+    }
+
+    boolean isDone() {
+        return task.isDone();
     }
 
     /** Waits for the work; its unchecked failure is rethrown as is. */

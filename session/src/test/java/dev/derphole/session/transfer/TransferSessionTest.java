@@ -32,6 +32,7 @@ import dev.derphole.derp.proto.NodeKey;
 import dev.derphole.derp.server.DerpServer;
 import dev.derphole.derp.server.TestRelays;
 import dev.derphole.lanes.StreamConfig;
+import dev.derphole.lanes.wire.CodecWarmup;
 import dev.derphole.session.relay.RelayUnreachableException;
 import dev.derphole.session.rendezvous.CandidatePolicy;
 import dev.derphole.session.token.Capability;
@@ -87,6 +88,22 @@ class TransferSessionTest {
             assertThat(sending.get(60, TimeUnit.SECONDS)).isEqualTo(payload.length);
             assertThat(receiving.get(60, TimeUnit.SECONDS)).isEqualTo(payload.length);
             assertThat(received.toByteArray()).isEqualTo(payload);
+        }
+    }
+
+    /** The token is shown once the listener is ready: warm-up and receiver build done, or the settle time spent. */
+    @Test
+    void shouldIssueTheTokenOnceTheListenerIsReady() throws Exception {
+        try (ListenSession listener = new ListenSession(setup, SessionEvents.NONE)) {
+            final long start = System.nanoTime();
+            listener.open();
+            final long tookMs = (System.nanoTime() - start) / 1_000_000;
+            if (tookMs < ListenSession.SETTLE_MS) {
+                assertThat(CodecWarmup.startInBackground().isAlive()).as("crypto warm-up still running").isFalse();
+                assertThat(listener.receiverReady()).as("receiver built").isTrue();
+            } else {
+                assertThat(tookMs).as("bounded by the settle time").isLessThan(ListenSession.SETTLE_MS + 10_000);
+            }
         }
     }
 
