@@ -35,6 +35,8 @@ import dev.derphole.session.token.SessionToken;
  * Owned by the command's main thread; {@link #abort(String)} may be called from any thread.
  */
 public final class ListenSession implements AutoCloseable {
+    /** Longest the token waits for the listener's warm-up and receiver build ({@link #settle}), in ms. */
+    static final long SETTLE_MS = 2_000;
     private static final long POLL_NS = TimeUnit.MILLISECONDS.toNanos(200);
 
     private final TransferSetup setup;
@@ -50,10 +52,8 @@ public final class ListenSession implements AutoCloseable {
     private DirectAttempt direct;
     private RelayPath relayPath;
     private List<String> claimCandidates = List.of();
-    /** Built while we wait for the claim; bound to the claimer's path when it comes. */
+    /** Built while we connect (the token waits for it: {@link #settle}); bound to the claimer's path later. */
     private Prepared<BulkReceiver> preparedReceiver;
-    /** Longest the token waits for the listener's warm-up and receiver build ({@link #settle}), in ms. */
-    static final long SETTLE_MS = 2_000;
 
     public ListenSession(final TransferSetup setup, final SessionEvents events) {
         this.setup = setup;

@@ -8,7 +8,7 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Work started now on a daemon thread and collected later: a stream engine (receive window or send ring of tens
- * of MiB, ciphers) is built while the claim travels or while the listener waits for one, so neither side
+ * of MiB, ciphers) is built while the claim travels or while the listener connects, so neither side
  * allocates on the path from claim to first byte (~50-80 ms each on a cold JVM). Thread-safe.
  *
  * @param <T> what the work builds
