@@ -77,8 +77,10 @@ class NativeReceiveTimestampTest {
             final List<Stamp> stamps = receive(receiver, in, 32);
 
             assertThat(stamps).hasSize(32);
+            // The kernel stamps a GRO batch when it hands it on, and a deferred softirq may do that after the gap
+            // (seen once: 0.3 ms after it); so the first batch is only known to come before the second.
             assertThat(stamps.subList(0, 16)).extracting(Stamp::receivedNs)
-                .allSatisfy(ns -> assertThat(ns).isBetween(before, between));
+                .allSatisfy(ns -> assertThat(ns).isBetween(before, stamps.get(16).receivedNs()));
             assertThat(stamps.subList(16, 32)).extracting(Stamp::receivedNs)
                 .allSatisfy(ns -> assertThat(ns).isBetween(between, stamps.get(31).returnedNs()));
             assertNonDecreasing(stamps);
