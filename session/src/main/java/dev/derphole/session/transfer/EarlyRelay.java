@@ -4,7 +4,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Supplier;
 
-import dev.derphole.crypto.nacl.Curve25519KeyPair;
 import dev.derphole.session.relay.RelayConnector;
 import dev.derphole.session.relay.RelayUnreachableException;
 import dev.derphole.session.token.RelayBootstrap;
@@ -32,8 +31,7 @@ public final class EarlyRelay {
         Thread.ofPlatform().daemon().name("derphole-early-relay").start(() -> {
             try {
                 final TransferSetup s = setup.get();
-                early.connection.complete(new RelayConnector(s.resolver(), s.ssl())
-                    .connectBootstrap(token.relay(), s.map(), Curve25519KeyPair.generate()));
+                early.connection.complete(PipeSession.connect(s, token.relay(), s.map()));
             } catch (final RelayUnreachableException | RuntimeException e) {
                 early.connection.completeExceptionally(e);
             }

@@ -24,6 +24,7 @@ import dev.derphole.session.rendezvous.Extensions;
 import dev.derphole.session.rendezvous.RendezvousClaimer;
 import dev.derphole.session.rendezvous.RendezvousException;
 import dev.derphole.session.token.IdentityKeyPair;
+import dev.derphole.session.token.RelayBootstrap;
 import dev.derphole.session.token.SessionToken;
 
 /**
@@ -59,6 +60,13 @@ public final class PipeSession implements AutoCloseable {
         this.events = events;
         this.token = token;
         this.publicMap = publicMap;
+    }
+
+    /** The joining side's connection to its token's relay, with a fresh DERP key (also {@link EarlyRelay}'s). */
+    static RelayConnector.Connected connect(final TransferSetup setup, final RelayBootstrap relay,
+        final DerpMap publicMap) throws RelayUnreachableException {
+        return new RelayConnector(setup.resolver(), setup.ssl()).connectBootstrap(relay, publicMap,
+            Curve25519KeyPair.generate());
     }
 
     /**
@@ -104,8 +112,7 @@ public final class PipeSession implements AutoCloseable {
         // A fresh Ed25519 key for the claim: ~40 ms on a cold JVM, now beside the relay connection.
         final Prepared<byte[]> identity = Prepared.start(() -> IdentityKeyPair.generate().publicKeyRaw());
         final RelayConnector.Connected early = earlyRelay != null ? earlyRelay.take(token.relay()) : null;
-        final RelayConnector.Connected relay = early != null ? early : new RelayConnector(setup.resolver(),
-            setup.ssl()).connectBootstrap(token.relay(), publicMap, Curve25519KeyPair.generate());
+        final RelayConnector.Connected relay = early != null ? early : connect(setup, token.relay(), publicMap);
         link = new PeerLink(relay.client()).start();
         link.controlHandler(direct::onControl);
         direct.discover(DirectAttempt.stunNodes(relay.node(), setup.map()), setup.resolver());
