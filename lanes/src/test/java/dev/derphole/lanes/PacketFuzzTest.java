@@ -80,7 +80,8 @@ class PacketFuzzTest {
                     throw new java.util.concurrent.CompletionException(e);
                 }
             });
-            final byte[] types = {PacketType.DATA, PacketType.HEARTBEAT, PacketType.CLOSE, PacketType.ACK};
+            final byte[] types = {
+                PacketType.DATA, PacketType.DATA_FIN, PacketType.HEARTBEAT, PacketType.CLOSE, PacketType.ACK};
             injectGarbage(pair::injectToB, peer, types, 55, 3000);
             abort(pair::injectToB, peer);
             assertEndedCleanly(done);
@@ -102,7 +103,8 @@ class PacketFuzzTest {
                     throw new java.util.concurrent.CompletionException(e);
                 }
             });
-            final byte[] types = {PacketType.ACK, PacketType.HEARTBEAT, PacketType.CLOSE, PacketType.DATA};
+            final byte[] types = {
+                PacketType.ACK, PacketType.HEARTBEAT, PacketType.CLOSE, PacketType.DATA, PacketType.DATA_FIN};
             injectGarbage(pair::injectToA, peer, types, 57, 3000);
             abort(pair::injectToA, peer);
             assertEndedCleanly(done);
@@ -179,7 +181,7 @@ class PacketFuzzTest {
             // Random bytes behind a plausible header, so they get as far as the tag check.
             final byte[] b = new byte[WireFormat.PACKET_OVERHEAD + random.nextInt(1400)];
             random.nextBytes(b);
-            b[0] = (byte)(PacketType.DATA + random.nextInt(5));
+            b[0] = (byte)(PacketType.DATA + random.nextInt(6));
             b[WireFormat.PACKET_NUMBER_OFFSET] = 0; // a packet number near the real ones
             b[WireFormat.PACKET_NUMBER_OFFSET + 1] = 0;
             out.add(b);

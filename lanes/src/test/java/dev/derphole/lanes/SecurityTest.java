@@ -88,10 +88,9 @@ class SecurityTest {
             pair.tamperAtoB(d -> {
                 synchronized (forger) {
                     // A forged DATA at offset 0 with garbage: if it were accepted the SHA-256 would differ.
-                    packet[WireFormat.HEADER_LENGTH] = 0;
                     BigEndian.putInt(packet, WireFormat.HEADER_LENGTH + WireFormat.DATA_STREAM_OFFSET_OFFSET, 0);
                     forger.advanceTo(Math.max(forger.nextPacketNumber(),
-                        BigEndian.getUnsignedInt(d, WireFormat.PACKET_NUMBER_OFFSET) + 1));
+                        BigEndian.getUnsigned24(d, WireFormat.PACKET_NUMBER_OFFSET) + 1));
                     final int n = forger.seal(PacketType.DATA, packet, WireFormat.DATA_PAYLOAD_OFFSET + 1000);
                     return List.of(java.util.Arrays.copyOf(packet, n), d);
                 }

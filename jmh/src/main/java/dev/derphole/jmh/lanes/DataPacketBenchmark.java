@@ -1,7 +1,5 @@
 package dev.derphole.jmh.lanes;
 
-import static dev.derphole.lanes.wire.WireFormat.DATA_FLAGS_OFFSET;
-import static dev.derphole.lanes.wire.WireFormat.DATA_FLAG_FIN;
 import static dev.derphole.lanes.wire.WireFormat.DATA_OVERHEAD;
 import static dev.derphole.lanes.wire.WireFormat.DATA_PAYLOAD_OFFSET;
 import static dev.derphole.lanes.wire.WireFormat.DATA_STREAM_OFFSET_OFFSET;
@@ -57,9 +55,7 @@ public class DataPacketBenchmark extends HotPathBenchmark {
     public int build() {
         final long start = sendOffset;
         sendOffset += payloadLength;
-        final boolean fin = (start & 0x1_0000) != 0;
-        tx[HEADER_LENGTH + DATA_FLAGS_OFFSET] = (byte)(fin ? DATA_FLAG_FIN : 0);
-        BigEndian.putInt(tx, HEADER_LENGTH + DATA_STREAM_OFFSET_OFFSET, Truncated.truncate(start));
+        BigEndian.putInt(tx, HEADER_LENGTH + DATA_STREAM_OFFSET_OFFSET, Truncated.STREAM_OFFSET.truncate(start));
         sendRing.copyOut(start, tx, HEADER_LENGTH + DATA_PAYLOAD_OFFSET, payloadLength);
         return DATA_PAYLOAD_OFFSET + payloadLength + tx[HEADER_LENGTH + DATA_PAYLOAD_OFFSET + (int)(start & 0x3FF)];
     }
@@ -67,15 +63,14 @@ public class DataPacketBenchmark extends HotPathBenchmark {
     /** Receiver: parse and check an opened DATA body, copy its payload into the ring; returns its end. */
     @Benchmark
     public long accept() {
-        rx[DATA_FLAGS_OFFSET] = 0;
         // what the peer would have sent
-        BigEndian.putInt(rx, DATA_STREAM_OFFSET_OFFSET, Truncated.truncate(receiveOffset));
+        BigEndian.putInt(rx, DATA_STREAM_OFFSET_OFFSET, Truncated.STREAM_OFFSET.truncate(receiveOffset));
         final int bodyLength = rx.length;
-        final int flags = rx[DATA_FLAGS_OFFSET] & 0xFF;
-        final long offset = Truncated.expand(BigEndian.getInt(rx, DATA_STREAM_OFFSET_OFFSET), receiveOffset);
+        final long offset = Truncated.STREAM_OFFSET.expand(BigEndian.getInt(rx, DATA_STREAM_OFFSET_OFFSET),
+            receiveOffset);
         final int length = bodyLength - DATA_PAYLOAD_OFFSET;
         final long end = offset + length;
-        if ((flags & ~DATA_FLAG_FIN) != 0 || end - receiveOffset > RING_BYTES) {
+        if (end - receiveOffset > RING_BYTES) {
             throw new IllegalStateException("malformed DATA");
         }
         receiveRing.copyIn(offset, rx, DATA_PAYLOAD_OFFSET, length);

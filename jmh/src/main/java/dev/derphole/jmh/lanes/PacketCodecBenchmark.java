@@ -1,7 +1,5 @@
 package dev.derphole.jmh.lanes;
 
-import static dev.derphole.lanes.wire.WireFormat.DATA_FLAGS_OFFSET;
-import static dev.derphole.lanes.wire.WireFormat.DATA_FLAG_FIN;
 import static dev.derphole.lanes.wire.WireFormat.DATA_OVERHEAD;
 import static dev.derphole.lanes.wire.WireFormat.DATA_PAYLOAD_OFFSET;
 import static dev.derphole.lanes.wire.WireFormat.DATA_STREAM_OFFSET_OFFSET;
@@ -89,7 +87,6 @@ public class PacketCodecBenchmark extends HotPathBenchmark {
     private long writeDataHeader() {
         final long offset = streamOffset;
         streamOffset += payloadLength;
-        tx[HEADER_LENGTH + DATA_FLAGS_OFFSET] = (byte)((offset & 0x1_0000) == 0 ? 0 : DATA_FLAG_FIN);
         BigEndian.putInt(tx, HEADER_LENGTH + DATA_STREAM_OFFSET_OFFSET, (int)offset);
         return offset;
     }

@@ -54,8 +54,8 @@ import dev.derphole.lanes.wire.WireFormat;
  * The 0.75 phase ends once the data in flight is back at the band's lower edge.
  * <p>
  * <b>Pacing</b> counts datagram bytes, the estimate payload bytes: the pacing rate adds the
- * {@link WireFormat#DATA_OVERHEAD} bytes of each segment (1.8 % of a 1,452-byte datagram), or the sender would
- * send 1.8 % below the rate it measured.
+ * {@link WireFormat#DATA_OVERHEAD} bytes of each segment (1.6 % of a 1,472-byte datagram), or the sender would
+ * send 1.6 % below the rate it measured.
  * <p>
  * <b>Loss.</b> A round that loses more than {@link #HEAVY_LOSS} of its bytes is not random loss but a policer
  * or an overflowing queue: the estimate is cut to {@link #HEAVY_LOSS_BACKOFF} of itself (at least what that round

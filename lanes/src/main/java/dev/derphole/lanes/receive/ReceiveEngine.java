@@ -1,7 +1,5 @@
 package dev.derphole.lanes.receive;
 
-import static dev.derphole.lanes.wire.WireFormat.DATA_FLAGS_OFFSET;
-import static dev.derphole.lanes.wire.WireFormat.DATA_FLAG_FIN;
 import static dev.derphole.lanes.wire.WireFormat.DATA_PAYLOAD_OFFSET;
 import static dev.derphole.lanes.wire.WireFormat.DATA_STREAM_OFFSET_OFFSET;
 import static dev.derphole.lanes.wire.WireFormat.HEADER_LENGTH;
@@ -351,8 +349,8 @@ public final class ReceiveEngine {
             replyPath = slot.port.path();
         }
         switch (codec.openedType()) {
-            case PacketType.DATA -> {
-                onData(bodyLength, nowNs);
+            case PacketType.DATA, PacketType.DATA_FIN -> {
+                onData(bodyLength, codec.openedType() == PacketType.DATA_FIN, nowNs);
                 ackFirstFlight(slot.port.path(), nowNs);
             }
             case PacketType.HEARTBEAT -> {
@@ -380,13 +378,8 @@ public final class ReceiveEngine {
         }
     }
 
-    private void onData(final int bodyLength, final long nowNs) {
+    private void onData(final int bodyLength, final boolean fin, final long nowNs) {
         if (bodyLength < DATA_PAYLOAD_OFFSET) {
-            counters.add(StreamCounters.MALFORMED, 1);
-            return;
-        }
-        final int flags = rx[DATA_FLAGS_OFFSET] & 0xFF;
-        if ((flags & ~DATA_FLAG_FIN) != 0) {
             counters.add(StreamCounters.MALFORMED, 1);
             return;
         }
@@ -398,7 +391,7 @@ public final class ReceiveEngine {
         }
         // An honest sender's DATA lies at most a window above our cumulative offset and, younger than the age
         // limit, less than 2^31 + a window below it: restore the high bits from there (docs/stream-protocol.md).
-        final long offset = Truncated.expand(BigEndian.getInt(rx, DATA_STREAM_OFFSET_OFFSET), contiguous);
+        final long offset = Truncated.STREAM_OFFSET.expand(BigEndian.getInt(rx, DATA_STREAM_OFFSET_OFFSET), contiguous);
         final int length = bodyLength - DATA_PAYLOAD_OFFSET;
         final long end = offset + length;
         if (end - contiguous > ring.capacity()) {
@@ -407,7 +400,6 @@ public final class ReceiveEngine {
             counters.add(StreamCounters.PROTOCOL_VIOLATIONS, 1);
             return;
         }
-        final boolean fin = (flags & DATA_FLAG_FIN) != 0;
         if (fin && finalOffset < 0) {
             if (end < highestReceived) {
                 counters.add(StreamCounters.PROTOCOL_VIOLATIONS, 1);

@@ -1,7 +1,5 @@
 package dev.derphole.lanes.send;
 
-import static dev.derphole.lanes.wire.WireFormat.DATA_FLAGS_OFFSET;
-import static dev.derphole.lanes.wire.WireFormat.DATA_FLAG_FIN;
 import static dev.derphole.lanes.wire.WireFormat.DATA_OVERHEAD;
 import static dev.derphole.lanes.wire.WireFormat.DATA_PAYLOAD_OFFSET;
 import static dev.derphole.lanes.wire.WireFormat.DATA_STREAM_OFFSET_OFFSET;
@@ -905,11 +903,11 @@ public final class SendEngine {
                 break;
             }
             final boolean fin = finalOffset >= 0 && start + length == finalOffset && !scoreboard.finAcked();
-            tx[HEADER_LENGTH + DATA_FLAGS_OFFSET] = (byte)(fin ? DATA_FLAG_FIN : 0);
             // Low 32 bits only: the receiver restores the rest from its cumulative offset (Truncated).
-            BigEndian.putInt(tx, HEADER_LENGTH + DATA_STREAM_OFFSET_OFFSET, Truncated.truncate(start));
+            BigEndian.putInt(tx, HEADER_LENGTH + DATA_STREAM_OFFSET_OFFSET, Truncated.STREAM_OFFSET.truncate(start));
             ring.copyOut(start, tx, HEADER_LENGTH + DATA_PAYLOAD_OFFSET, length);
-            final int datagramLength = codec.seal(PacketType.DATA, tx, DATA_PAYLOAD_OFFSET + length);
+            final int datagramLength = codec.seal(fin ? PacketType.DATA_FIN : PacketType.DATA, tx,
+                DATA_PAYLOAD_OFFSET + length);
             if (batch != null) {
                 batch.add(tx, datagramLength);
                 lastSendNs = nowNs;

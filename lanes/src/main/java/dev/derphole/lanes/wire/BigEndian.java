@@ -28,6 +28,18 @@ public final class BigEndian {
         INT.set(b, offset, value);
     }
 
+    /** Unsigned 24-bit value at {@code b[offset, offset + 3)}. */
+    public static int getUnsigned24(final byte[] b, final int offset) {
+        return (b[offset] & 0xFF) << 16 | (b[offset + 1] & 0xFF) << 8 | b[offset + 2] & 0xFF;
+    }
+
+    /** The low 24 bits of {@code value} at {@code b[offset, offset + 3)}. */
+    public static void put24(final byte[] b, final int offset, final int value) {
+        b[offset] = (byte)(value >>> 16);
+        b[offset + 1] = (byte)(value >>> 8);
+        b[offset + 2] = (byte)value;
+    }
+
     /** Unsigned 32-bit value. */
     public static long getUnsignedInt(final byte[] b, final int offset) {
         return getInt(b, offset) & 0xFFFF_FFFFL;

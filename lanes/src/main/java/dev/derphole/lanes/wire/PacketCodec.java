@@ -11,11 +11,11 @@ import dev.derphole.crypto.SessionAead;
 import dev.derphole.lanes.engine.StreamCounters;
 
 /**
- * Seals outgoing packets and opens incoming ones for one endpoint: the clear header (type, low 32 bits of the
+ * Seals outgoing packets and opens incoming ones for one endpoint: the clear header (type, low 24 bits of the
  * packet number) is the AEAD additional data, the body is AES-256-GCM sealed, and the nonce is the direction's
  * prefix and the full 64-bit packet number. Every packet sealed takes the next packet number, so retransmissions
  * never reuse a nonce. The receiver restores the full number as the one closest to the largest it authenticated
- * plus one ({@link Truncated}); a wrong guess (a packet more than 2^31 numbers away) has the wrong nonce and fails
+ * plus one ({@link Truncated}); a wrong guess (a packet more than 2^23 numbers away) has the wrong nonce and fails
  * the tag, and only an authenticated packet moves the largest number. Incoming packets are checked in order of
  * cost: length, type range, replay window (on the restored number), tag; a failure is counted in
  * {@link StreamCounters} and reported as a negative result, never thrown.
@@ -82,7 +82,7 @@ public final class PacketCodec {
     public int seal(final byte type, final byte[] packet, final int bodyLength) {
         final long packetNumber = nextPacketNumber++;
         packet[TYPE_OFFSET] = type;
-        BigEndian.putInt(packet, PACKET_NUMBER_OFFSET, Truncated.truncate(packetNumber));
+        BigEndian.put24(packet, PACKET_NUMBER_OFFSET, Truncated.PACKET_NUMBER.truncate(packetNumber));
         return HEADER_LENGTH + sealer.seal(
             packetNumber, packet, 0, HEADER_LENGTH, packet, HEADER_LENGTH, bodyLength, packet, HEADER_LENGTH);
     }
@@ -104,8 +104,8 @@ public final class PacketCodec {
             counters.add(StreamCounters.MALFORMED, 1);
             return MALFORMED;
         }
-        final long packetNumber = Truncated.expand(
-            BigEndian.getInt(in, offset + PACKET_NUMBER_OFFSET), replay.highest() + 1);
+        final long packetNumber = Truncated.PACKET_NUMBER.expand(
+            BigEndian.getUnsigned24(in, offset + PACKET_NUMBER_OFFSET), replay.highest() + 1);
         if (!replay.isFresh(packetNumber)) {
             counters.add(StreamCounters.REPLAYS, 1);
             return REPLAYED;

@@ -3,26 +3,26 @@ package dev.derphole.lanes.wire;
 import dev.derphole.crypto.SessionAead;
 
 /**
- * Layout constants of stream protocol version 2 (drawn in {@code docs/stream-protocol.md}). Every packet is a
- * 5-byte clear header, used as the AEAD additional data, followed by the AES-256-GCM sealed body and its 16-byte
+ * Layout constants of stream protocol version 3 (drawn in {@code docs/stream-protocol.md}). Every packet is a
+ * 4-byte clear header, used as the AEAD additional data, followed by the AES-256-GCM sealed body and its 16-byte
  * tag. All integers are big-endian.
  * <pre>
- *  0        1                                   5
- * +--------+-----------------------------------+----------------------+-----------+
- * |  type  | packet number, low 32 bits (u32)  | sealed body (0..n)   | tag (16)  |
- * +--------+-----------------------------------+----------------------+-----------+
+ *  0        1                          4
+ * +--------+--------------------------+----------------------+-----------+
+ * |  type  | packet number, low 24    | sealed body (0..n)   | tag (16)  |
+ * +--------+--------------------------+----------------------+-----------+
  * </pre>
- * There is no version byte: the rendezvous that set the session up fixes the stream protocol, so an incompatible
- * change of this format must bump the rendezvous version or be negotiated as a rendezvous extension. The header
- * carries only the low 32 bits of the packet number and a DATA body only the low 32 bits of its stream offset;
- * the receiver restores both ({@link Truncated}). The nonce still uses the full 64-bit packet number.
+ * There is no version byte: the rendezvous that set the session up fixes the stream protocol (see
+ * {@code docs/stream-protocol.md} on versions). The header carries only the low 24 bits of the packet number and a
+ * DATA body only the low 32 bits of its stream offset; the receiver restores both ({@link Truncated}). The nonce
+ * still uses the full 64-bit packet number.
  */
 public final class WireFormat {
     public static final int TYPE_OFFSET = 0;
-    /** Where the low 32 bits of the packet number start. */
+    /** Where the low 24 bits of the packet number start. */
     public static final int PACKET_NUMBER_OFFSET = 1;
     /** Clear header length, also the AAD length. */
-    public static final int HEADER_LENGTH = 5;
+    public static final int HEADER_LENGTH = 4;
     public static final int TAG_LENGTH = SessionAead.TAG_LENGTH;
     /** Bytes every packet carries besides its body. */
     public static final int PACKET_OVERHEAD = HEADER_LENGTH + TAG_LENGTH;
@@ -32,10 +32,9 @@ public final class WireFormat {
     /** Smallest datagram a path may offer: room for a 1-byte DATA payload and a full ACK. */
     public static final int MIN_DATAGRAM_LENGTH = 512;
 
-    // DATA body: flags (u8) | stream offset, low 32 bits (u32) | payload
-    public static final int DATA_FLAGS_OFFSET = 0;
-    public static final int DATA_STREAM_OFFSET_OFFSET = 1;
-    public static final int DATA_PAYLOAD_OFFSET = 5;
+    // DATA and DATA_FIN body: stream offset, low 32 bits (u32) | payload
+    public static final int DATA_STREAM_OFFSET_OFFSET = 0;
+    public static final int DATA_PAYLOAD_OFFSET = 4;
     /**
      * A receiver drops (and counts as a replay: too old) a DATA packet numbered this many or more below the largest
      * packet number it authenticated. With at most {@link #MAX_DATAGRAM_LENGTH} bytes per packet this bounds
@@ -43,8 +42,6 @@ public final class WireFormat {
      * offset unambiguous (see {@code docs/stream-protocol.md} section 3, DATA). Half the replay window.
      */
     public static final int DATA_MAX_PACKET_AGE = 1 << 15;
-    /** DATA flag: this packet's end is the final stream length. */
-    public static final int DATA_FLAG_FIN = 0x01;
     /** Every byte of a DATA datagram that is not payload. */
     public static final int DATA_OVERHEAD = PACKET_OVERHEAD + DATA_PAYLOAD_OFFSET;
 

@@ -21,7 +21,7 @@ import dev.derphole.lanes.wire.WireFormat;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class BbrOnEmulatedWanTest {
     private static final long LINK = 25_000_000L;
-    /** The best a 1,452-byte datagram can do: 1,426 payload bytes per 1,480 IP bytes. */
+    /** The best one datagram of the simulated size can do: its payload over its IP bytes. */
     private static final double CEILING = (double)WanSimulation.PAYLOAD
         / (WanSimulation.PAYLOAD + WireFormat.DATA_OVERHEAD + WanSimulation.IP_UDP_OVERHEAD);
     private static final long SECOND = 1_000_000_000L;

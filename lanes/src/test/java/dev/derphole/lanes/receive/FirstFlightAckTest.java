@@ -126,10 +126,10 @@ class FirstFlightAckTest {
     }
 
     private byte[] data(final long offset, final byte[] source, final int from, final boolean fin) {
-        packet[WireFormat.HEADER_LENGTH + WireFormat.DATA_FLAGS_OFFSET] = (byte)(fin ? WireFormat.DATA_FLAG_FIN : 0);
         BigEndian.putInt(packet, WireFormat.HEADER_LENGTH + WireFormat.DATA_STREAM_OFFSET_OFFSET, (int)offset);
         System.arraycopy(source, from, packet, WireFormat.HEADER_LENGTH + WireFormat.DATA_PAYLOAD_OFFSET, CHUNK);
-        final int n = peer.seal(PacketType.DATA, packet, WireFormat.DATA_PAYLOAD_OFFSET + CHUNK);
+        final int n = peer.seal(fin ? PacketType.DATA_FIN : PacketType.DATA, packet,
+            WireFormat.DATA_PAYLOAD_OFFSET + CHUNK);
         return Arrays.copyOf(packet, n);
     }
 }

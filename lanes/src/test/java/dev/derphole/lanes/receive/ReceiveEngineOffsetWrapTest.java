@@ -31,9 +31,9 @@ import dev.derphole.lanes.wire.PacketType;
 import dev.derphole.lanes.wire.WireFormat;
 
 /**
- * The receive path with stream offsets and packet numbers straddling 2^32, where only their low 32 bits are on the
- * wire: the test seals DATA packets as a sender would and feeds them to a {@link ReceiveEngine} that continues a
- * stream just below 4 GiB ({@link ReceiveEngine#startAt}).
+ * The receive path with stream offsets straddling 2^32 and packet numbers straddling 2^24, where only their low 32
+ * and 24 bits are on the wire: the test seals DATA packets as a sender would and feeds them to a
+ * {@link ReceiveEngine} that continues a stream just below 4 GiB ({@link ReceiveEngine#startAt}).
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class ReceiveEngineOffsetWrapTest {
@@ -62,7 +62,7 @@ class ReceiveEngineOffsetWrapTest {
             final ByteArrayOutputStream sink = new ByteArrayOutputStream();
             final CompletableFuture<Long> done = receive(engine, sink);
 
-            peer.advanceTo(WRAP - 30); // packet numbers cross 2^32 too
+            peer.advanceTo((1L << 24) - 30); // packet numbers cross their wrap too
             final List<byte[]> datagrams = new ArrayList<>();
             for (int at = 0; at < stream.length; at += CHUNK) {
                 final int length = Math.min(CHUNK, stream.length - at);
@@ -99,7 +99,7 @@ class ReceiveEngineOffsetWrapTest {
             final ByteArrayOutputStream sink = new ByteArrayOutputStream();
             final CompletableFuture<Long> done = receive(engine, sink);
 
-            peer.advanceTo(WRAP - 3);
+            peer.advanceTo((1L << 24) - 3); // packet numbers cross their wrap too
             pair.injectToB(data(start, stream, 0, CHUNK, false));
             final long cumulative = start + CHUNK;
             // Other bytes for the next chunk, held back until the packet is too old to place.
@@ -138,10 +138,10 @@ class ReceiveEngineOffsetWrapTest {
     }
 
     private byte[] data(final long offset, final byte[] source, final int from, final int length, final boolean fin) {
-        packet[WireFormat.HEADER_LENGTH + WireFormat.DATA_FLAGS_OFFSET] = (byte)(fin ? WireFormat.DATA_FLAG_FIN : 0);
         BigEndian.putInt(packet, WireFormat.HEADER_LENGTH + WireFormat.DATA_STREAM_OFFSET_OFFSET, (int)offset);
         System.arraycopy(source, from, packet, WireFormat.HEADER_LENGTH + WireFormat.DATA_PAYLOAD_OFFSET, length);
-        final int n = peer.seal(PacketType.DATA, packet, WireFormat.DATA_PAYLOAD_OFFSET + length);
+        final int n = peer.seal(fin ? PacketType.DATA_FIN : PacketType.DATA, packet,
+            WireFormat.DATA_PAYLOAD_OFFSET + length);
         return Arrays.copyOf(packet, n);
     }
 

@@ -30,13 +30,13 @@ class PacketCodecTest {
         packet[WireFormat.HEADER_LENGTH] = 42;
         final int n1 = a.seal(PacketType.DATA, packet, 100);
         assertThat(n1).isEqualTo(100 + WireFormat.PACKET_OVERHEAD);
-        assertThat(WireFormat.HEADER_LENGTH).isEqualTo(5);
+        assertThat(WireFormat.HEADER_LENGTH).isEqualTo(4);
         assertThat(packet[0]).isEqualTo(PacketType.DATA);
-        assertThat(BigEndian.getInt(packet, 1)).isZero();
+        assertThat(BigEndian.getUnsigned24(packet, 1)).isZero();
         final byte[] first = java.util.Arrays.copyOf(packet, n1);
         packet[WireFormat.HEADER_LENGTH] = 42;
         a.seal(PacketType.DATA, packet, 100);
-        assertThat(BigEndian.getInt(packet, 1)).isEqualTo(1);
+        assertThat(BigEndian.getUnsigned24(packet, 1)).isEqualTo(1);
 
         assertThat(b.open(first, 0, first.length, body)).isEqualTo(100);
         assertThat(body[0]).isEqualTo((byte)42);
@@ -82,7 +82,9 @@ class PacketCodecTest {
                 }
             }
         }
-        assertThat(bCounters.get(StreamCounters.AUTH_FAILURES)).isEqualTo(failures).isGreaterThanOrEqualTo(8);
+        // Every flip but the type byte's 0x80 (an unknown type, dropped before the tag) fails the tag.
+        assertThat(bCounters.get(StreamCounters.AUTH_FAILURES)).isEqualTo(failures)
+            .isEqualTo(2 * WireFormat.HEADER_LENGTH - 1);
         assertThat(b.open(sealed, 0, n, body)).as("forgeries did not block the real packet").isEqualTo(40);
         assertThat(b.openedPacketNumber()).isEqualTo(1_000);
     }
@@ -100,21 +102,21 @@ class PacketCodecTest {
     void shouldOnlyMovePacketNumbersForward() {
         a.advanceTo(100);
         a.seal(PacketType.HEARTBEAT, packet, 0);
-        assertThat(BigEndian.getInt(packet, 1)).isEqualTo(100);
+        assertThat(BigEndian.getUnsigned24(packet, 1)).isEqualTo(100);
         assertThatThrownBy(() -> a.advanceTo(50)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
     void shouldRestoreFullPacketNumbersAcrossTheWrapInAnyOrder() {
-        final long wrap = 1L << 32;
+        final long wrap = 1L << 24;
         a.advanceTo(wrap - 8);
         final List<byte[]> sealed = new ArrayList<>();
         for (int i = 0; i < 16; i++) {
             final int n = a.seal(PacketType.HEARTBEAT, packet, 0);
             sealed.add(java.util.Arrays.copyOf(packet, n));
         }
-        assertThat(BigEndian.getUnsignedInt(sealed.get(7), 1)).isEqualTo(wrap - 1);
-        assertThat(BigEndian.getUnsignedInt(sealed.get(8), 1)).isZero();
+        assertThat(BigEndian.getUnsigned24(sealed.get(7), 1)).isEqualTo(wrap - 1);
+        assertThat(BigEndian.getUnsigned24(sealed.get(8), 1)).isZero();
         // The oldest (so the receiver knows where the numbers are), the newest, then the rest shuffled: each
         // restores to its own full number.
         final List<Integer> order = new ArrayList<>(List.of(0, 15));
@@ -137,7 +139,7 @@ class PacketCodecTest {
 
     @Test
     void shouldAcceptReorderingUpToTheReplayWindowAndRejectOlder() {
-        final long base = (1L << 32) - 1_000;
+        final long base = (1L << 24) - 1_000;
         a.advanceTo(base - 1);
         final byte[] primer = sealHeartbeat(); // tells the receiver where the numbers are
         final byte[] oldest = sealHeartbeat();
@@ -154,15 +156,15 @@ class PacketCodecTest {
     }
 
     @Test
-    void shouldNotConfuseAPacketWithOneWhoseNumberIsTwoToThe32Later() {
-        final long wrap = 1L << 32;
+    void shouldNotConfuseAPacketWithOneWhoseNumberIsTwoToThe24Later() {
+        final long wrap = 1L << 24;
         a.advanceTo(5);
         final byte[] old = sealHeartbeat();
         a.advanceTo(wrap - 10);
         final byte[] bridge = sealHeartbeat();
         a.advanceTo(wrap + 5);
-        final byte[] later = sealHeartbeat(); // same low 32 bits as old
-        assertThat(BigEndian.getInt(later, 1)).isEqualTo(BigEndian.getInt(old, 1));
+        final byte[] later = sealHeartbeat(); // same low 24 bits as old
+        assertThat(BigEndian.getUnsigned24(later, 1)).isEqualTo(BigEndian.getUnsigned24(old, 1));
         a.advanceTo(wrap + 100);
         final byte[] newest = sealHeartbeat();
 
@@ -172,14 +174,14 @@ class PacketCodecTest {
         assertThat(b.openedPacketNumber()).isEqualTo(wrap - 10);
         assertThat(b.open(newest, 0, newest.length, body)).isZero();
         assertThat(b.openedPacketNumber()).isEqualTo(wrap + 100);
-        // The old packet replayed now reads as number 2^32 + 5, which is fresh, but its tag was made for 5.
+        // The old packet replayed now reads as number 2^24 + 5, which is fresh, but its tag was made for 5.
         assertThat(b.open(old, 0, old.length, body)).isEqualTo(PacketCodec.AUTH_FAILED);
-        // The real 2^32 + 5 is neither blocked by that nor taken for the old one.
+        // The real 2^24 + 5 is neither blocked by that nor taken for the old one.
         assertThat(b.open(later, 0, later.length, body)).isZero();
         assertThat(b.openedPacketNumber()).isEqualTo(wrap + 5);
         assertThat(b.open(later, 0, later.length, body)).isEqualTo(PacketCodec.REPLAYED);
         assertThat(b.open(old, 0, old.length, body)).isEqualTo(PacketCodec.REPLAYED);
-        // A receiver that expects numbers near 0 reads 2^32 + 5 as 5: a wrong guess, so the tag fails.
+        // A receiver that expects numbers near 0 reads 2^24 + 5 as 5: a wrong guess, so the tag fails.
         final StreamCounters freshCounters = new StreamCounters();
         final PacketCodec fresh = new PacketCodec(K2, 20, K1, 10, freshCounters);
         assertThat(fresh.open(later, 0, later.length, body)).isEqualTo(PacketCodec.AUTH_FAILED);
