@@ -68,11 +68,21 @@ public final class RelayConnector {
      */
     public Connected connectBootstrap(final RelayBootstrap bootstrap, final DerpMap publicMap,
         final Curve25519KeyPair keys) throws RelayUnreachableException {
-        final DerpNode node = switch (bootstrap) {
+        final DerpNode node = nodeOf(bootstrap, publicMap);
+        return new Connected(connect(node, keys, "the relay in the token"), bootstrap, node);
+    }
+
+    /**
+     * The relay node a token names, without connecting to it.
+     *
+     * @throws RelayUnreachableException when the public map lacks it or its URL is unusable
+     */
+    public static DerpNode nodeOf(final RelayBootstrap bootstrap, final DerpMap publicMap)
+        throws RelayUnreachableException {
+        return switch (bootstrap) {
             case RelayBootstrap.DerpMapNode n -> publicNode(publicMap, n);
             case RelayBootstrap.CustomRelay c -> customNode(c);
         };
-        return new Connected(connect(node, keys, "the relay in the token"), bootstrap, node);
     }
 
     private DerpRegion chooseHome(final DerpMap map, final String describe) throws RelayUnreachableException {

@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 import dev.derphole.crypto.KeyPurpose;
@@ -60,6 +61,9 @@ final class DirectAttempt implements AutoCloseable {
     private final CompletableFuture<Opened> opening;
     private final OwnCandidates own;
     private final CompletableFuture<Void> firstStun = new CompletableFuture<>();
+    /** Done once the port mapper was started (or will not be): no probe may leave before (see openSocket). */
+    private final CompletableFuture<Void> mappingStarted = new CompletableFuture<>();
+    private final AtomicBoolean discovering = new AtomicBoolean();
     private volatile boolean closed;
     private volatile PathProber prober;
     private volatile CandidateExchange exchange;
@@ -92,6 +96,7 @@ final class DirectAttempt implements AutoCloseable {
         if (!setup.direct()) {
             opening.complete(Opened.NONE);
             attempt.firstStun.complete(null);
+            attempt.mappingStarted.complete(null);
             return attempt;
         }
         Thread.ofPlatform().daemon().name("derphole-udp-open").start(() -> attempt.openSocket(setup));
@@ -102,12 +107,14 @@ final class DirectAttempt implements AutoCloseable {
         try {
             final UdpEndpoint endpoint = UdpEndpoint.open();
             own.local(LocalCandidates.gather(endpoint.port(), setup.policy()));
+            // STUN and the claim may use the socket now: neither talks to the peer. Starting the port mapper (the
+            // gateway's address, a thread: 15-40 ms of a cold JVM's start-up) no longer delays them.
+            opening.complete(new Opened(endpoint));
             if (setup.portMapping()) {
-                // Before any probe leaves the socket: a router that maps the port after the socket has talked to
-                // the peer keeps that first flow on its old (random) port.
+                // Before any probe leaves the socket (start() waits for mappingStarted): a router that maps the
+                // port after the socket has talked to the peer keeps that first flow on its old (random) port.
                 mapPort(endpoint.port());
             }
-            opening.complete(new Opened(endpoint));
             if (closed) {
                 close(); // closed while we were opening
             }
@@ -117,6 +124,8 @@ final class DirectAttempt implements AutoCloseable {
         } catch (final OutOfMemoryError e) {
             // The socket's buffers did not fit the direct-memory limit: the relay alone still works.
             opening.complete(Opened.NONE);
+        } finally {
+            mappingStarted.complete(null);
         }
     }
 
@@ -135,6 +144,19 @@ final class DirectAttempt implements AutoCloseable {
                 }
             });
         });
+    }
+
+    /** Waits (usually not at all: the claim takes a round trip) until the port mapper started; false: interrupted. */
+    private boolean awaitMappingStarted() {
+        try {
+            mappingStarted.get(OPEN_WAIT_MS, TimeUnit.MILLISECONDS);
+            return true;
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (final ExecutionException | TimeoutException e) {
+            return true; // a mapper that takes seconds to start is not worth more of the transfer's time
+        }
     }
 
     /** The socket, waiting for the open; null when it failed, was slow or is closed. */
@@ -195,9 +217,13 @@ final class DirectAttempt implements AutoCloseable {
     /**
      * Learns, in the background, the address the first STUN server sees for our socket (our side of a NAT) and,
      * with a second server, whether that address depends on the destination. {@link #candidates()} waits for the
-     * first answer at most {@link #CLAIM_DISCOVERY_WAIT_MS}; what comes later goes to the peer as an update.
+     * first answer at most {@link #CLAIM_DISCOVERY_WAIT_MS}; what comes later goes to the peer as an update. Once per
+     * attempt: later calls do nothing. Waits for the socket on its own thread, so it may be called before it is open.
      */
     void discover(final List<DerpNode> stunNodes, final DerpNode.HostResolver resolver) {
+        if (!discovering.compareAndSet(false, true)) {
+            return;
+        }
         if (stunNodes.isEmpty() || firstStun.isDone()) {
             firstStun.complete(null);
             return;
@@ -302,9 +328,12 @@ final class DirectAttempt implements AutoCloseable {
         final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLAIM_DISCOVERY_WAIT_MS);
         try {
             firstStun.get(CLAIM_DISCOVERY_WAIT_MS, TimeUnit.MILLISECONDS);
-            final PortMapper mapper = portMapper;
-            if (mapper != null && waitForMapping) {
-                mapper.awaitFirstAttempt(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            if (waitForMapping) {
+                mappingStarted.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                final PortMapper mapper = portMapper;
+                if (mapper != null) {
+                    mapper.awaitFirstAttempt(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+                }
             }
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -323,7 +352,7 @@ final class DirectAttempt implements AutoCloseable {
     void start(final SessionToken token, final NodeKey ownKey, final NodeKey peer, final List<String> peerCandidates,
         final CandidatePolicy policy, final CandidateExchange.Channel channel, final PathProber.Listener listener) {
         final UdpEndpoint endpoint = endpoint();
-        if (endpoint == null || closed) {
+        if (endpoint == null || closed || !awaitMappingStarted()) {
             return;
         }
         final List<InetSocketAddress> peers = new ArrayList<>(peerCandidates.size());
