@@ -111,10 +111,14 @@ final class Transfers {
         return new PipeOutput(terminal.payload(), STDOUT_FD, pipeBytes);
     }
 
-    /** Grows a pipe on stdin (the sender's source) like {@link #payloadOut} does for stdout. */
+    /**
+     * Grows a pipe on stdin (the sender's source) like {@link #payloadOut} does for stdout, on a thread of its own:
+     * binding {@code fcntl} (FFM stubs) costs 2-50 ms of a cold start, which the claim need not wait for; the
+     * source is read only once the listener has answered.
+     */
     static void growPayloadIn(final Terminal terminal) {
         if (terminal.isSystem()) {
-            PipeBuffers.grow(STDIN_FD);
+            Thread.ofPlatform().daemon().name("derphole-pipe-size").start(() -> PipeBuffers.grow(STDIN_FD));
         }
     }
 }

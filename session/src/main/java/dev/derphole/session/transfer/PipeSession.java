@@ -107,7 +107,6 @@ public final class PipeSession implements AutoCloseable {
      * @throws TransferException         when the claim is refused or unanswered, or the transfer fails
      */
     public long send(final InputStream source) throws IOException, TransferException, InterruptedException {
-        CodecWarmup.startInBackground(); // while we connect and claim
         direct = DirectAttempt.open(setup); // the socket opens while we connect
         discoverEarly();
         // A fresh Ed25519 key for the claim: ~40 ms on a cold JVM, now beside the relay connection.
@@ -125,7 +124,13 @@ public final class PipeSession implements AutoCloseable {
             () -> new BulkSender(setup.stream(), StreamKeying.claimerToListener(token), relayPath));
         final Decision decision;
         try {
-            decision = new ClaimDriver(claimer, link::send, link::pollRendezvous).run();
+            // The crypto warm-up (~0.1 CPU-s and C2 compiles) starts once the claim is out, not before: until then
+            // start-up is CPU-bound on a small machine and the claim waited for it. It still ends long before the
+            // first relayed megabytes are sealed, and the first direct datagrams find its methods compiled by C1.
+            decision = new ClaimDriver(claimer, (destination, packet) -> {
+                link.send(destination, packet);
+                CodecWarmup.startInBackground(); // once
+            }, link::pollRendezvous).run();
         } catch (final RendezvousException e) {
             throw new TransferException(e.getMessage(), e);
         }
