@@ -33,7 +33,8 @@ import dev.derphole.lanes.wire.WireFormat;
 /**
  * The receive path with stream offsets straddling 2^32 and packet numbers straddling 2^24, where only their low 32
  * and 24 bits are on the wire: the test seals DATA packets as a sender would and feeds them to a
- * {@link ReceiveEngine} that continues a stream just below 4 GiB ({@link ReceiveEngine#startAt}).
+ * {@link ReceiveEngine} that continues a stream just below 4 GiB ({@link ReceiveEngine#startAt}). Also where the final
+ * length comes from: a DATA_FIN packet, whose type alone carries FIN.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class ReceiveEngineOffsetWrapTest {
@@ -124,6 +125,26 @@ class ReceiveEngineOffsetWrapTest {
             assertThat(counters.get(StreamCounters.REPLAYS)).as("the aged packet").isEqualTo(1);
             assertThat(counters.get(StreamCounters.DUPLICATE_PACKETS)).isEqualTo(1);
             assertThat(counters.get(StreamCounters.FLOW_CONTROL_DROPS)).isZero();
+        }
+    }
+
+    @Test
+    void shouldTakeTheFinalLengthFromDataFinAndCountContradictionsAsViolations() throws Exception {
+        final byte[] stream = bytes(4, 3 * CHUNK);
+        try (LossyPathPair pair = LossyPathPair.builder().build()) {
+            final ReceiveEngine engine = new ReceiveEngine(CONFIG, keys, pair.b(), counters, StreamListener.NONE);
+            final ByteArrayOutputStream sink = new ByteArrayOutputStream();
+            final CompletableFuture<Long> done = receive(engine, sink);
+
+            pair.injectToB(data(0, stream, 0, CHUNK, false));
+            pair.injectToB(data(2 * CHUNK, stream, 2 * CHUNK, CHUNK, true)); // the final length: 3 chunks
+            pair.injectToB(data(CHUNK, stream, CHUNK, CHUNK, true)); // another final length: dropped
+            pair.injectToB(data(3 * CHUNK, stream, 0, 10, false)); // beyond the final length: dropped
+            pair.injectToB(data(CHUNK, stream, CHUNK, CHUNK, false));
+
+            assertThat(done.get(20, TimeUnit.SECONDS)).isEqualTo(stream.length);
+            assertThat(sink.toByteArray()).isEqualTo(stream);
+            assertThat(counters.get(StreamCounters.PROTOCOL_VIOLATIONS)).isEqualTo(2);
         }
     }
 

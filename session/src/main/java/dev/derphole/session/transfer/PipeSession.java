@@ -119,18 +119,19 @@ public final class PipeSession implements AutoCloseable {
         final RendezvousClaimer claimer = new RendezvousClaimer(token, link.ownKey(), identity.get(),
             direct.claimCandidates(), Extensions.NONE, setup.clock(), setup.policy());
         final RelayPath relayPath = link.pathTo(token.derpPublicKey());
-        // The stream engine (ring, keys, ciphers: ~50-70 ms on a cold JVM) is built while the claim travels.
-        final Prepared<BulkSender> engine = Prepared.start(
-            () -> new BulkSender(setup.stream(), StreamKeying.claimerToListener(token), relayPath));
+        // The stream engine (ring, keys, ciphers: ~50-70 ms on a cold JVM) is built while the claim travels, then the
+        // crypto warm-up starts (~0.1 CPU-s and C2 compiles): not before, because until the claim is out start-up
+        // is CPU-bound on a small machine and the claim waited for it, and not beside the engine, which the
+        // session waits for once the listener answers. It still ends long before the first relayed megabytes are
+        // sealed, and the first direct datagrams find its methods compiled by C1.
+        final Prepared<BulkSender> engine = Prepared.start(() -> {
+            final BulkSender built = new BulkSender(setup.stream(), StreamKeying.claimerToListener(token), relayPath);
+            CodecWarmup.startInBackground();
+            return built;
+        });
         final Decision decision;
         try {
-            // The crypto warm-up (~0.1 CPU-s and C2 compiles) starts once the claim is out, not before: until then
-            // start-up is CPU-bound on a small machine and the claim waited for it. It still ends long before the
-            // first relayed megabytes are sealed, and the first direct datagrams find its methods compiled by C1.
-            decision = new ClaimDriver(claimer, (destination, packet) -> {
-                link.send(destination, packet);
-                CodecWarmup.startInBackground(); // once
-            }, link::pollRendezvous).run();
+            decision = new ClaimDriver(claimer, link::send, link::pollRendezvous).run();
         } catch (final RendezvousException e) {
             throw new TransferException(e.getMessage(), e);
         }
