@@ -7,6 +7,8 @@ import java.io.InputStream;
 import java.io.SequenceInputStream;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -51,6 +53,22 @@ class TailCopyTest {
         assertThat(sender.copies()).isPositive();
         // Probe timeouts are not counted here: the copy's ACK comes a round trip after the final packet, and the
         // timeout is that plus a few milliseconds, so a loaded machine may run into it (it only sends more copies).
+        assertThat(sender.repairs()).as("repairs").isZero();
+    }
+
+    @Test
+    void shouldCopyTheCopyAtOnceSoALostCopyNeedNotWaitForTheProbeTimeout() throws Exception {
+        final List<Long> sentNs = Collections.synchronizedList(new ArrayList<>());
+        final TailCounts sender = transfer(false, d -> {
+            if (d.length != LAST_DATAGRAM) {
+                return List.of(d);
+            }
+            sentNs.add(System.nanoTime());
+            return sentNs.size() <= 2 ? List.of() : List.of(d); // the final datagram and its first copy are lost
+        });
+        assertThat(sentNs).as("the final datagram, its copy and the copy's copy").hasSizeGreaterThanOrEqualTo(3);
+        // The probe timeout is a round trip (100 ms) and more after the final datagram; the second pass is not.
+        assertThat(TimeUnit.NANOSECONDS.toMillis(sentNs.get(2) - sentNs.get(0))).isLessThan(50);
         assertThat(sender.repairs()).as("repairs").isZero();
     }
 

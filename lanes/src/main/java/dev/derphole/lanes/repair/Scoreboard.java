@@ -393,7 +393,8 @@ public final class Scoreboard {
 
     /**
      * The newest packet numbered below {@code below} that is worth a tail copy: in flight on the current path, not
-     * covered by what the receiver acknowledged, and sent at or after {@code notBeforeNs}; -1 when the scan
+     * covered by what the receiver acknowledged, not copied already (its range rides on its copy, which a later
+     * pass may copy in turn), and sent at or after {@code notBeforeNs}; -1 when the scan
      * reaches an older packet (or the log's start) first. The caller walks down from the newest packet, passing
      * the last candidate it copied, so over a stream's tail each packet number is looked at about once.
      */
@@ -405,7 +406,7 @@ public final class Scoreboard {
             if (log.sentNs(pn) - notBeforeNs < 0) {
                 return -1;
             }
-            if (log.isInFlight(pn) && log.epoch(pn) == epoch && !isCovered(pn)) {
+            if (log.isInFlight(pn) && log.epoch(pn) == epoch && !isCovered(pn) && !log.isCopied(pn)) {
                 return pn;
             }
         }

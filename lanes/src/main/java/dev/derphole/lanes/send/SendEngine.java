@@ -131,6 +131,8 @@ public final class SendEngine {
      * which the next copy is looked for (0 once done).
      */
     private long tailCursor = -1;
+    /** Which pass over the tail {@link #tailCursor} is in: 1 copies the originals, 2 the copies. */
+    private int tailPass;
     /** Packets sent before this time get no tail copy (a round trip before the tail began). */
     private long tailFloorNs;
     private long credit = StreamConfig.MIN_RECEIVE_WINDOW;
@@ -950,7 +952,10 @@ public final class SendEngine {
      * ACKs come back (or by the probe timeout, for the very last ones), and its repair arrives one or two round
      * trips after the rest. Sent newest first, the copy of a packet sent y before the end leaves about y after it,
      * so it beats a repair while y is under half a round trip; older ones are acknowledged (or found lost and
-     * repaired) before their turn comes, which ends the copies. The relay (TCP) loses nothing, so gets none.
+     * repaired) before their turn comes, which ends the copies. A second pass then copies the copies still out,
+     * newest first: at 3 % loss some packet of a 200 Mbit/s, 40 ms tail loses its copy too in about one transfer
+     * of three, which otherwise waited for the probe timeout (a round trip and more). The link has nothing else to
+     * carry then, and the last ACK ends the passes. The relay (TCP) loses nothing, so gets none.
      */
     private long nextTailCopy(final long nowNs) {
         if (tailCursor == 0 || finalOffset < 0 || sendNext != finalOffset || path.lossIsCongestion()) {
@@ -959,8 +964,14 @@ public final class SendEngine {
         if (tailCursor == -1) {
             tailCursor = codec.nextPacketNumber();
             tailFloorNs = nowNs - rtt.smoothedNs();
+            tailPass = 1;
         }
-        final long candidate = scoreboard.tailCopyCandidate(tailCursor, tailFloorNs);
+        long candidate = scoreboard.tailCopyCandidate(tailCursor, tailFloorNs);
+        if (candidate < 0 && tailPass == 1) {
+            tailPass = 2;
+            tailCursor = codec.nextPacketNumber();
+            candidate = scoreboard.tailCopyCandidate(tailCursor, tailFloorNs);
+        }
         if (candidate < 0) {
             tailCursor = 0;
         }

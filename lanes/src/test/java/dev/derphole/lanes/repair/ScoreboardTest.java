@@ -143,6 +143,24 @@ class ScoreboardTest {
     }
 
     @Test
+    void shouldOfferEachRangeOfTheTailForOneCopyPerPassNewestFirst() {
+        sendPackets(3, 100, 10 * MS); // pn 0-2
+        assertThat(board.tailCopyCandidate(3, 0)).isEqualTo(2);
+        board.onDataSent(3, 200, 100, false, true, 11 * MS); // the copy of 2
+        board.onCopied(2);
+        assertThat(board.tailCopyCandidate(2, 0)).isEqualTo(1);
+        board.onDataSent(4, 100, 100, false, true, 11 * MS);
+        board.onCopied(1);
+        ack(100, 4, 200, 300); // 0 acknowledged, and the copy of 2
+        assertThat(board.tailCopyCandidate(1, 0)).as("the first pass ends").isEqualTo(-1);
+        // The second pass finds the copy of 1 (4), not 1 itself (its range rides on 4), nor 2 (acknowledged).
+        assertThat(board.tailCopyCandidate(5, 0)).isEqualTo(4);
+        board.onCopied(4);
+        assertThat(board.tailCopyCandidate(4, 0)).isEqualTo(-1);
+        assertThat(board.tailCopyCandidate(5, 11 * MS + 1)).as("nothing sent since the floor").isEqualTo(-1);
+    }
+
+    @Test
     void shouldKnowWhetherAFinWasSent() {
         board.finalOffset(100);
         board.onDataSent(0, 0, 100, false, false, 0);
