@@ -115,7 +115,8 @@ public final class PipeSession implements AutoCloseable {
         final RelayConnector.Connected relay = early != null ? early : connect(setup, token.relay(), publicMap);
         link = new PeerLink(relay.client()).start();
         link.controlHandler(direct::onControl);
-        direct.discover(DirectAttempt.stunNodes(relay.node(), setup.map()), setup.resolver()); // unless it runs
+        // A no-op when discoverEarly started STUN; here when it could not name the node without the connection.
+        direct.discover(DirectAttempt.stunNodes(relay.node(), setup.map()), setup.resolver());
         final RendezvousClaimer claimer = new RendezvousClaimer(token, link.ownKey(), identity.get(),
             direct.claimCandidates(), Extensions.NONE, setup.clock(), setup.policy());
         final RelayPath relayPath = link.pathTo(token.derpPublicKey());
