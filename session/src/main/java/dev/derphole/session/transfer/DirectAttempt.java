@@ -11,7 +11,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 import dev.derphole.crypto.KeyPurpose;
@@ -63,7 +62,6 @@ final class DirectAttempt implements AutoCloseable {
     private final CompletableFuture<Void> firstStun = new CompletableFuture<>();
     /** Done once the port mapper was started (or will not be): no probe may leave before (see openSocket). */
     private final CompletableFuture<Void> mappingStarted = new CompletableFuture<>();
-    private final AtomicBoolean discovering = new AtomicBoolean();
     private volatile boolean closed;
     private volatile PathProber prober;
     private volatile CandidateExchange exchange;
@@ -218,12 +216,9 @@ final class DirectAttempt implements AutoCloseable {
      * Learns, in the background, the address the first STUN server sees for our socket (our side of a NAT) and,
      * with a second server, whether that address depends on the destination. {@link #candidates()} waits for the
      * first answer at most {@link #CLAIM_DISCOVERY_WAIT_MS}; what comes later goes to the peer as an update. Once per
-     * attempt: later calls do nothing. Waits for the socket on its own thread, so it may be called before it is open.
+     * attempt. Waits for the socket on its own thread, so it may be called before it is open.
      */
     void discover(final List<DerpNode> stunNodes, final DerpNode.HostResolver resolver) {
-        if (!discovering.compareAndSet(false, true)) {
-            return;
-        }
         if (stunNodes.isEmpty() || firstStun.isDone()) {
             firstStun.complete(null);
             return;

@@ -115,8 +115,6 @@ public final class PipeSession implements AutoCloseable {
         final RelayConnector.Connected relay = early != null ? early : connect(setup, token.relay(), publicMap);
         link = new PeerLink(relay.client()).start();
         link.controlHandler(direct::onControl);
-        // A no-op when discoverEarly started STUN; here when it could not name the node without the connection.
-        direct.discover(DirectAttempt.stunNodes(relay.node(), setup.map()), setup.resolver());
         final RendezvousClaimer claimer = new RendezvousClaimer(token, link.ownKey(), identity.get(),
             direct.claimCandidates(), Extensions.NONE, setup.clock(), setup.policy());
         final RelayPath relayPath = link.pathTo(token.derpPublicKey());
@@ -221,7 +219,7 @@ public final class PipeSession implements AutoCloseable {
     /**
      * Starts STUN on the socket as soon as it is open, with the token's relay node: the claim waits for the first
      * answer, which then no longer waits for the relay connection as well (10-15 ms of a cold start). A token whose
-     * node cannot be named here fails in the connection, with its message.
+     * node cannot be named here fails in the connection (the same lookup), with its message.
      */
     private void discoverEarly() {
         try {
