@@ -51,6 +51,8 @@ class NatLabIT {
     private static final long LATE_GATE_AT = 8L << 20;
     /** How long a path must stay direct to count as steady: the prober's 2 s heartbeat timeout and some slack. */
     private static final long STEADY_MS = 3_000;
+    /** The direct path's events on stderr (PathTrace), so a failure's message says what the probers saw. */
+    private static final Map<String, String> TRACE = Map.of("DERPHOLE_TRACE_PATH", "1");
 
     @ParameterizedTest(name = "{0} -> {1}, {4} lane(s)")
     @CsvSource(delimiter = ';', value = {
@@ -72,7 +74,7 @@ class NatLabIT {
             final DigestSink received = new DigestSink();
             try (CliProcess listener = startListener(relay, stun2, dir, received)) {
                 final String token = listener.awaitStderr("^([A-Za-z0-9_-]{40,})$", 20_000);
-                try (CliProcess sender = CliProcess.derpholeStreaming(inside("b"), Map.of(), null, "-v", "pipe",
+                try (CliProcess sender = CliProcess.derpholeStreaming(inside("b"), TRACE, null, "-v", "pipe",
                     "--parallel", String.valueOf(lanes), token)) {
                     final CompletableFuture<DigestSink> sent = CompletableFuture.supplyAsync(() -> {
                         try {
@@ -129,7 +131,7 @@ class NatLabIT {
             final DigestSink received = new DigestSink();
             try (CliProcess listener = startListener(relay, stun2, dir, received)) {
                 final String token = listener.awaitStderr("^([A-Za-z0-9_-]{40,})$", 20_000);
-                try (CliProcess sender = CliProcess.derpholeStreaming(inside("b"), Map.of(), null, "-v", "pipe",
+                try (CliProcess sender = CliProcess.derpholeStreaming(inside("b"), TRACE, null, "-v", "pipe",
                     token)) {
                     final CountDownLatch gate = new CountDownLatch(1);
                     final CompletableFuture<DigestSink> sent = CompletableFuture.supplyAsync(() -> {
@@ -150,10 +152,12 @@ class NatLabIT {
                         sender.awaitStderr("^(connected-direct)$", 45_000);
                         // Direct, and still direct a heartbeat timeout later, on both sides. When the sender first
                         // validated an address a conntrack clash made (the lab's watcher deletes it), it falls back
-                        // and recovers onto the listener's own address: ~3.5 s usually, once not within 15 s (a full
-                        // suite run, session 11; cause not found), so the wait is 30 s within the test's 90.
-                        awaitSteadyDirect(sender, 30_000);
-                        awaitSteadyDirect(listener, 10_000);
+                        // and recovers onto the listener's own address: ~3.5 s usually. Twice in full suite runs not
+                        // within 15-30 s (sessions 11, 12; maybe a second clash address that answered first and died,
+                        // which shut out the others until PathProber counted answers per address): the wait is 30 s
+                        // within the test's 90, and a failure prints both sides' path-trace lines.
+                        awaitSteadyDirect(sender, listener, 30_000);
+                        awaitSteadyDirect(listener, sender, 10_000);
                     } finally {
                         gate.countDown();
                     }
@@ -177,8 +181,12 @@ class NatLabIT {
             lab("down");
         }
     }
-    /** Waits until {@code process}'s latest path line is connected-direct and has stayed so for {@link #STEADY_MS}. */
-    private static void awaitSteadyDirect(final CliProcess process, final long timeoutMs) throws InterruptedException {
+    /**
+     * Waits until {@code process}'s latest path line is connected-direct and has stayed so for {@link #STEADY_MS}; a
+     * failure shows both sides' stderr.
+     */
+    private static void awaitSteadyDirect(final CliProcess process, final CliProcess peer, final long timeoutMs)
+        throws InterruptedException {
         final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         int seen = -1;
         long since = 0;
@@ -192,7 +200,8 @@ class NatLabIT {
             }
             Thread.sleep(50);
         }
-        throw new AssertionError("not steadily direct within " + timeoutMs + " ms:\n" + process.stderr());
+        throw new AssertionError("not steadily direct within " + timeoutMs + " ms:\n" + process.stderr()
+            + "\n-- its peer:\n" + peer.stderr());
     }
 
     /** The connected-relay / connected-direct lines of {@code stderr} up to stream-complete, in order. */
@@ -215,7 +224,7 @@ class NatLabIT {
     /** `derphole -v listen` in host a with {@link #listenerMap}, its payload into {@code received}. */
     private static CliProcess startListener(final CliProcess relay, final CliProcess stun2, final Path dir,
         final DigestSink received) throws Exception {
-        return CliProcess.derpholeStreaming(inside("a"), Map.of(), received, "-v",
+        return CliProcess.derpholeStreaming(inside("a"), TRACE, received, "-v",
             "--derp-map=" + listenerMap(relay, stun2, dir), "listen");
     }
 

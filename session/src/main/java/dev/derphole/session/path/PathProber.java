@@ -107,10 +107,12 @@ public final class PathProber implements AutoCloseable {
     private final AtomicInteger largestAnsweredSize = new AtomicInteger();
     private final AtomicLong acksFromChosen = new AtomicLong();
     private final AtomicLong recoveries = new AtomicLong();
-    /** While recovering: the first other peer address that answered, its answers since, and when it last did. */
-    private final AtomicReference<InetSocketAddress> alternative = new AtomicReference<>();
-    private final AtomicLong acksFromAlternative = new AtomicLong();
-    private volatile long alternativeHeardNs;
+    /**
+     * While recovering: the peer's other addresses that answered since the fallback, each with its own count. One
+     * per address, not just the first to answer: a second address the peer's NAT made for us may answer once or
+     * twice and die too, and must not shut out the candidate that answers from then on.
+     */
+    private final ConcurrentHashMap<InetSocketAddress, Answers> alternatives = new ConcurrentHashMap<>();
     private volatile boolean recovering;
     private final ConcurrentHashMap<Long, Long> probeSentNs = new ConcurrentHashMap<>();
     private volatile long firstRttNs = -1;
@@ -202,11 +204,8 @@ public final class PathProber implements AutoCloseable {
         final long nowNs = System.nanoTime();
         final InetSocketAddress chosen = validated.get();
         if (recovering && chosen != null && !chosen.equals(source) && peers.contains(source)) {
-            final InetSocketAddress other = alternative.get();
-            if (other == null ? alternative.compareAndSet(null, source) : other.equals(source)) {
-                alternativeHeardNs = nowNs;
-                acksFromAlternative.incrementAndGet();
-            }
+            // A few answers a second while recovering: an allocation per new address is nothing here.
+            alternatives.computeIfAbsent(source, a -> new Answers()).heard(nowNs);
             return;
         }
         if (chosen == null || chosen.equals(source)) {
@@ -285,6 +284,7 @@ public final class PathProber implements AutoCloseable {
             }
         }
         peers = List.copyOf(next);
+        PathTrace.log("peers updated: %s", next);
         restartProbing();
     }
 
@@ -299,6 +299,7 @@ public final class PathProber implements AutoCloseable {
             final List<InetSocketAddress> next = new ArrayList<>(current);
             next.add(source);
             peers = List.copyOf(next);
+            PathTrace.log("peer learned from its probe: %s", source);
         }
         restartProbing();
     }
@@ -385,14 +386,17 @@ public final class PathProber implements AutoCloseable {
             DirectPath path = heardPath != null && heardPath.remote().equals(chosen) ? heardPath
                 : endpoint.promote(chosen, datagramBytes);
             path.rttHint(firstRttNs);
+            PathTrace.log("direct: %s (first rtt %d us)", chosen, firstRttNs / 1_000);
             listener.onDirect(path);
             datagramBytes = discoverDatagramBytes(chosen);
             path.resize(datagramBytes);
+            PathTrace.log("datagram size: %d", datagramBytes);
             while (!closed) {
                 watchUntilDead(chosen, path);
                 if (closed) {
                     return;
                 }
+                PathTrace.log("dead: %s", chosen);
                 listener.onFallback();
                 final InetSocketAddress back = awaitRecovery(chosen);
                 if (back == null) {
@@ -406,10 +410,11 @@ public final class PathProber implements AutoCloseable {
                 } else {
                     // Another of the peer's addresses answers: it becomes the path (its ACKs count from now on).
                     chosen = back;
-                    lastHeardNs = alternativeHeardNs;
+                    lastHeardNs = alternatives.get(back).lastNs;
                     validated.set(back);
                     path = endpoint.promote(back, datagramBytes);
                 }
+                PathTrace.log("recovered: %s", chosen);
                 listener.onDirect(path);
                 datagramBytes = discoverDatagramBytes(chosen);
                 path.resize(datagramBytes);
@@ -451,16 +456,16 @@ public final class PathProber implements AutoCloseable {
      * After a fallback: probes the lost address and the peer's other ones every {@link #RECOVERY_PROBE_MS} for the
      * rest of the session and returns the lost address once {@link #RECOVERY_ACKS} probes to it have been answered
      * since the fallback, the last within two probe intervals (a path that answers once and dies again is not worth
-     * switching for), or else the first other address that has done the same; null when closed.
+     * switching for), or else the first of the peer's other addresses (in its order) that has done the same; null
+     * when closed.
      */
     private InetSocketAddress awaitRecovery(final InetSocketAddress chosen) throws InterruptedException {
         final long base = acksFromChosen.get();
         final long freshNs = TimeUnit.MILLISECONDS.toNanos(2 * RECOVERY_PROBE_MS);
-        alternative.set(null);
-        acksFromAlternative.set(0);
+        alternatives.clear();
         recovering = true;
         try {
-            while (!closed) {
+            for (int round = 1; !closed; round++) {
                 endpoint.sendTo(chosen, codec.probe());
                 for (final InetSocketAddress peer : peers) {
                     if (!peer.equals(chosen)) {
@@ -472,15 +477,31 @@ public final class PathProber implements AutoCloseable {
                 if (acksFromChosen.get() - base >= RECOVERY_ACKS && nowNs - lastHeardNs < freshNs) {
                     return chosen;
                 }
-                final InetSocketAddress other = alternative.get();
-                if (other != null && acksFromAlternative.get() >= RECOVERY_ACKS
-                    && nowNs - alternativeHeardNs < freshNs) {
-                    return other;
+                if (PathTrace.ON && round % 4 == 0) {
+                    PathTrace.log("recovering: %d answers from %s, others %s", acksFromChosen.get() - base, chosen,
+                        alternatives.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue().count).toList());
+                }
+                for (final InetSocketAddress peer : peers) { // the peer's order: its candidates first
+                    final Answers answers = alternatives.get(peer);
+                    if (answers != null && answers.count >= RECOVERY_ACKS && nowNs - answers.lastNs < freshNs) {
+                        return peer;
+                    }
                 }
             }
             return null;
         } finally {
             recovering = false;
+        }
+    }
+
+    /** Valid ACKs from one address while recovering; written by the receive thread only. */
+    private static final class Answers {
+        volatile long count;
+        volatile long lastNs;
+
+        void heard(final long nowNs) {
+            lastNs = nowNs;
+            count++; // one writer: not atomic, and need not be
         }
     }
 

@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -380,6 +381,62 @@ class PathProberTest {
                 assertThat(pa.recoveries()).isEqualTo(1);
                 // It stays there: y's answers keep the new path alive.
                 assertThat(events.poll(PathProber.DEAD_AFTER_MS + 500, TimeUnit.MILLISECONDS)).isNull();
+            }
+        }
+    }
+
+    @Test
+    void shouldRecoverOntoTheAddressThatAnswersEvenWhenAnotherAnsweredFirstAndDied() throws Exception {
+        final Peers peers = Peers.random();
+        try (UdpEndpoint ea = UdpEndpoint.open(); UdpEndpoint ex = UdpEndpoint.open();
+            UdpEndpoint ew = UdpEndpoint.open(); UdpEndpoint ey = UdpEndpoint.open()) {
+            // x is validated and dies; while a recovers, w (a second address the peer's NAT made for us) answers
+            // twice and dies too; y (the peer's own address) answers from then on and must win.
+            final ProbeCodec peerSide = peers.codecB();
+            final AtomicBoolean xAnswers = new AtomicBoolean(true);
+            final AtomicBoolean wAnswers = new AtomicBoolean(false);
+            final AtomicBoolean yAnswers = new AtomicBoolean(false);
+            answerProbes(ex, peerSide, xAnswers);
+            final AtomicInteger wAcks = new AtomicInteger();
+            ew.probes((source, buffer, offset, length) -> {
+                final ProbeCodec.Verified v = peerSide.verify(buffer, offset, length);
+                if (wAnswers.get() && v != null && v.kind() == ProbeCodec.PROBE && wAcks.get() < 2) {
+                    ew.sendTo(source, peerSide.ack(v.sequence(), v.size()));
+                    if (wAcks.incrementAndGet() == 2) {
+                        yAnswers.set(true);
+                    }
+                }
+            });
+            answerProbes(ey, peerSide, yAnswers);
+            final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
+            final PathProber.Listener listener = new PathProber.Listener() {
+                @Override
+                public void onDirect(final DirectPath path) {
+                    events.add(path);
+                }
+
+                @Override
+                public void onPeerHeard(final DirectPath path) {
+                }
+
+                @Override
+                public void onFallback() {
+                    events.add("fallback");
+                }
+            };
+            try (PathProber pa = new PathProber(ea, peers.codecA(),
+                List.of(loopback(ex), loopback(ew), loopback(ey)), listener).start()) {
+                assertThat(((DirectPath)events.poll(5, TimeUnit.SECONDS)).remote()).isEqualTo(loopback(ex));
+                xAnswers.set(false);
+                wAnswers.set(true);
+
+                assertThat(events.poll(PathProber.DEAD_AFTER_MS + 3_000, TimeUnit.MILLISECONDS)).isEqualTo("fallback");
+                final Object next = events.poll(10, TimeUnit.SECONDS);
+
+                assertThat(wAcks).as("w answered twice, then died").hasValue(2);
+                assertThat(next).as("promoted again, at the address that answers").isInstanceOf(DirectPath.class);
+                assertThat(((DirectPath)next).remote()).isEqualTo(loopback(ey));
+                assertThat(pa.recoveries()).isEqualTo(1);
             }
         }
     }
