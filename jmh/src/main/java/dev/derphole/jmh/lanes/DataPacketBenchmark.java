@@ -43,7 +43,9 @@ public class DataPacketBenchmark extends HotPathBenchmark {
     public void setUp() {
         final SplittableRandom random = new SplittableRandom(23);
         sendRing = new ByteRing(RING_BYTES);
-        random.nextBytes(sendRing.buffer());
+        final byte[] bytes = new byte[RING_BYTES];
+        random.nextBytes(bytes);
+        sendRing.copyIn(0, bytes, 0, RING_BYTES);
         receiveRing = new ByteRing(RING_BYTES);
         tx = new byte[payloadLength + DATA_OVERHEAD];
         rx = new byte[payloadLength + DATA_PAYLOAD_OFFSET];

@@ -68,7 +68,7 @@ final class SinkWriter implements Runnable {
                 final long available = ring.producerPosition() - position;
                 if (available > 0) {
                     final int length = (int)Math.min(Math.min(available, ring.contiguous(position)), MAX_WRITE_BYTES);
-                    sink.write(ring.buffer(), ring.index(position), length);
+                    sink.write(ring.readable(position), ring.index(position), length);
                     position += length;
                     ring.publishConsumer(position);
                     final boolean caughtUp = ring.producerPosition() == position;

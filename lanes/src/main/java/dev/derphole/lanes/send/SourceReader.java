@@ -67,7 +67,7 @@ final class SourceReader implements Runnable {
                     continue;
                 }
                 final int length = (int)Math.min(Math.min(free, ring.contiguous(position)), MAX_READ_BYTES);
-                final int n = source.read(ring.buffer(), ring.index(position), length);
+                final int n = source.read(ring.writable(position), ring.index(position), length);
                 if (n < 0) {
                     ring.finish(position);
                     engine.signal();
