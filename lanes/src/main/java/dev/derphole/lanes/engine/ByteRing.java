@@ -15,8 +15,10 @@ import java.lang.invoke.VarHandle;
  * consumer. The end of the stream is published once with {@link #finish}.
  * <p>
  * The bytes live in chunks of up to {@link #CHUNK_BYTES}, each allocated when the producer first writes into it: a
- * 32 MiB array cost 12-25 ms of page faults and zeroing when the stream started (more on a busy 2-core machine, where
- * it held {@code connected-relay} back by up to 78 ms), and a small transfer needs a chunk or two of it. Readers
+ * 32 MiB array cost 12-25 ms of page faults and zeroing when the sender's stream started (more on a busy 2-core
+ * machine, where it held {@code connected-relay} back by up to 78 ms), and a small transfer needs a chunk or two of
+ * it. A ring built ahead of its use (the receiver's, before its token is shown) makes them all at once
+ * ({@link #allocateAll}) rather than on its engine thread while packets arrive. Readers
  * and writers of a contiguous piece get its chunk ({@link #writable}, {@link #readable}) and the offset there
  * ({@link #index}); a piece never crosses a chunk's end ({@link #contiguous}).
  * <p>
@@ -97,6 +99,16 @@ public final class ByteRing {
     /** Bytes from {@code position} to the end of its chunk (the longest contiguous piece there). */
     public int contiguous(final long position) {
         return chunkMask + 1 - index(position);
+    }
+
+    /** Makes every chunk now, for a ring built ahead of its use (before any other thread sees it); returns it. */
+    public ByteRing allocateAll() {
+        for (int c = 0; c < chunks.length; c++) {
+            if (chunks[c] == null) {
+                allocate(c);
+            }
+        }
+        return this;
     }
 
     /** Bytes of chunks allocated so far (diagnostics, tests). */

@@ -141,7 +141,9 @@ public final class ReceiveEngine {
             sealKey, keys.receiverToSenderPrefix(), openKey, keys.senderToReceiverPrefix(), counters);
         java.util.Arrays.fill(sealKey, (byte)0);
         java.util.Arrays.fill(openKey, (byte)0);
-        this.ring = new ByteRing(config.receiveWindowBytes());
+        // Every chunk now: a receiver is built before its token is shown (off the transfer's path), and making a
+        // chunk on the engine thread as the first packets arrive would hold up their ACKs.
+        this.ring = new ByteRing(config.receiveWindowBytes()).allocateAll();
         this.peerTimeoutNs = config.peerTimeout().toNanos();
         this.peerLeftWatch = new PeerLeftWatch(peerTimeoutNs);
         this.heartbeatNs = config.heartbeatInterval().toNanos();

@@ -52,6 +52,10 @@ class ByteRingTest {
         assertThat(ring.allocatedBytes()).isEqualTo(3L * ByteRing.CHUNK_BYTES);
         // One writable chunk per position's chunk, the same array every time.
         assertThat(ring.writable(3L * ByteRing.CHUNK_BYTES + 1)).isSameAs(ring.readable(ring.capacity() - 1));
+        // A ring built ahead makes the rest now, keeping what it has.
+        final byte[] first = ring.readable(0);
+        assertThat(ring.allocateAll().allocatedBytes()).isEqualTo(ring.capacity());
+        assertThat(ring.readable(0)).isSameAs(first);
     }
 
     /** One producer and one consumer thread move 256 MiB through a 64 KiB ring; every byte arrives in order. */
