@@ -2,8 +2,11 @@ package dev.derphole.lanes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongPredicate;
 
 import org.junit.jupiter.api.Test;
@@ -13,6 +16,7 @@ import dev.derphole.lanes.testing.DeterministicSource;
 import dev.derphole.lanes.testing.DigestSink;
 import dev.derphole.lanes.testing.LossyPathPair;
 import dev.derphole.lanes.testing.StreamPair;
+import dev.derphole.udp.PacketPath;
 
 /** Live relay → direct → relay switches: the stream stays byte-exact when the old path dies right after. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -89,6 +93,82 @@ class PathSwitchTest {
             assertThat(sink.sha256()).isEqualTo(source.sha256());
             assertThat(direct.deliveredBtoA()).isPositive();
             assertThat(relayAcks).isPositive();
+        }
+    }
+
+    @Test
+    void shouldTakeASwitchBetweenTwoDatagramsOfABurstNotAfterIt() throws Exception {
+        // The relay's first window leaves as one burst; here each datagram takes 30 ms to send (as one did to seal
+        // while the crypto was cold). A switch during the burst must not wait for the rest of it.
+        try (LossyPathPair relay = LossyPathPair.builder().name("relay").maxDatagram(60 * 1024)
+            .lossIsCongestion(true).delay(Duration.ofMillis(3)).seed(5).build(); LossyPathPair direct = direct()) {
+            final CountDownLatch firstSent = new CountDownLatch(1);
+            final AtomicInteger relaySends = new AtomicInteger();
+            final PacketPath slowRelay = new SlowPath(relay.a(), () -> {
+                relaySends.incrementAndGet();
+                firstSent.countDown();
+            });
+            final DeterministicSource source = new DeterministicSource(25, 8 << 20);
+            final DigestSink sink = new DigestSink();
+            final StreamPair streams = new StreamPair(CONFIG, StreamPair.keys(25), slowRelay, relay.b())
+                .start(source, sink);
+            assertThat(firstSent.await(10, TimeUnit.SECONDS)).isTrue();
+            streams.sender.switchPath(direct.a());
+            streams.receiver.switchPath(direct.b());
+            final int atSwitch = relaySends.get();
+
+            assertThat(streams.await(30, TimeUnit.SECONDS)).isEqualTo(8 << 20);
+            assertThat(sink.sha256()).isEqualTo(source.sha256());
+            assertThat(relaySends.get() - atSwitch).as("relay datagrams sent after the switch").isLessThanOrEqualTo(1);
+        }
+    }
+
+    /** A path whose every send takes {@link #SEND_MS} (and calls {@code onSend} first). */
+    private static final class SlowPath implements PacketPath {
+        static final long SEND_MS = 30;
+        private final PacketPath path;
+        private final Runnable onSend;
+
+        SlowPath(final PacketPath path, final Runnable onSend) {
+            this.path = path;
+            this.onSend = onSend;
+        }
+
+        @Override
+        public String name() {
+            return path.name();
+        }
+
+        @Override
+        public int maxDatagramLength() {
+            return path.maxDatagramLength();
+        }
+
+        @Override
+        public boolean lossIsCongestion() {
+            return path.lossIsCongestion();
+        }
+
+        @Override
+        public boolean send(final byte[] buffer, final int offset, final int length) throws IOException {
+            onSend.run();
+            try {
+                Thread.sleep(SEND_MS);
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+            return path.send(buffer, offset, length);
+        }
+
+        @Override
+        public void receiver(final PacketHandler handler) {
+            path.receiver((p, buffer, offset, length) -> handler.onPacket(this, buffer, offset, length));
+        }
+
+        @Override
+        public void close() {
+            path.close();
         }
     }
 

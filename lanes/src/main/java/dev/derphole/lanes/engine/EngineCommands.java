@@ -24,6 +24,9 @@ public final class EngineCommands {
     /** When the peer left ({@link #peerLeft()}), not yet applied by the engine; {@link #NOT_LEFT} for none. */
     private final AtomicLong peerLeftAtNs = new AtomicLong(NOT_LEFT);
     private volatile String abortReason;
+    /** When the latest {@link #switchPath} began and when its path was handed over (diagnostics). */
+    private volatile long switchCalledNs;
+    private volatile long switchPostedNs;
 
     public EngineCommands(final StreamConfig config, final Inbox inbox, final Signal signal) {
         this.config = config;
@@ -33,7 +36,9 @@ public final class EngineCommands {
 
     /** Engine from now on uses {@code path}; its handler is installed at once. */
     public void switchPath(final PacketPath path) {
+        switchCalledNs = System.nanoTime();
         attachPath(path);
+        switchPostedNs = System.nanoTime();
         pendingPath.set(path);
         signal.signal();
     }
@@ -64,9 +69,24 @@ public final class EngineCommands {
         }
     }
 
+    /** Engine thread: whether a {@link #switchPath} waits to be taken (a volatile read). */
+    public boolean hasPendingPath() {
+        return pendingPath.get() != null;
+    }
+
     /** Engine thread: the path of the latest {@link #switchPath}, once, or null. */
     public PacketPath takePendingPath() {
         return pendingPath.getAndSet(null);
+    }
+
+    /** When the latest {@link #switchPath} was called (diagnostics). */
+    public long switchCalledNs() {
+        return switchCalledNs;
+    }
+
+    /** When the latest {@link #switchPath} had installed the path's handler and handed it over (diagnostics). */
+    public long switchPostedNs() {
+        return switchPostedNs;
     }
 
     /** Engine thread: why to abort, or null. */

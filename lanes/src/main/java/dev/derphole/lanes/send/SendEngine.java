@@ -353,6 +353,12 @@ public final class SendEngine {
                 probeDeadlineNs = nowNs + probeTimeoutNs();
             }
             counters.add(StreamCounters.PATH_SWITCHES, 1);
+            if (TRACE_NS >= 0) {
+                final long postedNs = commands.switchPostedNs();
+                System.err.printf("rate-trace switch to %s: attached in %.1f ms, taken %.1f ms later, set up in "
+                    + "%.1f ms%n", next.name(), (postedNs - commands.switchCalledNs()) / 1e6, (nowNs - postedNs) / 1e6,
+                    (System.nanoTime() - nowNs) / 1e6);
+            }
             listener.onPathSwitched(next);
         }
         applyLanes(nowNs);
@@ -859,7 +865,9 @@ public final class SendEngine {
         final int maxPayload = lane.maxPayload;
         final Pacer pacer = lane.pacer;
         int sent = 0;
-        while (sent < SEND_BURST_LIMIT) {
+        // A pending switch ends the burst: the relay's first window (ten 64 KiB datagrams sealed while the JIT and
+        // the crypto are cold) took 26-50 ms in the WAN lab, and the direct path waited all of it.
+        while (sent < SEND_BURST_LIMIT && !commands.hasPendingPath()) {
             final long packetNumber = codec.nextPacketNumber();
             if (!scoreboard.canSendData(packetNumber)) {
                 break;
