@@ -307,10 +307,11 @@ class BbrControllerTest {
         final long interval = 40L * SEGMENT * 1_000_000_000L / LINK;
         trainAck(bbr, 40L * SEGMENT, interval, RTT_NS);
         assertThat(bbr.filledPipe()).isFalse();
-        // A floor under STARTUP's pacing and window, not an estimate.
+        // A floor under STARTUP's pacing (half the train's rate), not an estimate; the window is two BDPs of the
+        // train's whole rate, so late ACKs do not stop the sender at one BDP of the link.
         assertThat(bbr.bandwidthBytesPerSecond()).isLessThan(LINK / 10);
         assertThat((double)decision.pacingBytesPerSecond).isGreaterThan(BbrController.HIGH_GAIN * LINK / 2);
-        assertThat((double)decision.windowBytes).isCloseTo(2.0 * LINK / 2 * RTT_NS / 1e9,
+        assertThat((double)decision.windowBytes).isCloseTo(2.0 * LINK * RTT_NS / 1e9,
             org.assertj.core.data.Offset.offset(0.1 * LINK * RTT_NS / 1e9));
         assertThat(bbr.toString()).contains("train=" + 40L * SEGMENT * 1_000_000_000L / interval);
         // STARTUP goes on from there and finds the rest.
