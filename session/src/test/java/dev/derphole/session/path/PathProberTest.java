@@ -352,21 +352,7 @@ class PathProberTest {
             answerProbes(ex, peerSide, xAnswers);
             answerProbes(ey, peerSide, yAnswers);
             final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
-            final PathProber.Listener listener = new PathProber.Listener() {
-                @Override
-                public void onDirect(final DirectPath path) {
-                    events.add(path);
-                }
-
-                @Override
-                public void onPeerHeard(final DirectPath path) {
-                }
-
-                @Override
-                public void onFallback() {
-                    events.add("fallback");
-                }
-            };
+            final PathProber.Listener listener = recording(events);
             try (PathProber pa = new PathProber(ea, peers.codecA(), List.of(loopback(ex), loopback(ey)), listener)
                 .start()) {
                 assertThat(((DirectPath)events.poll(5, TimeUnit.SECONDS)).remote()).isEqualTo(loopback(ex));
@@ -409,21 +395,7 @@ class PathProberTest {
             });
             answerProbes(ey, peerSide, yAnswers);
             final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
-            final PathProber.Listener listener = new PathProber.Listener() {
-                @Override
-                public void onDirect(final DirectPath path) {
-                    events.add(path);
-                }
-
-                @Override
-                public void onPeerHeard(final DirectPath path) {
-                }
-
-                @Override
-                public void onFallback() {
-                    events.add("fallback");
-                }
-            };
+            final PathProber.Listener listener = recording(events);
             try (PathProber pa = new PathProber(ea, peers.codecA(),
                 List.of(loopback(ex), loopback(ew), loopback(ey)), listener).start()) {
                 assertThat(((DirectPath)events.poll(5, TimeUnit.SECONDS)).remote()).isEqualTo(loopback(ex));
@@ -439,6 +411,25 @@ class PathProberTest {
                 assertThat(pa.recoveries()).isEqualTo(1);
             }
         }
+    }
+
+    /** A listener that puts each promoted path, and "fallback" for each fallback, into {@code events}. */
+    private static PathProber.Listener recording(final BlockingQueue<Object> events) {
+        return new PathProber.Listener() {
+            @Override
+            public void onDirect(final DirectPath path) {
+                events.add(path);
+            }
+
+            @Override
+            public void onPeerHeard(final DirectPath path) {
+            }
+
+            @Override
+            public void onFallback() {
+                events.add("fallback");
+            }
+        };
     }
 
     /** {@code endpoint} answers valid PROBEs with ACKs while {@code on} is set. */
