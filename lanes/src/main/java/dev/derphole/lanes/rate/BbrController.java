@@ -16,24 +16,23 @@ import dev.derphole.lanes.wire.WireFormat;
  * smoothed RTT), updated on every sample; a sample from a round in which the sender was application-limited
  * only counts when it raises the estimate. The minimum RTT comes from the sender's RTT estimator.
  * <p>
- * <b>First flight.</b> Those samples span a round trip, so from an initial window STARTUP needs four or five
- * doublings to find a 200 Mbit/s, 40 ms path (~0.45 s of a promotion in the WAN lab, whose loaded machine stretches
- * the samples to ~1.4 rounds per doubling). So the initial window leaves as one burst, and the spacing of its ACKs
- * (the scoreboard's packet train: the bottleneck's rate, or the sender's if that was slower) starts STARTUP at
- * {@link #TRAIN_SHARE} of that rate: half, because the bottleneck may carry other traffic. STARTUP then finds the
- * rest in a round or two. The window meanwhile is two BDPs of the train's whole rate: two of half would be one BDP
- * of the link, where the sender stopped while a busy receiver's ACKs came late (the WAN lab: 5+5 runs of 256 MiB at
- * 1 %, medians 11.654 -> 11.608 s). The train is a floor under STARTUP's pacing and window, as the initial window
- * is, not a sample of the estimate: an estimate that jumped would stop "growing" the next round, and STARTUP would take the
- * longer RTTs of that round (the burst's queue, a busy host) for a full pipe and cruise at half the rate (seen in
- * the WAN lab: 0.4 s at 10.8 of 25 MB/s). For the same reason STARTUP does not end on delay or flat growth while
- * the measured rate is still below the floor: its samples span the idle start for two rounds or so (in the lab
- * they read 9 MB/s of a 25 MB/s link 0.15 s after the train), and a train that read a little high queues a
- * little. The floor goes once the measured rate reaches it, or after {@link #TRAIN_FLOOR_ROUNDS} rounds, so a
- * train that read far too high cannot hold STARTUP open; STARTUP's loss exit stays armed throughout. A train
- * shorter than {@link #TRAIN_MIN_NS} or {@link #TRAIN_MIN_SEGMENTS} (a fast path: too little to time), or whose
- * first ACK came back later than the path's RTT allows (a receiver without arrival stamps that held the flight and
- * acknowledged it in one bunch), is not used.
+ * <b>First flight.</b> Those samples span a round trip, so from an initial window STARTUP needs four or five doublings
+ * to find a 200 Mbit/s, 40 ms path (~0.45 s of a promotion in the WAN lab, whose loaded machine stretches the samples
+ * to ~1.4 rounds per doubling). So the initial window leaves as one burst, and the spacing of its ACKs (the
+ * scoreboard's packet train: the bottleneck's rate, or the sender's if that was slower) starts STARTUP at
+ * {@link #TRAIN_SHARE} of that rate: half, because the bottleneck may carry other traffic. STARTUP then finds the rest
+ * in a round or two. The window meanwhile is two BDPs of the train's whole rate: two of half would be one BDP of the
+ * link, where the sender stopped while a busy receiver's ACKs came late (the WAN lab: 5+5 runs of 256 MiB at 1 %,
+ * medians 11.654 -> 11.608 s). The train is a floor under STARTUP's pacing and window, as the initial window is, not a
+ * sample of the estimate: an estimate that jumped would stop "growing" the next round, and STARTUP would take the
+ * longer RTTs of that round (the burst's queue, a busy host) for a full pipe and cruise at half the rate (seen in the
+ * WAN lab: 0.4 s at 10.8 of 25 MB/s). For the same reason STARTUP does not end on delay or flat growth while the
+ * measured rate is still below the floor: its samples span the idle start for two rounds or so (in the lab they read 9
+ * MB/s of a 25 MB/s link 0.15 s after the train), and a train that read a little high queues a little. The floor goes
+ * once the measured rate reaches it, or after {@link #TRAIN_FLOOR_ROUNDS} rounds, so a train that read far too high
+ * cannot hold STARTUP open; STARTUP's loss exit stays armed throughout. A train shorter than {@link #TRAIN_MIN_NS} or
+ * {@link #TRAIN_MIN_SEGMENTS} (a fast path: too little to time), or whose first ACK came back later than the path's RTT
+ * allows (a receiver without arrival stamps that held the flight and acknowledged it in one bunch), is not used.
  * <p>
  * <b>Modes.</b> STARTUP paces at {@link #HIGH_GAIN} x the estimate with a window of two BDPs (as BBRv3: that
  * still doubles the rate per round trip, and caps the overshoot into the bottleneck's queue at one BDP) until
