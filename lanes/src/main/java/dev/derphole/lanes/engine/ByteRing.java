@@ -151,6 +151,9 @@ public final class ByteRing {
      * and the wrap.
      */
     public void copyOut(final long position, final byte[] dst, final int dstOffset, final int length) {
+        if (length == 0) {
+            return; // a FIN's empty payload: its chunk may not exist (arraycopy from null throws even for none)
+        }
         final int first = Math.min(length, contiguous(position));
         System.arraycopy(readable(position), index(position), dst, dstOffset, first);
         for (int done = first; done < length; ) { // a packet crosses at most one chunk end
@@ -166,6 +169,9 @@ public final class ByteRing {
      * ends and the wrap.
      */
     public void copyIn(final long position, final byte[] src, final int srcOffset, final int length) {
+        if (length == 0) {
+            return;
+        }
         final int first = Math.min(length, contiguous(position));
         System.arraycopy(src, srcOffset, writable(position), index(position), first);
         for (int done = first; done < length; ) {

@@ -52,6 +52,11 @@ class ByteRingTest {
         assertThat(ring.allocatedBytes()).isEqualTo(3L * ByteRing.CHUNK_BYTES);
         // One writable chunk per position's chunk, the same array every time.
         assertThat(ring.writable(3L * ByteRing.CHUNK_BYTES + 1)).isSameAs(ring.readable(ring.capacity() - 1));
+        // Nothing to copy (a FIN's payload) where no chunk was made: no chunk needed, none made.
+        final ByteRing fresh = new ByteRing(4 * ByteRing.CHUNK_BYTES);
+        fresh.copyOut(ByteRing.CHUNK_BYTES, out, 0, 0);
+        fresh.copyIn(ByteRing.CHUNK_BYTES, in, 0, 0);
+        assertThat(fresh.allocatedBytes()).isZero();
         // A ring built ahead makes the rest now, keeping what it has.
         final byte[] first = ring.readable(0);
         assertThat(ring.allocateAll().allocatedBytes()).isEqualTo(ring.capacity());
