@@ -131,7 +131,7 @@ public class InboxBenchmark extends HotPathBenchmark {
         if (slot == null || slot.length != shared.datagramLength) {
             throw new IllegalStateException("datagram lost in a one-thread hand-off");
         }
-        final byte b = slot.data[1 + (d.sequence & 0x3FF)];
+        final byte b = slot.data[slot.offset + 1 + (d.sequence & 0x3FF)];
         shared.inbox.release(slot);
         return b;
     }

@@ -29,6 +29,8 @@ public final class Inbox {
     private static final int MIN_SLOTS_PER_PATH = 16;
     /** Slots made at once per pool, in bytes (at least {@link #MIN_SLOTS_PER_PATH} slots); see {@link Pool}. */
     static final int EAGER_BYTES = 512 * 1024;
+    /** Bytes of one block of slots made in the background ({@link Pool}): over the launcher's pretenure threshold. */
+    static final int BLOCK_BYTES = 1 << 20;
     /** Slot size from which a pool's slots are made only as needed. */
     static final int LAZY_SLOT_BYTES = 16 * 1024;
     /** Most slots a path gets. */
@@ -36,18 +38,21 @@ public final class Inbox {
     /** Capacity of the shared queue to the engine. */
     private static final int QUEUE_CAPACITY = 16_384;
 
-    /** One received datagram on its way to the engine. */
+    /** One received datagram on its way to the engine: {@code length} bytes at {@code offset} of {@code data}. */
     public static final class Slot {
+        /** The slot's bytes, shared with the other slots carved from the same block (see {@link Pool}). */
         public final byte[] data;
+        public final int offset;
         public int length;
         public PathPort port;
         /** When the datagram reached the host ({@link PacketBatch#receivedNs(int)}'s clock), or 0 when unknown. */
         public long receivedNs;
         private final Pool pool;
 
-        Slot(final Pool pool, final int size) {
+        Slot(final Pool pool, final byte[] data, final int offset) {
             this.pool = pool;
-            this.data = new byte[size];
+            this.data = data;
+            this.offset = offset;
         }
     }
 
@@ -73,7 +78,7 @@ public final class Inbox {
             this.free = new MpmcArrayQueue<>(capacity);
             final int eager = Math.min(capacity, Math.max(MIN_SLOTS_PER_PATH, EAGER_BYTES / slotSize));
             for (int i = 0; i < eager; i++) {
-                free.offer(new Slot(this, slotSize));
+                free.offer(new Slot(this, new byte[slotSize], 0));
             }
             made.set(eager);
             if (slotSize < LAZY_SLOT_BYTES && eager < capacity) {
@@ -81,10 +86,20 @@ public final class Inbox {
             }
         }
 
-        /** Makes the rest of the pool ({@link #take} may be making some too; the bound holds for both). */
+        /**
+         * Makes the rest of the pool ({@link #take} may be making some too; the bound holds for both), carved from
+         * blocks of {@link #BLOCK_BYTES}: a block that size is allocated straight into the old generation
+         * ({@code PretenureSizeThreshold} in the launcher), where the pool ends up anyway. One array per slot put 8
+         * MiB of a receiver's direct-path slots in the young generation, and the first young collection after the
+         * path came up copied them all: a 9-21 ms pause in the WAN lab's ramp.
+         */
         private void fill() {
-            while (reserve()) {
-                free.offer(new Slot(this, slotSize));
+            for (int n = reserve(Math.max(1, BLOCK_BYTES / slotSize)); n > 0;
+                n = reserve(Math.max(1, BLOCK_BYTES / slotSize))) {
+                final byte[] block = new byte[n * slotSize];
+                for (int i = 0; i < n; i++) {
+                    free.offer(new Slot(this, block, i * slotSize));
+                }
             }
         }
 
@@ -94,17 +109,18 @@ public final class Inbox {
             if (slot != null) {
                 return slot;
             }
-            return reserve() ? new Slot(this, slotSize) : null;
+            return reserve(1) == 1 ? new Slot(this, new byte[slotSize], 0) : null;
         }
 
-        /** Counts one more slot as made, unless the bound is reached: the caller then makes it. */
-        private boolean reserve() {
+        /** Counts up to {@code wanted} more slots as made, within the bound: the caller then makes that many. */
+        private int reserve(final int wanted) {
             for (int n = made.get(); n < capacity; n = made.get()) {
-                if (made.compareAndSet(n, n + 1)) {
-                    return true;
+                final int granted = Math.min(wanted, capacity - n);
+                if (made.compareAndSet(n, n + granted)) {
+                    return granted;
                 }
             }
-            return false;
+            return 0;
         }
 
         /** Slots made so far. */
@@ -171,7 +187,7 @@ public final class Inbox {
         public void onPacket(final PacketPath from, final byte[] buffer, final int offset, final int length) {
             final Slot slot = claim(length, length < 1 ? 0 : buffer[offset] & 0xFF);
             if (slot != null) {
-                System.arraycopy(buffer, offset, slot.data, 0, length);
+                System.arraycopy(buffer, offset, slot.data, slot.offset, length);
                 slot.receivedNs = 0;
                 enqueue(slot, length);
             }
@@ -191,7 +207,7 @@ public final class Inbox {
             final byte[] scratch, final long receivedNs) {
             final Slot slot = claim(length, length < 1 ? 0 : segment.get(ValueLayout.JAVA_BYTE, offset) & 0xFF);
             if (slot != null) {
-                MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, offset, slot.data, 0, length);
+                MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, offset, slot.data, slot.offset, length);
                 slot.receivedNs = receivedNs;
                 enqueue(slot, length);
             }

@@ -337,7 +337,7 @@ public final class ReceiveEngine {
     }
 
     private void onDatagram(final Inbox.Slot slot, final long nowNs) throws StreamException {
-        final int bodyLength = codec.open(slot.data, 0, slot.length, rx);
+        final int bodyLength = codec.open(slot.data, slot.offset, slot.length, rx);
         if (bodyLength < 0) {
             return;
         }

@@ -94,7 +94,7 @@ class InboxTest {
         final List<Integer> lengths = new ArrayList<>();
         Inbox.Slot slot;
         while ((slot = inbox.poll()) != null) {
-            assertThat(slot.data[slot.length - 1]).isEqualTo((byte)(lengths.size() + 1));
+            assertThat(slot.data[slot.offset + slot.length - 1]).isEqualTo((byte)(lengths.size() + 1));
             lengths.add(slot.length);
             inbox.release(slot);
         }
@@ -174,6 +174,39 @@ class InboxTest {
     }
 
     @Test
+    void shouldCarveTheBackgroundSlotsFromBlocksBigEnoughForTheOldGenerationWithoutOverlap()
+        throws InterruptedException {
+        final Inbox inbox = new Inbox(new StreamCounters(), new Signal(), 8 << 20);
+        final StubPath path = new StubPath(1452, 1452);
+        final Inbox.PathPort port = inbox.attach(path);
+        final int full = (8 << 20) / 1452;
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (port.slotsMade() < full && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        // Every slot holds a datagram at once: each keeps its own bytes, blocks or not.
+        final int count = Math.min(full, 4000); // within the engine queue's capacity
+        for (int i = 0; i < count; i++) {
+            path.deliver(1452, (byte)i);
+        }
+        final java.util.Set<byte[]> blocks = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (int i = 0; i < count; i++) {
+            final Inbox.Slot slot = inbox.poll();
+            assertThat(slot).isNotNull();
+            assertThat(slot.length).isEqualTo(1452);
+            assertThat(slot.data[slot.offset]).isEqualTo(PacketType.DATA);
+            assertThat(slot.data[slot.offset + slot.length - 1]).isEqualTo((byte)i);
+            if (slot.data.length > 1452) {
+                assertThat(slot.data.length).isGreaterThan(512 << 10); // over the launcher's pretenure threshold
+                blocks.add(slot.data);
+            }
+        }
+        final int eager = Inbox.EAGER_BYTES / 1452;
+        assertThat(blocks).as("blocks the slots beyond the eager ones were carved from")
+            .hasSizeBetween(1, (count - eager) / ((Inbox.BLOCK_BYTES / 1452) - 1) + 1);
+    }
+
+    @Test
     void shouldSizeTheMainPoolForTheTypicalDatagramNotJustOurOwn() {
         final StreamCounters counters = new StreamCounters();
         final Inbox inbox = new Inbox(counters, new Signal(), 1 << 20);
@@ -236,7 +269,8 @@ class InboxTest {
             final Inbox.Slot slot = inbox.poll();
             assertThat(slot).isNotNull();
             assertThat(slot.length).isEqualTo(expected.length);
-            assertThat(java.util.Arrays.copyOf(slot.data, slot.length)).isEqualTo(expected);
+            assertThat(java.util.Arrays.copyOfRange(slot.data, slot.offset, slot.offset + slot.length))
+                .isEqualTo(expected);
             assertThat(slot.port.path()).isSameAs(path);
             inbox.release(slot);
             assertThat(inbox.poll()).isNull();
