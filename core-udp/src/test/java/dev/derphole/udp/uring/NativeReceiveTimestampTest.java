@@ -90,7 +90,10 @@ class NativeReceiveTimestampTest {
                 .isBetween(before - SLACK_NS, secondNs + SLACK_NS));
             assertThat(stamps.subList(16, 32)).extracting(Stamp::receivedNs)
                 .allSatisfy(ns -> assertThat(ns).isBetween(between, stamps.get(31).returnedNs()));
-            assertNonDecreasing(stamps);
+            // In order within each batch; across them only within the slack above (a clean-clone run saw the last
+            // of the first batch stamped 0.17 ms after the first of the second: the late flush again).
+            assertNonDecreasing(stamps.subList(0, 16));
+            assertNonDecreasing(stamps.subList(16, 32));
             if (receiver.groEnabled() && sender.supportsGso()) {
                 assertThat(receiver.counters().get(UdpCounter.GRO_MESSAGES)).isEqualTo(2);
                 assertThat(stamps.subList(0, 16)).extracting(Stamp::receivedNs)
