@@ -18,6 +18,7 @@ import dev.derphole.lanes.StreamException.Reason;
 import dev.derphole.lanes.engine.PeerLeftWatch;
 import dev.derphole.lanes.testing.DeterministicSource;
 import dev.derphole.lanes.testing.DigestSink;
+import dev.derphole.lanes.testing.ForwardingPath;
 import dev.derphole.lanes.testing.LossyPathPair;
 import dev.derphole.lanes.testing.StreamPair;
 import dev.derphole.udp.PacketPath;
@@ -185,24 +186,13 @@ class LivenessTest {
     }
 
     /** Counts sends and {@link PacketPath#discardQueued()} calls on the way to a real path. */
-    private static final class DiscardRecordingPath implements PacketPath {
-        private final PacketPath delegate;
+    private static final class DiscardRecordingPath extends ForwardingPath {
         final AtomicLong sends = new AtomicLong();
         final AtomicLong discards = new AtomicLong();
         final AtomicLong sendsAtDiscard = new AtomicLong(-1);
 
         DiscardRecordingPath(final PacketPath delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public String name() {
-            return delegate.name();
-        }
-
-        @Override
-        public int maxDatagramLength() {
-            return delegate.maxDatagramLength();
+            super(delegate);
         }
 
         @Override
@@ -215,16 +205,6 @@ class LivenessTest {
         public void discardQueued() {
             discards.incrementAndGet();
             sendsAtDiscard.set(sends.get());
-        }
-
-        @Override
-        public void receiver(final PacketHandler handler) {
-            delegate.receiver((p, b, o, l) -> handler.onPacket(this, b, o, l));
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
         }
     }
 

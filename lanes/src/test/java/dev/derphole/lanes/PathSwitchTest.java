@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Timeout;
 
 import dev.derphole.lanes.testing.DeterministicSource;
 import dev.derphole.lanes.testing.DigestSink;
+import dev.derphole.lanes.testing.ForwardingPath;
 import dev.derphole.lanes.testing.LossyPathPair;
 import dev.derphole.lanes.testing.StreamPair;
 import dev.derphole.udp.PacketPath;
@@ -124,29 +125,13 @@ class PathSwitchTest {
     }
 
     /** A path whose every send takes {@link #SEND_MS} (and calls {@code onSend} first). */
-    private static final class SlowPath implements PacketPath {
+    private static final class SlowPath extends ForwardingPath {
         static final long SEND_MS = 30;
-        private final PacketPath path;
         private final Runnable onSend;
 
         SlowPath(final PacketPath path, final Runnable onSend) {
-            this.path = path;
+            super(path);
             this.onSend = onSend;
-        }
-
-        @Override
-        public String name() {
-            return path.name();
-        }
-
-        @Override
-        public int maxDatagramLength() {
-            return path.maxDatagramLength();
-        }
-
-        @Override
-        public boolean lossIsCongestion() {
-            return path.lossIsCongestion();
         }
 
         @Override
@@ -158,17 +143,7 @@ class PathSwitchTest {
                 Thread.currentThread().interrupt();
                 return false;
             }
-            return path.send(buffer, offset, length);
-        }
-
-        @Override
-        public void receiver(final PacketHandler handler) {
-            path.receiver((p, buffer, offset, length) -> handler.onPacket(this, buffer, offset, length));
-        }
-
-        @Override
-        public void close() {
-            path.close();
+            return delegate.send(buffer, offset, length);
         }
     }
 

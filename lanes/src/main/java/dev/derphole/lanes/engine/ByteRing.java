@@ -151,12 +151,9 @@ public final class ByteRing {
      * and the wrap.
      */
     public void copyOut(final long position, final byte[] dst, final int dstOffset, final int length) {
-        if (length == 0) {
-            return; // a FIN's empty payload: its chunk may not exist (arraycopy from null throws even for none)
-        }
-        final int first = Math.min(length, contiguous(position));
-        System.arraycopy(readable(position), index(position), dst, dstOffset, first);
-        for (int done = first; done < length; ) { // a packet crosses at most one chunk end
+        // A piece per chunk: a packet crosses at most one chunk end. No bytes, no piece: a FIN's empty payload may sit
+        // where no chunk was made (arraycopy from null throws even for none).
+        for (int done = 0; done < length; ) {
             final long at = position + done;
             final int n = Math.min(length - done, contiguous(at));
             System.arraycopy(readable(at), index(at), dst, dstOffset + done, n);
@@ -169,12 +166,7 @@ public final class ByteRing {
      * ends and the wrap.
      */
     public void copyIn(final long position, final byte[] src, final int srcOffset, final int length) {
-        if (length == 0) {
-            return;
-        }
-        final int first = Math.min(length, contiguous(position));
-        System.arraycopy(src, srcOffset, writable(position), index(position), first);
-        for (int done = first; done < length; ) {
+        for (int done = 0; done < length; ) {
             final long at = position + done;
             final int n = Math.min(length - done, contiguous(at));
             System.arraycopy(src, srcOffset + done, writable(at), index(at), n);

@@ -94,8 +94,8 @@ public final class Inbox {
          * path came up copied them all: a 9-21 ms pause in the WAN lab's ramp.
          */
         private void fill() {
-            for (int n = reserve(Math.max(1, BLOCK_BYTES / slotSize)); n > 0;
-                n = reserve(Math.max(1, BLOCK_BYTES / slotSize))) {
+            final int perBlock = Math.max(1, BLOCK_BYTES / slotSize);
+            for (int n = reserve(perBlock); n > 0; n = reserve(perBlock)) {
                 final byte[] block = new byte[n * slotSize];
                 for (int i = 0; i < n; i++) {
                     free.offer(new Slot(this, block, i * slotSize));
