@@ -354,13 +354,14 @@ class DerpServerForwardingTest {
         try (DerpServer server = TestRelays.startPlain(b -> b.packetObserver(dropOdd));
              RawDerpTestClient a = RawDerpTestClient.connect(server);
              RawDerpTestClient b = RawDerpTestClient.connect(server)) {
-            for (int i = 0; i < 10; i++) {
+            // p10 is kept, so when it arrives the observer has seen (and dropped) p9 before it.
+            for (int i = 0; i <= 10; i++) {
                 a.sendPacket(b.key(), bytes("p" + i));
             }
-            for (int i = 0; i < 10; i += 2) {
+            for (int i = 0; i <= 10; i += 2) {
                 assertThat(b.expect(FrameType.RECV_PACKET, WAIT).dataText()).isEqualTo("p" + i);
             }
-            assertThat(seen).hasSize(10).first().isEqualTo(a.key().shortString() + ">" + b.key().shortString() + ":p0");
+            assertThat(seen).hasSize(11).first().isEqualTo(a.key().shortString() + ">" + b.key().shortString() + ":p0");
             assertThat(server.counters().drops(DropReason.OBSERVER)).isEqualTo(5);
             assertNothingArrives(b);
         }
