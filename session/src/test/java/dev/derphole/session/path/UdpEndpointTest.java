@@ -1,11 +1,13 @@
 package dev.derphole.session.path;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -44,12 +46,44 @@ class UdpEndpointTest {
             final long startNs = System.nanoTime();
             assertThat(endpoint.stun((InetSocketAddress)silent.getLocalSocketAddress(), 300)).isNull();
             assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs)).isBetween(250L, 2_000L);
-            // The requests did go out (three tries).
-            silent.setSoTimeout(1_000);
+            // The requests did go out: the first and its repeats at 100 and 250 ms, none after the deadline.
+            silent.setSoTimeout(500);
             final DatagramPacket packet = new DatagramPacket(new byte[64], 64);
-            silent.receive(packet);
-            assertThat(StunMessage.checkBindingRequest(packet.getData(), 0, packet.getLength()))
-                .isEqualTo(StunMessage.VALID_BINDING_REQUEST);
+            for (int i = 0; i < 3; i++) {
+                silent.receive(packet);
+                assertThat(StunMessage.checkBindingRequest(packet.getData(), 0, packet.getLength()))
+                    .isEqualTo(StunMessage.VALID_BINDING_REQUEST);
+            }
+            silent.setSoTimeout(200);
+            assertThatThrownBy(() -> silent.receive(packet)).isInstanceOf(SocketTimeoutException.class);
+        }
+    }
+
+    @Test
+    void shouldRepeatTheBindingRequestUntilOneIsAnsweredWithinTheTimeout() throws Exception {
+        // A lossy link: the first four requests (or their answers) are lost; the fifth is answered.
+        try (UdpEndpoint endpoint = UdpEndpoint.open();
+            DatagramSocket lossy = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            final Thread server = Thread.ofVirtual().start(() -> answerTheNth(lossy, 5));
+            final InetSocketAddress mapped = endpoint.stun((InetSocketAddress)lossy.getLocalSocketAddress(), 1_000);
+            server.join(2_000);
+            assertThat(mapped).isEqualTo(new InetSocketAddress(InetAddress.getLoopbackAddress(), endpoint.port()));
+        }
+    }
+
+    private static void answerTheNth(final DatagramSocket socket, final int nth) {
+        final DatagramPacket packet = new DatagramPacket(new byte[64], 64);
+        try {
+            socket.setSoTimeout(2_000);
+            for (int i = 1; i <= nth; i++) {
+                socket.receive(packet);
+            }
+            final byte[] answer = new byte[StunMessage.MAX_BINDING_RESPONSE_LENGTH];
+            final int length = StunMessage.writeBindingResponse(packet.getData(), 0, packet.getAddress(),
+                packet.getPort(), answer, 0);
+            socket.send(new DatagramPacket(answer, length, packet.getSocketAddress()));
+        } catch (final java.io.IOException e) {
+            // The endpoint gave up first: the test sees no answer.
         }
     }
 
