@@ -18,10 +18,10 @@ import dev.derphole.lanes.StreamException.Reason;
 import dev.derphole.lanes.engine.PeerLeftWatch;
 import dev.derphole.lanes.testing.DeterministicSource;
 import dev.derphole.lanes.testing.DigestSink;
-import dev.derphole.lanes.testing.ForwardingPath;
 import dev.derphole.lanes.testing.LossyPathPair;
 import dev.derphole.lanes.testing.StreamPair;
 import dev.derphole.udp.PacketPath;
+import dev.derphole.udp.debug.ForwardingPath;
 
 /** Heartbeats, peer timeouts and aborts, both ways. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)

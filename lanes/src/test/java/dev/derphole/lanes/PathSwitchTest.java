@@ -14,10 +14,10 @@ import org.junit.jupiter.api.Timeout;
 
 import dev.derphole.lanes.testing.DeterministicSource;
 import dev.derphole.lanes.testing.DigestSink;
-import dev.derphole.lanes.testing.ForwardingPath;
 import dev.derphole.lanes.testing.LossyPathPair;
 import dev.derphole.lanes.testing.StreamPair;
 import dev.derphole.udp.PacketPath;
+import dev.derphole.udp.debug.ForwardingPath;
 
 /** Live relay → direct → relay switches: the stream stays byte-exact when the old path dies right after. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)

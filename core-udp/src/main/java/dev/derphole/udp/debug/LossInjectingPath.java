@@ -14,11 +14,10 @@ import dev.derphole.udp.PacketPath;
  * <p>
  * Sends belong to one sender thread, as for any {@link PacketPath}.
  */
-public final class LossInjectingPath implements PacketPath {
+public final class LossInjectingPath extends ForwardingPath {
     /** Held-back datagrams at most; beyond that a delay becomes a pass. */
     private static final int MAX_DELAYED = 64;
 
-    private final PacketPath delegate;
     private final LossModel model;
     private final ArrayDeque<byte[]> delayed = new ArrayDeque<>();
 
@@ -27,23 +26,13 @@ public final class LossInjectingPath implements PacketPath {
      * @param model    decisions for sent datagrams
      */
     public LossInjectingPath(final PacketPath delegate, final LossModel model) {
-        this.delegate = delegate;
+        super(delegate);
         this.model = model;
     }
 
     /** The decisions in use (for their counts). */
     public LossModel model() {
         return model;
-    }
-
-    @Override
-    public String name() {
-        return delegate.name();
-    }
-
-    @Override
-    public int maxDatagramLength() {
-        return delegate.maxDatagramLength();
     }
 
     @Override
@@ -80,21 +69,6 @@ public final class LossInjectingPath implements PacketPath {
             }
         }
         return sent;
-    }
-
-    @Override
-    public void discardQueued() {
-        delegate.discardQueued();
-    }
-
-    @Override
-    public void receiver(final PacketHandler handler) {
-        delegate.receiver((path, buffer, offset, length) -> handler.onPacket(this, buffer, offset, length));
-    }
-
-    @Override
-    public void close() {
-        delegate.close();
     }
 
     @Override
