@@ -16,12 +16,13 @@ import dev.derphole.udp.DatagramEngines;
 /** The {@code derphole} command: one-shot transfers and temporary service sharing over DERP. */
 @Command(name = "derphole", mixinStandardHelpOptions = true, versionProvider = DerpholeMain.VersionProvider.class,
     usageHelpAutoWidth = true,
+    // One element per paragraph: picocli wraps each to the terminal's width and breaks the line after it.
     description = {
-        "Move bytes, files and TCP services between two machines, even both behind NAT: peers meet on a",
-        "DERP relay, then promote the live session to direct, encrypted UDP.",
+        "Move bytes, files and TCP services between two machines, even both behind NAT: peers meet on a "
+            + "DERP relay, then promote the live session to direct, encrypted UDP.",
         "",
-        "Relays: Tailscale's public DERP map by default; --derp-url / --derp-map (or DERPHOLE_DERP_URL /",
-        "DERPHOLE_DERP_MAP) pick others; `derphole relay` runs your own."})
+        "Relays: Tailscale's public DERP map by default; --derp-url / --derp-map (or DERPHOLE_DERP_URL / "
+            + "DERPHOLE_DERP_MAP) pick others; `derphole relay` runs your own."})
 public final class DerpholeMain implements Callable<Integer> {
     /** The subcommands' names, in the order help lists them; {@link #subcommand} builds each. */
     static final List<String> SUBCOMMANDS = List.of("listen", "pipe", "version", "relay", "netcheck");

@@ -6,6 +6,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -36,6 +37,29 @@ class DerpholeCliTest {
     void shouldPrintHelpListingEveryCommand() {
         assertThat(run("--help")).isZero();
         assertThat(out()).contains("relay").contains("netcheck").contains("version").contains("--derp-url");
+        assertWrappedByPicocli(out());
+        for (final String command : DerpholeMain.SUBCOMMANDS) {
+            out.reset();
+            assertThat(run(command, "--help")).isZero();
+            assertWrappedByPicocli(out());
+        }
+    }
+
+    /** Description text starts in the first column; synopsis, option and command lines are indented. */
+    private static boolean startsAParagraphLine(final String line) {
+        return !line.isEmpty() && !Character.isWhitespace(line.charAt(0));
+    }
+
+    /** Paragraphs broken by hand at one width come out ragged at another: a short line running on into the next. */
+    private static void assertWrappedByPicocli(final String help) {
+        final List<String> lines = help.lines().toList();
+        for (int i = 0; i + 1 < lines.size(); i++) {
+            final String line = lines.get(i);
+            final String next = lines.get(i + 1);
+            final boolean runsOn = startsAParagraphLine(line) && line.length() < 50 && !line.matches(".*[.:,)]$")
+                && startsAParagraphLine(next);
+            assertThat(runsOn).as("ragged help line %s followed by %s", line, next).isFalse();
+        }
     }
 
     @Test
