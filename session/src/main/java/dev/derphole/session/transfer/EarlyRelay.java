@@ -31,7 +31,7 @@ public final class EarlyRelay {
         Thread.ofPlatform().daemon().name("derphole-early-relay").start(() -> {
             try {
                 final TransferSetup s = setup.get();
-                early.connection.complete(PipeSession.connect(s, token.relay(), s.map()));
+                early.connection.complete(JoinedSession.connect(s, token.relay(), s.map()));
             } catch (final RelayUnreachableException | RuntimeException e) {
                 early.connection.completeExceptionally(e);
             }

@@ -1,30 +1,14 @@
 package dev.derphole.session.transfer;
 
-import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.EnumSet;
-import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
-import dev.derphole.crypto.nacl.Curve25519KeyPair;
-import dev.derphole.derp.proto.NodeKey;
 import dev.derphole.lanes.BulkReceiver;
 import dev.derphole.lanes.StreamException;
 import dev.derphole.lanes.wire.CodecWarmup;
-import dev.derphole.session.link.PeerLink;
-import dev.derphole.session.link.RelayPath;
-import dev.derphole.session.path.DirectPath;
-import dev.derphole.session.path.PathProber;
-import dev.derphole.session.relay.RelayConnector;
 import dev.derphole.session.relay.RelayUnreachableException;
-import dev.derphole.session.rendezvous.ClaimDriver;
-import dev.derphole.session.rendezvous.Extensions;
-import dev.derphole.session.rendezvous.RendezvousListener;
 import dev.derphole.session.token.Capability;
-import dev.derphole.session.token.IdentityKeyPair;
 import dev.derphole.session.token.SessionToken;
 
 /**
@@ -37,27 +21,21 @@ import dev.derphole.session.token.SessionToken;
 public final class ListenSession implements AutoCloseable {
     /** Longest the token waits for the listener's warm-up and receiver build ({@link #settle}), in ms. */
     static final long SETTLE_MS = 2_000;
-    private static final long POLL_NS = TimeUnit.MILLISECONDS.toNanos(200);
 
     private final TransferSetup setup;
     private final SessionEvents events;
-    private PeerLink link;
-    private SessionToken token;
-    private RendezvousListener rendezvous;
+    private final IssuedSession issued;
     /** Set once the stream is complete: later path changes are not worth a status line. */
     private volatile boolean finished;
     private volatile BulkReceiver receiver;
     private volatile String abortReason;
-    private Thread lateClaims;
-    private DirectAttempt direct;
-    private RelayPath relayPath;
-    private List<String> claimCandidates = List.of();
     /** Built while we connect (the token waits for it: {@link #settle}); bound to the claimer's path later. */
     private Prepared<BulkReceiver> preparedReceiver;
 
     public ListenSession(final TransferSetup setup, final SessionEvents events) {
         this.setup = setup;
         this.events = events;
+        this.issued = new IssuedSession(setup);
     }
 
     /**
@@ -67,20 +45,9 @@ public final class ListenSession implements AutoCloseable {
      */
     public SessionToken open() throws RelayUnreachableException {
         final Thread warmup = CodecWarmup.startInBackground(); // while we connect
-        direct = DirectAttempt.open(setup); // the socket opens while we connect
-        final Curve25519KeyPair derpKeys = Curve25519KeyPair.generate();
-        final RelayConnector.Connected relay = new RelayConnector(setup.resolver(), setup.ssl())
-            .connectHome(setup.map(), setup.publicMap(), setup.mapDescription(), derpKeys);
-        link = new PeerLink(relay.client()).start();
-        link.controlHandler(direct::onControl);
-        direct.discover(DirectAttempt.stunNodes(relay.node(), setup.map()), setup.resolver());
-        token = SessionToken.issue(EnumSet.of(Capability.STDIO), relay.bootstrap(), link.ownKey(),
-            IdentityKeyPair.generate().publicKeyRaw(), setup.clock());
-        rendezvous = new RendezvousListener(token, link.ownKey(), setup.clock(), setup.policy());
-        rendezvous.offer(direct.candidates(), Extensions.NONE);
-        final SessionToken issued = token;
+        final SessionToken token = issued.open(EnumSet.of(Capability.STDIO));
         preparedReceiver = Prepared.start(
-            () -> new BulkReceiver(setup.stream(), StreamKeying.claimerToListener(issued)));
+            () -> new BulkReceiver(setup.stream(), StreamKeying.claimerToListener(token)));
         settle(warmup);
         return token;
     }
@@ -114,48 +81,28 @@ public final class ListenSession implements AutoCloseable {
      */
     public long receive(final OutputStream sink) throws TransferException, InterruptedException {
         events.status("waiting-for-claim");
-        final NodeKey claimer = awaitClaim();
+        final IssuedSession.Accepted claim = issued.awaitClaim(() -> abortReason, accepted -> {
+            final BulkReceiver r = preparedReceiver.get();
+            r.bindPath(accepted.relayPath());
+            receiver = r;
+            issued.link().peerGoneHandler(r::peerLeft);
+        });
         events.status("claimed");
-        lateClaims = Thread.ofVirtual().name("derphole-late-claims").start(this::answerLateClaims);
         events.status("connected-relay");
         final BulkReceiver r = receiver;
-        direct.start(token, link.ownKey(), claimer, claimCandidates, setup.policy(),
-            CandidateExchange.over(link, claimer), new PathProber.Listener() {
-                @Override
-                public void onDirect(final DirectPath path) {
-                    // The sender switches; the receiver answers on the path the newest packet came from.
-                    r.attachPath(path);
-                    if (!finished) { // a promotion racing the end: the user already saw stream-complete
-                        events.status("connected-direct");
-                    }
-                }
-
-                @Override
-                public void onPeerHeard(final DirectPath path) {
-                    // The sender may promote this path before we do (our ACK reached it first): its first flight
-                    // is taken and acknowledged at once instead of held until our own probe is answered.
-                    r.attachPath(path);
-                }
-
-                @Override
-                public void onFallback() {
-                    r.switchPath(relayPath);
-                    if (!finished) {
-                        events.status("connected-relay");
-                    }
-                }
-            });
+        issued.direct().start(issued.token(), issued.link().ownKey(), claim.claimer(), claim.candidates(),
+            setup.policy(), CandidateExchange.over(issued.link(), claim.claimer()),
+            StreamPaths.receiving(r, claim.relayPath(), events, () -> finished));
         try {
-            final long bytes = receiver.receive(sink);
+            final long bytes = r.receive(sink);
             finished = true;
             events.status("stream-complete");
             return bytes;
         } catch (final StreamException e) {
-            throw StreamFailures.of(e, link.gonePeer() != null && link.gonePeer().equals(claimer)
-                ? " (the sender left the relay)" : "");
+            throw StreamFailures.of(e, issued.goneHint(claim.claimer(), "sender"));
         } finally {
-            events.status(StatsLine.of(receiver.stats()));
-            final String directStats = direct.summary();
+            events.status(StatsLine.of(r.stats()));
+            final String directStats = issued.direct().summary();
             if (directStats != null) {
                 events.status(directStats);
             }
@@ -171,73 +118,8 @@ public final class ListenSession implements AutoCloseable {
         }
     }
 
-    private NodeKey awaitClaim() throws TransferException, InterruptedException {
-        while (true) {
-            if (abortReason != null) {
-                throw new TransferException(abortReason);
-            }
-            if (token.isExpired(Instant.now(setup.clock()))) {
-                throw new TransferException("token expired before anyone claimed the session; run listen again");
-            }
-            final ClaimDriver.Received packet = link.pollRendezvous(POLL_NS);
-            if (packet == null) {
-                continue;
-            }
-            final RendezvousListener.Outcome outcome = onPacket(packet);
-            final Optional<NodeKey> claimer = outcome.accepted().map(c -> c.claimerDerpKey());
-            if (claimer.isPresent()) {
-                // The data path must exist before the claimer learns it may start sending.
-                relayPath = link.pathTo(claimer.get());
-                claimCandidates = outcome.accepted().get().candidates();
-                final BulkReceiver r = preparedReceiver.get();
-                r.bindPath(relayPath);
-                receiver = r;
-                link.peerGoneHandler(r::peerLeft);
-            }
-            reply(outcome);
-            if (claimer.isPresent()) {
-                return claimer.get();
-            }
-        }
-    }
-
-    private void answerLateClaims() {
-        try {
-            while (!Thread.currentThread().isInterrupted()) {
-                final ClaimDriver.Received packet = link.pollRendezvous(POLL_NS);
-                if (packet != null) {
-                    reply(onPacket(packet));
-                }
-            }
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private synchronized RendezvousListener.Outcome onPacket(final ClaimDriver.Received packet) {
-        return rendezvous.onPacket(packet.source(), packet.buffer(), packet.offset(), packet.length());
-    }
-
-    private void reply(final RendezvousListener.Outcome outcome) {
-        outcome.reply().ifPresent(reply -> {
-            try {
-                link.send(reply.destination(), reply.packet());
-            } catch (final IOException e) {
-                // The claimer retries its claim; a lost reply costs one retry interval.
-            }
-        });
-    }
-
     @Override
     public void close() {
-        if (direct != null) {
-            direct.close();
-        }
-        if (lateClaims != null) {
-            lateClaims.interrupt();
-        }
-        if (link != null) {
-            link.close();
-        }
+        issued.close();
     }
 }

@@ -5,26 +5,16 @@ import java.io.InputStream;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
-import dev.derphole.crypto.nacl.Curve25519KeyPair;
 import dev.derphole.derp.map.DerpMap;
 import dev.derphole.lanes.BulkSender;
 import dev.derphole.lanes.StreamException;
 import dev.derphole.lanes.wire.CodecWarmup;
-import dev.derphole.session.link.PeerLink;
-import dev.derphole.session.link.RelayPath;
 import dev.derphole.session.path.DirectPath;
-import dev.derphole.session.path.PathProber;
 import dev.derphole.session.path.ProbeCodec;
-import dev.derphole.session.relay.RelayConnector;
 import dev.derphole.session.relay.RelayUnreachableException;
-import dev.derphole.session.rendezvous.ClaimDriver;
 import dev.derphole.session.rendezvous.Decision;
-import dev.derphole.session.rendezvous.Extensions;
-import dev.derphole.session.rendezvous.RendezvousClaimer;
-import dev.derphole.session.rendezvous.RendezvousException;
-import dev.derphole.session.token.IdentityKeyPair;
-import dev.derphole.session.token.RelayBootstrap;
 import dev.derphole.session.token.SessionToken;
 
 /**
@@ -41,8 +31,7 @@ public final class PipeSession implements AutoCloseable {
     private final SessionEvents events;
     private final SessionToken token;
     private final DerpMap publicMap;
-    private PeerLink link;
-    private DirectAttempt direct;
+    private JoinedSession joined;
     private volatile BulkSender sender;
     private volatile String abortReason;
     private int parallel = 1;
@@ -60,13 +49,6 @@ public final class PipeSession implements AutoCloseable {
         this.events = events;
         this.token = token;
         this.publicMap = publicMap;
-    }
-
-    /** The joining side's connection to its token's relay, with a fresh DERP key (also {@link EarlyRelay}'s). */
-    static RelayConnector.Connected connect(final TransferSetup setup, final RelayBootstrap relay,
-        final DerpMap publicMap) throws RelayUnreachableException {
-        return new RelayConnector(setup.resolver(), setup.ssl()).connectBootstrap(relay, publicMap,
-            Curve25519KeyPair.generate());
     }
 
     /**
@@ -107,33 +89,18 @@ public final class PipeSession implements AutoCloseable {
      * @throws TransferException         when the claim is refused or unanswered, or the transfer fails
      */
     public long send(final InputStream source) throws IOException, TransferException, InterruptedException {
-        direct = DirectAttempt.open(setup); // the socket opens while we connect
-        discoverEarly();
-        // A fresh Ed25519 key for the claim: ~40 ms on a cold JVM, now beside the relay connection.
-        final Prepared<byte[]> identity = Prepared.start(() -> IdentityKeyPair.generate().publicKeyRaw());
-        final RelayConnector.Connected early = earlyRelay != null ? earlyRelay.take(token.relay()) : null;
-        final RelayConnector.Connected relay = early != null ? early : connect(setup, token.relay(), publicMap);
-        link = new PeerLink(relay.client()).start();
-        link.controlHandler(direct::onControl);
-        final RendezvousClaimer claimer = new RendezvousClaimer(token, link.ownKey(), identity.get(),
-            direct.claimCandidates(), Extensions.NONE, setup.clock(), setup.policy());
-        final RelayPath relayPath = link.pathTo(token.derpPublicKey());
+        joined = new JoinedSession(setup, token, publicMap, earlyRelay);
         // The stream engine (ring, keys, ciphers: ~50-70 ms on a cold JVM) is built while the claim travels, then the
         // crypto warm-up starts (~0.1 CPU-s and C2 compiles): not before, because until the claim is out start-up
         // is CPU-bound on a small machine and the claim waited for it, and not beside the engine, which the
         // session waits for once the listener answers. It still ends long before the first relayed megabytes are
         // sealed, and the first direct datagrams find its methods compiled by C1.
-        final Prepared<BulkSender> engine = Prepared.start(() -> {
+        final AtomicReference<Prepared<BulkSender>> engine = new AtomicReference<>();
+        final Decision decision = joined.claim(relayPath -> engine.set(Prepared.start(() -> {
             final BulkSender built = new BulkSender(setup.stream(), StreamKeying.claimerToListener(token), relayPath);
             CodecWarmup.startInBackground();
             return built;
-        });
-        final Decision decision;
-        try {
-            decision = new ClaimDriver(claimer, link::send, link::pollRendezvous).run();
-        } catch (final RendezvousException e) {
-            throw new TransferException(e.getMessage(), e);
-        }
+        })));
         events.status("claimed");
         if (abortReason != null) {
             throw new TransferException(abortReason);
@@ -142,52 +109,20 @@ public final class PipeSession implements AutoCloseable {
         // the WAN lab), so the first probe is not held back by it; a promotion waits until the engine is there and
         // connected-relay was said, so the status lines keep their order.
         final CountDownLatch onRelay = new CountDownLatch(1);
-        direct.start(token, link.ownKey(), token.derpPublicKey(), decision.candidates(), setup.policy(),
-            CandidateExchange.over(link, token.derpPublicKey()), new PathProber.Listener() {
-                @Override
-                public void onDirect(final DirectPath path) {
-                    try {
-                        onRelay.await();
-                    } catch (final InterruptedException e) {
-                        Thread.currentThread().interrupt(); // closing
-                        return;
-                    }
+        final DirectAttempt direct = joined.direct();
+        direct.start(token, joined.link().ownKey(), token.derpPublicKey(), decision.candidates(), setup.policy(),
+            CandidateExchange.over(joined.link(), token.derpPublicKey()),
+            StreamPaths.sending(() -> sender, onRelay, joined.relayPath(), events, () -> finished, path -> {
+                if (parallel > 1 && lanesStarted.compareAndSet(false, true)) {
                     final BulkSender s = sender;
-                    if (s == null) {
-                        return; // the engine failed: the session is ending
-                    }
-                    s.switchPath(path);
-                    if (finished) {
-                        return; // a promotion racing the last ACK: the user already saw stream-complete
-                    }
-                    events.status("connected-direct");
-                    if (parallel > 1 && lanesStarted.compareAndSet(false, true)) {
-                        Thread.ofPlatform().daemon().name("derphole-lanes").start(() -> openLanes(s, path,
-                            lanesByRate ? lanesForRate(s) : parallel));
-                    }
+                    Thread.ofPlatform().daemon().name("derphole-lanes").start(() -> openLanes(s, path,
+                        lanesByRate ? lanesForRate(s) : parallel));
                 }
-
-                @Override
-                public void onPeerHeard(final DirectPath path) {
-                    // Nothing to take early: the receiver's only packets on it are ACKs of our stream, which moves
-                    // there only once the path is validated.
-                }
-
-                @Override
-                public void onFallback() {
-                    final BulkSender s = sender;
-                    if (s != null) {
-                        s.switchPath(relayPath);
-                    }
-                    if (!finished) {
-                        events.status("connected-relay");
-                    }
-                }
-            });
+            }));
         try {
-            final BulkSender s = engine.get();
+            final BulkSender s = engine.get().get();
             sender = s;
-            link.peerGoneHandler(s::peerLeft);
+            joined.link().peerGoneHandler(s::peerLeft);
             events.status("connected-relay");
         } finally {
             onRelay.countDown();
@@ -198,7 +133,7 @@ public final class PipeSession implements AutoCloseable {
             events.status("stream-complete");
             return bytes;
         } catch (final StreamException e) {
-            throw StreamFailures.of(e, link.gonePeer() != null ? " (the listener left the relay)" : "");
+            throw StreamFailures.of(e, joined.goneHint("listener"));
         } finally {
             finished = true;
             events.status(StatsLine.of(sender.stats()));
@@ -213,20 +148,6 @@ public final class PipeSession implements AutoCloseable {
                 }
                 events.status(perLane.toString());
             }
-        }
-    }
-
-    /**
-     * Starts STUN on the socket as soon as it is open, with the token's relay node: the claim waits for the first
-     * answer, which then no longer waits for the relay connection as well (10-15 ms of a cold start). A token whose
-     * node cannot be named here fails in the connection (the same lookup), with its message.
-     */
-    private void discoverEarly() {
-        try {
-            direct.discover(DirectAttempt.stunNodes(RelayConnector.nodeOf(token.relay(), publicMap), setup.map()),
-                setup.resolver());
-        } catch (final RelayUnreachableException e) {
-            // reported by the connection
         }
     }
 
@@ -259,7 +180,7 @@ public final class PipeSession implements AutoCloseable {
             return;
         }
         try {
-            final List<DirectPath> lanes = direct.openLanes(path, lanesWanted - 1,
+            final List<DirectPath> lanes = joined.direct().openLanes(path, lanesWanted - 1,
                 alive -> s.useLanes(path, List.copyOf(alive)));
             s.useLanes(path, List.copyOf(lanes));
             events.status("lanes " + (1 + lanes.size()) + "/" + lanesWanted);
@@ -279,11 +200,8 @@ public final class PipeSession implements AutoCloseable {
 
     @Override
     public void close() {
-        if (direct != null) {
-            direct.close();
-        }
-        if (link != null) {
-            link.close();
+        if (joined != null) {
+            joined.close();
         }
     }
 }
