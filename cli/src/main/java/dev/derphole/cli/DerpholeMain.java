@@ -25,7 +25,8 @@ import dev.derphole.udp.DatagramEngines;
             + "DERPHOLE_DERP_MAP) pick others; `derphole relay` runs your own."})
 public final class DerpholeMain implements Callable<Integer> {
     /** The subcommands' names, in the order help lists them; {@link #subcommand} builds each. */
-    static final List<String> SUBCOMMANDS = List.of("listen", "pipe", "version", "relay", "netcheck");
+    static final List<String> SUBCOMMANDS = List.of("listen", "pipe", "send", "receive", "version", "relay",
+        "netcheck");
     /**
      * The global options that take the next argument as their value (see {@link GlobalOptions}). One missing here
      * costs only speed: its value is taken for the subcommand's name, and picocli rejects that as the value.
@@ -52,7 +53,8 @@ public final class DerpholeMain implements Callable<Integer> {
     /** A rough look before parsing: a transfer command that may open a direct path. */
     private static boolean mayGoDirect(final String[] args) {
         final List<String> words = List.of(args);
-        return (words.contains("listen") || words.contains("pipe")) && !words.contains("--force-relay");
+        return (words.contains("listen") || words.contains("pipe") || words.contains("send")
+            || words.contains("receive")) && !words.contains("--force-relay");
     }
 
     /**
@@ -158,6 +160,8 @@ public final class DerpholeMain implements Callable<Integer> {
         return switch (name) {
             case "listen" -> new ListenCommand(terminal, global);
             case "pipe" -> new PipeCommand(terminal, global);
+            case "send" -> new SendCommand(terminal, global);
+            case "receive" -> new ReceiveCommand(terminal, global);
             case "version" -> new VersionCommand(terminal);
             case "relay" -> new RelayCommand(terminal, global);
             case "netcheck" -> new NetcheckCommand(terminal, global);
