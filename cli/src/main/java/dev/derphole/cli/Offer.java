@@ -63,6 +63,11 @@ final class Offer {
         return new Offer(PayloadHeader.of(PayloadKind.TEXT), null, null, what.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** {@code 1 file}, {@code 3 files}. */
+    static String files(final long count) {
+        return count + (count == 1 ? " file" : " files");
+    }
+
     private static String name(final Path path) {
         final Path name = path.toAbsolutePath().normalize().getFileName();
         return name == null ? "root" : name.toString();
@@ -86,7 +91,7 @@ final class Offer {
     String summary() {
         return switch (header.kind()) {
             case FILE -> "Sending " + ProgressLine.size(header.size()) + " file named \"" + header.name() + "\"";
-            case DIRECTORY_TAR -> "Sending directory (" + plan.fileCount() + " files, "
+            case DIRECTORY_TAR -> "Sending directory (" + files(plan.fileCount()) + ", "
                 + ProgressLine.size(plan.uncompressedBytes()) + ") named \"" + header.name() + "\"";
             default -> text != null ? "Sending text message (" + ProgressLine.size(text.length) + ")"
                 : "Sending text from stdin";
@@ -96,7 +101,7 @@ final class Offer {
     /** Opens the body: the file, a tar stream written on a thread of its own, the text, or {@code stdin}. */
     InputStream openBody(final InputStream stdin) throws IOException {
         if (header.kind() == PayloadKind.FILE) {
-            return Files.newInputStream(path);
+            return new ExactLength(Files.newInputStream(path), header.size(), path);
         }
         if (plan != null) {
             final BytePipe pipe = new BytePipe(TAR_PIPE_BYTES);
@@ -110,5 +115,39 @@ final class Offer {
             return pipe.source();
         }
         return text != null ? new ByteArrayInputStream(text) : stdin;
+    }
+
+    /**
+     * A file read as exactly the size its header announced: a file still growing (a log) is cut there, one that
+     * shrank fails the transfer instead of leaving the receiver to wait for bytes that never come.
+     */
+    private static final class ExactLength extends java.io.FilterInputStream {
+        private final Path path;
+        private long left;
+
+        ExactLength(final InputStream in, final long size, final Path path) {
+            super(in);
+            this.left = size;
+            this.path = path;
+        }
+
+        @Override
+        public int read() throws IOException {
+            final byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(final byte[] b, final int off, final int len) throws IOException {
+            if (left == 0) {
+                return -1;
+            }
+            final int n = in.read(b, off, (int)Math.min(len, left));
+            if (n < 0) {
+                throw new IOException(path + " shrank while being sent (" + left + " bytes short)");
+            }
+            left -= n;
+            return n;
+        }
     }
 }

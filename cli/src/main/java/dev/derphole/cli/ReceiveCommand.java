@@ -162,7 +162,7 @@ final class ReceiveCommand implements Callable<Integer> {
         terminal.info("Receiving directory (" + ProgressLine.size(header.size()) + ") into: \"" + target + "/\"");
         final DirectoryMetadata metadata = header.metadata();
         if (metadata != null) {
-            terminal.info(metadata.fileCount() + " files, " + ProgressLine.size(metadata.uncompressedBytes())
+            terminal.info(Offer.files(metadata.fileCount()) + ", " + ProgressLine.size(metadata.uncompressedBytes())
                 + " (uncompressed)");
         }
         final ProgressInput progress = progress(source, header.size());

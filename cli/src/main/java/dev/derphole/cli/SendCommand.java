@@ -53,7 +53,7 @@ final class SendCommand implements Callable<Integer> {
             terminal.always("derphole receive " + code);
             terminal.info(offer.summary());
             final PayloadHeader header = offer.header().withVerify(VerifyCode.of(code));
-            try (InputStream body = offer.openBody(terminal.in())) {
+            try (InputStream body = open(offer)) {
                 progress = new ProgressInput(body, terminal.err(), offer.size(),
                     offer.hasProgress() && !hideProgress && terminal.verbosity() != Terminal.Verbosity.SILENT);
                 session.send(new SequenceInputStream(new ByteArrayInputStream(PayloadHeaders.encode(header)),
@@ -68,6 +68,14 @@ final class SendCommand implements Callable<Integer> {
             return CommandRunner.report(UserFacingException.runtime(e.getMessage()), terminal);
         } finally {
             signal.done();
+        }
+    }
+
+    private InputStream open(final Offer offer) {
+        try {
+            return offer.openBody(terminal.in());
+        } catch (final IOException e) {
+            throw UserFacingException.runtime("cannot read " + what + ": " + e.getMessage());
         }
     }
 

@@ -62,7 +62,8 @@ class InvokedSubcommandTest {
         "version", "-v version", "version --verbose", "-v version -q", "-vq version", "version --bogus",
         "version --version", "relay --help", "relay --listen", "relay --no-stun", "netcheck --help",
         "netcheck --bogus", "netcheck --derp-map /nonexistent/derp-map.json",
-        "--derp-url http://127.0.0.1:1 netcheck --derp-map x.json"})
+        "--derp-url http://127.0.0.1:1 netcheck --derp-map x.json", "send --help", "tx --help", "send --bogus",
+        "receive", "receive not-a-code", "rx --help", "receive -o", "recieve --help"})
     void shouldRunExactlyAsWithEverySubcommandBuilt(final String line) {
         final String[] args = line.isEmpty() ? new String[0] : line.replace("_", "").split(" ", -1);
         assertThat(run(false, args)).isEqualTo(run(true, args));

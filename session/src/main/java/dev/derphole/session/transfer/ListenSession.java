@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.EnumSet;
 
 import dev.derphole.lanes.BulkReceiver;
-import dev.derphole.lanes.StreamException;
 import dev.derphole.lanes.wire.CodecWarmup;
 import dev.derphole.session.relay.RelayUnreachableException;
 import dev.derphole.session.token.Capability;
@@ -93,20 +92,8 @@ public final class ListenSession implements AutoCloseable {
         issued.direct().start(issued.token(), issued.link().ownKey(), claim.claimer(), claim.candidates(),
             setup.policy(), CandidateExchange.over(issued.link(), claim.claimer()),
             StreamPaths.receiving(r, claim.relayPath(), events, () -> finished));
-        try {
-            final long bytes = r.receive(sink);
-            finished = true;
-            events.status("stream-complete");
-            return bytes;
-        } catch (final StreamException e) {
-            throw StreamFailures.of(e, issued.goneHint(claim.claimer(), "sender"));
-        } finally {
-            events.status(StatsLine.of(r.stats()));
-            final String directStats = issued.direct().summary();
-            if (directStats != null) {
-                events.status(directStats);
-            }
-        }
+        return StreamRun.toEnd(() -> r.receive(sink), () -> finished = true, events, r::stats, issued.direct(),
+            () -> issued.goneHint(claim.claimer(), "sender"));
     }
 
     /** Aborts: the peer is told (authenticated) and {@link #receive} fails. */

@@ -5,7 +5,6 @@ import java.util.EnumSet;
 import java.util.concurrent.CountDownLatch;
 
 import dev.derphole.lanes.BulkSender;
-import dev.derphole.lanes.StreamException;
 import dev.derphole.lanes.wire.CodecWarmup;
 import dev.derphole.session.relay.RelayUnreachableException;
 import dev.derphole.session.token.Capability;
@@ -68,21 +67,8 @@ public final class OfferSession implements AutoCloseable {
             }));
         events.status("connected-relay");
         onRelay.countDown();
-        try {
-            final long bytes = s.send(source);
-            finished = true;
-            events.status("stream-complete");
-            return bytes;
-        } catch (final StreamException e) {
-            throw StreamFailures.of(e, issued.goneHint(claim.claimer(), "receiver"));
-        } finally {
-            finished = true;
-            events.status(StatsLine.of(s.stats()));
-            final String directStats = issued.direct().summary();
-            if (directStats != null) {
-                events.status(directStats);
-            }
-        }
+        return StreamRun.toEnd(() -> s.send(source), () -> finished = true, events, s::stats, issued.direct(),
+            () -> issued.goneHint(claim.claimer(), "receiver"));
     }
 
     /** Aborts: the peer is told (authenticated) and {@link #send} fails. */

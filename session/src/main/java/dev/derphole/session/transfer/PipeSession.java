@@ -9,7 +9,6 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import dev.derphole.derp.map.DerpMap;
 import dev.derphole.lanes.BulkSender;
-import dev.derphole.lanes.StreamException;
 import dev.derphole.lanes.wire.CodecWarmup;
 import dev.derphole.session.path.DirectPath;
 import dev.derphole.session.path.ProbeCodec;
@@ -127,20 +126,11 @@ public final class PipeSession implements AutoCloseable {
         } finally {
             onRelay.countDown();
         }
+        final BulkSender s = sender;
         try {
-            final long bytes = sender.send(source);
-            finished = true;
-            events.status("stream-complete");
-            return bytes;
-        } catch (final StreamException e) {
-            throw StreamFailures.of(e, joined.goneHint("listener"));
+            return StreamRun.toEnd(() -> s.send(source), () -> finished = true, events, s::stats, direct,
+                () -> joined.goneHint("listener"));
         } finally {
-            finished = true;
-            events.status(StatsLine.of(sender.stats()));
-            final String directStats = direct.summary();
-            if (directStats != null) {
-                events.status(directStats);
-            }
             if (parallel > 1) {
                 final StringBuilder perLane = new StringBuilder("lane-packets");
                 for (int lane = 0; lane < parallel; lane++) {

@@ -5,7 +5,6 @@ import java.io.OutputStream;
 
 import dev.derphole.derp.map.DerpMap;
 import dev.derphole.lanes.BulkReceiver;
-import dev.derphole.lanes.StreamException;
 import dev.derphole.lanes.wire.CodecWarmup;
 import dev.derphole.session.rendezvous.Decision;
 import dev.derphole.session.token.SessionToken;
@@ -68,20 +67,8 @@ public final class ReceiveSession implements AutoCloseable {
         joined.direct().start(token, joined.link().ownKey(), token.derpPublicKey(), decision.candidates(),
             setup.policy(), CandidateExchange.over(joined.link(), token.derpPublicKey()),
             StreamPaths.receiving(r, joined.relayPath(), events, () -> finished));
-        try {
-            final long bytes = r.receive(sink);
-            finished = true;
-            events.status("stream-complete");
-            return bytes;
-        } catch (final StreamException e) {
-            throw StreamFailures.of(e, joined.goneHint("sender"));
-        } finally {
-            events.status(StatsLine.of(r.stats()));
-            final String directStats = joined.direct().summary();
-            if (directStats != null) {
-                events.status(directStats);
-            }
-        }
+        return StreamRun.toEnd(() -> r.receive(sink), () -> finished = true, events, r::stats, joined.direct(),
+            () -> joined.goneHint("sender"));
     }
 
     /** Aborts: the peer is told (authenticated) and {@link #receive} fails. */
