@@ -25,8 +25,8 @@ import dev.derphole.udp.DatagramEngines;
             + "DERPHOLE_DERP_MAP) pick others; `derphole relay` runs your own."})
 public final class DerpholeMain implements Callable<Integer> {
     /** The subcommands' names, in the order help lists them; {@link #subcommand} builds each. */
-    static final List<String> SUBCOMMANDS = List.of("listen", "pipe", "send", "receive", "version", "relay",
-        "netcheck");
+    static final List<String> SUBCOMMANDS = List.of("listen", "pipe", "send", "receive", "ssh", "version",
+        "relay", "netcheck");
     /**
      * The global options that take the next argument as their value (see {@link GlobalOptions}). One missing here
      * costs only speed: its value is taken for the subcommand's name, and picocli rejects that as the value.
@@ -162,6 +162,7 @@ public final class DerpholeMain implements Callable<Integer> {
             case "pipe" -> new PipeCommand(terminal, global);
             case "send" -> new SendCommand(terminal, global);
             case "receive" -> new ReceiveCommand(terminal, global);
+            case "ssh" -> SshCommand.build(terminal, global);
             case "version" -> new VersionCommand(terminal);
             case "relay" -> new RelayCommand(terminal, global);
             case "netcheck" -> new NetcheckCommand(terminal, global);

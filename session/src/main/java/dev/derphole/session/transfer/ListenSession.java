@@ -11,9 +11,9 @@ import dev.derphole.session.token.Capability;
 import dev.derphole.session.token.SessionToken;
 
 /**
- * {@code listen}: connects to the home relay, issues a token, waits for the one claimer, then receives its
- * stream into a sink. Later claims keep being answered ({@code session already claimed}) on a background
- * thread for as long as the session lives.
+ * {@code listen} (and {@code ssh invite}): connects to the home relay, issues a token, waits for the one
+ * claimer, then receives its stream into a sink. Later claims keep being answered ({@code session already
+ * claimed}) on a background thread for as long as the session lives.
  * <p>
  * Owned by the command's main thread; {@link #abort(String)} may be called from any thread.
  */
@@ -31,9 +31,20 @@ public final class ListenSession implements AutoCloseable {
     /** Built while we connect (the token waits for it: {@link #settle}); bound to the claimer's path later. */
     private Prepared<BulkReceiver> preparedReceiver;
 
+    private final Capability capability;
+
     public ListenSession(final TransferSetup setup, final SessionEvents events) {
+        this(setup, events, Capability.STDIO);
+    }
+
+    /**
+     * @param capability what the token grants its claimer: {@link Capability#STDIO} ({@code listen}) or
+     *                   {@link Capability#ATTACH} ({@code ssh invite}, whose claimer sends one public key)
+     */
+    public ListenSession(final TransferSetup setup, final SessionEvents events, final Capability capability) {
         this.setup = setup;
         this.events = events;
+        this.capability = capability;
         this.issued = new IssuedSession(setup);
     }
 
@@ -44,7 +55,7 @@ public final class ListenSession implements AutoCloseable {
      */
     public SessionToken open() throws RelayUnreachableException {
         final Thread warmup = CodecWarmup.startInBackground(); // while we connect
-        final SessionToken token = issued.open(EnumSet.of(Capability.STDIO));
+        final SessionToken token = issued.open(EnumSet.of(capability));
         preparedReceiver = Prepared.start(
             () -> new BulkReceiver(setup.stream(), StreamKeying.claimerToListener(token)));
         settle(warmup);
