@@ -40,7 +40,8 @@ public final class DerpholeMain implements Callable<Integer> {
     CommandSpec spec;
 
     public static void main(final String[] args) {
-        if ("pipe".equals(invokedSubcommand(args))) {
+        final String invoked = invokedSubcommand(args);
+        if ("pipe".equals(invoked) || "receive".equals(invoked)) {
             EarlyJoin.start(args); // the relay handshake runs while picocli builds its model (~80 ms cold)
         }
         if (mayGoDirect(args)) {

@@ -7,9 +7,10 @@ import dev.derphole.session.token.TokenException;
 import dev.derphole.session.transfer.EarlyRelay;
 
 /**
- * {@code pipe TOKEN}: the token's relay connection, started by {@link DerpholeMain#main} before picocli parses the
- * arguments (see {@link EarlyRelay}). Only a token given as a word of the command line counts: one from a file or
- * stdin waits for the command. A word that is not a current token starts nothing; the command reports it.
+ * {@code pipe TOKEN} and {@code receive CODE}: the token's relay connection, started by {@link DerpholeMain#main}
+ * before picocli parses the arguments (see {@link EarlyRelay}). Only a token given as a word of the command line
+ * counts: one from a file or stdin waits for the command. A word that is not a current token starts nothing; the
+ * command reports it.
  */
 final class EarlyJoin {
     /** Shortest token text (a custom relay's adds its URL). */

@@ -67,7 +67,8 @@ final class ReceiveCommand implements Callable<Integer> {
         final ShutdownSignal signal = ShutdownSignal.install(ExitCode.RUNTIME);
         final TransferSetup setup = Transfers.joining(token, forceRelay);
         final BytePipe pipe = new BytePipe(PIPE_BYTES);
-        try (ReceiveSession session = new ReceiveSession(setup, Transfers.events(terminal), token, setup.map())) {
+        try (ReceiveSession session = new ReceiveSession(setup, Transfers.events(terminal), token, setup.map())
+            .earlyRelay(EarlyJoin.take())) {
             signal.onSignal(() -> session.abort("interrupted"));
             final FutureTask<Long> receiving = new FutureTask<>(() -> {
                 try (OutputStream sink = pipe.sink()) {

@@ -25,6 +25,7 @@ public final class ReceiveSession implements AutoCloseable {
     private volatile boolean finished;
     private volatile BulkReceiver receiver;
     private volatile String abortReason;
+    private EarlyRelay earlyRelay;
 
     /**
      * @param publicMap the public DERP map, for tokens that name a public relay node
@@ -35,6 +36,15 @@ public final class ReceiveSession implements AutoCloseable {
         this.events = events;
         this.token = token;
         this.publicMap = publicMap;
+    }
+
+    /**
+     * A relay connection started before this session (at process start, from the same code): {@link #receive}
+     * takes it instead of connecting when it is to the code's relay. Call before {@link #receive}.
+     */
+    public ReceiveSession earlyRelay(final EarlyRelay early) {
+        earlyRelay = early;
+        return this;
     }
 
     /**
@@ -51,7 +61,7 @@ public final class ReceiveSession implements AutoCloseable {
             CodecWarmup.startInBackground();
             return built;
         });
-        joined = new JoinedSession(setup, token, publicMap, null);
+        joined = new JoinedSession(setup, token, publicMap, earlyRelay);
         final Decision decision = joined.claim(relayPath -> {
             final BulkReceiver r = prepared.get();
             r.bindPath(relayPath);

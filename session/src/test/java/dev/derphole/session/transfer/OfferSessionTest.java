@@ -106,6 +106,27 @@ class OfferSessionTest {
     }
 
     @Test
+    void shouldReceiveOnTheConnectionStartedBeforeTheSession() throws Exception {
+        final byte[] payload = random(1 << 20, 13);
+        final TransferSetup setup = setup(false);
+        try (OfferSession offer = new OfferSession(setup, SessionEvents.NONE)) {
+            final SessionToken token = offer.open();
+            final CompletableFuture<Long> sending = sending(offer, new ByteArrayInputStream(payload));
+            final EarlyRelay early = EarlyRelay.start(token, () -> setup);
+            final ByteArrayOutputStream received = new ByteArrayOutputStream();
+            try (ReceiveSession receive = new ReceiveSession(setup, SessionEvents.NONE, token, setup.map())
+                .earlyRelay(early)) {
+                assertThat(receive.receive(received)).isEqualTo(payload.length);
+            }
+            assertThat(sending.get(60, TimeUnit.SECONDS)).isEqualTo(payload.length);
+            assertThat(received.toByteArray()).isEqualTo(payload);
+            assertThat(early.take(token.relay())).as("taken by the session").isNull();
+            assertThat(relay.counters().clientsRegistered()).as("the sender and the early connection only")
+                .isEqualTo(2);
+        }
+    }
+
+    @Test
     void shouldFailTheSenderWhenTheReceiverAborts() throws Exception {
         final TransferSetup setup = setup(false);
         try (OfferSession offer = new OfferSession(setup, SessionEvents.NONE)) {
