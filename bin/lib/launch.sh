@@ -34,6 +34,12 @@ else
         jvm_flags+=("-XX:AOTCache=$aot")
     fi
 fi
+# File names: the JVM encodes paths in the locale's charset (sun.jnu.encoding), ASCII under the C/POSIX locale of
+# cron jobs, containers and `env -i`, where `receive` could not create "été.jpg". A -D flag cannot change it; a UTF-8
+# locale does (C.UTF-8 is built into glibc 2.35+; where it is missing the JVM falls back as before).
+if [ "$(locale charmap 2>/dev/null || true)" != UTF-8 ]; then
+    export LC_ALL=C.UTF-8
+fi
 exec "$JAVA_HOME/bin/java" \
     "${jvm_flags[@]}" \
     ${DERPHOLE_JAVA_OPTS:-} \

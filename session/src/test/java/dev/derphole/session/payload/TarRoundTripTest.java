@@ -2,13 +2,11 @@ package dev.derphole.session.payload;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
@@ -66,7 +64,6 @@ class TarRoundTripTest {
 
     @Test
     void shouldPreservePermissionBitsAndModificationTimes() throws Exception {
-        assumeTrue(Trees.posix(tmp), "needs a POSIX file system");
         final Path top = tmp.resolve("src/top");
         Trees.write(top.resolve("private/secret.txt"), "s");
         Trees.write(top.resolve("run.sh"), "#!/bin/sh\n");
@@ -100,14 +97,9 @@ class TarRoundTripTest {
 
     @Test
     void shouldRoundTripUnicodeNames() throws Exception {
-        final Path top;
-        try {
-            top = tmp.resolve("src/fotos-\u00e9t\u00e9");
-            Trees.write(top.resolve("\u65e5\u672c/\u00fcber-\ud83d\ude00.txt"), "emoji");
-        } catch (final InvalidPathException | IOException e) {
-            assumeTrue(false, "the file system cannot store non-ASCII names here: " + e);
-            return;
-        }
+        // The build runs tests under LC_ALL=C.UTF-8 (pom.xml), as bin/lib/launch.sh runs the tools.
+        final Path top = tmp.resolve("src/fotos-\u00e9t\u00e9");
+        Trees.write(top.resolve("\u65e5\u672c/\u00fcber-\ud83d\ude00.txt"), "emoji");
         final TarPlan plan = TarPlan.of(top);
         final byte[] tar = tarOf(top);
         assertThat((long)tar.length).isEqualTo(plan.size());
