@@ -27,6 +27,9 @@ public final class DerpholeMain implements Callable<Integer> {
     /** The subcommands' names, in the order help lists them; {@link #subcommand} builds each. */
     static final List<String> SUBCOMMANDS = List.of("listen", "pipe", "send", "receive", "ssh", "version",
         "relay", "netcheck");
+    /** The commands (and aliases) whose transfer may go direct: their UDP engine is prepared at start. */
+    private static final Set<String> DIRECT_COMMANDS = Set.of("listen", "pipe", "send", "tx", "receive", "rx", "recv",
+        "recieve");
     /**
      * The global options that take the next argument as their value (see {@link GlobalOptions}). One missing here
      * costs only speed: its value is taken for the subcommand's name, and picocli rejects that as the value.
@@ -53,9 +56,15 @@ public final class DerpholeMain implements Callable<Integer> {
 
     /** A rough look before parsing: a transfer command that may open a direct path. */
     private static boolean mayGoDirect(final String[] args) {
-        final List<String> words = List.of(args);
-        return (words.contains("listen") || words.contains("pipe") || words.contains("send")
-            || words.contains("receive")) && !words.contains("--force-relay");
+        // A loop, not a stream: main is not in the AOT cache's training, so a lambda here costs class generation.
+        boolean direct = false;
+        for (final String arg : args) {
+            if ("--force-relay".equals(arg)) {
+                return false;
+            }
+            direct |= DIRECT_COMMANDS.contains(arg);
+        }
+        return direct;
     }
 
     /**
