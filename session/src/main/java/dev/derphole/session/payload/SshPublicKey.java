@@ -12,18 +12,26 @@ import java.util.Set;
  * appends it to {@code authorized_keys}. Stricter than upstream, which appended the peer's text verbatim: a line
  * that is not exactly one key of a known type (no options such as {@code command="..."}, no second line, a blob
  * whose own type name matches) is refused, since {@code authorized_keys} is a security boundary.
- *
- * @param type    the key type, e.g. {@code ssh-ed25519}
- * @param blob    the key's wire bytes (decoded base64)
- * @param comment the comment, or empty
+ * A class, not a record: a record's equality would compare the key bytes' array by identity; {@link #sameKey}
+ * compares keys.
  */
-public record SshPublicKey(String type, byte[] blob, String comment) {
+public final class SshPublicKey {
     /** Longest key line accepted, in bytes: an RSA 16384-bit key is ~2.8 KB. */
     public static final int MAX_LINE_BYTES = 8 * 1024;
 
     private static final Set<String> TYPES = Set.of("ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256",
         "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "sk-ssh-ed25519@openssh.com",
         "sk-ecdsa-sha2-nistp256@openssh.com");
+
+    private final String type;
+    private final byte[] blob;
+    private final String comment;
+
+    private SshPublicKey(final String type, final byte[] blob, final String comment) {
+        this.type = type;
+        this.blob = blob;
+        this.comment = comment;
+    }
 
     /**
      * Parses one key line (surrounding whitespace and one trailing newline allowed).
@@ -67,6 +75,16 @@ public record SshPublicKey(String type, byte[] blob, String comment) {
             return null;
         }
         return new String(blob, 4, length, StandardCharsets.US_ASCII);
+    }
+
+    /** The key type, e.g. {@code ssh-ed25519}. */
+    public String type() {
+        return type;
+    }
+
+    /** The comment after the key, or empty. */
+    public String comment() {
+        return comment;
     }
 
     /** The line for {@code authorized_keys}, without a newline. */
